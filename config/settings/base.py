@@ -162,3 +162,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=120),
     },
 }
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": env("AUTH_THROTTLE_RATE", default="20/min")}

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")  # noqa: S105
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
 
 # Without REDIS_URL, the worker and beat talk through files under var/: no server needed.
 if not env("REDIS_URL", default=""):
@@ -16,4 +16,6 @@ if not env("REDIS_URL", default=""):
         "processed_folder": str(BASE_DIR / "var" / "celery-processed"),
         "store_processed": False,
     }
-    AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "audit-signing-key.pem"))
+    AUDIT_SIGNING_KEY_FILE = env(
+        "AUDIT_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "audit-signing-key.pem")
+    )

@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Membership, Organization, User
+from .services import membership_create, membership_delete
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "email", "is_active", "is_staff", "last_login"]
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Relais", {"fields": ("language",)}))
+
+    def save_formset(self, request, form, formset, change):
+        """Memberships go through the service so that groups and the audit log follow."""
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            membership_delete(membership=membership, actor=request.user)
+        for membership in instances:
+            if membership.pk:
+                old = Membership.objects.get(pk=membership.pk)
+                membership_delete(membership=old, actor=request.user)
+            membership_create(
+                user=form.instance,
+                organization=membership.organization,
+                role=membership.role,
+                actor=request.user,
+            )
+        return None
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "code", "departement_code", "prefecture"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["prefecture"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role", "organization__kind"]
+    search_fields = ["user__username", "organization__name", "organization__code"]
+    autocomplete_fields = ["user", "organization"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            membership_delete(membership=Membership.objects.get(pk=obj.pk), actor=request.user)
+        created = membership_create(
+            user=obj.user, organization=obj.organization, role=obj.role, actor=request.user
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        membership_delete(membership=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            membership_delete(membership=membership, actor=request.user)

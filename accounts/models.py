@@ -1,0 +1,126 @@
+"""Organisations (communes, prefectures, oversight bodies), users and their roles."""
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgKind(models.TextChoices):
+    COMMUNE = "commune", _("Commune")
+    PREFECTURE = "prefecture", _("Préfecture")
+    OVERSIGHT = "oversight", _("Organe de contrôle")
+
+
+class Role(models.TextChoices):
+    LEGAL_OFFICER = "legal_officer", _("Juriste de la commune")
+    MAYOR = "mayor", _("Maire")
+    LIAISON = "liaison", _("Référent préfecture")
+    PREFECTURE_ADMIN = "prefecture_admin", _("Administrateur préfecture")
+    AUDITOR = "auditor", _("Auditeur")
+
+
+# Which roles an organisation of each kind can hold.
+ROLES_BY_KIND: dict[str, frozenset[str]] = {
+    OrgKind.COMMUNE: frozenset({Role.LEGAL_OFFICER, Role.MAYOR}),
+    OrgKind.PREFECTURE: frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN}),
+    OrgKind.OVERSIGHT: frozenset({Role.AUDITOR}),
+}
+
+
+class User(AbstractUser):
+    """A platform account; the people a request concerns are never users nor rows."""
+
+    language = models.CharField(
+        _("langue"), max_length=2, choices=[("fr", "Français"), ("en", "English")], default="fr"
+    )
+
+
+class Organization(models.Model):
+    """A commune (INSEE code), a prefecture (département code) or an oversight body."""
+
+    kind = models.CharField(_("type"), max_length=12, choices=OrgKind.choices)
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        help_text=_(
+            "Code INSEE (commune), code du département (préfecture), identifiant (contrôle)."
+        ),
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    departement_code = models.CharField(
+        _("département"),
+        max_length=3,
+        blank=True,
+        help_text=_("Vide pour un organe de contrôle de portée nationale."),
+    )
+    prefecture = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communes",
+        limit_choices_to={"kind": OrgKind.PREFECTURE},
+        verbose_name=_("préfecture"),
+    )
+    population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["kind", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="org_unique_kind_code"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="commune") | models.Q(prefecture__isnull=False),
+                name="org_commune_has_prefecture",
+            ),
+        ]
+        indexes = [models.Index(fields=["departement_code", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_national(self) -> bool:
+        return self.kind == OrgKind.OVERSIGHT and not self.departement_code
+
+
+class Membership(models.Model):
+    """A user's role in one organisation; it puts the user in that organisation's role group."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"], name="membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.organization}"
+
+
+class OrganizationGroup(models.Model):
+    """The one Django group of an organisation and role; object permissions go to it."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="role_groups"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="org_role")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "role"], name="org_group_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.group.name

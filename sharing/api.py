@@ -1,0 +1,337 @@
+"""The request API: parse, call one service or selector, render. No business rules here."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from accounts.models import Organization, OrgKind, Role, User
+from accounts.selectors import organizations_where
+from audit.services import audit_record
+
+from . import services
+from .exceptions import ActionNotAllowed, InvalidInput
+from .filters import InfoRequestFilter
+from .models import Category, LegalBasis
+from .permissions import NOTES, get_request_for
+from .selectors import info_request_list, messages_of, notes_of, timeline_of
+from .serializers import (
+    AssignSerializer,
+    CategorySerializer,
+    DecideSerializer,
+    DeliverySerializer,
+    EmptySerializer,
+    ExtendSerializer,
+    InfoRequestCreateSerializer,
+    InfoRequestSerializer,
+    InfoRequestUpdateSerializer,
+    LegalBasisSerializer,
+    MessageInSerializer,
+    MessageSerializer,
+    NoteInSerializer,
+    NoteSerializer,
+    ReasonSerializer,
+    TimelineEventSerializer,
+)
+
+NOT_FOUND = OpenApiResponse(description="No such request, or not yours to see: the same answer.")
+CONFLICT = OpenApiResponse(description="The lifecycle forbids this action in the current status.")
+BAD_INPUT = OpenApiResponse(description="Field errors, including refused personal data.")
+UNAUTHENTICATED = OpenApiResponse(description="No valid token or session.")
+
+
+def _action_schema(request_serializer, summary: str):
+    return extend_schema(
+        summary=summary,
+        request=request_serializer,
+        responses={
+            200: InfoRequestSerializer,
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Requests visible to you",
+        responses={200: InfoRequestSerializer(many=True), 400: BAD_INPUT, 401: UNAUTHENTICATED},
+    ),
+    retrieve=extend_schema(
+        summary="One request",
+        responses={200: InfoRequestSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    ),
+)
+class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "reference"
+    lookup_value_regex = r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,}"
+    serializer_class = InfoRequestSerializer
+    filterset_class = InfoRequestFilter
+    ordering_fields = [
+        "created_at",
+        "reference",
+        "status",
+        "acknowledgement_due",
+        "decision_due",
+        "delivery_due",
+        "urgency",
+    ]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return info_request_list(user=self.request.user)
+
+    def get_object(self, perm: str = "view_inforequest"):
+        return get_request_for(
+            user=self.request.user, reference=self.kwargs["reference"], perm=perm
+        )
+
+    def handle_exception(self, exc):
+        """Denials and not-founds are audited outside the transaction that was rolled back."""
+        if isinstance(exc, (Http404, ActionNotAllowed)) and self.request.user.is_authenticated:
+            audit_record(
+                actor=self.request.user,
+                action="permission.denied"
+                if isinstance(exc, ActionNotAllowed)
+                else "request.not_found",
+                outcome="denied",
+                details={
+                    "reference": str(self.kwargs.get("reference", ""))[:20],
+                    "endpoint": self.action or "",
+                },
+            )
+            if isinstance(exc, ActionNotAllowed):
+                exc = Http404()
+        return super().handle_exception(exc)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        audit_record(
+            actor=request.user,
+            action="request.listed",
+            details={
+                "references": [row.reference for row in rows],
+                "count": self.paginator.page.paginator.count if page is not None else len(rows),
+                "query": {
+                    key: request.query_params.get(key, "")[:40]
+                    for key in sorted(request.query_params)
+                },
+            },
+        )
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        info_request = self.get_object()
+        audit_record(
+            actor=request.user,
+            action="request.viewed",
+            target=info_request,
+            organization=info_request.commune,
+            details={"via": "api"},
+        )
+        return Response(self.get_serializer(info_request).data)
+
+    @extend_schema(
+        summary="Draft a new request",
+        request=InfoRequestCreateSerializer,
+        responses={201: InfoRequestSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 403: None},
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = InfoRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        commune = self._drafting_commune(request.user, data.pop("commune", None))
+        info_request = services.info_request_create(actor=request.user, commune=commune, **data)
+        return Response(InfoRequestSerializer(info_request).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _drafting_commune(user: User, insee: str | None) -> Organization:
+        communes = organizations_where(user=user, roles={Role.LEGAL_OFFICER, Role.MAYOR})
+        if not communes:
+            raise PermissionDenied("Only a commune's legal officer or mayor drafts requests.")
+        if insee is None:
+            if len(communes) > 1:
+                raise InvalidInput({"commune": "You belong to several communes: name one."})
+            return communes[0]
+        for commune in communes:
+            if commune.code == insee and commune.kind == OrgKind.COMMUNE:
+                return commune
+        raise InvalidInput({"commune": "You do not draft requests for this commune."})
+
+    @extend_schema(
+        summary="Edit a draft",
+        request=InfoRequestUpdateSerializer,
+        responses={
+            200: InfoRequestSerializer,
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+    def partial_update(self, request, *args, **kwargs):
+        info_request = self.get_object()
+        serializer = InfoRequestUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        info_request = services.info_request_update(
+            info_request=info_request, actor=request.user, **serializer.validated_data
+        )
+        return self._render(info_request)
+
+    def _render(self, info_request):
+        info_request.refresh_from_db()
+        return Response(InfoRequestSerializer(info_request).data)
+
+    def _run(self, request, serializer_class, service, **mapping):
+        info_request = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        arguments = {mapping.get(k, k): v for k, v in serializer.validated_data.items()}
+        return self._render(service(info_request=info_request, actor=request.user, **arguments))
+
+    @_action_schema(EmptySerializer, "The mayor signs and submits")
+    @action(detail=True, methods=["post"])
+    def sign(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_sign)
+
+    @_action_schema(EmptySerializer, "The prefecture acknowledges receipt")
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_acknowledge)
+
+    @_action_schema(AssignSerializer, "The prefecture admin assigns a liaison")
+    @action(detail=True, methods=["post"])
+    def assign(self, request, reference=None):
+        info_request = self.get_object()
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        liaison = User.objects.filter(username=serializer.validated_data["liaison"]).first()
+        if liaison is None:
+            raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+        return self._render(
+            services.info_request_assign(
+                info_request=info_request, actor=request.user, liaison=liaison
+            )
+        )
+
+    @_action_schema(MessageInSerializer, "The prefecture asks for precisions")
+    @action(detail=True, methods=["post"], url_path="request-clarification")
+    def request_clarification(self, request, reference=None):
+        return self._run(request, MessageInSerializer, services.info_request_request_clarification)
+
+    @_action_schema(MessageInSerializer, "The commune answers a clarification")
+    @action(detail=True, methods=["post"])
+    def clarify(self, request, reference=None):
+        return self._run(request, MessageInSerializer, services.info_request_clarify)
+
+    @_action_schema(DecideSerializer, "The prefecture decides")
+    @action(detail=True, methods=["post"])
+    def decide(self, request, reference=None):
+        return self._run(request, DecideSerializer, services.info_request_decide)
+
+    @_action_schema(DeliverySerializer, "The prefecture records how the answer was given")
+    @action(detail=True, methods=["post"], url_path="record-delivery")
+    def record_delivery(self, request, reference=None):
+        return self._run(request, DeliverySerializer, services.info_request_record_delivery)
+
+    @_action_schema(EmptySerializer, "The prefecture closes the request")
+    @action(detail=True, methods=["post"])
+    def close(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_close)
+
+    @_action_schema(ReasonSerializer, "The mayor withdraws the request")
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, reference=None):
+        return self._run(request, ReasonSerializer, services.info_request_withdraw)
+
+    @_action_schema(ExtendSerializer, "The prefecture extends the running deadline")
+    @action(detail=True, methods=["post"])
+    def extend(self, request, reference=None):
+        return self._run(request, ExtendSerializer, services.info_request_extend)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Internal notes (prefecture only)",
+        responses={200: NoteSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add an internal note (prefecture only)",
+        request=NoteInSerializer,
+        responses={201: NoteSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request, reference=None):
+        info_request = self.get_object(perm=NOTES)
+        if request.method == "POST":
+            serializer = NoteInSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            note = services.note_add(
+                info_request=info_request,
+                actor=request.user,
+                text=serializer.validated_data["text"],
+            )
+            return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        notes = list(notes_of(info_request=info_request))
+        audit_record(
+            actor=request.user,
+            action="note.listed",
+            target=info_request,
+            organization=info_request.commune,
+            details={"count": len(notes)},
+        )
+        return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(
+        summary="The clarification thread",
+        responses={200: MessageSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def messages(self, request, reference=None):
+        info_request = self.get_object()
+        messages = list(messages_of(info_request=info_request))
+        audit_record(
+            actor=request.user,
+            action="message.listed",
+            target=info_request,
+            organization=info_request.commune,
+            details={"count": len(messages)},
+        )
+        return Response(MessageSerializer(messages, many=True).data)
+
+    @extend_schema(
+        summary="The request's timeline (its recorded changes)",
+        responses={200: TimelineEventSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, reference=None):
+        info_request = self.get_object()
+        return Response(
+            TimelineEventSerializer(timeline_of(info_request=info_request), many=True).data
+        )
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The kinds of request the legal frame allows."""
+
+    serializer_class = CategorySerializer
+    lookup_field = "code"
+    queryset = Category.objects.filter(active=True).prefetch_related("legal_bases")
+    pagination_class = None
+
+
+class LegalBasisViewSet(viewsets.ReadOnlyModelViewSet):
+    """Verified legal texts a request may rely on."""
+
+    serializer_class = LegalBasisSerializer
+    lookup_field = "code"
+    queryset = LegalBasis.objects.filter(active=True)
+    pagination_class = None

@@ -1,0 +1,67 @@
+"""Business days on the French calendar, per département (Alsace-Moselle and overseas included)."""
+
+import calendar
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+# Alsace-Moselle shares one local calendar (Good Friday, 26 December) in the holidays package.
+_SUBDIV_BY_DEPARTEMENT = {"57": "57", "67": "57", "68": "57"}
+_OVERSEAS = {"971", "972", "973", "974", "976"}
+
+
+def _subdivision(departement_code: str) -> str | None:
+    if departement_code in _OVERSEAS:
+        return departement_code
+    return _SUBDIV_BY_DEPARTEMENT.get(departement_code)
+
+
+@lru_cache(maxsize=256)
+def _holidays(departement_code: str, year: int) -> frozenset[date]:
+    calendar_ = holidays.France(subdiv=_subdivision(departement_code), years=year)
+    return frozenset(calendar_.keys())
+
+
+def is_business_day(day: date, *, departement_code: str) -> bool:
+    """Monday to Friday and not a public holiday where the département lies."""
+    return day.weekday() < 5 and day not in _holidays(departement_code, day.year)
+
+
+def next_business_day(day: date, *, departement_code: str) -> date:
+    """The day itself when it is a business day, else the next one."""
+    while not is_business_day(day, departement_code=departement_code):
+        day += timedelta(days=1)
+    return day
+
+
+def add_business_days(start: date, days: int, *, departement_code: str) -> date:
+    """The business day that falls `days` business days after `start` (start not counted)."""
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_business_day(day, departement_code=departement_code):
+            remaining -= 1
+    return day
+
+
+def business_days_between(start: date, end: date, *, departement_code: str) -> int:
+    """Business days after `start` up to and including `end`; negative when `end` is earlier."""
+    if end < start:
+        return -business_days_between(end, start, departement_code=departement_code)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_business_day(day, departement_code=departement_code):
+            count += 1
+    return count
+
+
+def add_months(start: date, months: int, *, departement_code: str) -> date:
+    """Same day `months` later (clamped to the month's end), moved to the next business day."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return next_business_day(date(year, month, day), departement_code=departement_code)

@@ -1,0 +1,349 @@
+"""Requests: their status, never their substance. The transition table lives here."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from accounts.models import Organization
+
+PURPOSE_MAX = 1000
+MESSAGE_MAX = 1000
+NOTE_MAX = 1000
+REMARKS_MAX = 500
+REASON_MAX = 300
+
+secure_channel_ref_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9/._-]{2,39}$",
+    _(
+        "Une référence opaque du canal sécurisé, par exemple BR-2026-0141 "
+        "(majuscules, chiffres, - / . _)."
+    ),
+)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Signée et transmise")
+    ACKNOWLEDGED = "acknowledged", _("Accusé de réception")
+    CLARIFICATION_REQUESTED = "clarification_requested", _("Précisions demandées")
+    DECIDED = "decided", _("Décidée")
+    DELIVERED = "delivered", _("Réponse remise")
+    CLOSED = "closed", _("Close")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+class Resolution(models.TextChoices):
+    GRANTED = "granted", _("Accordée")
+    PARTIALLY_GRANTED = "partially_granted", _("Partiellement accordée")
+    REFUSED = "refused", _("Refusée")
+    REDIRECTED = "redirected", _("Orientée vers le CLSPD/CPRAF")
+    IMPLICIT_REJECTION = "implicit_rejection", _("Rejet implicite")
+
+
+class ReasonCode(models.TextChoices):
+    NO_LEGAL_BASIS = "no_legal_basis", _("Pas de base légale")
+    NATIONAL_DEFENCE_SECRET = "national_defence_secret", _("Secret de la défense nationale")
+    INVESTIGATION_SECRET = "investigation_secret", _("Secret de l'enquête")
+    PROCUREUR_DISAGREED = "procureur_disagreed", _("Désaccord du procureur")
+    INFORMATION_NOT_HELD = "information_not_held", _("Information non détenue")
+    OUTSIDE_COMPETENCE = "outside_competence", _("Hors compétence")
+
+
+class DeliveryChannel(models.TextChoices):
+    BILATERAL_MEETING = "bilateral_meeting", _("Entretien bilatéral")
+    CLSPD_SESSION = "clspd_session", _("Séance du CLSPD/CPRAF")
+    SECURE_PHONE = "secure_phone", _("Appel téléphonique sécurisé")
+    HAND_DELIVERED_LETTER = (
+        "hand_delivered_letter",
+        _("Lettre confidentielle remise en main propre"),
+    )
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normale")
+    URGENT = "urgent", _("Urgente")
+
+
+class AgreementStatus(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("Non requis")
+    PENDING = "pending", _("En attente")
+    AGREED = "agreed", _("Accord")
+    DISAGREED = "disagreed", _("Désaccord")
+
+
+class ExpiryPolicy(models.TextChoices):
+    FLAG = "flag", _("Signaler le retard seulement")
+    IMPLICIT_REJECTION = "implicit_rejection", _("Rejet implicite à l'échéance")
+
+
+# action -> (statuses it may start from, status it leads to). The single source of truth.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "sign": (frozenset({Status.DRAFT}), Status.SUBMITTED),
+    "acknowledge": (frozenset({Status.SUBMITTED}), Status.ACKNOWLEDGED),
+    "request_clarification": (frozenset({Status.ACKNOWLEDGED}), Status.CLARIFICATION_REQUESTED),
+    "clarify": (frozenset({Status.CLARIFICATION_REQUESTED}), Status.ACKNOWLEDGED),
+    "decide": (frozenset({Status.ACKNOWLEDGED}), Status.DECIDED),
+    "record_delivery": (frozenset({Status.DECIDED}), Status.DELIVERED),
+    "close": (frozenset({Status.DELIVERED, Status.DECIDED}), Status.CLOSED),
+    "withdraw": (
+        frozenset(
+            {Status.DRAFT, Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED}
+        ),
+        Status.WITHDRAWN,
+    ),
+    "expire": (
+        frozenset({Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED}),
+        Status.DECIDED,
+    ),
+}
+
+# Resolutions with something to hand over go through delivery; the others may close directly.
+RESOLUTIONS_TO_DELIVER = frozenset({Resolution.GRANTED, Resolution.PARTIALLY_GRANTED})
+OPEN_STATUSES = frozenset(
+    {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED, Status.DECIDED}
+)
+
+
+class Category(models.Model):
+    """A kind of request the legal frame allows; data, editable in the admin."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    name_en = models.CharField(_("nom (anglais)"), max_length=200, blank=True)
+    help_text = models.TextField(_("aide"), max_length=1000, blank=True)
+    help_text_en = models.TextField(_("aide (anglais)"), max_length=1000, blank=True)
+    may_concern_person = models.BooleanField(
+        _("peut concerner une personne"),
+        default=False,
+        help_text=_("La personne est désignée par courrier sécurisé, jamais dans Relais."),
+    )
+    acknowledgement_days = models.PositiveSmallIntegerField(
+        _("délai d'accusé de réception (jours ouvrés)"), default=5
+    )
+    decision_months = models.PositiveSmallIntegerField(_("délai de décision (mois)"), default=2)
+    delivery_days = models.PositiveSmallIntegerField(
+        _("délai de remise après accord (jours ouvrés)"), default=10
+    )
+    expiry_policy = models.CharField(
+        _("à l'échéance"),
+        max_length=20,
+        choices=ExpiryPolicy.choices,
+        default=ExpiryPolicy.IMPLICIT_REJECTION,
+    )
+    legal_bases = models.ManyToManyField("LegalBasis", related_name="categories", blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("catégorie")
+        verbose_name_plural = _("catégories")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalBasis(models.Model):
+    """A verified legal text a request may rely on; data, editable in the admin."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    title = models.CharField(_("intitulé"), max_length=300)
+    title_en = models.CharField(_("intitulé (anglais)"), max_length=300, blank=True)
+    citation = models.CharField(_("référence"), max_length=200)
+    summary = models.TextField(_("résumé"), max_length=1500, blank=True)
+    summary_en = models.TextField(_("résumé (anglais)"), max_length=1500, blank=True)
+    source = models.CharField(_("source vérifiée"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("base légale")
+        verbose_name_plural = _("bases légales")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.citation
+
+
+class ReferenceCounter(models.Model):
+    """Last sequence number used per commune and year; locked to allocate references."""
+
+    commune = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "year"], name="refcounter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id}/{self.year}: {self.last}"
+
+
+class InfoRequest(models.Model):
+    """One formal request from a mayor to the prefecture: who, what kind, where it stands."""
+
+    reference = models.CharField(_("référence"), max_length=20, unique=True, editable=False)
+    commune = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="requests_sent"
+    )
+    prefecture = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="requests_received"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="requests")
+    legal_basis = models.ForeignKey(LegalBasis, on_delete=models.PROTECT, related_name="requests")
+    purpose = models.CharField(_("objet"), max_length=PURPOSE_MAX)
+    urgency = models.CharField(
+        _("urgence"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    secure_channel_ref = models.CharField(
+        _("référence du courrier sécurisé"),
+        max_length=40,
+        blank=True,
+        validators=[secure_channel_ref_validator],
+    )
+    status = models.CharField(
+        _("statut"), max_length=30, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    resolution = models.CharField(
+        _("issue"), max_length=30, choices=Resolution.choices, blank=True, db_index=True
+    )
+    reason_code = models.CharField(
+        _("motif"), max_length=40, choices=ReasonCode.choices, blank=True
+    )
+    decision_remarks = models.CharField(_("observations"), max_length=REMARKS_MAX, blank=True)
+    procureur_agreement = models.CharField(
+        _("accord du procureur"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.NOT_REQUIRED,
+    )
+    intelligence_agreement = models.CharField(
+        _("accord des services de renseignement"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.NOT_REQUIRED,
+    )
+    delivery_channel = models.CharField(
+        _("canal de remise"), max_length=30, choices=DeliveryChannel.choices, blank=True
+    )
+    delivered_on = models.DateField(_("remise le"), null=True, blank=True)
+    withdraw_reason = models.CharField(_("motif du retrait"), max_length=REASON_MAX, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    acknowledgement_due = models.DateField(null=True, blank=True, db_index=True)
+    decision_due = models.DateField(null=True, blank=True, db_index=True)
+    delivery_due = models.DateField(null=True, blank=True, db_index=True)
+    clarification_requested_at = models.DateTimeField(null=True, blank=True)
+    # Business days of the decision clock still to run when a clarification paused it.
+    decision_days_remaining = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demande")
+        verbose_name_plural = _("demandes")
+        ordering = ["-created_at"]
+        permissions = [
+            ("sign_inforequest", "Sign, submit and withdraw the request"),
+            ("draft_inforequest", "Edit the draft and answer clarifications"),
+            ("work_inforequest", "Acknowledge, clarify, decide, deliver, close, extend"),
+            ("assign_inforequest", "Assign the request to a liaison"),
+            ("view_internal_notes", "Read and write the prefecture's internal notes"),
+        ]
+        indexes = [
+            models.Index(fields=["prefecture", "status"]),
+            models.Index(fields=["commune", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class InfoRequestUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(InfoRequest, on_delete=models.CASCADE)
+
+
+class InfoRequestGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(InfoRequest, on_delete=models.CASCADE)
+
+
+class Author(models.TextChoices):
+    COMMUNE = "commune", _("Commune")
+    PREFECTURE = "prefecture", _("Préfecture")
+
+
+class ClarificationMessage(models.Model):
+    """One message of the clarification thread between prefecture and commune."""
+
+    info_request = models.ForeignKey(InfoRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=12, choices=Author.choices)
+    text = models.CharField(_("message"), max_length=MESSAGE_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on {self.info_request_id}"
+
+
+class InternalNote(models.Model):
+    """A prefecture-only note; the commune never sees it."""
+
+    info_request = models.ForeignKey(InfoRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(_("note"), max_length=NOTE_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.info_request_id}"
+
+
+class DeadlineChange(models.Model):
+    """Every extension of a due date, with its reason."""
+
+    info_request = models.ForeignKey(
+        InfoRequest, on_delete=models.CASCADE, related_name="deadline_changes"
+    )
+    field = models.CharField(max_length=30)
+    old_date = models.DateField(null=True)
+    new_date = models.DateField()
+    reason = models.CharField(max_length=REASON_MAX)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.field} → {self.new_date}"

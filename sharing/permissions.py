@@ -1,0 +1,71 @@
+"""Who may do what to a request: object permissions held by organisation role groups."""
+
+from django.http import Http404
+
+from accounts.models import Role, User
+
+from .exceptions import ActionNotAllowed
+from .models import InfoRequest
+
+VIEW = "view_inforequest"
+CHANGE = "change_inforequest"
+SIGN = "sign_inforequest"
+DRAFT = "draft_inforequest"
+WORK = "work_inforequest"
+ASSIGN = "assign_inforequest"
+NOTES = "view_internal_notes"
+
+# Granted on each request to the commune's and the prefecture's role groups.
+PERMS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    Role.LEGAL_OFFICER: (VIEW, CHANGE, DRAFT),
+    Role.MAYOR: (VIEW, CHANGE, DRAFT, SIGN),
+    Role.LIAISON: (VIEW, WORK, NOTES),
+    Role.PREFECTURE_ADMIN: (VIEW, WORK, NOTES, ASSIGN),
+}
+
+# The permission each action needs.
+PERM_FOR_ACTION: dict[str, str] = {
+    "update": CHANGE,
+    "sign": SIGN,
+    "withdraw": SIGN,
+    "clarify": DRAFT,
+    "acknowledge": WORK,
+    "request_clarification": WORK,
+    "decide": WORK,
+    "record_delivery": WORK,
+    "close": WORK,
+    "extend": WORK,
+    "assign": ASSIGN,
+    "add_note": NOTES,
+    "list_notes": NOTES,
+}
+
+
+def can(user: User, perm: str, info_request: InfoRequest) -> bool:
+    """True when one of the user's role groups holds the permission on this request."""
+    if not user.is_active:
+        return False
+    return user.has_perm(f"sharing.{perm}", info_request)
+
+
+def ensure_allowed(user: User, action: str, info_request: InfoRequest) -> None:
+    """Raises ActionNotAllowed unless the user may perform the action on the request."""
+    if not can(user, PERM_FOR_ACTION[action], info_request):
+        raise ActionNotAllowed(action=action)
+
+
+def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequest:
+    """The one fetch-and-check: missing and forbidden both answer Http404."""
+    from .selectors import info_requests_visible_to
+
+    try:
+        info_request = (
+            info_requests_visible_to(user=user)
+            .select_related("commune", "prefecture", "category", "legal_basis", "assigned_to")
+            .get(reference=reference)
+        )
+    except InfoRequest.DoesNotExist:
+        raise Http404 from None
+    if perm != VIEW and not can(user, perm, info_request):
+        raise Http404
+    return info_request

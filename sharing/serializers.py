@@ -1,0 +1,202 @@
+"""Shapes of the API: input parsing and output rendering, no business rules."""
+
+from rest_framework import serializers
+
+from .models import (
+    AgreementStatus,
+    Category,
+    ClarificationMessage,
+    DeliveryChannel,
+    InfoRequest,
+    InternalNote,
+    LegalBasis,
+    ReasonCode,
+    Resolution,
+    Urgency,
+)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know, so that a typo is an error and not silently ignored."""
+
+    def validate(self, attrs):
+        unknown = set(getattr(self, "initial_data", {}) or {}) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field."] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    legal_bases = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "help_text",
+            "help_text_en",
+            "may_concern_person",
+            "acknowledgement_days",
+            "decision_months",
+            "delivery_days",
+            "expiry_policy",
+            "legal_bases",
+        ]
+
+
+class LegalBasisSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LegalBasis
+        fields = ["code", "title", "title_en", "citation", "summary", "summary_en", "source"]
+
+
+class InfoRequestSerializer(serializers.ModelSerializer):
+    commune = serializers.CharField(source="commune.code")
+    commune_name = serializers.CharField(source="commune.name")
+    prefecture = serializers.CharField(source="prefecture.code")
+    category = serializers.CharField(source="category.code")
+    legal_basis = serializers.CharField(source="legal_basis.code")
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InfoRequest
+        fields = [
+            "reference",
+            "commune",
+            "commune_name",
+            "prefecture",
+            "category",
+            "legal_basis",
+            "purpose",
+            "urgency",
+            "secure_channel_ref",
+            "status",
+            "resolution",
+            "reason_code",
+            "decision_remarks",
+            "procureur_agreement",
+            "intelligence_agreement",
+            "delivery_channel",
+            "delivered_on",
+            "withdraw_reason",
+            "assigned_to",
+            "acknowledgement_due",
+            "decision_due",
+            "delivery_due",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+            "submitted_at",
+            "acknowledged_at",
+            "decided_at",
+            "delivered_at",
+            "closed_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_overdue(self, obj: InfoRequest) -> bool:
+        from .selectors import is_overdue
+
+        return is_overdue(obj)
+
+
+class InfoRequestCreateSerializer(StrictSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
+    purpose = serializers.CharField(max_length=InfoRequest.purpose.field.max_length)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    secure_channel_ref = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+    commune = serializers.CharField(max_length=5, required=False)
+
+
+class InfoRequestUpdateSerializer(StrictSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.all(), required=False
+    )
+    legal_basis = serializers.SlugRelatedField(
+        slug_field="code", queryset=LegalBasis.objects.all(), required=False
+    )
+    purpose = serializers.CharField(max_length=InfoRequest.purpose.field.max_length, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    secure_channel_ref = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class EmptySerializer(StrictSerializer):
+    pass
+
+
+class MessageInSerializer(StrictSerializer):
+    message = serializers.CharField(max_length=ClarificationMessage.text.field.max_length)
+
+
+class AssignSerializer(StrictSerializer):
+    liaison = serializers.CharField(max_length=150)
+
+
+class DecideSerializer(StrictSerializer):
+    resolution = serializers.ChoiceField(
+        choices=[c for c in Resolution.choices if c[0] != Resolution.IMPLICIT_REJECTION]
+    )
+    reason_code = serializers.ChoiceField(
+        choices=ReasonCode.choices, required=False, allow_blank=True, default=""
+    )
+    remarks = serializers.CharField(
+        max_length=InfoRequest.decision_remarks.field.max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    procureur_agreement = serializers.ChoiceField(choices=AgreementStatus.choices, required=False)
+    intelligence_agreement = serializers.ChoiceField(
+        choices=AgreementStatus.choices, required=False
+    )
+
+
+class DeliverySerializer(StrictSerializer):
+    channel = serializers.ChoiceField(choices=DeliveryChannel.choices)
+    delivered_on = serializers.DateField()
+
+
+class ExtendSerializer(StrictSerializer):
+    new_due_date = serializers.DateField()
+    reason = serializers.CharField(max_length=300)
+
+
+class ReasonSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=InfoRequest.withdraw_reason.field.max_length)
+
+
+class NoteInSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=InternalNote.text.field.max_length)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username")
+
+    class Meta:
+        model = InternalNote
+        fields = ["id", "author", "text", "created_at"]
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username")
+
+    class Meta:
+        model = ClarificationMessage
+        fields = ["id", "author", "side", "text", "created_at"]
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    action = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    details = serializers.DictField()

@@ -1,0 +1,675 @@
+"""Every write on a request. One service per transition, all of the same shape:
+lock the row, check permission, repeat quietly, check the transition table, save the
+changed fields, audit in the same transaction, side effects on commit."""
+
+from collections.abc import Iterable
+from datetime import date
+from functools import partial
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, OrgKind, Role, User
+from accounts.services import organization_group
+from audit.services import audit_record
+
+from . import deadlines
+from .exceptions import InvalidInput, TransitionNotAllowed
+from .models import (
+    RESOLUTIONS_TO_DELIVER,
+    TRANSITIONS,
+    AgreementStatus,
+    Author,
+    Category,
+    ClarificationMessage,
+    DeadlineChange,
+    DeliveryChannel,
+    ExpiryPolicy,
+    InfoRequest,
+    InfoRequestGroupObjectPermission,
+    InternalNote,
+    LegalBasis,
+    ReasonCode,
+    ReferenceCounter,
+    Resolution,
+    Status,
+    Urgency,
+    secure_channel_ref_validator,
+)
+from .permissions import PERMS_BY_ROLE, ensure_allowed
+from .privacy import screen_text
+from .tasks import notify_status_change
+
+DECIDABLE_RESOLUTIONS = frozenset(Resolution) - {Resolution.IMPLICIT_REJECTION}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _check_text(*, field: str, text: str, max_length: int, required: bool = True) -> str:
+    """Trims, bounds and screens a free-text field; raises InvalidInput naming the field."""
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidInput({field: "This field is required."})
+    if len(text) > max_length:
+        raise InvalidInput({field: f"At most {max_length} characters."})
+    if text:
+        screen_text(field=field, text=text)
+    return text
+
+
+def _check_secure_ref(value: str) -> str:
+    value = (value or "").strip()
+    if value:
+        try:
+            secure_channel_ref_validator(value)
+        except ValidationError as exc:
+            raise InvalidInput({"secure_channel_ref": str(exc.messages[0])}) from None
+    return value
+
+
+def _check_choice(*, field: str, value: str, choices: Iterable[str]) -> str:
+    if value not in set(choices):
+        raise InvalidInput({field: f"'{value}' is not a valid choice."})
+    return value
+
+
+def _check_basis(*, category: Category, legal_basis: LegalBasis) -> None:
+    if not category.active:
+        raise InvalidInput({"category": "This category is no longer offered."})
+    if not legal_basis.active:
+        raise InvalidInput({"legal_basis": "This legal basis is no longer offered."})
+    allowed = set(category.legal_bases.values_list("pk", flat=True))
+    if allowed and legal_basis.pk not in allowed:
+        raise InvalidInput({"legal_basis": "This legal basis does not apply to this category."})
+
+
+def _lock(info_request: InfoRequest) -> InfoRequest:
+    return InfoRequest.objects.select_for_update().get(pk=info_request.pk)
+
+
+def _begin(
+    *, info_request: InfoRequest, actor: User, action: str, repeatable: bool = True
+) -> tuple[InfoRequest, bool]:
+    """Locks the row and checks permission; returns (row, already_done) or raises 409.
+
+    A repeat that finds the request already in the target state is harmless and does
+    nothing, unless the target is also reached otherwise (clarify leads back to
+    acknowledged), where a repeat cannot be told from a mistake.
+    """
+    info_request = _lock(info_request)
+    ensure_allowed(actor, action, info_request)
+    sources, target = TRANSITIONS[action]
+    if repeatable and info_request.status == target:
+        return info_request, True
+    if info_request.status not in sources:
+        raise TransitionNotAllowed(action=action, status=info_request.status)
+    return info_request, False
+
+
+def _audit(*, actor: User | None, action: str, info_request: InfoRequest, **details) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        target=info_request,
+        organization=info_request.commune,
+        details={"status": info_request.status, **details},
+    )
+
+
+def _notify(info_request: InfoRequest) -> None:
+    transaction.on_commit(partial(notify_status_change.delay, info_request.pk, info_request.status))
+
+
+_perm_cache: dict[str, Permission] = {}
+
+
+def _permission(codename: str) -> Permission:
+    if codename not in _perm_cache:
+        _perm_cache[codename] = Permission.objects.get(
+            content_type__app_label="sharing", codename=codename
+        )
+    return _perm_cache[codename]
+
+
+def _grant_to_organisation_groups(info_request: InfoRequest) -> None:
+    """The commune's and the prefecture's role groups get their role's permissions."""
+    rows = []
+    for organization in (info_request.commune, info_request.prefecture):
+        for role, perms in PERMS_BY_ROLE.items():
+            if (
+                role not in {Role.LEGAL_OFFICER, Role.MAYOR}
+                and organization.kind == OrgKind.COMMUNE
+            ):
+                continue
+            if role in {Role.LEGAL_OFFICER, Role.MAYOR} and organization.kind != OrgKind.COMMUNE:
+                continue
+            group = organization_group(organization=organization, role=role)
+            rows.extend(
+                InfoRequestGroupObjectPermission(
+                    group=group, permission=_permission(perm), content_object=info_request
+                )
+                for perm in perms
+            )
+    InfoRequestGroupObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _next_reference(*, commune: Organization, year: int) -> str:
+    """`{insee}-{year}-{seq:04d}`, allocated under a row lock: no duplicate under concurrency."""
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(commune=commune, year=year, last=0)], ignore_conflicts=True
+    )
+    counter = ReferenceCounter.objects.select_for_update().get(commune=commune, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{commune.code}-{year}-{counter.last:04d}"
+
+
+def _actor_side(actor: User, info_request: InfoRequest) -> str:
+    commune_member = Membership.objects.filter(
+        user=actor, organization=info_request.commune_id
+    ).exists()
+    return Author.COMMUNE if commune_member else Author.PREFECTURE
+
+
+# --- creation and edition of a draft --------------------------------------------------------
+
+
+@transaction.atomic
+def info_request_create(
+    *,
+    actor: User,
+    commune: Organization,
+    category: Category,
+    legal_basis: LegalBasis,
+    purpose: str,
+    urgency: str = Urgency.NORMAL,
+    secure_channel_ref: str = "",
+) -> InfoRequest:
+    """A legal officer (or the mayor) drafts a request in the name of their commune."""
+    drafting_roles = {Role.LEGAL_OFFICER, Role.MAYOR}
+    if not Membership.objects.filter(
+        user=actor, organization=commune, role__in=drafting_roles
+    ).exists():
+        raise InvalidInput({"commune": "You do not draft requests for this commune."})
+    purpose = _check_text(
+        field="purpose", text=purpose, max_length=InfoRequest.purpose.field.max_length
+    )
+    urgency = _check_choice(field="urgency", value=urgency, choices=Urgency.values)
+    secure_channel_ref = _check_secure_ref(secure_channel_ref)
+    _check_basis(category=category, legal_basis=legal_basis)
+    info_request = InfoRequest.objects.create(
+        reference=_next_reference(commune=commune, year=_today().year),
+        commune=commune,
+        prefecture=commune.prefecture,
+        category=category,
+        legal_basis=legal_basis,
+        purpose=purpose,
+        urgency=urgency,
+        secure_channel_ref=secure_channel_ref,
+        created_by=actor,
+    )
+    _grant_to_organisation_groups(info_request)
+    _audit(
+        actor=actor,
+        action="request.created",
+        info_request=info_request,
+        category=category.code,
+        legal_basis=legal_basis.code,
+    )
+    return info_request
+
+
+EDITABLE_FIELDS = ("category", "legal_basis", "purpose", "urgency", "secure_channel_ref")
+
+
+@transaction.atomic
+def info_request_update(*, info_request: InfoRequest, actor: User, **changes) -> InfoRequest:
+    """Edits a draft; once signed, a request's wording is frozen."""
+    info_request = _lock(info_request)
+    ensure_allowed(actor, "update", info_request)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput({name: "This field cannot be changed." for name in sorted(unknown)})
+    if info_request.status != Status.DRAFT:
+        raise TransitionNotAllowed(
+            action="update",
+            status=info_request.status,
+            detail="Only a draft can be edited.",
+        )
+    if "purpose" in changes:
+        changes["purpose"] = _check_text(
+            field="purpose",
+            text=changes["purpose"],
+            max_length=InfoRequest.purpose.field.max_length,
+        )
+    if "urgency" in changes:
+        _check_choice(field="urgency", value=changes["urgency"], choices=Urgency.values)
+    if "secure_channel_ref" in changes:
+        changes["secure_channel_ref"] = _check_secure_ref(changes["secure_channel_ref"])
+    changed = [name for name, value in changes.items() if getattr(info_request, name) != value]
+    if not changed:
+        return info_request
+    for name in changed:
+        setattr(info_request, name, changes[name])
+    _check_basis(category=info_request.category, legal_basis=info_request.legal_basis)
+    info_request.save(update_fields=[*changed, "updated_at"])
+    _audit(actor=actor, action="request.updated", info_request=info_request, fields=sorted(changed))
+    return info_request
+
+
+# --- the lifecycle ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """The mayor signs: the request reaches the prefecture and its deadlines start."""
+    info_request, done = _begin(info_request=info_request, actor=actor, action="sign")
+    if done:
+        return info_request
+    now = timezone.now()
+    today = timezone.localdate(now)
+    dep = info_request.commune.departement_code
+    category = info_request.category
+    info_request.status = Status.SUBMITTED
+    info_request.signed_by = actor
+    info_request.submitted_at = now
+    info_request.acknowledgement_due = deadlines.add_business_days(
+        today, category.acknowledgement_days, departement_code=dep
+    )
+    info_request.decision_due = deadlines.add_months(
+        today, category.decision_months, departement_code=dep
+    )
+    info_request.save(
+        update_fields=[
+            "status",
+            "signed_by",
+            "submitted_at",
+            "acknowledgement_due",
+            "decision_due",
+            "updated_at",
+        ]
+    )
+    _audit(
+        actor=actor,
+        action="request.signed",
+        info_request=info_request,
+        acknowledgement_due=info_request.acknowledgement_due.isoformat(),
+        decision_due=info_request.decision_due.isoformat(),
+    )
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_acknowledge(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """Prefecture receipt (CRPA L.112-3); the acknowledgement deadline is met."""
+    info_request, done = _begin(info_request=info_request, actor=actor, action="acknowledge")
+    if done:
+        return info_request
+    info_request.status = Status.ACKNOWLEDGED
+    info_request.acknowledged_at = timezone.now()
+    info_request.save(update_fields=["status", "acknowledged_at", "updated_at"])
+    _audit(actor=actor, action="request.acknowledged", info_request=info_request)
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User) -> InfoRequest:
+    """The prefecture admin gives the request to a liaison of the same prefecture."""
+    info_request = _lock(info_request)
+    ensure_allowed(actor, "assign", info_request)
+    if info_request.status in {Status.DRAFT, Status.CLOSED, Status.WITHDRAWN}:
+        raise TransitionNotAllowed(action="assign", status=info_request.status)
+    is_liaison = Membership.objects.filter(
+        user=liaison,
+        organization=info_request.prefecture_id,
+        role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+        user__is_active=True,
+    ).exists()
+    if not is_liaison:
+        raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+    if info_request.assigned_to_id == liaison.pk:
+        return info_request
+    info_request.assigned_to = liaison
+    info_request.save(update_fields=["assigned_to", "updated_at"])
+    _audit(
+        actor=actor, action="request.assigned", info_request=info_request, liaison=liaison.username
+    )
+    return info_request
+
+
+@transaction.atomic
+def info_request_request_clarification(
+    *, info_request: InfoRequest, actor: User, message: str
+) -> InfoRequest:
+    """The prefecture asks the commune for precisions; the decision clock stops."""
+    message = _check_text(
+        field="message", text=message, max_length=ClarificationMessage.text.field.max_length
+    )
+    info_request, done = _begin(
+        info_request=info_request, actor=actor, action="request_clarification"
+    )
+    if done:
+        return info_request
+    now = timezone.now()
+    today = timezone.localdate(now)
+    info_request.status = Status.CLARIFICATION_REQUESTED
+    info_request.clarification_requested_at = now
+    if info_request.decision_due is not None:
+        info_request.decision_days_remaining = max(
+            0,
+            deadlines.business_days_between(
+                today,
+                info_request.decision_due,
+                departement_code=info_request.commune.departement_code,
+            ),
+        )
+    info_request.save(
+        update_fields=[
+            "status",
+            "clarification_requested_at",
+            "decision_days_remaining",
+            "updated_at",
+        ]
+    )
+    ClarificationMessage.objects.create(
+        info_request=info_request, author=actor, side=Author.PREFECTURE, text=message
+    )
+    _audit(actor=actor, action="request.clarification_requested", info_request=info_request)
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str) -> InfoRequest:
+    """The commune answers; the decision clock resumes with the business days it had left."""
+    message = _check_text(
+        field="message", text=message, max_length=ClarificationMessage.text.field.max_length
+    )
+    info_request, done = _begin(
+        info_request=info_request, actor=actor, action="clarify", repeatable=False
+    )
+    if done:
+        return info_request
+    today = _today()
+    old_due = info_request.decision_due
+    info_request.status = Status.ACKNOWLEDGED
+    if info_request.decision_days_remaining is not None:
+        info_request.decision_due = deadlines.add_business_days(
+            today,
+            info_request.decision_days_remaining,
+            departement_code=info_request.commune.departement_code,
+        )
+    info_request.decision_days_remaining = None
+    info_request.clarification_requested_at = None
+    info_request.save(
+        update_fields=[
+            "status",
+            "decision_due",
+            "decision_days_remaining",
+            "clarification_requested_at",
+            "updated_at",
+        ]
+    )
+    ClarificationMessage.objects.create(
+        info_request=info_request, author=actor, side=Author.COMMUNE, text=message
+    )
+    details = {}
+    if old_due != info_request.decision_due and info_request.decision_due:
+        DeadlineChange.objects.create(
+            info_request=info_request,
+            field="decision_due",
+            old_date=old_due,
+            new_date=info_request.decision_due,
+            reason="clarification pause",
+            actor=actor,
+        )
+        details["decision_due"] = info_request.decision_due.isoformat()
+    _audit(actor=actor, action="request.clarified", info_request=info_request, **details)
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_decide(
+    *,
+    info_request: InfoRequest,
+    actor: User,
+    resolution: str,
+    reason_code: str = "",
+    remarks: str = "",
+    procureur_agreement: str | None = None,
+    intelligence_agreement: str | None = None,
+) -> InfoRequest:
+    """Records the outcome and its reason code, never the information itself."""
+    _check_choice(field="resolution", value=resolution, choices=DECIDABLE_RESOLUTIONS)
+    if reason_code:
+        _check_choice(field="reason_code", value=reason_code, choices=ReasonCode.values)
+    if resolution == Resolution.REFUSED and not reason_code:
+        raise InvalidInput({"reason_code": "A refusal needs a reason code."})
+    if resolution in {Resolution.GRANTED, Resolution.REDIRECTED} and reason_code:
+        raise InvalidInput({"reason_code": "Only a refusal or a partial grant has a reason code."})
+    for field, value in (
+        ("procureur_agreement", procureur_agreement),
+        ("intelligence_agreement", intelligence_agreement),
+    ):
+        if value is not None:
+            _check_choice(field=field, value=value, choices=AgreementStatus.values)
+    if resolution in RESOLUTIONS_TO_DELIVER and AgreementStatus.DISAGREED in {
+        procureur_agreement,
+        intelligence_agreement,
+    }:
+        raise InvalidInput(
+            {"resolution": "Nothing can be granted when a prior agreement was refused."}
+        )
+    remarks = _check_text(
+        field="remarks",
+        text=remarks,
+        max_length=InfoRequest.decision_remarks.field.max_length,
+        required=False,
+    )
+    info_request, done = _begin(info_request=info_request, actor=actor, action="decide")
+    if done:
+        return info_request
+    now = timezone.now()
+    info_request.status = Status.DECIDED
+    info_request.resolution = resolution
+    info_request.reason_code = reason_code
+    info_request.decision_remarks = remarks
+    info_request.decided_at = now
+    fields = ["status", "resolution", "reason_code", "decision_remarks", "decided_at"]
+    if procureur_agreement is not None:
+        info_request.procureur_agreement = procureur_agreement
+        fields.append("procureur_agreement")
+    if intelligence_agreement is not None:
+        info_request.intelligence_agreement = intelligence_agreement
+        fields.append("intelligence_agreement")
+    if resolution in RESOLUTIONS_TO_DELIVER:
+        info_request.delivery_due = deadlines.add_business_days(
+            timezone.localdate(now),
+            info_request.category.delivery_days,
+            departement_code=info_request.commune.departement_code,
+        )
+        fields.append("delivery_due")
+    info_request.save(update_fields=[*fields, "updated_at"])
+    _audit(
+        actor=actor,
+        action="request.decided",
+        info_request=info_request,
+        resolution=resolution,
+        reason_code=reason_code,
+    )
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_record_delivery(
+    *, info_request: InfoRequest, actor: User, channel: str, delivered_on: date
+) -> InfoRequest:
+    """Records how and when the answer was given out of band; never what it said."""
+    _check_choice(field="channel", value=channel, choices=DeliveryChannel.values)
+    if delivered_on > _today():
+        raise InvalidInput({"delivered_on": "A delivery cannot be recorded in the future."})
+    info_request, done = _begin(info_request=info_request, actor=actor, action="record_delivery")
+    if done:
+        return info_request
+    if info_request.resolution not in RESOLUTIONS_TO_DELIVER:
+        raise TransitionNotAllowed(
+            action="record_delivery",
+            status=info_request.status,
+            detail="Only a granted or partially granted request has an answer to deliver.",
+        )
+    if info_request.decided_at and delivered_on < timezone.localdate(info_request.decided_at):
+        raise InvalidInput({"delivered_on": "The delivery cannot precede the decision."})
+    info_request.status = Status.DELIVERED
+    info_request.delivery_channel = channel
+    info_request.delivered_on = delivered_on
+    info_request.delivered_at = timezone.now()
+    info_request.save(
+        update_fields=["status", "delivery_channel", "delivered_on", "delivered_at", "updated_at"]
+    )
+    _audit(
+        actor=actor,
+        action="request.delivery_recorded",
+        info_request=info_request,
+        channel=channel,
+        delivered_on=delivered_on.isoformat(),
+    )
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_close(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """Closes a delivered request, or a decided one that had nothing to deliver."""
+    info_request, done = _begin(info_request=info_request, actor=actor, action="close")
+    if done:
+        return info_request
+    if info_request.status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER:
+        raise TransitionNotAllowed(
+            action="close",
+            status=info_request.status,
+            detail="A granted request closes once its delivery is recorded.",
+        )
+    info_request.status = Status.CLOSED
+    info_request.closed_at = timezone.now()
+    info_request.save(update_fields=["status", "closed_at", "updated_at"])
+    _audit(actor=actor, action="request.closed", info_request=info_request)
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_withdraw(*, info_request: InfoRequest, actor: User, reason: str) -> InfoRequest:
+    """The mayor withdraws the request at any point before a decision."""
+    reason = _check_text(
+        field="reason", text=reason, max_length=InfoRequest.withdraw_reason.field.max_length
+    )
+    info_request, done = _begin(info_request=info_request, actor=actor, action="withdraw")
+    if done:
+        return info_request
+    info_request.status = Status.WITHDRAWN
+    info_request.withdraw_reason = reason
+    info_request.withdrawn_at = timezone.now()
+    info_request.save(update_fields=["status", "withdraw_reason", "withdrawn_at", "updated_at"])
+    _audit(actor=actor, action="request.withdrawn", info_request=info_request)
+    _notify(info_request)
+    return info_request
+
+
+EXTENDABLE = {
+    Status.SUBMITTED: "acknowledgement_due",
+    Status.ACKNOWLEDGED: "decision_due",
+    Status.DECIDED: "delivery_due",
+}
+
+
+@transaction.atomic
+def info_request_extend(
+    *, info_request: InfoRequest, actor: User, new_due_date: date, reason: str
+) -> InfoRequest:
+    """Moves the running deadline later, with a reason kept beside it."""
+    reason = _check_text(
+        field="reason", text=reason, max_length=DeadlineChange.reason.field.max_length
+    )
+    info_request = _lock(info_request)
+    ensure_allowed(actor, "extend", info_request)
+    field = EXTENDABLE.get(info_request.status)
+    if field is None or (field == "delivery_due" and info_request.delivery_due is None):
+        raise TransitionNotAllowed(action="extend", status=info_request.status)
+    old_date = getattr(info_request, field)
+    if new_due_date == old_date:
+        return info_request
+    if old_date is not None and new_due_date < old_date:
+        raise InvalidInput({"new_due_date": "An extension cannot bring the deadline forward."})
+    if new_due_date <= _today():
+        raise InvalidInput({"new_due_date": "The new deadline must be in the future."})
+    setattr(info_request, field, new_due_date)
+    info_request.save(update_fields=[field, "updated_at"])
+    DeadlineChange.objects.create(
+        info_request=info_request,
+        field=field,
+        old_date=old_date,
+        new_date=new_due_date,
+        reason=reason,
+        actor=actor,
+    )
+    _audit(
+        actor=actor,
+        action="request.extended",
+        info_request=info_request,
+        field=field,
+        new_due_date=new_due_date.isoformat(),
+    )
+    _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_expire(*, info_request: InfoRequest) -> InfoRequest:
+    """The decision deadline passed in silence: implicit rejection where the category says so."""
+    info_request = _lock(info_request)
+    sources, target = TRANSITIONS["expire"]
+    if info_request.status not in sources:
+        return info_request  # decided, withdrawn or closed meanwhile: nothing to do
+    if info_request.category.expiry_policy != ExpiryPolicy.IMPLICIT_REJECTION:
+        return info_request
+    if info_request.decision_due is None or info_request.decision_due >= _today():
+        return info_request
+    if info_request.status == Status.CLARIFICATION_REQUESTED:
+        return info_request  # the clock is stopped
+    info_request.status = target
+    info_request.resolution = Resolution.IMPLICIT_REJECTION
+    info_request.decided_at = timezone.now()
+    info_request.save(update_fields=["status", "resolution", "decided_at", "updated_at"])
+    _audit(actor=None, action="request.expired", info_request=info_request)
+    _notify(info_request)
+    return info_request
+
+
+# --- internal notes -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_add(*, info_request: InfoRequest, actor: User, text: str) -> InternalNote:
+    """A prefecture-only note; screened like every free text."""
+    text = _check_text(field="text", text=text, max_length=InternalNote.text.field.max_length)
+    ensure_allowed(actor, "add_note", info_request)
+    note = InternalNote.objects.create(info_request=info_request, author=actor, text=text)
+    audit_record(
+        actor=actor,
+        action="note.added",
+        target=info_request,
+        organization=info_request.commune,
+        details={"note": note.pk},
+    )
+    return note
