@@ -1,0 +1,27 @@
+"""Binds the request's origin (IP, user agent, request id) for audit_record."""
+
+from django.conf import settings
+
+from . import context
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        request_context = context.RequestContext(
+            ip=context.client_ip(
+                remote_addr=meta.get("REMOTE_ADDR", ""),
+                forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""),
+                trusted_proxies=getattr(settings, "AUDIT_TRUSTED_PROXY_COUNT", 0),
+            ),
+            user_agent=context.clean_user_agent(meta.get("HTTP_USER_AGENT", "")),
+            request_id=context.request_id_from(meta.get("HTTP_X_REQUEST_ID")),
+        )
+        request.request_id = request_context.request_id
+        with context.bound(request_context):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_context.request_id
+        return response

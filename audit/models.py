@@ -1,0 +1,120 @@
+"""The audit log: an append-only hash chain of events, signed checkpoints, the chain head.
+
+AuditEvent, AuditCheckpoint and ChainHead are `managed = False` once created (see migration
+0001): Django's `flush` (run by transactional tests and by hand) must never try to empty the
+audit log, whose triggers refuse it. A schema change to them is therefore a hand-written
+migration.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .verifier.encoding import FORMAT_VERSION, format_timestamp
+
+HEAD_PK = 1
+
+
+class AuditEvent(models.Model):
+    """One recorded action; `hash` chains it to the previous event (docs/audit-format.md)."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    v = models.PositiveSmallIntegerField(default=FORMAT_VERSION)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_is_staff = models.BooleanField(default=False)
+    actor_roles = models.JSONField(default=list)
+    action = models.CharField(max_length=64, db_index=True)
+    outcome = models.CharField(max_length=32, default="ok")
+    target_type = models.CharField(max_length=100, blank=True)
+    target_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    org_code = models.CharField(max_length=40, blank=True, db_index=True)
+    departement_code = models.CharField(max_length=3, blank=True, db_index=True)
+    # Derived from departement_code and actor_roles, for auditors' scope: ",26,07,".
+    scope = models.CharField(max_length=200, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        managed = False
+        db_table = "audit_auditevent"
+        ordering = ["seq"]
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("événements d'audit")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.target_ref}".strip()
+
+    def body(self) -> dict:
+        """The hashed content, exactly as docs/audit-format.md section 2 lists it."""
+        return {
+            "action": self.action,
+            "actor_id": self.actor_id,
+            "actor_is_staff": self.actor_is_staff,
+            "actor_roles": self.actor_roles,
+            "actor_username": self.actor_username,
+            "departement_code": self.departement_code,
+            "details": self.details,
+            "ip": self.ip,
+            "occurred_at": format_timestamp(self.occurred_at),
+            "org_code": self.org_code,
+            "outcome": self.outcome,
+            "request_id": self.request_id,
+            "target_ref": self.target_ref,
+            "target_type": self.target_type,
+            "user_agent": self.user_agent,
+            "v": self.v,
+        }
+
+    def line(self) -> dict:
+        return {
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "body": self.body(),
+        }
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement "the log had `size` events ending in `head_hash` at `issued_at`"."""
+
+    index = models.BigIntegerField(primary_key=True)
+    size = models.BigIntegerField(db_index=True)
+    head_hash = models.CharField(max_length=64)
+    issued_at = models.DateTimeField(db_index=True)
+    prev = models.CharField(max_length=64)
+    reason = models.CharField(max_length=16)
+    signer = models.CharField(max_length=200)
+    note = models.TextField()
+
+    class Meta:
+        managed = False
+        db_table = "audit_auditcheckpoint"
+        ordering = ["index"]
+        verbose_name = _("point de contrôle signé")
+        verbose_name_plural = _("points de contrôle signés")
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.index} (size {self.size})"
+
+
+class ChainHead(models.Model):
+    """The single row locked by every append: last seq and hash, last checkpoint, current key."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=HEAD_PK)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    checkpoint_index = models.BigIntegerField(default=0)
+    checkpoint_hash = models.CharField(max_length=64)
+    signer = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "audit_chainhead"
+
+    def __str__(self) -> str:
+        return f"head {self.seq}"

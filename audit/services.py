@@ -1,0 +1,308 @@
+"""Every write to the audit log: appending events, issuing checkpoints, rotating the key,
+purging behind an anchor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import context, triggers
+from .exceptions import AuditRecordRefused, SigningKeyMismatch
+from .keys import signing_key
+from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
+from .verifier.encoding import FORMAT_VERSION, EncodingError, body_hash, canonical_json, link_hash
+from .verifier.notes import SignerKey, checkpoint_text, sign_checkpoint, text_hash
+
+ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+OUTCOME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+DETAIL_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
+DETAIL_STRING_MAX = 200
+DETAIL_LIST_MAX = 1000
+DETAILS_MAX_BYTES = 32_768
+
+
+def _check_detail_value(value: object, path: str, *, depth: int) -> None:
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, float):
+        raise AuditRecordRefused(f"details.{path}: floats are not allowed (no canonical form)")
+    if isinstance(value, str):
+        if len(value) > DETAIL_STRING_MAX or any(not ch.isprintable() for ch in value):
+            raise AuditRecordRefused(
+                f"details.{path}: identifiers only (at most {DETAIL_STRING_MAX} printable "
+                "characters), never free text"
+            )
+        return
+    if isinstance(value, list | tuple):
+        if len(value) > DETAIL_LIST_MAX:
+            raise AuditRecordRefused(f"details.{path}: more than {DETAIL_LIST_MAX} items")
+        for item in value:
+            if isinstance(item, dict | list | tuple):
+                raise AuditRecordRefused(f"details.{path}: lists hold scalars only")
+            _check_detail_value(item, path, depth=depth)
+        return
+    if isinstance(value, dict) and depth == 0:
+        _check_details(value, prefix=f"{path}.", depth=1)
+        return
+    raise AuditRecordRefused(f"details.{path}: {type(value).__name__} is not allowed")
+
+
+def _check_details(details: dict, *, prefix: str = "", depth: int = 0) -> None:
+    for key, value in details.items():
+        if not isinstance(key, str) or not DETAIL_KEY.fullmatch(key):
+            raise AuditRecordRefused(f"details key {prefix}{key!r} is not a lowercase identifier")
+        _check_detail_value(value, f"{prefix}{key}", depth=depth)
+
+
+def clean_details(details: dict | None) -> dict:
+    """Small dicts of identifiers (references, counts, codes); floats and free text refused."""
+    if details is None:
+        return {}
+    if not isinstance(details, dict):
+        raise AuditRecordRefused("details must be a dict")
+    _check_details(details)
+    cleaned = {
+        key: list(value) if isinstance(value, tuple) else value for key, value in details.items()
+    }
+    try:
+        size = len(canonical_json(cleaned))
+    except EncodingError as exc:
+        raise AuditRecordRefused(f"details: {exc}") from exc
+    if size > DETAILS_MAX_BYTES:
+        raise AuditRecordRefused(f"details: {size} bytes, more than {DETAILS_MAX_BYTES}")
+    return cleaned
+
+
+def actor_snapshot(actor) -> tuple[int | None, str, bool, list[dict]]:
+    """Who, as they were at the time: id, username, staff flag, roles in organisations."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None, "", False, []
+    roles = sorted(
+        (
+            {
+                "dep": membership.organization.departement_code or "",
+                "kind": membership.organization.kind,
+                "org": membership.organization.code,
+                "role": membership.role,
+            }
+            for membership in actor.memberships.select_related("organization")
+        ),
+        key=lambda role: (role["org"], role["kind"], role["role"]),
+    )
+    return actor.pk, actor.get_username(), bool(actor.is_staff), roles
+
+
+def scope_of(*, departement_code: str, roles: list[dict]) -> str:
+    """ ",07,26,": the départements an event concerns, for departmental auditors' filter."""
+    codes = {departement_code} | {role["dep"] for role in roles}
+    codes.discard("")
+    return f",{','.join(sorted(codes))}," if codes else ""
+
+
+def _lock_head_and_take_seq() -> tuple[int, str]:
+    """Take the next seq under the head row's lock (row lock on PostgreSQL, write lock on
+    SQLite); released at commit, so a rollback leaves no gap."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_chainhead SET seq = seq + 1 WHERE id = %s RETURNING seq, hash",
+            [HEAD_PK],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the audit chain head row is missing: run the audit migrations")
+    return row[0], row[1]
+
+
+def _target_fields(target) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    reference = getattr(target, "reference", None) or str(target.pk)
+    return target._meta.label_lower, str(reference)[:100]
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target=None,
+    organization=None,
+    outcome: str = "ok",
+    details: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the hash chain, in the caller's transaction: if it fails, so does
+    the action."""
+    if not isinstance(action, str) or len(action) > 64 or not ACTION.fullmatch(action):
+        raise AuditRecordRefused(f"action {action!r} is not a dotted lowercase name")
+    if not isinstance(outcome, str) or not OUTCOME.fullmatch(outcome):
+        raise AuditRecordRefused(f"outcome {outcome!r} is not a lowercase word")
+    details = clean_details(details)
+    actor_id, username, is_staff, roles = actor_snapshot(actor)
+    target_type, target_ref = _target_fields(target)
+    org_code = organization.code if organization is not None else ""
+    departement_code = (organization.departement_code or "") if organization is not None else ""
+    where = context.current()
+    with transaction.atomic():
+        seq, prev_hash = _lock_head_and_take_seq()
+        event = AuditEvent(
+            seq=seq,
+            prev_hash=prev_hash,
+            v=FORMAT_VERSION,
+            occurred_at=timezone.now(),
+            actor_id=actor_id,
+            actor_username=username[:150],
+            actor_is_staff=is_staff,
+            actor_roles=roles,
+            action=action,
+            outcome=outcome,
+            target_type=target_type,
+            target_ref=target_ref,
+            org_code=org_code,
+            departement_code=departement_code,
+            scope=scope_of(departement_code=departement_code, roles=roles),
+            ip=where.ip,
+            user_agent=where.user_agent,
+            request_id=where.request_id,
+            details=details,
+        )
+        event.hash = link_hash(seq=seq, prev_hash=prev_hash, body_digest=body_hash(event.body()))
+        event.save(force_insert=True)
+        ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
+    return event
+
+
+def _lock_head() -> ChainHead:
+    """The head row, locked until commit (a no-op UPDATE takes the lock on every vendor)."""
+    ChainHead.objects.filter(pk=HEAD_PK).update(checkpoint_index=F("checkpoint_index"))
+    return ChainHead.objects.get(pk=HEAD_PK)
+
+
+def _issue(
+    *,
+    head: ChainHead,
+    signers: list[SignerKey],
+    reason: str,
+    rotate_to: SignerKey | None = None,
+    purged_to: int | None = None,
+) -> AuditCheckpoint:
+    signer_vkey = signers[0].verifier.encode()
+    if head.signer and head.signer != signer_vkey:
+        raise SigningKeyMismatch(
+            "the configured audit signing key is not the chain's current key "
+            f"({head.signer}); after a rotation, configure the new key"
+        )
+    index = head.checkpoint_index + 1
+    issued_at = timezone.now()
+    text = checkpoint_text(
+        origin=settings.AUDIT_LOG_ORIGIN,
+        size=head.seq,
+        head_hash=head.hash,
+        index=index,
+        time=issued_at,
+        prev=head.checkpoint_hash,
+        reason=reason,
+        rotate_to=rotate_to.verifier if rotate_to else None,
+        purged_to=purged_to,
+    )
+    checkpoint = AuditCheckpoint.objects.create(
+        index=index,
+        size=head.seq,
+        head_hash=head.hash,
+        issued_at=issued_at,
+        prev=head.checkpoint_hash,
+        reason=reason,
+        signer=signer_vkey,
+        note=sign_checkpoint(text, signers),
+    )
+    ChainHead.objects.filter(pk=HEAD_PK).update(
+        checkpoint_index=index,
+        checkpoint_hash=text_hash(text),
+        signer=rotate_to.verifier.encode() if rotate_to else signer_vkey,
+    )
+    return checkpoint
+
+
+@transaction.atomic
+def checkpoint_issue(
+    *, reason: str = "periodic", signer: SignerKey | None = None
+) -> AuditCheckpoint:
+    """Sign the current head, even when nothing happened since the last checkpoint."""
+    head = _lock_head()
+    return _issue(head=head, signers=[signer or signing_key()], reason=reason)
+
+
+@transaction.atomic
+def signing_key_rotate(*, new_key: SignerKey, actor=None) -> AuditCheckpoint:
+    """Announce the next key in a checkpoint signed by the current key and by the new one."""
+    old_key = signing_key()
+    if new_key.verifier == old_key.verifier:
+        raise SigningKeyMismatch("the new key is the current key")
+    audit_record(
+        actor=actor,
+        action="audit.key_rotated",
+        details={"new_key_id": new_key.verifier.key_id.hex()},
+    )
+    head = _lock_head()
+    return _issue(head=head, signers=[old_key, new_key], reason="rotation", rotate_to=new_key)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    purged_to: int
+    deleted: int
+    checkpoint: AuditCheckpoint | None
+
+
+def purge_cut(*, before: datetime) -> int:
+    """The last seq that may go: the largest checkpointed size whose events are all older
+    than `before` (so an existing signed checkpoint anchors what remains)."""
+    newest_old = (
+        AuditEvent.objects.filter(occurred_at__lt=before)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if newest_old is None:
+        return 0
+    younger = AuditEvent.objects.filter(seq__lte=newest_old, occurred_at__gte=before)
+    first_young = younger.order_by("seq").values_list("seq", flat=True).first()
+    limit = newest_old if first_young is None else first_young - 1
+    size = (
+        AuditCheckpoint.objects.filter(size__lte=limit)
+        .order_by("-size")
+        .values_list("size", flat=True)
+        .first()
+    )
+    return size or 0
+
+
+@transaction.atomic
+def audit_purge(*, before: datetime | None = None, actor=None) -> PurgeResult:
+    """Delete events older than the retention period behind a signed anchor: a purge checkpoint
+    states where the log now starts, and an older checkpoint commits to the hash it starts from.
+
+    Needs the audit tables' owner (the triggers are disabled for this transaction only)."""
+    if before is None:
+        before = timezone.now() - timedelta(days=getattr(settings, "AUDIT_RETENTION_DAYS", 365))
+    cut = purge_cut(before=before)
+    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+    if cut == 0 or first is None or first > cut:
+        return PurgeResult(purged_to=(first or 1) - 1, deleted=0, checkpoint=None)
+    key = signing_key()
+    audit_record(
+        actor=actor,
+        action="audit.purged",
+        details={"purged_to_seq": cut, "count": cut - first + 1},
+    )
+    head = _lock_head()
+    checkpoint = _issue(head=head, signers=[key], reason="purge", purged_to=cut)
+    vendor = connection.vendor
+    triggers.execute(connection, triggers.disable_statements(vendor, "audit_auditevent"))
+    deleted, _ = AuditEvent.objects.filter(seq__lte=cut).delete()
+    triggers.execute(connection, triggers.enable_statements(vendor, "audit_auditevent"))
+    return PurgeResult(purged_to=cut, deleted=deleted, checkpoint=checkpoint)

@@ -1,0 +1,11 @@
+"""Celery tasks: thin, named, safe to run twice."""
+
+from celery import shared_task
+
+from .services import checkpoint_issue
+
+
+@shared_task(name="audit.issue_checkpoint")
+def issue_checkpoint() -> int:
+    """Periodic signed checkpoint (Celery beat), issued even when nothing happened."""
+    return checkpoint_issue(reason="periodic").index

@@ -1,0 +1,410 @@
+"""Streaming verification of a hash chain against signed checkpoints; see docs/audit-format.md,
+section 6. Used by `manage.py audit_verify` and by the standalone verifier alike.
+
+Standard library and `cryptography` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .encoding import (
+    BODY_FIELDS,
+    FORMAT_VERSION,
+    GENESIS_HASH,
+    EncodingError,
+    body_hash,
+    is_hex64,
+    link_hash,
+    parse_timestamp,
+)
+from .notes import Checkpoint, NoteError, VerifierKey, parse_checkpoint
+
+MAX_REPORTED = 1000
+
+
+@dataclass
+class Report:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    events: int = 0
+    redacted: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
+    checkpoints: int = 0
+    suppressed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.suppressed
+
+    def error(self, message: str) -> None:
+        if len(self.errors) < MAX_REPORTED:
+            self.errors.append(message)
+        else:
+            self.suppressed += 1
+
+    def lines(self) -> list[str]:
+        out = [f"ERROR {message}" for message in self.errors]
+        if self.suppressed:
+            out.append(f"ERROR ... and {self.suppressed} more errors")
+        out += [f"WARNING {message}" for message in self.warnings]
+        span = f"seq {self.first_seq}..{self.last_seq}" if self.events else "no events"
+        out.append(
+            f"{'OK' if self.ok else 'FAILED'}: {self.events} events ({span}, "
+            f"{self.redacted} redacted), {self.checkpoints} checkpoints"
+        )
+        return out
+
+
+_FULL_KEYS = {"seq", "prev_hash", "hash", "body"}
+_REDACTED_KEYS = {"seq", "prev_hash", "hash", "body_hash"}
+
+
+class ChainVerifier:
+    """Feed checkpoints once, then events in seq order; `finish()` returns the report.
+
+    trusted_keys: keys the verifier trusts out of band. candidate_keys: keys found beside the
+    data (pubkey.txt, database); they count only once linked to a trusted key by rotations.
+    """
+
+    def __init__(
+        self,
+        *,
+        trusted_keys: list[VerifierKey],
+        candidate_keys: list[VerifierKey] = (),
+        origin: str | None = None,
+        max_gap: timedelta | None = None,
+        now: datetime | None = None,
+        require_complete_tail: bool = False,
+        require_from_index_one: bool = False,
+        require_purge_anchor: bool = False,
+        end_seq: int | None = None,
+    ) -> None:
+        self.report = Report()
+        self.trusted = list(trusted_keys)
+        self.candidates = list(trusted_keys) + list(candidate_keys)
+        self.origin = origin
+        self.max_gap = max_gap
+        self.now = now
+        self.require_complete_tail = require_complete_tail
+        self.require_from_index_one = require_from_index_one
+        self.require_purge_anchor = require_purge_anchor
+        self.end_seq = end_seq
+        self.run: list[Checkpoint] = []
+        self.by_size: dict[int, Checkpoint] = {}
+        self.by_index: dict[int, Checkpoint] = {}
+        self._expected_seq: int | None = None
+        self._prev_stored: str | None = None
+        self._checkpoints_loaded = False
+        self._known_by_size: dict[int, Checkpoint] = {}
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def load_checkpoints(self, raws: list[str]) -> None:
+        report = self.report
+        parsed: list[Checkpoint] = []
+        for position, raw in enumerate(raws, start=1):
+            try:
+                parsed.append(parse_checkpoint(raw))
+            except NoteError as exc:
+                report.error(f"checkpoint at position {position} is malformed: {exc}")
+        report.checkpoints = len(parsed)
+        self._checkpoints_loaded = True
+        if not parsed:
+            report.error("no checkpoint: nothing anchors the chain")
+            return
+        origin = self.origin or parsed[0].origin
+        for cp in parsed:
+            if cp.origin != origin:
+                report.error(f"checkpoint {cp.index} has origin {cp.origin!r}, expected {origin!r}")
+        self._check_signatures(parsed)
+        self._split_run(parsed)
+        self._check_run()
+
+    def _find_key(self, cp: Checkpoint) -> VerifierKey | None:
+        for key in self.trusted + self.candidates:
+            if cp.note.signed_by(key):
+                return key
+        return None
+
+    def _check_signatures(self, parsed: list[Checkpoint]) -> None:
+        """Each checkpoint is signed by the key of its epoch; a rotation is signed by both keys."""
+        report = self.report
+        epoch_key = self._find_key(parsed[0])
+        if epoch_key is None:
+            report.error(f"checkpoint {parsed[0].index} is not signed by any known key")
+        epoch_keys = [epoch_key] if epoch_key else []
+        for cp in parsed:
+            if epoch_key is None:
+                epoch_key = self._find_key(cp)
+                if epoch_key is None:
+                    report.error(f"checkpoint {cp.index} is not signed by any known key")
+                    continue
+                epoch_keys.append(epoch_key)
+            if not cp.note.signed_by(epoch_key):
+                other = self._find_key(cp)
+                if other is None:
+                    report.error(
+                        f"checkpoint {cp.index} has no valid signature by the current key "
+                        f"{epoch_key.encode()} (forged or altered)"
+                    )
+                else:
+                    report.error(
+                        f"checkpoint {cp.index} is signed by {other.encode()}, not by the current "
+                        f"key {epoch_key.encode()} (retired or unannounced key)"
+                    )
+                continue
+            if cp.rotate_to is not None:
+                if not cp.note.signed_by(cp.rotate_to):
+                    report.error(f"rotation checkpoint {cp.index} is not signed by the new key")
+                    continue
+                epoch_key = cp.rotate_to
+                epoch_keys.append(epoch_key)
+        trusted_ids = {(k.name, k.public_bytes) for k in self.trusted}
+        if epoch_keys and not any((k.name, k.public_bytes) in trusted_ids for k in epoch_keys):
+            report.error("no checkpoint is signed by a trusted key (check --pubkey)")
+
+    def _split_run(self, parsed: list[Checkpoint]) -> None:
+        """The run is the contiguous tail of checkpoints; before it only key history may come."""
+        start = len(parsed) - 1
+        while start > 0 and parsed[start - 1].index == parsed[start].index - 1:
+            start -= 1
+        history, self.run = parsed[:start], parsed[start:]
+        report = self.report
+        if history and self.require_from_index_one:
+            report.error(
+                f"checkpoints are not contiguous: index jumps from {history[-1].index} "
+                f"to {self.run[0].index} (missing or deleted checkpoint)"
+            )
+        for previous, cp in zip(history, history[1:] + self.run[:1], strict=False):
+            if cp.index <= previous.index:
+                report.error(
+                    f"checkpoint {cp.index} comes after checkpoint {previous.index} "
+                    "(replayed, duplicated or out of order)"
+                )
+        for cp in history:
+            if cp.reason != "rotation" and not self.require_from_index_one:
+                report.error(
+                    f"checkpoints are not contiguous around checkpoint {cp.index} "
+                    "(missing or deleted checkpoint)"
+                )
+                break
+        if self.require_from_index_one and self.run and self.run[0].index != 1 and not history:
+            report.error(f"the first checkpoint has index {self.run[0].index}, not 1")
+
+    def _check_run(self) -> None:
+        report = self.report
+        first = self.run[0]
+        if first.index == 1 and first.prev != GENESIS_HASH:
+            report.error("checkpoint 1 does not start from the genesis hash")
+        for previous, cp in zip(self.run, self.run[1:], strict=False):
+            if cp.prev != previous.text_hash:
+                report.error(
+                    f"checkpoint {cp.index} does not link to checkpoint {previous.index} "
+                    "(altered, replaced or replayed checkpoint)"
+                )
+            if cp.size < previous.size:
+                report.error(
+                    f"checkpoint {cp.index} has size {cp.size}, smaller than {previous.size} "
+                    f"in checkpoint {previous.index} (the log shrank)"
+                )
+            if cp.time < previous.time:
+                report.error(f"checkpoint {cp.index} is dated before checkpoint {previous.index}")
+            elif self.max_gap is not None and cp.time - previous.time > self.max_gap:
+                report.error(
+                    f"missing periodic checkpoint: {int((cp.time - previous.time).total_seconds())}"
+                    f" s between checkpoints {previous.index} and {cp.index}"
+                )
+        for cp in self.run:
+            self.by_index[cp.index] = cp
+            other = self.by_size.get(cp.size)
+            if other is not None and other.head_hash != cp.head_hash:
+                report.error(
+                    f"checkpoints {other.index} and {cp.index} disagree on the hash at size "
+                    f"{cp.size} (fork)"
+                )
+            self.by_size.setdefault(cp.size, cp)
+        last = self.run[-1]
+        if (
+            self.now is not None
+            and self.max_gap is not None
+            and self.now - last.time > self.max_gap
+        ):
+            report.error(
+                f"missing periodic checkpoint: the latest, {last.index}, is from "
+                f"{last.time.isoformat()}, {int((self.now - last.time).total_seconds())} s ago"
+            )
+
+    def check_known(self, raw: str) -> None:
+        """A checkpoint the auditor kept from before must be consistent with this log."""
+        report = self.report
+        try:
+            known = parse_checkpoint(raw)
+        except NoteError as exc:
+            report.error(f"known checkpoint is malformed: {exc}")
+            return
+        if not any(known.note.signed_by(key) for key in self.candidates):
+            report.error("known checkpoint is not signed by any known key")
+            return
+        if not self.run:
+            return
+        last = self.run[-1]
+        same = self.by_index.get(known.index)
+        if same is not None:
+            if same.note.text != known.note.text:
+                report.error(
+                    f"checkpoint {known.index} differs from the known checkpoint with that index "
+                    "(replaced or forked log)"
+                )
+        elif known.index > last.index or known.size > last.size:
+            report.error(
+                f"the known checkpoint {known.index} (size {known.size}) is newer than the latest "
+                f"here, {last.index} (size {last.size}): rolled back or truncated"
+            )
+        else:
+            report.warnings.append(
+                f"known checkpoint {known.index} precedes the checkpoints here; "
+                "compared by size only"
+            )
+        cp = self.by_size.get(known.size)
+        if cp is not None and cp.head_hash != known.head_hash:
+            report.error(
+                f"the known checkpoint {known.index} and checkpoint {cp.index} disagree on the "
+                f"hash at size {known.size} (history rewritten)"
+            )
+        self._known_by_size[known.size] = known
+
+    # -- events ------------------------------------------------------------------------------
+
+    def feed(self, event: object) -> None:
+        report = self.report
+        if not isinstance(event, dict) or not isinstance(event.get("seq"), int):
+            report.error(f"unreadable event after seq {self.report.last_seq}")
+            return
+        seq = event["seq"]
+        keys = set(event)
+        if keys == _FULL_KEYS:
+            body = event["body"]
+            problem = _body_problem(body)
+            if problem:
+                report.error(f"seq {seq}: {problem}")
+                digest = None
+            else:
+                try:
+                    digest = body_hash(body)
+                except EncodingError as exc:
+                    report.error(f"seq {seq}: body has no canonical encoding: {exc}")
+                    digest = None
+        elif keys == _REDACTED_KEYS and is_hex64(event["body_hash"]):
+            digest = event["body_hash"]
+            report.redacted += 1
+        else:
+            report.error(f"seq {seq}: unexpected fields {sorted(keys)}")
+            digest = None
+        prev_hash, stored = event.get("prev_hash"), event.get("hash")
+        if not is_hex64(prev_hash) or not is_hex64(stored):
+            report.error(f"seq {seq}: hash or prev_hash is not 64 lowercase hex digits")
+            return
+        report.events += 1
+        if self._expected_seq is None:
+            report.first_seq = seq
+            self._check_anchor(seq, prev_hash)
+        elif seq != self._expected_seq:
+            kind = "missing" if seq > self._expected_seq else "duplicated or out of order"
+            report.error(f"seq {seq} follows seq {self._expected_seq - 1}: events {kind}")
+            if prev_hash != self._prev_stored:
+                report.error(f"seq {seq}: prev_hash does not match the previous event's hash")
+        elif prev_hash != self._prev_stored:
+            report.error(
+                f"seq {seq}: prev_hash does not match the hash of seq {seq - 1} "
+                "(event removed, inserted, swapped or rehashed)"
+            )
+        if (
+            digest is not None
+            and link_hash(seq=seq, prev_hash=prev_hash, body_digest=digest) != stored
+        ):
+            report.error(f"seq {seq}: hash does not match the event's content (edited event)")
+        cp = self.by_size.get(seq)
+        if cp is not None and cp.head_hash != stored:
+            report.error(
+                f"seq {seq}: checkpoint {cp.index} commits to another hash at this size "
+                "(history rewritten after it was checkpointed)"
+            )
+        known = self._known_by_size.get(seq)
+        if known is not None and known.head_hash != stored:
+            report.error(f"seq {seq}: the known checkpoint commits to another hash at this size")
+        self._expected_seq = seq + 1
+        self._prev_stored = stored
+        report.last_seq = seq
+
+    def _check_anchor(self, seq: int, prev_hash: str) -> None:
+        report = self.report
+        if self.require_purge_anchor:
+            purges = [cp.purged_to for cp in self.run if cp.purged_to is not None]
+            expected_first = purges[-1] + 1 if purges else 1
+            if seq != expected_first:
+                report.error(
+                    f"the log starts at seq {seq}, but the latest purge checkpoint says it starts "
+                    f"at seq {expected_first} (events deleted from the start)"
+                )
+        if seq == 1:
+            if prev_hash != GENESIS_HASH:
+                report.error("seq 1 does not start from the genesis hash")
+            return
+        anchor = self.by_size.get(seq - 1)
+        if anchor is None:
+            report.error(
+                f"no checkpoint of size {seq - 1} anchors the first event, seq {seq} "
+                "(starting anchor missing)"
+            )
+        elif anchor.head_hash != prev_hash:
+            report.error(
+                f"the first event, seq {seq}, does not start where checkpoint {anchor.index} "
+                "says (starting anchor mismatch)"
+            )
+
+    def finish(self) -> Report:
+        report = self.report
+        if not self._checkpoints_loaded:
+            report.error("no checkpoint was loaded")
+        last_seq = report.last_seq if report.events else None
+        first_seq = report.first_seq if report.events else None
+        covered_to = last_seq if last_seq is not None else 0
+        for cp in self.run:
+            if self.end_seq is not None and cp.size > self.end_seq:
+                continue
+            if cp.size > covered_to:
+                report.error(
+                    f"checkpoint {cp.index} covers {cp.size} events but the log ends at seq "
+                    f"{covered_to} (truncated tail)"
+                )
+                break
+        if self.run and last_seq is not None:
+            latest = max(self.run[-1].size, 0)
+            if self.require_complete_tail and latest != last_seq:
+                report.error(
+                    f"the final checkpoint covers {latest} events, the events end at {last_seq}"
+                )
+            elif last_seq > latest:
+                report.warnings.append(
+                    f"{last_seq - latest} events after the latest checkpoint are not yet covered"
+                )
+        if self.run and first_seq is None and self.run[-1].size > 0 and self.end_seq is None:
+            report.error(f"no events, yet checkpoint {self.run[-1].index} covers some")
+        return report
+
+
+def _body_problem(body: object) -> str | None:
+    if not isinstance(body, dict):
+        return "body is not an object"
+    if set(body) != set(BODY_FIELDS):
+        return f"body fields differ from the format: {sorted(set(body) ^ set(BODY_FIELDS))}"
+    if body["v"] != FORMAT_VERSION:
+        return f"unknown format version {body['v']!r}"
+    try:
+        parse_timestamp(body["occurred_at"])
+    except EncodingError as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,72 @@
+"""The database refuses to change or remove audit rows, whatever the application does."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.services import audit_record, checkpoint_issue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event(users):
+    return audit_record(actor=users["mayor"], action="request.viewed")
+
+
+def run(statement: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+
+
+def test_orm_update_of_an_event_is_refused(event):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(seq=event.seq).update(action="request.deleted")
+    assert AuditEvent.objects.get(seq=event.seq).action == "request.viewed"
+
+
+def test_orm_delete_of_an_event_is_refused(event):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(seq=event.seq).delete()
+    assert AuditEvent.objects.filter(seq=event.seq).exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditevent SET actor_username = 'someone-else'",
+        "DELETE FROM audit_auditevent",
+        "UPDATE audit_auditcheckpoint SET size = 0",
+        "DELETE FROM audit_auditcheckpoint",
+    ],
+)
+def test_raw_sql_update_and_delete_are_refused(event, audit_key, statement):
+    checkpoint_issue()
+    with pytest.raises(DatabaseError, match="append-only"):
+        run(statement)
+
+
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditcheckpoint"])
+def test_truncate_is_refused_on_postgresql(event, table):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE; DELETE without WHERE is covered above")
+    with pytest.raises(DatabaseError, match="append-only"):
+        run(f"TRUNCATE {table}")
+
+
+def test_replication_role_does_not_silence_the_triggers(event):
+    if connection.vendor != "postgresql":
+        pytest.skip("session_replication_role is a PostgreSQL setting")
+    with pytest.raises(DatabaseError, match="append-only"):
+        run("SET LOCAL session_replication_role = replica; DELETE FROM audit_auditevent")
+
+
+def test_chain_head_stays_updatable(event):
+    assert ChainHead.objects.filter(pk=1).update(seq=ChainHead.objects.get().seq) == 1
+
+
+def test_checkpoint_rows_are_inserted_not_updated(audit_key, event):
+    first = checkpoint_issue()
+    second = checkpoint_issue()
+    assert second.index == first.index + 1
+    assert AuditCheckpoint.objects.filter(index__in=[first.index, second.index]).count() == 2

@@ -1,0 +1,156 @@
+"""audit_record: the chain, the snapshot of who, what and where, and what is refused."""
+
+import itertools
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from django.db import transaction
+
+from audit import context
+from audit.exceptions import AuditRecordRefused
+from audit.models import AuditEvent, ChainHead
+from audit.services import audit_record
+from audit.verifier.encoding import (
+    GENESIS_HASH,
+    body_hash,
+    canonical_json,
+    format_timestamp,
+    link_hash,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def last_seq() -> int:
+    return ChainHead.objects.get().seq
+
+
+def test_events_form_a_contiguous_chain_that_recomputes_from_the_database(users, orgs):
+    start = last_seq()
+    for action in ("request.viewed", "request.updated", "request.signed"):
+        audit_record(actor=users["mayor"], action=action, organization=orgs["montelimar"])
+    events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
+    assert [e.seq for e in events] == [start + 1, start + 2, start + 3]
+    previous = AuditEvent.objects.filter(seq=start).values_list("hash", flat=True).first()
+    assert events[0].prev_hash == (previous or GENESIS_HASH)
+    for before, after in itertools.pairwise(events):
+        assert after.prev_hash == before.hash
+    for event in events:
+        digest = body_hash(event.body())
+        assert link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest) == event.hash
+    head = ChainHead.objects.get()
+    assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
+
+
+def test_rolled_back_transaction_leaves_no_gap(users):
+    start = last_seq()
+
+    def failing_action():
+        with transaction.atomic():
+            audit_record(actor=users["mayor"], action="request.created")
+            raise RuntimeError("the action failed")
+
+    with pytest.raises(RuntimeError):
+        failing_action()
+    event = audit_record(actor=users["mayor"], action="request.created")
+    assert event.seq == start + 1
+    assert not AuditEvent.objects.filter(seq__gt=event.seq).exists()
+
+
+def test_snapshot_records_who_what_and_the_organisation_scope(users, orgs):
+    event = audit_record(
+        actor=users["liaison26"],
+        action="request.acknowledged",
+        target=orgs["montelimar"],
+        organization=orgs["montelimar"],
+        details={"references": ["26198-2026-0007"], "count": 1},
+    )
+    event.refresh_from_db()
+    assert event.actor_id == users["liaison26"].pk
+    assert event.actor_username == "liaison-26"
+    assert event.actor_roles == [
+        {"dep": "26", "kind": "prefecture", "org": "26", "role": "liaison"}
+    ]
+    assert (event.target_type, event.target_ref) == (
+        "accounts.organization",
+        str(orgs["montelimar"].pk),
+    )
+    assert (event.org_code, event.departement_code) == ("26198", "26")
+    assert event.scope == ",26,"
+    assert event.details == {"references": ["26198-2026-0007"], "count": 1}
+    assert event.occurred_at.tzinfo is not None
+
+
+def test_target_reference_is_preferred_to_the_primary_key(users, orgs):
+    orgs["arras"].reference = "62041-2026-0001"
+    event = audit_record(actor=users["liaison62"], action="request.viewed", target=orgs["arras"])
+    assert event.target_ref == "62041-2026-0001"
+
+
+def test_anonymous_actor_is_recorded_without_identity(db):
+    event = audit_record(actor=None, action="reminder.sent", details={"count": 3})
+    assert (event.actor_id, event.actor_username, event.actor_roles) == (None, "", [])
+    assert (event.ip, event.user_agent, event.request_id) == ("", "", "")
+
+
+def test_where_comes_from_the_request_context(users):
+    where = context.RequestContext(
+        ip="203.0.113.9", user_agent="Firefox", request_id="abcdef123456"
+    )
+    with context.bound(where):
+        event = audit_record(actor=users["mayor"], action="request.listed")
+    assert (event.ip, event.user_agent, event.request_id) == (
+        "203.0.113.9",
+        "Firefox",
+        "abcdef123456",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"action": "Request Viewed"}, "dotted lowercase"),
+        ({"action": "viewed"}, "dotted lowercase"),
+        ({"action": "request.viewed", "outcome": "Denied!"}, "lowercase word"),
+        ({"action": "request.viewed", "details": {"ratio": 0.5}}, "floats"),
+        ({"action": "request.viewed", "details": {"purpose": "x" * 201}}, "free text"),
+        ({"action": "request.viewed", "details": {"note": "line\nbreak"}}, "free text"),
+        ({"action": "request.viewed", "details": {"Bad Key": 1}}, "lowercase identifier"),
+        ({"action": "request.viewed", "details": {"n": 2**60}}, "integer outside"),
+        ({"action": "request.viewed", "details": {"a": {"b": {"c": 1}}}}, "not allowed"),
+    ],
+)
+def test_malformed_records_are_refused_and_nothing_is_written(users, kwargs, message):
+    start = last_seq()
+    with pytest.raises(AuditRecordRefused, match=message):
+        audit_record(actor=users["mayor"], **kwargs)
+    assert last_seq() == start
+
+
+def test_canonical_encoding_is_stable_across_unicode_forms():
+    body = {"z": "Montélimar — «citée» 🚨", "a": ["é", "e\u0301"], "m": None, "b": True}
+    encoded = canonical_json(body)
+    assert encoded == (
+        '{"a":["é","e\u0301"],"b":true,"m":null,"z":"Montélimar — «citée» 🚨"}'.encode()
+    )
+    # No normalisation: two spellings of é are two different strings, hashed as stored.
+    assert canonical_json(["é"]) != canonical_json(["e\u0301"])
+
+
+def test_timestamps_encode_the_same_instant_identically_in_every_time_zone():
+    instant = datetime(2026, 3, 29, 1, 30, 0, 7, tzinfo=UTC)
+    paris = instant.astimezone(timezone(timedelta(hours=2)))
+    reunion = instant.astimezone(timezone(timedelta(hours=4)))
+    assert format_timestamp(instant) == format_timestamp(paris) == format_timestamp(reunion)
+    assert format_timestamp(instant) == "2026-03-29T01:30:00.000007Z"
+
+
+def test_hash_does_not_depend_on_the_active_time_zone(users, settings):
+    event = audit_record(actor=users["mayor"], action="request.viewed", details={"nom": "Ñoño"})
+    expected = event.hash
+    settings.TIME_ZONE = "Indian/Reunion"
+    stored = AuditEvent.objects.get(seq=event.seq)
+    recomputed = link_hash(
+        seq=stored.seq, prev_hash=stored.prev_hash, body_digest=body_hash(stored.body())
+    )
+    assert recomputed == expected
