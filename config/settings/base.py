@@ -115,6 +115,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryChannelEnum": "sharing.models.DeliveryChannel",
+        "AgreementStatusEnum": "sharing.models.AgreementStatus",
+        "ResolutionEnum": "sharing.models.Resolution",
+    },
 }
 
 # Celery: Redis in production and CI; the local settings swap in a server-less transport.
