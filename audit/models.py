@@ -82,7 +82,7 @@ class AuditEvent(models.Model):
 class AuditCheckpoint(models.Model):
     """A signed statement "the log had `size` events ending in `head_hash` at `issued_at`"."""
 
-    index = models.BigIntegerField(primary_key=True)
+    number = models.BigIntegerField(primary_key=True)
     size = models.BigIntegerField(db_index=True)
     head_hash = models.CharField(max_length=64)
     issued_at = models.DateTimeField(db_index=True)
@@ -94,12 +94,12 @@ class AuditCheckpoint(models.Model):
     class Meta:
         managed = False
         db_table = "audit_auditcheckpoint"
-        ordering = ["index"]
+        ordering = ["number"]
         verbose_name = _("point de contrôle signé")
         verbose_name_plural = _("points de contrôle signés")
 
     def __str__(self) -> str:
-        return f"checkpoint {self.index} (size {self.size})"
+        return f"checkpoint {self.number} (size {self.size})"
 
 
 class ChainHead(models.Model):
@@ -108,7 +108,7 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=HEAD_PK)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
-    checkpoint_index = models.BigIntegerField(default=0)
+    checkpoint_number = models.BigIntegerField(default=0)
     checkpoint_hash = models.CharField(max_length=64)
     signer = models.CharField(max_length=200, blank=True)
 

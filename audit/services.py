@@ -178,7 +178,7 @@ def audit_record(
 
 def _lock_head() -> ChainHead:
     """The head row, locked until commit (a no-op UPDATE takes the lock on every vendor)."""
-    ChainHead.objects.filter(pk=HEAD_PK).update(checkpoint_index=F("checkpoint_index"))
+    ChainHead.objects.filter(pk=HEAD_PK).update(checkpoint_number=F("checkpoint_number"))
     return ChainHead.objects.get(pk=HEAD_PK)
 
 
@@ -196,13 +196,13 @@ def _issue(
             "the configured audit signing key is not the chain's current key "
             f"({head.signer}); after a rotation, configure the new key"
         )
-    index = head.checkpoint_index + 1
+    number = head.checkpoint_number + 1
     issued_at = timezone.now()
     text = checkpoint_text(
         origin=settings.AUDIT_LOG_ORIGIN,
         size=head.seq,
         head_hash=head.hash,
-        index=index,
+        number=number,
         time=issued_at,
         prev=head.checkpoint_hash,
         reason=reason,
@@ -210,7 +210,7 @@ def _issue(
         purged_to=purged_to,
     )
     checkpoint = AuditCheckpoint.objects.create(
-        index=index,
+        number=number,
         size=head.seq,
         head_hash=head.hash,
         issued_at=issued_at,
@@ -220,7 +220,7 @@ def _issue(
         note=sign_checkpoint(text, signers),
     )
     ChainHead.objects.filter(pk=HEAD_PK).update(
-        checkpoint_index=index,
+        checkpoint_number=number,
         checkpoint_hash=text_hash(text),
         signer=rotate_to.verifier.encode() if rotate_to else signer_vkey,
     )

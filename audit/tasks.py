@@ -8,4 +8,4 @@ from .services import checkpoint_issue
 @shared_task(name="audit.issue_checkpoint")
 def issue_checkpoint() -> int:
     """Periodic signed checkpoint (Celery beat), issued even when nothing happened."""
-    return checkpoint_issue(reason="periodic").index
+    return checkpoint_issue(reason="periodic").number

@@ -45,6 +45,13 @@ def default_max_gap() -> timedelta | None:
     return timedelta(seconds=seconds) if seconds else None
 
 
+def _effective_gap(max_gap: timedelta | None) -> timedelta | None:
+    """None: the setting; zero: no periodicity check."""
+    if max_gap is None:
+        return default_max_gap()
+    return max_gap if max_gap > timedelta(0) else None
+
+
 def line_from_row(row: tuple) -> tuple[dict, str]:
     """(export line, stored scope) from a values_list row in EVENT_COLUMNS order."""
     (seq, prev_hash, hash_, action, actor_id, is_staff, roles, username, dep, details, ip,
@@ -72,7 +79,7 @@ def line_from_row(row: tuple) -> tuple[dict, str]:
 
 
 def _checkpoint_rows() -> list[AuditCheckpoint]:
-    return list(AuditCheckpoint.objects.order_by("index"))
+    return list(AuditCheckpoint.objects.order_by("number"))
 
 
 def _cross_check(report: Report, rows: list[AuditCheckpoint]) -> None:
@@ -81,9 +88,9 @@ def _cross_check(report: Report, rows: list[AuditCheckpoint]) -> None:
             cp = parse_checkpoint(row.note)
         except NoteError:
             continue  # reported by the chain verifier
-        columns = (row.index, row.size, row.head_hash, row.prev, row.reason)
-        if columns != (cp.index, cp.size, cp.head_hash, cp.prev, cp.reason):
-            report.error(f"checkpoint row {row.index}: columns disagree with its signed note")
+        columns = (row.number, row.size, row.head_hash, row.prev, row.reason)
+        if columns != (cp.number, cp.size, cp.head_hash, cp.prev, cp.reason):
+            report.error(f"checkpoint row {row.number}: columns disagree with its signed note")
 
 
 def verify_database(
@@ -129,9 +136,9 @@ def verify_database(
         trusted_keys=trusted,
         candidate_keys=candidates,
         origin=settings.AUDIT_LOG_ORIGIN,
-        max_gap=max_gap if max_gap is not None else default_max_gap(),
+        max_gap=_effective_gap(max_gap),
         now=None if partial else (now or timezone.now()),
-        require_from_index_one=True,
+        require_from_number_one=True,
         require_purge_anchor=start is None,
         end_seq=end,
     )
@@ -171,10 +178,10 @@ def _check_head(report: Report, rows: list[AuditCheckpoint]) -> None:
         )
     if rows:
         latest = rows[-1]
-        if head.checkpoint_index != latest.index:
+        if head.checkpoint_number != latest.number:
             report.error(
-                f"the chain head says checkpoint {head.checkpoint_index}, the latest stored is "
-                f"{latest.index} (checkpoints removed or added)"
+                f"the chain head says checkpoint {head.checkpoint_number}, the latest stored is "
+                f"{latest.number} (checkpoints removed or added)"
             )
         else:
             try:
@@ -182,5 +189,5 @@ def _check_head(report: Report, rows: list[AuditCheckpoint]) -> None:
                     report.error("the chain head's checkpoint hash does not match the latest one")
             except NoteError:
                 pass
-    elif head.checkpoint_index:
+    elif head.checkpoint_number:
         report.error("the chain head counts checkpoints but none is stored")

@@ -10,7 +10,7 @@ def create_head(apps, schema_editor):
     ChainHead = apps.get_model("audit", "ChainHead")
     ChainHead.objects.using(schema_editor.connection.alias).get_or_create(
         id=1,
-        defaults={"seq": 0, "hash": GENESIS_HASH, "checkpoint_index": 0, "checkpoint_hash": GENESIS_HASH},
+        defaults={"seq": 0, "hash": GENESIS_HASH, "checkpoint_number": 0, "checkpoint_hash": GENESIS_HASH},
     )
 
 
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="AuditCheckpoint",
             fields=[
-                ("index", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("number", models.BigIntegerField(primary_key=True, serialize=False)),
                 ("size", models.BigIntegerField(db_index=True)),
                 ("head_hash", models.CharField(max_length=64)),
                 ("issued_at", models.DateTimeField(db_index=True)),
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "db_table": "audit_auditcheckpoint",
-                "ordering": ["index"],
+                "ordering": ["number"],
                 "verbose_name": "point de contrôle signé",
                 "verbose_name_plural": "points de contrôle signés",
             },
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
                 ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
                 ("seq", models.BigIntegerField(default=0)),
                 ("hash", models.CharField(max_length=64)),
-                ("checkpoint_index", models.BigIntegerField(default=0)),
+                ("checkpoint_number", models.BigIntegerField(default=0)),
                 ("checkpoint_hash", models.CharField(max_length=64)),
                 ("signer", models.CharField(blank=True, max_length=200)),
             ],
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
             name="auditcheckpoint",
             options={
                 "managed": False,
-                "ordering": ["index"],
+                "ordering": ["number"],
                 "verbose_name": "point de contrôle signé",
                 "verbose_name_plural": "points de contrôle signés",
             },

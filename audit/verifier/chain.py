@@ -78,7 +78,7 @@ class ChainVerifier:
         max_gap: timedelta | None = None,
         now: datetime | None = None,
         require_complete_tail: bool = False,
-        require_from_index_one: bool = False,
+        require_from_number_one: bool = False,
         require_purge_anchor: bool = False,
         end_seq: int | None = None,
     ) -> None:
@@ -89,12 +89,12 @@ class ChainVerifier:
         self.max_gap = max_gap
         self.now = now
         self.require_complete_tail = require_complete_tail
-        self.require_from_index_one = require_from_index_one
+        self.require_from_number_one = require_from_number_one
         self.require_purge_anchor = require_purge_anchor
         self.end_seq = end_seq
         self.run: list[Checkpoint] = []
         self.by_size: dict[int, Checkpoint] = {}
-        self.by_index: dict[int, Checkpoint] = {}
+        self.by_number: dict[int, Checkpoint] = {}
         self._expected_seq: int | None = None
         self._prev_stored: str | None = None
         self._checkpoints_loaded = False
@@ -118,7 +118,9 @@ class ChainVerifier:
         origin = self.origin or parsed[0].origin
         for cp in parsed:
             if cp.origin != origin:
-                report.error(f"checkpoint {cp.index} has origin {cp.origin!r}, expected {origin!r}")
+                report.error(
+                    f"checkpoint {cp.number} has origin {cp.origin!r}, expected {origin!r}"
+                )
         self._check_signatures(parsed)
         self._split_run(parsed)
         self._check_run()
@@ -134,31 +136,31 @@ class ChainVerifier:
         report = self.report
         epoch_key = self._find_key(parsed[0])
         if epoch_key is None:
-            report.error(f"checkpoint {parsed[0].index} is not signed by any known key")
+            report.error(f"checkpoint {parsed[0].number} is not signed by any known key")
         epoch_keys = [epoch_key] if epoch_key else []
         for cp in parsed:
             if epoch_key is None:
                 epoch_key = self._find_key(cp)
                 if epoch_key is None:
-                    report.error(f"checkpoint {cp.index} is not signed by any known key")
+                    report.error(f"checkpoint {cp.number} is not signed by any known key")
                     continue
                 epoch_keys.append(epoch_key)
             if not cp.note.signed_by(epoch_key):
                 other = self._find_key(cp)
                 if other is None:
                     report.error(
-                        f"checkpoint {cp.index} has no valid signature by the current key "
+                        f"checkpoint {cp.number} has no valid signature by the current key "
                         f"{epoch_key.encode()} (forged or altered)"
                     )
                 else:
                     report.error(
-                        f"checkpoint {cp.index} is signed by {other.encode()}, not by the current "
+                        f"checkpoint {cp.number} is signed by {other.encode()}, not by the current "
                         f"key {epoch_key.encode()} (retired or unannounced key)"
                     )
                 continue
             if cp.rotate_to is not None:
                 if not cp.note.signed_by(cp.rotate_to):
-                    report.error(f"rotation checkpoint {cp.index} is not signed by the new key")
+                    report.error(f"rotation checkpoint {cp.number} is not signed by the new key")
                     continue
                 epoch_key = cp.rotate_to
                 epoch_keys.append(epoch_key)
@@ -169,60 +171,60 @@ class ChainVerifier:
     def _split_run(self, parsed: list[Checkpoint]) -> None:
         """The run is the contiguous tail of checkpoints; before it only key history may come."""
         start = len(parsed) - 1
-        while start > 0 and parsed[start - 1].index == parsed[start].index - 1:
+        while start > 0 and parsed[start - 1].number == parsed[start].number - 1:
             start -= 1
         history, self.run = parsed[:start], parsed[start:]
         report = self.report
-        if history and self.require_from_index_one:
+        if history and self.require_from_number_one:
             report.error(
-                f"checkpoints are not contiguous: index jumps from {history[-1].index} "
-                f"to {self.run[0].index} (missing or deleted checkpoint)"
+                f"checkpoints are not contiguous: number jumps from {history[-1].number} "
+                f"to {self.run[0].number} (missing or deleted checkpoint)"
             )
         for previous, cp in zip(history, history[1:] + self.run[:1], strict=False):
-            if cp.index <= previous.index:
+            if cp.number <= previous.number:
                 report.error(
-                    f"checkpoint {cp.index} comes after checkpoint {previous.index} "
+                    f"checkpoint {cp.number} comes after checkpoint {previous.number} "
                     "(replayed, duplicated or out of order)"
                 )
         for cp in history:
-            if cp.reason != "rotation" and not self.require_from_index_one:
+            if cp.reason != "rotation" and not self.require_from_number_one:
                 report.error(
-                    f"checkpoints are not contiguous around checkpoint {cp.index} "
+                    f"checkpoints are not contiguous around checkpoint {cp.number} "
                     "(missing or deleted checkpoint)"
                 )
                 break
-        if self.require_from_index_one and self.run and self.run[0].index != 1 and not history:
-            report.error(f"the first checkpoint has index {self.run[0].index}, not 1")
+        if self.require_from_number_one and self.run and self.run[0].number != 1 and not history:
+            report.error(f"the first checkpoint has number {self.run[0].number}, not 1")
 
     def _check_run(self) -> None:
         report = self.report
         first = self.run[0]
-        if first.index == 1 and first.prev != GENESIS_HASH:
+        if first.number == 1 and first.prev != GENESIS_HASH:
             report.error("checkpoint 1 does not start from the genesis hash")
         for previous, cp in zip(self.run, self.run[1:], strict=False):
             if cp.prev != previous.text_hash:
                 report.error(
-                    f"checkpoint {cp.index} does not link to checkpoint {previous.index} "
+                    f"checkpoint {cp.number} does not link to checkpoint {previous.number} "
                     "(altered, replaced or replayed checkpoint)"
                 )
             if cp.size < previous.size:
                 report.error(
-                    f"checkpoint {cp.index} has size {cp.size}, smaller than {previous.size} "
-                    f"in checkpoint {previous.index} (the log shrank)"
+                    f"checkpoint {cp.number} has size {cp.size}, smaller than {previous.size} "
+                    f"in checkpoint {previous.number} (the log shrank)"
                 )
             if cp.time < previous.time:
-                report.error(f"checkpoint {cp.index} is dated before checkpoint {previous.index}")
+                report.error(f"checkpoint {cp.number} is dated before checkpoint {previous.number}")
             elif self.max_gap is not None and cp.time - previous.time > self.max_gap:
                 report.error(
                     f"missing periodic checkpoint: {int((cp.time - previous.time).total_seconds())}"
-                    f" s between checkpoints {previous.index} and {cp.index}"
+                    f" s between checkpoints {previous.number} and {cp.number}"
                 )
         for cp in self.run:
-            self.by_index[cp.index] = cp
+            self.by_number[cp.number] = cp
             other = self.by_size.get(cp.size)
             if other is not None and other.head_hash != cp.head_hash:
                 report.error(
-                    f"checkpoints {other.index} and {cp.index} disagree on the hash at size "
+                    f"checkpoints {other.number} and {cp.number} disagree on the hash at size "
                     f"{cp.size} (fork)"
                 )
             self.by_size.setdefault(cp.size, cp)
@@ -233,7 +235,7 @@ class ChainVerifier:
             and self.now - last.time > self.max_gap
         ):
             report.error(
-                f"missing periodic checkpoint: the latest, {last.index}, is from "
+                f"missing periodic checkpoint: the latest, {last.number}, is from "
                 f"{last.time.isoformat()}, {int((self.now - last.time).total_seconds())} s ago"
             )
 
@@ -251,27 +253,27 @@ class ChainVerifier:
         if not self.run:
             return
         last = self.run[-1]
-        same = self.by_index.get(known.index)
+        same = self.by_number.get(known.number)
         if same is not None:
             if same.note.text != known.note.text:
                 report.error(
-                    f"checkpoint {known.index} differs from the known checkpoint with that index "
+                    f"checkpoint {known.number} differs from the known checkpoint with that number "
                     "(replaced or forked log)"
                 )
-        elif known.index > last.index or known.size > last.size:
+        elif known.number > last.number or known.size > last.size:
             report.error(
-                f"the known checkpoint {known.index} (size {known.size}) is newer than the latest "
-                f"here, {last.index} (size {last.size}): rolled back or truncated"
+                f"the known checkpoint {known.number} (size {known.size}) is newer than the latest "
+                f"here, {last.number} (size {last.size}): rolled back or truncated"
             )
         else:
             report.warnings.append(
-                f"known checkpoint {known.index} precedes the checkpoints here; "
+                f"known checkpoint {known.number} precedes the checkpoints here; "
                 "compared by size only"
             )
         cp = self.by_size.get(known.size)
         if cp is not None and cp.head_hash != known.head_hash:
             report.error(
-                f"the known checkpoint {known.index} and checkpoint {cp.index} disagree on the "
+                f"the known checkpoint {known.number} and checkpoint {cp.number} disagree on the "
                 f"hash at size {known.size} (history rewritten)"
             )
         self._known_by_size[known.size] = known
@@ -329,7 +331,7 @@ class ChainVerifier:
         cp = self.by_size.get(seq)
         if cp is not None and cp.head_hash != stored:
             report.error(
-                f"seq {seq}: checkpoint {cp.index} commits to another hash at this size "
+                f"seq {seq}: checkpoint {cp.number} commits to another hash at this size "
                 "(history rewritten after it was checkpointed)"
             )
         known = self._known_by_size.get(seq)
@@ -361,7 +363,7 @@ class ChainVerifier:
             )
         elif anchor.head_hash != prev_hash:
             report.error(
-                f"the first event, seq {seq}, does not start where checkpoint {anchor.index} "
+                f"the first event, seq {seq}, does not start where checkpoint {anchor.number} "
                 "says (starting anchor mismatch)"
             )
 
@@ -377,7 +379,7 @@ class ChainVerifier:
                 continue
             if cp.size > covered_to:
                 report.error(
-                    f"checkpoint {cp.index} covers {cp.size} events but the log ends at seq "
+                    f"checkpoint {cp.number} covers {cp.size} events but the log ends at seq "
                     f"{covered_to} (truncated tail)"
                 )
                 break
@@ -392,7 +394,7 @@ class ChainVerifier:
                     f"{last_seq - latest} events after the latest checkpoint are not yet covered"
                 )
         if self.run and first_seq is None and self.run[-1].size > 0 and self.end_seq is None:
-            report.error(f"no events, yet checkpoint {self.run[-1].index} covers some")
+            report.error(f"no events, yet checkpoint {self.run[-1].number} covers some")
         return report
 
 

@@ -63,7 +63,7 @@ class VerifierKey:
 
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)
         if len(parts) != 3 or not _KEY_NAME.fullmatch(parts[0]):
             raise NoteError("a verifier key is <name>+<hex key id>+<base64 key>")
         name, hex_id, encoded = parts
@@ -182,7 +182,7 @@ class Checkpoint:
     origin: str
     size: int
     head_hash: str  # hex, as in events
-    index: int
+    number: int
     time: datetime
     prev: str  # hex text hash of the previous checkpoint, GENESIS_HASH for the first
     reason: str
@@ -201,7 +201,7 @@ def checkpoint_text(
     origin: str,
     size: int,
     head_hash: str,
-    index: int,
+    number: int,
     time: datetime,
     prev: str,
     reason: str,
@@ -212,7 +212,7 @@ def checkpoint_text(
         origin,
         str(size),
         _b64(bytes.fromhex(head_hash)),
-        f"index {index}",
+        f"number {number}",
         f"time {format_timestamp(time)}",
         f"prev {_b64(bytes.fromhex(prev))}",
         f"reason {reason}",
@@ -250,14 +250,14 @@ def parse_checkpoint(raw: str) -> Checkpoint:
     lines = note.text[:-1].split("\n")
     if len(lines) not in (7, 8):
         raise NoteError("a checkpoint has 7 lines, 8 when it rotates the key or purges")
-    origin, size, head, index, time, prev, reason = lines[:7]
+    origin, size, head, number, time, prev, reason = lines[:7]
     if not origin or any(ord(c) < 0x20 for c in note.text.replace("\n", "")):
         raise NoteError("empty origin or control character in checkpoint")
     if not _DECIMAL.fullmatch(size):
         raise NoteError("the size line is a decimal number without leading zeros")
-    index_value = _extension(index, "index")
-    if not _DECIMAL.fullmatch(index_value) or index_value == "0":
-        raise NoteError("the index is a positive decimal number")
+    number_value = _extension(number, "number")
+    if not _DECIMAL.fullmatch(number_value) or number_value == "0":
+        raise NoteError("the checkpoint number is a positive decimal number")
     reason_value = _extension(reason, "reason")
     if reason_value not in REASONS:
         raise NoteError(f"unknown checkpoint reason {reason_value!r}")
@@ -285,7 +285,7 @@ def parse_checkpoint(raw: str) -> Checkpoint:
         origin=origin,
         size=int(size),
         head_hash=_hash_line(head),
-        index=int(index_value),
+        number=int(number_value),
         time=moment,
         prev=_hash_line(_extension(prev, "prev")),
         reason=reason_value,

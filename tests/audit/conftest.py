@@ -102,3 +102,35 @@ def users(orgs):
         "staff": make_user("admin", is_staff=True),
         "nobody": make_user("nobody"),
     }
+
+
+# -- tampering, as someone with the tables' owner rights but without the signing key ---------
+
+
+def rehash_from(seq: int, *, prev_hash: str | None = None) -> None:
+    """Recompute every hash from `seq` on, as an attacker without the key can."""
+    from audit.models import AuditEvent, ChainHead
+    from audit.verifier.encoding import body_hash, link_hash
+
+    events = list(AuditEvent.objects.filter(seq__gte=seq).order_by("seq"))
+    if prev_hash is None:
+        prev_hash = AuditEvent.objects.get(seq=seq - 1).hash if seq > 1 else "0" * 64
+    for event in events:
+        new_hash = link_hash(
+            seq=event.seq, prev_hash=prev_hash, body_digest=body_hash(event.body())
+        )
+        sql(
+            "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s",
+            [prev_hash, new_hash, event.seq],
+        )
+        prev_hash = new_hash
+    last = AuditEvent.objects.order_by("-seq").first()
+    ChainHead.objects.filter(pk=1).update(seq=last.seq, hash=last.hash)
+
+
+def sync_head() -> None:
+    """Make the head row agree with the (tampered) events, to hide the tampering."""
+    from audit.models import AuditEvent, ChainHead
+
+    last = AuditEvent.objects.order_by("-seq").first()
+    ChainHead.objects.filter(pk=1).update(seq=last.seq, hash=last.hash)

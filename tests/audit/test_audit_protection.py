@@ -68,5 +68,5 @@ def test_chain_head_stays_updatable(event):
 def test_checkpoint_rows_are_inserted_not_updated(audit_key, event):
     first = checkpoint_issue()
     second = checkpoint_issue()
-    assert second.index == first.index + 1
-    assert AuditCheckpoint.objects.filter(index__in=[first.index, second.index]).count() == 2
+    assert second.number == first.number + 1
+    assert AuditCheckpoint.objects.filter(number__in=[first.number, second.number]).count() == 2

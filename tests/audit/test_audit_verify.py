@@ -1,0 +1,258 @@
+"""audit_verify finds every kind of tampering the issue lists, done directly in SQL."""
+
+import base64
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.services import _issue, audit_record, checkpoint_issue
+from audit.verification import verify_database
+from audit.verifier.notes import SignerKey, parse_checkpoint, sign_checkpoint
+
+from .conftest import rehash_from, sql, sync_head
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain(audit_key, users, orgs):
+    """Ten events, checkpoints after 4, 8 and 10: returns the seqs of the ten events."""
+    seqs = []
+    for i in range(10):
+        event = audit_record(
+            actor=users["liaison26"] if i % 2 else users["mayor"],
+            action="request.viewed",
+            organization=orgs["montelimar"],
+            details={"references": [f"26198-2026-{i:04d}"], "count": 1},
+        )
+        seqs.append(event.seq)
+        if i in (3, 7, 9):
+            checkpoint_issue()
+    assert verify_database().ok
+    return seqs
+
+
+def errors() -> str:
+    report = verify_database()
+    assert not report.ok
+    return "\n".join(report.errors)
+
+
+def test_an_untouched_log_verifies(chain, capsys):
+    call_command("audit_verify")
+    assert "OK:" in capsys.readouterr().out
+
+
+def test_audit_verify_command_fails_on_tampering(chain, tamper):
+    with tamper():
+        sql("UPDATE audit_auditevent SET ip = '192.0.2.1' WHERE seq = %s", [chain[2]])
+    with pytest.raises(CommandError, match="failed verification"):
+        call_command("audit_verify")
+
+
+def test_edited_field_is_detected(chain, tamper):
+    with tamper():
+        sql("UPDATE audit_auditevent SET actor_username = 'someone' WHERE seq = %s", [chain[2]])
+    assert f"seq {chain[2]}: hash does not match" in errors()
+
+
+def test_edited_details_are_detected(chain, tamper):
+    with tamper():
+        event = AuditEvent.objects.get(seq=chain[5])
+        event.details = {"references": ["62041-2026-0001"], "count": 1}
+        AuditEvent.objects.filter(seq=chain[5]).update(details=event.details)
+    assert f"seq {chain[5]}: hash does not match" in errors()
+
+
+def test_edited_field_with_its_hash_recomputed_is_detected(chain, tamper):
+    with tamper():
+        sql("UPDATE audit_auditevent SET action = 'request.listed' WHERE seq = %s", [chain[2]])
+        event = AuditEvent.objects.get(seq=chain[2])
+        from audit.verifier.encoding import body_hash, link_hash
+
+        new = link_hash(
+            seq=event.seq, prev_hash=event.prev_hash, body_digest=body_hash(event.body())
+        )
+        sql("UPDATE audit_auditevent SET hash = %s WHERE seq = %s", [new, chain[2]])
+    assert f"seq {chain[3]}: prev_hash does not match" in errors()
+
+
+def test_chain_recomputed_without_the_key_is_detected(chain, tamper):
+    with tamper():
+        sql("UPDATE audit_auditevent SET outcome = 'denied' WHERE seq = %s", [chain[2]])
+        rehash_from(chain[2])
+    assert "commits to another hash" in errors()
+
+
+def test_deleted_record_is_detected(chain, tamper):
+    with tamper():
+        sql("DELETE FROM audit_auditevent WHERE seq = %s", [chain[4]])
+    assert "events missing" in errors()
+
+
+def test_deleted_record_with_the_rest_renumbered_and_rehashed_is_detected(chain, tamper):
+    with tamper():
+        sql("DELETE FROM audit_auditevent WHERE seq = %s", [chain[4]])
+        for seq in chain[5:]:
+            sql("UPDATE audit_auditevent SET seq = seq - 1 WHERE seq = %s", [seq])
+        rehash_from(chain[4])
+    assert "commits to another hash" in errors()
+
+
+def test_swapped_records_are_detected(chain, tamper):
+    a, b = chain[2], chain[3]
+    with tamper():
+        sql("UPDATE audit_auditevent SET seq = -1 WHERE seq = %s", [a])
+        sql("UPDATE audit_auditevent SET seq = %s WHERE seq = %s", [a, b])
+        sql("UPDATE audit_auditevent SET seq = %s WHERE seq = -1", [b])
+    assert "hash does not match" in errors()
+
+
+def test_inserted_record_is_detected(chain, tamper):
+    with tamper():
+        for seq in reversed(chain[5:]):
+            sql("UPDATE audit_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
+        original = AuditEvent.objects.get(seq=chain[4])
+        original.seq = chain[5]
+        original.details = {"references": ["26198-2026-0999"], "count": 1}
+        original.hash = "e" * 64
+        original.save(force_insert=True)
+        rehash_from(chain[5])
+    assert "commits to another hash" in errors()
+
+
+def test_duplicated_record_is_detected(chain, tamper):
+    copy = AuditEvent.objects.get(seq=chain[4])
+    copy.seq = chain[-1] + 1
+    copy.hash = "f" * 64
+    copy.save(force_insert=True)
+    sync_head()
+    assert f"seq {copy.seq}: prev_hash does not match" in errors()
+
+
+def test_truncated_tail_behind_the_latest_checkpoint_is_detected(chain, tamper):
+    with tamper():
+        sql("DELETE FROM audit_auditevent WHERE seq >= %s", [chain[8]])
+    sync_head()
+    assert "truncated tail" in errors()
+
+
+def test_tail_truncated_but_head_left_alone_is_detected(chain, tamper):
+    with tamper():
+        sql("DELETE FROM audit_auditevent WHERE seq >= %s", [chain[8]])
+    assert "the chain head says" in errors()
+
+
+def latest_checkpoint() -> AuditCheckpoint:
+    return AuditCheckpoint.objects.order_by("-number").first()
+
+
+def replace_note(index: int, note: str) -> None:
+    sql("UPDATE audit_auditcheckpoint SET note = %s WHERE number = %s", [note, index])
+
+
+def test_altered_checkpoint_is_detected(chain, tamper):
+    cp = latest_checkpoint()
+    altered = cp.note.replace(f"\n{cp.size}\n", f"\n{cp.size + 5}\n", 1)
+    with tamper():
+        replace_note(cp.number, altered)
+    assert "no valid signature" in errors()
+
+
+def test_checkpoint_signed_with_another_key_is_detected(chain, tamper, audit_key):
+    cp = latest_checkpoint()
+    intruder = SignerKey(name=audit_key.name, private_key=Ed25519PrivateKey.generate())
+    forged = sign_checkpoint(parse_checkpoint(cp.note).note.text, [intruder])
+    with tamper():
+        replace_note(cp.number, forged)
+    assert f"checkpoint {cp.number}" in errors()
+
+
+def test_forged_checkpoint_is_detected(chain, audit_key):
+    """A new latest checkpoint made up by someone without the key."""
+    intruder = SignerKey(name=audit_key.name, private_key=Ed25519PrivateKey.generate())
+    ChainHead.objects.filter(pk=1).update(signer="")  # so that the service signs for them
+    forged = _issue(head=ChainHead.objects.get(), signers=[intruder], reason="periodic")
+    assert forged.number == latest_checkpoint().number
+    assert f"checkpoint {forged.number} is signed by" in errors()
+
+
+def test_older_checkpoint_replayed_in_place_of_the_newer_one_is_detected(chain, tamper):
+    older, newer = AuditCheckpoint.objects.order_by("-number")[1], latest_checkpoint()
+    with tamper():
+        sql(
+            "UPDATE audit_auditcheckpoint SET note = %s, size = %s, head_hash = %s, prev = %s "
+            "WHERE number = %s",
+            [older.note, older.size, older.head_hash, older.prev, newer.number],
+        )
+    report = "\n".join(verify_database().errors)
+    assert "replayed" in report or "does not link" in report
+
+
+def test_deleted_checkpoint_is_detected_as_missing(chain, tamper):
+    middle = AuditCheckpoint.objects.order_by("-number")[1]
+    with tamper():
+        sql("DELETE FROM audit_auditcheckpoint WHERE number = %s", [middle.number])
+    assert "not contiguous" in errors()
+
+
+def test_missing_periodic_checkpoint_is_detected(chain, settings):
+    settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 600
+    later = timezone.now() + timedelta(hours=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        checkpoint_issue()
+        report = verify_database(now=later)
+    assert any("missing periodic checkpoint" in e for e in report.errors)
+
+
+def test_no_recent_checkpoint_is_detected(chain, settings):
+    settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 600
+    report = verify_database(now=timezone.now() + timedelta(hours=2))
+    assert any("missing periodic checkpoint: the latest" in e for e in report.errors)
+
+
+def test_checkpoint_columns_that_disagree_with_the_note_are_detected(chain, tamper):
+    cp = latest_checkpoint()
+    with tamper():
+        sql("UPDATE audit_auditcheckpoint SET size = 1 WHERE number = %s", [cp.number])
+    assert "columns disagree" in errors()
+
+
+def test_range_verification_is_anchored_on_checkpoints(chain, tamper):
+    assert verify_database(from_seq=chain[5], to_seq=chain[6]).ok
+    with tamper():
+        sql("UPDATE audit_auditevent SET ip = '192.0.2.1' WHERE seq = %s", [chain[4]])
+    # seq chain[4] lies inside the checkpoint interval that holds chain[5].
+    assert not verify_database(from_seq=chain[5], to_seq=chain[6]).ok
+    assert verify_database(from_seq=chain[8], to_seq=chain[9]).ok
+
+
+def test_untrusted_key_is_reported(chain):
+    stranger = SignerKey(name="relais.test/audit", private_key=Ed25519PrivateKey.generate())
+    report = verify_database(trusted_keys=[stranger.verifier])
+    assert "no checkpoint is signed by a trusted key (check --pubkey)" in report.errors
+
+
+def test_pem_and_raw_keys_are_both_accepted(settings, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from audit.keys import signing_key
+
+    private = Ed25519PrivateKey.generate()
+    seed = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    settings.AUDIT_SIGNING_KEY = base64.b64encode(seed).decode()
+    from_env = signing_key().verifier
+    settings.AUDIT_SIGNING_KEY = ""
+    settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "key.pem")
+    (tmp_path / "key.pem").write_bytes(pem)
+    assert signing_key().verifier == from_env
