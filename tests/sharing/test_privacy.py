@@ -1,0 +1,303 @@
+"""The personal-data screen: what it refuses, what it lets through, and what it never repeats."""
+
+from dataclasses import FrozenInstanceError, fields
+from datetime import UTC, datetime
+
+import pytest
+
+from sharing.exceptions import PersonalDataRefused, RelaisError
+from sharing.privacy import LABELS, Finding, find_identifiers, screen_text
+from tests.sharing.privacy_corpus import LEGITIMATE, WITH_IDENTIFIERS
+
+
+def kinds(text: str) -> set[str]:
+    return {finding.kind for finding in find_identifiers(text)}
+
+
+# --- the labelled corpus ----------------------------------------------------------------------
+
+
+def test_corpus_is_large_and_covers_every_kind():
+    assert len(LEGITIMATE) >= 40
+    assert len(WITH_IDENTIFIERS) >= 40
+    assert all(not expected for _, expected in LEGITIMATE)
+    assert all(expected for _, expected in WITH_IDENTIFIERS)
+    assert set().union(*(expected for _, expected in WITH_IDENTIFIERS)) == set(LABELS)
+
+
+def test_corpus_recall_and_false_positive_rate(record_property):
+    refused = [text for text, _ in WITH_IDENTIFIERS if find_identifiers(text)]
+    false_positives = [text for text, _ in LEGITIMATE if find_identifiers(text)]
+    recall = len(refused) / len(WITH_IDENTIFIERS)
+    false_positive_rate = len(false_positives) / len(LEGITIMATE)
+    expected_kinds = sum(len(expected) for _, expected in WITH_IDENTIFIERS)
+    kinds_found = sum(len(expected & kinds(text)) for text, expected in WITH_IDENTIFIERS)
+    kind_recall = kinds_found / expected_kinds
+
+    print(
+        f"\nprivacy screen: recall {recall:.3f} ({len(refused)}/{len(WITH_IDENTIFIERS)}), "
+        f"false-positive rate {false_positive_rate:.3f} "
+        f"({len(false_positives)}/{len(LEGITIMATE)}), "
+        f"kind-level recall {kind_recall:.3f} ({kinds_found}/{expected_kinds})"
+    )
+    record_property("privacy_recall", round(recall, 4))
+    record_property("privacy_false_positive_rate", round(false_positive_rate, 4))
+    record_property("privacy_kind_recall", round(kind_recall, 4))
+
+    assert recall >= 0.95
+    assert false_positive_rate <= 0.05
+    assert kind_recall >= 0.9
+
+
+# --- one detector at a time -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # NIR
+        ("NIR 1 85 05 78 006 084 91", "nir"),
+        ("n° sécu 185057800608491", "nir"),
+        ("1850578006084", "nir"),  # 13 digits without the key
+        ("NIR : 1 78 02 2A 123 456 37", "nir"),  # Corsica, key computed with 19 for 2A
+        ("NIR 2 82 06 19 123 456 49", "nir"),
+        ("1.85.05.78.006.084.91", "nir"),
+        ("1 85 05 78 006 084 36", "nir"),  # wrong key written apart: the 13 digits remain
+        # dates of birth
+        ("né le 12/03/1985", "date_of_birth"),
+        ("née le 3 mars 1990", "date_of_birth"),
+        ("Né(e) le 1er janvier 2000", "date_of_birth"),
+        ("date de naissance : 14.07.1979", "date_of_birth"),
+        ("DDN 02/11/01", "date_of_birth"),
+        ("né en 1987", "date_of_birth"),
+        ("née à Lyon en 1990", "date_of_birth"),
+        ("âgée de 16 ans, née le 4 mai 2009", "date_of_birth"),
+        ("12/03/1985 (date de naissance)", "date_of_birth"),
+        ("ne le 12/03/1985", "date_of_birth"),
+        ("Personne signalée : 17/08/1992", "date_of_birth"),
+        ("l'intéressé (1985-03-12)", "date_of_birth"),
+        # phones
+        ("06 12 34 56 78", "phone"),
+        ("06.12.34.56.78", "phone"),
+        ("06-12-34-56-78", "phone"),
+        ("0612345678", "phone"),
+        ("+33 6 12 34 56 78", "phone"),
+        ("+33612345678", "phone"),
+        ("+33 (0)6 12 34 56 78", "phone"),
+        ("0033 6 12 34 56 78", "phone"),
+        ("+32 2 123 45 67", "phone"),
+        ("tél. 04\u00a075\u00a000\u00a012\u00a034", "phone"),
+        # e-mail addresses
+        ("jean.dupont@gmail.com", "email"),
+        ("écrire à n.garnier@orange.fr.", "email"),
+        ("contact [at] asso-quartier.fr", "email"),
+        ("jean.dupont arobase gmail.com", "email"),
+        # addresses
+        ("12 rue des Lilas", "address"),
+        ("4 bis avenue de Romans", "address"),
+        ("27, boulevard Gambetta", "address"),
+        ("8 impasse des Tilleuls", "address"),
+        ("3 place du Marché", "address"),
+        ("5 cours Jean Jaurès", "address"),
+        ("lieu-dit 12 chemin des Granges", "address"),
+        ("62000 Arras", "address"),
+        ("26200 Montélimar CEDEX", "address"),
+        ("domicilié rue des Lilas", "address"),
+        ("il réside chemin de la Croix", "address"),
+        # identity documents
+        ("passeport 18AB12345", "id_document"),
+        ("Numéro de passeport : 15CV98765", "id_document"),
+        ("CNI 880692310285", "id_document"),
+        ("carte d'identité n° X4RTBPFW4", "id_document"),
+        ("titre de séjour numéro 7503012345", "id_document"),
+        ("carte de séjour n° 2601234567", "id_document"),
+        # plates
+        ("AB-123-CD", "plate"),
+        ("AB 123 CD", "plate"),
+        ("AB123CD", "plate"),
+        ("4567 TX 26", "plate"),
+        ("123-ABC-75", "plate"),
+        # bank accounts
+        ("FR76 3000 6000 0112 3456 7890 189", "iban"),
+        ("FR7630006000011234567890189", "iban"),
+        ("FR14 2004 1010 0505 0001 3M02 606", "iban"),
+        ("DE89 3704 0044 0532 0130 00", "iban"),
+        ("RIB 30006 00001 12345678901 89", "iban"),
+        # person names
+        ("Jean DUPONT", "person_name"),
+        ("Marie-Claire LE GALL", "person_name"),
+        ("Mohamed BEN ALI", "person_name"),
+        ("DUPONT Jean", "person_name"),
+        ("LE GALL Marie-Claire", "person_name"),
+        ("JEAN DUPONT", "person_name"),
+        ("JEAN-PIERRE MARTIN", "person_name"),
+        ("M. Dupont", "person_name"),
+        ("Mme Martin", "person_name"),
+        ("Monsieur Karim Benali", "person_name"),
+        ("Madame DURAND", "person_name"),
+        ("Mme LE GALL", "person_name"),
+        ("Mme N'Diaye", "person_name"),
+        ("Dr Lambert", "person_name"),
+        ("Me Lefebvre", "person_name"),
+        ("Karim Benali", "person_name"),
+        ("Sébastien Morel", "person_name"),
+        ("Jean-Luc Mélenchon", "person_name"),
+        ("Jean Le Gall", "person_name"),
+        ("Kevin L.", "person_name"),
+        ("le dénommé Kowalski", "person_name"),
+        ("il s'appelle Garcia", "person_name"),
+        ("Nom : Moreau", "person_name"),
+        ("signalement concernant Anouar BOUAZZA", "person_name"),
+    ],
+)
+def test_detects(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # numbers that are not NIRs, phones or accounts
+        "185057800608436",  # 15 digits whose glued key is wrong: another number
+        "Référence 26198-2026-0007",
+        "Courrier BR-2026-0141",
+        "Instruction NOR INTK1826096J",
+        "Article L.132-5 CSI, article 11-2 CPP, article D.132-7",
+        "Numéro vert 0 800 005 696",
+        "Numéro vert 0800 00 56 96",
+        "Budget : 1 250 000 €, soit 12,5 % de plus qu'en 2025",
+        "SIRET 123 456 789 00012",
+        # dates of meetings, letters, texts and events
+        "la réunion du 12 mars 2026",
+        "le CLSPD du 14/05/2026",
+        "la loi du 6 janvier 1978",
+        "la circulaire du 29 avril 2014",
+        "les attentats du 11 septembre 2001",
+        "une association créée le 3 mars 1998",
+        "depuis le 1er septembre 2011",
+        "le contrat local de sécurité du 20 juin 2008",
+        "version 2.3.1 du protocole",
+        "l'attentat d'Arras d'octobre 2023",
+        # places without a number, INSEE codes
+        "sur la place de la République",
+        "le quartier des Alexis",
+        "les 3 places de stationnement",
+        "1 place de parking réservée",
+        "1 cours de formation aux premiers secours",
+        "Code INSEE 26198 Montélimar",
+        # identity-document wording without a number
+        "la délivrance des titres de séjour en 2025",
+        "identité transmise par le canal sécurisé",
+        # offices, institutions, towns, acronyms and headings
+        "Monsieur le Préfet",
+        "Madame la Maire",
+        "M. le Maire",
+        "Monsieur Le Préfet de la Drôme",
+        "Mme la Sous-Préfète",
+        "M. l'Adjoint délégué",
+        "Madame, Monsieur,",
+        "Mesdames et Messieurs les élus",
+        "M. X, agent municipal",
+        "Préfecture de la Drôme",
+        "Montélimar et Arras",
+        "Réunion CLSPD",
+        "FSPRT, CPRAF, SGDSN, DGSI, DDSP, CCAS, QPV",
+        "URGENT : Demande de point de situation",
+        "Plan Vigipirate URGENCE ATTENTAT",
+        "Salle ESPACE CULTUREL DIDEROT",
+        "Collège ALPHONSE DAUDET",
+        "Titre II, chapitre IV",
+        "le collège Jean Moulin",
+        "rue Victor Hugo",
+        "après l'assassinat de Samuel Paty",
+        "France Travail et la Marine nationale",
+        "Grâce à la DDSP",
+        "Mairie de MONTÉLIMAR",
+    ],
+)
+def test_lets_through(text):
+    assert find_identifiers(text) == []
+
+
+def test_old_date_refused_and_recent_date_accepted_relative_to_today():
+    this_year = datetime.now(tz=UTC).year
+    assert kinds(f"Personne signalée : 12/03/{this_year - 30}") == {"date_of_birth"}
+    assert kinds(f"Réunion : 12/03/{this_year}") == set()
+
+
+def test_invisible_and_typographic_characters_do_not_hide_identifiers():
+    assert kinds("06\u200b12\u200b34\u200b56\u200b78") == {"phone"}
+    assert kinds("06\u202f12\u202f34\u202f56\u202f78") == {"phone"}
+    assert kinds("Il s\u2019appelle Garcia") == {"person_name"}
+    assert kinds("\uff10\uff16 12 34 56 78") == {"phone"}  # full-width digits
+
+
+def test_one_finding_per_kind_in_canonical_order():
+    text = (
+        "jean@exemple.fr, Jean DUPONT et Marie MARTIN, 06 12 34 56 78, 07 12 34 56 78, "
+        "FR76 3000 6000 0112 3456 7890 189, né le 12/03/1985"
+    )
+    assert find_identifiers(text) == [
+        Finding(kind="date_of_birth", label=LABELS["date_of_birth"]),
+        Finding(kind="phone", label=LABELS["phone"]),
+        Finding(kind="email", label=LABELS["email"]),
+        Finding(kind="person_name", label=LABELS["person_name"]),
+        Finding(kind="iban", label=LABELS["iban"]),
+    ]
+
+
+def test_finding_is_frozen_and_carries_no_value():
+    finding = find_identifiers("06 12 34 56 78")[0]
+    assert [field.name for field in fields(Finding)] == ["kind", "label"]
+    with pytest.raises(FrozenInstanceError):
+        finding.kind = "other"  # type: ignore[misc]
+
+
+# --- screen_text and its error ----------------------------------------------------------------
+
+
+def test_screen_text_accepts_a_legitimate_wording():
+    assert (
+        screen_text(
+            field="purpose",
+            text="Le maire souhaite savoir si des personnes inscrites au FSPRT résident dans la "
+            "commune.",
+        )
+        is None
+    )
+
+
+def test_screen_text_refuses_with_field_and_kinds():
+    with pytest.raises(PersonalDataRefused) as caught:
+        screen_text(field="purpose", text="Rappeler Mme Martin au 06 12 34 56 78 ou jm@ex.fr")
+    assert caught.value.field == "purpose"
+    assert caught.value.kinds == ["phone", "email", "person_name"]
+    assert isinstance(caught.value, RelaisError)
+    assert str(caught.value) == (
+        "purpose: refused, contains personal data (a phone number, an e-mail address, "
+        "a person's name); describe the request without identifying anyone"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "values"),
+    [
+        ("purpose", "Jean DUPONT, 06 12 34 56 78", ["DUPONT", "Jean", "06 12 34 56 78"]),
+        ("message", "écrire à karim.benali@gmail.com", ["karim", "benali", "gmail"]),
+        ("text", "NIR 1 85 05 78 006 084 91", ["1 85 05 78 006 084 91", "185057800608491"]),
+        ("remarks", "né le 12/03/1985 à Arras", ["12/03/1985", "1985"]),
+        ("reason", "domicilié 12 rue des Lilas", ["12 rue des Lilas", "Lilas"]),
+        ("purpose", "passeport 18AB12345", ["18AB12345"]),
+        ("purpose", "véhicule AB-123-CD", ["AB-123-CD"]),
+        ("purpose", "IBAN FR76 3000 6000 0112 3456 7890 189", ["FR76", "3000 6000"]),
+        ("purpose", "Monsieur Karim Benali", ["Karim", "Benali"]),
+    ],
+)
+def test_refusal_never_echoes_the_value(field, text, values):
+    with pytest.raises(PersonalDataRefused) as caught:
+        screen_text(field=field, text=text)
+    shown = " ".join([str(caught.value), repr(caught.value), *map(str, caught.value.args)])
+    assert field in str(caught.value)
+    for value in values:
+        assert value not in shown
+    assert not any(value in str(attribute) for attribute in vars(caught.value).values())
