@@ -6,6 +6,9 @@ audit log, whose triggers refuse it. A schema change to them is therefore a hand
 migration.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -118,3 +121,55 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head {self.seq}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Terminé")
+    FAILED = "failed", _("Échec")
+
+
+class AuditExport(models.Model):
+    """An auditor's export: filters and scope frozen at request time, progress, the zip file."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_exports",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices, default="pending")
+    # None: every event; otherwise the départements the owner may see.
+    scope = models.JSONField(null=True, blank=True)
+    filters = models.JSONField(default=dict)
+    total = models.BigIntegerField(default=0)
+    processed = models.BigIntegerField(default=0)
+    matching = models.BigIntegerField(default=0)
+    first_seq = models.BigIntegerField(null=True, blank=True)
+    last_seq = models.BigIntegerField(null=True, blank=True)
+    checkpoint_number = models.BigIntegerField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.BigIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export d'audit")
+        verbose_name_plural = _("exports d'audit")
+
+    def __str__(self) -> str:
+        return f"export {self.id} ({self.status})"
+
+    @property
+    def progress(self) -> int:
+        """Percentage of the exported range written so far."""
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, self.processed * 100 // self.total) if self.total else 0

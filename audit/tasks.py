@@ -9,3 +9,11 @@ from .services import checkpoint_issue
 def issue_checkpoint() -> int:
     """Periodic signed checkpoint (Celery beat), issued even when nothing happened."""
     return checkpoint_issue(reason="periodic").number
+
+
+@shared_task(name="audit.run_export")
+def run_export(export_id: str) -> str:
+    """Write an auditor's export zip; a finished export is left alone."""
+    from .exports import export_run
+
+    return export_run(export_id=export_id).status

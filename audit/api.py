@@ -1,0 +1,244 @@
+"""The auditors' API: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .exports import export_downloaded, export_path, export_request
+from .models import AuditEvent, AuditExport, ExportStatus
+from .permissions import get_export_for, scope_or_404
+from .selectors import EventFilters, audit_events_visible_to
+from .services import audit_record
+
+NOT_FOUND = OpenApiResponse(description="Not an auditor, or no such export: the same answer.")
+BAD_INPUT = OpenApiResponse(description="Field errors in the filters.")
+UNAUTHENTICATED = OpenApiResponse(description="No valid token or session.")
+NOT_READY = OpenApiResponse(description="The export is not finished (or failed).")
+
+
+class MomentField(serializers.Field):
+    """An ISO date (a whole day) or datetime; naive values are in the site's time zone."""
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("an ISO date or datetime")
+        try:
+            day = parse_date(data) if len(data) == 10 else None
+            moment = None if day else parse_datetime(data)
+        except ValueError:
+            moment = day = None
+        if moment is None and day is None:
+            raise serializers.ValidationError("an ISO date or datetime")
+        if day is not None:
+            moment = datetime.combine(day + timedelta(days=1) if self.end else day, time.min)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class EventFilterSerializer(serializers.Serializer):
+    date_from = MomentField(required=False, help_text="From this date or datetime (inclusive).")
+    date_to = MomentField(
+        end=True, required=False, help_text="Until this datetime (exclusive) or date (inclusive)."
+    )
+    user = serializers.CharField(required=False, max_length=150, help_text="Username.")
+    organization = serializers.CharField(
+        required=False, max_length=40, help_text="Code of the organisation the event concerns."
+    )
+    action = serializers.RegexField(
+        r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$",
+        required=False,
+        max_length=64,
+        help_text='An action, or a prefix such as "request.*".',
+    )
+    reference = serializers.CharField(
+        required=False, max_length=100, help_text="A request reference, e.g. 26198-2026-0007."
+    )
+
+    def validate(self, attrs):
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_to"] <= attrs["date_from"]
+        ):
+            raise serializers.ValidationError({"date_to": "must be after date_from"})
+        return attrs
+
+    def filters(self) -> EventFilters:
+        return EventFilters(**self.validated_data)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "occurred_at",
+            "actor_id",
+            "actor_username",
+            "actor_is_staff",
+            "actor_roles",
+            "action",
+            "outcome",
+            "target_type",
+            "target_ref",
+            "org_code",
+            "departement_code",
+            "ip",
+            "user_agent",
+            "request_id",
+            "details",
+            "prev_hash",
+            "hash",
+        ]
+
+
+class AuditExportSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True, help_text="Percent written.")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditExport
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "processed",
+            "total",
+            "matching",
+            "filters",
+            "scope",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "first_seq",
+            "last_seq",
+            "checkpoint_number",
+            "file_sha256",
+            "file_size",
+            "error",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, export) -> str | None:
+        if export.status != ExportStatus.DONE:
+            return None
+        path = reverse(_download_view_name(self.context), kwargs={"export_id": export.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+def _download_view_name(context) -> str:
+    request = context.get("request")
+    namespace = request.resolver_match.namespace if request and request.resolver_match else ""
+    return f"{namespace}:audit-export-download" if namespace else "audit-export-download"
+
+
+class AuditEventListView(generics.ListAPIView):
+    serializer_class = AuditEventSerializer
+    filter_backends = []
+
+    @extend_schema(
+        summary="Audit events of your scope, newest first",
+        parameters=[EventFilterSerializer],
+        responses={
+            200: AuditEventSerializer(many=True),
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, *args, **kwargs):
+        scope_or_404(user=request.user, resource="audit.events")
+        params = EventFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = params.filters()
+        page = self.paginate_queryset(audit_events_visible_to(user=request.user, filters=filters))
+        seqs = [event.seq for event in page]
+        audit_record(
+            actor=request.user,
+            action="audit.listed",
+            details={"count": len(seqs), "seqs": seqs, "filters": filters.as_dict()},
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AuditExportCreateView(APIView):
+    @extend_schema(
+        summary="Ask for an export of your scope (runs in the background)",
+        request=EventFilterSerializer,
+        responses={
+            202: AuditExportSerializer,
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request):
+        scope = scope_or_404(user=request.user, resource="audit.exports")
+        params = EventFilterSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        export = export_request(owner=request.user, scope=scope, filters=params.filters())
+        export.refresh_from_db()
+        body = AuditExportSerializer(export, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class AuditExportDetailView(APIView):
+    @extend_schema(
+        summary="An export's status and progress",
+        responses={200: AuditExportSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request, export_id):
+        export = get_export_for(user=request.user, export_id=export_id)
+        return Response(AuditExportSerializer(export, context={"request": request}).data)
+
+
+class AuditExportDownloadView(APIView):
+    @extend_schema(
+        summary="Download a finished export (zip: events.jsonl, checkpoints.txt, pubkey.txt, "
+        "manifest.json)",
+        responses={
+            (200, "application/zip"): OpenApiResponse(description="The export zip."),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            409: NOT_READY,
+        },
+    )
+    def get(self, request, export_id):
+        export = get_export_for(user=request.user, export_id=export_id)
+        if export.status != ExportStatus.DONE or not export_path(export).exists():
+            audit_record(
+                actor=request.user,
+                action="audit.export_downloaded",
+                target=export,
+                outcome="not_ready",
+            )
+            return Response(
+                {"detail": "The export is not ready.", "status": export.status},
+                status=status.HTTP_409_CONFLICT,
+            )
+        export_downloaded(export=export, actor=request.user)
+        return FileResponse(
+            export_path(export).open("rb"),
+            as_attachment=True,
+            filename=f"relais-audit-export-{export.pk}.zip",
+            content_type="application/zip",
+        )

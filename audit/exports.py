@@ -1,0 +1,236 @@
+"""Auditor exports: a zip that verifies offline (docs/audit-format.md, section 5).
+
+A filtered export holds the contiguous range of the chain between two signed checkpoints that
+encloses every matching event: matching events in full, the others redacted to their body hash,
+so the auditor can recompute every link without seeing events outside the filter or scope.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from functools import partial
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.utils import timezone
+
+from .exceptions import AuditError
+from .models import AuditCheckpoint, AuditEvent, AuditExport, ExportStatus
+from .selectors import EventFilters, audit_events_q
+from .services import audit_record, checkpoint_issue
+from .verification import EVENT_COLUMNS, default_max_gap, line_from_row
+from .verifier.encoding import body_hash, canonical_json
+from .verifier.notes import NoteError, join_notes, parse_checkpoint
+
+logger = logging.getLogger("relais.audit")
+
+CHUNK = 2000
+EXPORT_FORMAT = "relais-audit-export"
+
+
+def export_dir() -> Path:
+    return Path(getattr(settings, "AUDIT_EXPORT_DIR", settings.BASE_DIR / "var" / "exports"))
+
+
+def export_path(export: AuditExport) -> Path:
+    return export_dir() / export.file_name
+
+
+@transaction.atomic
+def export_request(*, owner, scope: list[str] | None, filters: EventFilters) -> AuditExport:
+    """Record the request and queue the export; the scope is frozen now."""
+    from .tasks import run_export
+
+    export = AuditExport.objects.create(owner=owner, scope=scope, filters=filters.as_dict())
+    audit_record(
+        actor=owner,
+        action="audit.export_requested",
+        target=export,
+        details={"filters": filters.as_dict(), "scope": scope if scope is not None else "all"},
+    )
+    transaction.on_commit(partial(run_export.delay, str(export.pk)))
+    return export
+
+
+@transaction.atomic
+def export_downloaded(*, export: AuditExport, actor) -> None:
+    """Record the download before the file is served."""
+    audit_record(
+        actor=actor,
+        action="audit.export_downloaded",
+        target=export,
+        details={"sha256": export.file_sha256, "checkpoint": export.checkpoint_number},
+    )
+
+
+class _HashingWriter:
+    """Writes to a zip member while hashing and counting the bytes."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.sha256.update(data)
+        self.size += len(data)
+
+    def summary(self) -> dict:
+        return {"bytes": self.size, "sha256": self.sha256.hexdigest()}
+
+
+def _member(zf: ZipFile, name: str, data: bytes) -> dict:
+    with zf.open(name, "w") as handle:
+        writer = _HashingWriter(handle)
+        writer.write(data)
+    return writer.summary()
+
+
+def _range(match: Q, final: AuditCheckpoint):
+    """(anchor, end checkpoint) enclosing every matching event up to the final checkpoint."""
+    matching = AuditEvent.objects.filter(match, seq__lte=final.size).values_list("seq", flat=True)
+    first, last = matching.order_by("seq").first(), matching.order_by("-seq").first()
+    if first is None:
+        return final, final
+    anchor = AuditCheckpoint.objects.filter(size__lt=first).order_by("-number").first()
+    end = AuditCheckpoint.objects.filter(size__gte=last).order_by("number").first()
+    return anchor, end
+
+
+def _write_checkpoints(zf: ZipFile, checkpoints) -> tuple[dict, dict]:
+    """checkpoints.txt and pubkey.txt: the notes, and every key that signed or was announced."""
+    keys: list[str] = []
+    with zf.open("checkpoints.txt", "w") as handle:
+        writer = _HashingWriter(handle)
+        for checkpoint in checkpoints.iterator(chunk_size=CHUNK):
+            writer.write(join_notes([checkpoint.note]).encode("utf-8"))
+            announced = []
+            if checkpoint.reason == "rotation":
+                try:
+                    rotate_to = parse_checkpoint(checkpoint.note).rotate_to
+                except NoteError:
+                    rotate_to = None
+                if rotate_to is not None:
+                    announced.append(rotate_to.encode())
+            for key in [checkpoint.signer, *announced]:
+                if key not in keys:
+                    keys.append(key)
+    pubkeys = _member(zf, "pubkey.txt", "".join(key + "\n" for key in keys).encode("utf-8"))
+    return writer.summary(), pubkeys
+
+
+def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
+    filters = EventFilters.from_dict(export.filters)
+    match = audit_events_q(scope=export.scope, filters=filters)
+    anchor, end = _range(match, final)
+    start_seq = anchor.size + 1 if anchor else 1
+    first_number = anchor.number if anchor else 1
+    checkpoints = AuditCheckpoint.objects.filter(
+        Q(number__gte=first_number, number__lte=end.number)
+        | Q(number__lt=first_number, reason="rotation")
+    ).order_by("number")
+    flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
+    events = (
+        AuditEvent.objects.filter(seq__gte=start_seq, seq__lte=end.size)
+        .annotate(matches=flag)
+        .order_by("seq")
+        .values_list(*EVENT_COLUMNS, "matches")
+    )
+    AuditExport.objects.filter(pk=export.pk).update(
+        total=max(end.size - start_seq + 1, 0), first_seq=start_seq, last_seq=end.size
+    )
+    counts = {"events": 0, "matching": 0, "redacted": 0}
+    with ZipFile(target, "w", compression=ZIP_DEFLATED, allowZip64=True) as zf:
+        with zf.open("events.jsonl", "w", force_zip64=True) as handle:
+            writer = _HashingWriter(handle)
+            lines: list[bytes] = []
+            for row in events.iterator(chunk_size=CHUNK):
+                line, _scope = line_from_row(row[:-1])
+                if row[-1]:
+                    counts["matching"] += 1
+                else:
+                    line = {
+                        "seq": line["seq"],
+                        "prev_hash": line["prev_hash"],
+                        "hash": line["hash"],
+                        "body_hash": body_hash(line["body"]),
+                    }
+                    counts["redacted"] += 1
+                lines.append(canonical_json(line) + b"\n")
+                counts["events"] += 1
+                if len(lines) == CHUNK:
+                    writer.write(b"".join(lines))
+                    lines.clear()
+                    AuditExport.objects.filter(pk=export.pk).update(processed=counts["events"])
+            writer.write(b"".join(lines))
+        files = {"events.jsonl": writer.summary()}
+        files["checkpoints.txt"], files["pubkey.txt"] = _write_checkpoints(zf, checkpoints)
+        max_gap = default_max_gap()
+        manifest = {
+            "format": EXPORT_FORMAT,
+            "version": 1,
+            "origin": settings.AUDIT_LOG_ORIGIN,
+            "export_id": str(export.pk),
+            "created_at": timezone.now().isoformat(),
+            "requested_by": export.owner.get_username() if export.owner else "",
+            "scope": export.scope if export.scope is not None else "all",
+            "filters": export.filters,
+            "first_seq": start_seq,
+            "last_seq": end.size,
+            **counts,
+            "anchor_checkpoint": anchor.number if anchor else None,
+            "final_checkpoint": end.number,
+            "export_checkpoint": final.number,
+            "checkpoint_max_gap_seconds": int(max_gap.total_seconds()) if max_gap else 0,
+            "files": files,
+        }
+        _member(
+            zf, "manifest.json", json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
+        )
+    AuditExport.objects.filter(pk=export.pk).update(
+        processed=counts["events"], matching=counts["matching"], checkpoint_number=end.number
+    )
+
+
+def export_run(*, export_id) -> AuditExport:
+    """Write the export's zip; safe to run twice (a finished export is left alone)."""
+    export = AuditExport.objects.select_related("owner").get(pk=export_id)
+    if export.status == ExportStatus.DONE:
+        return export
+    export.status, export.started_at = ExportStatus.RUNNING, timezone.now()
+    export.file_name = f"audit-export-{export.pk}.zip"
+    export.save(update_fields=["status", "started_at", "file_name"])
+    directory = export_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    partial_path = directory / f".{export.file_name}.partial"
+    try:
+        final = checkpoint_issue(reason="export")
+        _write(export, final, partial_path)
+        os.replace(partial_path, export_path(export))
+    except (AuditError, OSError) as exc:
+        logger.exception("audit export %s failed", export.pk)
+        partial_path.unlink(missing_ok=True)
+        AuditExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, error=str(exc)[:200], finished_at=timezone.now()
+        )
+        export.refresh_from_db()
+        return export
+    digest = hashlib.sha256()
+    with export_path(export).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    AuditExport.objects.filter(pk=export.pk).update(
+        status=ExportStatus.DONE,
+        finished_at=timezone.now(),
+        file_sha256=digest.hexdigest(),
+        file_size=export_path(export).stat().st_size,
+    )
+    export.refresh_from_db()
+    return export

@@ -1,0 +1,113 @@
+"""Reads of the audit log filtered by who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from .models import AuditEvent, AuditExport
+
+ALL = None  # a scope that sees every event
+
+
+def auditor_scope(*, user) -> list[str] | bool | None:
+    """None: sees everything (staff, national oversight auditor); a list: those départements;
+    False: not an auditor at all (answered with 404)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff:
+        return ALL
+    codes = set()
+    memberships = user.memberships.filter(role="auditor", organization__kind="oversight")
+    for departement_code in memberships.values_list("organization__departement_code", flat=True):
+        if not departement_code:
+            return ALL
+        codes.add(departement_code)
+    return sorted(codes) if codes else False
+
+
+def scope_q(scope: list[str] | None) -> Q:
+    """Events concerning an organisation of those départements, or done by their members."""
+    if scope is None:
+        return Q()
+    if not scope:
+        raise ValueError("an empty scope sees nothing; callers answer 404 instead")
+    query = Q()
+    for code in scope:
+        query |= Q(departement_code=code) | Q(scope__contains=f",{code},")
+    return query
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    """The auditor's filters: all optional, combined with AND."""
+
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    user: str = ""
+    organization: str = ""
+    action: str = ""
+    reference: str = ""
+
+    def as_dict(self) -> dict:
+        """Identifiers only, for the audit record and the export manifest."""
+        out = {}
+        for name in ("user", "organization", "action", "reference"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        for name in ("date_from", "date_to"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name).isoformat()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> EventFilters:
+        values = dict(data)
+        for name in ("date_from", "date_to"):
+            if values.get(name):
+                values[name] = datetime.fromisoformat(values[name])
+        return cls(**values)
+
+    def q(self) -> Q:
+        query = Q()
+        if self.date_from is not None:
+            query &= Q(occurred_at__gte=self.date_from)
+        if self.date_to is not None:
+            query &= Q(occurred_at__lt=self.date_to)
+        if self.user:
+            query &= Q(actor_username=self.user)
+        if self.organization:
+            query &= Q(org_code=self.organization)
+        if self.action:
+            if self.action.endswith(".*"):
+                query &= Q(action__startswith=self.action[:-1])
+            else:
+                query &= Q(action=self.action)
+        if self.reference:
+            # List queries record the references they returned in details ("references").
+            query &= Q(target_ref=self.reference) | Q(details__icontains=f'"{self.reference}"')
+        return query
+
+
+def audit_events_q(*, scope: list[str] | None, filters: EventFilters) -> Q:
+    return scope_q(scope) & filters.q()
+
+
+def audit_events_visible_to(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
+    """The events of the asker's scope matching the filters, newest first; none for a
+    non-auditor (the API answers 404 before asking)."""
+    scope = auditor_scope(user=user)
+    if scope is False:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(audit_events_q(scope=scope, filters=filters)).order_by("-seq")
+
+
+def audit_exports_visible_to(*, user) -> QuerySet[AuditExport]:
+    """Staff see every export; an auditor sees their own."""
+    if auditor_scope(user=user) is False:
+        return AuditExport.objects.none()
+    if user.is_staff:
+        return AuditExport.objects.all()
+    return AuditExport.objects.filter(owner=user)
