@@ -1,0 +1,59 @@
+"""`manage.py demo [--password P]`: the demo organisations, users and requests; then returns."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+from sharing.demo import DEFAULT_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the territories and the demo data of DESIGN.md (organisations, <role>-<code> "
+        "users, requests in every status). Idempotent: a second run creates nothing and "
+        "resets the demo passwords. It does not serve."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help=f"Password of every demo user (default: {DEFAULT_PASSWORD}).",
+        )
+        parser.add_argument(
+            "--territories",
+            metavar="CODES",
+            default="",
+            help="Comma-separated départements to load territories for (the demo's 26,62,07 "
+            "are always included); all 101 by default.",
+        )
+
+    def handle(self, *args, password: str, territories: str = "", **options):
+        if not password:
+            raise CommandError("--password cannot be empty")
+        self._ensure_audit_signing_key()
+        codes = [code for code in territories.split(",") if code.strip()] or None
+        result = demo_load(password=password, departements=codes)
+
+        t = result.territories
+        self.stdout.write(
+            f"Territories: {t.prefectures_created} prefectures and {t.communes_created} communes "
+            f"created, {t.prefectures_updated + t.communes_updated} updated.\n"
+            f"Demo: {result.organisations_created} oversight bodies, {result.users_created} "
+            f"users, {result.memberships_created} memberships and {result.requests_created} "
+            f"requests created ({result.requests_skipped} requests already there).\n"
+        )
+        width = max(len(name) for name, _ in result.logins)
+        self.stdout.write("Demo logins (password for all: " + password + "):")
+        for name, what in result.logins:
+            self.stdout.write(f"  {name.ljust(width)}  {what}")
+
+    def _ensure_audit_signing_key(self) -> None:
+        """A local run needs a checkpoint signing key file; audit_keygen creates a missing one."""
+        key_file = getattr(settings, "AUDIT_SIGNING_KEY_FILE", "")
+        if getattr(settings, "AUDIT_SIGNING_KEY", "") or not key_file or Path(key_file).exists():
+            return
+        if "audit_keygen" in get_commands():
+            call_command("audit_keygen", stdout=self.stdout, stderr=self.stderr)
