@@ -159,3 +159,17 @@ def test_purge_keeps_the_log_verifiable_from_its_anchor(audit_key, users, settin
     with tamper("audit_auditevent"):
         sql("DELETE FROM audit_auditevent WHERE seq <= %s", [next_checkpoint.size])
     assert any("deleted from the start" in e for e in verify_database().errors)
+
+
+def test_purge_command_dry_run_then_purge(audit_key, users, settings, capsys):
+    settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 0
+    record_at(timezone.now() - timedelta(days=400), users, 2)
+    anchor = AuditCheckpoint.objects.order_by("-number").first()
+    record_at(timezone.now(), users, 1)
+    call_command("audit_purge", "--days", "365")
+    assert f"up to seq {anchor.size}" in capsys.readouterr().out
+    assert AuditEvent.objects.filter(seq__lte=anchor.size).exists()
+    call_command("audit_purge", "--days", "365", "--yes")
+    assert not AuditEvent.objects.filter(seq__lte=anchor.size).exists()
+    checkpoint_issue()
+    assert verify_database().ok

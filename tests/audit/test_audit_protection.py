@@ -1,5 +1,7 @@
 """The database refuses to change or remove audit rows, whatever the application does."""
 
+from pathlib import Path
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -70,3 +72,52 @@ def test_checkpoint_rows_are_inserted_not_updated(audit_key, event):
     second = checkpoint_issue()
     assert second.number == first.number + 1
     assert AuditCheckpoint.objects.filter(number__in=[first.number, second.number]).count() == 2
+
+
+GRANTS = Path(__file__).resolve().parents[2] / "sql" / "audit_grants.sql"
+
+
+def grant_statements(role: str) -> list[str]:
+    """The SQL statements of sql/audit_grants.sql (psql meta-commands left out)."""
+    text = "\n".join(
+        line
+        for line in GRANTS.read_text().splitlines()
+        if not line.lstrip().startswith(("\\", "--"))
+    )
+    statements = [s.strip() for s in text.replace(':"app_role"', f'"{role}"').split(";")]
+    return [s for s in statements if s and s not in ("BEGIN", "COMMIT")]
+
+
+@pytest.fixture
+def app_role(event):
+    """A role set up by sql/audit_grants.sql, acting for the rest of the test's transaction."""
+    if connection.vendor != "postgresql":
+        pytest.skip("roles and grants are PostgreSQL features")
+    role = "relais_app_grants_test"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        for statement in grant_statements(role):
+            cursor.execute(statement)
+        cursor.execute(f'SET LOCAL ROLE "{role}"')
+    return role
+
+
+def test_application_role_can_append_and_read(app_role):
+    appended = audit_record(actor=None, action="reminder.sent")
+    assert AuditEvent.objects.filter(seq=appended.seq).exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditevent SET ip = ''",
+        "DELETE FROM audit_auditevent",
+        "TRUNCATE audit_auditevent",
+        "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only",
+        "DROP TRIGGER audit_auditevent_append_only ON audit_auditevent",
+        "DELETE FROM audit_chainhead",
+    ],
+)
+def test_application_role_cannot_change_or_unprotect_the_log(app_role, statement):
+    with pytest.raises(DatabaseError, match=r"permission denied|must be owner"):
+        run(statement)

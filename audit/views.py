@@ -1,0 +1,251 @@
+"""The auditors' web pages, on the audit app's own selectors, permissions and services: search
+the log of one's scope, ask for an export and watch it being written, download it, and see the
+latest signed checkpoint and a verification of the chain's most recent events."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.validators import RegexValidator
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
+from dsfr.forms import DsfrBaseForm
+
+from .exceptions import AuditError
+from .exports import export_downloaded, export_path, export_request
+from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
+from .permissions import get_export_for, scope_or_404
+from .selectors import EventFilters, audit_events_visible_to, audit_exports_visible_to
+from .services import audit_record
+from .verification import default_max_gap, verify_database
+
+PAGE_SIZE = 50
+EXPORTS_SHOWN = 50
+# The integrity page re-verifies this many of the newest events (widened to the enclosing
+# checkpoints); the whole chain is verified by `manage.py audit_verify` or offline.
+RECENT_EVENTS = 5000
+
+
+class EventFilterForm(DsfrBaseForm):
+    """The auditor's filters, the API's own (audit.selectors.EventFilters)."""
+
+    date_from = forms.DateField(
+        label=_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_lazy("Au (inclus)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    user = forms.CharField(label=_lazy("Utilisateur"), required=False, max_length=150)
+    organization = forms.CharField(
+        label=_lazy("Organisation (code)"),
+        required=False,
+        max_length=40,
+        help_text=_lazy("Code INSEE, de département ou de l'organe de contrôle."),
+    )
+    action = forms.CharField(
+        label=_lazy("Action"),
+        required=False,
+        max_length=64,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$",
+                _lazy("Une action comme request.viewed, ou un préfixe comme request.*"),
+            )
+        ],
+        help_text=_lazy("Par exemple request.viewed, ou request.* pour toutes."),
+    )
+    reference = forms.CharField(
+        label=_lazy("Référence de demande"),
+        required=False,
+        max_length=100,
+        help_text=_lazy("Par exemple 26198-2026-0007."),
+    )
+
+    def get_context(self):
+        return forms.Form.get_context(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("La date de fin précède la date de début."))
+        return data
+
+    def filters(self) -> EventFilters:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+
+        def moment(day, *, end=False):
+            if not day:
+                return None
+            return timezone.make_aware(
+                datetime.combine(day + timedelta(days=1) if end else day, time.min)
+            )
+
+        return EventFilters(
+            date_from=moment(data.get("date_from")),
+            date_to=moment(data.get("date_to"), end=True),
+            user=data.get("user", ""),
+            organization=data.get("organization", ""),
+            action=data.get("action", ""),
+            reference=data.get("reference", ""),
+        )
+
+
+@login_required
+def audit_log(request):
+    """Events of the auditor's scope, newest first, 50 at a time (by seq, so no count of a
+    million-row table is needed)."""
+    scope_or_404(user=request.user, resource="audit.events")
+    form = EventFilterForm(request.GET or None)
+    filters = form.filters()
+    events = audit_events_visible_to(user=request.user, filters=filters)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        events = events.filter(seq__lt=int(before))
+    page = list(events[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    audit_record(
+        actor=request.user,
+        action="audit.listed",
+        details={
+            "via": "web",
+            "count": len(page),
+            "seqs": [event.seq for event in page],
+            "filters": filters.as_dict(),
+        },
+    )
+    query = request.GET.copy()
+    query.pop("before", None)
+    if page:
+        query["before"] = str(page[-1].seq)
+    return render(
+        request,
+        "audit/events.html",
+        {
+            "form": form,
+            "events": page,
+            "older_query": query.urlencode() if has_more else "",
+            "first_page": not before,
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_list(request):
+    """The auditor's exports, and a new one for the chosen filters (run in the background)."""
+    scope = scope_or_404(user=request.user, resource="audit.exports")
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = EventFilterForm(data)
+    if request.method == "POST" and form.is_valid():
+        export = export_request(owner=request.user, scope=scope, filters=form.filters())
+        messages.success(request, _("Export demandé : il est préparé en arrière-plan."))
+        return redirect("audit-export-page", export_id=export.pk)
+    exports = list(audit_exports_visible_to(user=request.user)[:EXPORTS_SHOWN])
+    return render(
+        request,
+        "audit/exports.html",
+        {"form": form, "exports": exports},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _progress(export) -> dict:
+    done = export.status == ExportStatus.DONE
+    return {
+        "status": export.status,
+        "status_label": export.get_status_display(),
+        "progress": export.progress,
+        "processed": export.processed,
+        "total": export.total,
+        "done": done,
+        "failed": export.status == ExportStatus.FAILED,
+        "download_url": reverse("audit-export-file", kwargs={"export_id": export.pk})
+        if done
+        else None,
+    }
+
+
+@login_required
+def export_page(request, export_id):
+    """An export's progress; the page's script asks for the JSON form until it is done."""
+    export = get_export_for(user=request.user, export_id=export_id)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(_progress(export))
+    return render(request, "audit/export.html", {"export": export, **_progress(export)})
+
+
+@login_required
+def export_file(request, export_id):
+    """The zip, once written; its download is recorded before it is served."""
+    export = get_export_for(user=request.user, export_id=export_id)
+    if export.status != ExportStatus.DONE or not export_path(export).exists():
+        audit_record(
+            actor=request.user,
+            action="audit.export_downloaded",
+            target=export,
+            outcome="not_ready",
+        )
+        context = {"export": export, "not_ready": True, **_progress(export)}
+        return render(request, "audit/export.html", context, status=409)
+    export_downloaded(export=export, actor=request.user)
+    return FileResponse(
+        export_path(export).open("rb"),
+        as_attachment=True,
+        filename=f"relais-audit-export-{export.pk}.zip",
+        content_type="application/zip",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def integrity(request):
+    """The latest signed checkpoint, its freshness, and on demand a verification of the
+    newest events against the signed checkpoints."""
+    scope_or_404(user=request.user, resource="audit.integrity")
+    latest = AuditCheckpoint.objects.order_by("-number").first()
+    head = ChainHead.objects.filter(pk=HEAD_PK).first()
+    max_gap = default_max_gap()
+    fresh = bool(latest and (max_gap is None or timezone.now() - latest.issued_at <= max_gap))
+    report = error = None
+    verified_from = None
+    if request.method == "POST":
+        last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        verified_from = max(1, last_seq - RECENT_EVENTS + 1)
+        try:
+            report = verify_database(from_seq=verified_from)
+        except AuditError as exc:
+            error = str(exc)
+        audit_record(
+            actor=request.user,
+            action="audit.verified",
+            outcome="ok" if report is not None and report.ok else "failed",
+            details={
+                "via": "web",
+                "from_seq": verified_from,
+                "errors": len(report.errors) if report is not None else -1,
+            },
+        )
+    return render(
+        request,
+        "audit/integrity.html",
+        {
+            "latest": latest,
+            "head": head,
+            "fresh": fresh,
+            "max_gap_minutes": int(max_gap.total_seconds() // 60) if max_gap else None,
+            "report": report,
+            "error": error,
+            "verified_from": verified_from,
+            "recent": RECENT_EVENTS,
+        },
+    )

@@ -1,0 +1,37 @@
+-- Relais audit log: least privilege for the application role (PostgreSQL).
+--
+-- Run after `manage.py migrate`, as the role that owns the tables (the one migrations run
+-- as), never as the application role:
+--
+--     psql "$OWNER_DATABASE_URL" -v app_role=relais_app -f sql/audit_grants.sql
+--
+-- Why: the append-only triggers refuse UPDATE, DELETE and TRUNCATE to everyone, but the
+-- tables' owner can still ALTER TABLE ... DISABLE TRIGGER. The application (web nodes,
+-- Celery workers) must therefore connect as a role that does NOT own the audit tables and
+-- holds only INSERT and SELECT on them. What a table owner could still do in secret is what
+-- the hash chain and the signed checkpoints detect (`manage.py audit_verify`).
+--
+-- The retention purge (`manage.py audit_purge`) disables the triggers for its own
+-- transaction and so must run with the owner's DATABASE_URL.
+
+\if :{?app_role}
+\else
+\set app_role relais_app
+\endif
+
+BEGIN;
+
+-- The event and checkpoint tables: append and read, nothing else.
+REVOKE ALL ON audit_auditevent, audit_auditcheckpoint FROM PUBLIC;
+REVOKE ALL ON audit_auditevent, audit_auditcheckpoint FROM :"app_role";
+GRANT SELECT, INSERT ON audit_auditevent, audit_auditcheckpoint TO :"app_role";
+
+-- The chain head: one row, locked and moved forward by every append (no INSERT, no DELETE).
+REVOKE ALL ON audit_chainhead FROM PUBLIC;
+REVOKE ALL ON audit_chainhead FROM :"app_role";
+GRANT SELECT, UPDATE ON audit_chainhead TO :"app_role";
+
+-- Exports are ordinary rows (status, progress), not part of the chain.
+GRANT SELECT, INSERT, UPDATE ON audit_auditexport TO :"app_role";
+
+COMMIT;
