@@ -16,6 +16,7 @@ from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
 from .permissions import NOTES, get_request_for
+from .privacy import find_identifiers
 from .selectors import info_request_list, messages_of, notes_of, timeline_of
 from .serializers import (
     AssignSerializer,
@@ -119,14 +120,22 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             details={
                 "references": [row.reference for row in rows],
                 "count": self.paginator.page.paginator.count if page is not None else len(rows),
-                "query": {
-                    key: request.query_params.get(key, "")[:40]
-                    for key in sorted(request.query_params)
-                },
+                "query": self._query_for_audit(request),
             },
         )
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _query_for_audit(self, request) -> dict[str, str]:
+        """The list's own parameters only: the audit log is append-only, so unknown keys,
+        control characters and values carrying personal data must never reach it (they would
+        also be refused by audit_record, turning a typo into a 500)."""
+        known = set(self.filterset_class.base_filters) | {"ordering", "page"}
+        query = {}
+        for key in sorted(known & set(request.query_params)):
+            value = "".join(ch for ch in request.query_params.get(key, "") if ch.isprintable())
+            query[key] = "(withheld: personal data)" if find_identifiers(value) else value[:40]
+        return query
 
     def retrieve(self, request, *args, **kwargs):
         info_request = self.get_object()
