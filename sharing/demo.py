@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from accounts.models import Membership, Organization, OrgKind, Role, User
 from accounts.services import membership_create
 from accounts.territories import LoadResult, territories_load
 
-from . import services
+from . import deadlines, services
 from .models import (
     AgreementStatus,
     Category,
@@ -100,7 +101,8 @@ def deliver(channel: str) -> Step:
 
 
 def past_due(due_field: str, days_ago: int) -> Step:
-    """Demo data shaping: the deadline passed `days_ago` days ago (no service goes back in time)."""
+    """Demo data shaping: the deadline passed `days_ago` business days ago (no service goes
+    back in time)."""
     return step("past_due", field=due_field, days_ago=days_ago)
 
 
@@ -523,37 +525,40 @@ def _oversight(result: DemoResult) -> dict[str, Organization]:
     return bodies
 
 
-def _user(demo: _Demo, name: str, password: str, *, superuser: bool = False) -> User:
+def _user(demo: _Demo, name: str, password_hash: str, *, superuser: bool = False) -> User:
     user, created = User.objects.get_or_create(
         username=name, defaults={"email": f"{name}@demo.relais.test"}
     )
     user.is_active = True
     user.is_staff = user.is_superuser = superuser
-    user.set_password(password)
+    user.password = password_hash
     user.save()
     demo.result.users_created += created
     demo.users[name] = user
     return user
 
 
-def _member(demo: _Demo, organization: Organization, role: str, password: str) -> None:
-    user = _user(demo, username(role, organization.code), password)
+def _member(demo: _Demo, organization: Organization, role: str, password_hash: str) -> None:
+    user = _user(demo, username(role, organization.code), password_hash)
     exists = Membership.objects.filter(user=user, organization=organization, role=role).exists()
     membership_create(user=user, organization=organization, role=role, actor=None)
     demo.result.memberships_created += not exists
-    demo.result.logins.append((user.username, f"{Role(role).label} — {organization.name}"))
+    demo.result.logins.append((user.username, f"{Role(role).label} ({organization.name})"))
 
 
 def _people(demo: _Demo, oversight: dict[str, Organization], password: str) -> None:
+    # One hash for every demo account: the password is shared and printed anyway, and hashing
+    # it nineteen times would add about ten seconds to every run.
+    password_hash = make_password(password)
     for code in COMMUNES:
         for role in (Role.LEGAL_OFFICER, Role.MAYOR):
-            _member(demo, demo.communes[code], role, password)
+            _member(demo, demo.communes[code], role, password_hash)
     for code in PREFECTURES:
         for role in (Role.LIAISON, Role.PREFECTURE_ADMIN):
-            _member(demo, demo.prefectures[code], role, password)
+            _member(demo, demo.prefectures[code], role, password_hash)
     for body in oversight.values():
-        _member(demo, body, Role.AUDITOR, password)
-    _user(demo, ADMIN_USERNAME, password, superuser=True)
+        _member(demo, body, Role.AUDITOR, password_hash)
+    _user(demo, ADMIN_USERNAME, password_hash, superuser=True)
     demo.result.logins.append((ADMIN_USERNAME, "Administration de la plateforme (staff)"))
 
 
@@ -615,18 +620,24 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
 
 def _later_due(info_request: InfoRequest, days: int) -> date:
     running = info_request.decision_due or timezone.localdate()
-    return running + timedelta(days=days)
+    return deadlines.next_business_day(
+        running + timedelta(days=days),
+        departement_code=info_request.commune.departement_code,
+    )
 
 
 def _move_due_date_back(
     info_request: InfoRequest, *, today: date, field: str, days_ago: int
 ) -> InfoRequest:
-    """Demo data shaping, not a lifecycle step: a fresh demo has no past, so a due date
-    (and nothing else) is moved back to show an overdue request."""
+    """Demo data shaping, not a lifecycle step: a fresh demo has no past, so a due date (and
+    nothing else) is moved `days_ago` business days back to show an overdue request."""
     if field not in {"acknowledgement_due", "decision_due", "delivery_due"}:
         raise ValueError(f"{field} is not a due date")
-    InfoRequest.objects.filter(pk=info_request.pk).update(
-        **{field: today - timedelta(days=days_ago)}
-    )
+    day = today
+    while days_ago > 0:
+        day -= timedelta(days=1)
+        if deadlines.is_business_day(day, departement_code=info_request.commune.departement_code):
+            days_ago -= 1
+    InfoRequest.objects.filter(pk=info_request.pk).update(**{field: day})
     info_request.refresh_from_db()
     return info_request

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -179,3 +179,13 @@ def test_missing_local_audit_key_is_created(db, settings, tmp_path):
     run_demo()
 
     assert (tmp_path / "audit-key.pem").exists()
+
+
+def test_refused_under_production_settings(db, settings):
+    settings.SETTINGS_MODULE = "config.settings.production"
+    before = snapshot()
+
+    with pytest.raises(CommandError, match="production"):
+        run_demo()
+
+    assert snapshot() == before

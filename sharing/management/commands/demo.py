@@ -29,10 +29,27 @@ class Command(BaseCommand):
             help="Comma-separated départements to load territories for (the demo's 26,62,07 "
             "are always included); all 101 by default.",
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run even with the production settings (accounts with a known password).",
+        )
 
-    def handle(self, *args, password: str, territories: str = "", **options):
+    def handle(
+        self,
+        *args,
+        password: str,
+        territories: str = "",
+        allow_production: bool = False,
+        **options,
+    ):
         if not password:
             raise CommandError("--password cannot be empty")
+        if (settings.SETTINGS_MODULE or "").endswith(".production") and not allow_production:
+            raise CommandError(
+                "refusing to create demo accounts with a known password under the production "
+                "settings; pass --allow-production for a staging copy"
+            )
         self._ensure_audit_signing_key()
         codes = [code for code in territories.split(",") if code.strip()] or None
         result = demo_load(password=password, departements=codes)
