@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, OrgKind, User
-from audit.models import AuditEvent
+from audit.models import AuditCheckpoint, AuditEvent
 from sharing.models import (
     ClarificationMessage,
     DeadlineChange,
@@ -179,6 +179,8 @@ def test_missing_local_audit_key_is_created(db, settings, tmp_path):
     run_demo()
 
     assert (tmp_path / "audit-key.pem").exists()
+    # ... and the demo's events are anchored by a signed checkpoint straight away.
+    assert AuditCheckpoint.objects.exists()
 
 
 def test_refused_under_production_settings(db, settings):
