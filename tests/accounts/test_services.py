@@ -1,0 +1,87 @@
+"""Memberships and role groups: one group per organisation and role, made by services."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+
+from accounts.models import Membership, OrganizationGroup, Role
+from accounts.services import membership_create, membership_delete, organization_group
+from audit.models import AuditEvent
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_membership_puts_the_user_in_the_organisation_role_group(orgs):
+    user = UserFactory(username="nouvelle-juriste")
+    membership_create(user=user, organization=orgs.montelimar, role=Role.LEGAL_OFFICER, actor=None)
+    assert list(user.groups.values_list("name", flat=True)) == ["commune:26198:legal_officer"]
+
+
+def test_members_with_the_same_role_share_one_group(orgs):
+    first, second = UserFactory(), UserFactory()
+    for user in (first, second):
+        membership_create(user=user, organization=orgs.pref26, role=Role.LIAISON, actor=None)
+    assert set(first.groups.all()) == set(second.groups.all())
+    assert (
+        OrganizationGroup.objects.filter(organization=orgs.pref26, role=Role.LIAISON).count() == 1
+    )
+
+
+def test_organization_group_is_created_once(orgs):
+    group = organization_group(organization=orgs.arras, role=Role.MAYOR)
+    assert organization_group(organization=orgs.arras, role=Role.MAYOR) == group
+    assert Group.objects.filter(name="commune:62041:mayor").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("org", "role"),
+    [
+        ("montelimar", Role.LIAISON),
+        ("montelimar", Role.AUDITOR),
+        ("pref26", Role.MAYOR),
+        ("pref26", Role.LEGAL_OFFICER),
+        ("oversight26", Role.PREFECTURE_ADMIN),
+        ("oversight_national", Role.MAYOR),
+    ],
+)
+def test_membership_refused_when_role_does_not_fit_the_organisation_kind(orgs, org, role):
+    user = UserFactory()
+    with pytest.raises(ValidationError) as caught:
+        membership_create(user=user, organization=getattr(orgs, org), role=role, actor=None)
+    assert "role" in caught.value.message_dict
+    assert not Membership.objects.filter(user=user).exists()
+    assert not user.groups.exists()
+
+
+def test_repeated_membership_is_a_no_op_without_second_audit_event(orgs, people):
+    user = UserFactory(username="maire-adjoint")
+    for _ in range(2):
+        membership_create(user=user, organization=orgs.valence, role=Role.MAYOR, actor=people.staff)
+    assert Membership.objects.filter(user=user).count() == 1
+    events = AuditEvent.objects.filter(action="membership.created", target_ref=str(user.pk))
+    assert events.count() == 1
+    assert events.get().details == {"role": "mayor", "username": "maire-adjoint"}
+    assert events.get().actor_username == "staff-admin"
+
+
+def test_membership_delete_removes_the_group_and_is_audited(orgs, people):
+    user = UserFactory(username="ancien-referent")
+    membership = membership_create(
+        user=user, organization=orgs.pref62, role=Role.LIAISON, actor=None
+    )
+    membership_delete(membership=membership, actor=people.staff)
+    assert not user.groups.exists()
+    assert not Membership.objects.filter(user=user).exists()
+    assert AuditEvent.objects.filter(action="membership.deleted", target_ref=str(user.pk)).exists()
+
+
+def test_membership_delete_keeps_the_other_roles_groups(orgs):
+    user = UserFactory()
+    kept = membership_create(user=user, organization=orgs.pref26, role=Role.LIAISON, actor=None)
+    dropped = membership_create(
+        user=user, organization=orgs.pref26, role=Role.PREFECTURE_ADMIN, actor=None
+    )
+    membership_delete(membership=dropped, actor=None)
+    assert list(user.groups.values_list("name", flat=True)) == ["prefecture:26:liaison"]
+    assert Membership.objects.get(user=user) == kept

@@ -1,0 +1,345 @@
+"""THE permission matrix: every role, every endpoint and action, and where the request lives.
+
+How to read the policy:
+
+* `SEES` says which requests a role can see at all. A request it cannot see does not exist
+  for it: every endpoint on that request answers 404, exactly as for a reference that was
+  never allocated.
+* `POLICY` gives, for a request the role *can* see, the answer of each endpoint. A role
+  that sees the request but may not perform the action also gets 404 (not allowed is not
+  found), never 403.
+* Anonymous callers get 401 everywhere.
+* Each action is tried on a request in a status from which the lifecycle allows it, so the
+  code reflects permission, not status; `test_right_role_in_wrong_status_gets_409` covers
+  status.
+
+Where the request lives, from the point of view of the users of the matrix (all Drôme):
+`own` = Montélimar 26198 (the commune users' own commune; in the liaison's prefecture),
+`same_dep` = Valence 26362 (another commune of Drôme), `other_dep` = Arras 62041
+(Pas-de-Calais).
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from sharing.models import InfoRequest, Resolution, Status
+from tests.factories import request_in, today
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/requests/"
+
+ROLES = (
+    "legal_officer",  # legal_officer-26198
+    "mayor",  # mayor-26198
+    "liaison",  # liaison-26
+    "prefecture_admin",  # prefecture_admin-26
+    "auditor_national",  # auditor-national
+    "auditor26",  # auditor-26
+    "staff",  # staff-admin: is_staff, no role in any organisation
+    "anonymous",
+)
+TARGETS = ("own", "same_dep", "other_dep")
+
+# Which requests each role can see at all (anonymous: 401 before anything is looked up).
+SEES = {
+    "legal_officer": {"own"},
+    "mayor": {"own"},
+    "liaison": {"own", "same_dep"},
+    "prefecture_admin": {"own", "same_dep"},
+    "auditor_national": set(),
+    "auditor26": set(),
+    "staff": set(),
+    "anonymous": set(),
+}
+
+# fmt: off
+# The answer of each endpoint on a request the role can see.
+#                          legal_off. mayor liaison pref_admin auditor_nat auditor26 staff anonymous
+POLICY = {
+    "detail":                (200,     200,   200,    200,       404,        404,      404,  401),
+    "patch":                 (200,     200,   404,    404,       404,        404,      404,  401),
+    "sign":                  (404,     200,   404,    404,       404,        404,      404,  401),
+    "withdraw":              (404,     200,   404,    404,       404,        404,      404,  401),
+    "acknowledge":           (404,     404,   200,    200,       404,        404,      404,  401),
+    "assign":                (404,     404,   404,    200,       404,        404,      404,  401),
+    "request-clarification": (404,     404,   200,    200,       404,        404,      404,  401),
+    "clarify":               (200,     200,   404,    404,       404,        404,      404,  401),
+    "decide":                (404,     404,   200,    200,       404,        404,      404,  401),
+    "record-delivery":       (404,     404,   200,    200,       404,        404,      404,  401),
+    "close":                 (404,     404,   200,    200,       404,        404,      404,  401),
+    "extend":                (404,     404,   200,    200,       404,        404,      404,  401),
+    "notes GET":             (404,     404,   200,    200,       404,        404,      404,  401),
+    "notes POST":            (404,     404,   201,    201,       404,        404,      404,  401),
+    "messages":              (200,     200,   200,    200,       404,        404,      404,  401),
+    "events":                (200,     200,   200,    200,       404,        404,      404,  401),
+}
+# fmt: on
+
+# How each endpoint is called: method, path after the reference, the status the request is
+# put in beforehand (one the action may start from), and a valid body.
+ENDPOINTS = {
+    "detail": ("get", "", Status.ACKNOWLEDGED, None),
+    "patch": ("patch", "", Status.DRAFT, lambda r: {"urgency": "urgent"}),
+    "sign": ("post", "sign/", Status.DRAFT, lambda r: {}),
+    "withdraw": ("post", "withdraw/", Status.SUBMITTED, lambda r: {"reason": "Sans objet."}),
+    "acknowledge": ("post", "acknowledge/", Status.SUBMITTED, lambda r: {}),
+    "assign": ("post", "assign/", Status.SUBMITTED, lambda r: {"liaison": "liaison-26"}),
+    "request-clarification": (
+        "post",
+        "request-clarification/",
+        Status.ACKNOWLEDGED,
+        lambda r: {"message": "Merci de préciser le périmètre."},
+    ),
+    "clarify": (
+        "post",
+        "clarify/",
+        Status.CLARIFICATION_REQUESTED,
+        lambda r: {"message": "Le centre-ville seulement."},
+    ),
+    "decide": (
+        "post",
+        "decide/",
+        Status.ACKNOWLEDGED,
+        lambda r: {"resolution": "refused", "reason_code": "no_legal_basis"},
+    ),
+    "record-delivery": (
+        "post",
+        "record-delivery/",
+        Status.DECIDED,
+        lambda r: {"channel": "secure_phone", "delivered_on": today().isoformat()},
+    ),
+    "close": ("post", "close/", Status.DELIVERED, lambda r: {}),
+    "extend": (
+        "post",
+        "extend/",
+        Status.ACKNOWLEDGED,
+        lambda r: {
+            "new_due_date": (r.decision_due + timedelta(days=30)).isoformat(),
+            "reason": "Avis du procureur attendu.",
+        },
+    ),
+    "notes GET": ("get", "notes/", Status.ACKNOWLEDGED, None),
+    "notes POST": ("post", "notes/", Status.ACKNOWLEDGED, lambda r: {"text": "À suivre."}),
+    "messages": ("get", "messages/", Status.CLARIFICATION_REQUESTED, None),
+    "events": ("get", "events/", Status.ACKNOWLEDGED, None),
+}
+
+
+def expected(endpoint: str, role: str, target: str) -> int:
+    if role == "anonymous":
+        return 401
+    if target not in SEES[role]:
+        return 404
+    return POLICY[endpoint][ROLES.index(role)]
+
+
+CELLS = [
+    pytest.param(
+        endpoint, role, target, id=f"{endpoint}|{role}|{target}|{expected(endpoint, role, target)}"
+    )
+    for endpoint in ENDPOINTS
+    for role in ROLES
+    for target in TARGETS
+]
+
+
+@pytest.fixture
+def communes(orgs):
+    return {"own": orgs.montelimar, "same_dep": orgs.valence, "other_dep": orgs.arras}
+
+
+@pytest.fixture
+def client_as(api, people):
+    def make(role: str):
+        return api() if role == "anonymous" else api(getattr(people, role))
+
+    return make
+
+
+def test_policy_table_covers_every_endpoint_and_role():
+    assert set(POLICY) == set(ENDPOINTS)
+    assert all(len(codes) == len(ROLES) for codes in POLICY.values())
+    assert set(SEES) == set(ROLES)
+
+
+@pytest.mark.parametrize(("endpoint", "role", "target"), CELLS)
+def test_matrix(client_as, people, communes, endpoint, role, target):
+    method, suffix, status, body = ENDPOINTS[endpoint]
+    info_request = request_in(status, communes[target], resolution=Resolution.GRANTED)
+    before = InfoRequest.objects.get(pk=info_request.pk)
+    path = f"{LIST}{info_request.reference}/{suffix}"
+    client = client_as(role)
+
+    if body is None:
+        response = getattr(client, method)(path)
+    else:
+        response = getattr(client, method)(path, body(info_request), format="json")
+
+    assert response.status_code == expected(endpoint, role, target), response.content
+    if response.status_code >= 400:
+        after = InfoRequest.objects.get(pk=info_request.pk)
+        assert (after.status, after.updated_at) == (before.status, before.updated_at)
+
+
+def test_not_allowed_and_not_found_answer_exactly_the_same(client_as, communes):
+    hidden = request_in(Status.ACKNOWLEDGED, communes["other_dep"])
+    client = client_as("liaison")
+    forbidden = client.get(f"{LIST}{hidden.reference}/")
+    missing = client.get(f"{LIST}26198-{today().year}-9999/")
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.json() == missing.json()
+    visible_but_not_allowed = client_as("mayor").post(
+        f"{LIST}{request_in(Status.SUBMITTED, communes['own']).reference}/acknowledge/",
+        {},
+        format="json",
+    )
+    assert visible_but_not_allowed.status_code == 404
+    assert visible_but_not_allowed.json() == missing.json()
+
+
+# --- status: the right role, the wrong status → 409; the wrong role still gets 404 ----------
+
+# action: (a status the lifecycle forbids it from, the role allowed to do it, a role that
+# sees the request but may not do it)
+WRONG_STATUS = {
+    "patch": (Status.SUBMITTED, "legal_officer", "liaison"),
+    "sign": (Status.WITHDRAWN, "mayor", "legal_officer"),
+    "withdraw": (Status.DECIDED, "mayor", "liaison"),
+    "acknowledge": (Status.DRAFT, "liaison", "mayor"),
+    "assign": (Status.CLOSED, "prefecture_admin", "liaison"),
+    "request-clarification": (Status.SUBMITTED, "liaison", "legal_officer"),
+    "clarify": (Status.ACKNOWLEDGED, "legal_officer", "liaison"),
+    "decide": (Status.CLARIFICATION_REQUESTED, "liaison", "mayor"),
+    "record-delivery": (Status.ACKNOWLEDGED, "liaison", "legal_officer"),
+    "close": (Status.ACKNOWLEDGED, "liaison", "mayor"),
+    "extend": (Status.WITHDRAWN, "liaison", "mayor"),
+}
+
+
+@pytest.mark.parametrize("endpoint", list(WRONG_STATUS))
+def test_right_role_in_wrong_status_gets_409(client_as, communes, endpoint):
+    status, allowed, _ = WRONG_STATUS[endpoint]
+    method, suffix, _, body = ENDPOINTS[endpoint]
+    info_request = request_in(status, communes["own"], resolution=Resolution.REFUSED)
+    payload = (
+        body(info_request)
+        if endpoint != "extend"
+        else {
+            "new_due_date": (today() + timedelta(days=200)).isoformat(),
+            "reason": "Avis attendu.",
+        }
+    )
+    response = getattr(client_as(allowed), method)(
+        f"{LIST}{info_request.reference}/{suffix}", payload, format="json"
+    )
+    assert response.status_code == 409, response.content
+    assert InfoRequest.objects.get(pk=info_request.pk).status == status
+
+
+@pytest.mark.parametrize("endpoint", list(WRONG_STATUS))
+def test_wrong_role_in_wrong_status_still_gets_404(client_as, communes, endpoint):
+    status, _, not_allowed = WRONG_STATUS[endpoint]
+    method, suffix, _, body = ENDPOINTS[endpoint]
+    info_request = request_in(status, communes["own"], resolution=Resolution.REFUSED)
+    payload = (
+        body(info_request)
+        if endpoint != "extend"
+        else {
+            "new_due_date": (today() + timedelta(days=200)).isoformat(),
+            "reason": "Avis attendu.",
+        }
+    )
+    response = getattr(client_as(not_allowed), method)(
+        f"{LIST}{info_request.reference}/{suffix}", payload, format="json"
+    )
+    assert response.status_code == 404
+
+
+# --- collection endpoints -----------------------------------------------------------------
+
+LIST_AND_CREATE = {
+    #                   list  create
+    "legal_officer": (200, 201),
+    "mayor": (200, 201),
+    "liaison": (200, 403),
+    "prefecture_admin": (200, 403),
+    "auditor_national": (200, 403),
+    "auditor26": (200, 403),
+    "staff": (200, 403),
+    "anonymous": (401, 401),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_list_and_create_by_role(client_as, role):
+    list_code, create_code = LIST_AND_CREATE[role]
+    client = client_as(role)
+    assert client.get(LIST).status_code == list_code
+    created = client.post(
+        LIST,
+        {
+            "category": "general-threat-briefing",
+            "legal_basis": "instruction-intk1826096j",
+            "purpose": "Point de situation sur l'état de la menace.",
+        },
+        format="json",
+    )
+    assert created.status_code == create_code, created.content
+    assert InfoRequest.objects.count() == (1 if create_code == 201 else 0)
+
+
+# --- list and detail agree, for every role ------------------------------------------------
+
+
+@pytest.fixture
+def every_request(communes):
+    """A request in every status in each of the three communes."""
+    made = {}
+    for target, commune in communes.items():
+        for status in Status:
+            resolution = Resolution.REFUSED if status == Status.CLOSED else Resolution.GRANTED
+            made[(target, status)] = request_in(status, commune, resolution=resolution)
+    return made
+
+
+def _listed(client) -> set[str]:
+    references: set[str] = set()
+    page = LIST
+    while page:
+        response = client.get(page)
+        assert response.status_code == 200
+        body = response.json()
+        references |= {row["reference"] for row in body["results"]}
+        page = body["next"]
+    return references
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_list_shows_exactly_the_requests_whose_detail_answers_200(client_as, every_request, role):
+    client = client_as(role)
+    listed = _listed(client)
+    readable = {
+        info_request.reference
+        for info_request in every_request.values()
+        if client.get(f"{LIST}{info_request.reference}/").status_code == 200
+    }
+    assert listed == readable
+    targets_seen = {target for (target, _), r in every_request.items() if r.reference in listed}
+    assert targets_seen == SEES[role]
+
+
+def test_liaison_sees_every_commune_of_the_departement_and_none_of_another(
+    api, people, every_request
+):
+    assert {ref[:5] for ref in _listed(api(people.liaison))} == {"26198", "26362"}
+    assert {ref[:5] for ref in _listed(api(people.liaison62))} == {"62041"}
+
+
+@pytest.mark.parametrize("role", ["auditor_national", "auditor26", "staff"])
+def test_auditors_and_staff_without_role_see_no_request(client_as, every_request, role):
+    client = client_as(role)
+    assert client.get(LIST).json()["count"] == 0
+    some = next(iter(every_request.values()))
+    assert client.get(f"{LIST}{some.reference}/").status_code == 404
