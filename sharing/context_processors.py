@@ -1,0 +1,66 @@
+"""What every page's header needs: the signed-in user's roles, the menu of their work and the
+unread notifications count. Evaluated lazily, so that a page that shows no header costs nothing."""
+
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from accounts.selectors import memberships_of
+
+COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
+PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
+
+
+def roles_of(user) -> frozenset[str]:
+    """The roles the user holds anywhere (one cached query)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(membership.role for membership in memberships_of(user=user))
+
+
+def menu_for(user, current: str) -> list[dict]:
+    """The main menu: one entry per kind of work the user's roles give them."""
+    roles = roles_of(user)
+    items: list[tuple[str, str, tuple[str, ...]]] = []
+    if roles & COMMUNE_ROLES:
+        items.append((_("Demandes de la commune"), "requests", ("requests", "request-detail")))
+        items.append((_("Nouvelle demande"), "request-create", ("request-create",)))
+    if roles & PREFECTURE_ROLES:
+        items.append((_("Demandes reçues"), "requests", ("requests", "request-detail")))
+    if Role.PREFECTURE_ADMIN in roles:
+        items.append((_("Équipe et retards"), "team", ("team",)))
+    if Role.AUDITOR in roles:
+        items.append((_("Journal d'audit"), "audit-log", ("audit-log",)))
+        items.append(
+            (_("Exports"), "audit-export-list", ("audit-export-list", "audit-export-page"))
+        )
+        items.append((_("Intégrité"), "audit-integrity", ("audit-integrity",)))
+    if roles & (PREFECTURE_ROLES | {Role.AUDITOR}):
+        items.append((_("Statistiques"), "stats", ("stats",)))
+    return [
+        {"label": label, "url": reverse(name), "active": current in names}
+        for label, name, names in items
+    ]
+
+
+def unread_notifications(user) -> int:
+    """The user's unread in-app notices about requests they can still see."""
+    from .views.notifications import inbox_of
+
+    return inbox_of(user).filter(read_at__isnull=True).count()
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match else ""
+    return {
+        "relais_menu": SimpleLazyObject(lambda: menu_for(user, current or "")),
+        "relais_roles": SimpleLazyObject(lambda: roles_of(user)),
+        "relais_notifications_enabled": True,
+        # A callable: the template calls it only where it shows the count.
+        "relais_unread_notifications": lambda: unread_notifications(user),
+    }

@@ -1,0 +1,78 @@
+"""Small display helpers for the web pages: status badges, due dates, timeline labels."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from sharing.models import Resolution, Status
+from sharing.selectors import is_overdue, running_due_date
+
+register = template.Library()
+
+STATUS_BADGE = {
+    Status.DRAFT: "",
+    Status.SUBMITTED: "fr-badge--new",
+    Status.ACKNOWLEDGED: "fr-badge--info",
+    Status.CLARIFICATION_REQUESTED: "fr-badge--warning",
+    Status.DECIDED: "fr-badge--success",
+    Status.DELIVERED: "fr-badge--success",
+    Status.CLOSED: "",
+    Status.WITHDRAWN: "",
+}
+
+TIMELINE_LABELS = {
+    "request.created": _("Brouillon créé"),
+    "request.updated": _("Brouillon modifié"),
+    "request.signed": _("Signée et transmise à la préfecture"),
+    "request.acknowledged": _("Réception accusée"),
+    "request.assigned": _("Confiée à un référent"),
+    "request.clarification_requested": _("Précisions demandées"),
+    "request.clarified": _("Précisions apportées"),
+    "request.decided": _("Décision enregistrée"),
+    "request.delivery_recorded": _("Remise de la réponse enregistrée"),
+    "request.closed": _("Close"),
+    "request.withdrawn": _("Retirée"),
+    "request.extended": _("Échéance prolongée"),
+    "request.expired": _("Échéance dépassée : rejet implicite"),
+}
+
+
+@register.simple_tag
+def status_badge(info_request):
+    """The status as a DSFR badge."""
+    css = STATUS_BADGE.get(info_request.status, "")
+    return format_html(
+        '<p class="fr-badge fr-badge--sm {}">{}</p>', css, info_request.get_status_display()
+    )
+
+
+@register.simple_tag
+def overdue_badge(info_request):
+    """An "overdue" badge when the running step's deadline has passed."""
+    if not is_overdue(info_request):
+        return ""
+    return format_html('<p class="fr-badge fr-badge--sm fr-badge--error">{}</p>', _("En retard"))
+
+
+@register.filter
+def running_due(info_request):
+    """The due date of the step the request is waiting for, if any."""
+    return running_due_date(info_request)
+
+
+@register.filter
+def timeline_label(action: str) -> str:
+    return TIMELINE_LABELS.get(action, action)
+
+
+@register.filter
+def resolution_label(value: str) -> str:
+    return Resolution(value).label if value in Resolution.values else value
+
+
+@register.filter
+def localised(obj, field: str) -> str:
+    """`obj.<field>_en` on English pages when it is filled in, else `obj.<field>`."""
+    from sharing.forms import localised_field
+
+    return localised_field(obj, field)

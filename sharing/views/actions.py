@@ -1,0 +1,323 @@
+"""Every lifecycle action as a web page: one registry entry per action, one view for all.
+
+The view fetches with the action's permission (missing or forbidden: the same 404), parses the
+form, calls the one service, and turns the service's refusals into field errors (400) or, when
+the request moved on meanwhile, into the request's page with an explanation (409)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Membership, Role, User
+
+from .. import services
+from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
+from ..forms import (
+    AssignForm,
+    DecideForm,
+    DeliveryForm,
+    EmptyForm,
+    ExtendForm,
+    MessageForm,
+    NoteForm,
+    ReasonForm,
+    RelaisForm,
+    RemindForm,
+)
+from ..models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
+from ..permissions import PERM_FOR_ACTION, VIEW
+from .common import audit_denied, audit_view, fetch, render_conflict, render_detail
+
+
+def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
+    memberships = (
+        Membership.objects.filter(
+            organization=info_request.prefecture_id,
+            role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+    seen: dict[str, str] = {}
+    for membership in memberships:
+        user = membership.user
+        full_name = user.get_full_name()
+        seen[user.username] = f"{full_name} ({user.username})" if full_name else user.username
+    return list(seen.items())
+
+
+def _assign(request, info_request: InfoRequest, data: dict):
+    liaison = User.objects.filter(username=data["liaison"]).first()
+    if liaison is None:
+        raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+    return services.info_request_assign(
+        info_request=info_request, actor=request.user, liaison=liaison
+    )
+
+
+def _remind(request, info_request: InfoRequest, data: dict):
+    from ..reminders import personal_reminder_create
+
+    return personal_reminder_create(
+        info_request=info_request, actor=request.user, remind_on=data["remind_on"]
+    )
+
+
+@dataclass(frozen=True)
+class WebAction:
+    slug: str  # the URL segment, as in the API
+    name: str  # the key of PERM_FOR_ACTION and of the transition table
+    title: str
+    done: str
+    form_class: type[RelaisForm]
+    run: Callable
+    explanation: str = ""
+    one_click: bool = False  # a button on the request's page, no form to fill
+    danger: bool = False
+    perm: str = ""  # when the action is not in PERM_FOR_ACTION
+    quiet: bool = False  # a side action, not a step of the lifecycle
+
+    @property
+    def permission(self) -> str:
+        return self.perm or PERM_FOR_ACTION[self.name]
+
+    def form(self, data, info_request: InfoRequest) -> RelaisForm:
+        if self.form_class is AssignForm:
+            return AssignForm(
+                data,
+                liaisons=_liaisons(info_request),
+                initial={"liaison": getattr(info_request.assigned_to, "username", "")},
+            )
+        if self.form_class is DecideForm:
+            return DecideForm(
+                data,
+                initial={
+                    "procureur_agreement": info_request.procureur_agreement,
+                    "intelligence_agreement": info_request.intelligence_agreement,
+                },
+            )
+        return self.form_class(data)
+
+
+def _service(function, **renames):
+    """Calls `function(info_request=…, actor=…, **form data)` with the form's field names."""
+
+    def run(request, info_request, data):
+        arguments = {renames.get(key, key): value for key, value in data.items()}
+        return function(info_request=info_request, actor=request.user, **arguments)
+
+    return run
+
+
+ACTIONS: dict[str, WebAction] = {
+    action.slug: action
+    for action in [
+        WebAction(
+            "sign",
+            "sign",
+            _("Signer et transmettre"),
+            _("Demande signée et transmise à la préfecture."),
+            EmptyForm,
+            _service(services.info_request_sign),
+            explanation=_(
+                "En signant, vous transmettez la demande à la préfecture en votre qualité de "
+                "maire. Son texte ne pourra plus être modifié, et les délais de réponse courent "
+                "à compter de ce jour. Un accusé de réception sera disponible."
+            ),
+        ),
+        WebAction(
+            "acknowledge",
+            "acknowledge",
+            _("Accuser réception"),
+            _("Réception accusée."),
+            EmptyForm,
+            _service(services.info_request_acknowledge),
+            one_click=True,
+        ),
+        WebAction(
+            "assign",
+            "assign",
+            _("Confier à un référent"),
+            _("Demande confiée."),
+            AssignForm,
+            _assign,
+        ),
+        WebAction(
+            "request-clarification",
+            "request_clarification",
+            _("Demander des précisions"),
+            _("Demande de précisions envoyée à la commune ; le délai de décision est suspendu."),
+            MessageForm,
+            _service(services.info_request_request_clarification),
+            explanation=_(
+                "Le délai de décision est suspendu jusqu'à la réponse de la commune ; il reprend "
+                "ensuite avec les jours ouvrés qui restaient."
+            ),
+        ),
+        WebAction(
+            "clarify",
+            "clarify",
+            _("Apporter les précisions"),
+            _("Précisions envoyées à la préfecture ; le délai de décision reprend."),
+            MessageForm,
+            _service(services.info_request_clarify),
+        ),
+        WebAction(
+            "decide",
+            "decide",
+            _("Enregistrer la décision"),
+            _("Décision enregistrée."),
+            DecideForm,
+            _service(services.info_request_decide),
+            explanation=_(
+                "Relais enregistre l'issue, le motif et les accords préalables, jamais "
+                "l'information elle-même : celle-ci est remise hors de Relais."
+            ),
+        ),
+        WebAction(
+            "record-delivery",
+            "record_delivery",
+            _("Enregistrer la remise"),
+            _("Remise enregistrée."),
+            DeliveryForm,
+            _service(services.info_request_record_delivery),
+            explanation=_("Comment et quand la réponse a été remise ; jamais ce qu'elle disait."),
+        ),
+        WebAction(
+            "close",
+            "close",
+            _("Clore la demande"),
+            _("Demande close."),
+            EmptyForm,
+            _service(services.info_request_close),
+            one_click=True,
+        ),
+        WebAction(
+            "extend",
+            "extend",
+            _("Prolonger l'échéance"),
+            _("Échéance prolongée."),
+            ExtendForm,
+            _service(services.info_request_extend),
+        ),
+        WebAction(
+            "withdraw",
+            "withdraw",
+            _("Retirer la demande"),
+            _("Demande retirée."),
+            ReasonForm,
+            _service(services.info_request_withdraw),
+            explanation=_("Le retrait est définitif ; la préfecture en est informée."),
+            danger=True,
+        ),
+        WebAction(
+            "remind",
+            "remind",
+            _("Me le rappeler"),
+            _("Rappel enregistré : vous serez prévenu le jour choisi."),
+            RemindForm,
+            _remind,
+            explanation=_(
+                "Vous recevrez une notification et un courriel ce jour-là (le matin du jour "
+                "ouvré suivant s'il tombe un week-end ou un jour férié)."
+            ),
+            perm=VIEW,
+            quiet=True,
+        ),
+        WebAction(
+            "notes",
+            "add_note",
+            _("Ajouter une note interne"),
+            _("Note interne ajoutée."),
+            NoteForm,
+            _service(services.note_add),
+        ),
+    ]
+}
+
+ASSIGNABLE = frozenset(
+    {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED, Status.DECIDED}
+)
+
+
+def possible_now(name: str, info_request: InfoRequest) -> bool:
+    """Whether the transition table (and the services' extra rules) allow the action now."""
+    status = info_request.status
+    if name in TRANSITIONS and status not in TRANSITIONS[name][0]:
+        return False
+    if name == "record_delivery":
+        return info_request.resolution in RESOLUTIONS_TO_DELIVER
+    if name == "close" and status == Status.DECIDED:
+        return info_request.resolution not in RESOLUTIONS_TO_DELIVER
+    if name == "extend":
+        field = services.EXTENDABLE.get(status)
+        return field is not None and (field != "delivery_due" or bool(info_request.delivery_due))
+    if name == "assign":
+        return status in ASSIGNABLE
+    if name == "remind":
+        return status not in {Status.CLOSED, Status.WITHDRAWN}
+    return True
+
+
+def available_actions(info_request: InfoRequest, perms: set[str]) -> list[WebAction]:
+    """The actions this user may take on this request now, in the lifecycle's order."""
+    return [
+        action
+        for action in ACTIONS.values()
+        if action.name != "add_note"
+        and action.permission in perms
+        and possible_now(action.name, info_request)
+    ]
+
+
+def _fresh(info_request: InfoRequest) -> InfoRequest:
+    return InfoRequest.objects.select_related(
+        "commune", "prefecture", "category", "legal_basis", "assigned_to"
+    ).get(pk=info_request.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_action(request, reference: str, action: str):
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    info_request = fetch(request, reference, perm=spec.permission)
+    if not possible_now(spec.name, info_request) and request.method == "GET":
+        return render_conflict(request, info_request)
+    form = spec.form(request.POST if request.method == "POST" else None, info_request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            spec.run(request, info_request, form.cleaned_data)
+        except PersonalDataRefused as exc:
+            form.refuse_personal_data(exc)
+        except InvalidInput as exc:
+            form.refuse_input(exc)
+        except TransitionNotAllowed:
+            return render_conflict(request, _fresh(info_request))
+        except ActionNotAllowed:
+            audit_denied(request, action="permission.denied", reference=reference)
+            raise Http404 from None
+        else:
+            messages.success(request, spec.done)
+            return redirect("request-detail", reference=info_request.reference)
+    if spec.slug == "notes" and request.method == "POST":
+        return render_detail(request, info_request, status=400, note_form=form)
+    if request.method == "GET":
+        audit_view(request, info_request, form=spec.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "sharing/request_action.html",
+        {"info_request": info_request, "action": spec, "form": form},
+        status=status,
+    )

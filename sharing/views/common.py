@@ -1,0 +1,71 @@
+"""What every web view shares: the fetch-and-check with its audit trail, and the one way to
+render a refusal. Views parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import render
+
+from accounts.models import Role
+from audit.services import audit_record
+
+from ..models import InfoRequest
+from ..permissions import VIEW, get_request_for
+
+COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
+PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
+
+
+def endpoint_of(request: HttpRequest) -> str:
+    match = request.resolver_match
+    return f"web:{match.url_name}" if match and match.url_name else "web"
+
+
+def audit_denied(request: HttpRequest, *, action: str, reference: str = "") -> None:
+    """A not-found or a refusal, recorded outside the transaction that was rolled back."""
+    audit_record(
+        actor=request.user,
+        action=action,
+        outcome="denied",
+        details={"reference": str(reference)[:20], "endpoint": endpoint_of(request)},
+    )
+
+
+def fetch(request: HttpRequest, reference: str, perm: str = VIEW) -> InfoRequest:
+    """`get_request_for`, the API's own fetch-and-check: missing and forbidden both 404,
+    and both are recorded."""
+    try:
+        return get_request_for(user=request.user, reference=reference, perm=perm)
+    except Http404:
+        audit_denied(request, action="request.not_found", reference=reference)
+        raise
+
+
+def audit_view(request: HttpRequest, info_request: InfoRequest, **details) -> None:
+    """Who saw which request, as the API records it."""
+    audit_record(
+        actor=request.user,
+        action="request.viewed",
+        target=info_request,
+        organization=info_request.commune,
+        details={"via": "web", **details},
+    )
+
+
+def render_detail(request: HttpRequest, info_request: InfoRequest, *, status: int = 200, **extra):
+    """The request's page, recorded as a view of the request."""
+    from .requests import detail_context
+
+    context = detail_context(request, info_request, **extra)
+    audit_view(
+        request,
+        info_request,
+        messages=len(context["thread"]),
+        notes=len(context["notes"]) if context["notes"] is not None else 0,
+    )
+    return render(request, "sharing/request_detail.html", context, status=status)
+
+
+def render_conflict(request: HttpRequest, info_request: InfoRequest):
+    """A forbidden transition: the request moved on meanwhile; show where it stands (409)."""
+    return render_detail(request, info_request, status=409, conflict=True)

@@ -1,0 +1,280 @@
+"""The request screens: the list (a commune's requests, a prefecture's inbox), a request's page,
+and the draft's form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, F, When
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from guardian.core import ObjectPermissionChecker
+
+from accounts.models import Organization, OrgKind
+from accounts.selectors import memberships_of, organizations_where
+from audit.services import audit_record
+
+from .. import services
+from ..exceptions import InvalidInput, PersonalDataRefused, TransitionNotAllowed
+from ..filters import InfoRequestFilter
+from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm
+from ..models import (
+    OPEN_STATUSES,
+    RESOLUTIONS_TO_DELIVER,
+    DeadlineChange,
+    InfoRequest,
+    Status,
+)
+from ..permissions import CHANGE, NOTES
+from ..selectors import info_request_list, is_overdue, messages_of, notes_of, timeline_of
+from ..services import EDITABLE_FIELDS
+from .actions import available_actions
+from .common import (
+    COMMUNE_ROLES,
+    PREFECTURE_ROLES,
+    audit_denied,
+    audit_view,
+    fetch,
+    render_detail,
+)
+
+PAGE_SIZE = 50
+
+
+def running_due_expression():
+    """The due date of the step each request waits for, as `selectors.running_due_date` says,
+    for sorting an inbox by what is due first."""
+    return Case(
+        When(status=Status.SUBMITTED, then=F("acknowledgement_due")),
+        When(status=Status.ACKNOWLEDGED, then=F("decision_due")),
+        When(status=Status.DECIDED, resolution__in=RESOLUTIONS_TO_DELIVER, then=F("delivery_due")),
+        default=None,
+    )
+
+
+def _sides(user) -> tuple[list[Organization], bool]:
+    """The communes the user works for, and whether the user works for a prefecture."""
+    memberships = memberships_of(user=user)
+    communes = {m.organization_id: m.organization for m in memberships if m.role in COMMUNE_ROLES}
+    prefecture_side = any(m.role in PREFECTURE_ROLES for m in memberships)
+    return list(communes.values()), prefecture_side
+
+
+def _filter_communes(user, communes, prefecture_side) -> list[Organization]:
+    if prefecture_side:
+        prefectures = organizations_where(user=user, roles=set(PREFECTURE_ROLES))
+        return list(
+            Organization.objects.filter(kind=OrgKind.COMMUNE, prefecture__in=prefectures)
+            .only("code", "name")
+            .order_by("name")
+        )
+    return communes
+
+
+@login_required
+def request_list(request):
+    """A commune's requests, newest first; a prefecture's inbox, what is due first."""
+    user = request.user
+    communes, prefecture_side = _sides(user)
+    form = RequestFilterForm(
+        request.GET or None,
+        communes=_filter_communes(user, communes, prefecture_side),
+        prefecture_side=prefecture_side,
+        initial={"status": OPEN if prefecture_side else ""},
+    )
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    status = chosen.get("status", OPEN if prefecture_side else "")
+    params: dict = {}
+    if status == OPEN:
+        params["status"] = sorted(OPEN_STATUSES)
+    elif status:
+        params["status"] = [status]
+    for name in ("reference", "commune", "category"):
+        if chosen.get(name):
+            params[name] = chosen[name]
+    if chosen.get("overdue"):
+        params["overdue"] = True
+    if chosen.get("mine"):
+        params["assigned_to"] = user.get_username()
+
+    queryset = info_request_list(user=user)
+    if prefecture_side and not communes:
+        queryset = queryset.exclude(status=Status.DRAFT)  # a draft has not reached them yet
+    queryset = InfoRequestFilter(params, queryset=queryset).qs
+    if prefecture_side:
+        queryset = queryset.annotate(running_due=running_due_expression()).order_by(
+            F("running_due").asc(nulls_last=True), "-created_at", "pk"
+        )
+    else:
+        queryset = queryset.order_by("-created_at", "pk")
+
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    audit_record(
+        actor=user,
+        action="request.listed",
+        details={
+            "via": "web",
+            "references": [row.reference for row in rows],
+            "count": page.paginator.count,
+            "query": {
+                key: (",".join(value) if isinstance(value, list) else str(value))[:40]
+                for key, value in sorted(params.items())
+            },
+        },
+    )
+    return render(
+        request,
+        "sharing/request_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "prefecture_side": prefecture_side,
+            "can_draft": bool(communes),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def detail_context(request, info_request: InfoRequest, **extra) -> dict:
+    """Everything the request's page shows, for this user; internal notes only to those
+    who hold the notes permission."""
+    perms = set(ObjectPermissionChecker(request.user).get_perms(info_request))
+    show_notes = NOTES in perms
+    return {
+        "info_request": info_request,
+        "overdue": is_overdue(info_request),
+        "actions": available_actions(info_request, perms),
+        "can_edit": CHANGE in perms and info_request.status == Status.DRAFT,
+        "thread": list(messages_of(info_request=info_request)),
+        "notes": list(notes_of(info_request=info_request)) if show_notes else None,
+        "note_form": extra.pop("note_form", None) or (NoteForm() if show_notes else None),
+        "timeline": timeline_of(info_request=info_request),
+        "deadline_changes": list(
+            DeadlineChange.objects.filter(info_request=info_request).select_related("actor")
+        ),
+        "has_receipt": info_request.submitted_at is not None,
+        "english": get_language() == "en",
+        **extra,
+    }
+
+
+@login_required
+def request_detail(request, reference: str):
+    return render_detail(request, fetch(request, reference))
+
+
+def _drafting_communes(request) -> list[Organization]:
+    communes, _prefecture_side = _sides(request.user)
+    if not communes:
+        audit_denied(request, action="permission.denied")
+        raise Http404
+    return communes
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request):
+    """A legal officer (or the mayor) drafts a request for their commune."""
+    communes = _drafting_communes(request)
+    form = InfoRequestForm(request.POST if request.method == "POST" else None, communes=communes)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        commune = communes[0]
+        if "commune" in form.fields:
+            commune = next(c for c in communes if c.code == data["commune"])
+        try:
+            info_request = services.info_request_create(
+                actor=request.user,
+                commune=commune,
+                category=data["category"],
+                legal_basis=data["legal_basis"],
+                purpose=data["purpose"],
+                urgency=data["urgency"],
+                secure_channel_ref=data["secure_channel_ref"],
+            )
+        except PersonalDataRefused as exc:
+            form.refuse_personal_data(exc)
+        except InvalidInput as exc:
+            form.refuse_input(exc)
+        else:
+            messages.success(
+                request,
+                _("Brouillon %(reference)s enregistré. Le maire peut maintenant le signer.")
+                % {"reference": info_request.reference},
+            )
+            return redirect("request-detail", reference=info_request.reference)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "sharing/request_form.html", {"form": form, "info_request": None}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_edit(request, reference: str):
+    """Edits a draft; once signed, the wording is frozen."""
+    info_request = fetch(request, reference, perm=CHANGE)
+    if info_request.status != Status.DRAFT:
+        messages.info(request, _("Seul un brouillon peut être modifié."))
+        return redirect("request-detail", reference=reference)
+    initial = {name: getattr(info_request, name) for name in EDITABLE_FIELDS}
+    form = InfoRequestForm(
+        request.POST if request.method == "POST" else None, initial=initial, communes=[]
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        try:
+            services.info_request_update(info_request=info_request, actor=request.user, **changes)
+        except PersonalDataRefused as exc:
+            form.refuse_personal_data(exc)
+        except InvalidInput as exc:
+            form.refuse_input(exc)
+        except TransitionNotAllowed:
+            messages.error(
+                request,
+                _("Cette demande a été signée entre-temps : elle ne peut plus être modifiée."),
+            )
+            return redirect("request-detail", reference=reference)
+        else:
+            messages.success(request, _("Brouillon enregistré."))
+            return redirect("request-detail", reference=reference)
+    elif request.method == "GET":
+        audit_view(request, info_request, form="edit")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "sharing/request_form.html",
+        {"form": form, "info_request": info_request},
+        status=status,
+    )
+
+
+@login_required
+def request_receipt(request, reference: str):
+    """The acknowledgement of receipt (CRPA L.112-3, R.112-5) of a signed request, as a PDF."""
+    from ..receipts import receipt_pdf
+
+    info_request = fetch(request, reference)
+    if info_request.submitted_at is None:
+        audit_denied(request, action="request.not_found", reference=reference)
+        raise Http404
+    pdf = receipt_pdf(info_request=info_request, language=get_language())
+    audit_record(
+        actor=request.user,
+        action="request.receipt_downloaded",
+        target=info_request,
+        organization=info_request.commune,
+        details={"via": "web"},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="accuse-reception-{info_request.reference}.pdf"'
+    )
+    return response

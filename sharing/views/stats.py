@@ -1,0 +1,56 @@
+"""The statistics page: a prefecture's own numbers, or every prefecture's for national
+oversight; aggregates only, small numbers suppressed (sharing/stats.py)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from audit.services import audit_record
+
+from ..stats import THRESHOLD, bar_chart, hbar_chart, prefectures_for, statistics_for
+from .common import audit_denied
+
+
+@login_required
+def stats(request):
+    allowed = prefectures_for(user=request.user)
+    if allowed is None:
+        audit_denied(request, action="permission.denied")
+        raise Http404
+    prefectures, kind = allowed
+    chosen = request.GET.get("prefecture", "")
+    choices = prefectures
+    if prefectures is None:
+        from accounts.models import Organization, OrgKind
+
+        choices = list(Organization.objects.filter(kind=OrgKind.PREFECTURE).order_by("code"))
+    selected = [p for p in choices if p.code == chosen] if chosen else []
+    if selected:
+        scope, label = selected, selected[0].name
+    elif prefectures is None:
+        scope, label = None, ""
+    else:
+        scope, label = prefectures, ", ".join(p.name for p in prefectures)
+    numbers = statistics_for(prefectures=scope, scope_label=label)
+    audit_record(
+        actor=request.user,
+        action="stats.viewed",
+        details={
+            "via": "web",
+            "scope": "national" if scope is None else [p.code for p in scope],
+        },
+    )
+    return render(
+        request,
+        "sharing/stats.html",
+        {
+            "numbers": numbers,
+            "national": scope is None,
+            "kind": kind,
+            "choices": choices if len(choices) > 1 else [],
+            "chosen": chosen,
+            "threshold": THRESHOLD,
+            "monthly_chart": bar_chart(numbers.monthly),
+            "outcome_chart": hbar_chart(numbers.outcomes),
+        },
+    )

@@ -1,0 +1,58 @@
+"""The web interface's routes, included at the site root by config/urls.py."""
+
+from django.urls import include, path, re_path
+
+from accounts import views as accounts_views
+from audit import views as audit_views
+
+from .views import actions, notifications, pages, requests, stats, team
+
+REFERENCE = r"(?P<reference>[0-9AB]{5}-[0-9]{4}-[0-9]{4,})"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("connexion/", accounts_views.LoginView.as_view(), name="login"),
+    path("deconnexion/", accounts_views.LogoutView.as_view(), name="logout"),
+    path("langue/", include("django.conf.urls.i18n")),
+    path("demandes/", requests.request_list, name="requests"),
+    path("demandes/nouvelle/", requests.request_create, name="request-create"),
+    re_path(rf"^demandes/{REFERENCE}/$", requests.request_detail, name="request-detail"),
+    re_path(rf"^demandes/{REFERENCE}/modifier/$", requests.request_edit, name="request-edit"),
+    re_path(
+        rf"^demandes/{REFERENCE}/accuse-de-reception\.pdf$",
+        requests.request_receipt,
+        name="request-receipt",
+    ),
+    re_path(
+        rf"^demandes/{REFERENCE}/(?P<action>[a-z-]+)/$",
+        actions.request_action,
+        name="request-action",
+    ),
+    path("equipe/", team.team, name="team"),
+    path("statistiques/", stats.stats, name="stats"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("audit/journal/", audit_views.audit_log, name="audit-log"),
+    path("audit/exports/", audit_views.export_list, name="audit-export-list"),
+    path("audit/exports/<uuid:export_id>/", audit_views.export_page, name="audit-export-page"),
+    path(
+        "audit/exports/<uuid:export_id>/telecharger/",
+        audit_views.export_file,
+        name="audit-export-file",
+    ),
+    path("audit/integrite/", audit_views.integrity, name="audit-integrity"),
+    path(
+        "accessibilite/",
+        pages.StaticPage.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path(
+        "mentions-legales/",
+        pages.StaticPage.as_view(template_name="pages/legal_notice.html"),
+        name="legal-notice",
+    ),
+    path(
+        "donnees-personnelles/",
+        pages.StaticPage.as_view(template_name="pages/personal_data.html"),
+        name="personal-data",
+    ),
+]

@@ -1,0 +1,187 @@
+"""The prefecture admin's team page, statistics, notifications and the auditors' pages."""
+
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditExport
+from sharing.models import InfoRequest, Notification, Resolution, Status
+from sharing.stats import THRESHOLD, statistics_for, suppress
+from tests.factories import request_in
+from tests.web.conftest import last_event
+
+pytestmark = pytest.mark.django_db
+
+
+# --- team -------------------------------------------------------------------------------------
+
+
+def test_the_admin_sees_the_teams_load_and_the_overdue_list(web, orgs, people):
+    late = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    InfoRequest.objects.filter(pk=late.pk).update(
+        decision_due=late.decision_due.replace(year=2000), assigned_to=people.liaison
+    )
+    request_in(Status.SUBMITTED, orgs.valence)
+    request_in(Status.SUBMITTED, orgs.arras)  # another prefecture
+    response = web(people.prefecture_admin).get(reverse("team"))
+    assert response.status_code == 200
+    html = unescape(response.content.decode())
+    row = re.search(r"<th scope=\"row\">liaison-26</th>(.*?)</tr>", html, re.S).group(1)
+    assert re.findall(r"<td>(?:<p[^>]*>)?(\d+)", row)[:2] == ["1", "1"]
+    unassigned = re.search(r"Non attribuées</th>(.*?)</tr>", html, re.S).group(1)
+    assert re.findall(r"<td>(\d+)", unassigned)[0] == "1"
+    overdue = re.search(r'id="overdue-table"(.*?)</table>', html, re.S).group(1)
+    assert late.reference in overdue
+    assert "62041" not in html
+
+
+def test_the_team_page_is_for_prefecture_admins_only(web, people):
+    for who in ("liaison", "legal_officer", "auditor_national"):
+        assert web(getattr(people, who)).get(reverse("team")).status_code == 404, who
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def test_small_counts_are_suppressed_with_a_complementary_cell():
+    cells = suppress([("a", "A", 12), ("b", "B", 3), ("c", "C", 7), ("d", "D", 0)])
+    values = {cell.key: cell.value for cell in cells}
+    assert values == {"a": 12, "b": None, "c": None, "d": 0}
+
+
+def test_no_complementary_suppression_without_a_published_total():
+    cells = suppress([("a", "A", 12), ("b", "B", 3)], with_total=False)
+    assert [cell.value for cell in cells] == [12, None]
+
+
+def test_medians_and_shares_need_enough_requests(orgs, people):
+    for _ in range(THRESHOLD - 1):
+        request_in(Status.DECIDED, orgs.montelimar, resolution=Resolution.REFUSED)
+    numbers = statistics_for(prefectures=[orgs.pref26], scope_label="")
+    assert numbers.median_decision_days is None
+    assert numbers.on_time_percent is None
+    assert all(cell.value in (None, 0) for cell in numbers.outcomes)
+    request_in(Status.DECIDED, orgs.montelimar, resolution=Resolution.REFUSED)
+    numbers = statistics_for(prefectures=[orgs.pref26], scope_label="")
+    assert numbers.median_decision_days is not None
+    assert numbers.on_time_percent == 100
+    refused = next(cell for cell in numbers.outcomes if cell.key == Resolution.REFUSED)
+    assert refused.value == THRESHOLD
+
+
+def test_statistics_page_shows_charts_with_tables_and_no_reference(web, orgs, people):
+    created = [request_in(Status.SUBMITTED, orgs.montelimar) for _ in range(6)]
+    response = web(people.liaison).get(reverse("stats"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('role="img"') == 2
+    assert "<table>" in html
+    assert 'id="monthly-table"' in html
+    assert 'id="outcomes-table"' in html
+    for info_request in created:
+        assert info_request.reference not in html
+    assert "Montélimar" not in html
+    assert last_event("stats.viewed", actor_username=people.liaison.username) is not None
+
+
+def test_national_oversight_sees_every_prefecture_and_communes_do_not_see_statistics(
+    web, orgs, people
+):
+    for _ in range(THRESHOLD):
+        request_in(Status.SUBMITTED, orgs.arras)
+    html = web(people.auditor_national).get(reverse("stats")).content.decode()
+    assert 'id="prefectures-table"' in html
+    table = re.search(r'id="prefectures-table"(.*?)</table>', html, re.S).group(1)
+    assert "Préfecture du Pas-de-Calais" in table
+    assert web(people.auditor26).get(reverse("stats")).status_code == 200
+    assert web(people.legal_officer).get(reverse("stats")).status_code == 404
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def test_notifications_count_in_the_header_and_the_list(web, orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    Notification.objects.create(
+        user=people.legal_officer,
+        info_request=info_request,
+        kind="status_changed",
+        status=Status.SUBMITTED,
+    )
+    unread = Notification.objects.filter(user=people.legal_officer, read_at__isnull=True).count()
+    client = web(people.legal_officer)
+    html = client.get(reverse("requests")).content.decode()
+    assert re.search(rf"\b{unread} notifications? non lues?", html)
+    page = client.get(reverse("notifications")).content.decode()
+    assert info_request.reference in page
+    assert "Non lue" in page
+
+
+# --- auditors -------------------------------------------------------------------------------
+
+
+def test_the_auditor_searches_the_log_of_their_scope(web, orgs, people):
+    montelimar = request_in(Status.SUBMITTED, orgs.montelimar)
+    arras = request_in(Status.SUBMITTED, orgs.arras)
+    client = web(people.auditor26)
+    html = client.get(reverse("audit-log")).content.decode()
+    assert montelimar.reference in html
+    assert arras.reference not in html
+    html = client.get(reverse("audit-log"), {"action": "request.signed"}).content.decode()
+    assert "request.created" not in html
+    assert "request.signed" in html
+    listed = last_event("audit.listed", actor_username=people.auditor26.username)
+    assert listed.details["filters"] == {"action": "request.signed"}
+    bad = client.get(reverse("audit-log"), {"action": "NOT AN ACTION"})
+    assert bad.status_code == 200
+    assert "fr-input-group--error" in bad.content.decode()
+
+
+def test_audit_pages_are_for_auditors_only(web, people):
+    for name in ("audit-log", "audit-export-list", "audit-integrity"):
+        for who in ("legal_officer", "liaison", "prefecture_admin"):
+            assert web(getattr(people, who)).get(reverse(name)).status_code == 404, (name, who)
+    assert last_event("permission.denied", actor_username=people.prefecture_admin.username)
+
+
+def test_an_auditor_requests_an_export_watches_it_and_downloads_it(
+    web, orgs, people, audit_signing_key, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.AUDIT_EXPORT_DIR = tmp_path
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    client = web(people.auditor26)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("audit-export-list"), {"action": "request.*"})
+    assert response.status_code == 302
+    export = AuditExport.objects.get(owner=people.auditor26)
+    assert response["Location"] == reverse("audit-export-page", kwargs={"export_id": export.pk})
+    page = client.get(response["Location"])
+    assert 'id="export-bar"' in page.content.decode()
+    progress = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
+    assert progress["done"] is True
+    assert progress["progress"] == 100
+    download = client.get(progress["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/zip"
+    assert b"".join(download.streaming_content).startswith(b"PK")
+    assert last_event("audit.export_downloaded", outcome="ok") is not None
+    other = web(people.auditor_national).get(response["Location"])
+    assert other.status_code == 404
+
+
+def test_the_integrity_page_shows_the_checkpoint_and_verifies_on_demand(
+    web, orgs, people, audit_signing_key
+):
+    from audit.services import checkpoint_issue
+
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    checkpoint = checkpoint_issue(reason="periodic")
+    client = web(people.auditor_national)
+    html = client.get(reverse("audit-integrity")).content.decode()
+    assert f'id="checkpoint-number">{checkpoint.number}<' in html
+    response = client.post(reverse("audit-integrity"))
+    assert response.status_code == 200
+    assert "Vérification réussie" in response.content.decode()
+    assert last_event("audit.verified").outcome == "ok"
