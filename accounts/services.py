@@ -50,7 +50,7 @@ def membership_create(
             action="membership.created",
             target=user,
             organization=organization,
-            details={"role": role, "username": user.username},
+            details={"role": str(role), "username": user.username},
         )
     return membership
 
@@ -66,5 +66,5 @@ def membership_delete(*, membership: Membership, actor: User | None) -> None:
         action="membership.deleted",
         target=user,
         organization=organization,
-        details={"role": role, "username": user.username},
+        details={"role": str(role), "username": user.username},
     )

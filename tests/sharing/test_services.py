@@ -17,10 +17,12 @@ from sharing.exceptions import (
     PersonalDataRefused,
     TransitionNotAllowed,
 )
+from sharing.legal_frame import seed_legal_frame
 from sharing.models import (
     TRANSITIONS,
     AgreementStatus,
     Author,
+    Category,
     ClarificationMessage,
     DeadlineChange,
     DeliveryChannel,
@@ -28,6 +30,7 @@ from sharing.models import (
     InfoRequestGroupObjectPermission,
     InfoRequestUserObjectPermission,
     InternalNote,
+    LegalBasis,
     ReasonCode,
     ReferenceCounter,
     Resolution,
@@ -837,12 +840,20 @@ def test_refused_creation_does_not_consume_a_reference(orgs, legal_officer):
     assert draft(orgs.montelimar, actor=legal_officer).reference.endswith("-0001")
 
 
+@pytest.fixture
+def legal_frame_after_flush(transactional_db):
+    """Transactional tests start from a flushed database: the seeded legal frame is gone."""
+    seed_legal_frame(category_model=Category, legal_basis_model=LegalBasis)
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="SQLite serialises every writer: concurrency is only meaningful on PostgreSQL",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_creations_for_one_commune_never_duplicate_a_reference(orgs, people):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_creations_for_one_commune_never_duplicate_a_reference(
+    legal_frame_after_flush, orgs, people
+):
     threads_count = 8
     per_thread = 3
     barrier = threading.Barrier(threads_count)
