@@ -17,21 +17,41 @@ def _subdivision(departement_code: str) -> str | None:
     return _SUBDIV_BY_DEPARTEMENT.get(departement_code)
 
 
-@lru_cache(maxsize=256)
-def _holidays(departement_code: str, year: int) -> frozenset[date]:
-    calendar_ = holidays.France(subdiv=_subdivision(departement_code), years=year)
+# The départements whose calendar differs from the national one, by calendar.
+SPECIAL_CALENDARS: dict[str, frozenset[str]] = {
+    "57": frozenset(_SUBDIV_BY_DEPARTEMENT),
+    **{code: frozenset({code}) for code in sorted(_OVERSEAS)},
+}
+NATIONAL_CALENDAR = ""
+
+
+def calendar_of(departement_code: str) -> str:
+    """The key of the calendar a département follows: "" (national), "57" or an overseas code."""
+    return _subdivision(departement_code) or NATIONAL_CALENDAR
+
+
+@lru_cache(maxsize=64)
+def _holidays(calendar_key: str, year: int) -> frozenset[date]:
+    calendar_ = holidays.France(subdiv=calendar_key or None, years=year)
     return frozenset(calendar_.keys())
 
 
 def is_business_day(day: date, *, departement_code: str) -> bool:
     """Monday to Friday and not a public holiday where the département lies."""
-    return day.weekday() < 5 and day not in _holidays(departement_code, day.year)
+    return day.weekday() < 5 and day not in _holidays(calendar_of(departement_code), day.year)
 
 
 def next_business_day(day: date, *, departement_code: str) -> date:
     """The day itself when it is a business day, else the next one."""
     while not is_business_day(day, departement_code=departement_code):
         day += timedelta(days=1)
+    return day
+
+
+def previous_business_day(day: date, *, departement_code: str) -> date:
+    """The day itself when it is a business day, else the last one before it."""
+    while not is_business_day(day, departement_code=departement_code):
+        day -= timedelta(days=1)
     return day
 
 
@@ -65,3 +85,20 @@ def add_months(start: date, months: int, *, departement_code: str) -> date:
     year, month = start.year + month_index // 12, month_index % 12 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     return next_business_day(date(year, month, day), departement_code=departement_code)
+
+
+def subtract_business_days(end: date, days: int, *, departement_code: str) -> date:
+    """The business day `days` business days before `end`, counted from the last business
+    day on or before `end`: `business_days_between(result, end) == days`."""
+    day = previous_business_day(end, departement_code=departement_code)
+    remaining = days
+    while remaining > 0:
+        day -= timedelta(days=1)
+        if is_business_day(day, departement_code=departement_code):
+            remaining -= 1
+    return day
+
+
+def representative_departement(calendar_key: str) -> str:
+    """A département that follows the calendar (the national one: Paris)."""
+    return calendar_key or "75"

@@ -4,7 +4,7 @@ import django_filters
 from django.utils import timezone
 
 from .models import InfoRequest, Resolution, Status, Urgency
-from .selectors import overdue_q
+from .selectors import due_within_q, overdue_by_at_least_q, overdue_q
 
 
 class InfoRequestFilter(django_filters.FilterSet):
@@ -15,6 +15,18 @@ class InfoRequestFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__code")
     assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
+    min_days_overdue = django_filters.NumberFilter(
+        method="filter_min_days_overdue",
+        min_value=0,
+        max_value=10_000,
+        help_text="Running deadline passed by at least this many business days.",
+    )
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within",
+        min_value=0,
+        max_value=10_000,
+        help_text="Running deadline today or within this many business days.",
+    )
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     decision_due_before = django_filters.DateFilter(field_name="decision_due", lookup_expr="lte")
@@ -27,3 +39,9 @@ class InfoRequestFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         condition = overdue_q(today=timezone.localdate())
         return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_min_days_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_by_at_least_q(days=int(value), today=timezone.localdate()))
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset.filter(due_within_q(days=int(value), today=timezone.localdate()))

@@ -277,6 +277,8 @@ class InfoRequest(models.Model):
         indexes = [
             models.Index(fields=["prefecture", "status"]),
             models.Index(fields=["commune", "status"]),
+            # The reminder sweep finds clarifications by the day they were asked.
+            models.Index(fields=["clarification_requested_at"], name="inforequest_clarif_idx"),
         ]
 
     def __str__(self) -> str:
@@ -347,3 +349,140 @@ class DeadlineChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} → {self.new_date}"
+
+
+class ReminderKind(models.TextChoices):
+    ACKNOWLEDGEMENT_DUE_SOON = "acknowledgement_due_soon", _("Accusé de réception bientôt dû")
+    ACKNOWLEDGEMENT_OVERDUE = "acknowledgement_overdue", _("Accusé de réception en retard")
+    DECISION_DUE_7 = "decision_due_7", _("Décision due dans 7 jours ouvrés")
+    DECISION_DUE_2 = "decision_due_2", _("Décision due dans 2 jours ouvrés")
+    DECISION_DUE_TODAY = "decision_due_today", _("Décision due aujourd'hui")
+    DECISION_OVERDUE = "decision_overdue", _("Décision en retard")
+    CLARIFICATION_PENDING = "clarification_pending", _("Précisions attendues")
+    DELIVERY_PENDING = "delivery_pending", _("Remise de la réponse attendue")
+    DELIVERY_OVERDUE = "delivery_overdue", _("Remise de la réponse en retard")
+    OVERDUE_DIGEST = "overdue_digest", _("Relevé hebdomadaire des retards")
+    PERSONAL = "personal", _("Rappel personnel")
+    STATUS_CHANGED = "status_changed", _("Changement de statut")
+    DEADLINE_CHANGED = "deadline_changed", _("Échéance modifiée")
+
+
+# Told once, by the transition that made them, rather than found by the sweep.
+EVENT_KINDS = frozenset({ReminderKind.STATUS_CHANGED, ReminderKind.DEADLINE_CHANGED})
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", _("À envoyer")
+    SENDING = "sending", _("Envoi en cours")
+    SENT = "sent", _("Envoyé")
+    CANCELLED = "cancelled", _("Annulé")
+    FAILED = "failed", _("Échec")
+
+
+class Reminder(models.Model):
+    """One message owed to one user: the ledger and the outbox of e-mails and notifications.
+
+    A row is created once (the unique constraints make a second sweep a no-op), sent once
+    (claimed, sent, then marked in the same row; see `sharing.reminders`), and never
+    deleted. `due_on` is the date that makes a reminder unique: the deadline it is about,
+    the day a personal reminder was asked for, the Monday of a digest's week, or the day of
+    a status or deadline change (those are written once by their transition and are not
+    constrained).
+    """
+
+    kind = models.CharField(max_length=40, choices=ReminderKind.choices)
+    info_request = models.ForeignKey(
+        InfoRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    # The prefecture of a weekly digest, which concerns no single request.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    due_on = models.DateField()
+    # The status an event message (status or deadline change) announces, as it was then.
+    about_status = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
+    )
+    # Not before: the business morning of the day it is due, later after a failed attempt.
+    send_after = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # An exception class or a cancellation reason code; never a message text.
+    last_error = models.CharField(max_length=100, blank=True)
+    notification = models.OneToOneField(
+        "Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel")
+        verbose_name_plural = _("rappels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["info_request", "kind", "due_on", "user"],
+                condition=models.Q(info_request__isnull=False)
+                & ~models.Q(kind__in=sorted(EVENT_KINDS)),
+                name="reminder_unique_per_request",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "kind", "due_on", "user"],
+                condition=models.Q(info_request__isnull=True),
+                name="reminder_unique_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(info_request__isnull=False)
+                | models.Q(organization__isnull=False),
+                name="reminder_about_something",
+            ),
+        ]
+        indexes = [
+            # The sweep's dispatch: what is owed now, in the order it fell due.
+            models.Index(
+                fields=["send_after"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="reminder_owed_idx",
+            ),
+            models.Index(fields=["user", "info_request", "kind"], name="reminder_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.due_on} → user {self.user_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user: which request, what happened, by when; nothing more."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    info_request = models.ForeignKey(
+        InfoRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40, choices=ReminderKind.choices)
+    # What the message shows, as it was when the notice was made.
+    status = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user {self.user_id}"

@@ -1,5 +1,6 @@
 """Reads of requests, always filtered by who is asking."""
 
+from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
+from . import deadlines
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     ClarificationMessage,
@@ -14,6 +16,9 @@ from .models import (
     InfoRequestGroupObjectPermission,
     InfoRequestUserObjectPermission,
     InternalNote,
+    Notification,
+    Reminder,
+    ReminderKind,
     Status,
 )
 from .permissions import VIEW
@@ -62,6 +67,126 @@ def running_due_date(info_request: InfoRequest) -> date | None:
 def is_overdue(info_request: InfoRequest, *, today: date | None = None) -> bool:
     due = running_due_date(info_request)
     return due is not None and due < (today or timezone.localdate())
+
+
+@dataclass(frozen=True)
+class DayCounters:
+    """Business days on the commune's calendar. `days_to_*` is set while that clock runs (0:
+    due today, negative: passed); `days_to_decision` shows the days left while a
+    clarification stops the clock (`decision_clock_paused`). `days_overdue` counts how far
+    the running step's deadline has passed (0 when it has not)."""
+
+    days_to_acknowledgement: int | None
+    days_to_decision: int | None
+    days_to_delivery: int | None
+    days_overdue: int
+    decision_clock_paused: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def day_counters(info_request: InfoRequest, *, today: date | None = None) -> DayCounters:
+    today = today or timezone.localdate()
+    dep = info_request.commune.departement_code
+
+    def days_to(due: date | None) -> int | None:
+        if due is None:
+            return None
+        return deadlines.business_days_between(today, due, departement_code=dep)
+
+    status = info_request.status
+    paused = status == Status.CLARIFICATION_REQUESTED
+    to_decision = None
+    if status in {Status.SUBMITTED, Status.ACKNOWLEDGED}:
+        to_decision = days_to(info_request.decision_due)
+    elif paused:
+        to_decision = info_request.decision_days_remaining
+    running = running_due_date(info_request)
+    overdue = 0
+    if running is not None and running < today:
+        overdue = deadlines.business_days_between(running, today, departement_code=dep)
+    return DayCounters(
+        days_to_acknowledgement=(
+            days_to(info_request.acknowledgement_due) if status == Status.SUBMITTED else None
+        ),
+        days_to_decision=to_decision,
+        days_to_delivery=days_to(info_request.delivery_due)
+        if status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER
+        else None,
+        days_overdue=overdue,
+        decision_clock_paused=paused,
+    )
+
+
+def _by_calendar(build) -> Q:
+    """One condition per calendar, each limited to the communes that follow it."""
+    special = [code for codes in deadlines.SPECIAL_CALENDARS.values() for code in codes]
+    condition = build(deadlines.representative_departement(deadlines.NATIONAL_CALENDAR)) & ~Q(
+        commune__departement_code__in=special
+    )
+    for calendar_key, codes in deadlines.SPECIAL_CALENDARS.items():
+        condition |= build(deadlines.representative_departement(calendar_key)) & Q(
+            commune__departement_code__in=sorted(codes)
+        )
+    return condition
+
+
+def _running_due_q(lookup: str, value: date) -> Q:
+    return (
+        Q(status=Status.SUBMITTED, **{f"acknowledgement_due__{lookup}": value})
+        | Q(status=Status.ACKNOWLEDGED, **{f"decision_due__{lookup}": value})
+        | Q(
+            status=Status.DECIDED,
+            resolution__in=RESOLUTIONS_TO_DELIVER,
+            **{f"delivery_due__{lookup}": value},
+        )
+    )
+
+
+def overdue_by_at_least_q(*, days: int, today: date) -> Q:
+    """The running deadline passed at least `days` business days ago (`days_overdue >= days`)."""
+    if days <= 0:
+        return overdue_q(today=today)
+
+    def build(departement_code: str) -> Q:
+        # days_overdue >= n  <=>  the due date precedes the n-th last business day up to today
+        nth_last = deadlines.subtract_business_days(
+            today, days - 1, departement_code=departement_code
+        )
+        return _running_due_q("lt", nth_last)
+
+    return _by_calendar(build)
+
+
+def due_within_q(*, days: int, today: date) -> Q:
+    """The running deadline is today or within the next `days` business days."""
+
+    def build(departement_code: str) -> Q:
+        # business_days_between(today, due) <= n  <=>  due < the (n+1)-th business day after today
+        limit = deadlines.add_business_days(today, days + 1, departement_code=departement_code)
+        return _running_due_q("lt", limit)
+
+    return _running_due_q("gte", today) & _by_calendar(build)
+
+
+def notifications_of(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:
+    """The user's own notices, about requests they can still see (and their digests)."""
+    if not user.is_authenticated or not user.is_active:
+        return Notification.objects.none()
+    rows = Notification.objects.filter(user=user).filter(
+        Q(info_request__isnull=True) | Q(info_request__in=info_requests_visible_to(user=user))
+    )
+    if unread is not None:
+        rows = rows.filter(read_at__isnull=unread)
+    return rows.select_related("info_request", "organization").order_by("-created_at", "-pk")
+
+
+def personal_reminders_of(*, user: User, info_request: InfoRequest) -> QuerySet[Reminder]:
+    """The reminders the user asked for about this request, soonest first."""
+    return Reminder.objects.filter(
+        user=user, info_request=info_request, kind=ReminderKind.PERSONAL
+    ).order_by("due_on", "pk")
 
 
 def info_request_list(*, user: User) -> QuerySet[InfoRequest]:

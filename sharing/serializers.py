@@ -62,6 +62,21 @@ class InfoRequestSerializer(serializers.ModelSerializer):
     legal_basis = serializers.CharField(source="legal_basis.code")
     assigned_to = serializers.CharField(source="assigned_to.username", default=None)
     is_overdue = serializers.SerializerMethodField()
+    days_to_acknowledgement = serializers.SerializerMethodField(
+        help_text="Business days until the acknowledgement is due (negative: passed); "
+        "null unless the request awaits its acknowledgement."
+    )
+    days_to_decision = serializers.SerializerMethodField(
+        help_text="Business days until the decision is due (negative: passed); while a "
+        "clarification is pending, the days left on the stopped clock."
+    )
+    days_to_delivery = serializers.SerializerMethodField(
+        help_text="Business days until a granted answer is due to be delivered."
+    )
+    days_overdue = serializers.SerializerMethodField(
+        help_text="Business days since the running deadline passed; 0 when it has not."
+    )
+    decision_clock_paused = serializers.SerializerMethodField()
 
     class Meta:
         model = InfoRequest
@@ -89,6 +104,11 @@ class InfoRequestSerializer(serializers.ModelSerializer):
             "decision_due",
             "delivery_due",
             "is_overdue",
+            "days_to_acknowledgement",
+            "days_to_decision",
+            "days_to_delivery",
+            "days_overdue",
+            "decision_clock_paused",
             "created_at",
             "updated_at",
             "submitted_at",
@@ -104,6 +124,29 @@ class InfoRequestSerializer(serializers.ModelSerializer):
         from .selectors import is_overdue
 
         return is_overdue(obj)
+
+    def _counters(self, obj: InfoRequest):
+        from .selectors import day_counters
+
+        cache = self.context.setdefault("_day_counters", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = day_counters(obj)
+        return cache[obj.pk]
+
+    def get_days_to_acknowledgement(self, obj: InfoRequest) -> int | None:
+        return self._counters(obj).days_to_acknowledgement
+
+    def get_days_to_decision(self, obj: InfoRequest) -> int | None:
+        return self._counters(obj).days_to_decision
+
+    def get_days_to_delivery(self, obj: InfoRequest) -> int | None:
+        return self._counters(obj).days_to_delivery
+
+    def get_days_overdue(self, obj: InfoRequest) -> int:
+        return self._counters(obj).days_overdue
+
+    def get_decision_clock_paused(self, obj: InfoRequest) -> bool:
+        return self._counters(obj).decision_clock_paused
 
 
 class InfoRequestCreateSerializer(StrictSerializer):
@@ -200,3 +243,30 @@ class TimelineEventSerializer(serializers.Serializer):
     action = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
     details = serializers.DictField()
+
+
+class NotificationSerializer(serializers.Serializer):
+    """An inbox line: what happened, to which request, by when, and where to look."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    reference = serializers.CharField(allow_null=True)
+    status = serializers.CharField(allow_blank=True)
+    due_on = serializers.DateField(allow_null=True)
+    count = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+    link = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReminderInSerializer(StrictSerializer):
+    remind_on = serializers.DateField()
+
+
+class PersonalReminderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    remind_on = serializers.DateField(source="due_on")
+    status = serializers.CharField()
+    send_after = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)

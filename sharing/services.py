@@ -3,8 +3,7 @@ lock the row, check permission, repeat quietly, check the transition table, save
 changed fields, audit in the same transaction, side effects on commit."""
 
 from collections.abc import Iterable
-from datetime import date
-from functools import partial
+from datetime import date, datetime
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
@@ -15,7 +14,7 @@ from accounts.models import Membership, Organization, OrgKind, Role, User
 from accounts.services import organization_group
 from audit.services import audit_record
 
-from . import deadlines
+from . import deadlines, notifications
 from .exceptions import InvalidInput, TransitionNotAllowed
 from .models import (
     RESOLUTIONS_TO_DELIVER,
@@ -40,7 +39,6 @@ from .models import (
 )
 from .permissions import PERMS_BY_ROLE, ensure_allowed
 from .privacy import screen_text
-from .tasks import notify_status_change
 
 DECIDABLE_RESOLUTIONS = frozenset(Resolution) - {Resolution.IMPLICIT_REJECTION}
 
@@ -119,12 +117,37 @@ def _audit(*, actor: User | None, action: str, info_request: InfoRequest, **deta
         action=action,
         target=info_request,
         organization=info_request.commune,
-        details={"status": info_request.status, **details},
+        # Choices are str subclasses; the log's canonical encoding takes plain strings only.
+        details={
+            key: str(value) if isinstance(value, str) else value
+            for key, value in {"status": info_request.status, **details}.items()
+        },
     )
 
 
 def _notify(info_request: InfoRequest) -> None:
-    transaction.on_commit(partial(notify_status_change.delay, info_request.pk, info_request.status))
+    """Both sides hear of the change: notices and e-mails written in this transaction."""
+    notifications.notify_status_change(info_request=info_request)
+
+
+def _record_due_change(
+    *,
+    info_request: InfoRequest,
+    field: str,
+    old_date: date | None,
+    new_date: date,
+    reason: str,
+    actor: User | None,
+) -> DeadlineChange:
+    """Keeps the reason beside every moved due date; the caller audits the change."""
+    return DeadlineChange.objects.create(
+        info_request=info_request,
+        field=field,
+        old_date=old_date,
+        new_date=new_date,
+        reason=reason,
+        actor=actor,
+    )
 
 
 _perm_cache: dict[str, Permission] = {}
@@ -383,7 +406,12 @@ def info_request_request_clarification(
     ClarificationMessage.objects.create(
         info_request=info_request, author=actor, side=Author.PREFECTURE, text=message
     )
-    _audit(actor=actor, action="request.clarification_requested", info_request=info_request)
+    _audit(
+        actor=actor,
+        action="request.clarification_requested",
+        info_request=info_request,
+        decision_days_remaining=info_request.decision_days_remaining,
+    )
     _notify(info_request)
     return info_request
 
@@ -424,7 +452,7 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
     )
     details = {}
     if old_due != info_request.decision_due and info_request.decision_due:
-        DeadlineChange.objects.create(
+        change = _record_due_change(
             info_request=info_request,
             field="decision_due",
             old_date=old_due,
@@ -432,7 +460,12 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
             reason="clarification pause",
             actor=actor,
         )
-        details["decision_due"] = info_request.decision_due.isoformat()
+        details = {
+            "field": "decision_due",
+            "old_due_date": old_due.isoformat() if old_due else None,
+            "decision_due": info_request.decision_due.isoformat(),
+            "deadline_change": change.pk,
+        }
     _audit(actor=actor, action="request.clarified", info_request=info_request, **details)
     _notify(info_request)
     return info_request
@@ -500,12 +533,16 @@ def info_request_decide(
         )
         fields.append("delivery_due")
     info_request.save(update_fields=[*fields, "updated_at"])
+    due = (
+        {"delivery_due": info_request.delivery_due.isoformat()} if "delivery_due" in fields else {}
+    )
     _audit(
         actor=actor,
         action="request.decided",
         info_request=info_request,
         resolution=resolution,
         reason_code=reason_code,
+        **due,
     )
     _notify(info_request)
     return info_request
@@ -615,7 +652,7 @@ def info_request_extend(
         raise InvalidInput({"new_due_date": "The new deadline must be in the future."})
     setattr(info_request, field, new_due_date)
     info_request.save(update_fields=[field, "updated_at"])
-    DeadlineChange.objects.create(
+    change = _record_due_change(
         info_request=info_request,
         field=field,
         old_date=old_date,
@@ -628,31 +665,43 @@ def info_request_extend(
         action="request.extended",
         info_request=info_request,
         field=field,
+        old_due_date=old_date.isoformat() if old_date else None,
         new_due_date=new_due_date.isoformat(),
+        deadline_change=change.pk,
     )
-    _notify(info_request)
+    notifications.notify_deadline_change(info_request=info_request)
     return info_request
 
 
 @transaction.atomic
-def info_request_expire(*, info_request: InfoRequest) -> InfoRequest:
-    """The decision deadline passed in silence: implicit rejection where the category says so."""
+def info_request_expire(*, info_request: InfoRequest, now: datetime | None = None) -> InfoRequest:
+    """The decision deadline passed in silence: implicit rejection where the category says so,
+    told to both sides. "Flag only" categories stay open and show as overdue."""
+    today = _today() if now is None else timezone.localdate(now)
+    now = now or timezone.now()
     info_request = _lock(info_request)
     sources, target = TRANSITIONS["expire"]
     if info_request.status not in sources:
         return info_request  # decided, withdrawn or closed meanwhile: nothing to do
     if info_request.category.expiry_policy != ExpiryPolicy.IMPLICIT_REJECTION:
         return info_request
-    if info_request.decision_due is None or info_request.decision_due >= _today():
+    if info_request.decision_due is None or info_request.decision_due >= today:
         return info_request
     if info_request.status == Status.CLARIFICATION_REQUESTED:
         return info_request  # the clock is stopped
     info_request.status = target
     info_request.resolution = Resolution.IMPLICIT_REJECTION
-    info_request.decided_at = timezone.now()
+    info_request.decided_at = now
     info_request.save(update_fields=["status", "resolution", "decided_at", "updated_at"])
-    _audit(actor=None, action="request.expired", info_request=info_request)
-    _notify(info_request)
+    _audit(
+        actor=None,
+        action="request.expired",
+        info_request=info_request,
+        resolution=Resolution.IMPLICIT_REJECTION,
+        decision_due=info_request.decision_due.isoformat(),
+    )
+    # Written by the sweep, perhaps at night: the e-mails wait for the business morning.
+    notifications.notify_status_change(info_request=info_request, now=now, by_sweep=True)
     return info_request
 
 

@@ -1,43 +1,41 @@
-"""Thin Celery tasks: they take ids, fetch, call a service or send, and are safe to repeat."""
+"""Thin Celery tasks: they take ids, call the ledger, and are safe to run twice.
+
+Nothing is scheduled ahead with ETA/countdown: deadlines live in the database and the sweep,
+run by beat on a static schedule, finds them. The only countdown is a retry's backoff
+(minutes), and the row it retries stays owed in the database whatever becomes of it.
+"""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Membership, Role
+from . import reminders
 
-from .models import InfoRequest
+# A worker still sending when its claim expires could send twice: the hard time limit
+# (prefork pool) ends it well before. Read once, at import, like every task option.
+_LEASE = int(reminders.claim_lease().total_seconds())
+SEND_TIME_LIMIT = max(2, _LEASE * 6 // 10)
 
 
-@shared_task(name="sharing.notify_status_change", acks_late=True, max_retries=5)
-def notify_status_change(info_request_id: int, status: str) -> int:
-    """Tells both organisations that a request changed status: reference, status and link only."""
-    info_request = (
-        InfoRequest.objects.select_related("commune", "prefecture")
-        .filter(pk=info_request_id)
-        .first()
-    )
-    if info_request is None or info_request.status != status:
-        return 0  # a later change superseded this one; its own notification follows
-    recipients = sorted(
-        set(
-            Membership.objects.filter(
-                organization__in=[info_request.commune_id, info_request.prefecture_id],
-                role__in=[Role.LEGAL_OFFICER, Role.MAYOR, Role.LIAISON, Role.PREFECTURE_ADMIN],
-                user__is_active=True,
-            )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
-    if not recipients:
-        return 0
-    link = settings.SITE_URL.rstrip("/") + reverse(
-        "api:request-detail", kwargs={"reference": info_request.reference}
-    )
-    subject = f"[Relais] {info_request.reference} : {info_request.get_status_display()}"
-    body = (
-        f"Demande {info_request.reference}\nStatut : {info_request.get_status_display()}\n{link}\n"
-    )
-    return send_mail(subject, body, None, recipients)
+@shared_task(name="sharing.sweep_deadlines", ignore_result=True)
+def sweep_deadlines() -> dict[str, int]:
+    """Beat's entry point: expiries, due reminders, digests, then dispatch."""
+    return reminders.sweep(now=timezone.now())
+
+
+@shared_task(
+    bind=True,
+    name="sharing.send_reminder",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    time_limit=SEND_TIME_LIMIT,
+    soft_time_limit=SEND_TIME_LIMIT - 1,
+    ignore_result=True,
+)
+def send_reminder(self, reminder_id: int) -> str:
+    """Sends one ledger row once; a failed send retries with backoff, bounded twice over
+    (Celery's `max_retries` here, the row's attempts cap in the ledger)."""
+    try:
+        return reminders.deliver(reminder_id=reminder_id)
+    except reminders.DeliveryFailed as exc:
+        raise self.retry(exc=exc, countdown=exc.retry_in) from exc

@@ -1,0 +1,519 @@
+"""The reminders ledger: which reminders a sweep writes, for whom, once; when they go out
+(business mornings only); and how a row is sent exactly once by `deliver`."""
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core import mail
+
+from sharing import reminders, services
+from sharing.mail_backends import JsonLinesEmailBackend, read_messages
+from sharing.models import (
+    Category,
+    ExpiryPolicy,
+    InfoRequest,
+    Notification,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    Resolution,
+    Status,
+)
+from tests.factories import draft
+from tests.integration.support import Clock, at
+
+pytestmark = pytest.mark.django_db
+
+SIGNED = date(2026, 3, 2)  # Monday: acknowledgement due Mon 9 March, decision due Mon 4 May
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock.install(monkeypatch)
+
+
+def signed(orgs, people, clock, day=SIGNED):
+    clock.set(day)
+    return services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+
+
+def acknowledged(orgs, people, clock, day=SIGNED):
+    info_request = signed(orgs, people, clock, day)
+    return services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+
+
+def swept(clock, day, hour=7):
+    """The sweep as beat runs it, early in the morning of `day` (nothing dispatched yet)."""
+    clock.set(day, hour)
+    return reminders.sweep()
+
+
+def owed(info_request, kind):
+    return {
+        row.user.username
+        for row in Reminder.objects.filter(info_request=info_request, kind=kind).select_related(
+            "user"
+        )
+    }
+
+
+def deliver_all(clock, day, hour=9):
+    clock.set(day, hour)
+    ids = Reminder.objects.filter(status=ReminderStatus.PENDING).values_list("pk", flat=True)
+    return {pk: reminders.deliver(reminder_id=pk) for pk in ids}
+
+
+# --- which reminders, to whom, when ----------------------------------------------------------
+
+
+def test_acknowledgement_reminders_go_to_the_prefecture_and_escalate_when_overdue(
+    orgs, people, clock
+):
+    info_request = signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 4))
+    assert owed(info_request, ReminderKind.ACKNOWLEDGEMENT_DUE_SOON) == set()
+    swept(clock, date(2026, 3, 5))  # two business days before Mon 9 March
+    workers = {people.liaison.username, people.prefecture_admin.username}
+    assert owed(info_request, ReminderKind.ACKNOWLEDGEMENT_DUE_SOON) == workers
+    swept(clock, date(2026, 3, 9))
+    assert owed(info_request, ReminderKind.ACKNOWLEDGEMENT_OVERDUE) == set()
+    swept(clock, date(2026, 3, 10))
+    assert owed(info_request, ReminderKind.ACKNOWLEDGEMENT_OVERDUE) == workers
+
+
+def test_decision_reminders_at_seven_and_two_days_on_the_day_and_overdue(orgs, people, clock):
+    info_request = acknowledged(orgs, people, clock)
+    services.info_request_assign(
+        info_request=info_request, actor=people.prefecture_admin, liaison=people.liaison
+    )
+    Category.objects.update(expiry_policy=ExpiryPolicy.FLAG)  # stays open after the date
+    expected = {
+        date(2026, 4, 22): ReminderKind.DECISION_DUE_7,  # 7 business days before Mon 4 May
+        date(2026, 4, 29): ReminderKind.DECISION_DUE_2,  # 1 May is off
+        date(2026, 5, 4): ReminderKind.DECISION_DUE_TODAY,
+        date(2026, 5, 5): ReminderKind.DECISION_OVERDUE,
+    }
+    for day, kind in expected.items():
+        assert owed(info_request, kind) == set(), day
+        swept(clock, day)
+        recipients = owed(info_request, kind)
+        if kind == ReminderKind.DECISION_OVERDUE:
+            # Escalated: the assigned liaison and, above them, the prefecture's admin.
+            assert recipients == {people.liaison.username, people.prefecture_admin.username}
+        else:
+            assert recipients == {people.liaison.username}  # assigned: only them
+
+
+def test_a_second_sweep_writes_nothing_new(orgs, people, clock):
+    info_request = signed(orgs, people, clock)
+    first = swept(clock, date(2026, 3, 10))
+    count = Reminder.objects.filter(info_request=info_request).count()
+    second = swept(clock, date(2026, 3, 10), hour=8)
+    assert first["reminders"] > 0
+    assert second["reminders"] == 0
+    assert Reminder.objects.filter(info_request=info_request).count() == count
+
+
+def test_a_missed_day_is_caught_up_by_the_next_sweep(orgs, people, clock):
+    info_request = signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 12))  # beat was down on the 5th (due soon) and 10th (overdue)
+    assert owed(info_request, ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
+    # "Due soon" about a deadline already passed would say nothing useful.
+    assert owed(info_request, ReminderKind.ACKNOWLEDGEMENT_DUE_SOON) == set()
+
+
+def test_clarification_pending_reminds_the_commune_after_five_business_days(orgs, people, clock):
+    info_request = acknowledged(orgs, people, clock)
+    clock.set(date(2026, 3, 10))
+    services.info_request_request_clarification(
+        info_request=info_request, actor=people.liaison, message="Merci de préciser."
+    )
+    swept(clock, date(2026, 3, 16))
+    assert owed(info_request, ReminderKind.CLARIFICATION_PENDING) == set()
+    swept(clock, date(2026, 3, 17))
+    assert owed(info_request, ReminderKind.CLARIFICATION_PENDING) == {
+        people.mayor.username,
+        people.legal_officer.username,
+    }
+    # The decision clock is stopped: no decision reminder while the commune is asked.
+    assert not Reminder.objects.filter(
+        info_request=info_request, kind__startswith="decision"
+    ).exists()
+
+
+def test_delivery_reminders_follow_a_grant_only(orgs, people, clock):
+    info_request = acknowledged(orgs, people, clock)
+    clock.set(date(2026, 3, 20))
+    services.info_request_decide(
+        info_request=info_request, actor=people.liaison, resolution=Resolution.GRANTED
+    )
+    swept(clock, date(2026, 4, 1))  # two business days before Fri 3 April
+    assert owed(info_request, ReminderKind.DELIVERY_PENDING) == {
+        people.liaison.username,
+        people.prefecture_admin.username,
+    }
+    swept(clock, date(2026, 4, 7))  # Easter Monday skipped
+    assert owed(info_request, ReminderKind.DELIVERY_OVERDUE) == {
+        people.liaison.username,
+        people.prefecture_admin.username,
+    }
+
+
+def test_refused_request_gets_no_delivery_reminder(orgs, people, clock):
+    info_request = acknowledged(orgs, people, clock)
+    clock.set(date(2026, 3, 20))
+    services.info_request_decide(
+        info_request=info_request,
+        actor=people.liaison,
+        resolution=Resolution.REFUSED,
+        reason_code="no_legal_basis",
+    )
+    swept(clock, date(2026, 4, 7))
+    assert not Reminder.objects.filter(info_request=info_request, kind__startswith="delivery")
+
+
+def test_weekly_digest_goes_to_the_prefecture_admins_once_a_week(orgs, people, clock):
+    info_request = signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 16))  # Monday: the request has been overdue since the 10th
+    [digest] = Reminder.objects.filter(kind=ReminderKind.OVERDUE_DIGEST)
+    assert (digest.user, digest.organization, digest.due_on) == (
+        people.prefecture_admin,
+        orgs.pref26,
+        date(2026, 3, 16),
+    )
+    swept(clock, date(2026, 3, 18))
+    assert Reminder.objects.filter(kind=ReminderKind.OVERDUE_DIGEST).count() == 1
+    results = deliver_all(clock, date(2026, 3, 18))
+    assert results[digest.pk] == "sent"
+    [message] = [m for m in mail.outbox if "hebdomadaire" in m.body]
+    assert message.to == [people.prefecture_admin.email]
+    assert info_request.reference in message.body
+    assert info_request.purpose not in message.body
+    swept(clock, date(2026, 3, 23))
+    assert Reminder.objects.filter(kind=ReminderKind.OVERDUE_DIGEST).count() == 2
+
+
+# --- quiet days and hours ---------------------------------------------------------------------
+
+
+def test_a_reminder_written_on_a_saturday_waits_for_monday_morning(orgs, people, clock):
+    info_request = signed(orgs, people, clock, day=date(2026, 3, 3))  # due Tue 10 March
+    swept(clock, date(2026, 3, 14), hour=3)  # Saturday night: overdue since Wednesday
+    rows = Reminder.objects.filter(
+        info_request=info_request, kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE
+    )
+    assert {row.send_after for row in rows} == {at(date(2026, 3, 16), 8)}
+    clock.set(date(2026, 3, 14), 11)
+    assert {reminders.deliver(reminder_id=row.pk) for row in rows} == {"early"}
+    assert mail.outbox == []
+    clock.set(date(2026, 3, 16), 8, 5)
+    assert {reminders.deliver(reminder_id=row.pk) for row in rows} == {"sent"}
+    assert len(mail.outbox) == rows.count()
+
+
+def test_a_holiday_is_as_quiet_as_a_sunday(orgs, people, clock):
+    signed(orgs, people, clock, day=date(2026, 3, 26))  # acknowledgement due Thu 2 April
+    swept(clock, date(2026, 4, 6), hour=9)  # Easter Monday, in working hours: overdue since Fri
+    rows = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
+    assert rows.exists()
+    assert {row.send_after for row in rows} == {at(date(2026, 4, 7), 8)}
+
+
+def test_a_reminder_delivered_late_in_the_evening_is_deferred_to_the_next_morning(
+    orgs, people, clock
+):
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    clock.set(date(2026, 3, 10), 22)
+    assert reminders.deliver(reminder_id=row.pk) == "deferred"
+    row.refresh_from_db()
+    assert (row.status, row.send_after, row.attempts) == (
+        ReminderStatus.PENDING,
+        at(date(2026, 3, 11), 8),
+        0,
+    )
+    assert mail.outbox == []
+
+
+# --- sending: what it says and how often ----------------------------------------------------
+
+
+def test_a_reminder_carries_reference_status_due_date_and_link_only(orgs, people, clock):
+    info_request = signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.get(
+        kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.prefecture_admin
+    )
+    clock.set(date(2026, 3, 10), 9)
+    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    [message] = mail.outbox
+    assert message.to == [people.prefecture_admin.email]
+    assert info_request.reference in message.subject
+    assert "en retard" in message.subject
+    assert f"Demande : {info_request.reference}" in message.body
+    assert "Statut : Signée et transmise" in message.body
+    assert "lundi 9 mars 2026" in message.body
+    assert f"/{info_request.reference}/" in message.body
+    assert info_request.purpose not in message.body
+    assert message.extra_headers["Message-ID"].startswith(f"<reminder.{row.pk}.")
+    # The in-app notice is written with the "sent" mark.
+    row.refresh_from_db()
+    assert row.notification.user == people.prefecture_admin
+    assert (row.notification.kind, row.notification.due_on) == (
+        ReminderKind.ACKNOWLEDGEMENT_OVERDUE,
+        date(2026, 3, 9),
+    )
+
+
+def test_a_reminder_to_an_english_speaking_user_is_in_english(orgs, people, clock):
+    people.prefecture_admin.language = "en"
+    people.prefecture_admin.save(update_fields=["language"])
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.get(
+        kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.prefecture_admin
+    )
+    clock.set(date(2026, 3, 10), 9)
+    reminders.deliver(reminder_id=row.pk)
+    [message] = mail.outbox
+    assert "The acknowledgement of receipt of this request is overdue." in message.body
+    assert "Status: Signed and submitted" in message.body
+    assert "Monday 9 March 2026" in message.body
+
+
+def test_delivering_twice_sends_once(orgs, people, clock):
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    clock.set(date(2026, 3, 10), 9)
+    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert reminders.deliver(reminder_id=row.pk) == "done"
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 1
+
+
+def test_a_row_claimed_by_a_live_worker_is_left_to_it(orgs, people, clock):
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    now = clock.set(date(2026, 3, 10), 9)
+    Reminder.objects.filter(pk=row.pk).update(
+        status=ReminderStatus.SENDING, claim_token=uuid.uuid4(), claimed_at=now, attempts=1
+    )
+    assert reminders.deliver(reminder_id=row.pk) == "busy"
+    assert mail.outbox == []
+
+
+def test_a_claim_whose_worker_died_is_taken_over_once_its_lease_expires(
+    orgs, people, clock, settings
+):
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    claimed = clock.set(date(2026, 3, 10), 9)
+    Reminder.objects.filter(pk=row.pk).update(
+        status=ReminderStatus.SENDING, claim_token=uuid.uuid4(), claimed_at=claimed, attempts=1
+    )
+    clock.now = claimed + reminders.claim_lease() + timedelta(seconds=1)
+    # The sweep hands the row out again…
+    assert row.pk in set(
+        Reminder.objects.filter(reminders.owed_q(now=clock.now)).values_list("pk", flat=True)
+    )
+    # …and the next delivery sends it (SMTP-like backend: it cannot tell it was sent).
+    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (ReminderStatus.SENT, 2)
+    assert len(mail.outbox) == 1
+
+
+def test_a_takeover_does_not_send_again_what_the_backend_already_holds(
+    orgs, people, clock, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "sharing.mail_backends.JsonLinesEmailBackend"
+    settings.EMAIL_JSONL_PATH = str(tmp_path / "mail.jsonl")
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    now = clock.set(date(2026, 3, 10), 9)
+    # A worker claimed the row, wrote the message, and died before the "sent" mark.
+    claim = reminders._claim(row.pk, now=now)
+    rendered = reminders._render(claim.reminder, now=now)
+    email = reminders.notifications.email_for(
+        reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
+    )
+    JsonLinesEmailBackend().send_messages([email])
+    clock.now = now + reminders.claim_lease() + timedelta(seconds=1)
+    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert len(read_messages(tmp_path / "mail.jsonl")) == 1
+    row.refresh_from_db()
+    assert row.status == ReminderStatus.SENT
+    assert row.notification is not None
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+
+def test_a_failed_send_is_owed_again_after_a_backoff_then_given_up(
+    orgs, people, clock, settings, monkeypatch
+):
+    monkeypatch.setattr(reminders, "get_connection", BrokenBackend)
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    now = clock.set(date(2026, 3, 10), 9)
+    with pytest.raises(reminders.DeliveryFailed) as failure:
+        reminders.deliver(reminder_id=row.pk)
+    assert failure.value.retry_in == 60
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (
+        ReminderStatus.PENDING,
+        1,
+        "ConnectionRefusedError",
+    )
+    assert row.send_after == now + timedelta(seconds=60)
+    assert reminders.deliver(reminder_id=row.pk) == "early"
+    for attempt in (2, 3):
+        clock.now = row.send_after
+        with pytest.raises(reminders.DeliveryFailed):
+            reminders.deliver(reminder_id=row.pk)
+        row.refresh_from_db()
+        assert row.attempts == attempt
+    assert row.status == ReminderStatus.FAILED
+    assert reminders.deliver(reminder_id=row.pk) == "done"
+    assert Notification.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 0
+
+
+def test_a_reminder_no_longer_owed_is_cancelled_unsent(orgs, people, clock):
+    info_request = signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    clock.set(date(2026, 3, 10), 8, 30)
+    services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+    results = deliver_all(clock, date(2026, 3, 10))
+    overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
+    assert {results[row.pk] for row in overdue} == {"cancelled"}
+    assert {row.last_error for row in overdue} == {"status_moved_on"}
+    assert not [m for m in mail.outbox if "retard" in m.subject]
+
+
+def test_an_extension_cancels_the_reminders_about_the_old_date(orgs, people, clock):
+    info_request = acknowledged(orgs, people, clock)
+    swept(clock, date(2026, 4, 29))  # "due in 2 days" about 4 May
+    clock.set(date(2026, 4, 29), 8, 30)
+    services.info_request_extend(
+        info_request=info_request,
+        actor=people.liaison,
+        new_due_date=date(2026, 6, 1),
+        reason="Consultation du procureur en cours.",
+    )
+    results = deliver_all(clock, date(2026, 4, 29))
+    due_2 = Reminder.objects.filter(kind=ReminderKind.DECISION_DUE_2)
+    assert {results[row.pk] for row in due_2} == {"cancelled"}
+    assert {row.last_error for row in due_2} == {"deadline_moved"}
+
+
+def test_a_user_who_left_gets_nothing(orgs, people, clock):
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    people.liaison.is_active = False
+    people.liaison.save(update_fields=["is_active"])
+    row = Reminder.objects.get(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.liaison)
+    clock.set(date(2026, 3, 10), 9)
+    assert reminders.deliver(reminder_id=row.pk) == "cancelled"
+    assert mail.outbox == []
+
+
+# --- dispatch: the outbox handed to the broker ----------------------------------------------
+
+
+def owed_now(now):
+    return set(Reminder.objects.filter(reminders.owed_q(now=now)).values_list("pk", flat=True))
+
+
+def test_dispatch_enqueues_each_owed_row_once_per_requeue_period(
+    orgs, people, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(
+        "sharing.tasks.send_reminder.apply_async", lambda args, **kw: published.append(args[0])
+    )
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10), hour=7)
+    overdue = set(
+        Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).values_list(
+            "pk", flat=True
+        )
+    )
+    assert overdue
+    assert not overdue & owed_now(clock.now)  # written before 8:00: not owed yet
+    now = clock.set(date(2026, 3, 10), 8)
+    owed_ids = owed_now(now)
+    assert overdue <= owed_ids
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.dispatch(now=now) == len(owed_ids)
+    assert sorted(published) == sorted(owed_ids)  # each once
+    assert owed_now(now + timedelta(minutes=5)) == set()
+    # A message the broker lost: the row is handed out again after the requeue period.
+    later = now + reminders.requeue_after() + timedelta(seconds=1)
+    assert owed_ids <= owed_now(later)
+
+
+def test_a_broker_outage_leaves_rows_owed_for_the_next_sweep(
+    orgs, people, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(args, **kwargs):
+        raise OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+
+    monkeypatch.setattr("sharing.tasks.send_reminder.apply_async", broker_down)
+    signed(orgs, people, clock)
+    now = clock.set(date(2026, 3, 10), 9)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = reminders.sweep()
+    assert report["enqueued"] > 0
+    rows = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
+    assert {(row.status, row.enqueued_at) for row in rows} == {(ReminderStatus.PENDING, None)}
+    assert set(rows.values_list("pk", flat=True)) <= owed_now(now)
+
+
+def test_status_change_e_mails_are_written_with_the_change_and_sent_after_commit(
+    orgs, people, clock, django_capture_on_commit_callbacks
+):
+    info_request = draft(orgs.montelimar)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.info_request_sign(info_request=info_request, actor=people.mayor)
+    rows = Reminder.objects.filter(info_request=info_request, kind=ReminderKind.STATUS_CHANGED)
+    told = {people.mayor, people.legal_officer, people.liaison, people.prefecture_admin}
+    assert {row.user for row in rows} == told
+    assert {row.about_status for row in rows} == {Status.SUBMITTED}
+    assert {n.user for n in Notification.objects.filter(info_request=info_request)} == told
+    assert mail.outbox == []
+    for callback in callbacks:
+        callback()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(user.email for user in told)
+    assert all(info_request.purpose not in m.body for m in mail.outbox)
+    assert {row.status for row in rows.all()} == {ReminderStatus.SENT}
+    # A status change keeps the notice written with it: no second one at send time.
+    assert Notification.objects.filter(info_request=info_request).count() == len(told)
+
+
+def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
+    withdrawn = InfoRequest.objects.get(
+        pk=services.info_request_withdraw(
+            info_request=draft(orgs.montelimar),
+            actor=people.mayor,
+            reason="La question a été traitée en séance du CLSPD.",
+        ).pk
+    )
+    before = (Reminder.objects.count(), Notification.objects.count())
+    with pytest.raises(services.TransitionNotAllowed):
+        services.info_request_sign(info_request=withdrawn, actor=people.mayor)
+    assert (Reminder.objects.count(), Notification.objects.count()) == before
