@@ -9,6 +9,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secr
 # Without REDIS_URL, the worker and beat talk through files under var/: no server needed.
 if not env("REDIS_URL", default=""):
     _broker_dir = BASE_DIR / "var" / "celery-broker"
+    # kombu's filesystem transport expects its folders to exist.
+    for _folder in (_broker_dir, BASE_DIR / "var" / "celery-processed"):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
