@@ -10,6 +10,7 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("organizations/", accounts_api.OrganizationListView.as_view(), name="organization-list"),
     *sharing_urls.api_urlpatterns,
+    path("audit/", include("audit.urls")),
 ]
 
 urlpatterns = [
