@@ -8,7 +8,8 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +26,7 @@ UNAUTHENTICATED = OpenApiResponse(description="No valid token or session.")
 NOT_READY = OpenApiResponse(description="The export is not finished (or failed).")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MomentField(serializers.Field):
     """An ISO date (a whole day) or datetime; naive values are in the site's time zone."""
 

@@ -60,6 +60,19 @@ def _check_details(details: dict, *, prefix: str = "", depth: int = 0) -> None:
         _check_detail_value(value, f"{prefix}{key}", depth=depth)
 
 
+def _plain(value):
+    """Plain JSON types: str/int subclasses (enums, Django choices) become their value."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, dict):
+        return {str.__str__(key): _plain(item) for key, item in value.items()}
+    return [_plain(item) for item in value]
+
+
 def clean_details(details: dict | None) -> dict:
     """Small dicts of identifiers (references, counts, codes); floats and free text refused."""
     if details is None:
@@ -67,9 +80,7 @@ def clean_details(details: dict | None) -> dict:
     if not isinstance(details, dict):
         raise AuditRecordRefused("details must be a dict")
     _check_details(details)
-    cleaned = {
-        key: list(value) if isinstance(value, tuple) else value for key, value in details.items()
-    }
+    cleaned = _plain(details)
     try:
         size = len(canonical_json(cleaned))
     except EncodingError as exc:

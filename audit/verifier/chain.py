@@ -14,7 +14,7 @@ from .encoding import (
     FORMAT_VERSION,
     GENESIS_HASH,
     EncodingError,
-    body_hash,
+    body_hash_unchecked,
     is_hex64,
     link_hash,
     parse_timestamp,
@@ -295,7 +295,7 @@ class ChainVerifier:
                 digest = None
             else:
                 try:
-                    digest = body_hash(body)
+                    digest = body_hash_unchecked(body)
                 except EncodingError as exc:
                     report.error(f"seq {seq}: body has no canonical encoding: {exc}")
                     digest = None

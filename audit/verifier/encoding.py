@@ -41,40 +41,60 @@ class EncodingError(ValueError):
     """A value that has no canonical encoding (float, huge integer, non-string key, NUL...)."""
 
 
-def _check(value: object, path: str) -> None:
-    if value is None or isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise EncodingError(f"{path}: integer outside +-(2**53-1)")
-        return
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise EncodingError(f"{path}: NUL character")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise EncodingError(f"{path}: lone surrogate") from exc
-        return
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str) or not key.isascii():
-                raise EncodingError(f"{path}: object keys must be ASCII strings")
-            _check(item, f"{path}.{key}")
-        return
-    raise EncodingError(f"{path}: {type(value).__name__} has no canonical encoding")
+def _check(value: object) -> None:
+    """Refuse what canonical JSON cannot hold; iterative, as it runs once per event."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                raise EncodingError("NUL character in a string")
+        elif kind is dict:
+            for key, child in item.items():
+                if type(key) is not str or not key.isascii():
+                    raise EncodingError(f"object keys must be ASCII strings: {key!r}")
+                stack.append(child)
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                raise EncodingError("integer outside +-(2**53-1)")
+        elif item is None or kind is bool:
+            continue
+        elif isinstance(item, str | int) and not isinstance(item, float):
+            # str and int subclasses (enums, Django choices) encode as their plain value.
+            stack.append(str.__str__(item) if isinstance(item, str) else int(item))
+        else:
+            raise EncodingError(f"{kind.__name__} has no canonical encoding")
 
 
-def canonical_json(value: object) -> bytes:
-    """Sorted keys, no whitespace, UTF-8, no floats: the bytes that are hashed."""
-    _check(value, "$")
-    return json.dumps(
+def canonical_json(value: object, *, checked: bool = True) -> bytes:
+    """Sorted keys, no whitespace, UTF-8, no floats: the bytes that are hashed.
+
+    `checked=False` skips the walk that refuses floats and out-of-range integers: verifiers
+    use it on values that a writer that followed the format could not have produced anyway,
+    whose hash then cannot match."""
+    if checked:
+        _check(value)
+    text = json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise EncodingError("lone surrogate in a string") from exc
+
+
+def body_hash_unchecked(body: dict) -> str:
+    """body_hash for verification (see canonical_json's `checked`)."""
+    try:
+        text = json.dumps(
+            body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+        return sha256_hex(text.encode("utf-8"))
+    except (ValueError, TypeError) as exc:
+        raise EncodingError(str(exc)) from exc
 
 
 def sha256_hex(data: bytes) -> str:
@@ -85,7 +105,7 @@ def format_timestamp(moment: datetime) -> str:
     """UTC, always six fractional digits, "Z" suffix: 2026-01-02T03:04:05.000006Z."""
     if moment.tzinfo is None:
         raise EncodingError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
@@ -94,7 +114,10 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 def parse_timestamp(text: str) -> datetime:
     if not isinstance(text, str) or not _TIMESTAMP.fullmatch(text):
         raise EncodingError(f"not a canonical timestamp: {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    try:
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise EncodingError(f"not a valid timestamp: {text!r}") from exc
 
 
 def body_hash(body: dict) -> str:
@@ -104,9 +127,11 @@ def body_hash(body: dict) -> str:
 
 def link_hash(*, seq: int, prev_hash: str, body_digest: str) -> str:
     """Hex SHA-256 of the canonical link object that chains one event to the previous one."""
-    return sha256_hex(
-        canonical_json({"body_hash": body_digest, "prev_hash": prev_hash, "seq": seq})
-    )
+    if type(seq) is not int or not (is_hex64(prev_hash) and is_hex64(body_digest)):
+        raise EncodingError("a link is an integer seq and two 64-hex-digit hashes")
+    # The canonical JSON of {"body_hash", "prev_hash", "seq"}, written out (keys sorted).
+    link = f'{{"body_hash":"{body_digest}","prev_hash":"{prev_hash}","seq":{seq}}}'
+    return sha256_hex(link.encode("ascii"))
 
 
 def is_hex64(value: object) -> bool:

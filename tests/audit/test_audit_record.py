@@ -154,3 +154,16 @@ def test_hash_does_not_depend_on_the_active_time_zone(users, settings):
         seq=stored.seq, prev_hash=stored.prev_hash, body_digest=body_hash(stored.body())
     )
     assert recomputed == expected
+
+
+def test_enum_and_choice_values_are_recorded_as_their_plain_value(users):
+    from accounts.models import Role
+
+    event = audit_record(
+        actor=users["mayor"], action="membership.created", details={"role": Role.MAYOR}
+    )
+    assert type(event.details["role"]) is str
+    event.refresh_from_db()
+    assert event.details == {"role": "mayor"}
+    digest = body_hash(event.body())
+    assert link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest) == event.hash

@@ -1,0 +1,353 @@
+"""Audit log benchmark, run by hand on PostgreSQL (never in CI).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench \
+        uv run python bench/audit_bench.py [--events 1000000] [--appends 4000]
+
+The database named in DATABASE_URL is DROPPED and recreated: its name must contain "bench".
+Reports, as a Markdown table:
+  - chain appends per second with 1, 8 and 32 concurrent writer processes, next to plain
+    single-row inserts into an equivalent table without chain or lock (ratio);
+  - API detail view latency (GET /api/v1/requests/{reference}/) with access logging on and
+    off (ratio);
+  - audit_verify over N events (seconds) and the ratio to hashing the same bytes with
+    hashlib alone;
+  - audit_export of N events (seconds, peak resident memory of the process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+WRITERS = (1, 8, 32)
+
+
+def prepare_environment() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    name = urlparse(url).path.lstrip("/")
+    if not url.startswith("postgres") or "bench" not in name:
+        sys.exit("DATABASE_URL must name a PostgreSQL database whose name contains 'bench'")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    if not os.environ.get("AUDIT_SIGNING_KEY"):
+        os.environ["AUDIT_SIGNING_KEY"] = base64.b64encode(os.urandom(32)).decode()
+    return name
+
+
+def recreate_database(name: str) -> None:
+    import psycopg
+
+    parsed = urlparse(os.environ["DATABASE_URL"])
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+# -- appends ---------------------------------------------------------------------------------
+
+
+def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
+    setup_django()
+    from django.db import connection
+
+    from audit.services import audit_record
+
+    connection.ensure_connection()
+    ready.put(number)
+    start.wait()
+    if kind == "chain":
+        for i in range(count):
+            audit_record(actor=None, action="bench.append", details={"writer": number, "i": i})
+    else:
+        with connection.cursor() as cursor:
+            for i in range(count):
+                cursor.execute(
+                    "INSERT INTO bench_plain_event (prev_hash, hash, v, occurred_at, actor_id,"
+                    " actor_username, actor_is_staff, actor_roles, action, outcome, target_type,"
+                    " target_ref, org_code, departement_code, scope, ip, user_agent, request_id,"
+                    " details) VALUES (%s, %s, 1, now(), NULL, '', false, '[]', 'bench.append',"
+                    " 'ok', '', '', '', '', '', '', '', '', %s)",
+                    [
+                        "0" * 64,
+                        hashlib.sha256(os.urandom(8)).hexdigest(),
+                        f'{{"writer": {number}, "i": {i}}}',
+                    ],
+                )
+    connection.close()
+    done.put(count)
+
+
+def appends_per_second(kind: str, writers: int, total: int) -> float:
+    context = multiprocessing.get_context("spawn")
+    ready, start, done = context.Queue(), context.Event(), context.Queue()
+    per = max(total // writers, 1)
+    processes = [
+        context.Process(target=_writer, args=(kind, per, n, ready, start, done))
+        for n in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        ready.get()  # every writer has imported Django and connected
+    began = time.perf_counter()
+    start.set()
+    written = sum(done.get() for _ in processes)
+    elapsed = time.perf_counter() - began
+    for process in processes:
+        process.join()
+    return written / elapsed
+
+
+def create_plain_table() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_plain_event")
+        cursor.execute(
+            "CREATE TABLE bench_plain_event (LIKE audit_auditevent INCLUDING DEFAULTS "
+            "INCLUDING INDEXES)"
+        )
+        cursor.execute(
+            "ALTER TABLE bench_plain_event ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY"
+        )
+
+
+# -- API detail latency -----------------------------------------------------------------------
+
+
+def api_latency(requests: int) -> tuple[float, float]:
+    from unittest import mock
+
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from accounts.models import Role
+    from tests.factories import CommuneFactory, PrefectureFactory, member, request_in
+
+    setup_test_environment()
+    prefecture = PrefectureFactory(code="26", name="Préfecture de la Drôme")
+    commune = CommuneFactory(code="26198", name="Montélimar", prefecture=prefecture)
+    liaison = member(prefecture, Role.LIAISON)
+    info_request = request_in("acknowledged", commune)
+    client = Client()
+    client.force_login(liaison)
+    url = f"/api/v1/requests/{info_request.reference}/"
+
+    def measure() -> float:
+        timings = []
+        for _ in range(requests):
+            began = time.perf_counter()
+            response = client.get(url, HTTP_HOST="localhost")
+            timings.append(time.perf_counter() - began)
+            assert response.status_code == 200, response.status_code
+        return statistics.median(timings) * 1000
+
+    measure()  # warm up
+    with_logging = measure()
+    with mock.patch("sharing.api.audit_record"):
+        without_logging = measure()
+    return with_logging, without_logging
+
+
+# -- a million events -------------------------------------------------------------------------
+
+
+def bulk_load(events: int, batch: int = 20_000) -> float:
+    """COPY a valid chain of `events` events, checkpointing every 100,000; returns the seconds
+    hashlib alone needs for the same bytes (bodies and links)."""
+    from django.db import connection
+
+    from audit.models import ChainHead
+    from audit.services import checkpoint_issue
+    from audit.verifier.encoding import canonical_json, format_timestamp
+
+    head = ChainHead.objects.get()
+    seq, prev = head.seq, head.hash
+    hashing = 0.0
+    origin = datetime.now(UTC) - timedelta(seconds=events // 1000 + 60)
+    columns = (
+        "seq, prev_hash, hash, v, occurred_at, actor_id, actor_username, actor_is_staff, "
+        "actor_roles, action, outcome, target_type, target_ref, org_code, departement_code, "
+        "scope, ip, user_agent, request_id, details"
+    )
+    roles = [{"dep": "26", "kind": "prefecture", "org": "26", "role": "liaison"}]
+    import json
+
+    roles_json = json.dumps(roles)
+    while seq < head.seq + events:
+        rows, payloads = [], []
+        for _ in range(min(batch, head.seq + events - seq)):
+            seq += 1
+            occurred = origin + timedelta(milliseconds=seq)
+            reference = f"26198-2026-{seq % 10000:04d}"
+            body = {
+                "action": "request.viewed",
+                "actor_id": 7,
+                "actor_is_staff": False,
+                "actor_roles": roles,
+                "actor_username": "liaison-26",
+                "departement_code": "26",
+                "details": {"via": "api"},
+                "ip": "203.0.113.9",
+                "occurred_at": format_timestamp(occurred),
+                "org_code": "26198",
+                "outcome": "ok",
+                "request_id": f"{seq:032x}",
+                "target_ref": reference,
+                "target_type": "sharing.inforequest",
+                "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+                "v": 1,
+            }
+            body_bytes = canonical_json(body)
+            body_digest = hashlib.sha256(body_bytes).hexdigest()
+            link = canonical_json({"body_hash": body_digest, "prev_hash": prev, "seq": seq})
+            digest = hashlib.sha256(link).hexdigest()
+            payloads.append(body_bytes)
+            payloads.append(link)
+            rows.append(
+                (
+                    seq,
+                    prev,
+                    digest,
+                    1,
+                    occurred,
+                    7,
+                    "liaison-26",
+                    False,
+                    roles_json,
+                    "request.viewed",
+                    "ok",
+                    "sharing.inforequest",
+                    reference,
+                    "26198",
+                    "26",
+                    ",26,",
+                    "203.0.113.9",
+                    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+                    f"{seq:032x}",
+                    '{"via": "api"}',
+                )
+            )
+            prev = digest
+        began = time.perf_counter()
+        for payload in payloads:
+            hashlib.sha256(payload).hexdigest()
+        hashing += time.perf_counter() - began
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY audit_auditevent ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = 1", [seq, prev]
+            )
+        if seq % 100_000 == 0 or seq == head.seq + events:
+            checkpoint_issue(reason="manual")
+    return hashing
+
+
+def run_child(args: list[str]) -> tuple[float, int, str]:
+    """Run a manage.py command in a fresh process: (seconds, peak RSS in MB, output)."""
+    program = (
+        "import resource, sys, django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        f"call_command(*{args!r})\n"
+        "print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    )
+    began = time.perf_counter()
+    result = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=BASE_DIR, check=False
+    )
+    elapsed = time.perf_counter() - began
+    if result.returncode != 0:
+        sys.exit(f"{args[0]} failed:\n{result.stdout}\n{result.stderr}")
+    rss_kb = int(result.stderr.rsplit("MAXRSS", 1)[1].split()[0])
+    return elapsed, rss_kb // 1024, result.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--appends", type=int, default=4000, help="appends per writer setting")
+    parser.add_argument("--api-requests", type=int, default=300)
+    args = parser.parse_args()
+    name = prepare_environment()
+    recreate_database(name)
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    create_plain_table()
+    rows = []
+    for writers in WRITERS:
+        chain = appends_per_second("chain", writers, args.appends)
+        plain = appends_per_second("plain", writers, args.appends)
+        rows.append(
+            (
+                f"appends/s, {writers} writer(s)",
+                f"{chain:,.0f}",
+                f"plain {plain:,.0f}",
+                f"{chain / plain:.2f}",
+            )
+        )
+    with_log, without_log = api_latency(args.api_requests)
+    rows.append(
+        (
+            "API detail median latency (ms)",
+            f"{with_log:.2f} logged",
+            f"{without_log:.2f} not logged",
+            f"{with_log / without_log:.2f}",
+        )
+    )
+    from audit.models import ChainHead
+
+    print(f"loading {args.events:,} events...", file=sys.stderr)
+    hashing = bulk_load(args.events)
+    total = ChainHead.objects.get().seq
+    verify_seconds, _verify_rss, output = run_child(["audit_verify", "--max-gap", "0"])
+    assert "OK:" in output, output
+    rows.append(
+        (
+            f"audit_verify, {total:,} events (s)",
+            f"{verify_seconds:.1f}",
+            f"hashlib alone {hashing:.1f}",
+            f"{verify_seconds / hashing:.1f}",
+        )
+    )
+    target = Path(os.environ.get("TMPDIR", "/tmp")) / "relais-bench-export.zip"  # noqa: S108
+    export_seconds, export_rss, _ = run_child(["audit_export", str(target)])
+    rows.append(
+        (
+            f"audit_export, {total:,} events",
+            f"{export_seconds:.1f} s",
+            f"peak RSS {export_rss} MB",
+            f"{target.stat().st_size / 1e6:.0f} MB zip",
+        )
+    )
+    target.unlink(missing_ok=True)
+    print(f"\n{os.cpu_count()} CPUs, PostgreSQL, {datetime.now(UTC):%Y-%m-%d}\n")
+    print("| measure | value | baseline | ratio |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
