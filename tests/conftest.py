@@ -36,22 +36,49 @@ def orgs(db):
     )
 
 
+class People:
+    """The users of every role, made on first use: `people.liaison` is `liaison-26`."""
+
+    # name: (organisation attribute of `orgs`, role, username when not `<role>-<code>`)
+    SPEC = {
+        "legal_officer": ("montelimar", Role.LEGAL_OFFICER, None),
+        "mayor": ("montelimar", Role.MAYOR, None),
+        "legal_officer_valence": ("valence", Role.LEGAL_OFFICER, None),
+        "mayor_valence": ("valence", Role.MAYOR, None),
+        "liaison": ("pref26", Role.LIAISON, None),
+        "prefecture_admin": ("pref26", Role.PREFECTURE_ADMIN, None),
+        "liaison62": ("pref62", Role.LIAISON, None),
+        "legal_officer_arras": ("arras", Role.LEGAL_OFFICER, None),
+        "mayor_arras": ("arras", Role.MAYOR, None),
+        "auditor_national": ("oversight_national", Role.AUDITOR, "auditor-national"),
+        "auditor26": ("oversight26", Role.AUDITOR, "auditor-26"),
+        "staff": (None, None, "staff-admin"),  # platform staff without any role
+    }
+
+    def __init__(self, orgs):
+        self._orgs = orgs
+
+    def __getattr__(self, name):
+        if name not in self.SPEC:
+            raise AttributeError(name)
+        org, role, username = self.SPEC[name]
+        if org is None:
+            user = UserFactory(username=username, is_staff=True)
+        else:
+            user = member(getattr(self._orgs, org), role, username=username)
+        setattr(self, name, user)
+        return user
+
+    def everyone(self) -> "People":
+        for name in self.SPEC:
+            getattr(self, name)
+        return self
+
+
 @pytest.fixture
 def people(orgs):
-    return SimpleNamespace(
-        legal_officer=member(orgs.montelimar, Role.LEGAL_OFFICER),
-        mayor=member(orgs.montelimar, Role.MAYOR),
-        legal_officer_valence=member(orgs.valence, Role.LEGAL_OFFICER),
-        mayor_valence=member(orgs.valence, Role.MAYOR),
-        liaison=member(orgs.pref26, Role.LIAISON),
-        prefecture_admin=member(orgs.pref26, Role.PREFECTURE_ADMIN),
-        liaison62=member(orgs.pref62, Role.LIAISON),
-        legal_officer_arras=member(orgs.arras, Role.LEGAL_OFFICER),
-        mayor_arras=member(orgs.arras, Role.MAYOR),
-        auditor_national=member(orgs.oversight_national, Role.AUDITOR, username="auditor-national"),
-        auditor26=member(orgs.oversight26, Role.AUDITOR, username="auditor-26"),
-        staff=UserFactory(username="staff-admin", is_staff=True),
-    )
+    """Every user of every role, created up front (the matrix overrides this lazily)."""
+    return People(orgs).everyone()
 
 
 # Short aliases for the users most tests act as.

@@ -92,7 +92,8 @@ def member(organization: Organization, role: str, *, username: str | None = None
 
 
 def _holder(organization: Organization, role: str) -> User:
-    """Someone already holding the role there, or a new user who does."""
+    """Someone already holding the role there, or `<role>-<code>` made to hold it (the same
+    user the `people` fixture names, so that both agree on who is who)."""
     membership = (
         Membership.objects.filter(organization=organization, role=role, user__is_active=True)
         .select_related("user")
@@ -101,7 +102,7 @@ def _holder(organization: Organization, role: str) -> User:
     )
     if membership is not None:
         return membership.user
-    return member(organization, role, username=f"{role}-{organization.code}-auto")
+    return member(organization, role)
 
 
 def category(code: str = "general-threat-briefing") -> Category:
@@ -164,32 +165,37 @@ def request_in(
             actor=_holder(commune, Role.MAYOR),
             reason="La commune a obtenu l'information en séance du CLSPD.",
         )
-    mayor = _holder(commune, Role.MAYOR)
-    liaison = _holder(commune.prefecture, Role.LIAISON)
     target = _PATH.index(status)
+
+    def mayor():
+        return _holder(commune, Role.MAYOR)
+
+    def liaison():
+        return _holder(commune.prefecture, Role.LIAISON)
+
     steps = {
-        Status.SUBMITTED: lambda r: services.info_request_sign(info_request=r, actor=mayor),
+        Status.SUBMITTED: lambda r: services.info_request_sign(info_request=r, actor=mayor()),
         Status.ACKNOWLEDGED: lambda r: services.info_request_acknowledge(
-            info_request=r, actor=liaison
+            info_request=r, actor=liaison()
         ),
         Status.CLARIFICATION_REQUESTED: lambda r: services.info_request_request_clarification(
             info_request=r,
-            actor=liaison,
+            actor=liaison(),
             message="Merci de préciser le périmètre géographique de la demande.",
         ),
         Status.DECIDED: lambda r: services.info_request_decide(
             info_request=r,
-            actor=liaison,
+            actor=liaison(),
             resolution=resolution,
             reason_code=ReasonCode.NO_LEGAL_BASIS if resolution == Resolution.REFUSED else "",
         ),
         Status.DELIVERED: lambda r: services.info_request_record_delivery(
             info_request=r,
-            actor=liaison,
+            actor=liaison(),
             channel=DeliveryChannel.BILATERAL_MEETING,
             delivered_on=timezone.localdate(),
         ),
-        Status.CLOSED: lambda r: services.info_request_close(info_request=r, actor=liaison),
+        Status.CLOSED: lambda r: services.info_request_close(info_request=r, actor=liaison()),
     }
     for step in _PATH[1 : target + 1]:
         if step == Status.CLARIFICATION_REQUESTED and target > _PATH.index(step):

@@ -24,6 +24,7 @@ from datetime import timedelta
 import pytest
 
 from sharing.models import InfoRequest, Resolution, Status
+from tests.conftest import People
 from tests.factories import request_in, today
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ ENDPOINTS = {
     "sign": ("post", "sign/", Status.DRAFT, lambda r: {}),
     "withdraw": ("post", "withdraw/", Status.SUBMITTED, lambda r: {"reason": "Sans objet."}),
     "acknowledge": ("post", "acknowledge/", Status.SUBMITTED, lambda r: {}),
-    "assign": ("post", "assign/", Status.SUBMITTED, lambda r: {"liaison": "liaison-26"}),
+    "assign": ("post", "assign/", Status.ACKNOWLEDGED, lambda r: {"liaison": "liaison-26"}),
     "request-clarification": (
         "post",
         "request-clarification/",
@@ -143,6 +144,12 @@ CELLS = [
     for role in ROLES
     for target in TARGETS
 ]
+
+
+@pytest.fixture
+def people(orgs):
+    """Lazy here: each of the ~400 cells creates only the users it touches."""
+    return People(orgs)
 
 
 @pytest.fixture
