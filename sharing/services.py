@@ -150,20 +150,22 @@ def _record_due_change(
     )
 
 
-_perm_cache: dict[str, Permission] = {}
-
-
-def _permission(codename: str) -> Permission:
-    if codename not in _perm_cache:
-        _perm_cache[codename] = Permission.objects.get(
-            content_type__app_label="sharing", codename=codename
+def _permissions() -> dict[str, Permission]:
+    """The role permissions by codename, read for each grant in one query: rows cached across
+    transactions would carry stale ids once auth_permission is rebuilt (a flush, a restore)."""
+    codenames = {perm for perms in PERMS_BY_ROLE.values() for perm in perms}
+    return {
+        permission.codename: permission
+        for permission in Permission.objects.filter(
+            content_type__app_label="sharing", codename__in=codenames
         )
-    return _perm_cache[codename]
+    }
 
 
 def _grant_to_organisation_groups(info_request: InfoRequest) -> None:
     """The commune's and the prefecture's role groups get their role's permissions."""
     rows = []
+    permissions = _permissions()
     for organization in (info_request.commune, info_request.prefecture):
         for role, perms in PERMS_BY_ROLE.items():
             if (
@@ -176,7 +178,7 @@ def _grant_to_organisation_groups(info_request: InfoRequest) -> None:
             group = organization_group(organization=organization, role=role)
             rows.extend(
                 InfoRequestGroupObjectPermission(
-                    group=group, permission=_permission(perm), content_object=info_request
+                    group=group, permission=permissions[perm], content_object=info_request
                 )
                 for perm in perms
             )
