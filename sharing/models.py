@@ -14,11 +14,13 @@ NOTE_MAX = 1000
 REMARKS_MAX = 500
 REASON_MAX = 300
 
+# Short letter prefixes and numbers only (BR-2026-0141, DEMO-BR-2026-0101, 2026/0141):
+# a reference shaped like this cannot spell out a person's name.
 secure_channel_ref_validator = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9/._-]{2,39}$",
+    r"^(?:[A-Z]{1,4}-){0,3}[0-9]{2,8}(?:[-/][0-9]{1,8}){0,3}$",
     _(
-        "Une référence opaque du canal sécurisé, par exemple BR-2026-0141 "
-        "(majuscules, chiffres, - / . _)."
+        "Une référence opaque du canal sécurisé, par exemple BR-2026-0141 : "
+        "préfixes de 1 à 4 lettres majuscules, puis des nombres séparés par - ou /."
     ),
 )
 
