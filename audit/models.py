@@ -111,6 +111,8 @@ class ChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=HEAD_PK)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    # The hash before the last append (scratch space for the one-statement PostgreSQL append).
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
     checkpoint_number = models.BigIntegerField(default=0)
     checkpoint_hash = models.CharField(max_length=64)
     signer = models.CharField(max_length=200, blank=True)

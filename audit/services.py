@@ -3,6 +3,7 @@ purging behind an anchor."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -130,6 +131,57 @@ def _lock_head_and_take_seq() -> tuple[int, str]:
     return row[0], row[1]
 
 
+_INSERT_COLUMNS = (
+    "v",
+    "occurred_at",
+    "actor_id",
+    "actor_username",
+    "actor_is_staff",
+    "actor_roles",
+    "action",
+    "outcome",
+    "target_type",
+    "target_ref",
+    "org_code",
+    "departement_code",
+    "scope",
+    "ip",
+    "user_agent",
+    "request_id",
+    "details",
+)
+_JSON_COLUMNS = {"actor_roles", "details"}
+
+# One round trip under the head row's lock: take the next seq, chain the link hash (the same
+# canonical link as verifier.encoding.link_hash, built in SQL) and insert the event.
+_APPEND_POSTGRESQL = (
+    "WITH head AS ("
+    " UPDATE audit_chainhead SET seq = seq + 1, prev_hash = hash,"
+    ' hash = encode(sha256(convert_to(\'{"body_hash":"\' || %s || \'","prev_hash":"\' || hash'
+    " || '\",\"seq\":' || (seq + 1)::text || '}', 'UTF8')), 'hex')"
+    " WHERE id = %s RETURNING seq, prev_hash, hash)"
+    f" INSERT INTO audit_auditevent (seq, prev_hash, hash, {', '.join(_INSERT_COLUMNS)})"
+    " SELECT head.seq, head.prev_hash, head.hash, "
+    + ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in _INSERT_COLUMNS)
+    + " FROM head RETURNING seq, prev_hash, hash"
+)
+
+
+def _append_postgresql(event: AuditEvent, digest: str) -> None:
+    params = [digest, HEAD_PK] + [
+        json.dumps(getattr(event, column)) if column in _JSON_COLUMNS else getattr(event, column)
+        for column in _INSERT_COLUMNS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_POSTGRESQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the audit chain head row is missing: run the audit migrations")
+    event.seq, event.prev_hash, event.hash = row
+    if link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest) != event.hash:
+        raise RuntimeError("the database and the code disagree on the link hash")
+
+
 def _target_fields(target) -> tuple[str, str]:
     if target is None:
         return "", ""
@@ -158,32 +210,35 @@ def audit_record(
     org_code = organization.code if organization is not None else ""
     departement_code = (organization.departement_code or "") if organization is not None else ""
     where = context.current()
+    event = AuditEvent(
+        v=FORMAT_VERSION,
+        # Taken just before the lock, so that the body is hashed outside it.
+        occurred_at=timezone.now(),
+        actor_id=actor_id,
+        actor_username=username[:150],
+        actor_is_staff=is_staff,
+        actor_roles=roles,
+        action=action,
+        outcome=outcome,
+        target_type=target_type,
+        target_ref=target_ref,
+        org_code=org_code,
+        departement_code=departement_code,
+        scope=scope_of(departement_code=departement_code, roles=roles),
+        ip=where.ip,
+        user_agent=where.user_agent,
+        request_id=where.request_id,
+        details=details,
+    )
+    digest = body_hash(event.body())
     with transaction.atomic():
-        seq, prev_hash = _lock_head_and_take_seq()
-        event = AuditEvent(
-            seq=seq,
-            prev_hash=prev_hash,
-            v=FORMAT_VERSION,
-            occurred_at=timezone.now(),
-            actor_id=actor_id,
-            actor_username=username[:150],
-            actor_is_staff=is_staff,
-            actor_roles=roles,
-            action=action,
-            outcome=outcome,
-            target_type=target_type,
-            target_ref=target_ref,
-            org_code=org_code,
-            departement_code=departement_code,
-            scope=scope_of(departement_code=departement_code, roles=roles),
-            ip=where.ip,
-            user_agent=where.user_agent,
-            request_id=where.request_id,
-            details=details,
-        )
-        event.hash = link_hash(seq=seq, prev_hash=prev_hash, body_digest=body_hash(event.body()))
-        event.save(force_insert=True)
-        ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
+        if connection.vendor == "postgresql":
+            _append_postgresql(event, digest)
+        else:
+            event.seq, event.prev_hash = _lock_head_and_take_seq()
+            event.hash = link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest)
+            event.save(force_insert=True)
+            ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
     return event
 
 

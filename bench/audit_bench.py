@@ -245,7 +245,7 @@ def bulk_load(events: int, batch: int = 20_000) -> float:
                     "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
                     f"{seq:032x}",
                     '{"via": "api"}',
-                )
+                ),
             )
             prev = digest
         began = time.perf_counter()
@@ -283,6 +283,11 @@ def run_child(args: list[str]) -> tuple[float, int, str]:
     return elapsed, rss_kb // 1024, result.stdout
 
 
+def report(rows: list[tuple[str, ...]], row: tuple[str, ...]) -> None:
+    rows.append(row)
+    print("| " + " | ".join(row) + " |", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -300,22 +305,24 @@ def main() -> None:
     for writers in WRITERS:
         chain = appends_per_second("chain", writers, args.appends)
         plain = appends_per_second("plain", writers, args.appends)
-        rows.append(
+        report(
+            rows,
             (
                 f"appends/s, {writers} writer(s)",
                 f"{chain:,.0f}",
                 f"plain {plain:,.0f}",
                 f"{chain / plain:.2f}",
-            )
+            ),
         )
     with_log, without_log = api_latency(args.api_requests)
-    rows.append(
+    report(
+        rows,
         (
             "API detail median latency (ms)",
             f"{with_log:.2f} logged",
             f"{without_log:.2f} not logged",
             f"{with_log / without_log:.2f}",
-        )
+        ),
     )
     from audit.models import ChainHead
 
@@ -324,23 +331,25 @@ def main() -> None:
     total = ChainHead.objects.get().seq
     verify_seconds, _verify_rss, output = run_child(["audit_verify", "--max-gap", "0"])
     assert "OK:" in output, output
-    rows.append(
+    report(
+        rows,
         (
             f"audit_verify, {total:,} events (s)",
             f"{verify_seconds:.1f}",
             f"hashlib alone {hashing:.1f}",
             f"{verify_seconds / hashing:.1f}",
-        )
+        ),
     )
     target = Path(os.environ.get("TMPDIR", "/tmp")) / "relais-bench-export.zip"  # noqa: S108
     export_seconds, export_rss, _ = run_child(["audit_export", str(target)])
-    rows.append(
+    report(
+        rows,
         (
             f"audit_export, {total:,} events",
             f"{export_seconds:.1f} s",
             f"peak RSS {export_rss} MB",
             f"{target.stat().st_size / 1e6:.0f} MB zip",
-        )
+        ),
     )
     target.unlink(missing_ok=True)
     print(f"\n{os.cpu_count()} CPUs, PostgreSQL, {datetime.now(UTC):%Y-%m-%d}\n")

@@ -82,8 +82,11 @@ def test_missing_key_file_is_created_on_first_use_in_debug_only(settings, tmp_pa
 
     with pytest.raises(SigningKeyUnavailable):
         signing_key()
+    assert not (tmp_path / "key.pem").exists()
     settings.DEBUG = True
-    assert signing_key().verifier == signing_key().verifier
+    first = signing_key().verifier
+    assert (tmp_path / "key.pem").exists()
+    assert signing_key().verifier == first  # created once, then read back
 
 
 @pytest.fixture
