@@ -154,8 +154,9 @@ _JSON_COLUMNS = {"actor_roles", "details"}
 
 # One round trip under the head row's lock: take the next seq, chain the link hash (the same
 # canonical link as verifier.encoding.link_hash, built in SQL) and insert the event.
+# Built from the constant column list above, never from input; values go as parameters.
 _APPEND_POSTGRESQL = (
-    "WITH head AS ("
+    "WITH head AS ("  # noqa: S608
     " UPDATE audit_chainhead SET seq = seq + 1, prev_hash = hash,"
     ' hash = encode(sha256(convert_to(\'{"body_hash":"\' || %s || \'","prev_hash":"\' || hash'
     " || '\",\"seq\":' || (seq + 1)::text || '}', 'UTF8')), 'hex')"
