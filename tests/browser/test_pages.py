@@ -1,0 +1,72 @@
+"""Every main page, for the role that uses it, in French and in English: no serious or critical
+axe-core violation, no Content-Security-Policy violation, and a screenshot."""
+
+import pytest
+
+from sharing.models import Resolution, Status
+from tests.browser.conftest import csp_violations, screenshot, serious_violations, sign_in
+from tests.factories import PASSWORD, draft, request_in
+
+
+@pytest.fixture
+def requests_in_every_status(orgs, people):
+    return {
+        "draft": draft(orgs.montelimar),
+        "submitted": request_in(Status.SUBMITTED, orgs.montelimar, urgency="urgent"),
+        "acknowledged": request_in(Status.ACKNOWLEDGED, orgs.montelimar),
+        "clarification": request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar),
+        "decided": request_in(Status.DECIDED, orgs.valence),
+        "refused": request_in(Status.CLOSED, orgs.valence, resolution=Resolution.REFUSED),
+    }
+
+
+PAGES = {
+    None: ["/connexion/", "/accessibilite/", "/donnees-personnelles/"],
+    "legal_officer": [
+        "/demandes/",
+        "/demandes/nouvelle/",
+        "/demandes/{clarification}/",
+        "/demandes/{clarification}/clarify/",
+        "/demandes/{draft}/modifier/",
+        "/notifications/",
+    ],
+    "mayor": ["/demandes/{draft}/", "/demandes/{draft}/sign/", "/demandes/{submitted}/withdraw/"],
+    "liaison": [
+        "/demandes/",
+        "/demandes/{acknowledged}/",
+        "/demandes/{acknowledged}/decide/",
+        "/demandes/{acknowledged}/request-clarification/",
+        "/demandes/{acknowledged}/extend/",
+        "/demandes/{decided}/record-delivery/",
+        "/statistiques/",
+    ],
+    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
+    "auditor_national": [
+        "/audit/journal/",
+        "/audit/exports/",
+        "/audit/integrite/",
+        "/statistiques/",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("role", list(PAGES))
+def test_main_pages_are_accessible_and_csp_clean(
+    new_page, people, requests_in_every_status, role, language
+):
+    references = {name: r.reference for name, r in requests_in_every_status.items()}
+    page = new_page(language)
+    if role is not None:
+        sign_in(page, getattr(people, role).username, PASSWORD)
+    problems = []
+    for index, template in enumerate(PAGES[role]):
+        path = template.format(**references)
+        response = page.goto(path)
+        assert response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        assert page.locator("html").get_attribute("lang") == language
+        screenshot(page, f"{language}-{role or 'anonymous'}-{index:02d}")
+        problems += [f"{path}: {line}" for line in serious_violations(page)]
+        problems += [f"{path}: CSP {line}" for line in csp_violations(page)]
+    assert problems == [], "\n".join(problems)
