@@ -135,3 +135,10 @@ def test_a_user_without_role_is_told_so(web, people):
     response = web(nobody).get(reverse("home"))
     assert response.status_code == 200
     assert "Aucun rôle" in response.content.decode()
+
+
+def test_the_api_docs_run_under_the_csp(web, legal_officer):
+    html = web(legal_officer).get(reverse("api-docs")).content.decode()
+    assert "<style>" not in html
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag, tag
