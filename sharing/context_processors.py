@@ -46,9 +46,9 @@ def menu_for(user, current: str) -> list[dict]:
 
 def unread_notifications(user) -> int:
     """The user's unread in-app notices about requests they can still see."""
-    from .views.notifications import inbox_of
+    from .selectors import notifications_of
 
-    return inbox_of(user).filter(read_at__isnull=True).count()
+    return notifications_of(user=user, unread=True).order_by().count()
 
 
 def navigation(request) -> dict:

@@ -31,6 +31,11 @@ urlpatterns = [
     path("equipe/", team.team, name="team"),
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/lues/",
+        notifications.notifications_mark_read,
+        name="notifications-mark-read",
+    ),
     path("audit/journal/", audit_views.audit_log, name="audit-log"),
     path("audit/exports/", audit_views.export_list, name="audit-export-list"),
     path("audit/exports/<uuid:export_id>/", audit_views.export_page, name="audit-export-page"),

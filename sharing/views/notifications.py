@@ -1,32 +1,26 @@
 """The user's in-app notices (issue 4's Notification rows): a reference, what happened, by when."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
 
 from ..models import Notification
 from ..notifications import LANGUAGES, notification_text
-from ..selectors import info_requests_visible_to
+from ..selectors import notifications_of
 
 SHOWN = 50
-
-
-def inbox_of(user):
-    """The user's own notices, about requests they can still see (or about none: digests)."""
-    return Notification.objects.filter(user=user).filter(
-        Q(info_request__isnull=True) | Q(info_request__in=info_requests_visible_to(user=user))
-    )
 
 
 @login_required
 def notification_list(request):
     language = get_language() if get_language() in LANGUAGES else "fr"
-    notices = list(
-        inbox_of(request.user).select_related("info_request").order_by("-created_at", "-pk")[:SHOWN]
-    )
+    notices = list(notifications_of(user=request.user)[:SHOWN])
     rows = [
         {"notice": notice, "text": notification_text(notice, language=language)}
         for notice in notices
@@ -37,3 +31,16 @@ def notification_list(request):
         details={"via": "web", "count": len(rows)},
     )
     return render(request, "sharing/notifications.html", {"rows": rows, "shown": SHOWN})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    """Marks all the user's notices read, as the API's mark-all-read does."""
+    marked = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    messages.success(
+        request, _("%(count)s notification(s) marquée(s) comme lue(s).") % {"count": marked}
+    )
+    return redirect("notifications")

@@ -28,10 +28,18 @@ from ..models import (
     RESOLUTIONS_TO_DELIVER,
     DeadlineChange,
     InfoRequest,
+    ReminderStatus,
     Status,
 )
 from ..permissions import CHANGE, NOTES
-from ..selectors import info_request_list, is_overdue, messages_of, notes_of, timeline_of
+from ..selectors import (
+    info_request_list,
+    is_overdue,
+    messages_of,
+    notes_of,
+    personal_reminders_of,
+    timeline_of,
+)
 from ..services import EDITABLE_FIELDS
 from .actions import available_actions
 from .common import (
@@ -160,6 +168,11 @@ def detail_context(request, info_request: InfoRequest, **extra) -> dict:
             DeadlineChange.objects.filter(info_request=info_request).select_related("actor")
         ),
         "has_receipt": info_request.submitted_at is not None,
+        "my_reminders": list(
+            personal_reminders_of(user=request.user, info_request=info_request).filter(
+                status=ReminderStatus.PENDING
+            )
+        ),
         "english": get_language() == "en",
         **extra,
     }

@@ -230,6 +230,8 @@ def test_remind_me_creates_a_personal_reminder(web, orgs, people):
         user=people.legal_officer, info_request=info_request, kind="personal"
     )
     assert reminder.due_on == day
+    page = client.get(detail(info_request)).content.decode()
+    assert "Vos rappels" in page
     response = client.post(
         action(info_request, "remind"),
         {"remind_on": (timezone.localdate() - datetime.timedelta(days=1)).isoformat()},

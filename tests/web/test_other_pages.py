@@ -117,6 +117,10 @@ def test_notifications_count_in_the_header_and_the_list(web, orgs, people):
     page = client.get(reverse("notifications")).content.decode()
     assert info_request.reference in page
     assert "Non lue" in page
+    assert client.post(reverse("notifications-mark-read")).status_code == 302
+    assert not Notification.objects.filter(user=people.legal_officer, read_at__isnull=True)
+    html = client.get(reverse("requests")).content.decode()
+    assert "0 notification non lue" in html or "0 notifications non lues" in html
 
 
 # --- auditors -------------------------------------------------------------------------------
