@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -37,6 +38,7 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from accounts.models import Role, User
 from audit.services import audit_record
@@ -403,45 +405,64 @@ def owed_q(*, now: datetime) -> Q:
 
 
 def dispatch(*, now: datetime, limit: int = 100_000) -> int:
-    """Enqueues a send task per owed row, in batches that two sweeps never share."""
+    """Enqueues a send task per owed row, in batches that two sweeps never share.
+
+    The batches walk forward on (send_after, id), so a row whose enqueue failed (and which
+    is owed again at once) waits for the next sweep instead of looping in this one."""
     total = 0
+    after: tuple[datetime, int] | None = None
     while total < limit:
+        rows = Reminder.objects.filter(owed_q(now=now))
+        if after is not None:
+            rows = rows.filter(Q(send_after__gt=after[0]) | Q(send_after=after[0], pk__gt=after[1]))
         with transaction.atomic():
-            ids = list(
-                Reminder.objects.filter(owed_q(now=now))
-                .order_by("send_after", "pk")
+            batch = list(
+                rows.order_by("send_after", "pk")
                 .select_for_update(skip_locked=True)
-                .values_list("pk", flat=True)[: min(DISPATCH_BATCH, limit - total)]
+                .values_list("pk", "send_after")[: min(DISPATCH_BATCH, limit - total)]
             )
-            if not ids:
+            if not batch:
                 break
+            ids = [pk for pk, _ in batch]
             Reminder.objects.filter(pk__in=ids).update(enqueued_at=now)
             transaction.on_commit(partial(enqueue, ids), robust=True)
+        after = (batch[-1][1], batch[-1][0])
         total += len(ids)
     return total
 
 
 def enqueue(reminder_ids: list[int]) -> int:
     """Publishes one send task per row; on a broker failure, stops, and leaves the remaining
-    rows to the next sweep (never an error for the web request that committed them)."""
+    rows to the next sweep (never an error for the web request that committed them).
+
+    One connection per batch, tried once: with the broker down the caller waits for a refused
+    connection, not for kombu's default retries (seconds per message)."""
     from .tasks import send_reminder
 
+    app = send_reminder.app
+    eager = app.conf.task_always_eager
     published = 0
-    for position, pk in enumerate(reminder_ids):
-        try:
-            send_reminder.apply_async((pk,), retry=False)
-        except Exception as exc:  # any broker failure: the database keeps the row
-            logger.warning(
-                "broker unavailable (%s): %d reminder(s) left for the next sweep",
-                type(exc).__name__,
-                len(reminder_ids) - position,
-            )
-            Reminder.objects.filter(
-                pk__in=reminder_ids[position:],
-                status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING],
-            ).update(enqueued_at=None)
-            break
-        published += 1
+    try:
+        with nullcontext() if eager else app.connection_for_write() as connection:
+            options = {"retry": False}
+            if connection is not None:
+                connection.ensure_connection(max_retries=0)
+                options["connection"] = connection
+            for pk in reminder_ids:
+                send_reminder.apply_async((pk,), **options)
+                published += 1
+    except Exception as exc:
+        if eager and not isinstance(exc, KombuError):
+            raise  # the task itself failed, in-process: not a broker outage
+        logger.warning(
+            "broker unavailable (%s): %d reminder(s) left for the next sweep",
+            type(exc).__name__,
+            len(reminder_ids) - published,
+        )
+        Reminder.objects.filter(
+            pk__in=reminder_ids[published:],
+            status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING],
+        ).update(enqueued_at=None)
     return published
 
 

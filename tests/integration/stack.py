@@ -1,0 +1,186 @@
+"""Real workers, a real Redis, PostgreSQL: the pieces the integration tests drive, and the
+reason they are skipped when one is missing.
+
+The tests start their own Redis (`redis-server` on port 6390 by default, RELAIS_IT_REDIS_PORT)
+so that stopping it never disturbs the shared one at REDIS_URL, and nobody else's worker
+consumes their tasks. Workers are `celery worker` subprocesses on the pytest run's test
+database (committed data: transactional tests), sending e-mail through a JSON-lines file
+that every process appends to, so that e-mails can be counted across processes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from config.celery import app as celery_app
+from sharing.mail_backends import read_messages
+from sharing.models import Reminder, ReminderStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_PORT = int(os.environ.get("RELAIS_IT_REDIS_PORT", "6390"))
+LEASE_SECONDS = 8
+
+
+def _missing() -> str:
+    if not os.environ.get("REDIS_URL"):
+        return "integration tests need REDIS_URL (a Redis for CI; they start their own on 6390)"
+    if connection.vendor != "postgresql":
+        return (
+            "integration tests need PostgreSQL (DATABASE_URL=postgres://…): worker processes "
+            "share the test database, and SQLite serialises every writer"
+        )
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        return "integration tests start a private Redis: redis-server and redis-cli needed"
+    return ""
+
+
+MISSING = _missing()
+requires_stack = pytest.mark.skipif(bool(MISSING), reason=MISSING or "ready")
+
+
+def wait_for(condition, *, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class RedisServer:
+    """A throwaway redis-server the tests may stop and start."""
+
+    def __init__(self, port: int, workdir: Path) -> None:
+        self.port = port
+        self.workdir = workdir
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def cli(self, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 - fixed arguments
+            ["redis-cli", "-p", str(self.port), *args],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=check,
+        )
+
+    def alive(self) -> bool:
+        return self.cli("ping").stdout.strip() == "PONG"
+
+    def start(self) -> None:
+        subprocess.run(  # noqa: S603
+            [  # noqa: S607
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--dir",
+                str(self.workdir),
+                "--pidfile",
+                str(self.workdir / "redis.pid"),
+                "--logfile",
+                str(self.workdir / "redis.log"),
+            ],
+            check=True,
+            timeout=10,
+        )
+        wait_for(self.alive, timeout=10, what=f"redis-server on port {self.port}")
+
+    def stop(self) -> None:
+        self.cli("shutdown", "nosave")
+        wait_for(lambda: not self.alive(), timeout=10, what="redis-server to stop")
+
+    def queued(self) -> int:
+        return int(self.cli("llen", "celery").stdout.strip() or 0)
+
+
+def reset_producer_pool() -> None:
+    """Forgets the pooled broker connections, as Celery does after a fork, so that the next
+    publish uses the broker_url configured now (kombu keeps one pool per URL)."""
+    celery_app._pool = None
+    if "amqp" in celery_app.__dict__:
+        celery_app.amqp._producer_pool = None
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
+
+
+class Mailbox:
+    """The e-mails every process wrote to the shared JSON-lines file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def messages(self) -> list[dict]:
+        return read_messages(self.path)
+
+    def ids(self) -> Counter:
+        return Counter(message["message_id"] for message in self.messages())
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, log: Path, name: str) -> None:
+        self.process = process
+        self.log = log
+        self.name = name
+
+    def ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"worker {self.name} exited:\n{self.log.read_text()[-3000:]}")
+        return " ready." in self.log.read_text(errors="replace")
+
+    def wait_ready(self, timeout: float = 90) -> Worker:
+        wait_for(self.ready, timeout=timeout, interval=0.2, what=f"worker {self.name} to start")
+        return self
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Signals the worker's whole process group (the main process and its pool)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=30)
+
+
+def all_sent(*, timeout: float, sweep_every: float | None = None) -> None:
+    """Waits until no ledger row is owed any more, running the sweep meanwhile if asked (the
+    beat of these tests)."""
+    from sharing import reminders
+
+    def done() -> bool:
+        if sweep_every is not None:
+            reminders.sweep()
+        return not Reminder.objects.filter(
+            status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
+        ).exists()
+
+    wait_for(done, timeout=timeout, interval=sweep_every or 0.2, what="every reminder to be sent")
+
+
+def settle(redis_server, *, seconds: float = 1.0) -> None:
+    """Lets the workers drain duplicate messages still queued after the last send."""
+    wait_for(lambda: redis_server.queued() == 0, timeout=30, what="the queue to drain")
+    time.sleep(seconds)

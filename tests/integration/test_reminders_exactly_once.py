@@ -1,0 +1,104 @@
+"""Exactly one e-mail per reminder with real workers and a real Redis: two sweeps racing, every
+task delivered more than once, two workers at once."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from sharing import deadlines, reminders, services
+from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
+from sharing.notifications import message_id_for
+from sharing.tasks import send_reminder
+from tests.factories import draft
+
+from .stack import all_sent, requires_stack, settle
+
+pytestmark = [
+    pytest.mark.integration,
+    requires_stack,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def overdue_requests(orgs, people, count: int) -> list[InfoRequest]:
+    """Signed requests whose acknowledgement deadline passed a few business days ago (the
+    workers run on the real clock, so the dates move rather than the clock)."""
+    signed = [
+        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        for _ in range(count)
+    ]
+    passed = deadlines.subtract_business_days(timezone.localdate(), 2, departement_code="26")
+    InfoRequest.objects.filter(pk__in=[row.pk for row in signed]).update(acknowledgement_due=passed)
+    return signed
+
+
+def assert_each_reminder_sent_once(mailbox) -> None:
+    rows = list(Reminder.objects.all())
+    assert rows
+    assert {row.status for row in rows} == {ReminderStatus.SENT}
+    sent = mailbox.ids()
+    duplicates = {message_id: n for message_id, n in sent.items() if n > 1}
+    assert duplicates == {}
+    assert set(sent) == {message_id_for(row) for row in rows}
+    assert sum(sent.values()) == len(rows)
+
+
+def race(*functions):
+    """Runs the functions at the same moment, each in its own thread and connection."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+    errors: list = []
+
+    def run(index, function):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = function()
+        except Exception as exc:  # reported to the test below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return results
+
+
+def test_two_racing_sweeps_and_tasks_delivered_twice_send_each_reminder_once(
+    world, orgs, people, broker, workers, mailbox
+):
+    [worker] = workers("solo", concurrency=4, wait=False)
+    overdue_requests(orgs, people, 10)
+    first, second = race(reminders.sweep, reminders.sweep)
+    swept = Reminder.objects.exclude(kind=ReminderKind.STATUS_CHANGED)
+    # One row per request, kind, day and recipient, whoever wrote it…
+    assert swept.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 10 * 2
+    # …and each owed row handed to the broker by one sweep only (SKIP LOCKED).
+    assert first["enqueued"] + second["enqueued"] == swept.count()
+    # Every task is now delivered (at least) twice.
+    for pk in Reminder.objects.values_list("pk", flat=True):
+        send_reminder.apply_async((pk,))
+    worker.wait_ready()
+    all_sent(timeout=40)
+    settle(broker)
+    assert_each_reminder_sent_once(mailbox)
+
+
+def test_two_workers_at_once_send_no_duplicate(world, orgs, people, broker, workers, mailbox):
+    started = workers("one", "two", concurrency=2, wait=False)
+    overdue_requests(orgs, people, 8)
+    reminders.sweep()
+    for worker in started:
+        worker.wait_ready()
+    for _ in range(2):
+        for pk in Reminder.objects.values_list("pk", flat=True):
+            send_reminder.apply_async((pk,))
+    all_sent(timeout=40)
+    settle(broker)
+    assert_each_reminder_sent_once(mailbox)
+    assert len({message["pid"] for message in mailbox.messages()}) >= 2

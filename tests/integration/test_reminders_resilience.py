@@ -1,0 +1,116 @@
+"""Reminders survive a worker SIGKILLed in the middle of a send and a Redis outage while the
+web app is in use: once a worker (or Redis) is back, every e-mail goes out, once."""
+
+import pytest
+from django.utils import timezone
+
+from sharing import deadlines, reminders
+from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
+from sharing.notifications import message_id_for
+from tests.factories import PURPOSE
+
+from .stack import all_sent, requires_stack, settle, wait_for
+
+pytestmark = [
+    pytest.mark.integration,
+    requires_stack,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def assert_each_reminder_sent_once(mailbox) -> None:
+    rows = list(Reminder.objects.all())
+    assert rows
+    assert {row.status for row in rows} == {ReminderStatus.SENT}
+    sent = mailbox.ids()
+    assert {message_id: n for message_id, n in sent.items() if n > 1} == {}
+    assert set(sent) == {message_id_for(row) for row in rows}
+
+
+def sign_through_the_api(api, people, count: int) -> list[str]:
+    references = []
+    for _ in range(count):
+        created = api(people.legal_officer).post(
+            "/api/v1/requests/",
+            {
+                "category": "general-threat-briefing",
+                "legal_basis": "instruction-intk1826096j",
+                "purpose": PURPOSE,
+            },
+            format="json",
+        )
+        assert created.status_code == 201, created.content
+        reference = created.json()["reference"]
+        signed = api(people.mayor).post(f"/api/v1/requests/{reference}/sign/")
+        assert signed.status_code == 200, signed.content
+        references.append(reference)
+    return references
+
+
+def pass_the_acknowledgement_deadline(references: list[str]) -> None:
+    passed = deadlines.subtract_business_days(timezone.localdate(), 2, departement_code="26")
+    InfoRequest.objects.filter(reference__in=references).update(acknowledgement_due=passed)
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_a_worker_killed_mid_send_leads_to_exactly_one_e_mail(
+    world, orgs, people, api, broker, workers, mailbox, settings, tmp_path, moment
+):
+    """Killed before the message is written: the claim expires and the next worker sends it.
+    Killed after it was written but before the "sent" mark: the next worker finds the
+    Message-ID in the backend and only marks it."""
+    settings.REMINDER_REQUEUE_SECONDS = 2  # messages the dead worker had taken are lost
+    marker = tmp_path / "hanging"
+    [doomed] = workers(
+        "doomed",
+        concurrency=1,
+        EMAIL_BACKEND="tests.integration.mail.HangingJsonLinesEmailBackend",
+        RELAIS_IT_HANG=moment,
+        RELAIS_IT_HANG_MARKER=str(marker),
+    )
+    sign_through_the_api(api, people, 2)
+    wait_for(marker.exists, timeout=40, what="the worker to hang in the middle of a send")
+    doomed.kill()  # SIGKILL to the main process and its pool
+    [hung_id] = marker.read_text().split()
+    hung = next(row for row in Reminder.objects.all() if message_id_for(row) == hung_id)
+    assert hung.status == ReminderStatus.SENDING
+    written_by_the_dead = len(mailbox.messages())
+    assert written_by_the_dead == (1 if moment == "after" else 0)
+
+    workers("rescuer", concurrency=2)
+    all_sent(timeout=50, sweep_every=0.5)  # the sweep is beat: it hands lost rows out again
+    settle(broker)
+    assert_each_reminder_sent_once(mailbox)
+    hung.refresh_from_db()
+    assert hung.attempts == 2  # the dead worker's claim, then the rescuer's
+
+
+def test_a_redis_outage_delays_reminders_and_loses_none(
+    world, orgs, people, api, broker, workers, mailbox
+):
+    [worker] = workers("steady", concurrency=2)
+    broker.stop()
+
+    # The web app keeps working: drafts, signatures, lists, acknowledgements.
+    references = sign_through_the_api(api, people, 4)
+    listed = api(people.liaison).get("/api/v1/requests/")
+    assert listed.status_code == 200
+    assert {row["reference"] for row in listed.json()["results"]} == set(references)
+    acknowledged = api(people.liaison).post(f"/api/v1/requests/{references[0]}/acknowledge/")
+    assert acknowledged.status_code == 200
+
+    # Deadlines pass and beat sweeps: the reminders are written, their enqueue fails.
+    pass_the_acknowledgement_deadline(references[1:])
+    report = reminders.sweep()
+    assert report["reminders"] == 3 * 2  # liaison and admin, for each unacknowledged request
+    assert report["enqueued"] == Reminder.objects.count()  # each row tried once, then left
+    owed = Reminder.objects.filter(status=ReminderStatus.PENDING)
+    assert owed.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 6
+    assert owed.filter(kind=ReminderKind.STATUS_CHANGED).exists()
+    assert mailbox.messages() == []
+
+    broker.start()
+    all_sent(timeout=60, sweep_every=0.5)
+    settle(broker)
+    assert_each_reminder_sent_once(mailbox)
+    assert worker.process.poll() is None  # the same worker, reconnected
