@@ -4,8 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
@@ -41,6 +40,12 @@ def notifications_mark_read(request):
         read_at=timezone.now()
     )
     messages.success(
-        request, _("%(count)s notification(s) marquée(s) comme lue(s).") % {"count": marked}
+        request,
+        ngettext(
+            "%(count)s notification marquée comme lue.",
+            "%(count)s notifications marquées comme lues.",
+            marked,
+        )
+        % {"count": marked},
     )
     return redirect("notifications")

@@ -50,6 +50,7 @@ def stats(request):
             "choices": choices if len(choices) > 1 else [],
             "chosen": chosen,
             "threshold": THRESHOLD,
+            "below": THRESHOLD - 1,
             "monthly_chart": bar_chart(numbers.monthly),
             "outcome_chart": hbar_chart(numbers.outcomes),
         },
