@@ -162,11 +162,13 @@ def _permissions() -> dict[str, Permission]:
     }
 
 
-def _grant_to_organisation_groups(info_request: InfoRequest) -> None:
-    """The commune's and the prefecture's role groups get their role's permissions."""
+def _grant_to_organisation_groups(info_request: InfoRequest, *organizations: Organization) -> None:
+    """The organisations' role groups get their role's permissions on the request: the
+    commune's when it is drafted, the prefecture's when it is signed (a draft has not reached
+    the prefecture, so no read path may show it there)."""
     rows = []
     permissions = _permissions()
-    for organization in (info_request.commune, info_request.prefecture):
+    for organization in organizations:
         for role, perms in PERMS_BY_ROLE.items():
             if (
                 role not in {Role.LEGAL_OFFICER, Role.MAYOR}
@@ -240,7 +242,7 @@ def info_request_create(
         secure_channel_ref=secure_channel_ref,
         created_by=actor,
     )
-    _grant_to_organisation_groups(info_request)
+    _grant_to_organisation_groups(info_request, info_request.commune)
     _audit(
         actor=actor,
         action="request.created",
@@ -321,6 +323,7 @@ def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
             "updated_at",
         ]
     )
+    _grant_to_organisation_groups(info_request, info_request.prefecture)
     _audit(
         actor=actor,
         action="request.signed",

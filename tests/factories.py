@@ -151,20 +151,23 @@ def request_in(
     commune: Organization,
     *,
     resolution: str = Resolution.GRANTED,
+    withdrawn_from: str = Status.SUBMITTED,
     **draft_options,
 ) -> InfoRequest:
     """A request of `commune` driven through the real services until it is in `status`.
 
     `resolution` chooses the decision for decided/delivered/closed; a refused or redirected
-    request goes from decided straight to closed (and cannot be in `delivered`).
+    request goes from decided straight to closed (and cannot be in `delivered`). A withdrawn
+    request is withdrawn from `withdrawn_from` (by default once signed, so that both sides
+    know it; withdrawn from a draft, it never reached the prefecture).
     """
-    info_request = draft(commune, **draft_options)
     if status == Status.WITHDRAWN:
         return services.info_request_withdraw(
-            info_request=info_request,
+            info_request=request_in(withdrawn_from, commune, **draft_options),
             actor=_holder(commune, Role.MAYOR),
             reason="La commune a obtenu l'information en séance du CLSPD.",
         )
+    info_request = draft(commune, **draft_options)
     target = _PATH.index(status)
 
     def mayor():

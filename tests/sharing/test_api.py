@@ -523,7 +523,7 @@ def test_personal_data_typed_in_a_filter_is_not_written_to_the_audit_log(api, pe
     ("who", "status", "action", "payload"),
     [
         ("mayor", Status.WITHDRAWN, "sign", {}),
-        ("liaison", Status.DRAFT, "acknowledge", {}),
+        ("liaison", Status.DECIDED, "acknowledge", {}),
         ("liaison", Status.SUBMITTED, "decide", {"resolution": "redirected"}),
         ("liaison", Status.SUBMITTED, "request-clarification", {"message": "Précisez."}),
         ("legal_officer", Status.ACKNOWLEDGED, "clarify", {"message": "Voici."}),
@@ -588,7 +588,8 @@ def test_requests_are_neither_replaced_nor_deleted(api, people, orgs, method):
 
 @pytest.fixture
 def assorted(orgs, people, travel):
-    """Requests of Drôme in several statuses, categories, communes and ages."""
+    """Requests of Drôme in several statuses, categories, communes and ages (the draft is the
+    commune's only: the prefecture never lists it)."""
     travel(days=-40)
     old = request_in(Status.SUBMITTED, orgs.montelimar)  # acknowledgement long overdue
     travel.back()
@@ -612,7 +613,7 @@ def refs(*keys, assorted):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ["old_submitted", "draft", "submitted", "acknowledged", "refused", "granted"]),
+        ("", ["old_submitted", "submitted", "acknowledged", "refused", "granted"]),
         ("status=submitted", ["old_submitted", "submitted"]),
         ("status=submitted&status=closed", ["old_submitted", "submitted", "refused"]),
         ("resolution=refused", ["refused"]),
@@ -621,7 +622,7 @@ def refs(*keys, assorted):
         ("commune=62041", []),
         ("category=fsprt-presence", ["acknowledged"]),
         ("overdue=true", ["old_submitted"]),
-        ("overdue=false", ["draft", "submitted", "acknowledged", "refused", "granted"]),
+        ("overdue=false", ["submitted", "acknowledged", "refused", "granted"]),
     ],
 )
 def test_list_filters(api, people, assorted, query, expected):
@@ -637,7 +638,7 @@ def test_list_filters_by_creation_date(api, people, assorted):
     ]
     after = references(client.get(f"{LIST}?created_after={cutoff}"))
     assert assorted["old_submitted"].reference not in after
-    assert len(after) == 5
+    assert len(after) == 4
 
 
 def test_overdue_flag_is_rendered(api, people, assorted):
@@ -653,7 +654,7 @@ def test_overdue_flag_is_rendered(api, people, assorted):
 def test_list_ordering_by_reference(api, people, assorted, ordering):
     got = references(api(people.liaison).get(f"{LIST}?ordering={ordering}"))
     assert got == sorted(got, reverse=ordering.startswith("-"))
-    assert len(got) == 6
+    assert len(got) == 5
 
 
 def test_list_is_newest_first_by_default(api, people, assorted):

@@ -44,6 +44,7 @@ ROLES = (
 TARGETS = ("own", "same_dep", "other_dep")
 
 # Which requests each role can see at all (anonymous: 401 before anything is looked up).
+# A draft is the commune's alone until the mayor signs it (test_a_draft_reaches_...).
 SEES = {
     "legal_officer": {"own"},
     "mayor": {"own"},
@@ -206,6 +207,19 @@ def test_not_allowed_and_not_found_answer_exactly_the_same(client_as, communes):
     assert visible_but_not_allowed.json() == missing.json()
 
 
+def test_a_draft_reaches_the_prefecture_only_once_signed(api, people, orgs):
+    info_request = request_in(Status.DRAFT, orgs.montelimar)
+    path = f"{LIST}{info_request.reference}/"
+    for who in (people.liaison, people.prefecture_admin):
+        client = api(who)
+        assert client.get(path).status_code == 404
+        assert client.get(f"{path}notes/").status_code == 404
+        assert client.get(LIST).json()["count"] == 0
+    assert api(people.mayor).post(f"{path}sign/", {}, format="json").status_code == 200
+    assert api(people.liaison).get(path).status_code == 200
+    assert api(people.prefecture_admin).get(LIST).json()["count"] == 1
+
+
 # --- status: the right role, the wrong status → 409; the wrong role still gets 404 ----------
 
 # action: (a status the lifecycle forbids it from, the role allowed to do it, a role that
@@ -214,7 +228,7 @@ WRONG_STATUS = {
     "patch": (Status.SUBMITTED, "legal_officer", "liaison"),
     "sign": (Status.WITHDRAWN, "mayor", "legal_officer"),
     "withdraw": (Status.DECIDED, "mayor", "liaison"),
-    "acknowledge": (Status.DRAFT, "liaison", "mayor"),
+    "acknowledge": (Status.CLOSED, "liaison", "mayor"),
     "assign": (Status.CLOSED, "prefecture_admin", "liaison"),
     "request-clarification": (Status.SUBMITTED, "liaison", "legal_officer"),
     "clarify": (Status.ACKNOWLEDGED, "legal_officer", "liaison"),

@@ -107,15 +107,28 @@ def test_create_refused_when_actor_does_not_draft_for_the_commune(orgs, people, 
     assert not InfoRequest.objects.exists()
 
 
-def test_create_grants_permissions_to_organisation_groups_never_to_users(orgs, legal_officer):
-    info_request = draft(orgs.montelimar, actor=legal_officer)
-    assert not InfoRequestUserObjectPermission.objects.exists()
-    groups = set(
+def _groups_granted(info_request) -> set[str]:
+    return set(
         InfoRequestGroupObjectPermission.objects.filter(content_object=info_request).values_list(
             "group__name", flat=True
         )
     )
-    assert groups == {
+
+
+def test_create_grants_permissions_to_the_commune_groups_never_to_users(orgs, legal_officer):
+    info_request = draft(orgs.montelimar, actor=legal_officer)
+    assert not InfoRequestUserObjectPermission.objects.exists()
+    assert _groups_granted(info_request) == {
+        "commune:26198:legal_officer",
+        "commune:26198:mayor",
+    }
+
+
+def test_sign_grants_permissions_to_the_prefecture_groups(orgs, mayor):
+    info_request = draft(orgs.montelimar)
+    services.info_request_sign(info_request=info_request, actor=mayor)
+    assert not InfoRequestUserObjectPermission.objects.exists()
+    assert _groups_granted(info_request) == {
         "commune:26198:legal_officer",
         "commune:26198:mayor",
         "prefecture:26:liaison",
@@ -227,7 +240,7 @@ def test_assign_refused_when_assignee_is_not_a_liaison_of_the_prefecture(
     assert reload(info_request).assigned_to is None
 
 
-@pytest.mark.parametrize("status", [Status.DRAFT, Status.CLOSED, Status.WITHDRAWN])
+@pytest.mark.parametrize("status", [Status.CLOSED, Status.WITHDRAWN])
 def test_assign_refused_when_request_is_not_open(orgs, prefecture_admin, liaison, status):
     info_request = request_in(status, orgs.montelimar, resolution=Resolution.REFUSED)
     with pytest.raises(TransitionNotAllowed):
@@ -498,7 +511,7 @@ def test_extend_refused_when_it_brings_the_deadline_forward(orgs, liaison):
 
 
 @pytest.mark.parametrize(
-    "status", [Status.DRAFT, Status.CLARIFICATION_REQUESTED, Status.CLOSED, Status.WITHDRAWN]
+    "status", [Status.CLARIFICATION_REQUESTED, Status.CLOSED, Status.WITHDRAWN]
 )
 def test_extend_refused_without_a_running_deadline(orgs, liaison, status):
     info_request = request_in(status, orgs.montelimar, resolution=Resolution.REFUSED)
@@ -660,6 +673,9 @@ def test_repeating_assign_to_the_same_liaison_records_nothing(orgs, prefecture_a
     assert len(events_of(info_request, "request.assigned")) == 1
 
 
+PREFECTURE_ACTIONS = [a for a in ACTIONS if "liaison" in ALLOWED_ROLES[a]]
+
+
 def _forbidden_cases():
     for action in ACTIONS:
         sources, target = TRANSITIONS[action]
@@ -668,6 +684,8 @@ def _forbidden_cases():
                 continue
             if status == target and action != "clarify":
                 continue  # an idempotent repeat, tested above
+            if status == Status.DRAFT and action in PREFECTURE_ACTIONS:
+                continue  # a draft has not reached the prefecture: tested below
             yield action, status
 
 
@@ -681,6 +699,18 @@ def test_transition_refused_when_table_forbids_it(orgs, people, action, status):
     assert caught.value.status == status
     assert reload(info_request).status == status
     assert head_seq() == seq
+
+
+@pytest.mark.parametrize("action", PREFECTURE_ACTIONS)
+def test_prefecture_action_on_a_draft_is_not_allowed_as_the_draft_never_reached_it(
+    orgs, people, action
+):
+    _, perform = ACTIONS[action]
+    info_request = request_in(Status.DRAFT, orgs.montelimar)
+    for actor in (people.liaison, people.prefecture_admin):
+        with pytest.raises(ActionNotAllowed):
+            perform(info_request, actor)
+    assert reload(info_request).status == Status.DRAFT
 
 
 def _wrong_role_cases():
@@ -757,7 +787,7 @@ def test_failure_of_the_audit_write_refuses_the_change(orgs, mayor, monkeypatch)
 def test_create_failure_after_allocation_leaves_no_request_and_no_reference_used(
     orgs, legal_officer, monkeypatch
 ):
-    def broken_grant(_info_request):
+    def broken_grant(*_args):
         raise RuntimeError("grant failed")
 
     monkeypatch.setattr(services, "_grant_to_organisation_groups", broken_grant)
