@@ -66,6 +66,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     """The signed-in user's notifications, newest first."""
 
     serializer_class = NotificationSerializer
+    filter_backends: list = []  # the one filter is `unread`, read in `list`
 
     def get_queryset(self):
         return notifications_of(user=self.request.user)

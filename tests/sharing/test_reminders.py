@@ -517,3 +517,26 @@ def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
     with pytest.raises(services.TransitionNotAllowed):
         services.info_request_sign(info_request=withdrawn, actor=people.mayor)
     assert (Reminder.objects.count(), Notification.objects.count()) == before
+
+
+def test_the_send_task_retries_a_failed_send_with_backoff(orgs, people, clock, monkeypatch):
+    from celery.exceptions import Retry
+
+    from sharing.tasks import send_reminder
+
+    monkeypatch.setattr(reminders, "get_connection", BrokenBackend)
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
+    now = clock.set(date(2026, 3, 10), 9)
+    with pytest.raises(Retry) as retry:
+        send_reminder.apply(args=(row.pk,))
+    assert retry.value.when == 60
+    row.refresh_from_db()
+    # Owed again after the backoff: the retry (or the next sweep) sends it then, not before.
+    assert (row.status, row.attempts, row.send_after) == (
+        ReminderStatus.PENDING,
+        1,
+        now + timedelta(seconds=60),
+    )
+    assert mail.outbox == []
