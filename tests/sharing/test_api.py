@@ -268,6 +268,7 @@ def test_an_invalid_token_answers_401(api):
         ({"purpose": None}, "purpose"),
         ({"secure_channel_ref": "lettre du 3 mars"}, "secure_channel_ref"),
         ({"secure_channel_ref": "B" * 41}, "secure_channel_ref"),
+        ({"secure_channel_ref": "DDN-12/03/1987"}, "secure_channel_ref"),
         ({"commune": "123456"}, "commune"),
     ],
 )

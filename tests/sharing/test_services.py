@@ -154,6 +154,15 @@ def test_create_refused_when_secure_channel_ref_is_not_opaque(orgs, legal_office
     assert "secure_channel_ref" in caught.value.errors
 
 
+@pytest.mark.parametrize("value", ["12/03/1987", "DDN-12/03/1987"])
+def test_create_refused_when_secure_channel_ref_is_a_date_of_birth(orgs, legal_officer, value):
+    with pytest.raises(PersonalDataRefused) as caught:
+        draft(orgs.montelimar, actor=legal_officer, secure_channel_ref=value)
+    assert caught.value.field == "secure_channel_ref"
+    assert value not in str(caught.value)
+    assert not InfoRequest.objects.exists()
+
+
 def test_create_refused_when_purpose_is_too_long(orgs, legal_officer):
     with pytest.raises(InvalidInput) as caught:
         draft(orgs.montelimar, actor=legal_officer, purpose="Point de situation. " * 60)
