@@ -5,10 +5,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from sharing.forms import DSFR_RENDERER
+
 
 class LoginForm(AuthenticationForm, DsfrBaseForm):
     """Django's authentication form; its failure message says what to do, not what failed."""
 
+    default_renderer = DSFR_RENDERER
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(

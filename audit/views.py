@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 from dsfr.forms import DsfrBaseForm
 
+from sharing.forms import DSFR_RENDERER
+
 from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
@@ -36,6 +38,8 @@ RECENT_EVENTS = 5000
 
 class EventFilterForm(DsfrBaseForm):
     """The auditor's filters, the API's own (audit.selectors.EventFilters)."""
+
+    default_renderer = DSFR_RENDERER
 
     date_from = forms.DateField(
         label=_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -46,9 +46,9 @@ def menu_for(user, current: str) -> list[dict]:
 
 def unread_notifications(user) -> int:
     """The user's unread in-app notices about requests they can still see."""
-    from .selectors import notifications_of
+    from .views.notifications import visible_notifications
 
-    return notifications_of(user=user, unread=True).order_by().count()
+    return visible_notifications(user=user, unread=True).count()
 
 
 def navigation(request) -> dict:

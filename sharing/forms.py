@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
+from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from accounts.models import Organization
 from sharing.models import (
@@ -88,8 +88,15 @@ def localised_field(obj, field: str) -> str:
     return getattr(obj, field)
 
 
+# One renderer for every form: DsfrBaseForm otherwise builds a new template engine (and
+# recompiles the field templates) for each form instance.
+DSFR_RENDERER = DsfrDjangoTemplates()
+
+
 class RelaisForm(DsfrBaseForm):
     """A DSFR form that can show a service's refusal next to the right field."""
+
+    default_renderer = DSFR_RENDERER
 
     def get_context(self):
         # DsfrBaseForm.get_context only adds a transitional warning; the fields render the same.

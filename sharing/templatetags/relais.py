@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from sharing.models import Resolution, Status
+from sharing.models import Resolution, Status, Urgency
 from sharing.selectors import is_overdue, running_due_date
 
 register = template.Library()
@@ -41,8 +41,10 @@ TIMELINE_LABELS = {
 def status_badge(info_request):
     """The status as a DSFR badge."""
     css = STATUS_BADGE.get(info_request.status, "")
+    # Status(...).label rather than get_status_display(), which rebuilds the choices map on
+    # every call: a list renders fifty of these.
     return format_html(
-        '<p class="fr-badge fr-badge--sm {}">{}</p>', css, info_request.get_status_display()
+        '<p class="fr-badge fr-badge--sm {}">{}</p>', css, Status(info_request.status).label
     )
 
 
@@ -63,6 +65,11 @@ def running_due(info_request):
 @register.filter
 def timeline_label(action: str) -> str:
     return TIMELINE_LABELS.get(action, action)
+
+
+@register.filter
+def urgency_label(value: str) -> str:
+    return Urgency(value).label if value in Urgency.values else value
 
 
 @register.filter

@@ -189,3 +189,21 @@ def test_the_integrity_page_shows_the_checkpoint_and_verifies_on_demand(
     assert response.status_code == 200
     assert "Vérification réussie" in response.content.decode()
     assert last_event("audit.verified").outcome == "ok"
+
+
+def test_notifications_about_requests_no_longer_visible_are_not_counted(web, orgs, people):
+    from sharing.selectors import notifications_of
+    from sharing.views.notifications import visible_notifications
+
+    own = request_in(Status.SUBMITTED, orgs.montelimar)
+    other = request_in(Status.SUBMITTED, orgs.valence)
+    for info_request in (own, other):
+        Notification.objects.create(
+            user=people.legal_officer, info_request=info_request, kind="status_changed"
+        )
+    Notification.objects.create(user=people.legal_officer, kind="overdue_digest", count=2)
+    mine = set(visible_notifications(user=people.legal_officer).values_list("pk", flat=True))
+    shared = set(notifications_of(user=people.legal_officer).values_list("pk", flat=True))
+    assert mine == shared
+    assert not Notification.objects.filter(pk__in=mine, info_request=other).exists()
+    assert Notification.objects.filter(pk__in=mine, info_request__isnull=True).count() == 1
