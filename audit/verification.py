@@ -3,9 +3,15 @@ checks as the standalone verifier, plus the database's own bookkeeping (columns,
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection, connections
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from .keys import signing_key
@@ -78,6 +84,130 @@ def line_from_row(row: tuple) -> tuple[dict, str]:
     return {"seq": seq, "prev_hash": prev_hash, "hash": hash_, "body": body}, scope
 
 
+# PostgreSQL does the JSON and timestamp text itself: no ORM converters on a million rows.
+_RAW_SELECT = (
+    "SELECT seq, prev_hash, hash, action, actor_id, actor_is_staff, actor_roles::text,"
+    " actor_username, departement_code, details::text, ip,"
+    " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " org_code, outcome, request_id, target_ref, target_type, user_agent, v, scope"
+    " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
+)
+
+
+def iter_lines(*, start: int | None, end: int | None) -> Iterator[tuple[dict, str]]:
+    """(export line, stored scope) for the events in [start, end], streamed in seq order."""
+    if connection.vendor == "postgresql":
+        loads = json.loads
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_RAW_SELECT, [start or 0, end if end is not None else 2**62])
+            while rows := cursor.fetchmany(CHUNK):
+                for row in rows:
+                    yield _line(row, loads(row[6]), loads(row[9]), row[11])
+        return
+    events = AuditEvent.objects.order_by("seq")
+    if start is not None:
+        events = events.filter(seq__gte=start)
+    if end is not None:
+        events = events.filter(seq__lte=end)
+    for row in events.values_list(*EVENT_COLUMNS).iterator(chunk_size=CHUNK):
+        yield _line(row, row[6], row[9], format_timestamp(row[11]))
+
+
+def _line(row: tuple, roles, details, occurred_at: str) -> tuple[dict, str]:
+    body = {
+        "action": row[3],
+        "actor_id": row[4],
+        "actor_is_staff": row[5],
+        "actor_roles": roles,
+        "actor_username": row[7],
+        "departement_code": row[8],
+        "details": details,
+        "ip": row[10],
+        "occurred_at": occurred_at,
+        "org_code": row[12],
+        "outcome": row[13],
+        "request_id": row[14],
+        "target_ref": row[15],
+        "target_type": row[16],
+        "user_agent": row[17],
+        "v": row[18],
+    }
+    return {"seq": row[0], "prev_hash": row[1], "hash": row[2], "body": body}, row[19]
+
+
+def _feed(verifier: ChainVerifier, *, start: int | None, end: int | None) -> None:
+    report = verifier.report
+    for line, scope in iter_lines(start=start, end=end):
+        verifier.feed(line)
+        body = line["body"]
+        if isinstance(body["actor_roles"], list) and scope != scope_of(
+            departement_code=body["departement_code"],
+            roles=[r for r in body["actor_roles"] if isinstance(r, dict) and "dep" in r],
+        ):
+            report.error(f"seq {line['seq']}: scope column does not match the event")
+
+
+def _segments(*, start: int | None, end: int | None) -> list[tuple[int, int]]:
+    """Seq ranges to verify side by side: several only on PostgreSQL, for long chains."""
+    workers = getattr(settings, "AUDIT_VERIFY_WORKERS", os.cpu_count() or 1)
+    threshold = getattr(settings, "AUDIT_VERIFY_PARALLEL_THRESHOLD", 200_000)
+    # Workers are other sessions: they cannot see what this transaction has not committed.
+    if connection.vendor != "postgresql" or workers < 2 or connection.in_atomic_block:
+        return [(start or 0, end if end is not None else 2**62)]
+    events = AuditEvent.objects.all()
+    if start is not None:
+        events = events.filter(seq__gte=start)
+    if end is not None:
+        events = events.filter(seq__lte=end)
+    bounds = events.aggregate(low=Min("seq"), high=Max("seq"))
+    low, high = bounds["low"], bounds["high"]
+    if low is None or high - low + 1 < threshold:
+        return [(start or 0, end if end is not None else 2**62)]
+    step = (high - low) // workers + 1
+    return [(first, min(first + step - 1, high)) for first in range(low, high + 1, step)]
+
+
+def _verify_segment(task: tuple[int, int, dict]) -> dict:
+    """In a worker process: the links and hashes inside one seq range."""
+    first, last, by_size = task
+    verifier = ChainVerifier(trusted_keys=[], segment=True)
+    verifier.by_size = by_size
+    verifier._checkpoints_loaded = True
+    _feed(verifier, start=first, end=last)
+    connection.close()
+    report = verifier.report
+    return {
+        "errors": report.errors,
+        "suppressed": report.suppressed,
+        "events": report.events,
+        "first_seq": report.first_seq,
+        "first_prev_hash": verifier.first_prev_hash,
+        "last_seq": report.last_seq,
+        "last_hash": verifier._prev_stored,
+    }
+
+
+def _verify_in_parallel(verifier: ChainVerifier, segments: list[tuple[int, int]]) -> None:
+    """Hashing is per event, so slices verify in parallel; the seams are checked here."""
+    connections.close_all()  # the forked workers open their own connections
+    tasks = [(first, last, verifier.by_size) for first, last in segments]
+    with multiprocessing.get_context("fork").Pool(len(segments)) as pool:
+        results = pool.map(_verify_segment, tasks)
+    report = verifier.report
+    for result in results:
+        for error in result["errors"]:
+            report.error(error)
+        report.suppressed += result["suppressed"]
+        if result["events"]:
+            verifier.join_segment(
+                first_seq=result["first_seq"],
+                first_prev_hash=result["first_prev_hash"],
+                last_seq=result["last_seq"],
+                last_hash=result["last_hash"],
+                events=result["events"],
+            )
+
+
 def _checkpoint_rows() -> list[AuditCheckpoint]:
     return list(AuditCheckpoint.objects.order_by("number"))
 
@@ -145,20 +275,11 @@ def verify_database(
     verifier.load_checkpoints([row.note for row in rows])
     report = verifier.report
     _cross_check(report, rows)
-    events = AuditEvent.objects.order_by("seq")
-    if start is not None:
-        events = events.filter(seq__gte=start)
-    if end is not None:
-        events = events.filter(seq__lte=end)
-    for row in events.values_list(*EVENT_COLUMNS).iterator(chunk_size=CHUNK):
-        line, scope = line_from_row(row)
-        verifier.feed(line)
-        body = line["body"]
-        if isinstance(body["actor_roles"], list) and scope != scope_of(
-            departement_code=body["departement_code"],
-            roles=[r for r in body["actor_roles"] if isinstance(r, dict) and "dep" in r],
-        ):
-            report.error(f"seq {line['seq']}: scope column does not match the event")
+    segments = _segments(start=start, end=end)
+    if len(segments) > 1:
+        _verify_in_parallel(verifier, segments)
+    else:
+        _feed(verifier, start=start, end=end)
     verifier.finish()
     if not partial:
         _check_head(report, rows)

@@ -13,11 +13,11 @@ from .encoding import (
     BODY_FIELDS,
     FORMAT_VERSION,
     GENESIS_HASH,
+    TIMESTAMP_PATTERN,
     EncodingError,
     body_hash_unchecked,
     is_hex64,
     link_hash,
-    parse_timestamp,
 )
 from .notes import Checkpoint, NoteError, VerifierKey, parse_checkpoint
 
@@ -81,8 +81,13 @@ class ChainVerifier:
         require_from_number_one: bool = False,
         require_purge_anchor: bool = False,
         end_seq: int | None = None,
+        segment: bool = False,
     ) -> None:
+        """segment: a slice of a longer chain checked in parallel; its first event is linked
+        to the previous slice by the caller (`join_segment`), not by an anchor."""
         self.report = Report()
+        self.segment = segment
+        self.first_prev_hash: str | None = None
         self.trusted = list(trusted_keys)
         self.candidates = list(trusted_keys) + list(candidate_keys)
         self.origin = origin
@@ -312,7 +317,9 @@ class ChainVerifier:
         report.events += 1
         if self._expected_seq is None:
             report.first_seq = seq
-            self._check_anchor(seq, prev_hash)
+            self.first_prev_hash = prev_hash
+            if not self.segment:
+                self._check_anchor(seq, prev_hash)
         elif seq != self._expected_seq:
             kind = "missing" if seq > self._expected_seq else "duplicated or out of order"
             report.error(f"seq {seq} follows seq {self._expected_seq - 1}: events {kind}")
@@ -340,6 +347,28 @@ class ChainVerifier:
         self._expected_seq = seq + 1
         self._prev_stored = stored
         report.last_seq = seq
+
+    def join_segment(
+        self, *, first_seq: int, first_prev_hash: str, last_seq: int, last_hash: str, events: int
+    ) -> None:
+        """Continue with a slice verified elsewhere: check the link at the seam, then carry on
+        as if its events had been fed here (errors inside it are merged by the caller)."""
+        report = self.report
+        if self._expected_seq is None:
+            report.first_seq = first_seq
+            self._check_anchor(first_seq, first_prev_hash)
+        elif first_seq != self._expected_seq:
+            kind = "missing" if first_seq > self._expected_seq else "duplicated or out of order"
+            report.error(f"seq {first_seq} follows seq {self._expected_seq - 1}: events {kind}")
+        elif first_prev_hash != self._prev_stored:
+            report.error(
+                f"seq {first_seq}: prev_hash does not match the hash of seq {first_seq - 1} "
+                "(event removed, inserted, swapped or rehashed)"
+            )
+        report.events += events
+        report.last_seq = last_seq
+        self._expected_seq = last_seq + 1
+        self._prev_stored = last_hash
 
     def _check_anchor(self, seq: int, prev_hash: str) -> None:
         report = self.report
@@ -400,15 +429,17 @@ class ChainVerifier:
         return report
 
 
+_BODY_KEYS = frozenset(BODY_FIELDS)
+
+
 def _body_problem(body: object) -> str | None:
-    if not isinstance(body, dict):
+    if type(body) is not dict:
         return "body is not an object"
-    if set(body) != set(BODY_FIELDS):
-        return f"body fields differ from the format: {sorted(set(body) ^ set(BODY_FIELDS))}"
+    if body.keys() != _BODY_KEYS:
+        return f"body fields differ from the format: {sorted(set(body) ^ _BODY_KEYS)}"
     if body["v"] != FORMAT_VERSION:
         return f"unknown format version {body['v']!r}"
-    try:
-        parse_timestamp(body["occurred_at"])
-    except EncodingError as exc:
-        return str(exc)
+    occurred_at = body["occurred_at"]
+    if type(occurred_at) is not str or not TIMESTAMP_PATTERN.fullmatch(occurred_at):
+        return f"not a canonical timestamp: {occurred_at!r}"
     return None

@@ -108,11 +108,11 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+TIMESTAMP_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
 
 def parse_timestamp(text: str) -> datetime:
-    if not isinstance(text, str) or not _TIMESTAMP.fullmatch(text):
+    if not isinstance(text, str) or not TIMESTAMP_PATTERN.fullmatch(text):
         raise EncodingError(f"not a canonical timestamp: {text!r}")
     try:
         return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)

@@ -60,3 +60,55 @@ def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain
     assert ChainHead.objects.get().hash == prev
     written = {(e.details["writer"], e.details["i"]) for e in events}
     assert len(written) == WRITERS * PER_WRITER
+
+
+@pytest.fixture
+def restore_log(transactional_db):
+    """Remove the events and checkpoints this test commits, as the tables' owner."""
+    head = ChainHead.objects.get()
+    yield head
+    with triggers_disabled():
+        sql("DELETE FROM audit_auditevent WHERE seq > %s", [head.seq])
+        sql("DELETE FROM audit_auditcheckpoint WHERE number > %s", [head.checkpoint_number])
+    ChainHead.objects.filter(pk=1).update(
+        seq=head.seq,
+        hash=head.hash,
+        checkpoint_number=head.checkpoint_number,
+        checkpoint_hash=head.checkpoint_hash,
+        signer=head.signer,
+    )
+
+
+def test_parallel_verification_checks_the_seams_between_slices(restore_log, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel verification runs on PostgreSQL only")
+    from audit.models import AuditCheckpoint
+    from audit.services import checkpoint_issue
+    from audit.verification import _segments, verify_database
+
+    from .conftest import raw_key
+
+    if restore_log.checkpoint_number:
+        pytest.skip("a previous test left checkpoints signed by another key")
+    settings.AUDIT_SIGNING_KEY = raw_key()
+    settings.AUDIT_VERIFY_WORKERS = 3
+    settings.AUDIT_VERIFY_PARALLEL_THRESHOLD = 10
+    for i in range(45):
+        audit_record(actor=None, action="reminder.sent", details={"i": i})
+        if i % 10 == 9:
+            checkpoint_issue()
+    checkpoint_issue()
+    segments = _segments(start=None, end=None)
+    assert len(segments) == 3
+    report = verify_database()
+    assert report.ok, report.errors
+    assert report.events == ChainHead.objects.get().seq
+    seam = segments[1][0]
+    middle = (segments[2][0] + segments[2][1]) // 2
+    with triggers_disabled("audit_auditevent"):
+        sql("DELETE FROM audit_auditevent WHERE seq = %s", [seam])
+        sql("UPDATE audit_auditevent SET ip = '192.0.2.1' WHERE seq = %s", [middle])
+    errors = "\n".join(verify_database().errors)
+    assert f"seq {seam + 1} follows seq {seam - 1}: events missing" in errors
+    assert f"seq {middle}: hash does not match" in errors
+    assert AuditCheckpoint.objects.exists()
