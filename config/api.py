@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,7 +33,6 @@ def exception_handler(exc, context):
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, ActionNotAllowed):
-        return Response(
-            {"detail": str(exc), "code": "permission_denied"}, status=status.HTTP_403_FORBIDDEN
-        )
+        # Not allowed answers exactly as not found (DESIGN.md), whichever view let it through.
+        return drf_exception_handler(NotFound(), context)
     return drf_exception_handler(exc, context)

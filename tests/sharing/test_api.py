@@ -805,3 +805,16 @@ def test_swagger_ui_is_served_from_local_static_files(client):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css")
+
+
+def test_action_not_allowed_escaping_any_view_answers_as_not_found():
+    from rest_framework.exceptions import NotFound
+
+    from config.api import exception_handler
+    from sharing.exceptions import ActionNotAllowed
+
+    context = {"view": None, "args": (), "kwargs": {}, "request": None}
+    refused = exception_handler(ActionNotAllowed(action="remind"), context)
+    missing = exception_handler(NotFound(), context)
+    assert refused.status_code == missing.status_code == 404
+    assert refused.data == missing.data
