@@ -766,8 +766,13 @@ def test_inactive_user_may_not_act_even_with_the_role(orgs, mayor):
 # --- audit in the same transaction, side effects on commit -------------------------------
 
 
-def test_failure_after_the_audit_write_rolls_back_both_change_and_event(orgs, mayor, monkeypatch):
-    info_request = draft(orgs.montelimar)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_failure_after_the_audit_write_rolls_back_both_change_and_event(
+    orgs, people, monkeypatch, action
+):
+    role, perform = ACTIONS[action]
+    status = source_status(action)
+    info_request = request_for(action, status, orgs.montelimar)
     seq = head_seq()
 
     def broken_notify(_info_request):
@@ -775,9 +780,9 @@ def test_failure_after_the_audit_write_rolls_back_both_change_and_event(orgs, ma
 
     monkeypatch.setattr(services, "_notify", broken_notify)
     with pytest.raises(RuntimeError):
-        services.info_request_sign(info_request=info_request, actor=mayor)
-    assert reload(info_request).status == Status.DRAFT
-    assert events_of(info_request, "request.signed") == []
+        perform(info_request, getattr(people, role))
+    assert reload(info_request).status == status
+    assert events_of(info_request, EVENT_OF[action]) == []
     assert head_seq() == seq
 
 
