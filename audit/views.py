@@ -155,6 +155,11 @@ def export_list(request):
         messages.success(request, _("Export demandé : il est préparé en arrière-plan."))
         return redirect("audit-export-page", export_id=export.pk)
     exports = list(audit_exports_visible_to(user=request.user)[:EXPORTS_SHOWN])
+    audit_record(
+        actor=request.user,
+        action="audit.exports_listed",
+        details={"via": "web", "count": len(exports)},
+    )
     return render(
         request,
         "audit/exports.html",
@@ -184,7 +189,10 @@ def export_page(request, export_id):
     """An export's progress; the page's script asks for the JSON form until it is done."""
     export = get_export_for(user=request.user, export_id=export_id)
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse(_progress(export))
+        return JsonResponse(_progress(export))  # the page's own polling, like the API's
+    audit_record(
+        actor=request.user, action="audit.export_viewed", target=export, details={"via": "web"}
+    )
     return render(request, "audit/export.html", {"export": export, **_progress(export)})
 
 
@@ -222,6 +230,12 @@ def integrity(request):
     fresh = bool(latest and (max_gap is None or timezone.now() - latest.issued_at <= max_gap))
     report = error = None
     verified_from = None
+    if request.method == "GET":
+        audit_record(
+            actor=request.user,
+            action="audit.integrity_viewed",
+            details={"via": "web", "checkpoint": latest.number if latest else 0},
+        )
     if request.method == "POST":
         last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
         verified_from = max(1, last_seq - RECENT_EVENTS + 1)

@@ -3,10 +3,12 @@ and the draft's form."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Q, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +22,12 @@ from accounts.selectors import memberships_of, organizations_where
 from audit.services import audit_record
 
 from .. import services
-from ..exceptions import InvalidInput, PersonalDataRefused, TransitionNotAllowed
+from ..exceptions import (
+    ActionNotAllowed,
+    InvalidInput,
+    PersonalDataRefused,
+    TransitionNotAllowed,
+)
 from ..filters import InfoRequestFilter
 from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm
 from ..models import (
@@ -28,6 +35,7 @@ from ..models import (
     RESOLUTIONS_TO_DELIVER,
     DeadlineChange,
     InfoRequest,
+    InfoRequestUserObjectPermission,
     ReminderStatus,
     Status,
 )
@@ -52,6 +60,7 @@ from .common import (
 )
 
 PAGE_SIZE = 50
+FULL_REFERENCE = re.compile(r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,}")
 
 
 def running_due_expression():
@@ -84,6 +93,20 @@ def _filter_communes(user, communes, prefecture_side) -> list[Organization]:
     return communes
 
 
+def within_own_organisations(queryset, *, user, communes, prefecture_side):
+    """Narrows the visible requests to the user's own communes and prefectures, which is where
+    the services grant the role groups their permissions: the same rows, but a condition the
+    database can use an index for instead of testing visibility on every request. A user
+    holding a permission granted to them personally (never done by the services) keeps the
+    plain visibility filter, so that nothing visible is ever left out."""
+    if InfoRequestUserObjectPermission.objects.filter(user=user).exists():
+        return queryset
+    own = Q(commune__in=communes)
+    if prefecture_side:
+        own |= Q(prefecture__in=organizations_where(user=user, roles=set(PREFECTURE_ROLES)))
+    return queryset.filter(own)
+
+
 @login_required
 def request_list(request):
     """A commune's requests, newest first; a prefecture's inbox, what is due first."""
@@ -102,19 +125,27 @@ def request_list(request):
     for name in ("reference", "commune", "category"):
         if chosen.get(name):
             params[name] = chosen[name]
+    exact = params.get("reference", "").strip().upper()
+    if not FULL_REFERENCE.fullmatch(exact):
+        exact = ""
     if chosen.get("overdue"):
         params["overdue"] = True
     if chosen.get("mine"):
         params["assigned_to"] = user.get_username()
 
-    queryset = info_request_list(user=user)
+    queryset = within_own_organisations(
+        info_request_list(user=user), user=user, communes=communes, prefecture_side=prefecture_side
+    )
+    if exact:  # a whole reference: the unique index, not a prefix scan of every request
+        queryset = queryset.filter(reference=exact)
     if prefecture_side and not communes:
         queryset = queryset.exclude(status=Status.DRAFT)  # a draft has not reached them yet
     if statuses:
         # Filtered here rather than by the filter set, whose multiple-choice filter adds a
         # DISTINCT that the visibility subquery does not need and that costs a sort.
         queryset = queryset.filter(status__in=statuses)
-    queryset = InfoRequestFilter(params, queryset=queryset).qs
+    filters = {key: value for key, value in params.items() if not (exact and key == "reference")}
+    queryset = InfoRequestFilter(filters, queryset=queryset).qs
     if prefecture_side:
         queryset = queryset.annotate(running_due=running_due_expression()).order_by(
             F("running_due").asc(nulls_last=True), "-created_at", "pk"
@@ -257,6 +288,9 @@ def request_edit(request, reference: str):
                 _("Cette demande a été signée entre-temps : elle ne peut plus être modifiée."),
             )
             return redirect("request-detail", reference=reference)
+        except ActionNotAllowed:
+            audit_denied(request, action="permission.denied", reference=reference)
+            raise Http404 from None
         else:
             messages.success(request, _("Brouillon enregistré."))
             return redirect("request-detail", reference=reference)

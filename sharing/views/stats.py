@@ -2,13 +2,18 @@
 oversight; aggregates only, small numbers suppressed (sharing/stats.py)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
 
 from audit.services import audit_record
 
 from ..stats import THRESHOLD, bar_chart, hbar_chart, prefectures_for, statistics_for
 from .common import audit_denied
+
+CACHE_SECONDS = 300
 
 
 @login_required
@@ -31,7 +36,16 @@ def stats(request):
         scope, label = None, ""
     else:
         scope, label = prefectures, ", ".join(p.name for p in prefectures)
-    numbers = statistics_for(prefectures=scope, scope_label=label)
+    # Aggregates of the last twelve months move slowly: computed at most every few minutes
+    # per scope and language (the read itself is still recorded below, every time).
+    key = "relais:stats:{}:{}:{}".format(
+        "national" if scope is None else ",".join(p.code for p in scope),
+        timezone.localdate().isoformat(),
+        get_language(),
+    )
+    numbers = cache.get_or_set(
+        key, lambda: statistics_for(prefectures=scope, scope_label=label), CACHE_SECONDS
+    )
     audit_record(
         actor=request.user,
         action="stats.viewed",

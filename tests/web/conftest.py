@@ -5,9 +5,18 @@ import base64
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.cache import cache
 from django.test import Client
 
 from audit.models import AuditEvent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The statistics page caches its aggregates; each test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -60,6 +60,8 @@ def test_the_inbox_filters_by_status_commune_category_overdue_and_reference(web,
     assert shown(commune=orgs.montelimar.code) == {montelimar.reference}
     assert shown(category="social-support") == {valence.reference}
     assert shown(reference=montelimar.reference) == {montelimar.reference}
+    assert shown(reference=montelimar.reference.lower()) == {montelimar.reference}
+    assert shown(reference=orgs.valence.code) == {valence.reference}  # a prefix
     assert shown(overdue="on") == set()
     InfoRequest.objects.filter(pk=valence.pk).update(
         decision_due=valence.decision_due.replace(year=2000)
