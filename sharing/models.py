@@ -396,9 +396,16 @@ class Reminder(models.Model):
     info_request = models.ForeignKey(
         InfoRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
-    # The prefecture of a weekly digest, which concerns no single request.
+    # The prefecture of a weekly digest, which concerns no single request. Not indexed on its
+    # own (the digests' unique constraint leads with it; organisations are never deleted):
+    # every index on this table is paid on each write of the send cycle.
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Organization,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
@@ -411,6 +418,9 @@ class Reminder(models.Model):
     )
     # Not before: the business morning of the day it is due, later after a failed attempt.
     send_after = models.DateTimeField()
+    # When the sweep next hands the row to a worker: send_after at first, then a while after
+    # each enqueue (a lost message) or claim (a worker that died), until it is sent.
+    next_attempt_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -418,8 +428,14 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # An exception class or a cancellation reason code; never a message text.
     last_error = models.CharField(max_length=100, blank=True)
-    notification = models.OneToOneField(
-        "Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    # The in-app notice written with this message; never looked up from this side.
+    notification = models.ForeignKey(
+        "Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -445,13 +461,13 @@ class Reminder(models.Model):
             ),
         ]
         indexes = [
-            # The sweep's dispatch: what is owed now, in the order it fell due.
+            # The sweep's dispatch: what is owed now, in order; a row handed out leaves the
+            # range it was found in, so each batch reads only its own rows.
             models.Index(
-                fields=["send_after"],
+                fields=["next_attempt_at", "id"],
                 condition=models.Q(status__in=["pending", "sending"]),
-                name="reminder_owed_idx",
+                name="reminder_dispatch_idx",
             ),
-            models.Index(fields=["user", "info_request", "kind"], name="reminder_user_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -280,7 +279,11 @@ def _notify_event(
                 due_on=timezone.localdate(now),
                 about_status=info_request.status,
                 send_after=send_after,
+                # Sent at once: enqueued when the change commits, owed again only if lost.
                 enqueued_at=now if send_after <= now else None,
+                next_attempt_at=send_after + reminders.requeue_after()
+                if send_after <= now
+                else send_after,
                 notification=notification,
             )
             for notification in notifications
@@ -288,7 +291,8 @@ def _notify_event(
     )
     ids = [row.pk for row in rows if row.enqueued_at is not None]
     if ids:
-        transaction.on_commit(partial(reminders.enqueue, ids), robust=True)
+        # A lambda, not a partial: Django's robust on_commit logs the callable's __qualname__.
+        transaction.on_commit(lambda: reminders.enqueue(ids), robust=True)
     return [row.pk for row in rows]
 
 

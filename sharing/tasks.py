@@ -14,6 +14,7 @@ from . import reminders
 # (prefork pool) ends it well before. Read once, at import, like every task option.
 _LEASE = int(reminders.claim_lease().total_seconds())
 SEND_TIME_LIMIT = max(2, _LEASE * 6 // 10)
+MAX_COUNTDOWN = 600
 
 
 @shared_task(name="sharing.sweep_deadlines", ignore_result=True)
@@ -38,4 +39,7 @@ def send_reminder(self, reminder_id: int) -> str:
     try:
         return reminders.deliver(reminder_id=reminder_id)
     except reminders.DeliveryFailed as exc:
-        raise self.retry(exc=exc, countdown=exc.retry_in) from exc
+        # A worker holds a countdown in memory, and Redis redelivers what is unacknowledged
+        # after its visibility timeout (an hour): retry within minutes; a longer backoff is
+        # kept in the row, where the sweep finds it.
+        raise self.retry(exc=exc, countdown=min(exc.retry_in, MAX_COUNTDOWN)) from exc

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from sharing import reminders, services
+from sharing import notifications, reminders, services
 from sharing.mail_backends import JsonLinesEmailBackend, read_messages
 from sharing.models import (
     Category,
@@ -20,6 +20,7 @@ from sharing.models import (
     Resolution,
     Status,
 )
+from sharing.reminders import delivery, ledger
 from tests.factories import draft
 from tests.integration.support import Clock, at
 
@@ -314,8 +315,13 @@ def test_a_claim_whose_worker_died_is_taken_over_once_its_lease_expires(
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     claimed = clock.set(date(2026, 3, 10), 9)
     Reminder.objects.filter(pk=row.pk).update(
-        status=ReminderStatus.SENDING, claim_token=uuid.uuid4(), claimed_at=claimed, attempts=1
+        status=ReminderStatus.SENDING,
+        claim_token=uuid.uuid4(),
+        claimed_at=claimed,
+        next_attempt_at=claimed + reminders.claim_lease(),
+        attempts=1,
     )
+    assert row.pk not in owed_now(claimed + timedelta(minutes=1))
     clock.now = claimed + reminders.claim_lease() + timedelta(seconds=1)
     # The sweep hands the row out again…
     assert row.pk in set(
@@ -338,9 +344,9 @@ def test_a_takeover_does_not_send_again_what_the_backend_already_holds(
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     now = clock.set(date(2026, 3, 10), 9)
     # A worker claimed the row, wrote the message, and died before the "sent" mark.
-    claim = reminders._claim(row.pk, now=now)
-    rendered = reminders._render(claim.reminder, now=now)
-    email = reminders.notifications.email_for(
+    claim = delivery._claim(row.pk, now=now)
+    rendered = delivery._render(claim.reminder, now=now)
+    email = notifications.email_for(
         reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
     )
     JsonLinesEmailBackend().send_messages([email])
@@ -363,7 +369,7 @@ class BrokenBackend:
 def test_a_failed_send_is_owed_again_after_a_backoff_then_given_up(
     orgs, people, clock, settings, monkeypatch
 ):
-    monkeypatch.setattr(reminders, "get_connection", BrokenBackend)
+    monkeypatch.setattr(delivery, "get_connection", BrokenBackend)
     settings.REMINDER_MAX_ATTEMPTS = 3
     signed(orgs, people, clock)
     swept(clock, date(2026, 3, 10))
@@ -524,7 +530,7 @@ def test_the_send_task_retries_a_failed_send_with_backoff(orgs, people, clock, m
 
     from sharing.tasks import send_reminder
 
-    monkeypatch.setattr(reminders, "get_connection", BrokenBackend)
+    monkeypatch.setattr(delivery, "get_connection", BrokenBackend)
     signed(orgs, people, clock)
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
@@ -540,3 +546,24 @@ def test_the_send_task_retries_a_failed_send_with_backoff(orgs, people, clock, m
         now + timedelta(seconds=60),
     )
     assert mail.outbox == []
+
+
+def test_a_failing_phase_does_not_hold_back_the_reminders_already_owed(
+    orgs, people, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(
+        "sharing.tasks.send_reminder.apply_async", lambda args, **kw: published.append(args[0])
+    )
+
+    def broken(*, now):
+        raise RuntimeError("a bug in the digest")
+
+    monkeypatch.setattr(ledger, "create_digests", broken)
+    signed(orgs, people, clock)
+    clock.set(date(2026, 3, 10), 9)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(reminders.SweepFailed):
+        reminders.sweep()
+    overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
+    assert overdue.exists()
+    assert set(overdue.values_list("pk", flat=True)) <= set(published)

@@ -1,0 +1,82 @@
+"""The reminders ledger: what is owed to whom and when, found by a sweep, sent exactly once.
+
+The database is the outbox. Nothing is scheduled ahead on the broker: a periodic sweep
+(Celery beat, `sharing.sweep_deadlines`, or `manage.py sweep_deadlines`)
+
+1. applies the expiry policy to requests whose decision deadline has just passed;
+2. writes the reminders that fell due (`schedule.RULES`), one row per recipient, with one
+   INSERT … SELECT per rule and calendar, found by range queries on the indexed due dates:
+   its cost grows with the number due, not with the number open. A row already written is
+   skipped (the unique constraints, ON CONFLICT DO NOTHING, settle two sweeps at once);
+3. takes the rows owed now (`next_attempt_at` passed) with `SELECT … FOR UPDATE SKIP
+   LOCKED` (two sweeps never take the same row), pushes their `next_attempt_at` a requeue
+   period ahead, and enqueues `sharing.send_reminder(id)` once the transaction commits. An
+   enqueue that fails (broker down) makes the row owed at once: the next sweep enqueues it
+   again.
+
+`deliver` sends one row: claim (status `sending`, a fresh claim token, attempts + 1, owed
+again only when the claim's lease runs out) in one short transaction, send outside any
+transaction, then mark `sent` (and write the in-app notification) in a second transaction
+that checks the claim token. A duplicate delivery of the task finds the row sent, or
+claimed by a live worker, and returns.
+
+The window that remains: a worker killed after the mail server accepted the message and
+before the `sent` mark commits. Its claim expires after `REMINDER_CLAIM_LEASE_SECONDS`; the
+next attempt asks the backend whether that Message-ID was already accepted (backends that
+can tell, like `sharing.mail_backends.JsonLinesEmailBackend`) and only marks it; over SMTP
+it cannot know, sends again with the same Message-ID, and the recipient may get two copies.
+"""
+
+from .delivery import DeliveryFailed, backoff, deliver
+from .ledger import (
+    SweepFailed,
+    create_digests,
+    create_due,
+    dispatch,
+    enqueue,
+    expire_due,
+    owed_q,
+    sweep,
+    week_of,
+)
+from .personal import personal_reminder_cancel, personal_reminder_create, personal_send_after
+from .schedule import (
+    RULES,
+    RULES_BY_KIND,
+    Rule,
+    catchup_days,
+    claim_lease,
+    dispatch_limit,
+    max_attempts,
+    next_send_slot,
+    requeue_after,
+    working_hours,
+)
+
+__all__ = [
+    "RULES",
+    "RULES_BY_KIND",
+    "DeliveryFailed",
+    "Rule",
+    "SweepFailed",
+    "backoff",
+    "catchup_days",
+    "claim_lease",
+    "create_digests",
+    "create_due",
+    "deliver",
+    "dispatch",
+    "dispatch_limit",
+    "enqueue",
+    "expire_due",
+    "max_attempts",
+    "next_send_slot",
+    "owed_q",
+    "personal_reminder_cancel",
+    "personal_reminder_create",
+    "personal_send_after",
+    "requeue_after",
+    "sweep",
+    "week_of",
+    "working_hours",
+]
