@@ -19,12 +19,14 @@ def roles_of(user) -> frozenset[str]:
     return frozenset(membership.role for membership in memberships_of(user=user))
 
 
-def menu_for(user, current: str) -> list[dict]:
+def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
     """The main menu: one entry per kind of work the user's roles give them."""
     roles = roles_of(user)
     items: list[tuple[str, str, tuple[str, ...]]] = []
     if roles & COMMUNE_ROLES:
         items.append((_("Demandes de la commune"), "requests", ("requests", "request-detail")))
+        if Role.MAYOR in roles:
+            items.append((_("À signer"), "requests?status=draft", ()))
         items.append((_("Nouvelle demande"), "request-create", ("request-create",)))
     if roles & PREFECTURE_ROLES:
         items.append((_("Demandes reçues"), "requests", ("requests", "request-detail")))
@@ -38,10 +40,16 @@ def menu_for(user, current: str) -> list[dict]:
         items.append((_("Intégrité"), "audit-integrity", ("audit-integrity",)))
     if roles & (PREFECTURE_ROLES | {Role.AUDITOR}):
         items.append((_("Statistiques"), "stats", ("stats",)))
-    return [
-        {"label": label, "url": reverse(name), "active": current in names}
-        for label, name, names in items
-    ]
+    menu = []
+    for label, name, names in items:
+        route, _sep, query = name.partition("?")
+        if query:  # the mayor's drafts: the list, filtered
+            active = current == route and drafts_only
+        else:
+            active = current in names and not (drafts_only and Role.MAYOR in roles)
+        url = reverse(route) + (f"?{query}" if query else "")
+        menu.append({"label": label, "url": url, "active": active})
+    return menu
 
 
 def unread_notifications(user) -> int:
@@ -58,7 +66,9 @@ def navigation(request) -> dict:
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match else ""
     return {
-        "relais_menu": SimpleLazyObject(lambda: menu_for(user, current or "")),
+        "relais_menu": SimpleLazyObject(
+            lambda: menu_for(user, current or "", request.GET.get("status") == "draft")
+        ),
         "relais_roles": SimpleLazyObject(lambda: roles_of(user)),
         "relais_notifications_enabled": True,
         # A callable: the template calls it only where it shows the count.

@@ -142,3 +142,16 @@ def test_the_api_docs_run_under_the_csp(web, legal_officer):
     assert "<style>" not in html
     for tag in re.findall(r"<script[^>]*>", html):
         assert "src=" in tag, tag
+
+
+def test_the_mayor_has_a_menu_entry_for_drafts_awaiting_signature(web, orgs, people):
+    from tests.factories import draft, request_in
+
+    waiting = draft(orgs.montelimar)
+    signed = request_in("submitted", orgs.montelimar)
+    html = web(people.mayor).get(reverse("requests") + "?status=draft").content.decode()
+    assert 'href="/demandes/?status=draft" aria-current="page"' in html
+    assert waiting.reference in html
+    assert signed.reference not in html
+    other = web(people.legal_officer).get(reverse("requests")).content.decode()
+    assert "?status=draft" not in other
