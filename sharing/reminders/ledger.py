@@ -142,7 +142,8 @@ def _tables() -> dict[str, str]:
 
 def _recipients_sql(audience: str) -> tuple[list[str], list[str]]:
     """SELECTs of (request, watched date, user) over the `due` rows, one per source of
-    recipients, and their parameters (roles)."""
+    recipients, and their parameters (roles). Joined with UNION ALL: someone found twice (an
+    admin is also a worker) is written once, by ON CONFLICT DO NOTHING."""
     tables = _tables()
     select = "SELECT due.id AS request_id, due.watched, {user} AS user_id FROM due "
     active = f"JOIN {tables['user']} u ON u.id = {{user}} AND u.is_active"
@@ -217,7 +218,7 @@ def _insert_owed(rule: Rule, piece: Slice, *, now: datetime) -> int:
         f"FROM {tables['request']} r JOIN {tables['organization']} c ON c.id = r.commune_id "
         f"WHERE {' AND '.join(where)}) "
         "SELECT %s, owed.request_id, owed.user_id, owed.watched, '', %s, %s, %s, 0, '', %s "
-        f"FROM ({' UNION '.join(recipients)}) owed WHERE true "
+        f"FROM ({' UNION ALL '.join(recipients)}) owed WHERE true "
         "ON CONFLICT DO NOTHING"
     )
     params += [
