@@ -193,16 +193,19 @@ class Directory:
 
 
 def status_change_recipients(*, info_request: InfoRequest) -> list[int]:
-    """Both sides: the commune's officers and mayors, the prefecture's workers and admins
-    (whoever made the change included: the message is their receipt)."""
+    """Both sides: the commune's officers and mayors and, once the request has reached it (a
+    draft never does, even withdrawn), the prefecture's workers and admins. Whoever made the
+    change is included: the message is their receipt."""
     directory = Directory()
     directory.load([info_request.commune_id, info_request.prefecture_id])
-    users = set(directory.commune(commune_id=info_request.commune_id)) | set(
-        directory.escalation(
-            prefecture_id=info_request.prefecture_id,
-            assigned_to_id=info_request.assigned_to_id,
+    users = set(directory.commune(commune_id=info_request.commune_id))
+    if info_request.submitted_at is not None:
+        users |= set(
+            directory.escalation(
+                prefecture_id=info_request.prefecture_id,
+                assigned_to_id=info_request.assigned_to_id,
+            )
         )
-    )
     return sorted(users)
 
 

@@ -567,3 +567,15 @@ def test_a_failing_phase_does_not_hold_back_the_reminders_already_owed(
     overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert overdue.exists()
     assert set(overdue.values_list("pk", flat=True)) <= set(published)
+
+
+def test_a_draft_withdrawn_is_told_to_the_commune_only(orgs, people):
+    info_request = services.info_request_withdraw(
+        info_request=draft(orgs.montelimar),
+        actor=people.mayor,
+        reason="La question a été traitée en séance du CLSPD.",
+    )
+    told = {row.user for row in Reminder.objects.filter(info_request=info_request)}
+    assert told == {people.mayor, people.legal_officer}
+    noticed = {n.user for n in Notification.objects.filter(info_request=info_request)}
+    assert noticed == told
