@@ -30,8 +30,10 @@ def claim_lease() -> timedelta:
 
 
 def requeue_after() -> timedelta:
-    """How long an enqueued row waits before a sweep enqueues it again (message lost)."""
-    return timedelta(seconds=_setting("REMINDER_REQUEUE_SECONDS", 600))
+    """How long an enqueued row waits before a sweep enqueues it again, in case its message
+    was lost (a broker restarted without persistence, a worker killed with it prefetched).
+    A longer queue than this only costs duplicate messages, which find the row sent."""
+    return timedelta(seconds=_setting("REMINDER_REQUEUE_SECONDS", 300))
 
 
 def max_attempts() -> int:
