@@ -91,29 +91,16 @@ HEADLINES: dict[str, dict[str, str]] = {
     },
 }
 
-# The model's labels are French source strings; English ones for messages in English.
-STATUS_LABELS_EN = {
-    Status.DRAFT: "Draft",
-    Status.SUBMITTED: "Signed and submitted",
-    Status.ACKNOWLEDGED: "Acknowledged",
-    Status.CLARIFICATION_REQUESTED: "Clarification requested",
-    Status.DECIDED: "Decided",
-    Status.DELIVERED: "Answer delivered",
-    Status.CLOSED: "Closed",
-    Status.WITHDRAWN: "Withdrawn",
-}
-
 
 def language_of(user: User) -> str:
     return user.language if user.language in LANGUAGES else "fr"
 
 
 def status_label(status: str, language: str) -> str:
+    """The status as the web app names it, from the project's catalogues."""
     if not status:
         return ""
-    if language == "en":
-        return STATUS_LABELS_EN.get(status, status)
-    with override("fr"):
+    with override(language):
         return str(Status(status).label)
 
 

@@ -280,7 +280,7 @@ def test_a_reminder_to_an_english_speaking_user_is_in_english(orgs, people, cloc
     reminders.deliver(reminder_id=row.pk)
     [message] = mail.outbox
     assert "The acknowledgement of receipt of this request is overdue." in message.body
-    assert "Status: Signed and submitted" in message.body
+    assert "Status: Signed and sent" in message.body  # the catalogue's label, as in the web app
     assert "Monday 9 March 2026" in message.body
 
 
