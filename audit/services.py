@@ -232,6 +232,10 @@ def audit_record(
         details=details,
     )
     digest = body_hash(event.body())
+    if connection.vendor == "postgresql" and connection.get_autocommit():
+        # One statement is its own transaction: no BEGIN and COMMIT round trips around it.
+        _append_postgresql(event, digest)
+        return event
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _append_postgresql(event, digest)

@@ -17,7 +17,7 @@ from .encoding import (
     EncodingError,
     body_hash_unchecked,
     is_hex64,
-    link_hash,
+    link_hash_of_checked,
 )
 from .notes import Checkpoint, NoteError, VerifierKey, parse_checkpoint
 
@@ -330,10 +330,7 @@ class ChainVerifier:
                 f"seq {seq}: prev_hash does not match the hash of seq {seq - 1} "
                 "(event removed, inserted, swapped or rehashed)"
             )
-        if (
-            digest is not None
-            and link_hash(seq=seq, prev_hash=prev_hash, body_digest=digest) != stored
-        ):
+        if digest is not None and link_hash_of_checked(seq, prev_hash, digest) != stored:
             report.error(f"seq {seq}: hash does not match the event's content (edited event)")
         cp = self.by_size.get(seq)
         if cp is not None and cp.head_hash != stored:

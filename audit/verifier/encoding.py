@@ -33,7 +33,6 @@ BODY_FIELDS = (
     "v",
 )
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -69,6 +68,12 @@ def _check(value: object) -> None:
             raise EncodingError(f"{kind.__name__} has no canonical encoding")
 
 
+# One encoder for every event: json.dumps would build a new one per call.
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(value: object, *, checked: bool = True) -> bytes:
     """Sorted keys, no whitespace, UTF-8, no floats: the bytes that are hashed.
 
@@ -77,9 +82,7 @@ def canonical_json(value: object, *, checked: bool = True) -> bytes:
     whose hash then cannot match."""
     if checked:
         _check(value)
-    text = json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    text = _ENCODER.encode(value)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -89,10 +92,7 @@ def canonical_json(value: object, *, checked: bool = True) -> bytes:
 def body_hash_unchecked(body: dict) -> str:
     """body_hash for verification (see canonical_json's `checked`)."""
     try:
-        text = json.dumps(
-            body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
-        return sha256_hex(text.encode("utf-8"))
+        return hashlib.sha256(_ENCODER.encode(body).encode("utf-8")).hexdigest()
     except (ValueError, TypeError) as exc:
         raise EncodingError(str(exc)) from exc
 
@@ -129,10 +129,21 @@ def link_hash(*, seq: int, prev_hash: str, body_digest: str) -> str:
     """Hex SHA-256 of the canonical link object that chains one event to the previous one."""
     if type(seq) is not int or not (is_hex64(prev_hash) and is_hex64(body_digest)):
         raise EncodingError("a link is an integer seq and two 64-hex-digit hashes")
+    return link_hash_of_checked(seq, prev_hash, body_digest)
+
+
+def link_hash_of_checked(seq: int, prev_hash: str, body_digest: str) -> str:
+    """link_hash for a caller that has already checked its three inputs (verifiers, once per
+    event)."""
     # The canonical JSON of {"body_hash", "prev_hash", "seq"}, written out (keys sorted).
     link = f'{{"body_hash":"{body_digest}","prev_hash":"{prev_hash}","seq":{seq}}}'
-    return sha256_hex(link.encode("ascii"))
+    return hashlib.sha256(link.encode("ascii")).hexdigest()
+
+
+_HEX_DIGITS = "0123456789abcdef"
 
 
 def is_hex64(value: object) -> bool:
-    return isinstance(value, str) and _HEX64.fullmatch(value) is not None
+    """64 lowercase hex digits (what is left after stripping hex digits from both ends is
+    empty only when every character is one)."""
+    return type(value) is str and len(value) == 64 and not value.strip(_HEX_DIGITS)

@@ -57,6 +57,16 @@ def test_failed_login_is_audited_without_the_password(api, people):
     assert "s3cret-guess" not in str(event.details)
 
 
+def test_failed_login_with_an_unknown_username_keeps_nothing_typed(api, people):
+    # A password typed in the username field must not land in an append-only log.
+    seq = ChainHead.objects.get().seq
+    api().post(TOKEN, {"username": "Tr0ub4dor&3", "password": "x"}, format="json")
+    [event] = AuditEvent.objects.filter(seq__gt=seq, action="auth.login_failed")
+    assert event.details == {"account": "unknown"}
+    assert "Tr0ub4dor" not in str(event.details)
+    assert "Tr0ub4dor" not in event.actor_username
+
+
 def test_token_refused_for_an_inactive_user(api, people):
     people.mayor.is_active = False
     people.mayor.save(update_fields=["is_active"])

@@ -256,3 +256,42 @@ def test_pem_and_raw_keys_are_both_accepted(settings, tmp_path):
     settings.AUDIT_SIGNING_KEY_FILE = str(tmp_path / "key.pem")
     (tmp_path / "key.pem").write_bytes(pem)
     assert signing_key().verifier == from_env
+
+
+def test_scope_column_widened_on_one_of_many_alike_events_is_detected(chain, tamper):
+    # The verifier checks each distinct (scope, département, roles) once: a tampered scope on
+    # one event among identical ones must still be its own case.
+    with tamper():
+        sql("UPDATE audit_auditevent SET scope = ',07,26,62,' WHERE seq = %s", [chain[6]])
+    assert f"seq {chain[6]}: scope column does not match the event" in errors()
+    assert f"seq {chain[4]}: scope" not in errors()
+
+
+def test_a_role_whose_departement_is_not_a_string_is_reported_not_crashed(chain, tamper):
+    with tamper():
+        sql(
+            "UPDATE audit_auditevent SET actor_roles = %s WHERE seq = %s",
+            ['[{"dep": ["26"], "kind": "commune", "org": "26198", "role": "mayor"}]', chain[0]],
+        )
+    report = errors()
+    assert f"seq {chain[0]}: hash does not match" in report
+    assert f"seq {chain[0]}: scope column does not match the event" in report
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0123456789abcdef" * 4, True),
+        ("0123456789ABCDEF" * 4, False),
+        ("0" * 63, False),
+        ("0" * 65, False),
+        ("0" * 31 + "g" + "0" * 32, False),
+        ("0" * 31 + "\u0660" + "0" * 32, False),
+        (None, False),
+        (b"0" * 64, False),
+    ],
+)
+def test_hashes_are_exactly_64_lowercase_hex_digits(value, expected):
+    from audit.verifier.encoding import is_hex64
+
+    assert is_hex64(value) is expected
