@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Membership, Organization, User
-from .services import membership_create, membership_delete
+from .services import membership_create, membership_delete, user_privileges_save
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,7 +16,19 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "email", "is_active", "is_staff", "last_login"]
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Relais", {"fields": ("language",)}))
+    # Role groups follow memberships (services); edited by hand they would grant object
+    # permissions with no membership and no audit event, so they are shown, not edited.
+    fieldsets = tuple(
+        (
+            name,
+            {**options, "fields": tuple(f for f in options["fields"] if f != "user_permissions")},
+        )
+        for name, options in (*BaseUserAdmin.fieldsets, ("Relais", {"fields": ("language",)}))
+    )
+    readonly_fields = ["groups", "last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        user_privileges_save(user=obj, actor=request.user, created=not change)
 
     def save_formset(self, request, form, formset, change):
         """Memberships go through the service so that groups and the audit log follow."""

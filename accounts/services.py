@@ -68,3 +68,35 @@ def membership_delete(*, membership: Membership, actor: User | None) -> None:
         organization=organization,
         details={"role": str(role), "username": user.username},
     )
+
+
+PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+
+@transaction.atomic
+def user_privileges_save(*, user: User, actor: User | None, created: bool = False) -> User:
+    """Saves a user edited by platform staff; a new account or a change of its active, staff
+    or superuser flags is recorded with the flags' new values."""
+    before = (
+        None
+        if created or user.pk is None
+        else User.objects.filter(pk=user.pk).values(*PRIVILEGE_FIELDS).first()
+    )
+    user.save()
+    changed = {
+        field: getattr(user, field)
+        for field in PRIVILEGE_FIELDS
+        if before is None or before[field] != getattr(user, field)
+    }
+    if before is None:
+        audit_record(
+            actor=actor, action="user.created", target=user, details={"username": user.username}
+        )
+    if changed:
+        audit_record(
+            actor=actor,
+            action="user.privileges_changed",
+            target=user,
+            details={"username": user.username, **changed},
+        )
+    return user
