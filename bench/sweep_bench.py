@@ -20,7 +20,9 @@ Reports a Markdown table: the time to find the due work and write the ledger (ex
 reminders, digests) and its ratio to the smallest N's (time growing with the number due,
 not with the number open), then the dispatch (at most REMINDER_DISPATCH_LIMIT rows per
 sweep, REMINDER_SEND_BATCH rows per Celery message): rows, messages and time, and the whole
-sweep with its ratio to the smallest N's.
+sweep with its ratio to the smallest N's. The process's first broker connection (imports,
+connect) is made before the timed sweeps, as a worker has made it before it runs the sweep
+task, and reported on its own.
 """
 
 from __future__ import annotations
@@ -350,7 +352,7 @@ def main() -> None:
         setup_django()
         from django.utils import timezone
 
-        from sharing import deadlines
+        from sharing import deadlines, reminders
         from sharing.reminders import dispatch_limit, send_batch
         from tests.integration.support import at
 
@@ -360,6 +362,14 @@ def main() -> None:
         people = create_people()
         copy_requests(count=options.open, people=people, today=sweep_day)
         print(f"{options.open:,} open requests written in {time.perf_counter() - started:.1f}s")
+
+        # A sweep run by beat runs in a worker, which set up its broker connection (and
+        # imported the transport) before it took the sweep task: do the same once here,
+        # with an empty enqueue, and report its cost apart.
+        begin = time.perf_counter()
+        reminders.enqueue([])
+        warm_up = time.perf_counter() - begin
+        print(f"broker set-up in this process (first connection, imports): {warm_up:.3f}s")
 
         baseline = timed_sweep(now)
         rows = [("0", baseline, None)]

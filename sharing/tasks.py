@@ -13,7 +13,9 @@ from django.utils import timezone
 from . import reminders
 
 # A worker still sending when its claim expires could send twice: the hard time limit
-# (prefork pool) ends it well before. Read once, at import, like every task option.
+# (prefork pool) ends it well before. A batch claims each row when its turn comes, after the
+# task started, so the limit holds for every row of it. Read once, at import, like every task
+# option; EMAIL_TIMEOUT (per SMTP operation) is meant to be well under it.
 _LEASE = int(reminders.claim_lease().total_seconds())
 SEND_TIME_LIMIT = max(2, _LEASE * 6 // 10)
 MAX_COUNTDOWN = 600
