@@ -720,3 +720,16 @@ def test_enqueue_publishes_one_message_per_batch_and_leaves_what_it_could_not_pu
     assert messages == [ids[0:2]]
     # What was handed over waits for its message; the rest is owed to the next sweep at once.
     assert owed_now(clock.now) == set(ids[2:])
+
+
+def test_a_dead_mail_server_or_a_silent_broker_fails_a_send_instead_of_holding_it(settings):
+    from config.celery import app
+    from sharing.tasks import SEND_TIME_LIMIT
+
+    # A send to a mail server that stopped answering fails (and is retried) before the send
+    # task's soft time limit, instead of being cut off by it.
+    assert 0 < settings.EMAIL_TIMEOUT < SEND_TIME_LIMIT - 1
+    # Kombu's Redis transport waits forever on a silent server unless told otherwise.
+    options = app.conf.broker_transport_options
+    assert options["socket_timeout"] > 0
+    assert options["socket_connect_timeout"] > 0
