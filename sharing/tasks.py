@@ -5,13 +5,17 @@ run by beat on a static schedule, finds them. The only countdown is a retry's ba
 (minutes), and the row it retries stays owed in the database whatever becomes of it.
 """
 
+from collections import Counter
+
 from celery import shared_task
 from django.utils import timezone
 
 from . import reminders
 
 # A worker still sending when its claim expires could send twice: the hard time limit
-# (prefork pool) ends it well before. Read once, at import, like every task option.
+# (prefork pool) ends it well before. A batch claims each row when its turn comes, after the
+# task started, so the limit holds for every row of it. Read once, at import, like every task
+# option; EMAIL_TIMEOUT (per SMTP operation) is meant to be well under it.
 _LEASE = int(reminders.claim_lease().total_seconds())
 SEND_TIME_LIMIT = max(2, _LEASE * 6 // 10)
 MAX_COUNTDOWN = 600
@@ -43,3 +47,28 @@ def send_reminder(self, reminder_id: int) -> str:
         # after its visibility timeout (an hour): retry within minutes; a longer backoff is
         # kept in the row, where the sweep finds it.
         raise self.retry(exc=exc, countdown=min(exc.retry_in, MAX_COUNTDOWN)) from exc
+
+
+@shared_task(
+    bind=True,
+    name="sharing.send_reminders",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    time_limit=SEND_TIME_LIMIT,
+    soft_time_limit=SEND_TIME_LIMIT - 1,
+    ignore_result=True,
+)
+def send_reminders(self, ids: list[int]) -> dict[str, int]:
+    """Sends each ledger row of a batch once, each on its own; retries only the rows whose send
+    failed, with backoff, bounded as `send_reminder` is."""
+    # Claims stop at half the time limit: a row claimed after that could not finish a slow
+    # send; the rest goes out in a fresh message (or, should that fail, with the next sweep).
+    outcome = reminders.deliver_batch(reminder_ids=ids, budget=SEND_TIME_LIMIT / 2)
+    if outcome.unstarted:
+        reminders.enqueue(outcome.unstarted)
+    if outcome.failed:
+        # The longest backoff of the lot: none of them is still early when the retry comes.
+        countdown = min(max(outcome.failed.values()), MAX_COUNTDOWN)
+        raise self.retry(kwargs={"ids": list(outcome.failed)}, countdown=countdown)
+    return dict(Counter(outcome.results.values()))

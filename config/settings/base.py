@@ -137,9 +137,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# A Redis that stops answering must not hang a web request or a worker: every socket has a
+# deadline (kombu's Redis transport reads these options, not broker_connection_timeout), and
+# publishing is tried once (sharing.reminders.enqueue); the rows wait in the database. A
+# worker that lost its broker reconnects with backoff for as long as the outage lasts.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=4.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10.0),
+    "socket_keepalive": True,
+}
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="relais@localhost")
+# Seconds per SMTP socket operation: a dead mail server fails the send (retried with backoff)
+# well within the send task's time limit, instead of holding a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGIN_URL = "login"

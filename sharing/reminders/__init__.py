@@ -10,15 +10,18 @@ The database is the outbox. Nothing is scheduled ahead on the broker: a periodic
    skipped (the unique constraints, ON CONFLICT DO NOTHING, settle two sweeps at once);
 3. takes the rows owed now (`next_attempt_at` passed) with `SELECT … FOR UPDATE SKIP
    LOCKED` (two sweeps never take the same row), pushes their `next_attempt_at` a requeue
-   period ahead, and enqueues `sharing.send_reminder(id)` once the transaction commits. An
-   enqueue that fails (broker down) makes the row owed at once: the next sweep enqueues it
-   again.
+   period ahead, and enqueues `sharing.send_reminders(ids=[…])` once the transaction
+   commits, one message per `REMINDER_SEND_BATCH` rows, all over one broker connection. An
+   enqueue that fails (broker down) makes the rows it did not hand over owed at once: the
+   next sweep enqueues them again.
 
 `deliver` sends one row: claim (status `sending`, a fresh claim token, attempts + 1, owed
 again only when the claim's lease runs out) in one short transaction, send outside any
 transaction, then mark `sent` (and write the in-app notification) in a second transaction
 that checks the claim token. A duplicate delivery of the task finds the row sent, or
-claimed by a live worker, and returns.
+claimed by a live worker, and returns. `deliver_batch` does the same for each row of a
+message in turn, each on its own: a row that fails is retried alone, with its backoff, and
+a redelivered message finds the rows already sent done.
 
 The window that remains: a worker killed after the mail server accepted the message and
 before the `sent` mark commits. Its claim expires after `REMINDER_CLAIM_LEASE_SECONDS`; the
@@ -27,7 +30,7 @@ can tell, like `sharing.mail_backends.JsonLinesEmailBackend`) and only marks it;
 it cannot know, sends again with the same Message-ID, and the recipient may get two copies.
 """
 
-from .delivery import DeliveryFailed, backoff, deliver
+from .delivery import BatchOutcome, DeliveryFailed, backoff, deliver, deliver_batch
 from .ledger import (
     SweepFailed,
     create_digests,
@@ -50,12 +53,14 @@ from .schedule import (
     max_attempts,
     next_send_slot,
     requeue_after,
+    send_batch,
     working_hours,
 )
 
 __all__ = [
     "RULES",
     "RULES_BY_KIND",
+    "BatchOutcome",
     "DeliveryFailed",
     "Rule",
     "SweepFailed",
@@ -65,6 +70,7 @@ __all__ = [
     "create_digests",
     "create_due",
     "deliver",
+    "deliver_batch",
     "dispatch",
     "dispatch_limit",
     "enqueue",
@@ -76,6 +82,7 @@ __all__ = [
     "personal_reminder_create",
     "personal_send_after",
     "requeue_after",
+    "send_batch",
     "sweep",
     "week_of",
     "working_hours",

@@ -1,12 +1,13 @@
-"""Sending one ledger row at most once: claim, send, mark (see the package docstring for the
-one window left)."""
+"""Sending ledger rows at most once each: claim, send, mark (see the package docstring for
+the one window left), one row at a time or a batch of rows carried by one message."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from time import monotonic
 
 from django.core.mail import get_connection
 from django.db import transaction
@@ -263,3 +264,38 @@ def deliver(*, reminder_id: int, now: datetime | None = None) -> str:
                 reminder_id=reminder_id, retry_in=retry_in, error=type(exc).__name__
             ) from exc
     return _mark_sent(claim, rendered)
+
+
+@dataclass
+class BatchOutcome:
+    """What became of each row of a batch."""
+
+    results: dict[int, str] = field(default_factory=dict)  # row → what `deliver` returned
+    failed: dict[int, int] = field(default_factory=dict)  # row → seconds before its retry
+    unstarted: list[int] = field(default_factory=list)  # left when the time ran out
+
+
+def deliver_batch(*, reminder_ids: list[int], budget: float | None = None) -> BatchOutcome:
+    """Sends each row of a batch as `deliver` sends one: each claimed, sent and marked on its
+    own, so that a row that fails neither stops nor resends the others.
+
+    Stops claiming once `budget` seconds have passed and leaves the rest unstarted: each row's
+    claim is taken when its turn comes, so the task's hard time limit, counted from the start
+    of the batch, still ends a hung send before that row's lease runs out. A row that fails
+    for another reason than its send (a bug, the database) is logged and stays owed in the
+    ledger, where a later sweep finds it; the attempts cap bounds how often."""
+    started = monotonic()
+    outcome = BatchOutcome()
+    for position, reminder_id in enumerate(reminder_ids):
+        if budget is not None and monotonic() - started >= budget:
+            outcome.unstarted = list(reminder_ids[position:])
+            break
+        try:
+            outcome.results[reminder_id] = deliver(reminder_id=reminder_id)
+        except DeliveryFailed as exc:
+            outcome.results[reminder_id] = "retry"
+            outcome.failed[reminder_id] = exc.retry_in
+        except Exception:
+            logger.exception("reminder %s: delivery failed; left to the next sweep", reminder_id)
+            outcome.results[reminder_id] = "error"
+    return outcome

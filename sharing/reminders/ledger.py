@@ -40,6 +40,7 @@ from .schedule import (
     dispatch_limit,
     next_send_slot,
     requeue_after,
+    send_batch,
     slices,
 )
 
@@ -281,7 +282,7 @@ def owed_q(*, now: datetime) -> Q:
 
 
 def dispatch(*, now: datetime, limit: int | None = None) -> int:
-    """Enqueues a send task per owed row, in batches that two sweeps never share (SKIP
+    """Enqueues the owed rows' send tasks, in batches that two sweeps never share (SKIP
     LOCKED). A row handed out is next owed `requeue_after` later, should its message be
     lost; a claim pushes that to the end of the worker's lease.
 
@@ -328,15 +329,17 @@ def dispatch(*, now: datetime, limit: int | None = None) -> int:
 
 
 def enqueue(reminder_ids: list[int]) -> int:
-    """Publishes one send task per row; on a broker failure, stops, and leaves the remaining
-    rows to the next sweep (never an error for the web request that committed them).
+    """Publishes the rows' send tasks, `send_batch()` rows per message; on a broker failure,
+    stops, and leaves the rows not yet handed over to the next sweep (never an error for the
+    web request that committed them). Returns how many rows were handed over.
 
-    One connection per batch, tried once: with the broker down the caller waits for a refused
-    connection, not for kombu's default retries (seconds per message)."""
-    from ..tasks import send_reminder
+    One connection for all the messages, tried once: with the broker down the caller waits
+    for a refused connection, not for kombu's default retries (seconds per message)."""
+    from ..tasks import send_reminders
 
-    app = send_reminder.app
+    app = send_reminders.app
     eager = app.conf.task_always_eager
+    size = send_batch()
     published = 0
     try:
         with nullcontext() if eager else app.connection_for_write() as broker_connection:
@@ -344,9 +347,10 @@ def enqueue(reminder_ids: list[int]) -> int:
             if broker_connection is not None:
                 broker_connection.ensure_connection(max_retries=0)
                 options["producer"] = app.amqp.Producer(broker_connection, auto_declare=False)
-            for pk in reminder_ids:
-                send_reminder.apply_async((pk,), **options)
-                published += 1
+            for start in range(0, len(reminder_ids), size):
+                chunk = reminder_ids[start : start + size]
+                send_reminders.apply_async(kwargs={"ids": chunk}, **options)
+                published += len(chunk)
     except Exception as exc:
         if eager and not isinstance(exc, KombuError):
             raise  # the task itself failed, in-process: not a broker outage

@@ -51,6 +51,13 @@ def dispatch_limit() -> int:
     return _setting("REMINDER_DISPATCH_LIMIT", 10_000)
 
 
+def send_batch() -> int:
+    """How many rows one send message carries at most. Publishing a message costs about a
+    millisecond whatever it carries; a worker sends a message's rows one after the other, so
+    a smaller batch spreads a sweep over more workers."""
+    return max(1, _setting("REMINDER_SEND_BATCH", 50))
+
+
 DISPATCH_BATCH = 1000
 
 

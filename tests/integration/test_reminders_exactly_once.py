@@ -1,5 +1,5 @@
 """Exactly one e-mail per reminder with real workers and a real Redis: two sweeps racing, every
-task delivered more than once, two workers at once."""
+row handed out more than once (in batches and one by one), two workers at once."""
 
 import threading
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from sharing import deadlines, reminders, services
 from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
 from sharing.notifications import message_id_for
-from sharing.tasks import send_reminder
+from sharing.tasks import send_reminder, send_reminders
 from tests.factories import draft
 
 from .stack import all_sent, requires_stack, settle
@@ -80,8 +80,11 @@ def test_two_racing_sweeps_and_tasks_delivered_twice_send_each_reminder_once(
     assert swept.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 10 * 2
     # …and each owed row handed to the broker by one sweep only (SKIP LOCKED).
     assert first["enqueued"] + second["enqueued"] == swept.count()
-    # Every task is now delivered (at least) twice.
-    for pk in Reminder.objects.values_list("pk", flat=True):
+    # Every row is now handed out (at least) three times: by a sweep, again in batches as the
+    # sweep publishes them, and one by one.
+    ids = list(Reminder.objects.values_list("pk", flat=True))
+    assert reminders.enqueue(ids) == len(ids)
+    for pk in ids:
         send_reminder.apply_async((pk,))
     worker.wait_ready()
     all_sent(timeout=40)
@@ -95,8 +98,10 @@ def test_two_workers_at_once_send_no_duplicate(world, orgs, people, broker, work
     reminders.sweep()
     for worker in started:
         worker.wait_ready()
+    ids = list(Reminder.objects.values_list("pk", flat=True))
     for _ in range(2):
-        for pk in Reminder.objects.values_list("pk", flat=True):
+        send_reminders.apply_async(kwargs={"ids": ids[::-1]})  # against the sweep's order
+        for pk in ids:
             send_reminder.apply_async((pk,))
     all_sent(timeout=40)
     settle(broker)

@@ -448,7 +448,8 @@ def test_dispatch_enqueues_each_owed_row_once_per_requeue_period(
 ):
     published = []
     monkeypatch.setattr(
-        "sharing.tasks.send_reminder.apply_async", lambda args, **kw: published.append(args[0])
+        "sharing.tasks.send_reminders.apply_async",
+        lambda *args, **kw: published.extend(kw["kwargs"]["ids"]),
     )
     signed(orgs, people, clock)
     swept(clock, date(2026, 3, 10), hour=7)
@@ -476,10 +477,10 @@ def test_a_broker_outage_leaves_rows_owed_for_the_next_sweep(
 ):
     from kombu.exceptions import OperationalError
 
-    def broker_down(args, **kwargs):
+    def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
 
-    monkeypatch.setattr("sharing.tasks.send_reminder.apply_async", broker_down)
+    monkeypatch.setattr("sharing.tasks.send_reminders.apply_async", broker_down)
     signed(orgs, people, clock)
     now = clock.set(date(2026, 3, 10), 9)
     with django_capture_on_commit_callbacks(execute=True):
@@ -553,7 +554,8 @@ def test_a_failing_phase_does_not_hold_back_the_reminders_already_owed(
 ):
     published = []
     monkeypatch.setattr(
-        "sharing.tasks.send_reminder.apply_async", lambda args, **kw: published.append(args[0])
+        "sharing.tasks.send_reminders.apply_async",
+        lambda *args, **kw: published.extend(kw["kwargs"]["ids"]),
     )
 
     def broken(*, now):
@@ -579,3 +581,155 @@ def test_a_draft_withdrawn_is_told_to_the_commune_only(orgs, people):
     assert told == {people.mayor, people.legal_officer}
     noticed = {n.user for n in Notification.objects.filter(info_request=info_request)}
     assert noticed == told
+
+
+# --- batches: one message carries several rows, each sent on its own ---------------------------
+
+
+def overdue_rows(orgs, people, clock):
+    """The two acknowledgement-overdue rows (liaison, admin) of one request, owed at 9:00."""
+    signed(orgs, people, clock)
+    swept(clock, date(2026, 3, 10))
+    clock.set(date(2026, 3, 10), 9)
+    rows = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).order_by("pk")
+    return {row.user.username: row.pk for row in rows.select_related("user")}
+
+
+def refusing(address):
+    """A mail backend factory that refuses messages to `address` and keeps the others."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    class Refusing(EmailBackend):
+        def send_messages(self, messages):
+            if any(address in message.to for message in messages):
+                raise ConnectionRefusedError("smtp refused")
+            return super().send_messages(messages)
+
+    return lambda *args, **kwargs: Refusing()
+
+
+def test_a_batch_retries_only_the_row_whose_send_failed(orgs, people, clock, monkeypatch):
+    from celery.exceptions import Retry
+
+    from sharing.tasks import send_reminders
+
+    ids = overdue_rows(orgs, people, clock)
+    liaison, admin = ids[people.liaison.username], ids[people.prefecture_admin.username]
+    working = delivery.get_connection
+    monkeypatch.setattr(delivery, "get_connection", refusing(people.liaison.email))
+    with pytest.raises(Retry) as retry:
+        send_reminders.apply(kwargs={"ids": [liaison, admin]})
+    assert retry.value.when == 60  # the failed row's backoff
+    assert retry.value.sig.kwargs == {"ids": [liaison]}  # the sent one is not retried
+    assert [message.to for message in mail.outbox] == [[people.prefecture_admin.email]]
+    statuses = dict(Reminder.objects.filter(pk__in=[liaison, admin]).values_list("pk", "status"))
+    assert statuses == {liaison: ReminderStatus.PENDING, admin: ReminderStatus.SENT}
+    # The retry, once the backoff has passed and the mail server is back, sends that row only.
+    monkeypatch.setattr(delivery, "get_connection", working)
+    clock.now = Reminder.objects.get(pk=liaison).send_after
+    assert send_reminders.apply(kwargs=retry.value.sig.kwargs).get() == {"sent": 1}
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [people.liaison.email, people.prefecture_admin.email]
+    )
+
+
+def test_a_batch_delivered_twice_sends_each_row_once(orgs, people, clock):
+    from sharing.tasks import send_reminders
+
+    ids = list(overdue_rows(orgs, people, clock).values())
+    assert send_reminders.apply(kwargs={"ids": ids}).get() == {"sent": 2}
+    assert send_reminders.apply(kwargs={"ids": ids}).get() == {"done": 2}
+    assert len(mail.outbox) == 2
+
+
+def test_a_row_that_breaks_does_not_hold_back_the_rest_of_its_batch(
+    orgs, people, clock, monkeypatch
+):
+    ids = overdue_rows(orgs, people, clock)
+    liaison, admin = ids[people.liaison.username], ids[people.prefecture_admin.username]
+    render = delivery._render
+
+    def broken_for_the_liaison(reminder, *, now):
+        if reminder.pk == liaison:
+            raise RuntimeError("a bug in one template")
+        return render(reminder, now=now)
+
+    monkeypatch.setattr(delivery, "_render", broken_for_the_liaison)
+    outcome = reminders.deliver_batch(reminder_ids=[liaison, admin])
+    assert outcome.results == {liaison: "error", admin: "sent"}
+    assert outcome.failed == {}
+    assert [message.to for message in mail.outbox] == [[people.prefecture_admin.email]]
+    # The broken row stays owed: a sweep hands it out again once its claim's lease is over.
+    later = clock.now + reminders.claim_lease() + timedelta(seconds=1)
+    assert owed_now(later) & {liaison, admin} == {liaison}
+
+
+def test_a_batch_stops_claiming_when_its_time_is_up_and_leaves_the_rest(
+    orgs, people, clock, monkeypatch
+):
+    ids = list(overdue_rows(orgs, people, clock).values())
+    ticks = iter([0.0, 0.0, 10.0])  # the start, before the first row, before the second
+    monkeypatch.setattr(delivery, "monotonic", lambda: next(ticks))
+    outcome = reminders.deliver_batch(reminder_ids=ids, budget=5)
+    assert outcome.results == {ids[0]: "sent"}
+    assert outcome.unstarted == ids[1:]
+    assert len(mail.outbox) == 1
+    assert Reminder.objects.get(pk=ids[1]).status == ReminderStatus.PENDING
+
+
+def test_the_send_task_hands_what_it_had_no_time_for_to_a_new_message(
+    orgs, people, clock, monkeypatch
+):
+    from sharing import tasks
+
+    ids = list(overdue_rows(orgs, people, clock).values())
+    handed = []
+    monkeypatch.setattr(tasks, "SEND_TIME_LIMIT", 0)  # no time at all: nothing is claimed
+    monkeypatch.setattr(tasks.reminders, "enqueue", handed.extend)
+    assert tasks.send_reminders.apply(kwargs={"ids": ids}).get() == {}
+    assert handed == ids
+    assert mail.outbox == []
+
+
+def test_enqueue_publishes_one_message_per_batch_and_leaves_what_it_could_not_publish(
+    orgs, people, clock, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError
+
+    settings.REMINDER_SEND_BATCH = 2
+    overdue_rows(orgs, people, clock)
+    ids = sorted(Reminder.objects.values_list("pk", flat=True))  # the signature's e-mails too
+    assert len(ids) >= 5
+    messages = []
+    monkeypatch.setattr(
+        "sharing.tasks.send_reminders.apply_async",
+        lambda *args, **kw: messages.append(kw["kwargs"]["ids"]),
+    )
+    assert reminders.enqueue(ids) == len(ids)
+    assert messages == [ids[start : start + 2] for start in range(0, len(ids), 2)]
+
+    def broker_lost_after_one(*args, **kwargs):
+        if messages:
+            raise OperationalError("Connection reset by peer")
+        messages.append(kwargs["kwargs"]["ids"])
+
+    messages.clear()
+    Reminder.objects.update(next_attempt_at=clock.now + timedelta(hours=1))
+    monkeypatch.setattr("sharing.tasks.send_reminders.apply_async", broker_lost_after_one)
+    assert reminders.enqueue(ids) == 2
+    assert messages == [ids[0:2]]
+    # What was handed over waits for its message; the rest is owed to the next sweep at once.
+    assert owed_now(clock.now) == set(ids[2:])
+
+
+def test_a_dead_mail_server_or_a_silent_broker_fails_a_send_instead_of_holding_it(settings):
+    from config.celery import app
+    from sharing.tasks import SEND_TIME_LIMIT
+
+    # A send to a mail server that stopped answering fails (and is retried) before the send
+    # task's soft time limit, instead of being cut off by it.
+    assert 0 < settings.EMAIL_TIMEOUT < SEND_TIME_LIMIT - 1
+    # Kombu's Redis transport waits forever on a silent server unless told otherwise.
+    options = app.conf.broker_transport_options
+    assert options["socket_timeout"] > 0
+    assert options["socket_connect_timeout"] > 0

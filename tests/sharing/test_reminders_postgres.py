@@ -38,7 +38,8 @@ def clock(monkeypatch):
 def published(monkeypatch):
     sent: list[int] = []
     monkeypatch.setattr(
-        "sharing.tasks.send_reminder.apply_async", lambda args, **kw: sent.append(args[0])
+        "sharing.tasks.send_reminders.apply_async",
+        lambda *args, **kw: sent.extend(kw["kwargs"]["ids"]),
     )
     return sent
 
