@@ -44,6 +44,12 @@ DEFAULT_PASSWORD = "relais-demo-2026"  # noqa: S105 - documented demo password, 
 DEMO_MARKER = "DEMO-"
 
 PREFECTURES = ("26", "62", "07")
+# The prefectures' own postal address and switchboard, printed on acknowledgements of receipt.
+PREFECTURE_CONTACTS = {
+    "26": ("3 boulevard Vauban\n26030 Valence Cedex", "04 75 79 28 00"),
+    "62": ("Rue Ferdinand Buisson\n62020 Arras Cedex", "03 21 21 20 00"),
+    "07": ("Rue Pierre Filliat\n07000 Privas", "04 75 66 50 00"),
+}
 COMMUNES = ("26198", "26362", "62041", "62498", "07186")
 # (code, name, departement_code): empty département = national scope.
 OVERSIGHT = (
@@ -494,6 +500,7 @@ def demo_load(*, password: str, departements: Collection[str] | None = None) -> 
             users={},
             result=result,
         )
+        _prefecture_contacts(demo.prefectures)
         oversight = _oversight(result)
         _people(demo, oversight, password)
         for scenario in SCENARIOS:
@@ -507,6 +514,14 @@ def _organisations(kind: str, codes: Collection[str]) -> dict[str, Organization]
     if missing:
         raise RuntimeError(f"territories missing after the load: {kind} {sorted(missing)}")
     return found
+
+
+def _prefecture_contacts(prefectures: dict[str, Organization]) -> None:
+    for code, (postal_address, phone) in PREFECTURE_CONTACTS.items():
+        prefecture = prefectures[code]
+        if (prefecture.postal_address, prefecture.phone) != (postal_address, phone):
+            prefecture.postal_address, prefecture.phone = postal_address, phone
+            prefecture.save(update_fields=["postal_address", "phone"])
 
 
 def _oversight(result: DemoResult) -> dict[str, Organization]:

@@ -118,6 +118,13 @@ def test_demo_organisations(demo):
     ):
         commune = Organization.objects.get(kind=OrgKind.COMMUNE, code=insee)
         assert commune.prefecture.code == dep
+    drome = Organization.objects.get(kind=OrgKind.PREFECTURE, code="26")
+    assert drome.address_lines == ["3 boulevard Vauban", "26030 Valence Cedex"]
+    assert drome.phone == "04 75 79 28 00"
+    for dep in ("62", "07"):
+        prefecture = Organization.objects.get(kind=OrgKind.PREFECTURE, code=dep)
+        assert prefecture.address_lines, dep
+        assert prefecture.phone, dep
 
 
 def test_requests_in_every_status_and_decided_with_every_resolution(demo):
