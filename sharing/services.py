@@ -15,7 +15,7 @@ from accounts.services import organization_group
 from audit.services import audit_record
 
 from . import deadlines, notifications
-from .exceptions import InvalidInput, TransitionNotAllowed
+from .exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
@@ -31,6 +31,7 @@ from .models import (
     InfoRequestGroupObjectPermission,
     InternalNote,
     LegalBasis,
+    Notification,
     ReasonCode,
     ReferenceCounter,
     Resolution,
@@ -765,3 +766,39 @@ def note_add(*, info_request: InfoRequest, actor: User, text: str) -> InternalNo
         details={"note": note.pk},
     )
     return note
+
+
+# --- the in-app inbox -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
+    """A user marks one of their own notices read; anyone else's is not theirs to touch."""
+    notification = (
+        Notification.objects.select_for_update().filter(pk=notification.pk, user=actor).first()
+    )
+    if notification is None:
+        raise ActionNotAllowed(action="mark_read")
+    if notification.read_at is not None:
+        return notification  # marking again is harmless
+    notification.read_at = timezone.now()
+    notification.save(update_fields=["read_at"])
+    audit_record(
+        actor=actor,
+        action="notification.read",
+        details={"notification": notification.pk, "count": 1},
+    )
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: User) -> int:
+    """A user marks all their own unread notices read; returns how many were marked."""
+    # One UPDATE locks and changes exactly the rows it marks; a notice arriving meanwhile
+    # stays unread, and two concurrent calls cannot count a notice twice.
+    marked = Notification.objects.filter(user=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if marked:
+        audit_record(actor=actor, action="notification.read", details={"count": marked})
+    return marked

@@ -32,6 +32,11 @@ urlpatterns = [
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(
+        "notifications/<int:pk>/lue/",
+        notifications.notification_mark_read,
+        name="notification-mark-read",
+    ),
+    path(
         "notifications/lues/",
         notifications.notifications_mark_read,
         name="notifications-mark-read",

@@ -1161,3 +1161,47 @@ def test_signing_addresses_the_open_remarks(orgs, people):
     services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
     services.info_request_sign(info_request=info_request, actor=people.mayor)
     assert DraftRemark.objects.get().addressed_at is not None
+
+
+# --- the in-app inbox -----------------------------------------------------------------------
+
+
+def test_marking_a_notice_read_is_audited_once_and_harmless_again(orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    notice = Notification.objects.get(user=people.liaison, info_request=info_request)
+
+    services.notification_mark_read(notification=notice, actor=people.liaison)
+    seq = head_seq()
+    services.notification_mark_read(notification=notice, actor=people.liaison)
+
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    assert head_seq() == seq
+    [event] = AuditEvent.objects.filter(action="notification.read")
+    assert (event.actor_username, event.details) == (
+        people.liaison.username,
+        {"notification": notice.pk, "count": 1},
+    )
+
+
+def test_nobody_marks_someone_elses_notice_read(orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    theirs = Notification.objects.get(user=people.mayor, info_request=info_request)
+    with pytest.raises(ActionNotAllowed):
+        services.notification_mark_read(notification=theirs, actor=people.liaison)
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_marking_all_read_touches_only_ones_own_unread_notices(orgs, people):
+    request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    unread = Notification.objects.filter(user=people.liaison, read_at__isnull=True).count()
+    assert unread == 2
+
+    assert services.notifications_mark_all_read(actor=people.liaison) == 2
+    assert services.notifications_mark_all_read(actor=people.liaison) == 0
+
+    assert not Notification.objects.filter(user=people.liaison, read_at__isnull=True).exists()
+    assert Notification.objects.filter(user=people.mayor, read_at__isnull=True).count() == 2
+    [event] = AuditEvent.objects.filter(action="notification.read", actor_username="liaison-26")
+    assert event.details == {"count": 2}
