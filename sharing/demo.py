@@ -295,6 +295,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         # The decision deadline passed in silence: the deadline service rejects implicitly.
         steps=(SIGN, ACK, past_due("decision_due", days_ago=2), step("expire")),
     ),
+    Scenario(
+        key="DEMO-BR-2026-0206",
+        commune="26362",
+        category="general-threat-briefing",
+        legal_basis=INSTRUCTION,
+        purpose=(
+            "Point sur la menace aux abords des établissements scolaires avant la rentrée, "
+            "pour adapter la présence de la police municipale."
+        ),
+        # The mayor sent the draft back instead of signing: the legal officer has it to redo.
+        steps=(
+            step(
+                "send_back",
+                remark="Préciser les établissements concernés et la période visée.",
+            ),
+        ),
+    ),
     # Arras (62041)
     Scenario(
         key="DEMO-BR-2026-0301",
@@ -599,6 +616,7 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
     today = timezone.localdate()
     actions: dict[str, Callable[[InfoRequest, dict], object]] = {
         "sign": lambda r, o: services.info_request_sign(info_request=r, actor=mayor),
+        "send_back": lambda r, o: services.info_request_send_back(info_request=r, actor=mayor, **o),
         "withdraw": lambda r, o: services.info_request_withdraw(info_request=r, actor=mayor, **o),
         "clarify": lambda r, o: services.info_request_clarify(
             info_request=r, actor=legal_officer, **o
