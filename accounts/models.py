@@ -63,6 +63,23 @@ class Organization(models.Model):
         verbose_name=_("préfecture"),
     )
     population = models.PositiveIntegerField(_("population municipale"), null=True, blank=True)
+    # The institution's own contact details, printed on acknowledgements of receipt (CRPA
+    # R.112-5: designation, postal address and telephone of the service in charge).
+    postal_address = models.TextField(
+        _("adresse postale du service"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "L'adresse de l'institution, jamais celle d'une personne : une ligne par ligne "
+            "d'adresse. Imprimée sur les accusés de réception."
+        ),
+    )
+    phone = models.CharField(
+        _("téléphone du service"),
+        max_length=30,
+        blank=True,
+        help_text=_("Le standard de l'institution. Imprimé sur les accusés de réception."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -79,6 +96,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.postal_address.splitlines() if line.strip()]
 
     @property
     def is_national(self) -> bool:

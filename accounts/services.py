@@ -1,5 +1,6 @@
 """Writes on organisations and memberships; role groups are created here and nowhere else."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -99,4 +100,18 @@ def user_privileges_save(*, user: User, actor: User | None, created: bool = Fals
             target=user,
             details={"username": user.username, **changed},
         )
+    return user
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """The user's language for the web pages (applied at each sign-in) and for e-mails."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": f"{language!r} is not an available language."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.language == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(actor=user, action="user.language_changed", details={"language": language})
     return user

@@ -15,9 +15,9 @@ from . import services
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
-from .permissions import NOTES, get_request_for
+from .permissions import DRAFT, NOTES, get_request_for
 from .privacy import find_identifiers
-from .selectors import info_request_list, messages_of, notes_of, timeline_of
+from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
 from .serializers import (
     AssignSerializer,
     CategorySerializer,
@@ -34,6 +34,8 @@ from .serializers import (
     NoteInSerializer,
     NoteSerializer,
     ReasonSerializer,
+    RemarkInSerializer,
+    RemarkSerializer,
     TimelineEventSerializer,
 )
 
@@ -211,6 +213,11 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def sign(self, request, reference=None):
         return self._run(request, EmptySerializer, services.info_request_sign)
 
+    @_action_schema(RemarkInSerializer, "The mayor sends the draft back with a remark")
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, reference=None):
+        return self._run(request, RemarkInSerializer, services.info_request_send_back)
+
     @_action_schema(EmptySerializer, "The prefecture acknowledges receipt")
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, reference=None):
@@ -298,6 +305,23 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             details={"count": len(notes)},
         )
         return Response(NoteSerializer(notes, many=True).data)
+
+    @extend_schema(
+        summary="The mayor's remarks on the draft (the commune only)",
+        responses={200: RemarkSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def remarks(self, request, reference=None):
+        info_request = self.get_object(perm=DRAFT)
+        remarks = list(remarks_of(info_request=info_request))
+        audit_record(
+            actor=request.user,
+            action="remark.listed",
+            target=info_request,
+            organization=info_request.commune,
+            details={"count": len(remarks)},
+        )
+        return Response(RemarkSerializer(remarks, many=True).data)
 
     @extend_schema(
         summary="The clarification thread",

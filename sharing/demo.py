@@ -44,6 +44,12 @@ DEFAULT_PASSWORD = "relais-demo-2026"  # noqa: S105 - documented demo password, 
 DEMO_MARKER = "DEMO-"
 
 PREFECTURES = ("26", "62", "07")
+# The prefectures' own postal address and switchboard, printed on acknowledgements of receipt.
+PREFECTURE_CONTACTS = {
+    "26": ("3 boulevard Vauban\n26030 Valence Cedex", "04 75 79 28 00"),
+    "62": ("Rue Ferdinand Buisson\n62020 Arras Cedex", "03 21 21 20 00"),
+    "07": ("Rue Pierre Filliat\n07000 Privas", "04 75 66 50 00"),
+}
 COMMUNES = ("26198", "26362", "62041", "62498", "07186")
 # (code, name, departement_code): empty département = national scope.
 OVERSIGHT = (
@@ -289,6 +295,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         # The decision deadline passed in silence: the deadline service rejects implicitly.
         steps=(SIGN, ACK, past_due("decision_due", days_ago=2), step("expire")),
     ),
+    Scenario(
+        key="DEMO-BR-2026-0206",
+        commune="26362",
+        category="general-threat-briefing",
+        legal_basis=INSTRUCTION,
+        purpose=(
+            "Point sur la menace aux abords des établissements scolaires avant la rentrée, "
+            "pour adapter la présence de la police municipale."
+        ),
+        # The mayor sent the draft back instead of signing: the legal officer has it to redo.
+        steps=(
+            step(
+                "send_back",
+                remark="Préciser les établissements concernés et la période visée.",
+            ),
+        ),
+    ),
     # Arras (62041)
     Scenario(
         key="DEMO-BR-2026-0301",
@@ -494,6 +517,7 @@ def demo_load(*, password: str, departements: Collection[str] | None = None) -> 
             users={},
             result=result,
         )
+        _prefecture_contacts(demo.prefectures)
         oversight = _oversight(result)
         _people(demo, oversight, password)
         for scenario in SCENARIOS:
@@ -507,6 +531,14 @@ def _organisations(kind: str, codes: Collection[str]) -> dict[str, Organization]
     if missing:
         raise RuntimeError(f"territories missing after the load: {kind} {sorted(missing)}")
     return found
+
+
+def _prefecture_contacts(prefectures: dict[str, Organization]) -> None:
+    for code, (postal_address, phone) in PREFECTURE_CONTACTS.items():
+        prefecture = prefectures[code]
+        if (prefecture.postal_address, prefecture.phone) != (postal_address, phone):
+            prefecture.postal_address, prefecture.phone = postal_address, phone
+            prefecture.save(update_fields=["postal_address", "phone"])
 
 
 def _oversight(result: DemoResult) -> dict[str, Organization]:
@@ -584,6 +616,7 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
     today = timezone.localdate()
     actions: dict[str, Callable[[InfoRequest, dict], object]] = {
         "sign": lambda r, o: services.info_request_sign(info_request=r, actor=mayor),
+        "send_back": lambda r, o: services.info_request_send_back(info_request=r, actor=mayor, **o),
         "withdraw": lambda r, o: services.info_request_withdraw(info_request=r, actor=mayor, **o),
         "clarify": lambda r, o: services.info_request_clarify(
             info_request=r, actor=legal_officer, **o

@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from accounts.models import Organization
 from sharing.models import (
+    DRAFT_REMARK_MAX,
     MESSAGE_MAX,
     NOTE_MAX,
     PURPOSE_MAX,
@@ -216,6 +217,18 @@ class ReasonForm(RelaisForm):
         help_text=format_lazy(
             _("Sans identifier personne. {max} caractères au plus."),
             max=REASON_MAX,
+        ),
+    )
+
+
+class RemarkForm(RelaisForm):
+    remark = forms.CharField(
+        label=_("Remarque au juriste"),
+        max_length=DRAFT_REMARK_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=format_lazy(
+            _("Ce qui est à revoir, sans identifier personne. {max} caractères au plus."),
+            max=DRAFT_REMARK_MAX,
         ),
     )
 

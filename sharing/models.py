@@ -13,6 +13,7 @@ MESSAGE_MAX = 1000
 NOTE_MAX = 1000
 REMARKS_MAX = 500
 REASON_MAX = 300
+DRAFT_REMARK_MAX = 500
 
 # Short letter prefixes and numbers only (BR-2026-0141, DEMO-BR-2026-0101, 2026/0141):
 # a reference shaped like this cannot spell out a person's name.
@@ -83,6 +84,8 @@ class ExpiryPolicy(models.TextChoices):
 # action -> (statuses it may start from, status it leads to). The single source of truth.
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "sign": (frozenset({Status.DRAFT}), Status.SUBMITTED),
+    # Instead of signing, the mayor returns the draft to the legal officers: it stays a draft.
+    "send_back": (frozenset({Status.DRAFT}), Status.DRAFT),
     "acknowledge": (frozenset({Status.SUBMITTED}), Status.ACKNOWLEDGED),
     "request_clarification": (frozenset({Status.ACKNOWLEDGED}), Status.CLARIFICATION_REQUESTED),
     "clarify": (frozenset({Status.CLARIFICATION_REQUESTED}), Status.ACKNOWLEDGED),
@@ -316,6 +319,29 @@ class ClarificationMessage(models.Model):
         return f"message {self.pk} on {self.info_request_id}"
 
 
+class DraftRemark(models.Model):
+    """The mayor's remark on a draft sent back instead of signed; the commune's only.
+
+    Open until the draft is edited or signed (`addressed_at`); kept afterwards as history.
+    """
+
+    info_request = models.ForeignKey(
+        InfoRequest, on_delete=models.CASCADE, related_name="draft_remarks"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.CharField(_("remarque"), max_length=DRAFT_REMARK_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+    addressed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remarque du maire")
+        verbose_name_plural = _("remarques du maire")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"remark {self.pk} on {self.info_request_id}"
+
+
 class InternalNote(models.Model):
     """A prefecture-only note; the commune never sees it."""
 
@@ -367,10 +393,13 @@ class ReminderKind(models.TextChoices):
     PERSONAL = "personal", _("Rappel personnel")
     STATUS_CHANGED = "status_changed", _("Changement de statut")
     DEADLINE_CHANGED = "deadline_changed", _("Échéance modifiée")
+    SENT_BACK = "sent_back", _("Brouillon renvoyé par le maire")
 
 
 # Told once, by the transition that made them, rather than found by the sweep.
-EVENT_KINDS = frozenset({ReminderKind.STATUS_CHANGED, ReminderKind.DEADLINE_CHANGED})
+EVENT_KINDS = frozenset(
+    {ReminderKind.STATUS_CHANGED, ReminderKind.DEADLINE_CHANGED, ReminderKind.SENT_BACK}
+)
 
 
 class ReminderStatus(models.TextChoices):

@@ -89,6 +89,10 @@ HEADLINES: dict[str, dict[str, str]] = {
         "fr": "L'échéance de cette demande a été reportée.",
         "en": "The deadline of this request has been extended.",
     },
+    ReminderKind.SENT_BACK: {
+        "fr": "Le maire vous a renvoyé ce brouillon avec une remarque, à lire dans Relais.",
+        "en": "The mayor has sent this draft back to you with a remark, to read in Relais.",
+    },
 }
 
 
@@ -226,8 +230,26 @@ def notify_deadline_change(*, info_request: InfoRequest, now: datetime | None = 
     )
 
 
+def notify_sent_back(*, info_request: InfoRequest, now: datetime | None = None) -> list[int]:
+    """The commune's legal officers hear that the mayor sent the draft back (not the remark)."""
+    directory = Directory()
+    recipients = directory.members(info_request.commune_id, [Role.LEGAL_OFFICER])
+    return _notify_event(
+        info_request=info_request,
+        kind=ReminderKind.SENT_BACK,
+        now=now,
+        by_sweep=False,
+        recipients=recipients,
+    )
+
+
 def _notify_event(
-    *, info_request: InfoRequest, kind: str, now: datetime | None, by_sweep: bool
+    *,
+    info_request: InfoRequest,
+    kind: str,
+    now: datetime | None,
+    by_sweep: bool,
+    recipients: list[int] | None = None,
 ) -> list[int]:
     """Writes, inside the caller's transaction, one in-app notification and one outbox row per
     recipient, then enqueues the e-mails once the transaction commits.
@@ -239,7 +261,8 @@ def _notify_event(
     from . import reminders  # the ledger imports this module for rendering
 
     now = now or timezone.now()
-    recipients = status_change_recipients(info_request=info_request)
+    if recipients is None:
+        recipients = status_change_recipients(info_request=info_request)
     if not recipients:
         return []
     due_on = running_due_date(info_request)
@@ -328,7 +351,7 @@ def render_request_message(
     with override(language):
         body = render_to_string(f"sharing/email/request.{language}.txt", context)
     subject = f"[Relais] {reference} : {context['status']}"
-    if kind not in EVENT_KINDS:
+    if kind not in EVENT_KINDS or kind == ReminderKind.SENT_BACK:
         subject = f"[Relais] {reference} : {context['headline'].rstrip('.')}"
     return Message(subject=subject, body=body)
 

@@ -4,7 +4,6 @@ A notification belongs to one user: anyone else's answers 404, like a missing on
 """
 
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 
 from audit.services import audit_record
 
-from . import notifications, reminders
+from . import notifications, reminders, services
 from .models import Notification, ReminderKind
 from .permissions import get_request_for
 from .selectors import notifications_of, personal_reminders_of
@@ -117,11 +116,8 @@ class NotificationViewSet(viewsets.GenericViewSet):
         if not str(pk).isdigit():
             raise Http404
         notification = self._own(pk)
-        if notification.read_at is None:
-            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-                read_at=timezone.now()
-            )
-            notification.refresh_from_db(fields=["read_at"])
+        marked = services.notification_mark_read(notification=notification, actor=request.user)
+        notification.read_at = marked.read_at
         return Response(NotificationSerializer(self._data([notification])[0]).data)
 
     @extend_schema(
@@ -131,10 +127,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        marked = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-            read_at=timezone.now()
-        )
-        return Response({"marked": marked})
+        return Response({"marked": services.notifications_mark_all_read(actor=request.user)})
 
 
 class PersonalRemindersView(AuditedNotFoundMixin, APIView):

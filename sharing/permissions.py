@@ -27,6 +27,7 @@ PERMS_BY_ROLE: dict[str, tuple[str, ...]] = {
 PERM_FOR_ACTION: dict[str, str] = {
     "update": CHANGE,
     "sign": SIGN,
+    "send_back": SIGN,
     "withdraw": SIGN,
     "clarify": DRAFT,
     "acknowledge": WORK,

@@ -20,6 +20,8 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from accounts.models import Organization
+
 from .forms import localised_field
 from .models import ExpiryPolicy, InfoRequest
 
@@ -72,6 +74,15 @@ def contest_text(info_request: InfoRequest) -> str:
     )
 
 
+def service_lines(organization: Organization) -> list[str]:
+    """The service's designation, postal address and telephone (CRPA R.112-5), as far as the
+    organisation's record gives them: its name alone when they are not filled in."""
+    found = [organization.name, *organization.address_lines]
+    if organization.phone:
+        found.append(_("Tél. %(phone)s") % {"phone": organization.phone})
+    return found
+
+
 def receipt_pdf(*, info_request: InfoRequest, language: str = "fr") -> bytes:
     """The acknowledgement of receipt of a signed request (submitted_at is set)."""
     if info_request.submitted_at is None:
@@ -103,7 +114,12 @@ def _render(info_request: InfoRequest) -> bytes:
     def para(text: str, style: str = "body") -> Paragraph:
         return Paragraph(escape(str(text)), styles[style])
 
-    rows = [
+    def lines(texts: list[str], style: str = "body") -> Paragraph:
+        return Paragraph("<br/>".join(escape(str(text)) for text in texts), styles[style])
+
+    service = service_lines(info_request.prefecture)
+
+    rows: list[tuple[str, str | list[str]]] = [
         (_("Demande"), info_request.reference),
         (_("Commune"), f"{info_request.commune.name} ({info_request.commune.code})"),
         (_("Catégorie"), str(category_name)),
@@ -113,11 +129,14 @@ def _render(info_request: InfoRequest) -> bytes:
             _("%(date)s à %(time)s")
             % {"date": _day(received.date()), "time": received.strftime("%H:%M")},
         ),
-        (_("Service chargé de la demande"), info_request.prefecture.name),
+        (_("Service chargé de la demande"), service),
         (_("Date limite de décision"), _day(info_request.decision_due)),
     ]
     table = Table(
-        [[para(label, "body"), para(value, "body")] for label, value in rows],
+        [
+            [para(label), lines(value) if isinstance(value, list) else para(value)]
+            for label, value in rows
+        ],
         colWidths=[55 * mm, 115 * mm],
     )
     table.setStyle(
@@ -133,6 +152,7 @@ def _render(info_request: InfoRequest) -> bytes:
     story = [
         para("RÉPUBLIQUE FRANÇAISE", "brand"),
         para(info_request.prefecture.name, "brand"),
+        *([lines(service[1:], "small")] if len(service) > 1 else []),
         Spacer(1, 10 * mm),
         para(_("Accusé de réception"), "title"),
         Spacer(1, 4 * mm),

@@ -12,6 +12,7 @@ from . import deadlines
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     ClarificationMessage,
+    DraftRemark,
     InfoRequest,
     InfoRequestGroupObjectPermission,
     InfoRequestUserObjectPermission,
@@ -204,10 +205,23 @@ def notes_of(*, info_request: InfoRequest) -> QuerySet[InternalNote]:
     return info_request.notes.select_related("author")
 
 
+def remarks_of(*, info_request: InfoRequest) -> QuerySet[DraftRemark]:
+    """The mayor's remarks on the draft, oldest first; for the commune's eyes only."""
+    return info_request.draft_remarks.select_related("author")
+
+
+def with_sent_back(queryset: QuerySet[InfoRequest]) -> QuerySet[InfoRequest]:
+    """Marks each row `sent_back` when the mayor returned it and nobody edited or signed it since
+    (a draft withdrawn meanwhile keeps the mark: show it on drafts only)."""
+    open_remark = DraftRemark.objects.filter(info_request=OuterRef("pk"), addressed_at__isnull=True)
+    return queryset.annotate(sent_back=Exists(open_remark))
+
+
 # What a timeline shows: the changes, not who read what (that is the auditors' business).
 TIMELINE_ACTIONS = (
     "request.created",
     "request.updated",
+    "request.sent_back",
     "request.signed",
     "request.acknowledged",
     "request.assigned",

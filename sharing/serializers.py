@@ -7,6 +7,7 @@ from .models import (
     Category,
     ClarificationMessage,
     DeliveryChannel,
+    DraftRemark,
     InfoRequest,
     InternalNote,
     LegalBasis,
@@ -178,6 +179,18 @@ class EmptySerializer(StrictSerializer):
 
 class MessageInSerializer(StrictSerializer):
     message = serializers.CharField(max_length=ClarificationMessage.text.field.max_length)
+
+
+class RemarkInSerializer(StrictSerializer):
+    remark = serializers.CharField(max_length=DraftRemark.text.field.max_length)
+
+
+class RemarkSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username")
+
+    class Meta:
+        model = DraftRemark
+        fields = ["id", "author", "text", "created_at", "addressed_at"]
 
 
 class AssignSerializer(StrictSerializer):

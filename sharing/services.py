@@ -15,7 +15,7 @@ from accounts.services import organization_group
 from audit.services import audit_record
 
 from . import deadlines, notifications
-from .exceptions import InvalidInput, TransitionNotAllowed
+from .exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
@@ -25,11 +25,13 @@ from .models import (
     ClarificationMessage,
     DeadlineChange,
     DeliveryChannel,
+    DraftRemark,
     ExpiryPolicy,
     InfoRequest,
     InfoRequestGroupObjectPermission,
     InternalNote,
     LegalBasis,
+    Notification,
     ReasonCode,
     ReferenceCounter,
     Resolution,
@@ -200,6 +202,13 @@ def _next_reference(*, commune: Organization, year: int) -> str:
     return f"{commune.code}-{year}-{counter.last:04d}"
 
 
+def _address_remarks(info_request: InfoRequest) -> int:
+    """The mayor's open remarks on a draft are answered once it is edited or signed."""
+    return DraftRemark.objects.filter(info_request=info_request, addressed_at__isnull=True).update(
+        addressed_at=timezone.now()
+    )
+
+
 def _actor_side(actor: User, info_request: InfoRequest) -> str:
     commune_member = Membership.objects.filter(
         user=actor, organization=info_request.commune_id
@@ -289,7 +298,15 @@ def info_request_update(*, info_request: InfoRequest, actor: User, **changes) ->
         setattr(info_request, name, changes[name])
     _check_basis(category=info_request.category, legal_basis=info_request.legal_basis)
     info_request.save(update_fields=[*changed, "updated_at"])
-    _audit(actor=actor, action="request.updated", info_request=info_request, fields=sorted(changed))
+    addressed = _address_remarks(info_request)
+    details = {"remarks_addressed": addressed} if addressed else {}
+    _audit(
+        actor=actor,
+        action="request.updated",
+        info_request=info_request,
+        fields=sorted(changed),
+        **details,
+    )
     return info_request
 
 
@@ -326,6 +343,7 @@ def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
         ]
     )
     _grant_to_organisation_groups(info_request, info_request.prefecture)
+    _address_remarks(info_request)
     _audit(
         actor=actor,
         action="request.signed",
@@ -334,6 +352,25 @@ def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
         decision_due=info_request.decision_due.isoformat(),
     )
     _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_send_back(*, info_request: InfoRequest, actor: User, remark: str) -> InfoRequest:
+    """Instead of signing, the commune's mayor returns the draft to its legal officers with a
+    short remark; the remark stays within the commune and the audit log holds only its id."""
+    info_request, _done = _begin(
+        info_request=info_request, actor=actor, action="send_back", repeatable=False
+    )
+    remark = _check_text(field="remark", text=remark, max_length=DraftRemark.text.field.max_length)
+    if DraftRemark.objects.filter(
+        info_request=info_request, author=actor, text=remark, addressed_at__isnull=True
+    ).exists():
+        return info_request  # the same remark sent twice (a second click) is harmless
+    row = DraftRemark.objects.create(info_request=info_request, author=actor, text=remark)
+    info_request.save(update_fields=["updated_at"])
+    _audit(actor=actor, action="request.sent_back", info_request=info_request, remark=row.pk)
+    notifications.notify_sent_back(info_request=info_request)
     return info_request
 
 
@@ -729,3 +766,39 @@ def note_add(*, info_request: InfoRequest, actor: User, text: str) -> InternalNo
         details={"note": note.pk},
     )
     return note
+
+
+# --- the in-app inbox -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
+    """A user marks one of their own notices read; anyone else's is not theirs to touch."""
+    notification = (
+        Notification.objects.select_for_update().filter(pk=notification.pk, user=actor).first()
+    )
+    if notification is None:
+        raise ActionNotAllowed(action="mark_read")
+    if notification.read_at is not None:
+        return notification  # marking again is harmless
+    notification.read_at = timezone.now()
+    notification.save(update_fields=["read_at"])
+    audit_record(
+        actor=actor,
+        action="notification.read",
+        details={"notification": notification.pk, "count": 1},
+    )
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: User) -> int:
+    """A user marks all their own unread notices read; returns how many were marked."""
+    # One UPDATE locks and changes exactly the rows it marks; a notice arriving meanwhile
+    # stays unread, and two concurrent calls cannot count a notice twice.
+    marked = Notification.objects.filter(user=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if marked:
+        audit_record(actor=actor, action="notification.read", details={"count": marked})
+    return marked

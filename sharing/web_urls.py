@@ -1,6 +1,6 @@
 """The web interface's routes, included at the site root by config/urls.py."""
 
-from django.urls import include, path, re_path
+from django.urls import path, re_path
 
 from accounts import views as accounts_views
 from audit import views as audit_views
@@ -13,7 +13,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("connexion/", accounts_views.LoginView.as_view(), name="login"),
     path("deconnexion/", accounts_views.LogoutView.as_view(), name="logout"),
-    path("langue/", include("django.conf.urls.i18n")),
+    path("langue/setlang/", accounts_views.set_language, name="set_language"),
     path("demandes/", requests.request_list, name="requests"),
     path("demandes/nouvelle/", requests.request_create, name="request-create"),
     re_path(rf"^demandes/{REFERENCE}/$", requests.request_detail, name="request-detail"),
@@ -31,6 +31,11 @@ urlpatterns = [
     path("equipe/", team.team, name="team"),
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),
+    path(
+        "notifications/<int:pk>/lue/",
+        notifications.notification_mark_read,
+        name="notification-mark-read",
+    ),
     path(
         "notifications/lues/",
         notifications.notifications_mark_read,

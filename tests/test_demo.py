@@ -14,6 +14,7 @@ from audit.models import AuditCheckpoint, AuditEvent
 from sharing.models import (
     ClarificationMessage,
     DeadlineChange,
+    DraftRemark,
     InfoRequest,
     InternalNote,
     Resolution,
@@ -118,6 +119,13 @@ def test_demo_organisations(demo):
     ):
         commune = Organization.objects.get(kind=OrgKind.COMMUNE, code=insee)
         assert commune.prefecture.code == dep
+    drome = Organization.objects.get(kind=OrgKind.PREFECTURE, code="26")
+    assert drome.address_lines == ["3 boulevard Vauban", "26030 Valence Cedex"]
+    assert drome.phone == "04 75 79 28 00"
+    for dep in ("62", "07"):
+        prefecture = Organization.objects.get(kind=OrgKind.PREFECTURE, code=dep)
+        assert prefecture.address_lines, dep
+        assert prefecture.phone, dep
 
 
 def test_requests_in_every_status_and_decided_with_every_resolution(demo):
@@ -158,6 +166,13 @@ def test_requests_went_through_the_services(demo):
         elif info_request.status in expected:
             assert expected[info_request.status] in actions, info_request.reference
         assert info_request.secure_channel_ref.startswith("DEMO-")
+
+
+def test_a_draft_sent_back_by_the_mayor_awaits_the_legal_officer(demo):
+    [remark] = DraftRemark.objects.filter(addressed_at__isnull=True)
+    sent_back = remark.info_request
+    assert sent_back.status == Status.DRAFT
+    assert sent_back.commune.code == "26362"
 
 
 def test_every_demo_login_works(demo, client):

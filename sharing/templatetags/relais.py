@@ -23,6 +23,7 @@ STATUS_BADGE = {
 TIMELINE_LABELS = {
     "request.created": _("Brouillon créé"),
     "request.updated": _("Brouillon modifié"),
+    "request.sent_back": _("Renvoyé au juriste par le maire"),
     "request.signed": _("Signée et transmise à la préfecture"),
     "request.acknowledged": _("Réception accusée"),
     "request.assigned": _("Confiée à un référent"),

@@ -30,6 +30,7 @@ from ..forms import (
     NoteForm,
     ReasonForm,
     RelaisForm,
+    RemarkForm,
     RemindForm,
 )
 from ..models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
@@ -132,6 +133,19 @@ ACTIONS: dict[str, WebAction] = {
                 "En signant, vous transmettez la demande à la préfecture en votre qualité de "
                 "maire. Son texte ne pourra plus être modifié, et les délais de réponse courent "
                 "à compter de ce jour. Un accusé de réception sera disponible."
+            ),
+        ),
+        WebAction(
+            "send-back",
+            "send_back",
+            _("Renvoyer au juriste"),
+            _("Brouillon renvoyé au juriste avec votre remarque."),
+            RemarkForm,
+            _service(services.info_request_send_back),
+            explanation=_(
+                "Au lieu de signer, vous renvoyez le brouillon aux juristes de la commune avec "
+                "une courte remarque. Ils sont prévenus ; la remarque reste visible de la seule "
+                "commune et la demande reste un brouillon jusqu'à votre signature."
             ),
         ),
         WebAction(

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
 
+from .. import services
 from ..models import (
     InfoRequestGroupObjectPermission,
     InfoRequestUserObjectPermission,
@@ -65,11 +66,20 @@ def notification_list(request):
 
 @login_required
 @require_POST
+def notification_mark_read(request, pk: int):
+    """Marks one of the user's notices read; anyone else's, or a missing one, is a 404."""
+    notification = visible_notifications(user=request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404
+    services.notification_mark_read(notification=notification, actor=request.user)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
 def notifications_mark_read(request):
     """Marks all the user's notices read, as the API's mark-all-read does."""
-    marked = Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    marked = services.notifications_mark_all_read(actor=request.user)
     messages.success(
         request,
         ngettext(

@@ -39,14 +39,16 @@ from ..models import (
     ReminderStatus,
     Status,
 )
-from ..permissions import CHANGE, NOTES
+from ..permissions import CHANGE, DRAFT, NOTES
 from ..selectors import (
     info_request_list,
     is_overdue,
     messages_of,
     notes_of,
     personal_reminders_of,
+    remarks_of,
     timeline_of,
+    with_sent_back,
 )
 from ..services import EDITABLE_FIELDS
 from .actions import available_actions
@@ -151,7 +153,7 @@ def request_list(request):
             F("running_due").asc(nulls_last=True), "-created_at", "pk"
         )
     else:
-        queryset = queryset.order_by("-created_at", "pk")
+        queryset = with_sent_back(queryset).order_by("-created_at", "pk")
 
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -188,6 +190,7 @@ def detail_context(request, info_request: InfoRequest, **extra) -> dict:
     who hold the notes permission."""
     perms = set(ObjectPermissionChecker(request.user).get_perms(info_request))
     show_notes = NOTES in perms
+    remarks = list(remarks_of(info_request=info_request)) if DRAFT in perms else []
     return {
         "info_request": info_request,
         "overdue": is_overdue(info_request),
@@ -195,6 +198,9 @@ def detail_context(request, info_request: InfoRequest, **extra) -> dict:
         "can_edit": CHANGE in perms and info_request.status == Status.DRAFT,
         "thread": list(messages_of(info_request=info_request)),
         "notes": list(notes_of(info_request=info_request)) if show_notes else None,
+        "remarks": remarks,
+        "sent_back": info_request.status == Status.DRAFT
+        and any(remark.addressed_at is None for remark in remarks),
         "note_form": extra.pop("note_form", None) or (NoteForm() if show_notes else None),
         "timeline": timeline_of(info_request=info_request),
         "deadline_changes": list(

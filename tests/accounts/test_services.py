@@ -5,7 +5,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from accounts.models import Membership, OrganizationGroup, Role
-from accounts.services import membership_create, membership_delete, organization_group
+from accounts.services import (
+    membership_create,
+    membership_delete,
+    organization_group,
+    user_set_language,
+)
 from audit.models import AuditEvent
 from tests.factories import UserFactory
 
@@ -85,3 +90,16 @@ def test_membership_delete_keeps_the_other_roles_groups(orgs):
     membership_delete(membership=dropped, actor=None)
     assert list(user.groups.values_list("name", flat=True)) == ["prefecture:26:liaison"]
     assert Membership.objects.get(user=user) == kept
+
+
+def test_a_users_language_is_set_once_audited_and_only_to_an_available_one(db):
+    user = UserFactory()
+    user_set_language(user=user, language="en")
+    user_set_language(user=user, language="en")
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert AuditEvent.objects.filter(action="user.language_changed").count() == 1
+    with pytest.raises(ValidationError):
+        user_set_language(user=user, language="de")
+    user.refresh_from_db()
+    assert user.language == "en"

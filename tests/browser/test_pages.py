@@ -3,6 +3,7 @@ axe-core violation, no Content-Security-Policy violation, and a screenshot."""
 
 import pytest
 
+from sharing import services
 from sharing.models import Resolution, Status
 from tests.browser.conftest import csp_violations, screenshot, serious_violations, sign_in
 from tests.factories import PASSWORD, draft, request_in
@@ -17,6 +18,11 @@ def requests_in_every_status(orgs, people):
         "clarification": request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar),
         "decided": request_in(Status.DECIDED, orgs.valence),
         "refused": request_in(Status.CLOSED, orgs.valence, resolution=Resolution.REFUSED),
+        "sent_back": services.info_request_send_back(
+            info_request=draft(orgs.montelimar),
+            actor=people.mayor,
+            remark="Préciser la base légale retenue.",
+        ),
     }
 
 
@@ -28,9 +34,15 @@ PAGES = {
         "/demandes/{clarification}/",
         "/demandes/{clarification}/clarify/",
         "/demandes/{draft}/modifier/",
+        "/demandes/{sent_back}/",
         "/notifications/",
     ],
-    "mayor": ["/demandes/{draft}/", "/demandes/{draft}/sign/", "/demandes/{submitted}/withdraw/"],
+    "mayor": [
+        "/demandes/{draft}/",
+        "/demandes/{draft}/sign/",
+        "/demandes/{draft}/send-back/",
+        "/demandes/{submitted}/withdraw/",
+    ],
     "liaison": [
         "/demandes/",
         "/demandes/{acknowledged}/",

@@ -818,3 +818,40 @@ def test_action_not_allowed_escaping_any_view_answers_as_not_found():
     missing = exception_handler(NotFound(), context)
     assert refused.status_code == missing.status_code == 404
     assert refused.data == missing.data
+
+
+# --- send-back: the mayor returns a draft with a remark ------------------------------------
+
+
+def test_the_mayor_sends_a_draft_back_and_the_legal_officer_reads_the_remark(api, people, orgs):
+    info_request = draft(orgs.montelimar)
+    remark = "Préciser la base légale retenue."
+
+    response = api(people.mayor).post(
+        url(info_request.reference, "send-back"), {"remark": remark}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "draft"
+    remarks = api(people.legal_officer).get(url(info_request.reference, "remarks")).json()
+    assert [(r["author"], r["text"], r["addressed_at"]) for r in remarks] == [
+        ("mayor-26198", remark, None)
+    ]
+
+
+def test_send_back_answers_400_with_field_errors_and_409_once_signed(api, people, orgs):
+    info_request = draft(orgs.montelimar)
+    client = api(people.mayor)
+    path = url(info_request.reference, "send-back")
+
+    for body in ({}, {"remark": PERSONAL}, {"remark": "x" * 501}, {"remark": "ok", "x": 1}):
+        response = client.post(path, body, format="json")
+        assert response.status_code == 400, body
+        assert set(response.json()) & {"remark", "x"}
+        for marker in PERSONAL_MARKERS:
+            assert marker not in response.content.decode().lower()
+
+    client.post(url(info_request.reference, "sign"), {}, format="json")
+    response = client.post(path, {"remark": "Trop tard."}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "transition_not_allowed"

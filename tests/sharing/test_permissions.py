@@ -64,6 +64,8 @@ POLICY = {
     "detail":                (200,     200,   200,    200,       404,        404,      404,  401),
     "patch":                 (200,     200,   404,    404,       404,        404,      404,  401),
     "sign":                  (404,     200,   404,    404,       404,        404,      404,  401),
+    "send-back":             (404,     200,   404,    404,       404,        404,      404,  401),
+    "remarks":               (200,     200,   404,    404,       404,        404,      404,  401),
     "withdraw":              (404,     200,   404,    404,       404,        404,      404,  401),
     "acknowledge":           (404,     404,   200,    200,       404,        404,      404,  401),
     "assign":                (404,     404,   404,    200,       404,        404,      404,  401),
@@ -86,6 +88,14 @@ ENDPOINTS = {
     "detail": ("get", "", Status.ACKNOWLEDGED, None),
     "patch": ("patch", "", Status.DRAFT, lambda r: {"urgency": "urgent"}),
     "sign": ("post", "sign/", Status.DRAFT, lambda r: {}),
+    "send-back": (
+        "post",
+        "send-back/",
+        Status.DRAFT,
+        lambda r: {"remark": "Préciser la base légale retenue."},
+    ),
+    # Once signed, so that the prefecture sees the request but not the commune's remarks.
+    "remarks": ("get", "remarks/", Status.ACKNOWLEDGED, None),
     "withdraw": ("post", "withdraw/", Status.SUBMITTED, lambda r: {"reason": "Sans objet."}),
     "acknowledge": ("post", "acknowledge/", Status.SUBMITTED, lambda r: {}),
     "assign": ("post", "assign/", Status.ACKNOWLEDGED, lambda r: {"liaison": "liaison-26"}),
@@ -230,6 +240,7 @@ def test_a_draft_reaches_the_prefecture_only_once_signed(api, people, orgs):
 WRONG_STATUS = {
     "patch": (Status.SUBMITTED, "legal_officer", "liaison"),
     "sign": (Status.WITHDRAWN, "mayor", "legal_officer"),
+    "send-back": (Status.SUBMITTED, "mayor", "legal_officer"),
     "withdraw": (Status.DECIDED, "mayor", "liaison"),
     "acknowledge": (Status.CLOSED, "liaison", "mayor"),
     "assign": (Status.CLOSED, "prefecture_admin", "liaison"),

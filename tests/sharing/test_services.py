@@ -26,13 +26,16 @@ from sharing.models import (
     ClarificationMessage,
     DeadlineChange,
     DeliveryChannel,
+    DraftRemark,
     InfoRequest,
     InfoRequestGroupObjectPermission,
     InfoRequestUserObjectPermission,
     InternalNote,
     LegalBasis,
+    Notification,
     ReasonCode,
     ReferenceCounter,
+    ReminderKind,
     Resolution,
     Status,
 )
@@ -1053,3 +1056,152 @@ def test_personal_data_is_refused_naming_the_field_and_nothing_is_saved(orgs, pe
 
 def test_every_free_text_input_of_the_services_is_screened(orgs, people):
     assert set(_refusing_calls(orgs, people)) == set(PERSONAL_DATA_INPUTS)
+
+
+# --- the mayor sends a draft back with a remark ---------------------------------------------
+
+REMARK = "Préciser la base légale retenue et le périmètre du quartier."
+
+
+def test_send_back_keeps_the_draft_and_records_the_remark_for_the_commune_only(orgs, people):
+    info_request = draft(orgs.montelimar)
+    seq = head_seq()
+
+    services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
+
+    assert reload(info_request).status == Status.DRAFT
+    [remark] = DraftRemark.objects.filter(info_request=info_request)
+    assert (remark.author, remark.text, remark.addressed_at) == (people.mayor, REMARK, None)
+    [event] = events_of(info_request, "request.sent_back")
+    assert event.details == {"status": "draft", "remark": remark.pk}
+    assert "quartier" not in audit_text_since(seq)
+
+
+def test_send_back_tells_the_legal_officers_without_the_remark(
+    orgs, people, django_capture_on_commit_callbacks
+):
+    info_request = draft(orgs.montelimar)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.info_request_send_back(
+            info_request=info_request, actor=people.mayor, remark=REMARK
+        )
+    notices = Notification.objects.filter(info_request=info_request, kind=ReminderKind.SENT_BACK)
+    assert {notice.user for notice in notices} == {people.legal_officer}
+    assert [message.to for message in mail.outbox] == [[people.legal_officer.email]]
+    assert "renvoyé ce brouillon" in mail.outbox[0].body
+    assert "quartier" not in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    "role", ["legal_officer", "liaison", "prefecture_admin", "mayor_valence", "mayor_arras"]
+)
+def test_send_back_is_refused_to_anyone_but_the_communes_mayor(orgs, people, role):
+    info_request = draft(orgs.montelimar)
+    seq = head_seq()
+    with pytest.raises(ActionNotAllowed):
+        services.info_request_send_back(
+            info_request=info_request, actor=getattr(people, role), remark=REMARK
+        )
+    assert not DraftRemark.objects.exists()
+    assert head_seq() == seq
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.DRAFT])
+def test_send_back_is_refused_once_the_request_is_no_longer_a_draft(orgs, people, status):
+    info_request = request_in(status, orgs.montelimar)
+    with pytest.raises(TransitionNotAllowed):
+        services.info_request_send_back(
+            info_request=info_request, actor=people.mayor, remark=REMARK
+        )
+    assert not DraftRemark.objects.exists()
+
+
+def test_send_back_refuses_personal_data_and_an_empty_or_long_remark(orgs, people):
+    info_request = draft(orgs.montelimar)
+    with pytest.raises(PersonalDataRefused) as caught:
+        services.info_request_send_back(
+            info_request=info_request, actor=people.mayor, remark=PERSONAL
+        )
+    assert caught.value.field == "remark"
+    for remark in ("  ", "x" * 501):
+        with pytest.raises(InvalidInput) as invalid:
+            services.info_request_send_back(
+                info_request=info_request, actor=people.mayor, remark=remark
+            )
+        assert set(invalid.value.errors) == {"remark"}
+    assert not DraftRemark.objects.exists()
+    assert not events_of(info_request, "request.sent_back")
+
+
+def test_sending_the_same_remark_twice_records_it_once(orgs, people):
+    info_request = draft(orgs.montelimar)
+    for _ in range(2):
+        services.info_request_send_back(
+            info_request=info_request, actor=people.mayor, remark=REMARK
+        )
+    assert DraftRemark.objects.count() == 1
+    assert len(events_of(info_request, "request.sent_back")) == 1
+
+
+def test_editing_the_draft_addresses_the_open_remarks(orgs, people):
+    info_request = draft(orgs.montelimar)
+    services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
+
+    services.info_request_update(
+        info_request=info_request, actor=people.legal_officer, urgency="urgent"
+    )
+
+    assert DraftRemark.objects.get().addressed_at is not None
+    [event] = events_of(info_request, "request.updated")
+    assert event.details["remarks_addressed"] == 1
+
+
+def test_signing_addresses_the_open_remarks(orgs, people):
+    info_request = draft(orgs.montelimar)
+    services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
+    services.info_request_sign(info_request=info_request, actor=people.mayor)
+    assert DraftRemark.objects.get().addressed_at is not None
+
+
+# --- the in-app inbox -----------------------------------------------------------------------
+
+
+def test_marking_a_notice_read_is_audited_once_and_harmless_again(orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    notice = Notification.objects.get(user=people.liaison, info_request=info_request)
+
+    services.notification_mark_read(notification=notice, actor=people.liaison)
+    seq = head_seq()
+    services.notification_mark_read(notification=notice, actor=people.liaison)
+
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    assert head_seq() == seq
+    [event] = AuditEvent.objects.filter(action="notification.read")
+    assert (event.actor_username, event.details) == (
+        people.liaison.username,
+        {"notification": notice.pk, "count": 1},
+    )
+
+
+def test_nobody_marks_someone_elses_notice_read(orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    theirs = Notification.objects.get(user=people.mayor, info_request=info_request)
+    with pytest.raises(ActionNotAllowed):
+        services.notification_mark_read(notification=theirs, actor=people.liaison)
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_marking_all_read_touches_only_ones_own_unread_notices(orgs, people):
+    request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    unread = Notification.objects.filter(user=people.liaison, read_at__isnull=True).count()
+    assert unread == 2
+
+    assert services.notifications_mark_all_read(actor=people.liaison) == 2
+    assert services.notifications_mark_all_read(actor=people.liaison) == 0
+
+    assert not Notification.objects.filter(user=people.liaison, read_at__isnull=True).exists()
+    assert Notification.objects.filter(user=people.mayor, read_at__isnull=True).count() == 2
+    [event] = AuditEvent.objects.filter(action="notification.read", actor_username="liaison-26")
+    assert event.details == {"count": 2}

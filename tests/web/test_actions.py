@@ -245,3 +245,80 @@ def test_the_audit_log_records_a_denied_action(web, orgs, people):
     web(people.liaison62).post(action(info_request, "sign"))
     denied = last_event("request.not_found", actor_username=people.liaison62.username)
     assert denied.details["endpoint"] == "web:request-action"
+
+
+# --- the mayor sends a draft back with a remark ---------------------------------------------
+
+REMARK = "Préciser la base légale retenue."
+
+
+def test_the_mayor_sends_a_draft_back_and_the_legal_officer_sees_it_until_editing(
+    web, orgs, people
+):
+    info_request = draft(orgs.montelimar, actor=people.legal_officer)
+    mayor, officer = web(people.mayor), web(people.legal_officer)
+    page = mayor.get(detail(info_request)).content.decode()
+    assert "Renvoyer au juriste" in page
+    assert mayor.get(action(info_request, "send-back")).status_code == 200
+
+    response = mayor.post(action(info_request, "send-back"), {"remark": REMARK})
+
+    assert response.status_code == 302
+    assert status_of(info_request) == Status.DRAFT
+    page = unescape(officer.get(detail(info_request)).content.decode())
+    assert REMARK in page
+    assert "Renvoyé par le maire" in page
+    listing = officer.get(reverse("requests")).content.decode()
+    assert "Renvoyé par le maire" in listing
+
+    response = officer.post(
+        reverse("request-edit", kwargs={"reference": info_request.reference}),
+        {
+            "category": info_request.category_id,
+            "legal_basis": info_request.legal_basis_id,
+            "purpose": info_request.purpose + " Base légale précisée.",
+            "urgency": "normal",
+            "secure_channel_ref": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    assert "Renvoyé par le maire" not in officer.get(reverse("requests")).content.decode()
+    page = unescape(officer.get(detail(info_request)).content.decode())
+    assert "Renvoyé par le maire" not in page
+    assert REMARK in page  # kept as history, marked as dealt with
+
+
+@pytest.mark.parametrize("role", ["legal_officer", "mayor_valence", "liaison"])
+def test_only_the_communes_mayor_may_send_back(web, orgs, people, role):
+    info_request = draft(orgs.montelimar)
+    client = web(getattr(people, role))
+    assert "Renvoyer au juriste" not in client.get(detail(info_request)).content.decode()
+    assert client.get(action(info_request, "send-back")).status_code == 404
+    assert client.post(action(info_request, "send-back"), {"remark": REMARK}).status_code == 404
+
+
+def test_the_prefecture_never_sees_the_mayors_remarks(web, orgs, people):
+    info_request = draft(orgs.montelimar)
+    web(people.mayor).post(action(info_request, "send-back"), {"remark": REMARK})
+    web(people.mayor).post(action(info_request, "sign"))
+    page = unescape(web(people.liaison).get(detail(info_request)).content.decode())
+    assert status_of(info_request) == Status.SUBMITTED
+    assert REMARK not in page
+    assert "Remarques du maire" not in page
+
+
+def test_a_remark_with_personal_data_is_refused_and_cleared(web, orgs, people):
+    info_request = draft(orgs.montelimar)
+    response = web(people.mayor).post(
+        action(info_request, "send-back"), {"remark": "Voir avec M. Dupont au 06 12 34 56 78."}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "un numéro de téléphone" in html
+    assert "06 12 34 56 78" not in html
+
+
+def test_sending_back_a_signed_request_answers_409(web, orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = web(people.mayor).post(action(info_request, "send-back"), {"remark": REMARK})
+    assert response.status_code == 409

@@ -81,6 +81,54 @@ def test_french_by_default_and_english_on_request(web, legal_officer):
     assert "Sign out" in html
 
 
+def test_signing_in_switches_the_pages_to_the_users_language(web, legal_officer):
+    legal_officer.language = "en"
+    legal_officer.save(update_fields=["language"])
+    client = web(language="fr")
+    assert '<html lang="fr"' in client.get(reverse("login")).content.decode()
+
+    response = client.post(
+        reverse("login"), {"username": legal_officer.username, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    html = client.get(reverse("requests")).content.decode()
+    assert '<html lang="en"' in html
+    assert "Requests of the commune" in html
+
+
+def test_a_failed_sign_in_leaves_the_language_alone(web, legal_officer):
+    legal_officer.language = "en"
+    legal_officer.save(update_fields=["language"])
+    response = web().post(reverse("login"), {"username": legal_officer.username, "password": "x"})
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_switching_language_is_kept_on_the_account_for_the_next_sign_in(web, legal_officer):
+    client = web(legal_officer)
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("requests")})
+    assert response.status_code == 302
+    legal_officer.refresh_from_db()
+    assert legal_officer.language == "en"
+    event = last_event("user.language_changed", actor_username=legal_officer.username)
+    assert event.details == {"language": "en"}
+
+    client.post(reverse("logout"))
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    client.post(reverse("login"), {"username": legal_officer.username, "password": PASSWORD})
+    assert "Requests of the commune" in client.get(reverse("requests")).content.decode()
+
+
+def test_switching_to_an_unknown_language_changes_nothing(web, legal_officer):
+    client = web(legal_officer)
+    response = client.post(reverse("set_language"), {"language": "de", "next": reverse("requests")})
+    assert response.status_code == 302
+    legal_officer.refresh_from_db()
+    assert legal_officer.language == "fr"
+    assert web().post(reverse("set_language"), {"language": "en"}).status_code == 302
+
+
 def test_language_switch_is_a_csrf_protected_form(web, legal_officer):
     html = web(legal_officer).get(reverse("requests")).content.decode()
     form = re.search(r'<form method="post" action="/langue/setlang/">(.*?)</form>', html, re.S)

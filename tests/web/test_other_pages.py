@@ -123,6 +123,29 @@ def test_notifications_count_in_the_header_and_the_list(web, orgs, people):
     assert "0 notification non lue" in html or "0 notifications non lues" in html
 
 
+def test_one_notification_is_marked_read_from_the_list_and_only_ones_own(web, orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    mine, other = (
+        Notification.objects.filter(user=user, info_request=info_request).first()
+        for user in (people.legal_officer, people.mayor)
+    )
+    client = web(people.legal_officer)
+    url = reverse("notification-mark-read", kwargs={"pk": mine.pk})
+    assert url in client.get(reverse("notifications")).content.decode()
+
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    assert (
+        client.post(reverse("notification-mark-read", kwargs={"pk": other.pk})).status_code == 404
+    )
+
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.read_at is not None
+    assert other.read_at is None
+    assert url not in client.get(reverse("notifications")).content.decode()
+
+
 # --- auditors -------------------------------------------------------------------------------
 
 

@@ -1,6 +1,8 @@
 """The request screens: lists, the request's page, the draft form, and who reaches what."""
 
+import base64
 import re
+import zlib
 from html import unescape
 
 import pytest
@@ -287,3 +289,45 @@ def test_receipt_pdf_for_a_signed_request_only(web, orgs, people):
         reverse("request-receipt", kwargs={"reference": unsigned.reference})
     )
     assert response.status_code == 404
+
+
+def pdf_text(content: bytes) -> str:
+    """The strings the PDF's page streams show (reportlab writes Helvetica text as `(...) Tj`
+    in ASCII85-encoded, deflated streams), decoded as the standard fonts' Latin-1 encoding."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.S):
+        stream = stream.strip()
+        if stream.endswith(b"~>"):
+            stream = zlib.decompress(base64.a85decode(stream[:-2]))
+        for text in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", stream):
+            text = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), text)
+            shown.append(re.sub(rb"\\(.)", rb"\1", text).decode("latin-1"))
+    return "\n".join(shown)
+
+
+def receipt_of(client, info_request) -> str:
+    response = client.get(reverse("request-receipt", kwargs={"reference": info_request.reference}))
+    assert response.status_code == 200
+    return pdf_text(response.content)
+
+
+def test_receipt_names_the_services_postal_address_and_phone(web, orgs, people):
+    orgs.pref26.postal_address = "3 boulevard Vauban\n\n26030 Valence Cedex\n"
+    orgs.pref26.phone = "04 75 79 28 00"
+    orgs.pref26.save(update_fields=["postal_address", "phone"])
+    signed = request_in(Status.SUBMITTED, orgs.montelimar)
+
+    text = receipt_of(web(people.mayor), signed)
+
+    assert "Préfecture de la Drôme" in text
+    assert "3 boulevard Vauban" in text
+    assert "26030 Valence Cedex" in text
+    assert "Tél. 04 75 79 28 00" in text
+    assert signed.reference in text
+
+
+def test_receipt_without_address_or_phone_names_the_service_alone(web, orgs, people):
+    signed = request_in(Status.SUBMITTED, orgs.montelimar)
+    text = receipt_of(web(people.mayor), signed)
+    assert "Préfecture de la Drôme" in text
+    assert "Tél." not in text
