@@ -70,7 +70,11 @@ def test_main_pages_are_accessible_and_csp_clean(
     references = {name: r.reference for name, r in requests_in_every_status.items()}
     page = new_page(language)
     if role is not None:
-        sign_in(page, getattr(people, role).username, PASSWORD)
+        user = getattr(people, role)
+        # Signing in applies the user's own language over the browser's.
+        user.language = language
+        user.save(update_fields=["language"])
+        sign_in(page, user.username, PASSWORD)
     problems = []
     for index, template in enumerate(PAGES[role]):
         path = template.format(**references)
