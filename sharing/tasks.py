@@ -19,6 +19,16 @@ from . import reminders
 _LEASE = int(reminders.claim_lease().total_seconds())
 SEND_TIME_LIMIT = max(2, _LEASE * 6 // 10)
 MAX_COUNTDOWN = 600
+# Both send tasks: acknowledged after the work, requeued if the worker dies, bounded retries.
+SEND_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 5,
+    "time_limit": SEND_TIME_LIMIT,
+    "soft_time_limit": SEND_TIME_LIMIT - 1,
+    "ignore_result": True,
+}
 
 
 @shared_task(name="sharing.sweep_deadlines", ignore_result=True)
@@ -27,16 +37,7 @@ def sweep_deadlines() -> dict[str, int]:
     return reminders.sweep(now=timezone.now())
 
 
-@shared_task(
-    bind=True,
-    name="sharing.send_reminder",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=5,
-    time_limit=SEND_TIME_LIMIT,
-    soft_time_limit=SEND_TIME_LIMIT - 1,
-    ignore_result=True,
-)
+@shared_task(name="sharing.send_reminder", **SEND_OPTIONS)
 def send_reminder(self, reminder_id: int) -> str:
     """Sends one ledger row once; a failed send retries with backoff, bounded twice over
     (Celery's `max_retries` here, the row's attempts cap in the ledger)."""
@@ -49,16 +50,7 @@ def send_reminder(self, reminder_id: int) -> str:
         raise self.retry(exc=exc, countdown=min(exc.retry_in, MAX_COUNTDOWN)) from exc
 
 
-@shared_task(
-    bind=True,
-    name="sharing.send_reminders",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=5,
-    time_limit=SEND_TIME_LIMIT,
-    soft_time_limit=SEND_TIME_LIMIT - 1,
-    ignore_result=True,
-)
+@shared_task(name="sharing.send_reminders", **SEND_OPTIONS)
 def send_reminders(self, ids: list[int]) -> dict[str, int]:
     """Sends each ledger row of a batch once, each on its own; retries only the rows whose send
     failed, with backoff, bounded as `send_reminder` is."""
