@@ -10,10 +10,9 @@ from accounts.models import Membership, Role
 from accounts.selectors import organizations_where
 from audit.services import audit_record
 
-from ..models import OPEN_STATUSES, Urgency
+from ..models import OPEN_STATUSES, Urgency, running_due_expression
 from ..selectors import info_request_list, overdue_q
 from .common import audit_denied
-from .requests import running_due_expression
 
 OVERDUE_SHOWN = 100
 
