@@ -136,21 +136,21 @@ def request_list(request):
         queryset = queryset.filter(status__in=statuses)
     filters = {key: value for key, value in params.items() if not (exact and key == "reference")}
     queryset = InfoRequestFilter(filters, queryset=queryset).qs
-    if prefecture_side:
-        queryset = queryset.annotate(running_due=running_due_expression()).order_by(
-            F("running_due").asc(nulls_last=True), "-created_at", "pk"
-        )
-    else:
-        queryset = queryset.order_by("-created_at", "pk")
 
-    # The page's ids first, then their rows with what they render: sorting and skipping
-    # thousands of narrow rows is cheap, joining them all before the sort is not.
-    page = Paginator(queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(
+    def in_order(rows):
+        if prefecture_side:
+            return rows.annotate(running_due=running_due_expression()).order_by(
+                F("running_due").asc(nulls_last=True), "-created_at", "pk"
+            )
+        return rows.order_by("-created_at", "pk")
+
+    # The page's ids in a subquery, then only their rows with what they render (still
+    # through the visibility filter): sorting and skipping thousands of narrow rows is cheap,
+    # joining every row before the sort is not.
+    page = Paginator(in_order(queryset).values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    ids = list(page.object_list)
-    by_id = {row.pk: row for row in visible.filter(pk__in=ids)}
-    rows = [by_id[pk] for pk in ids if pk in by_id]
+    rows = list(in_order(visible.filter(pk__in=page.object_list)))
     audit_record(
         actor=user,
         action="request.listed",

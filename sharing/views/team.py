@@ -55,7 +55,8 @@ def team(request):
     overdue = list(
         open_requests.filter(overdue_q(today=today))
         .annotate(running_due=running_due_expression())
-        .order_by(F("running_due").asc(nulls_last=True), "pk")[:OVERDUE_SHOWN]
+        # The inbox's order, which its index serves: the most overdue are read first.
+        .order_by(F("running_due").asc(nulls_last=True), "-created_at", "pk")[:OVERDUE_SHOWN]
     )
     audit_record(
         actor=user,
