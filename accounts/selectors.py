@@ -19,18 +19,10 @@ def memberships_of(*, user: User) -> list[Membership]:
 
 
 def group_ids_of(*, user: User) -> list[int]:
-    """The ids of the user's groups (their role groups), in one query (cached on the user)."""
-    cached = getattr(user, "_relais_group_ids", None)
-    if cached is None:
-        cached = list(user.groups.values_list("pk", flat=True))
-        user._relais_group_ids = cached
-    return cached
-
-
-def forget_roles(*, user: User) -> None:
-    """Drops what `memberships_of` and `group_ids_of` cached on the user, after a change."""
-    for name in ("_relais_memberships", "_relais_group_ids"):
-        user.__dict__.pop(name, None)
+    """The ids of the user's groups (their role groups), read afresh at each call: they decide
+    what the user may see, so a role taken away must count at once, even for a user object
+    that lives on (unlike `memberships_of`, which only shapes menus and narrows lists)."""
+    return list(user.groups.values_list("pk", flat=True))
 
 
 def organizations_where(*, user: User, roles: set[str]) -> list[Organization]:

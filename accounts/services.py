@@ -7,7 +7,6 @@ from django.db import transaction
 from audit.services import audit_record
 
 from .models import ROLES_BY_KIND, Membership, Organization, OrganizationGroup, User
-from .selectors import forget_roles
 
 
 def organization_group(*, organization: Organization, role: str) -> Group:
@@ -45,7 +44,6 @@ def membership_create(
         user=user, organization=organization, role=role
     )
     user.groups.add(organization_group(organization=organization, role=role))
-    forget_roles(user=user)
     if created:
         audit_record(
             actor=actor,
@@ -63,7 +61,6 @@ def membership_delete(*, membership: Membership, actor: User | None) -> None:
     user, organization, role = membership.user, membership.organization, membership.role
     membership.delete()
     user.groups.remove(organization_group(organization=organization, role=role))
-    forget_roles(user=user)
     audit_record(
         actor=actor,
         action="membership.deleted",

@@ -73,7 +73,8 @@ def database(config: dict) -> dict:
     """The database settings every environment shares. On PostgreSQL, JIT compilation is
     turned off for the application's connections: the planner's cost estimates for the
     visibility-filtered lists over 100,000 requests cross the JIT thresholds, and compiling
-    made those pages take 1 to 7 s instead of a fraction of a second (bench/pages_bench.py)."""
+    costs more than running them (a prefecture's list of all requests: 540 ms with JIT, 115 ms
+    without; bench/pages_bench.py)."""
     if config.get("ENGINE", "").startswith("django.db.backends.postgresql"):
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
