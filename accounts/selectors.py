@@ -18,6 +18,13 @@ def memberships_of(*, user: User) -> list[Membership]:
     return cached
 
 
+def group_ids_of(*, user: User) -> list[int]:
+    """The ids of the user's groups (their role groups), read afresh at each call: they decide
+    what the user may see, so a role taken away must count at once, even for a user object
+    that lives on (unlike `memberships_of`, which only shapes menus and narrows lists)."""
+    return list(user.groups.values_list("pk", flat=True))
+
+
 def organizations_where(*, user: User, roles: set[str]) -> list[Organization]:
     """The organisations where the user holds one of the roles."""
     seen: dict[int, Organization] = {}

@@ -1,17 +1,27 @@
 """Web pages benchmark: server time of each main page with 100,000 requests in the database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_pages_bench \
-        uv run python bench/pages_bench.py [--requests 100000] [--runs 30]
+        uv run python bench/pages_bench.py [--requests 100000] [--baseline-requests 1000] \
+        [--runs 30] [--reuse] [--only LABEL]
     uv run python bench/pages_bench.py            # SQLite file var/pages-bench.sqlite3
 
 The database named in DATABASE_URL is DROPPED and recreated: its name must contain "bench".
-Without DATABASE_URL, var/pages-bench.sqlite3 is recreated. Requests are bulk-loaded with the
-object permissions the services grant (so the visibility subqueries work on realistic
-tables); a few requests of the measured commune go through the real services, so that their
-page has a timeline, messages and notes. Each page is fetched in-process with Django's test
-client (server time: routing, queries, audit record, template; no network), warmed up, then
-measured `--runs` times. Prints a Markdown table: median, 95th percentile, queries per page.
-Target: under 200 ms per page.
+Without DATABASE_URL, var/pages-bench.sqlite3 is recreated. The settings are the test settings,
+whose database configuration is production's (`config.settings.base.database`: JIT off on
+PostgreSQL). Requests are bulk-loaded with the object permissions the services grant (so the
+visibility subqueries work on realistic tables); a few requests of the measured commune go
+through the real services, so that their page has a timeline, messages and notes.
+
+The baseline, in the same database and the same run: a fourth prefecture (Ain, 01) with only
+`--baseline-requests` requests and its own users, whose pages are measured the same way right
+after each page at scale. Read the ratio: it says what the 100,000 requests cost, whatever
+else the machine is doing. Each page is fetched in-process with Django's test client (server
+time: routing, queries, audit record, template; no network), warmed up, then measured `--runs`
+times. Prints a Markdown table: median, 95th percentile, queries per page. Target: under
+200 ms per page.
+
+`--reuse` skips the load when the database already holds a previous run's data (to iterate on
+a fix; publish figures from a fresh load).
 """
 
 from __future__ import annotations
@@ -35,9 +45,12 @@ PREFECTURES = {"26": "Drôme", "62": "Pas-de-Calais", "07": "Ardèche"}
 SHARE = {"26": 0.5, "62": 0.3, "07": 0.2}
 COMMUNES_PER_PREFECTURE = 100
 MEASURED_COMMUNE = "26198"
+BASELINE_PREFECTURE = ("01", "Ain")
+BASELINE_COMMUNE = "01053"
+BASELINE_COMMUNES = 10
 
 
-def prepare_environment() -> None:
+def prepare_environment(*, reuse: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     url = os.environ.get("DATABASE_URL", "")
     if url:
@@ -48,12 +61,15 @@ def prepare_environment() -> None:
 
         admin = urlparse(url)._replace(path="/postgres").geturl()
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not (reuse and exists):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                conn.execute(f'CREATE DATABASE "{name}"')
     else:
         path = BASE_DIR / "var" / "pages-bench.sqlite3"
         path.parent.mkdir(exist_ok=True)
-        path.unlink(missing_ok=True)
+        if not reuse:
+            path.unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     import django
 
@@ -67,13 +83,16 @@ def organisations():
     from accounts.models import Organization, OrgKind
 
     prefectures, communes = {}, {}
-    for code, name in PREFECTURES.items():
+    for code, name in [*PREFECTURES.items(), BASELINE_PREFECTURE]:
         prefectures[code] = Organization.objects.create(
             kind=OrgKind.PREFECTURE, code=code, name=f"Préfecture — {name}", departement_code=code
         )
-        codes = [f"{code}{n:03d}" for n in range(1, COMMUNES_PER_PREFECTURE + 1)]
+        size = BASELINE_COMMUNES if code == BASELINE_PREFECTURE[0] else COMMUNES_PER_PREFECTURE
+        codes = [f"{code}{n:03d}" for n in range(1, size + 1)]
         if code == "26":
             codes[0] = MEASURED_COMMUNE
+        if code == BASELINE_PREFECTURE[0]:
+            codes[0] = BASELINE_COMMUNE
         communes[code] = Organization.objects.bulk_create(
             [
                 Organization(
@@ -89,32 +108,29 @@ def organisations():
     return prefectures, communes
 
 
-def users(prefectures, communes) -> dict:
-    from accounts.models import Organization, OrgKind, Role, User
+def users(commune, prefecture, oversight) -> dict:
+    from accounts.models import Role, User
     from accounts.services import membership_create
 
-    measured = next(c for c in communes["26"] if c.code == MEASURED_COMMUNE)
-    national = Organization.objects.create(
-        kind=OrgKind.OVERSIGHT, code="igrs-national", name="Inspection générale"
-    )
     wanted = {
-        "legal_officer": (measured, Role.LEGAL_OFFICER),
-        "mayor": (measured, Role.MAYOR),
-        "liaison": (prefectures["26"], Role.LIAISON),
-        "prefecture_admin": (prefectures["26"], Role.PREFECTURE_ADMIN),
-        "auditor": (national, Role.AUDITOR),
+        "legal_officer": (commune, Role.LEGAL_OFFICER),
+        "mayor": (commune, Role.MAYOR),
+        "liaison": (prefecture, Role.LIAISON),
+        "prefecture_admin": (prefecture, Role.PREFECTURE_ADMIN),
+        "auditor": (oversight, Role.AUDITOR),
     }
     made = {}
     for key, (organization, role) in wanted.items():
-        user = User.objects.create_user(username=f"{role}-{organization.code}")
+        user, _created = User.objects.get_or_create(username=f"{role}-{organization.code}")
         membership_create(user=user, organization=organization, role=role, actor=None)
         made[key] = user
     return made
 
 
-def bulk_requests(total: int, prefectures, communes, author) -> None:
-    """`total` requests in every status, spread over 18 months, with their object permissions
-    granted to the commune's and the prefecture's role groups as the services grant them."""
+def bulk_requests(plan: list[tuple[str, int]], prefectures, communes, author) -> None:
+    """(prefecture code, count) requests in every status, spread over 18 months, with their
+    object permissions granted to the commune's and the prefecture's role groups as the
+    services grant them."""
     from django.contrib.auth.models import Permission
 
     from accounts.models import OrgKind
@@ -156,8 +172,6 @@ def bulk_requests(total: int, prefectures, communes, author) -> None:
     today = now.date()
     sequence: dict[str, int] = {}
     batch, permission_rows = [], []
-    plan = [(code, int(total * share)) for code, share in SHARE.items()]
-    plan[0] = (plan[0][0], total - sum(n for _, n in plan[1:]))
     for code, count in plan:
         for _ in range(count):
             commune = rng.choice(communes[code])
@@ -247,7 +261,7 @@ def _flush(batch, grants, permissions) -> list:
 
 
 def worked_requests(people, commune) -> dict:
-    """A few requests of the measured commune through the real services (audited timeline)."""
+    """A few requests of a measured commune through the real services (audited timeline)."""
     from sharing import services
     from sharing.models import Category, LegalBasis
 
@@ -299,71 +313,135 @@ def measure(client, url: str, runs: int) -> tuple[float, float, int]:
     return statistics.median(timings), p95, len(queries)
 
 
+def load(args) -> None:
+    from accounts.models import Organization, OrgKind
+
+    prefectures, communes = organisations()
+    national = Organization.objects.create(
+        kind=OrgKind.OVERSIGHT, code="igrs-national", name="Inspection générale"
+    )
+    measured = next(c for c in communes["26"] if c.code == MEASURED_COMMUNE)
+    small = next(c for c in communes[BASELINE_PREFECTURE[0]] if c.code == BASELINE_COMMUNE)
+    people = users(measured, prefectures["26"], national)
+    users(small, prefectures[BASELINE_PREFECTURE[0]], national)
+    plan = [(code, int(args.requests * share)) for code, share in SHARE.items()]
+    plan[0] = (plan[0][0], args.requests - sum(n for _, n in plan[1:]))
+    plan.append((BASELINE_PREFECTURE[0], args.baseline_requests))
+    bulk_requests(plan, prefectures, communes, people["legal_officer"])
+    people = users(measured, prefectures["26"], national)
+    worked_requests(people, measured)
+    worked_requests(users(small, prefectures[BASELINE_PREFECTURE[0]], national), small)
+
+
+def side(commune_code: str, prefecture_code: str) -> tuple[dict, dict]:
+    """The clients of one side's users, and its worked requests' references by name."""
+    from django.test import Client
+
+    from accounts.models import Role, User
+    from sharing.models import InfoRequest, Status
+
+    usernames = {
+        "legal_officer": f"{Role.LEGAL_OFFICER}-{commune_code}",
+        "mayor": f"{Role.MAYOR}-{commune_code}",
+        "liaison": f"{Role.LIAISON}-{prefecture_code}",
+        "prefecture_admin": f"{Role.PREFECTURE_ADMIN}-{prefecture_code}",
+        "auditor": f"{Role.AUDITOR}-igrs-national",
+    }
+    clients = {}
+    for key, username in usernames.items():
+        clients[key] = Client()
+        clients[key].force_login(User.objects.get(username=username))
+    clients["anonymous"] = Client()
+    names = {
+        Status.DRAFT: "draft",
+        Status.ACKNOWLEDGED: "acknowledged",
+        Status.CLARIFICATION_REQUESTED: "clarification",
+    }
+    worked = {
+        names[status]: reference
+        for reference, status in InfoRequest.objects.filter(commune__code=commune_code)
+        .order_by("-pk")
+        .values_list("reference", "status")[:3]
+    }
+    return clients, worked
+
+
+# (label, who, path; None: no baseline for this page). {draft}, {acknowledged},
+# {clarification} are the side's worked requests, {prefecture} the side's prefecture code.
+PAGES = [
+    ("sign-in page", "anonymous", "/connexion/", None),
+    ("commune: requests", "legal_officer", "/demandes/", ""),
+    ("commune: request page", "legal_officer", "/demandes/{clarification}/", ""),
+    ("commune: new request form", "legal_officer", "/demandes/nouvelle/", ""),
+    ("commune: clarification form", "legal_officer", "/demandes/{clarification}/clarify/", ""),
+    ("mayor: drafts", "mayor", "/demandes/?status=draft", ""),
+    ("mayor: sign page", "mayor", "/demandes/{draft}/sign/", ""),
+    ("prefecture: inbox (open, due first)", "liaison", "/demandes/", ""),
+    ("prefecture: all requests", "liaison", "/demandes/?status=", ""),
+    ("prefecture: overdue filter", "liaison", "/demandes/?overdue=on", ""),
+    ("prefecture: search by reference", "liaison",
+     "/demandes/?reference={clarification}&status=", ""),
+    ("prefecture: last page of all", "liaison", "/demandes/?status=&page=999999", ""),
+    ("prefecture: request page", "liaison", "/demandes/{acknowledged}/", ""),
+    ("prefecture: decide form", "liaison", "/demandes/{acknowledged}/decide/", ""),
+    ("prefecture admin: team", "prefecture_admin", "/equipe/", ""),
+    ("prefecture: statistics", "liaison", "/statistiques/", ""),
+    # The national page's baseline is the same auditor's page scoped to the small prefecture.
+    ("oversight: national statistics", "auditor", "/statistiques/",
+     "/statistiques/?prefecture={prefecture}"),
+    ("oversight: audit log", "auditor", "/audit/journal/", None),
+    ("commune: notifications", "legal_officer", "/notifications/", ""),
+]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--baseline-requests", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--only", default="", help="measure only pages whose label contains this")
     args = parser.parse_args()
-    prepare_environment()
+    prepare_environment(reuse=args.reuse)
     from django.db import connection
-    from django.test import Client
     from django.test.utils import setup_test_environment
 
     from sharing.models import InfoRequest
 
     setup_test_environment()
     started = time.perf_counter()
-    prefectures, communes = organisations()
-    people = users(prefectures, communes)
-    bulk_requests(args.requests, prefectures, communes, people["legal_officer"])
-    measured = next(c for c in communes["26"] if c.code == MEASURED_COMMUNE)
-    worked = worked_requests(people, measured)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    if not (args.reuse and InfoRequest.objects.exists()):
+        load(args)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
     loaded = time.perf_counter() - started
     count = InfoRequest.objects.count()
+    small = InfoRequest.objects.filter(prefecture__code=BASELINE_PREFECTURE[0]).count()
     print(f"{count:,} requests loaded in {loaded:.0f} s ({connection.vendor})", file=sys.stderr)
 
-    clients = {}
-    for key, user in people.items():
-        clients[key] = Client()
-        clients[key].force_login(user)
-    anonymous = Client()
-    draft = worked["draft"].reference
-    acknowledged = worked["acknowledged"].reference
-    clarification = worked["clarification"].reference
-    pages = [
-        ("sign-in page", anonymous, "/connexion/"),
-        ("commune: requests", clients["legal_officer"], "/demandes/"),
-        ("commune: request page", clients["legal_officer"], f"/demandes/{clarification}/"),
-        ("commune: new request form", clients["legal_officer"], "/demandes/nouvelle/"),
-        ("commune: clarification form", clients["legal_officer"],
-         f"/demandes/{clarification}/clarify/"),
-        ("mayor: drafts", clients["mayor"], "/demandes/?status=draft"),
-        ("mayor: sign page", clients["mayor"], f"/demandes/{draft}/sign/"),
-        ("prefecture: inbox (open, due first)", clients["liaison"], "/demandes/"),
-        ("prefecture: all requests", clients["liaison"], "/demandes/?status="),
-        ("prefecture: overdue filter", clients["liaison"], "/demandes/?overdue=on"),
-        ("prefecture: search by reference", clients["liaison"],
-         f"/demandes/?reference={clarification}&status="),
-        ("prefecture: last page of all", clients["liaison"], "/demandes/?status=&page=999999"),
-        ("prefecture: request page", clients["liaison"], f"/demandes/{acknowledged}/"),
-        ("prefecture: decide form", clients["liaison"], f"/demandes/{acknowledged}/decide/"),
-        ("prefecture admin: team", clients["prefecture_admin"], "/equipe/"),
-        ("prefecture: statistics", clients["liaison"], "/statistiques/"),
-        ("oversight: national statistics", clients["auditor"], "/statistiques/"),
-        ("oversight: audit log", clients["auditor"], "/audit/journal/"),
-        ("commune: notifications", clients["legal_officer"], "/notifications/"),
-    ]  # fmt: skip
+    scale, scale_worked = side(MEASURED_COMMUNE, "26")
+    base, base_worked = side(BASELINE_COMMUNE, BASELINE_PREFECTURE[0])
     rows = []
-    for label, client, url in pages:
-        median, p95, queries = measure(client, url, args.runs)
+    for label, who, path, baseline_path in PAGES:
+        if args.only and args.only not in label:
+            continue
+        url = path.format(**scale_worked, prefecture="26")
+        median, p95, queries = measure(scale[who], url, args.runs)
+        if baseline_path is None:
+            versus = ratio = "—"
+        else:
+            url = (baseline_path or path).format(**base_worked, prefecture=BASELINE_PREFECTURE[0])
+            base_median, _p95, _queries = measure(base[who], url, args.runs)
+            versus, ratio = f"{base_median:.1f}", f"{median / base_median:.1f}"
         verdict = "ok" if p95 < TARGET_MS else "SLOW"
-        rows.append((label, f"{median:.1f}", f"{p95:.1f}", str(queries), verdict))
-    print(f"\n{count:,} requests, {connection.vendor}, {args.runs} runs per page\n")
-    print("| page | median ms | p95 ms | queries | < 200 ms |")
-    print("|---|---:|---:|---:|---|")
+        rows.append((label, f"{median:.1f}", f"{p95:.1f}", str(queries), versus, ratio, verdict))
+    print(
+        f"\n{count - small:,} requests (+ {small:,} in the baseline prefecture), "
+        f"{connection.vendor}, {args.runs} runs per page\n"
+    )
+    print("| page | median ms | p95 ms | queries | baseline median ms | ratio | p95 < 200 ms |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
 

@@ -54,9 +54,9 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
 
 def unread_notifications(user) -> int:
     """The user's unread in-app notices about requests they can still see."""
-    from .views.notifications import visible_notifications
+    from .selectors import notifications_of
 
-    return visible_notifications(user=user, unread=True).count()
+    return notifications_of(user=user, unread=True).count()
 
 
 def navigation(request) -> dict:

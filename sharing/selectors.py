@@ -3,10 +3,12 @@
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import group_ids_of
 
 from . import deadlines
 from .models import (
@@ -25,6 +27,38 @@ from .models import (
 from .permissions import VIEW
 
 
+def _view_permission() -> QuerySet[Permission]:
+    """The view permission's id, as a subquery the database evaluates once per statement:
+    never cached in the process, where a flush or a restore would leave a stale id."""
+    return Permission.objects.filter(
+        content_type__app_label=InfoRequest._meta.app_label,
+        content_type__model=InfoRequest._meta.model_name,
+        codename=VIEW,
+    ).values("pk")
+
+
+def visible_condition(*, user: User, ref: str = "pk") -> Q:
+    """The condition "one of the user's groups (or the user) holds the view permission on the
+    request at `ref`". The user's group ids are resolved first (`group_ids_of`), so that the
+    database looks up the group-object-permission table by its unique index (group,
+    permission, request) instead of joining through the user's groups for every request."""
+    group_ids = group_ids_of(user=user)
+    permission = Subquery(_view_permission())
+    by_user = Exists(
+        InfoRequestUserObjectPermission.objects.filter(
+            content_object=OuterRef(ref), permission_id=permission, user=user
+        )
+    )
+    if not group_ids:
+        return Q(by_user)
+    by_group = Exists(
+        InfoRequestGroupObjectPermission.objects.filter(
+            content_object=OuterRef(ref), permission_id=permission, group_id__in=group_ids
+        )
+    )
+    return Q(by_group) | Q(by_user)
+
+
 def info_requests_visible_to(*, user: User) -> QuerySet[InfoRequest]:
     """Requests on which one of the user's groups (or the user) holds the view permission.
 
@@ -33,15 +67,7 @@ def info_requests_visible_to(*, user: User) -> QuerySet[InfoRequest]:
     """
     if not user.is_authenticated or not user.is_active:
         return InfoRequest.objects.none()
-    by_group = InfoRequestGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"),
-        permission__codename=VIEW,
-        group__in=user.groups.all(),
-    )
-    by_user = InfoRequestUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), permission__codename=VIEW, user=user
-    )
-    return InfoRequest.objects.filter(Exists(by_group) | Exists(by_user))
+    return InfoRequest.objects.filter(visible_condition(user=user))
 
 
 def overdue_q(*, today: date) -> Q:
@@ -172,11 +198,14 @@ def due_within_q(*, days: int, today: date) -> Q:
 
 
 def notifications_of(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:
-    """The user's own notices, about requests they can still see (and their digests)."""
+    """The user's own notices, about requests they can still see (and their digests). The
+    visibility check is correlated to each notice's request: it costs what the user's notices
+    cost, not a scan of every visible request (the header shows the unread count on every
+    page)."""
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
     rows = Notification.objects.filter(user=user).filter(
-        Q(info_request__isnull=True) | Q(info_request__in=info_requests_visible_to(user=user))
+        Q(info_request__isnull=True) | visible_condition(user=user, ref="info_request_id")
     )
     if unread is not None:
         rows = rows.filter(read_at__isnull=unread)

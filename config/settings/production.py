@@ -3,14 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 
 DEBUG = False
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": database(env.db("DATABASE_URL"))}
 CELERY_BROKER_URL = env("REDIS_URL")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
@@ -11,44 +10,17 @@ from django.views.decorators.http import require_POST
 from audit.services import audit_record
 
 from .. import services
-from ..models import (
-    InfoRequestGroupObjectPermission,
-    InfoRequestUserObjectPermission,
-    Notification,
-)
 from ..notifications import LANGUAGES, notification_text
-from ..permissions import VIEW
+from ..selectors import notifications_of
 
 SHOWN = 50
-
-
-def visible_notifications(*, user, unread: bool | None = None):
-    """`selectors.notifications_of`, with the visibility check correlated to each notice's
-    request: it costs what the user's notices cost, not a scan of every visible request
-    (the header shows the unread count on every page)."""
-    if not user.is_authenticated or not user.is_active:
-        return Notification.objects.none()
-    by_group = InfoRequestGroupObjectPermission.objects.filter(
-        content_object=OuterRef("info_request_id"),
-        permission__codename=VIEW,
-        group__in=user.groups.all(),
-    )
-    by_user = InfoRequestUserObjectPermission.objects.filter(
-        content_object=OuterRef("info_request_id"), permission__codename=VIEW, user=user
-    )
-    rows = Notification.objects.filter(user=user).filter(
-        Q(info_request__isnull=True) | Exists(by_group) | Exists(by_user)
-    )
-    if unread is not None:
-        rows = rows.filter(read_at__isnull=unread)
-    return rows
 
 
 @login_required
 def notification_list(request):
     language = get_language() if get_language() in LANGUAGES else "fr"
     notices = list(
-        visible_notifications(user=request.user)
+        notifications_of(user=request.user)
         .select_related("info_request", "organization")
         .order_by("-created_at", "-pk")[:SHOWN]
     )
@@ -68,7 +40,7 @@ def notification_list(request):
 @require_POST
 def notification_mark_read(request, pk: int):
     """Marks one of the user's notices read; anyone else's, or a missing one, is a 404."""
-    notification = visible_notifications(user=request.user).filter(pk=pk).first()
+    notification = notifications_of(user=request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404
     services.notification_mark_read(notification=notification, actor=request.user)

@@ -10,10 +10,9 @@ from accounts.models import Membership, Role
 from accounts.selectors import organizations_where
 from audit.services import audit_record
 
-from ..models import OPEN_STATUSES, Urgency
+from ..models import OPEN_STATUSES, Urgency, running_due_expression
 from ..selectors import info_request_list, overdue_q
 from .common import audit_denied
-from .requests import running_due_expression
 
 OVERDUE_SHOWN = 100
 
@@ -56,7 +55,8 @@ def team(request):
     overdue = list(
         open_requests.filter(overdue_q(today=today))
         .annotate(running_due=running_due_expression())
-        .order_by(F("running_due").asc(nulls_last=True), "pk")[:OVERDUE_SHOWN]
+        # The inbox's order, which its index serves: the most overdue are read first.
+        .order_by(F("running_due").asc(nulls_last=True), "-created_at", "pk")[:OVERDUE_SHOWN]
     )
     audit_record(
         actor=user,

@@ -378,3 +378,20 @@ def test_auditors_and_staff_without_role_see_no_request(client_as, every_request
     assert client.get(LIST).json()["count"] == 0
     some = next(iter(every_request.values()))
     assert client.get(f"{LIST}{some.reference}/").status_code == 404
+
+
+def test_a_role_given_or_taken_away_changes_what_the_same_user_object_sees(orgs, people):
+    from accounts.models import Membership, Role
+    from accounts.services import membership_create, membership_delete
+    from sharing.selectors import info_requests_visible_to
+    from tests.factories import UserFactory
+
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    newcomer = UserFactory(username="newcomer")
+    assert not info_requests_visible_to(user=newcomer).filter(pk=info_request.pk).exists()
+    membership_create(
+        user=newcomer, organization=orgs.montelimar, role=Role.LEGAL_OFFICER, actor=None
+    )
+    assert info_requests_visible_to(user=newcomer).filter(pk=info_request.pk).exists()
+    membership_delete(membership=Membership.objects.get(user=newcomer), actor=None)
+    assert not info_requests_visible_to(user=newcomer).filter(pk=info_request.pk).exists()
