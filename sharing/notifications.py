@@ -22,7 +22,6 @@ from django.utils.translation import override
 from accounts.models import Membership, Organization, Role, User
 
 from .models import (
-    EVENT_KINDS,
     RESOLUTIONS_TO_DELIVER,
     InfoRequest,
     Notification,
@@ -336,6 +335,11 @@ def _context(
     }
 
 
+# Messages whose news is the request's new status or due date say the status in their subject;
+# the others (reminders, a draft sent back) say their headline.
+STATUS_SUBJECT_KINDS = frozenset({ReminderKind.STATUS_CHANGED, ReminderKind.DEADLINE_CHANGED})
+
+
 def render_request_message(
     *, kind: str, language: str, reference: str, status: str, due_on: date | None
 ) -> Message:
@@ -350,8 +354,9 @@ def render_request_message(
     )
     with override(language):
         body = render_to_string(f"sharing/email/request.{language}.txt", context)
-    subject = f"[Relais] {reference} : {context['status']}"
-    if kind not in EVENT_KINDS or kind == ReminderKind.SENT_BACK:
+    if kind in STATUS_SUBJECT_KINDS:
+        subject = f"[Relais] {reference} : {context['status']}"
+    else:
         subject = f"[Relais] {reference} : {context['headline'].rstrip('.')}"
     return Message(subject=subject, body=body)
 

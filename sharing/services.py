@@ -41,6 +41,7 @@ from .models import (
 )
 from .permissions import PERMS_BY_ROLE, ensure_allowed
 from .privacy import screen_text
+from .selectors import notifications_of
 
 DECIDABLE_RESOLUTIONS = frozenset(Resolution) - {Resolution.IMPLICIT_REJECTION}
 
@@ -793,12 +794,11 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
 
 @transaction.atomic
 def notifications_mark_all_read(*, actor: User) -> int:
-    """A user marks all their own unread notices read; returns how many were marked."""
+    """A user marks all the unread notices they are shown read (those about requests they can
+    no longer see stay hidden, and untouched); returns how many were marked."""
     # One UPDATE locks and changes exactly the rows it marks; a notice arriving meanwhile
     # stays unread, and two concurrent calls cannot count a notice twice.
-    marked = Notification.objects.filter(user=actor, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    marked = notifications_of(user=actor, unread=True).update(read_at=timezone.now())
     if marked:
         audit_record(actor=actor, action="notification.read", details={"count": marked})
     return marked

@@ -101,6 +101,15 @@ def test_notifications_about_a_request_one_can_no_longer_see_are_hidden(api, peo
     assert api(people.liaison).get(INBOX).json()["results"] == []
 
 
+def test_read_all_marks_what_the_inbox_shows_and_leaves_hidden_notices_alone(api, people, signed):
+    hidden = Notification.objects.get(user=people.liaison)
+    Membership.objects.filter(user=people.liaison).delete()
+    people.liaison.groups.clear()
+    assert api(people.liaison).post(f"{INBOX}read-all/").json() == {"marked": 0}
+    hidden.refresh_from_db()
+    assert hidden.read_at is None
+
+
 def test_the_inbox_needs_authentication(api):
     assert api().get(INBOX).status_code == 401
 
