@@ -10,9 +10,17 @@ import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 
 USER_AGENT_MAX = 256
-_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,63}")
+USER_AGENT_OTHER = "Other"
+# An opaque id: plain hex (16 to 64 digits) or a UUID, with at least one letter and no run of
+# ten digits or more, so that neither a phone number, a NIR nor a date and digits alone pass.
+_REQUEST_ID = re.compile(
+    r"(?i)(?=.*[a-f])(?!.*[0-9]{10})"
+    r"(?:[0-9a-f]{16,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+)
+_VERSION = re.compile(r"[1-9][0-9]{0,3}")
 
 
 @dataclass(frozen=True)
@@ -59,13 +67,95 @@ def client_ip(*, remote_addr: str, forwarded_for: str, trusted_proxies: int) -> 
     return normalize_ip(remote_addr)
 
 
-def clean_user_agent(value: str) -> str:
-    printable = "".join(ch if ch.isprintable() else "?" for ch in value)
-    return printable[:USER_AGENT_MAX]
+def header_text(value: str) -> str:
+    """A header as the client wrote it: WSGI hands over its bytes decoded as latin-1, so UTF-8
+    text comes back as mojibake until re-decoded."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+@lru_cache(maxsize=1)
+def _families() -> tuple[frozenset[str], frozenset[str]]:
+    """Browser and OS family names that are the parser's own words, never text copied from the
+    header: the literal family names of its rules, and the main families that its rules take
+    from the header itself (a rule such as "(\\w+)bot" would otherwise copy any word)."""
+    from ua_parser import load_builtins
+
+    agents, systems, _devices = load_builtins()
+    literal_agents = {m.family for m in agents if "$" not in m.family}
+    literal_systems = {m.family for m in systems if "$" not in m.family}
+    return (
+        frozenset(literal_agents | COMMON_AGENT_FAMILIES),
+        frozenset(literal_systems | COMMON_OS_FAMILIES),
+    )
+
+
+COMMON_AGENT_FAMILIES = frozenset(
+    {
+        "Chrome",
+        "Chromium",
+        "Firefox",
+        "HeadlessChrome",
+        "Safari",
+        "Edge",
+        "Opera",
+        "Brave",
+        "Vivaldi",
+        "Yandex Browser",
+        "Thunderbird",
+        "curl",
+        "Wget",
+        "okhttp",
+        "PostmanRuntime",
+        "Go-http-client",
+        "Python-urllib",
+        "aiohttp",
+        "httpx",
+        "Apache-HttpClient",
+        "Java",
+        "node-fetch",
+        "axios",
+    }
+)
+COMMON_OS_FAMILIES = frozenset(
+    {"Ubuntu", "Fedora", "Linux Mint", "Arch Linux", "openSUSE", "CentOS", "Windows"}
+)
+
+
+def _version(major: str | None, minor: str | None) -> str:
+    if not major or not _VERSION.fullmatch(major):
+        return ""
+    if minor and minor != "0" and _VERSION.fullmatch(minor):
+        return f"{major}.{minor}"
+    return major
+
+
+@lru_cache(maxsize=512)
+def reduce_user_agent(value: str) -> str:
+    """What auditors need of a User-Agent: browser family and version, OS family and version
+    ("Firefox 133 / Windows 10", "curl 8.5", "Other"), never the header as sent. Families are
+    the parser's own names; anything else, versions included, is dropped."""
+    value = header_text(value or "").strip()
+    if not value:
+        return ""
+    from ua_parser import parse
+
+    parsed = parse(value[:1000])
+    agent_families, os_families = _families()
+    parts = []
+    agent = parsed.user_agent
+    if agent is not None and agent.family in agent_families and agent.family != "Other":
+        parts.append(f"{agent.family} {_version(agent.major, agent.minor)}".strip())
+    system = parsed.os
+    if system is not None and system.family in os_families and system.family != "Other":
+        parts.append(f"{system.family} {_version(system.major, system.minor)}".strip())
+    return " / ".join(parts)[:USER_AGENT_MAX] or USER_AGENT_OTHER
 
 
 def request_id_from(value: str | None) -> str:
-    """The caller's X-Request-ID when it looks like an id, else a new one."""
+    """The caller's X-Request-ID when it has the shape of an opaque id, else a new one."""
     if value and _REQUEST_ID.fullmatch(value):
         return value
     return uuid.uuid4().hex

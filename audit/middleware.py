@@ -1,4 +1,5 @@
-"""Binds the request's origin (IP, user agent, request id) for audit_record."""
+"""Binds the request's origin (IP, user agent, request id) for audit_record, each reduced to a
+safe shape first: the audit log can never be edited."""
 
 from django.conf import settings
 
@@ -17,7 +18,7 @@ class RequestContextMiddleware:
                 forwarded_for=meta.get("HTTP_X_FORWARDED_FOR", ""),
                 trusted_proxies=getattr(settings, "AUDIT_TRUSTED_PROXY_COUNT", 0),
             ),
-            user_agent=context.clean_user_agent(meta.get("HTTP_USER_AGENT", "")),
+            user_agent=context.reduce_user_agent(meta.get("HTTP_USER_AGENT", "")),
             request_id=context.request_id_from(meta.get("HTTP_X_REQUEST_ID")),
         )
         request.request_id = request_context.request_id
