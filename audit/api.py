@@ -14,6 +14,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sharing.screening import screen_query
+
 from .exports import export_downloaded, export_path, export_request
 from .models import AuditEvent, AuditExport, ExportStatus
 from .permissions import get_export_for, scope_or_404
@@ -21,7 +23,9 @@ from .selectors import EventFilters, audit_events_visible_to
 from .services import audit_record
 
 NOT_FOUND = OpenApiResponse(description="Not an auditor, or no such export: the same answer.")
-BAD_INPUT = OpenApiResponse(description="Field errors in the filters.")
+BAD_INPUT = OpenApiResponse(
+    description="Field errors in the filters, personal data typed in them included."
+)
 UNAUTHENTICATED = OpenApiResponse(description="No valid token or session.")
 NOT_READY = OpenApiResponse(description="The export is not finished (or failed).")
 
@@ -169,6 +173,13 @@ class AuditEventListView(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         scope_or_404(user=request.user, resource="audit.events")
+        screen_query(
+            actor=request.user,
+            action="audit.listed",
+            params=request.query_params,
+            fields=EventFilters.fields_to_screen(user=request.query_params.get("user", "")),
+            via="api",
+        )
         params = EventFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
@@ -195,6 +206,14 @@ class AuditExportCreateView(APIView):
     )
     def post(self, request):
         scope = scope_or_404(user=request.user, resource="audit.exports")
+        user = request.data.get("user", "") if hasattr(request.data, "get") else ""
+        screen_query(
+            actor=request.user,
+            action="audit.export_requested",
+            params=request.data if hasattr(request.data, "get") else {},
+            fields=EventFilters.fields_to_screen(user=user if isinstance(user, str) else ""),
+            via="api",
+        )
         params = EventFilterSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         export = export_request(owner=request.user, scope=scope, filters=params.filters())

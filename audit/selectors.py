@@ -51,6 +51,17 @@ class EventFilters:
     action: str = ""
     reference: str = ""
 
+    @staticmethod
+    def fields_to_screen(*, user: str) -> tuple[str, ...]:
+        """The filters typed as free text, screened before they are recorded. A user filter
+        naming an existing account is left alone: that username is already in every event
+        its holder caused (actor_username), and usernames are not free text."""
+        from accounts.models import User
+
+        if user and User.objects.filter(username=user).exists():
+            return ("organization", "reference")
+        return ("user", "organization", "reference")
+
     def as_dict(self) -> dict:
         """Identifiers only, for the audit record and the export manifest."""
         out = {}

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
-from dsfr.forms import DsfrBaseForm
 
-from sharing.forms import DSFR_RENDERER
+from sharing.forms import RelaisForm
+from sharing.screening import ScreenedFiltersMixin, record_refused_filters
 
 from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
@@ -36,10 +36,11 @@ EXPORTS_SHOWN = 50
 RECENT_EVENTS = 5000
 
 
-class EventFilterForm(DsfrBaseForm):
-    """The auditor's filters, the API's own (audit.selectors.EventFilters)."""
+class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
+    """The auditor's filters, the API's own (audit.selectors.EventFilters); those typed as
+    free text are screened before they are recorded (in the log, in an export)."""
 
-    default_renderer = DSFR_RENDERER
+    screened_fields = ("user", "organization", "reference")
 
     date_from = forms.DateField(
         label=_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -73,10 +74,8 @@ class EventFilterForm(DsfrBaseForm):
         help_text=_lazy("Par exemple 26198-2026-0007."),
     )
 
-    def get_context(self):
-        return forms.Form.get_context(self)
-
     def clean(self):
+        self.screened_fields = EventFilters.fields_to_screen(user=self.data.get("user", ""))
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("La date de fin précède la date de début."))
@@ -124,6 +123,7 @@ def audit_log(request):
             "count": len(page),
             "seqs": [event.seq for event in page],
             "filters": filters.as_dict(),
+            **({"refused": form.refused} if form.refused else {}),
         },
     )
     query = request.GET.copy()
@@ -155,6 +155,10 @@ def export_list(request):
         messages.success(request, _("Export demandé : il est préparé en arrière-plan."))
         return redirect("audit-export-page", export_id=export.pk)
     exports = list(audit_exports_visible_to(user=request.user)[:EXPORTS_SHOWN])
+    if form.refused:  # an export asked for with personal data in its filters: none is made
+        record_refused_filters(
+            actor=request.user, action="audit.export_requested", kinds=form.refused, via="web"
+        )
     audit_record(
         actor=request.user,
         action="audit.exports_listed",

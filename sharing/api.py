@@ -16,7 +16,7 @@ from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
 from .permissions import DRAFT, NOTES, get_request_for
-from .privacy import find_identifiers
+from .screening import screen_query
 from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
 from .serializers import (
     AssignSerializer,
@@ -43,6 +43,7 @@ NOT_FOUND = OpenApiResponse(description="No such request, or not yours to see: t
 CONFLICT = OpenApiResponse(description="The lifecycle forbids this action in the current status.")
 BAD_INPUT = OpenApiResponse(description="Field errors, including refused personal data.")
 UNAUTHENTICATED = OpenApiResponse(description="No valid token or session.")
+QUERY_VALUE_MAX = 40
 
 
 def _action_schema(request_serializer, summary: str):
@@ -95,7 +96,8 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
 
     def handle_exception(self, exc):
-        """Denials and not-founds are audited outside the transaction that was rolled back."""
+        """Denials and not-founds are audited outside the transaction that was rolled back
+        (a refused filter is recorded where it is refused, by screen_query)."""
         if isinstance(exc, (Http404, ActionNotAllowed)) and self.request.user.is_authenticated:
             audit_record(
                 actor=self.request.user,
@@ -112,7 +114,18 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 exc = Http404()
         return super().handle_exception(exc)
 
+    def _query_fields(self) -> set[str]:
+        """The list's own parameters: the only ones it reads, and the only ones recorded."""
+        return set(self.filterset_class.base_filters) | {"ordering", "page"}
+
     def list(self, request, *args, **kwargs):
+        screen_query(
+            actor=request.user,
+            action="request.listed",
+            params=request.query_params,
+            fields=self._query_fields(),
+            via="api",
+        )
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
@@ -129,14 +142,15 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _query_for_audit(self, request) -> dict[str, str]:
-        """The list's own parameters only: the audit log is append-only, so unknown keys,
-        control characters and values carrying personal data must never reach it (they would
+        """The list's own parameters only, already screened by `list`: the audit log is
+        append-only, so unknown keys and control characters never reach it either (they would
         also be refused by audit_record, turning a typo into a 500)."""
-        known = set(self.filterset_class.base_filters) | {"ordering", "page"}
         query = {}
-        for key in sorted(known & set(request.query_params)):
+        for key in sorted(self._query_fields() & set(request.query_params)):
             value = "".join(ch for ch in request.query_params.get(key, "") if ch.isprintable())
-            query[key] = "(withheld: personal data)" if find_identifiers(value) else value[:40]
+            # Every real value is a code, a reference, a date or a number: a long one is noise,
+            # and is recorded as such rather than cut somewhere in the middle.
+            query[key] = value if len(value) <= QUERY_VALUE_MAX else f"({len(value)} characters)"
         return query
 
     def retrieve(self, request, *args, **kwargs):

@@ -45,3 +45,12 @@ class PersonalDataRefused(RelaisError):
             f"{field}: refused, contains personal data ({described}); "
             "describe the request without identifying anyone"
         )
+
+
+class FiltersRefused(InvalidInput):
+    """Filters or search terms carried personal identifiers: a field error for each, naming
+    the kinds found, never the value; `kinds` ({field: [kind, …]}) is what may be recorded."""
+
+    def __init__(self, refusals: list[PersonalDataRefused]) -> None:
+        self.kinds = {refusal.field: list(refusal.kinds) for refusal in refusals}
+        super().__init__({refusal.field: str(refusal) for refusal in refusals})

@@ -27,6 +27,7 @@ from sharing.models import (
 )
 
 from .exceptions import InvalidInput, PersonalDataRefused
+from .screening import ScreenedFiltersMixin
 
 # What the personal-data screen found, said to the person who typed it (never the value).
 KIND_LABELS = {
@@ -336,8 +337,11 @@ class RemindForm(RelaisForm):
 OPEN = "open"
 
 
-class RequestFilterForm(RelaisForm):
-    """The list's filters; they become the API's own filter set's parameters."""
+class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
+    """The list's filters; they become the API's own filter set's parameters. What is typed
+    in the reference filter is screened before the list (and its query) is recorded."""
+
+    screened_fields = ("reference",)
 
     reference = forms.CharField(label=_("Référence"), required=False, max_length=20)
     status = forms.ChoiceField(label=_("Statut"), required=False)

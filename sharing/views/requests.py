@@ -109,7 +109,9 @@ def request_list(request):
         prefecture_side=prefecture_side,
         initial={"status": OPEN if prefecture_side else ""},
     )
-    chosen = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    # A refused filter (personal data typed in the reference filter) is left out with its
+    # error shown; the valid ones still apply.
+    chosen = form.cleaned_data if form.is_bound and (form.is_valid() or form.refused) else {}
     status = chosen.get("status", OPEN if prefecture_side else "")
     params: dict = {}
     statuses = sorted(OPEN_STATUSES) if status == OPEN else [status] if status else []
@@ -166,6 +168,7 @@ def request_list(request):
                 for key, value in sorted({**params, "status": ",".join(statuses)}.items())
                 if value
             },
+            **({"refused": form.refused} if form.refused else {}),
         },
     )
     return render(

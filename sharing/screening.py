@@ -1,0 +1,85 @@
+"""What users type into filters and searches is screened before anything about it is kept.
+
+A list query is recorded in the audit log (`request.listed`, `audit.listed`) and an audit
+export keeps its filters: whatever is recorded there stays forever. So every filter and search
+value a view records goes through the personal-data screen first. A refused value is a field
+error like any other bad input (the API's 400 `{"field": ["…"]}`, the form's error next to
+the field); the refusal is recorded with the kinds of identifier found, never the value.
+
+The API's lists call `screen_query`; the web's filter forms inherit `ScreenedFiltersMixin`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from audit.services import audit_record
+
+from .exceptions import FiltersRefused, PersonalDataRefused
+from .privacy import screen_text
+
+
+def _values(params: Mapping, field: str) -> list[str]:
+    """Every value given for the field: a QueryDict may carry the same key several times."""
+    if hasattr(params, "getlist"):
+        values = params.getlist(field)
+    else:
+        value = params.get(field)
+        values = value if isinstance(value, list | tuple) else [value]
+    return [value for value in values if isinstance(value, str) and value.strip()]
+
+
+def refusals_in(params: Mapping, *, fields: Iterable[str]) -> list[PersonalDataRefused]:
+    """The screen's refusal for each field whose value carries personal identifiers."""
+    refusals = []
+    for field in sorted(set(fields)):
+        for value in _values(params, field):
+            try:
+                screen_text(field=field, text=value)
+            except PersonalDataRefused as refusal:
+                refusals.append(refusal)
+                break
+    return refusals
+
+
+def screen_query(*, actor, action: str, params: Mapping, fields: Iterable[str], **details) -> None:
+    """Refuses a list query whose filters carry personal identifiers, before anything about it
+    is recorded: the refusal goes to the audit log with the kinds found (never the value), and
+    the caller gets FiltersRefused, a field error per refused filter."""
+    refusals = refusals_in(params, fields=fields)
+    if not refusals:
+        return
+    refused = FiltersRefused(refusals)
+    record_refused_filters(actor=actor, action=action, kinds=refused.kinds, **details)
+    raise refused
+
+
+def record_refused_filters(*, actor, action: str, kinds: dict[str, list[str]], **details) -> None:
+    """Someone typed personal data into a filter: who, where and which kinds, not what."""
+    audit_record(
+        actor=actor,
+        action=action,
+        outcome="refused",
+        details={**details, "refused": {field: sorted(found) for field, found in kinds.items()}},
+    )
+
+
+class ScreenedFiltersMixin:
+    """For a filter form (a RelaisForm): the fields named in `screened_fields` go through the
+    personal-data screen when the form is cleaned. A refused value becomes the field's error
+    and is cleared from the form; `refused` holds {field: [kinds]} for the view to record."""
+
+    screened_fields: tuple[str, ...] = ()
+
+    @property
+    def refused(self) -> dict[str, list[str]]:
+        return getattr(self, "_refused", {})
+
+    def clean(self):
+        data = super().clean()
+        raw = {field: self.data.get(self.add_prefix(field), "") for field in self.screened_fields}
+        self._refused = {}
+        for refusal in refusals_in(raw, fields=self.screened_fields):
+            self._refused[refusal.field] = list(refusal.kinds)
+            self.refuse_personal_data(refusal)
+        return data

@@ -1,0 +1,151 @@
+"""Filters and searches are screened before anything about them is recorded: a refused value
+is a field error, never stored; the refusal is recorded with the kinds found only."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEvent, AuditExport, ChainHead
+from sharing.models import Status
+from sharing.screening import refusals_in
+from tests.factories import request_in
+
+pytestmark = pytest.mark.django_db
+
+NAME = "Jean-Baptiste DURANDEAU"
+NIR = "1 85 03 75 123 456 78"
+EMAIL = "kevin.durandeau@example.fr"
+
+
+def since(seq: int) -> list[AuditEvent]:
+    """What was recorded after `seq`, sign-ins aside."""
+    return list(AuditEvent.objects.filter(seq__gt=seq).exclude(action="auth.login").order_by("seq"))
+
+
+def stored(events: list[AuditEvent]) -> str:
+    return json.dumps([event.body() for event in events], ensure_ascii=False, default=str)
+
+
+def web(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_refusals_name_each_refused_field_once_with_its_kinds():
+    refusals = refusals_in(
+        {"reference": NAME, "commune": "26198", "user": EMAIL}, fields={"reference", "user"}
+    )
+    assert [(r.field, r.kinds) for r in refusals] == [
+        ("reference", ["person_name"]),
+        ("user", ["email"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("reference", NAME, "person_name"),
+        ("commune", NIR, "nir"),
+        ("assigned_to", EMAIL, "email"),
+        ("category", "06 12 34 56 78", "phone"),
+        ("ordering", NAME, "person_name"),
+        ("page", NIR, "nir"),
+    ],
+)
+def test_api_list_refuses_a_filter_carrying_personal_data_with_a_field_error(
+    api, people, field, value, kind
+):
+    seq = ChainHead.objects.get().seq
+    response = api(people.liaison).get("/api/v1/requests/", {field: value, "status": "submitted"})
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert value not in response.content.decode()
+    [event] = since(seq)
+    assert (event.action, event.outcome) == ("request.listed", "refused")
+    assert event.details == {"via": "api", "refused": {field: [kind]}}
+
+
+def test_api_list_records_a_clean_query_as_before(api, people, orgs):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    seq = ChainHead.objects.get().seq
+    response = api(people.liaison).get(
+        "/api/v1/requests/", {"reference": info_request.reference[:10], "ordering": "-created_at"}
+    )
+    assert response.status_code == 200
+    [event] = since(seq)
+    assert event.outcome == "ok"
+    assert event.details["query"] == {
+        "ordering": "-created_at",
+        "reference": info_request.reference[:10],
+    }
+
+
+def test_web_list_shows_the_error_and_records_the_kinds_never_the_value(people, orgs):
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    seq = ChainHead.objects.get().seq
+    response = web(people.liaison).get("/demandes/", {"reference": NAME, "overdue": "on"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "le nom d&#x27;une personne" in page
+    assert 'value="Jean-Baptiste DURANDEAU"' not in page  # the refused text is cleared
+    [event] = since(seq)
+    assert event.action == "request.listed"
+    assert event.details["refused"] == {"reference": ["person_name"]}
+    assert event.details["query"] == {"overdue": "True"}  # the other filters still apply
+    assert "DURANDEAU" not in stored([event])
+
+
+@pytest.mark.parametrize("field", ["user", "organization", "reference"])
+def test_audit_api_list_refuses_personal_data_in_its_filters(api, people, field):
+    seq = ChainHead.objects.get().seq
+    response = api(people.auditor_national).get("/api/v1/audit/events/", {field: NAME})
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert "DURANDEAU" not in response.content.decode()
+    [event] = since(seq)
+    assert (event.action, event.outcome) == ("audit.listed", "refused")
+    assert event.details == {"via": "api", "refused": {field: ["person_name"]}}
+
+
+def test_audit_filter_on_an_existing_username_is_not_screened(api, people):
+    response = api(people.auditor_national).get(
+        "/api/v1/audit/events/", {"user": people.mayor.username}
+    )
+    assert response.status_code == 200
+
+
+def test_audit_export_is_not_made_when_its_filters_carry_personal_data(api, people):
+    seq = ChainHead.objects.get().seq
+    response = api(people.auditor_national).post(
+        "/api/v1/audit/exports/", {"reference": EMAIL}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["reference"]
+    assert not AuditExport.objects.exists()
+    [event] = since(seq)
+    assert (event.action, event.outcome) == ("audit.export_requested", "refused")
+    assert "durandeau" not in stored([event]).lower()
+
+
+def test_audit_web_log_and_export_show_the_error_and_record_nothing_of_the_value(people):
+    client = web(people.auditor_national)
+    seq = ChainHead.objects.get().seq
+    response = client.get("/audit/journal/", {"organization": NIR})
+    assert response.status_code == 200
+    assert "123 456" not in response.content.decode()
+    response = client.post("/audit/exports/", {"reference": NAME})
+    assert response.status_code == 400
+    assert "DURANDEAU" not in response.content.decode()
+    assert not AuditExport.objects.exists()
+    events = since(seq)
+    assert [(e.action, e.outcome) for e in events] == [
+        ("audit.listed", "ok"),
+        ("audit.export_requested", "refused"),
+        ("audit.exports_listed", "ok"),
+    ]
+    assert events[0].details["refused"] == {"organization": ["nir"]}
+    assert events[1].details == {"via": "web", "refused": {"reference": ["person_name"]}}
+    assert "DURANDEAU" not in stored(events)
+    assert "123 456" not in stored(events)
