@@ -15,13 +15,17 @@ REMARKS_MAX = 500
 REASON_MAX = 300
 DRAFT_REMARK_MAX = 500
 
-# Short letter prefixes and numbers only (BR-2026-0141, DEMO-BR-2026-0101, 2026/0141):
-# a reference shaped like this cannot spell out a person's name.
+# The shape of a secure-channel letter's reference and nothing else: one to three groups of one
+# to four capital letters, the year, a number (BR-2026-0141, DEMO-BR-2026-0101, CAB/2026/12).
+# It cannot spell a name, carry a date of birth (the year is this century's, the number at most
+# six digits) or a NIR's thirteen digits. The database holds the same rule (a check constraint).
+SECURE_CHANNEL_REF_PATTERN = r"^[A-Z]{1,4}([-/][A-Z]{1,4}){0,2}[-/]20[0-9]{2}[-/][0-9]{1,6}$"
 secure_channel_ref_validator = RegexValidator(
-    r"^(?:[A-Z]{1,4}-){0,3}[0-9]{2,8}(?:[-/][0-9]{1,8}){0,3}$",
+    SECURE_CHANNEL_REF_PATTERN,
     _(
-        "Une référence opaque du canal sécurisé, par exemple BR-2026-0141 : "
-        "préfixes de 1 à 4 lettres majuscules, puis des nombres séparés par - ou /."
+        "Une référence du courrier sécurisé a la forme lettres, année, numéro, par exemple "
+        "BR-2026-0141 ou CAB/2026/12 : un à trois groupes de 1 à 4 lettres majuscules, "
+        "l'année sur quatre chiffres, un numéro de 1 à 6 chiffres, séparés par - ou /."
     ),
 )
 
@@ -297,6 +301,13 @@ class InfoRequest(models.Model):
             ("work_inforequest", "Acknowledge, clarify, decide, deliver, close, extend"),
             ("assign_inforequest", "Assign the request to a liaison"),
             ("view_internal_notes", "Read and write the prefecture's internal notes"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(secure_channel_ref="")
+                | models.Q(secure_channel_ref__regex=SECURE_CHANNEL_REF_PATTERN),
+                name="inforequest_secure_channel_ref_shape",
+            ),
         ]
         indexes = [
             models.Index(fields=["prefecture", "status"]),

@@ -66,14 +66,15 @@ def _check_text(*, field: str, text: str, max_length: int, required: bool = True
 
 
 def _check_secure_ref(value: str) -> str:
-    """An opaque reference; its shape alone still lets a date of birth through (12/03/1987)."""
+    """The shape of a channel reference (letters, year, number; the database checks it too).
+    Screened first, so that a date of birth or a NIR is refused as such, by its kind."""
     value = (value or "").strip()
     if value:
+        screen_text(field="secure_channel_ref", text=value)
         try:
             secure_channel_ref_validator(value)
         except ValidationError as exc:
             raise InvalidInput({"secure_channel_ref": str(exc.messages[0])}) from None
-        screen_text(field="secure_channel_ref", text=value)
     return value
 
 
