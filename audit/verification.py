@@ -3,6 +3,7 @@ checks as the standalone verifier, plus the database's own bookkeeping (columns,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -17,6 +18,7 @@ from django.utils import timezone
 from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
 from .services import scope_of
+from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
 from .verifier.encoding import format_timestamp
 from .verifier.notes import NoteError, VerifierKey, parse_checkpoint, text_hash
@@ -208,6 +210,7 @@ def _verify_segment(task: tuple[int, int, dict]) -> dict:
         "first_prev_hash": verifier.first_prev_hash,
         "last_seq": report.last_seq,
         "last_hash": verifier._prev_stored,
+        "leaves": b"".join(verifier.leaves),
     }
 
 
@@ -229,6 +232,7 @@ def _verify_in_parallel(verifier: ChainVerifier, segments: list[tuple[int, int]]
                 last_seq=result["last_seq"],
                 last_hash=result["last_hash"],
                 events=result["events"],
+                leaves=result["leaves"],
             )
 
 
@@ -242,9 +246,24 @@ def _cross_check(report: Report, rows: list[AuditCheckpoint]) -> None:
             cp = parse_checkpoint(row.note)
         except NoteError:
             continue  # reported by the chain verifier
-        columns = (row.number, row.size, row.head_hash, row.prev, row.reason)
-        if columns != (cp.number, cp.size, cp.head_hash, cp.prev, cp.reason):
+        columns = (
+            row.number,
+            row.size,
+            row.head_hash,
+            row.root_hash or None,
+            row.prev,
+            row.reason,
+            row.issued_at,
+        )
+        signed = (cp.number, cp.size, cp.head_hash, cp.root_hash, cp.prev, cp.reason, cp.time)
+        if columns != signed:
             report.error(f"checkpoint row {row.number}: columns disagree with its signed note")
+        try:
+            signer = VerifierKey.parse(row.signer)
+        except NoteError:
+            signer = None
+        if signer is None or not cp.note.signed_by(signer):
+            report.error(f"checkpoint row {row.number}: its signer column did not sign its note")
 
 
 def verify_database(
@@ -299,6 +318,15 @@ def verify_database(
     verifier.load_checkpoints([row.note for row in rows])
     report = verifier.report
     _cross_check(report, rows)
+    first = (
+        start
+        if start is not None
+        else (AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first())
+    )
+    if first is not None and first > 1:
+        # Without the stored nodes, finish() reports the roots it could not check.
+        with contextlib.suppress(ProofUnavailable):
+            verifier.start_tree(compact_range_at(first - 1))
     segments = _segments(start=start, end=end)
     if len(segments) > 1:
         _verify_in_parallel(verifier, segments)
