@@ -30,6 +30,7 @@ from .verification import EVENT_COLUMNS, default_max_gap, line_from_row
 from .verifier.encoding import body_hash, canonical_json
 from .verifier.merkle import CompactRange
 from .verifier.notes import NoteError, join_notes, parse_checkpoint, with_cosignatures
+from .witnesses import checkpoint_submit
 
 logger = logging.getLogger("relais.audit")
 
@@ -230,6 +231,7 @@ def export_run(*, export_id) -> AuditExport:
     partial_path = directory / f".{export.file_name}.partial"
     try:
         final = checkpoint_issue(reason="export")
+        checkpoint_submit(final)  # the zip carries the witnesses' cosignatures
         _write(export, final, partial_path)
         os.replace(partial_path, export_path(export))
     except (AuditError, OSError) as exc:

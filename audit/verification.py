@@ -9,6 +9,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections
@@ -16,12 +17,20 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from .keys import signing_key
-from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
+from .models import HEAD_PK, AuditCheckpoint, AuditCosignature, AuditEvent, ChainHead
 from .services import scope_of
 from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
 from .verifier.encoding import format_timestamp
-from .verifier.notes import NoteError, VerifierKey, parse_checkpoint, text_hash
+from .verifier.notes import (
+    NoteError,
+    VerifierKey,
+    parse_checkpoint,
+    split_notes,
+    text_hash,
+    with_cosignatures,
+)
+from .witnesses import witness_keys as configured_witness_keys
 
 CHUNK = 5000
 EVENT_COLUMNS = (
@@ -273,6 +282,9 @@ def verify_database(
     trusted_keys: list[VerifierKey] | None = None,
     max_gap: timedelta | None = None,
     now=None,
+    known_checkpoints: list[str] = (),
+    witness_keys: list[VerifierKey] | None = None,
+    witness_quorum: int | None = None,
 ) -> Report:
     """Check the chain (or a range widened to the nearest checkpoints) against the signed
     checkpoints, the checkpoint chain, its periodicity and the head row."""
@@ -314,10 +326,24 @@ def verify_database(
         require_from_number_one=True,
         require_purge_anchor=start is None,
         end_seq=end,
+        witness_keys=witness_keys if witness_keys is not None else configured_witness_keys(),
+        witness_quorum=(
+            witness_quorum
+            if witness_quorum is not None
+            else getattr(settings, "AUDIT_WITNESS_QUORUM", 0)
+        ),
     )
-    verifier.load_checkpoints([row.note for row in rows])
+    cosignatures: dict[int, list[str]] = {}
+    for number, line in AuditCosignature.objects.values_list("checkpoint_number", "line"):
+        cosignatures.setdefault(number, []).append(line)
+    verifier.load_checkpoints(
+        [with_cosignatures(row.note, cosignatures.get(row.number, [])) for row in rows]
+    )
+    for known in known_checkpoints:
+        verifier.check_known(known)
     report = verifier.report
     _cross_check(report, rows)
+    _check_checkpoint_file(report, rows)
     first = (
         start
         if start is not None
@@ -336,6 +362,48 @@ def verify_database(
     if not partial:
         _check_head(report, rows)
     return report
+
+
+def _check_checkpoint_file(report: Report, rows: list[AuditCheckpoint]) -> None:
+    """The copy outside the database (AUDIT_CHECKPOINT_FILE) and the table agree: a checkpoint
+    in the file but not in the table was deleted; one that differs was replaced."""
+    path = getattr(settings, "AUDIT_CHECKPOINT_FILE", "")
+    if not path or not Path(path).exists():
+        return
+    try:
+        notes = split_notes(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, NoteError) as exc:
+        report.error(f"the checkpoint file is unreadable: {exc}")
+        return
+    by_number = {row.number: row for row in rows}
+    file_numbers = set()
+    for note in notes:
+        try:
+            cp = parse_checkpoint(note)
+        except NoteError:
+            report.error("the checkpoint file holds a malformed checkpoint")
+            continue
+        if cp.origin != settings.AUDIT_LOG_ORIGIN:
+            continue
+        file_numbers.add(cp.number)
+        row = by_number.get(cp.number)
+        if row is None:
+            report.error(
+                f"checkpoint {cp.number} is in the checkpoint file but not in the database "
+                "(deleted checkpoint)"
+            )
+        elif parse_checkpoint(row.note).note.text != cp.note.text:
+            report.error(
+                f"checkpoint {cp.number} differs between the database and the checkpoint file "
+                "(replaced checkpoint, fork)"
+            )
+    if file_numbers:
+        missing = [row.number for row in rows if row.number > min(file_numbers)]
+        missing = [n for n in missing if n not in file_numbers]
+        if missing:
+            report.warnings.append(
+                f"{len(missing)} checkpoints are not in the checkpoint file (first {missing[0]})"
+            )
 
 
 def _check_head(report: Report, rows: list[AuditCheckpoint]) -> None:
