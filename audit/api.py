@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,8 +24,10 @@ from sharing.screening import screen_query
 from .exports import export_downloaded, export_path, export_request
 from .models import AuditEvent, AuditExport, ExportStatus
 from .permissions import get_export_for, scope_or_404
+from .proofs import EventNotVisible, event_proof
 from .selectors import EventFilters, audit_events_visible_to
 from .services import audit_record
+from .tree import ProofUnavailable
 
 NOT_FOUND = OpenApiResponse(description="Not an auditor, or no such export: the same answer.")
 BAD_INPUT = OpenApiResponse(
@@ -191,6 +198,47 @@ class AuditEventListView(generics.ListAPIView):
             details={"count": len(seqs), "seqs": seqs, "filters": filters.as_dict()},
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AuditEventProofView(APIView):
+    @extend_schema(
+        summary="Inclusion proof of one event in a signed, cosigned checkpoint",
+        parameters=[
+            OpenApiParameter(
+                "checkpoint",
+                OpenApiTypes.INT,
+                description="Checkpoint number (default: the latest that covers the event).",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(
+                description="seq, leaf_index, tree_size, event (its export line), leaf_hash, "
+                "inclusion_proof (base64 hashes, RFC 9162), checkpoint (the signed note with "
+                "witnesses' cosignatures)."
+            ),
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="No checkpoint covers the event yet."),
+        },
+    )
+    def get(self, request, seq):
+        scope_or_404(user=request.user, resource="audit.proof")
+        raw = request.query_params.get("checkpoint")
+        number = None
+        if raw is not None:
+            if not raw.isdigit() or len(raw) > 18:
+                return Response(
+                    {"checkpoint": ["A checkpoint number."]}, status=status.HTTP_400_BAD_REQUEST
+                )
+            number = int(raw)
+        try:
+            body = event_proof(user=request.user, seq=seq, checkpoint_number=number)
+        except EventNotVisible as exc:
+            raise Http404 from exc
+        except ProofUnavailable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(body)
 
 
 class AuditExportCreateView(APIView):

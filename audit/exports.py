@@ -7,6 +7,7 @@ so the auditor can recompute every link without seeing events outside the filter
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -21,12 +22,15 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
 from .exceptions import AuditError
-from .models import AuditCheckpoint, AuditEvent, AuditExport, ExportStatus
+from .models import AuditCheckpoint, AuditCosignature, AuditEvent, AuditExport, ExportStatus
 from .selectors import EventFilters, audit_events_q
 from .services import audit_record, checkpoint_issue
+from .tree import compact_range_at
 from .verification import EVENT_COLUMNS, default_max_gap, line_from_row
 from .verifier.encoding import body_hash, canonical_json
-from .verifier.notes import NoteError, join_notes, parse_checkpoint
+from .verifier.merkle import CompactRange
+from .verifier.notes import NoteError, join_notes, parse_checkpoint, with_cosignatures
+from .witnesses import checkpoint_submit
 
 logger = logging.getLogger("relais.audit")
 
@@ -93,6 +97,12 @@ def _member(zf: ZipFile, name: str, data: bytes) -> dict:
     return writer.summary()
 
 
+def tree_text(compact: CompactRange) -> bytes:
+    """tree.txt: the size, then the compact range's hashes in base64, one a line."""
+    lines = [str(compact.size)] + [base64.b64encode(h).decode("ascii") for h in compact.hashes]
+    return "".join(line + "\n" for line in lines).encode("ascii")
+
+
 def _range(match: Q, final: AuditCheckpoint):
     """(anchor, end checkpoint) enclosing every matching event up to the final checkpoint."""
     matching = AuditEvent.objects.filter(match, seq__lte=final.size).values_list("seq", flat=True)
@@ -105,12 +115,20 @@ def _range(match: Q, final: AuditCheckpoint):
 
 
 def _write_checkpoints(zf: ZipFile, checkpoints) -> tuple[dict, dict]:
-    """checkpoints.txt and pubkey.txt: the notes, and every key that signed or was announced."""
+    """checkpoints.txt and pubkey.txt: the notes with their witnesses' cosignatures, and every
+    key that signed or was announced."""
     keys: list[str] = []
+    cosignatures: dict[int, list[str]] = {}
+    numbers = list(checkpoints.values_list("number", flat=True))
+    for number, line in AuditCosignature.objects.filter(checkpoint_number__in=numbers).values_list(
+        "checkpoint_number", "line"
+    ):
+        cosignatures.setdefault(number, []).append(line)
     with zf.open("checkpoints.txt", "w") as handle:
         writer = _HashingWriter(handle)
         for checkpoint in checkpoints.iterator(chunk_size=CHUNK):
-            writer.write(join_notes([checkpoint.note]).encode("utf-8"))
+            note = with_cosignatures(checkpoint.note, cosignatures.get(checkpoint.number, []))
+            writer.write(join_notes([note]).encode("utf-8"))
             announced = []
             if checkpoint.reason == "rotation":
                 try:
@@ -172,6 +190,7 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
             writer.write(b"".join(lines))
         files = {"events.jsonl": writer.summary()}
         files["checkpoints.txt"], files["pubkey.txt"] = _write_checkpoints(zf, checkpoints)
+        files["tree.txt"] = _member(zf, "tree.txt", tree_text(compact_range_at(start_seq - 1)))
         max_gap = default_max_gap()
         manifest = {
             "format": EXPORT_FORMAT,
@@ -212,6 +231,7 @@ def export_run(*, export_id) -> AuditExport:
     partial_path = directory / f".{export.file_name}.partial"
     try:
         final = checkpoint_issue(reason="export")
+        checkpoint_submit(final)  # the zip carries the witnesses' cosignatures
         _write(export, final, partial_path)
         os.replace(partial_path, export_path(export))
     except (AuditError, OSError) as exc:

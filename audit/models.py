@@ -93,6 +93,8 @@ class AuditCheckpoint(models.Model):
     reason = models.CharField(max_length=16)
     signer = models.CharField(max_length=200)
     note = models.TextField()
+    # Hex Merkle root (checkpoint format 2); "" for format-1 checkpoints, issued before it.
+    root_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         managed = False
@@ -116,6 +118,10 @@ class ChainHead(models.Model):
     checkpoint_number = models.BigIntegerField(default=0)
     checkpoint_hash = models.CharField(max_length=64)
     signer = models.CharField(max_length=200, blank=True)
+    # The Merkle tree: how many events it holds and its compact range (hex hashes, comma
+    # separated, largest subtree first), advanced in batches when a checkpoint is issued.
+    tree_size = models.BigIntegerField(default=0)
+    tree_range = models.TextField(blank=True, default="")
 
     class Meta:
         managed = False
@@ -123,6 +129,24 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head {self.seq}"
+
+
+class AuditCosignature(models.Model):
+    """A witness's tlog-cosignature/v1 line over one checkpoint (append-only)."""
+
+    checkpoint_number = models.BigIntegerField()
+    witness = models.CharField(max_length=300)  # the witness's verifier key
+    timestamp = models.BigIntegerField()
+    line = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "audit_cosignature"
+        ordering = ["checkpoint_number", "witness"]
+
+    def __str__(self) -> str:
+        return f"cosignature of checkpoint {self.checkpoint_number}"
 
 
 class ExportStatus(models.TextChoices):

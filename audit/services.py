@@ -4,9 +4,13 @@ purging behind an anchor."""
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,6 +21,7 @@ from . import context, triggers
 from .exceptions import AuditRecordRefused, SigningKeyMismatch
 from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
+from .tree import tree_integrate
 from .verifier.encoding import FORMAT_VERSION, EncodingError, body_hash, canonical_json, link_hash
 from .verifier.notes import SignerKey, checkpoint_text, sign_checkpoint, text_hash
 
@@ -247,6 +252,27 @@ def audit_record(
     return event
 
 
+logger = logging.getLogger("relais.audit")
+
+
+def checkpoint_file_append(*, note: str) -> None:
+    """Append a committed checkpoint to AUDIT_CHECKPOINT_FILE, outside the database (one note
+    and a blank line each, as in an export's checkpoints.txt). A failure is logged, never
+    raised: the database holds the checkpoint, and audit_verify compares the two."""
+    path = getattr(settings, "AUDIT_CHECKPOINT_FILE", "")
+    if not path:
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        with os.fdopen(descriptor, "a", encoding="utf-8", newline="\n") as handle:
+            handle.write(note + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        logger.exception("could not append the checkpoint to AUDIT_CHECKPOINT_FILE")
+
+
 def _lock_head() -> ChainHead:
     """The head row, locked until commit (a no-op UPDATE takes the lock on every vendor)."""
     ChainHead.objects.filter(pk=HEAD_PK).update(checkpoint_number=F("checkpoint_number"))
@@ -269,10 +295,12 @@ def _issue(
         )
     number = head.checkpoint_number + 1
     issued_at = timezone.now()
+    root_hash = tree_integrate(head).root().hex()
     text = checkpoint_text(
         origin=settings.AUDIT_LOG_ORIGIN,
         size=head.seq,
         head_hash=head.hash,
+        root_hash=root_hash,
         number=number,
         time=issued_at,
         prev=head.checkpoint_hash,
@@ -284,12 +312,14 @@ def _issue(
         number=number,
         size=head.seq,
         head_hash=head.hash,
+        root_hash=root_hash,
         issued_at=issued_at,
         prev=head.checkpoint_hash,
         reason=reason,
         signer=signer_vkey,
         note=sign_checkpoint(text, signers),
     )
+    transaction.on_commit(partial(checkpoint_file_append, note=checkpoint.note))
     ChainHead.objects.filter(pk=HEAD_PK).update(
         checkpoint_number=number,
         checkpoint_hash=text_hash(text),

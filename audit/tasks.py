@@ -7,8 +7,26 @@ from .services import checkpoint_issue
 
 @shared_task(name="audit.issue_checkpoint")
 def issue_checkpoint() -> int:
-    """Periodic signed checkpoint (Celery beat), issued even when nothing happened."""
-    return checkpoint_issue(reason="periodic").number
+    """Periodic signed checkpoint (Celery beat), issued even when nothing happened, then
+    submitted to the witnesses once committed (never inside the checkpoint's transaction)."""
+    number = checkpoint_issue(reason="periodic").number
+    submit_to_witnesses.delay(number)
+    return number
+
+
+@shared_task(bind=True, name="audit.submit_to_witnesses", max_retries=5)
+def submit_to_witnesses(self, number: int) -> list[str]:
+    """Cosignatures for one checkpoint; a witness that is down is retried (by the worker,
+    with backoff), and in any case the next checkpoint catches it up (consistency proof from
+    its last cosigned size). Never raises into the caller."""
+    from .models import AuditCheckpoint
+    from .witnesses import checkpoint_submit
+
+    results = checkpoint_submit(AuditCheckpoint.objects.get(number=number))
+    unreachable = [r.witness for r in results if r.outcome == "unreachable"]
+    if unreachable and not self.request.is_eager and self.request.retries < self.max_retries:
+        raise self.retry(countdown=10 * 2**self.request.retries)
+    return [f"{r.witness}: {r.outcome}" for r in results]
 
 
 @shared_task(name="audit.run_export")

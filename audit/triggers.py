@@ -7,6 +7,8 @@ tables (sql/audit_grants.sql). SQLite: row triggers refusing UPDATE and DELETE (
 """
 
 APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
+# Made append-only by later migrations (0005 and after), with `table_statements`.
+LATER_APPEND_ONLY_TABLES = ("audit_cosignature",)
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -53,6 +55,15 @@ def create_statements(vendor: str) -> list[str]:
         return [POSTGRES_FUNCTION] + [s for t in APPEND_ONLY_TABLES for s in postgres_create(t)]
     if vendor == "sqlite":
         return [s for t in APPEND_ONLY_TABLES for s in sqlite_create(t)]
+    raise NotImplementedError(f"no append-only triggers for database vendor {vendor!r}")
+
+
+def table_statements(vendor: str, table: str) -> list[str]:
+    """The append-only triggers of one table (the PostgreSQL function exists since 0002)."""
+    if vendor == "postgresql":
+        return postgres_create(table)
+    if vendor == "sqlite":
+        return sqlite_create(table)
     raise NotImplementedError(f"no append-only triggers for database vendor {vendor!r}")
 
 

@@ -6,6 +6,7 @@ from . import api
 
 urlpatterns = [
     path("events/", api.AuditEventListView.as_view(), name="audit-events"),
+    path("events/<int:seq>/proof/", api.AuditEventProofView.as_view(), name="audit-event-proof"),
     path("exports/", api.AuditExportCreateView.as_view(), name="audit-exports"),
     path(
         "exports/<uuid:export_id>/", api.AuditExportDetailView.as_view(), name="audit-export-detail"

@@ -3,11 +3,13 @@ checks as the standalone verifier, plus the database's own bookkeeping (columns,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections
@@ -15,11 +17,20 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from .keys import signing_key
-from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
+from .models import HEAD_PK, AuditCheckpoint, AuditCosignature, AuditEvent, ChainHead
 from .services import scope_of
+from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
 from .verifier.encoding import format_timestamp
-from .verifier.notes import NoteError, VerifierKey, parse_checkpoint, text_hash
+from .verifier.notes import (
+    NoteError,
+    VerifierKey,
+    parse_checkpoint,
+    split_notes,
+    text_hash,
+    with_cosignatures,
+)
+from .witnesses import witness_keys as configured_witness_keys
 
 CHUNK = 5000
 EVENT_COLUMNS = (
@@ -208,6 +219,7 @@ def _verify_segment(task: tuple[int, int, dict]) -> dict:
         "first_prev_hash": verifier.first_prev_hash,
         "last_seq": report.last_seq,
         "last_hash": verifier._prev_stored,
+        "leaves": b"".join(verifier.leaves),
     }
 
 
@@ -229,6 +241,7 @@ def _verify_in_parallel(verifier: ChainVerifier, segments: list[tuple[int, int]]
                 last_seq=result["last_seq"],
                 last_hash=result["last_hash"],
                 events=result["events"],
+                leaves=result["leaves"],
             )
 
 
@@ -242,9 +255,24 @@ def _cross_check(report: Report, rows: list[AuditCheckpoint]) -> None:
             cp = parse_checkpoint(row.note)
         except NoteError:
             continue  # reported by the chain verifier
-        columns = (row.number, row.size, row.head_hash, row.prev, row.reason)
-        if columns != (cp.number, cp.size, cp.head_hash, cp.prev, cp.reason):
+        columns = (
+            row.number,
+            row.size,
+            row.head_hash,
+            row.root_hash or None,
+            row.prev,
+            row.reason,
+            row.issued_at,
+        )
+        signed = (cp.number, cp.size, cp.head_hash, cp.root_hash, cp.prev, cp.reason, cp.time)
+        if columns != signed:
             report.error(f"checkpoint row {row.number}: columns disagree with its signed note")
+        try:
+            signer = VerifierKey.parse(row.signer)
+        except NoteError:
+            signer = None
+        if signer is None or not cp.note.signed_by(signer):
+            report.error(f"checkpoint row {row.number}: its signer column did not sign its note")
 
 
 def verify_database(
@@ -254,6 +282,9 @@ def verify_database(
     trusted_keys: list[VerifierKey] | None = None,
     max_gap: timedelta | None = None,
     now=None,
+    known_checkpoints: list[str] = (),
+    witness_keys: list[VerifierKey] | None = None,
+    witness_quorum: int | None = None,
 ) -> Report:
     """Check the chain (or a range widened to the nearest checkpoints) against the signed
     checkpoints, the checkpoint chain, its periodicity and the head row."""
@@ -295,10 +326,33 @@ def verify_database(
         require_from_number_one=True,
         require_purge_anchor=start is None,
         end_seq=end,
+        witness_keys=witness_keys if witness_keys is not None else configured_witness_keys(),
+        witness_quorum=(
+            witness_quorum
+            if witness_quorum is not None
+            else getattr(settings, "AUDIT_WITNESS_QUORUM", 0)
+        ),
     )
-    verifier.load_checkpoints([row.note for row in rows])
+    cosignatures: dict[int, list[str]] = {}
+    for number, line in AuditCosignature.objects.values_list("checkpoint_number", "line"):
+        cosignatures.setdefault(number, []).append(line)
+    verifier.load_checkpoints(
+        [with_cosignatures(row.note, cosignatures.get(row.number, [])) for row in rows]
+    )
+    for known in known_checkpoints:
+        verifier.check_known(known)
     report = verifier.report
     _cross_check(report, rows)
+    _check_checkpoint_file(report, rows)
+    first = (
+        start
+        if start is not None
+        else (AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first())
+    )
+    if first is not None and first > 1:
+        # Without the stored nodes, finish() reports the roots it could not check.
+        with contextlib.suppress(ProofUnavailable):
+            verifier.start_tree(compact_range_at(first - 1))
     segments = _segments(start=start, end=end)
     if len(segments) > 1:
         _verify_in_parallel(verifier, segments)
@@ -308,6 +362,48 @@ def verify_database(
     if not partial:
         _check_head(report, rows)
     return report
+
+
+def _check_checkpoint_file(report: Report, rows: list[AuditCheckpoint]) -> None:
+    """The copy outside the database (AUDIT_CHECKPOINT_FILE) and the table agree: a checkpoint
+    in the file but not in the table was deleted; one that differs was replaced."""
+    path = getattr(settings, "AUDIT_CHECKPOINT_FILE", "")
+    if not path or not Path(path).exists():
+        return
+    try:
+        notes = split_notes(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, NoteError) as exc:
+        report.error(f"the checkpoint file is unreadable: {exc}")
+        return
+    by_number = {row.number: row for row in rows}
+    file_numbers = set()
+    for note in notes:
+        try:
+            cp = parse_checkpoint(note)
+        except NoteError:
+            report.error("the checkpoint file holds a malformed checkpoint")
+            continue
+        if cp.origin != settings.AUDIT_LOG_ORIGIN:
+            continue
+        file_numbers.add(cp.number)
+        row = by_number.get(cp.number)
+        if row is None:
+            report.error(
+                f"checkpoint {cp.number} is in the checkpoint file but not in the database "
+                "(deleted checkpoint)"
+            )
+        elif parse_checkpoint(row.note).note.text != cp.note.text:
+            report.error(
+                f"checkpoint {cp.number} differs between the database and the checkpoint file "
+                "(replaced checkpoint, fork)"
+            )
+    if file_numbers:
+        missing = [row.number for row in rows if row.number > min(file_numbers)]
+        missing = [n for n in missing if n not in file_numbers]
+        if missing:
+            report.warnings.append(
+                f"{len(missing)} checkpoints are not in the checkpoint file (first {missing[0]})"
+            )
 
 
 def _check_head(report: Report, rows: list[AuditCheckpoint]) -> None:

@@ -1,4 +1,5 @@
 """python -m audit.verifier EXPORT.zip --pubkey KEY [--known-checkpoint FILE] [--max-gap S]
+    [--witness-key FILE ... --witness-quorum N]
 
 Exit status: 0 verified, 1 verification failed, 2 usage error."""
 
@@ -12,9 +13,9 @@ from .export import verify_export
 from .notes import NoteError, VerifierKey, split_notes
 
 
-def _keys(path: str) -> list[VerifierKey]:
+def _keys(path: str, *, cosigner: bool = False) -> list[VerifierKey]:
     lines = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [VerifierKey.parse(line) for line in lines]
+    return [VerifierKey.parse(line, cosigner=cosigner) for line in lines]
 
 
 def _known(path: str) -> list[str]:
@@ -42,11 +43,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-gap",
         type=int,
-        help="seconds allowed between checkpoints; 0 skips the check (default: the manifest's)",
+        default=900,
+        help="seconds allowed between checkpoints; 0 skips the check (default 900; never "
+        "taken from the export)",
+    )
+    parser.add_argument(
+        "--witness-key",
+        action="append",
+        default=[],
+        help="file with trusted witness key(s) ('<name>+<id>+<base64>', alg 0x04); repeatable",
+    )
+    parser.add_argument(
+        "--witness-quorum",
+        type=int,
+        default=None,
+        help="cosignatures required on the final checkpoint (default: every --witness-key)",
     )
     args = parser.parse_args(argv)
     try:
         trusted = [key for path in args.pubkey for key in _keys(path)]
+        witnesses = [key for path in args.witness_key for key in _keys(path, cosigner=True)]
         known = [note for path in args.known_checkpoint for note in _known(path)]
     except (OSError, UnicodeDecodeError, NoteError) as exc:
         print(f"usage error: {exc}", file=sys.stderr)
@@ -54,8 +70,14 @@ def main(argv: list[str] | None = None) -> int:
     if not trusted:
         print("usage error: no key in --pubkey", file=sys.stderr)
         return 2
+    quorum = len(witnesses) if args.witness_quorum is None else args.witness_quorum
     report, _manifest = verify_export(
-        args.export, trusted_keys=trusted, known_checkpoints=known, max_gap_seconds=args.max_gap
+        args.export,
+        trusted_keys=trusted,
+        known_checkpoints=known,
+        max_gap_seconds=args.max_gap,
+        witness_keys=witnesses,
+        witness_quorum=quorum,
     )
     for line in report.lines():
         print(line)

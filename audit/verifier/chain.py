@@ -19,6 +19,7 @@ from .encoding import (
     is_hex64,
     link_hash_of_checked,
 )
+from .merkle import EMPTY_ROOT, CompactRange, event_leaf
 from .notes import Checkpoint, NoteError, VerifierKey, parse_checkpoint
 
 MAX_REPORTED = 1000
@@ -82,6 +83,9 @@ class ChainVerifier:
         require_purge_anchor: bool = False,
         end_seq: int | None = None,
         segment: bool = False,
+        require_run_from_anchor: bool = False,
+        witness_keys: list[VerifierKey] = (),
+        witness_quorum: int = 0,
     ) -> None:
         """segment: a slice of a longer chain checked in parallel; its first event is linked
         to the previous slice by the caller (`join_segment`), not by an anchor."""
@@ -97,6 +101,9 @@ class ChainVerifier:
         self.require_from_number_one = require_from_number_one
         self.require_purge_anchor = require_purge_anchor
         self.end_seq = end_seq
+        self.require_run_from_anchor = require_run_from_anchor
+        self.witness_keys = list(witness_keys)
+        self.witness_quorum = witness_quorum
         self.run: list[Checkpoint] = []
         self.by_size: dict[int, Checkpoint] = {}
         self.by_number: dict[int, Checkpoint] = {}
@@ -104,6 +111,26 @@ class ChainVerifier:
         self._prev_stored: str | None = None
         self._checkpoints_loaded = False
         self._known_by_size: dict[int, Checkpoint] = {}
+        # The Merkle tree, recomputed from the events' hashes: from seq 1, or from the compact
+        # range at the anchor (an export's tree.txt), checked against every format-2 root.
+        self.tree: CompactRange | None = None
+        self.leaves: list[bytes] = []  # segment mode: the leaves, for the caller to append
+        self.merkle_roots_checked = 0
+
+    def start_tree(self, compact: CompactRange) -> None:
+        """The compact range of the events before the first one fed (from an export)."""
+        self.tree = compact
+
+    def _check_root(self, seq: int) -> None:
+        cp = self.by_size.get(seq)
+        if cp is None or cp.root_hash is None or self.tree is None:
+            return
+        self.merkle_roots_checked += 1
+        if self.tree.root().hex() != cp.root_hash:
+            self.report.error(
+                f"seq {seq}: checkpoint {cp.number}'s Merkle root does not match the events "
+                "(history rewritten after it was checkpointed)"
+            )
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -129,6 +156,41 @@ class ChainVerifier:
         self._check_signatures(parsed)
         self._split_run(parsed)
         self._check_run()
+        self._check_witnesses()
+
+    def _check_witnesses(self) -> None:
+        """The latest checkpoint carries cosignatures by a quorum of the trusted witnesses;
+        an earlier one without them is covered by a later cosigned one (a gap, reported)."""
+        if self.witness_quorum <= 0 or not self.run:
+            return
+        report = self.report
+        if len(self.witness_keys) < self.witness_quorum:
+            report.error(
+                f"a quorum of {self.witness_quorum} witnesses is required but only "
+                f"{len(self.witness_keys)} witness keys are given (--witness-key)"
+            )
+            return
+        cosigned = [
+            sum(1 for key in self.witness_keys if cp.note.cosigned_by(key) is not None)
+            >= self.witness_quorum
+            for cp in self.run
+        ]
+        last = max((i for i, ok in enumerate(cosigned) if ok), default=None)
+        if last is None or last != len(self.run) - 1:
+            since = self.run[0 if last is None else last + 1]
+            report.error(
+                f"checkpoints {since.number}..{self.run[-1].number} are not cosigned by "
+                f"{self.witness_quorum} witness(es): unwitnessed (witness down, or a fork the "
+                "witnesses refused)"
+            )
+        gaps = [cp.number for cp, ok in zip(self.run, cosigned, strict=True) if not ok]
+        covered = [n for n in gaps if last is not None and n < self.run[last].number]
+        if covered:
+            report.warnings.append(
+                f"{len(covered)} checkpoints without a witness quorum (first {covered[0]}, "
+                f"last {covered[-1]}), covered by the cosigned checkpoint "
+                f"{self.run[last].number}"
+            )
 
     def _find_key(self, cp: Checkpoint) -> VerifierKey | None:
         for key in self.trusted + self.candidates:
@@ -226,13 +288,27 @@ class ChainVerifier:
                 )
         for cp in self.run:
             self.by_number[cp.number] = cp
+            if cp.size == 0 and cp.root_hash not in (None, EMPTY_ROOT.hex()):
+                report.error(f"checkpoint {cp.number} has size 0 but not the empty tree's root")
             other = self.by_size.get(cp.size)
+            if (
+                other is not None
+                and other.root_hash
+                and cp.root_hash
+                and (other.root_hash != cp.root_hash)
+            ):
+                report.error(
+                    f"checkpoints {other.number} and {cp.number} disagree on the Merkle root at "
+                    f"size {cp.size} (fork)"
+                )
             if other is not None and other.head_hash != cp.head_hash:
                 report.error(
                     f"checkpoints {other.number} and {cp.number} disagree on the hash at size "
                     f"{cp.size} (fork)"
                 )
-            self.by_size.setdefault(cp.size, cp)
+            kept = self.by_size.get(cp.size)
+            if kept is None or (kept.root_hash is None and cp.root_hash is not None):
+                self.by_size[cp.size] = cp
         last = self.run[-1]
         if (
             self.now is not None
@@ -341,12 +417,28 @@ class ChainVerifier:
         known = self._known_by_size.get(seq)
         if known is not None and known.head_hash != stored:
             report.error(f"seq {seq}: the known checkpoint commits to another hash at this size")
+        if self.segment:
+            self.leaves.append(event_leaf(stored))
+        elif self.tree is not None:
+            if self.tree.size != seq - 1:
+                report.error(f"seq {seq}: the Merkle tree holds {self.tree.size} events before it")
+                self.tree = None
+            else:
+                self.tree.append(event_leaf(stored))
+                self._check_root(seq)
         self._expected_seq = seq + 1
         self._prev_stored = stored
         report.last_seq = seq
 
     def join_segment(
-        self, *, first_seq: int, first_prev_hash: str, last_seq: int, last_hash: str, events: int
+        self,
+        *,
+        first_seq: int,
+        first_prev_hash: str,
+        last_seq: int,
+        last_hash: str,
+        events: int,
+        leaves: bytes = b"",
     ) -> None:
         """Continue with a slice verified elsewhere: check the link at the seam, then carry on
         as if its events had been fed here (errors inside it are merged by the caller)."""
@@ -362,6 +454,10 @@ class ChainVerifier:
                 f"seq {first_seq}: prev_hash does not match the hash of seq {first_seq - 1} "
                 "(event removed, inserted, swapped or rehashed)"
             )
+        if self.tree is not None and self.tree.size == first_seq - 1:
+            for offset in range(0, len(leaves), 32):
+                self.tree.append(leaves[offset : offset + 32])
+                self._check_root(self.tree.size)
         report.events += events
         report.last_seq = last_seq
         self._expected_seq = last_seq + 1
@@ -377,11 +473,37 @@ class ChainVerifier:
                     f"the log starts at seq {seq}, but the latest purge checkpoint says it starts "
                     f"at seq {expected_first} (events deleted from the start)"
                 )
+        if self.require_run_from_anchor and self.run:
+            first = self.run[0]
+            if seq == 1 and first.number != 1:
+                report.error(
+                    f"the events start at seq 1 but the checkpoints at number {first.number}, "
+                    "not 1 (checkpoints left out)"
+                )
+            elif seq > 1 and not any(cp.size == seq - 1 for cp in self.run):
+                report.error(
+                    f"no checkpoint of the contiguous run is the anchor of size {seq - 1} "
+                    "(checkpoints left out)"
+                )
         if seq == 1:
             if prev_hash != GENESIS_HASH:
                 report.error("seq 1 does not start from the genesis hash")
+            self.tree = CompactRange()
             return
         anchor = self.by_size.get(seq - 1)
+        if self.tree is not None and self.tree.size != seq - 1:
+            report.error(f"the Merkle tree given covers {self.tree.size} events, not {seq - 1}")
+            self.tree = None
+        if (
+            self.tree is not None
+            and anchor is not None
+            and anchor.root_hash is not None
+            and self.tree.root().hex() != anchor.root_hash
+        ):
+            report.error(
+                f"the Merkle tree given for the first {seq - 1} events does not match "
+                f"checkpoint {anchor.number}'s root"
+            )
         if anchor is None:
             report.error(
                 f"no checkpoint of size {seq - 1} anchors the first event, seq {seq} "
@@ -397,6 +519,17 @@ class ChainVerifier:
         report = self.report
         if not self._checkpoints_loaded:
             report.error("no checkpoint was loaded")
+        if report.events and report.first_seq is not None:
+            rooted = [
+                cp
+                for size, cp in self.by_size.items()
+                if cp.root_hash is not None and report.first_seq <= size <= report.last_seq
+            ]
+            if rooted and self.merkle_roots_checked < len(rooted):
+                report.error(
+                    f"{len(rooted) - self.merkle_roots_checked} checkpoint Merkle roots in the "
+                    "range could not be checked (no tree for the events before the range)"
+                )
         last_seq = report.last_seq if report.events else None
         if last_seq is not None:
             covered_to = last_seq

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -9,9 +10,11 @@ import zipfile
 from datetime import timedelta
 
 from .chain import ChainVerifier, Report
+from .merkle import CompactRange
 from .notes import NoteError, VerifierKey, split_notes
 
 MEMBERS = ("events.jsonl", "checkpoints.txt", "pubkey.txt", "manifest.json")
+OPTIONAL_MEMBERS = ("tree.txt",)
 DEFAULT_MAX_GAP = 900
 
 
@@ -39,6 +42,20 @@ def parse_line(raw: bytes) -> object:
     )
 
 
+def parse_tree(data: bytes) -> CompactRange:
+    """tree.txt: a decimal size, then the compact range's hashes in base64, one a line."""
+    text = data.decode("ascii")
+    if not text.endswith("\n") or "\r" in text:
+        raise ValueError("lines end with LF")
+    lines = text[:-1].split("\n")
+    if not lines[0].isdigit() or (lines[0] != "0" and lines[0].startswith("0")):
+        raise ValueError("the first line is the size in decimal")
+    hashes = [base64.b64decode(line, validate=True) for line in lines[1:]]
+    if any(len(h) != 32 for h in hashes):
+        raise ValueError("hashes are 32 bytes")
+    return CompactRange(int(lines[0]), hashes)
+
+
 def _digest(zf: zipfile.ZipFile, name: str) -> dict:
     sha, size = hashlib.sha256(), 0
     with zf.open(name) as handle:
@@ -54,8 +71,13 @@ def verify_export(
     trusted_keys: list[VerifierKey],
     known_checkpoints: list[str] = (),
     max_gap_seconds: int | None = None,
+    witness_keys: list[VerifierKey] = (),
+    witness_quorum: int = 0,
 ) -> tuple[Report, dict]:
-    """Verify an export zip; returns the report and the (unsigned, informative) manifest."""
+    """Verify an export zip; returns the report and the (unsigned, informative) manifest.
+
+    Nothing in the zip loosens a check: the gap allowed between checkpoints is the caller's
+    (default 900 s), never the manifest's."""
     report = Report()
     try:
         zf = zipfile.ZipFile(path)
@@ -63,10 +85,18 @@ def verify_export(
         report.error(f"cannot open the export: {exc}")
         return report, {}
     with zf:
-        names = set(zf.namelist())
+        listed = zf.namelist()
+        names = set(listed)
+        if len(listed) != len(names):
+            report.error("the export holds a member name twice (refused: which one is read?)")
+            return report, {}
         missing = [name for name in MEMBERS if name not in names]
         if missing:
             report.error(f"the export lacks {', '.join(missing)}")
+            return report, {}
+        unknown = sorted(names - set(MEMBERS) - set(OPTIONAL_MEMBERS))
+        if unknown:
+            report.error(f"the export holds unexpected members: {', '.join(unknown)}")
             return report, {}
         try:
             manifest = json.loads(zf.read("manifest.json").decode("utf-8"))
@@ -76,9 +106,7 @@ def verify_export(
         if not isinstance(manifest, dict):
             manifest = {}
         if max_gap_seconds is None:
-            max_gap_seconds = manifest.get("checkpoint_max_gap_seconds", DEFAULT_MAX_GAP)
-            if not isinstance(max_gap_seconds, int):
-                max_gap_seconds = DEFAULT_MAX_GAP
+            max_gap_seconds = DEFAULT_MAX_GAP
         candidates = []
         for line in zf.read("pubkey.txt").decode("utf-8", errors="replace").splitlines():
             if line.strip():
@@ -91,6 +119,9 @@ def verify_export(
             candidate_keys=candidates,
             max_gap=timedelta(seconds=max_gap_seconds) if max_gap_seconds else None,
             require_complete_tail=True,
+            require_run_from_anchor=True,
+            witness_keys=witness_keys,
+            witness_quorum=witness_quorum,
         )
         verifier.report = report
         try:
@@ -101,6 +132,11 @@ def verify_export(
         verifier.load_checkpoints(notes)
         for known in known_checkpoints:
             verifier.check_known(known)
+        if "tree.txt" in names:
+            try:
+                verifier.start_tree(parse_tree(zf.read("tree.txt")))
+            except ValueError as exc:
+                report.error(f"tree.txt is unreadable: {exc}")
         with zf.open("events.jsonl") as handle:
             for number, raw in enumerate(io.BufferedReader(handle, 1 << 20), start=1):
                 try:
@@ -111,7 +147,7 @@ def verify_export(
                 verifier.feed(event)
         verifier.finish()
         files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
-        for name in ("events.jsonl", "checkpoints.txt", "pubkey.txt"):
+        for name in ("events.jsonl", "checkpoints.txt", "pubkey.txt", "tree.txt"):
             if name in files and files[name] != _digest(zf, name):
                 report.warnings.append(f"manifest.json's digest of {name} does not match")
         for key, value in (("first_seq", report.first_seq), ("last_seq", report.last_seq)):

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from .encoding import GENESIS_HASH, format_timestamp, parse_timestamp
 
 ALG_ED25519 = 0x01
+ALG_COSIGNATURE_V1 = 0x04  # C2SP tlog-cosignature: timestamped Ed25519
 SIGNATURE_PREFIX = "\u2014 "  # EM DASH, space
 _KEY_NAME = re.compile(r"[^\s+]+")
 REASONS = ("periodic", "export", "manual", "purge", "rotation")
@@ -40,11 +41,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def key_id(name: str, public_bytes: bytes) -> bytes:
-    """First four bytes of SHA-256(name || "\\n" || 0x01 || public key)."""
-    return hashlib.sha256(
-        name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + public_bytes
-    ).digest()[:4]
+def key_id(name: str, public_bytes: bytes, alg: int = ALG_ED25519) -> bytes:
+    """First four bytes of SHA-256(name || "\\n" || alg || public key); alg 0x01 for the log's
+    Ed25519 key, 0x04 for a witness's cosignature key."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_bytes).digest()[:4]
 
 
 @dataclass(frozen=True)
@@ -53,29 +53,38 @@ class VerifierKey:
 
     name: str
     public_bytes: bytes
+    alg: int = ALG_ED25519
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, self.public_bytes)
+        return key_id(self.name, self.public_bytes, self.alg)
+
+    @property
+    def is_cosigner(self) -> bool:
+        return self.alg == ALG_COSIGNATURE_V1
 
     def encode(self) -> str:
-        return f"{self.name}+{self.key_id.hex()}+{_b64(bytes([ALG_ED25519]) + self.public_bytes)}"
+        return f"{self.name}+{self.key_id.hex()}+{_b64(bytes([self.alg]) + self.public_bytes)}"
 
     @classmethod
-    def parse(cls, text: str) -> VerifierKey:
+    def parse(cls, text: str, *, cosigner: bool = False) -> VerifierKey:
+        """A log key (0x01), or with cosigner=True a witness key (0x04, tlog-cosignature)."""
         parts = text.strip().split("+", 2)
         if len(parts) != 3 or not _KEY_NAME.fullmatch(parts[0]):
             raise NoteError("a verifier key is <name>+<hex key id>+<base64 key>")
         name, hex_id, encoded = parts
         raw = _b64decode(encoded)
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("only Ed25519 verifier keys (algorithm byte 0x01) are supported")
-        key = cls(name=name, public_bytes=raw[1:])
+        alg = ALG_COSIGNATURE_V1 if cosigner else ALG_ED25519
+        if len(raw) != 33 or raw[0] != alg:
+            raise NoteError(f"expected an Ed25519 verifier key with algorithm byte {alg:#04x}")
+        key = cls(name=name, public_bytes=raw[1:], alg=alg)
         if key.key_id.hex() != hex_id.lower():
             raise NoteError("the verifier key's id does not match its name and key")
         return key
 
     def verify(self, message: bytes, signature: bytes) -> bool:
+        if len(signature) != 64:
+            return False
         try:
             Ed25519PublicKey.from_public_bytes(self.public_bytes).verify(signature, message)
         except InvalidSignature:
@@ -89,31 +98,43 @@ class SignerKey:
 
     name: str
     private_key: Ed25519PrivateKey
+    alg: int = ALG_ED25519
 
     @property
     def verifier(self) -> VerifierKey:
         raw = self.private_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
-        return VerifierKey(name=self.name, public_bytes=raw)
+        return VerifierKey(name=self.name, public_bytes=raw, alg=self.alg)
+
+    def cosign_line(self, text: str, timestamp: int) -> str:
+        """A tlog-cosignature/v1 line over a checkpoint's text (this key's alg must be 0x04)."""
+        signature = self.private_key.sign(cosigned_message(text, timestamp))
+        payload = self.verifier.key_id + timestamp.to_bytes(8, "big") + signature
+        return f"{SIGNATURE_PREFIX}{self.name} {_b64(payload)}\n"
 
     def sign_line(self, text: str) -> str:
         signature = self.private_key.sign(text.encode("utf-8"))
         return f"{SIGNATURE_PREFIX}{self.name} {_b64(self.verifier.key_id + signature)}\n"
 
     @classmethod
-    def from_material(cls, *, name: str, material: bytes) -> SignerKey:
+    def from_material(cls, *, name: str, material: bytes, alg: int = ALG_ED25519) -> SignerKey:
         """PEM (PKCS#8) or base64 of the 32-byte seed."""
         text = material.strip()
         if text.startswith(b"-----BEGIN"):
             key = serialization.load_pem_private_key(text, password=None)
             if not isinstance(key, Ed25519PrivateKey):
                 raise NoteError("the audit signing key must be an Ed25519 key")
-            return cls(name=name, private_key=key)
+            return cls(name=name, private_key=key, alg=alg)
         seed = _b64decode(text.decode("ascii", errors="replace"))
         if len(seed) != 32:
             raise NoteError("a raw audit signing key is base64 of exactly 32 bytes")
-        return cls(name=name, private_key=Ed25519PrivateKey.from_private_bytes(seed))
+        return cls(name=name, private_key=Ed25519PrivateKey.from_private_bytes(seed), alg=alg)
+
+
+def cosigned_message(text: str, timestamp: int) -> bytes:
+    """What a tlog-cosignature/v1 signs: a header line, a time line, the checkpoint text."""
+    return f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode("utf-8")
 
 
 def private_key_pem(private_key: Ed25519PrivateKey) -> bytes:
@@ -128,7 +149,8 @@ def private_key_pem(private_key: Ed25519PrivateKey) -> bytes:
 class Signature:
     name: str
     key_id: bytes
-    signature: bytes
+    signature: bytes  # everything after the key id (a cosignature: timestamp || signature)
+    line: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +164,18 @@ class SignedNote:
             sig.name == key.name and sig.key_id == key.key_id and key.verify(message, sig.signature)
             for sig in self.signatures
         )
+
+    def cosigned_by(self, key: VerifierKey) -> int | None:
+        """The timestamp of a valid tlog-cosignature/v1 by this witness key, or None."""
+        for sig in self.signatures:
+            if sig.name != key.name or sig.key_id != key.key_id or len(sig.signature) != 72:
+                continue
+            timestamp = int.from_bytes(sig.signature[:8], "big")
+            if timestamp < 2**63 and key.verify(
+                cosigned_message(self.text, timestamp), sig.signature[8:]
+            ):
+                return timestamp
+        return None
 
 
 def parse_note(note: str) -> SignedNote:
@@ -162,9 +196,9 @@ def parse_note(note: str) -> SignedNote:
         if not space or not _KEY_NAME.fullmatch(name):
             raise NoteError("a signature line is '\u2014 <name> <base64>'")
         raw = _b64decode(encoded)
-        if len(raw) != 4 + 64:
-            raise NoteError("an Ed25519 signature line carries 4 + 64 bytes")
-        signatures.append(Signature(name=name, key_id=raw[:4], signature=raw[4:]))
+        if len(raw) < 5:
+            raise NoteError("a signature line carries a key id and a signature")
+        signatures.append(Signature(name=name, key_id=raw[:4], signature=raw[4:], line=line + "\n"))
     if not signatures:
         raise NoteError("a note has at least one signature")
     return SignedNote(text=text, signatures=tuple(signatures))
@@ -181,7 +215,8 @@ class Checkpoint:
 
     origin: str
     size: int
-    head_hash: str  # hex, as in events
+    head_hash: str  # hex, as in events: the chain hash of event `size`
+    root_hash: str | None  # hex Merkle root (format 2); None in format-1 checkpoints
     number: int
     time: datetime
     prev: str  # hex text hash of the previous checkpoint, GENESIS_HASH for the first
@@ -207,11 +242,21 @@ def checkpoint_text(
     reason: str,
     rotate_to: VerifierKey | None = None,
     purged_to: int | None = None,
+    root_hash: str | None = None,
 ) -> str:
-    lines = [
-        origin,
-        str(size),
-        _b64(bytes.fromhex(head_hash)),
+    """Format 2 (with `root_hash`): origin, size, Merkle root, then the extension lines
+    `chain`, `number`, `time`, `prev`, `reason`. Format 1 (no root): the chain hash on the third
+    line, no `chain` line."""
+    if root_hash is None:
+        lines = [origin, str(size), _b64(bytes.fromhex(head_hash))]
+    else:
+        lines = [
+            origin,
+            str(size),
+            _b64(bytes.fromhex(root_hash)),
+            f"chain {_b64(bytes.fromhex(head_hash))}",
+        ]
+    lines += [
         f"number {number}",
         f"time {format_timestamp(time)}",
         f"prev {_b64(bytes.fromhex(prev))}",
@@ -226,6 +271,11 @@ def checkpoint_text(
 
 def sign_checkpoint(text: str, signers: list[SignerKey]) -> str:
     return text + "\n" + "".join(signer.sign_line(text) for signer in signers)
+
+
+def with_cosignatures(note: str, lines: list[str]) -> str:
+    """The note with witnesses' cosignature lines appended (each ends with a newline)."""
+    return note + "".join(line for line in lines if line not in note)
 
 
 _DECIMAL = re.compile(r"0|[1-9]\d{0,18}")
@@ -248,6 +298,10 @@ def _hash_line(encoded: str) -> str:
 def parse_checkpoint(raw: str) -> Checkpoint:
     note = parse_note(raw)
     lines = note.text[:-1].split("\n")
+    root_hash = None
+    if len(lines) > 3 and lines[3].startswith("chain "):
+        root_hash = _hash_line(lines[2])
+        lines = [lines[0], lines[1], _extension(lines[3], "chain"), *lines[4:]]
     if len(lines) not in (7, 8):
         raise NoteError("a checkpoint has 7 lines, 8 when it rotates the key or purges")
     origin, size, head, number, time, prev, reason = lines[:7]
@@ -285,6 +339,7 @@ def parse_checkpoint(raw: str) -> Checkpoint:
         origin=origin,
         size=int(size),
         head_hash=_hash_line(head),
+        root_hash=root_hash,
         number=int(number_value),
         time=moment,
         prev=_hash_line(_extension(prev, "prev")),

@@ -199,6 +199,19 @@ SESSION_SAVE_EVERY_REQUEST = True  # inactivity timeout, not a fixed lifetime
 AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default="")
 AUDIT_SIGNING_KEY = env("AUDIT_SIGNING_KEY", default="")
 AUDIT_LOG_ORIGIN = env("AUDIT_LOG_ORIGIN", default="relais.example/audit")
+# Every committed checkpoint is also appended to this file, outside the database ("" = off).
+AUDIT_CHECKPOINT_FILE = env(
+    "AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "var" / "audit-checkpoints.txt")
+)
+# Witnesses (C2SP tlog-witness) that cosign every checkpoint: "URL VERIFIER-KEY" entries
+# separated by ";". audit_verify requires AUDIT_WITNESS_QUORUM of them (default: all).
+AUDIT_WITNESSES = [
+    {"url": entry.split()[0], "key": entry.split()[1]}
+    for entry in env("AUDIT_WITNESSES", default="").split(";")
+    if len(entry.split()) == 2
+]
+AUDIT_WITNESS_QUORUM = env.int("AUDIT_WITNESS_QUORUM", default=len(AUDIT_WITNESSES))
+AUDIT_WITNESS_TIMEOUT_SECONDS = env.int("AUDIT_WITNESS_TIMEOUT_SECONDS", default=5)
 
 LOGGING = {
     "version": 1,

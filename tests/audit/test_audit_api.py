@@ -156,6 +156,7 @@ def test_export_runs_reports_progress_and_downloads(
         "events.jsonl",
         "manifest.json",
         "pubkey.txt",
+        "tree.txt",
     ]
     lines = [json.loads(line) for line in archive.read("events.jsonl").splitlines()]
     full = [line["body"] for line in lines if "body" in line]

@@ -1,5 +1,6 @@
 """Signed checkpoints: the periodic task, the commands, key rotation and retention purge."""
 
+import base64
 import stat
 from datetime import timedelta
 from unittest import mock
@@ -15,6 +16,7 @@ from audit.models import AuditCheckpoint, AuditEvent, ChainHead
 from audit.services import _issue, audit_purge, audit_record, checkpoint_issue, signing_key_rotate
 from audit.tasks import issue_checkpoint
 from audit.verification import verify_database
+from audit.verifier import merkle
 from audit.verifier.notes import SignerKey, parse_checkpoint, private_key_pem
 
 from .conftest import sql
@@ -42,9 +44,18 @@ def test_checkpoint_text_follows_the_signed_note_format(audit_key, users):
     lines = note.split("\n")
     assert lines[0] == "relais.test/audit"
     assert lines[1] == str(ChainHead.objects.get().seq)
-    assert [line.split(" ")[0] for line in lines[3:7]] == ["number", "time", "prev", "reason"]
-    assert lines[7] == ""
-    assert lines[8].startswith("\u2014 relais.test/audit ")
+    head = ChainHead.objects.get()
+    root = merkle.CompactRange.decode(head.tree_size, head.tree_range).root()
+    assert lines[2] == base64.b64encode(root).decode()
+    assert [line.split(" ")[0] for line in lines[3:8]] == [
+        "chain",
+        "number",
+        "time",
+        "prev",
+        "reason",
+    ]
+    assert lines[8] == ""
+    assert lines[9].startswith("\u2014 relais.test/audit ")
     assert note.endswith("\n")
 
 

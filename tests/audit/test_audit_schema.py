@@ -12,6 +12,7 @@ def test_audit_endpoints_are_documented():
     paths = schema["paths"]
     assert set(paths) == {
         "/api/v1/audit/events/",
+        "/api/v1/audit/events/{seq}/proof/",
         "/api/v1/audit/exports/",
         "/api/v1/audit/exports/{export_id}/",
         "/api/v1/audit/exports/{export_id}/download/",

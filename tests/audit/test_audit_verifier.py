@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
@@ -281,8 +281,12 @@ def test_sql_tampering_is_reported_by_audit_verify_and_by_the_standalone_verifie
         tampering(chain, audit_key)
     db_report = verify_database()
     assert not db_report.ok
-    path = export(exports)
-    report = verify(path, audit_key)
+    if tampering is truncate_tail:
+        # The log refuses to sign a tree smaller than the one it already holds.
+        with pytest.raises(CommandError, match="Merkle tree ends at"):
+            export(exports)
+        return
+    report = verify(export(exports), audit_key)
     assert not report.ok, report.lines()
 
 

@@ -9,7 +9,27 @@ from django.utils.dateparse import parse_datetime
 from audit.exceptions import AuditError
 from audit.models import AuditEvent
 from audit.verification import verify_database
-from audit.verifier.notes import NoteError, VerifierKey
+from audit.verifier.notes import NoteError, VerifierKey, split_notes
+
+
+def read_keys(values: list[str], *, cosigner: bool = False) -> list[VerifierKey]:
+    """Keys given as files (one key a line) or directly as '<name>+<id>+<base64>'."""
+    keys = []
+    for value in values:
+        path = Path(value)
+        text = path.read_text(encoding="utf-8") if path.exists() else value
+        keys += [
+            VerifierKey.parse(line, cosigner=cosigner) for line in text.splitlines() if line.strip()
+        ]
+    return keys
+
+
+def read_known(paths: list[str]) -> list[str]:
+    notes = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8")
+        notes += split_notes(text if text.endswith("\n\n") else text + "\n")
+    return notes
 
 
 def seq_bound(value: str | None, *, upper: bool) -> int | None:
@@ -39,7 +59,25 @@ class Command(BaseCommand):
             "--pubkey",
             action="append",
             default=[],
-            help="trusted verifier key file (default: the configured signing key's)",
+            help="trusted log key: a file (one key a line) or the key itself; repeatable "
+            "(default: the configured signing key's)",
+        )
+        parser.add_argument(
+            "--known-checkpoint",
+            action="append",
+            default=[],
+            help="a checkpoint kept from before (file of notes); repeatable",
+        )
+        parser.add_argument(
+            "--witness-key",
+            action="append",
+            default=[],
+            help="trusted witness key (file or key, repeatable; default: AUDIT_WITNESSES)",
+        )
+        parser.add_argument(
+            "--witness-quorum",
+            type=int,
+            help="cosignatures required on the latest checkpoint (default AUDIT_WITNESS_QUORUM)",
         )
         parser.add_argument(
             "--max-gap",
@@ -50,11 +88,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            keys = [VerifierKey.parse(Path(p).read_text()) for p in options["pubkey"]]
+            keys = read_keys(options["pubkey"])
+            witness_keys = read_keys(options["witness_key"], cosigner=True)
+            known = read_known(options["known_checkpoint"])
         except (OSError, NoteError) as exc:
-            raise CommandError(f"--pubkey: {exc}") from exc
+            raise CommandError(f"a key or checkpoint option: {exc}") from exc
         try:
             report = verify_database(
+                known_checkpoints=known,
+                witness_keys=witness_keys or None,
+                witness_quorum=options["witness_quorum"],
                 from_seq=seq_bound(options["from_"], upper=False),
                 to_seq=seq_bound(options["to"], upper=True),
                 trusted_keys=keys,

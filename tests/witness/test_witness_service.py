@@ -1,0 +1,119 @@
+"""The witness as a real process, spoken to over HTTP as a log would (C2SP tlog-witness)."""
+
+import base64
+import urllib.error
+import urllib.request
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from audit.verifier import merkle
+from audit.verifier.notes import SignerKey, VerifierKey, parse_note
+
+from .process import WitnessProcess
+
+ORIGIN = "relais.test/audit"
+LEAVES = [merkle.leaf_hash(bytes([i])) for i in range(20)]
+
+
+def root(size: int) -> bytes:
+    return merkle.root_of(LEAVES[:size])
+
+
+def node(level: int, index: int) -> bytes:
+    return merkle.root_of(LEAVES[index << level : (index + 1) << level])
+
+
+@pytest.fixture(scope="module")
+def log_key():
+    return SignerKey(name=ORIGIN, private_key=Ed25519PrivateKey.generate())
+
+
+@pytest.fixture
+def witness(tmp_path, log_key):
+    process = WitnessProcess(
+        tmp_path, name="ctrl.test/w1", logs={ORIGIN: log_key.verifier.encode()}
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+def checkpoint(key: SignerKey, size: int, root_hash: bytes, origin: str = ORIGIN) -> str:
+    text = f"{origin}\n{size}\n{base64.b64encode(root_hash).decode()}\nnumber 1\n"
+    return text + "\n" + key.sign_line(text)
+
+
+def post(witness, old: int, proof: list[bytes], note: str) -> tuple[int, str, str]:
+    body = "".join(
+        f"{line}\n" for line in [f"old {old}"] + [base64.b64encode(p).decode() for p in proof]
+    )
+    request = urllib.request.Request(  # noqa: S310 (http to the test witness)
+        f"{witness.url}/add-checkpoint", data=(body + "\n" + note).encode(), method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.headers["Content-Type"], response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+
+def add(witness, key, old: int, size: int):
+    proof = merkle.consistency_proof(node, old, size)
+    return post(witness, old, proof, checkpoint(key, size, root(size)))
+
+
+def test_cosigns_a_consistent_checkpoint_with_a_timestamped_cosignature(witness, log_key):
+    status, _type, body = add(witness, log_key, 0, 5)
+    assert status == 200
+    note = checkpoint(log_key, 5, root(5))
+    cosigned = parse_note(note + body)
+    witness_key = VerifierKey.parse(witness.key, cosigner=True)
+    assert cosigned.cosigned_by(witness_key) is not None
+    assert body.startswith("\u2014 ctrl.test/w1 ")
+    status, _type, _body = add(witness, log_key, 5, 13)
+    assert status == 200
+
+
+def test_a_wrong_old_size_answers_409_with_the_size_it_holds(witness, log_key):
+    assert add(witness, log_key, 0, 8)[0] == 200
+    status, content_type, body = add(witness, log_key, 3, 10)
+    assert (status, content_type, body) == (409, "text/x.tlog.size", "8\n")
+
+
+def test_a_fork_is_refused(witness, log_key):
+    assert add(witness, log_key, 0, 8)[0] == 200
+    forked = list(LEAVES)
+    forked[6] = merkle.leaf_hash(b"edited")
+    fork_root = merkle.root_of(forked[:12])
+
+    def fork_node(level, index):
+        return merkle.root_of(forked[index << level : (index + 1) << level])
+
+    proof = merkle.consistency_proof(fork_node, 8, 12)
+    status, _type, _body = post(witness, 8, proof, checkpoint(log_key, 12, fork_root))
+    assert status == 422
+    # The same size with another root is a conflict too.
+    status, _type, _body = post(witness, 8, [], checkpoint(log_key, 8, merkle.root_of(forked[:8])))
+    assert status == 409
+
+
+def test_unknown_origin_404_unknown_key_403_bad_request_400(witness, log_key):
+    other = SignerKey(name=ORIGIN, private_key=Ed25519PrivateKey.generate())
+    assert add(witness, other, 0, 3)[0] == 403
+    stranger = SignerKey(name="elsewhere.test/log", private_key=Ed25519PrivateKey.generate())
+    assert (
+        post(witness, 0, [], checkpoint(stranger, 3, root(3), origin="elsewhere.test/log"))[0]
+        == 404
+    )
+    assert post(witness, 9, [], checkpoint(log_key, 3, root(3)))[0] == 400
+
+
+def test_a_restarted_witness_keeps_its_state_and_key(witness, log_key):
+    assert add(witness, log_key, 0, 7)[0] == 200
+    key = witness.key
+    witness.stop()
+    witness.start()
+    assert witness.key == key
+    assert add(witness, log_key, 0, 9) == (409, "text/x.tlog.size", "7\n")
+    assert add(witness, log_key, 7, 9)[0] == 200

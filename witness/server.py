@@ -1,0 +1,181 @@
+"""The HTTP interface: POST <prefix>/add-checkpoint (C2SP tlog-witness)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from audit.verifier import merkle
+from audit.verifier.notes import NoteError, SignerKey, VerifierKey, parse_note
+
+from .store import Store
+
+logger = logging.getLogger("witness")
+MAX_BODY = 64 * 1024
+MAX_PROOF_LINES = 63
+
+
+@dataclass
+class Answer:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str, content_type: str = "text/plain; charset=utf-8"):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.content_type = content_type
+
+
+def _decimal(text: str) -> int:
+    if not text.isdigit() or (text != "0" and text.startswith("0")) or len(text) > 19:
+        raise Refused(400, "sizes are decimal numbers without leading zeros")
+    return int(text)
+
+
+def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
+    """(old size, consistency proof, checkpoint note) from an add-checkpoint body."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(400, "the body is not UTF-8") from exc
+    head, sep, note = text.partition("\n\n")
+    if not sep:
+        raise Refused(400, "an old size line, proof lines, an empty line, then the checkpoint")
+    lines = head.split("\n")
+    if not lines[0].startswith("old "):
+        raise Refused(400, "the first line is 'old <size>'")
+    old = _decimal(lines[0][4:])
+    if len(lines) - 1 > MAX_PROOF_LINES:
+        raise Refused(400, "at most 63 consistency proof lines")
+    proof = []
+    for line in lines[1:]:
+        try:
+            digest = base64.b64decode(line, validate=True)
+        except binascii.Error as exc:
+            raise Refused(400, "a proof line is one base64 hash") from exc
+        if len(digest) != 32:
+            raise Refused(400, "a proof line is one 32-byte hash")
+        proof.append(digest)
+    return old, proof, note
+
+
+class Witness:
+    def __init__(self, *, key: SignerKey, store: Store, logs: dict[str, list[VerifierKey]]):
+        self.key = key
+        self.store = store
+        self.logs = logs
+
+    def add_checkpoint(self, body: bytes) -> Answer:
+        old, proof, raw_note = parse_request(body)
+        try:
+            note = parse_note(raw_note)
+        except NoteError as exc:
+            raise Refused(400, f"the checkpoint is not a signed note: {exc}") from exc
+        lines = note.text[:-1].split("\n")
+        if len(lines) < 3:
+            raise Refused(400, "a checkpoint has an origin, a size and a root hash")
+        origin = lines[0]
+        size = _decimal(lines[1])
+        try:
+            root = base64.b64decode(lines[2], validate=True)
+        except binascii.Error as exc:
+            raise Refused(400, "the root hash is base64") from exc
+        if len(root) != 32:
+            raise Refused(400, "the root hash is 32 bytes")
+        keys = self.logs.get(origin)
+        if keys is None:
+            raise Refused(404, "unknown log origin")
+        if not any(note.signed_by(key) for key in keys):
+            raise Refused(403, "no signature by a key this witness trusts for the log")
+        if old > size:
+            raise Refused(400, "the old size is larger than the checkpoint's")
+        with self.store.lock:
+            self.store.db.execute("BEGIN IMMEDIATE")
+            try:
+                answer = self._check_and_cosign(origin, old, size, root, proof, note.text, raw_note)
+            except Refused as refusal:
+                self.store.db.execute("ROLLBACK")
+                self.store.record_refusal(origin, refusal.status, refusal.reason, body.decode())
+                raise
+            except BaseException:
+                self.store.db.execute("ROLLBACK")
+                raise
+            self.store.db.execute("COMMIT")
+        return answer
+
+    def _check_and_cosign(self, origin, old, size, root, proof, text, raw_note) -> Answer:
+        latest = self.store.latest(origin)
+        latest_size = latest.size if latest else 0
+        if old != latest_size:
+            raise Refused(409, f"{latest_size}\n", "text/x.tlog.size")
+        if latest is None:
+            if proof:
+                raise Refused(422, "the proof from an empty tree is empty")
+        elif old == size:
+            if proof or root != latest.root:
+                raise Refused(409, f"{latest_size}\n", "text/x.tlog.size")
+        else:
+            try:
+                merkle.verify_consistency(old, size, proof, latest.root, root)
+            except merkle.ProofError as exc:
+                raise Refused(422, f"the consistency proof does not verify: {exc}") from exc
+        self.store.db.execute(
+            "INSERT INTO latest (origin, size, root, note) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root,"
+            " note = excluded.note",
+            (origin, size, root, raw_note),
+        )
+        return Answer(200, self.key.cosign_line(text, int(time.time())))
+
+
+def make_handler(witness: Witness, prefix: str = ""):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "relais-witness"
+
+        def log_message(self, fmt, *args):
+            logger.info("%s %s", self.address_string(), fmt % args)
+
+        def _send(self, answer: Answer) -> None:
+            data = answer.body.encode("utf-8")
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            if self.path == f"{prefix}/":
+                self._send(Answer(200, witness.key.verifier.encode() + "\n"))
+            else:
+                self._send(Answer(404, "not found\n"))
+
+        def do_POST(self):
+            if self.path != f"{prefix}/add-checkpoint":
+                self._send(Answer(404, "not found\n"))
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length <= 0 or length > MAX_BODY:
+                self._send(Answer(400, "a body of at most 64 KiB\n"))
+                return
+            body = self.rfile.read(length)
+            try:
+                answer = witness.add_checkpoint(body)
+            except Refused as refusal:
+                text = refusal.reason if refusal.reason.endswith("\n") else refusal.reason + "\n"
+                answer = Answer(refusal.status, text, refusal.content_type)
+            self._send(answer)
+
+    return Handler
+
+
+def serve(witness: Witness, host: str, port: int, prefix: str = "") -> ThreadingHTTPServer:
+    return ThreadingHTTPServer((host, port), make_handler(witness, prefix))
