@@ -274,12 +274,21 @@ def timeline_of(*, info_request: InfoRequest) -> list[dict]:
         target_ref=info_request.reference,
         action__in=TIMELINE_ACTIONS,
     ).order_by("seq")
+    events = list(events)
+    # People by their names today; the username the log recorded when the account is gone.
+    names = {
+        user.pk: user.display_name
+        for user in User.objects.filter(
+            pk__in={event.actor_id for event in events if event.actor_id}
+        ).only("pk", "username", "first_name", "last_name")
+    }
     return [
         {
             "seq": event.seq,
             "occurred_at": event.occurred_at,
             "action": event.action,
             "actor": event.actor_username or None,
+            "actor_name": names.get(event.actor_id) or event.actor_username or None,
             "details": event.details,
         }
         for event in events
