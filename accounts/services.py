@@ -259,9 +259,8 @@ def unique_username(*, first_name: str, last_name: str, email: str) -> str:
     """`prenom.nom` (ASCII), or the e-mail's local part, with a number when already taken."""
     from django.utils.text import slugify
 
-    base = slugify(f"{first_name}.{last_name}".strip(".")).replace("-", ".") or slugify(
-        email.split("@")[0]
-    )
+    parts = [slugify(part) for part in (first_name, last_name) if slugify(part)]
+    base = ".".join(parts) or slugify(email.split("@")[0])
     base = (base or "membre")[:140]
     candidate, number = base, 1
     while User.objects.filter(username__iexact=candidate).exists():
