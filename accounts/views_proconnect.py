@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
@@ -41,33 +42,33 @@ logger = logging.getLogger("relais.proconnect")
 
 # What the person reads for each refusal: what happened and whom to ask, never the claims.
 REFUSAL_MESSAGES = {
-    "unknown_email": (
+    "unknown_email": gettext_lazy(
         "Aucun compte Relais n'est ouvert à l'adresse électronique de votre identité "
         "ProConnect. Les comptes sont créés par l'administrateur de votre préfecture ou le "
         "maire de votre commune : demandez-lui de vous inviter avec cette adresse."
     ),
-    "ambiguous_email": (
+    "ambiguous_email": gettext_lazy(
         "Plusieurs comptes Relais portent l'adresse électronique de votre identité "
         "ProConnect. Demandez à votre administrateur de n'en garder qu'un."
     ),
-    "inactive_account": (
+    "inactive_account": gettext_lazy(
         "Votre compte Relais est désactivé. Adressez-vous à votre administrateur."
     ),
-    "siret_mismatch": (
+    "siret_mismatch": gettext_lazy(
         "L'établissement de votre identité ProConnect (son SIRET) n'est pas celui d'une "
         "organisation dont vous êtes membre dans Relais. Demandez à votre administrateur de "
         "vérifier le SIRET de votre organisation."
     ),
-    "claims_missing": (
+    "claims_missing": gettext_lazy(
         "ProConnect n'a pas transmis votre adresse électronique ou le SIRET de votre "
         "établissement. Réessayez ; si cela se reproduit, adressez-vous à votre administrateur."
     ),
-    "state_mismatch": (
+    "state_mismatch": gettext_lazy(
         "Cette connexion n'a pas été demandée depuis ce navigateur, ou elle a expiré. "
         "Recommencez depuis la page de connexion."
     ),
 }
-DEFAULT_REFUSAL = (
+DEFAULT_REFUSAL = gettext_lazy(
     "La connexion par ProConnect n'a pas abouti. Recommencez depuis la page de connexion ; si "
     "cela se reproduit, connectez-vous avec votre identifiant Relais ou adressez-vous à votre "
     "administrateur."
@@ -82,7 +83,7 @@ def refusal_page(request, refusal: ProConnectRefused):
     return render(
         request,
         "accounts/proconnect_refused.html",
-        {"message": _(message), "reason": refusal.reason},
+        {"message": message, "reason": refusal.reason},
         status=403,
     )
 
