@@ -23,9 +23,12 @@ class UserAdmin(BaseUserAdmin):
             name,
             {**options, "fields": tuple(f for f in options["fields"] if f != "user_permissions")},
         )
-        for name, options in (*BaseUserAdmin.fieldsets, ("Relais", {"fields": ("language",)}))
+        for name, options in (
+            *BaseUserAdmin.fieldsets,
+            ("Relais", {"fields": ("language", "proconnect_last_login")}),
+        )
     )
-    readonly_fields = ["groups", "last_login", "date_joined"]
+    readonly_fields = ["groups", "last_login", "date_joined", "proconnect_last_login"]
 
     def save_model(self, request, obj, form, change):
         user_privileges_save(user=obj, actor=request.user, created=not change)
@@ -52,9 +55,9 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "code", "departement_code", "prefecture"]
+    list_display = ["name", "kind", "code", "departement_code", "prefecture", "siret"]
     list_filter = ["kind"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "siret"]
     autocomplete_fields = ["prefecture"]
 
 

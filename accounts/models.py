@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .validators import validate_siret
+
 
 class OrgKind(models.TextChoices):
     COMMUNE = "commune", _("Commune")
@@ -33,6 +35,21 @@ class User(AbstractUser):
     language = models.CharField(
         _("langue"), max_length=2, choices=[("fr", "Français"), ("en", "English")], default="fr"
     )
+    # Set at each ProConnect sign-in: the names then come from ProConnect (read-only on the
+    # profile page) and the password pages are not offered.
+    proconnect_last_login = models.DateTimeField(
+        _("dernière connexion par ProConnect"), null=True, blank=True, editable=False
+    )
+
+    @property
+    def display_name(self) -> str:
+        """The person's name as people read it; the username when no name is known."""
+        full_name = f"{self.first_name} {self.last_name}".strip()
+        return full_name or self.get_username()
+
+    @property
+    def uses_proconnect(self) -> bool:
+        return self.proconnect_last_login is not None
 
 
 class Organization(models.Model):
@@ -79,6 +96,19 @@ class Organization(models.Model):
         max_length=30,
         blank=True,
         help_text=_("Le standard de l'institution. Imprimé sur les accusés de réception."),
+    )
+
+    # The establishment ProConnect names in its `siret` claim: a ProConnect sign-in binds to an
+    # account only when the identity's SIRET is one of the account's organisations'.
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validate_siret],
+        help_text=_(
+            "Le SIRET de l'établissement (14 chiffres), tel que ProConnect le transmet. "
+            "Vide : personne de cette organisation ne peut se connecter par ProConnect."
+        ),
     )
 
     class Meta:

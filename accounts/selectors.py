@@ -2,7 +2,8 @@
 
 from django.db.models import QuerySet
 
-from .models import Membership, Organization, User
+from .exceptions import MemberNotManaged
+from .models import Membership, Organization, OrgKind, Role, User
 
 
 def memberships_of(*, user: User) -> list[Membership]:
@@ -44,3 +45,41 @@ def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
         if membership.organization.prefecture_id:
             ids.add(membership.organization.prefecture_id)
     return Organization.objects.filter(pk__in=ids)
+
+
+# Who manages an organisation's members: the prefecture's administrator, the commune's mayor.
+MANAGER_ROLE_BY_KIND = {OrgKind.PREFECTURE: Role.PREFECTURE_ADMIN, OrgKind.COMMUNE: Role.MAYOR}
+
+
+def organizations_managed_by(*, user: User) -> list[Organization]:
+    """The organisations whose members the user manages (read afresh: it decides writes)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    seen: dict[int, Organization] = {}
+    for membership in Membership.objects.filter(user=user).select_related("organization"):
+        organization = membership.organization
+        if MANAGER_ROLE_BY_KIND.get(organization.kind) == membership.role:
+            seen.setdefault(organization.pk, organization)
+    return sorted(seen.values(), key=lambda org: (org.kind, org.name))
+
+
+def managed_organization(*, user: User, organization_id: int) -> Organization:
+    """The organisation if the user manages its members; MemberNotManaged otherwise, whether
+    it exists or not."""
+    for organization in organizations_managed_by(user=user):
+        if organization.pk == organization_id:
+            return organization
+    raise MemberNotManaged
+
+
+def members_of(*, organization: Organization) -> list[dict]:
+    """Each member once, with their roles here, by name."""
+    rows: dict[int, dict] = {}
+    for membership in (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "role")
+    ):
+        row = rows.setdefault(membership.user_id, {"user": membership.user, "roles": []})
+        row["roles"].append(membership.role)
+    return list(rows.values())

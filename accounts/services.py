@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import audit_record
 
+from .exceptions import MemberNotManaged, ProConnectRefused
 from .models import ROLES_BY_KIND, Membership, Organization, OrganizationGroup, User
 
 
@@ -114,4 +116,280 @@ def user_set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     audit_record(actor=user, action="user.language_changed", details={"language": language})
+    return user
+
+
+NAME_MAX = 150
+
+
+@transaction.atomic
+def proconnect_identity_bind(
+    *, userinfo: dict, acr: str | None, amr: list | None, second_factor: bool
+) -> User:
+    """Binds a ProConnect identity to the one account an administrator created with its e-mail
+    (case-insensitive), active, and member of the organisation whose SIRET the identity
+    carries; the names follow ProConnect's. Raises ProConnectRefused with a reason code."""
+    email = str(userinfo.get("email") or "").strip()
+    siret = str(userinfo.get("siret") or "").strip()
+    if not email or not siret:
+        raise ProConnectRefused("claims_missing")
+    users = list(User.objects.select_for_update().filter(email__iexact=email)[:2])
+    if not users:
+        raise ProConnectRefused("unknown_email")
+    if len(users) > 1:
+        raise ProConnectRefused("ambiguous_email")
+    user = users[0]
+    if not user.is_active:
+        raise ProConnectRefused("inactive_account", user=user)
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user=user, organization__siret=siret)
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        raise ProConnectRefused("siret_mismatch", user=user)
+    first_name = str(userinfo.get("given_name") or "").strip()[:NAME_MAX]
+    last_name = str(userinfo.get("usual_name") or "").strip()[:NAME_MAX]
+    names_changed = bool(first_name or last_name) and (first_name, last_name) != (
+        user.first_name,
+        user.last_name,
+    )
+    if names_changed:
+        user.first_name, user.last_name = first_name, last_name
+    user.proconnect_last_login = timezone.now()
+    user.save(update_fields=["first_name", "last_name", "proconnect_last_login"])
+    audit_record(
+        actor=user,
+        action="auth.proconnect.login",
+        organization=membership.organization,
+        details={
+            "acr": str(acr or "")[:64],
+            "amr": [str(method)[:32] for method in (amr or [])][:10],
+            "second_factor": second_factor,
+            "idp_id": str(userinfo.get("idp_id") or "")[:64],
+            "names_updated": names_changed,
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def proconnect_refusal_record(*, refusal: ProConnectRefused) -> None:
+    """A refused ProConnect sign-in: the account it would have been, when known, and the
+    reason code; never the identity's claims."""
+    audit_record(
+        actor=refusal.user,
+        action="auth.proconnect.refused",
+        outcome="refused",
+        details={"reason": refusal.reason},
+    )
+
+
+@transaction.atomic
+def proconnect_logout_record(*, user: User) -> None:
+    """The sign-out sent on to ProConnect (RP-initiated logout)."""
+    audit_record(actor=user, action="auth.proconnect.logout")
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, first_name: str, last_name: str, language: str) -> User:
+    """The person's own names (unless ProConnect sets them) and language; the audit log keeps
+    which fields changed, not the names."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": f"{language!r} is not an available language."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    changed = []
+    if not user.uses_proconnect:
+        first_name, last_name = first_name.strip()[:NAME_MAX], last_name.strip()[:NAME_MAX]
+        if user.first_name != first_name:
+            user.first_name = first_name
+            changed.append("first_name")
+        if user.last_name != last_name:
+            user.last_name = last_name
+            changed.append("last_name")
+    if user.language != language:
+        user.language = language
+        changed.append("language")
+    if changed:
+        user.save(update_fields=changed)
+        audit_record(
+            actor=user,
+            action="user.profile_changed",
+            details={
+                "fields": changed,
+                **({"language": language} if "language" in changed else {}),
+            },
+        )
+    return user
+
+
+@transaction.atomic
+def user_password_changed_record(*, user: User, via: str) -> None:
+    """A password changed by its owner (`change`) or through an e-mailed link (`reset`, the
+    invitation's included)."""
+    audit_record(actor=user, action="user.password_changed", target=user, details={"via": via})
+
+
+def _ensure_manages(*, actor: User, organization: Organization) -> None:
+    from .selectors import managed_organization
+
+    managed_organization(user=actor, organization_id=organization.pk)
+
+
+def _ensure_role_fits(*, organization: Organization, role: str) -> None:
+    if role not in ROLES_BY_KIND[organization.kind]:
+        raise ValidationError({"role": "This role does not exist in this organisation."})
+
+
+def _member_in(*, organization: Organization, user: User, actor: User) -> list[Membership]:
+    """The user's memberships here; someone else's, never the actor's own nor platform
+    staff's, else MemberNotManaged."""
+    if user.pk == actor.pk or user.is_staff or user.is_superuser:
+        raise MemberNotManaged
+    memberships = list(
+        Membership.objects.select_for_update().filter(user=user, organization=organization)
+    )
+    if not memberships:
+        raise MemberNotManaged
+    return memberships
+
+
+def unique_username(*, first_name: str, last_name: str, email: str) -> str:
+    """`prenom.nom` (ASCII), or the e-mail's local part, with a number when already taken."""
+    from django.utils.text import slugify
+
+    parts = [slugify(part) for part in (first_name, last_name) if slugify(part)]
+    base = ".".join(parts) or slugify(email.split("@")[0])
+    base = (base or "membre")[:140]
+    candidate, number = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}.{number}"
+    return candidate
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    actor: User,
+    organization: Organization,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+) -> User:
+    """A new account in the actor's organisation, with no usable password: the e-mailed link
+    lets the person choose one (or they sign in through ProConnect with that address)."""
+    from django.core.validators import validate_email
+
+    _ensure_manages(actor=actor, organization=organization)
+    _ensure_role_fits(organization=organization, role=role)
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError({"email": "Enter a valid e-mail address."}) from error
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "An account already uses this e-mail address."})
+    first_name, last_name = first_name.strip()[:NAME_MAX], last_name.strip()[:NAME_MAX]
+    user = User(
+        username=unique_username(first_name=first_name, last_name=last_name, email=email),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=actor.language,
+    )
+    user.set_unusable_password()
+    user.save()
+    membership_create(user=user, organization=organization, role=role, actor=actor)
+    audit_record(
+        actor=actor,
+        action="member.invited",
+        target=user,
+        organization=organization,
+        details={"role": str(role), "username": user.username},
+    )
+    transaction.on_commit(
+        lambda: send_invitation(user=user, organization=organization, inviter=actor)
+    )
+    return user
+
+
+def send_invitation(*, user: User, organization: Organization, inviter: User) -> None:
+    """The set-password link (Django's password-reset token, valid PASSWORD_RESET_TIMEOUT)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    language = user.language if user.language in dict(settings.LANGUAGES) else "fr"
+    context = {
+        "user": user,
+        "organization": organization,
+        "inviter": inviter.display_name,
+        "link": settings.SITE_URL.rstrip("/") + path,
+        "login_link": settings.SITE_URL.rstrip("/") + reverse("login"),
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    body = render_to_string(f"accounts/email/invitation.{language}.txt", context)
+    subject = "[Relais] Votre compte Relais" if language == "fr" else "[Relais] Your Relais account"
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def member_role_change(
+    *, actor: User, organization: Organization, user: User, role: str
+) -> list[Membership]:
+    """The member's role here becomes `role` (one of the organisation's kind)."""
+    _ensure_manages(actor=actor, organization=organization)
+    _ensure_role_fits(organization=organization, role=role)
+    memberships = _member_in(organization=organization, user=user, actor=actor)
+    before = sorted(str(m.role) for m in memberships)
+    if before == [role]:
+        return memberships
+    for membership in memberships:
+        if membership.role != role:
+            membership_delete(membership=membership, actor=actor)
+    membership_create(user=user, organization=organization, role=role, actor=actor)
+    audit_record(
+        actor=actor,
+        action="member.role_changed",
+        target=user,
+        organization=organization,
+        details={"from": before, "to": str(role), "username": user.username},
+    )
+    return list(Membership.objects.filter(user=user, organization=organization))
+
+
+@transaction.atomic
+def member_deactivate(*, actor: User, organization: Organization, user: User) -> User:
+    """Closes the account of a member of the actor's organisation only: one who also belongs
+    elsewhere is left to an administrator of the platform. Their sessions end at their next
+    request and their API token stops working (both check `is_active`)."""
+    _ensure_manages(actor=actor, organization=organization)
+    _member_in(organization=organization, user=user, actor=actor)
+    if Membership.objects.filter(user=user).exclude(organization=organization).exists():
+        raise MemberNotManaged
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action="member.deactivated",
+        target=user,
+        organization=organization,
+        details={"username": user.username},
+    )
     return user

@@ -6,7 +6,9 @@ from django.utils import translation
 from django.views.i18n import set_language as django_set_language
 
 from .forms import LoginForm
+from .oidc import proconnect_enabled
 from .services import user_set_language
+from .views_proconnect import proconnect_logout_response
 
 
 def remember_language(response, language: str) -> None:
@@ -30,6 +32,7 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+    extra_context = {"proconnect_enabled": proconnect_enabled}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -41,7 +44,11 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django 5); the header's button is a form."""
+    """POST only (Django 5); the header's button is a form. A session opened through
+    ProConnect is also closed at ProConnect (RP-initiated logout)."""
+
+    def post(self, request, *args, **kwargs):
+        return proconnect_logout_response(request) or super().post(request, *args, **kwargs)
 
 
 def set_language(request):

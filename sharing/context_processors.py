@@ -32,6 +32,8 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
         items.append((_("Demandes reçues"), "requests", ("requests", "request-detail")))
     if Role.PREFECTURE_ADMIN in roles:
         items.append((_("Équipe et retards"), "team", ("team",)))
+    if roles & {Role.PREFECTURE_ADMIN, Role.MAYOR}:
+        items.append((_("Membres"), "members-home", ("members-home", "members")))
     if Role.AUDITOR in roles:
         items.append((_("Journal d'audit"), "audit-log", ("audit-log",)))
         items.append(

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organization, OrgKind, Role, User
 from accounts.services import membership_create
 from accounts.territories import LoadResult, territories_load
+from accounts.validators import with_luhn_key
 
 from . import deadlines, services
 from .models import (
@@ -519,6 +520,7 @@ def demo_load(*, password: str, departements: Collection[str] | None = None) -> 
         )
         _prefecture_contacts(demo.prefectures)
         oversight = _oversight(result)
+        _sirets([*demo.prefectures.values(), *demo.communes.values(), *oversight.values()])
         _people(demo, oversight, password)
         for scenario in SCENARIOS:
             _play(demo, scenario)
@@ -539,6 +541,45 @@ def _prefecture_contacts(prefectures: dict[str, Organization]) -> None:
         if (prefecture.postal_address, prefecture.phone) != (postal_address, phone):
             prefecture.postal_address, prefecture.phone = postal_address, phone
             prefecture.save(update_fields=["postal_address", "phone"])
+
+
+def demo_siret(organization: Organization) -> str:
+    """A plausible SIRET: a commune's SIREN is 21, its département, 0, its number in the
+    département and a key; the State's services start with 1."""
+    code = organization.code
+    if organization.kind == OrgKind.COMMUNE and code.isdigit() and len(code) == 5:
+        siren = with_luhn_key(f"21{code[:2]}0{code[2:]}")
+    elif organization.kind == OrgKind.PREFECTURE and code.isdigit():
+        siren = with_luhn_key(f"17{code.zfill(2)}0001")
+    else:
+        digits = "".join(str(ord(ch) % 10) for ch in code)[:6].ljust(6, "0")
+        siren = with_luhn_key(f"11{digits}")
+    return with_luhn_key(f"{siren}0001")
+
+
+def _sirets(organizations: list[Organization]) -> None:
+    """Each demo organisation gets a SIRET (for ProConnect), unless one was set already."""
+    for organization in organizations:
+        if not organization.siret:
+            organization.siret = demo_siret(organization)
+            organization.save(update_fields=["siret"])
+
+
+# Fictitious agents' names, so that pages show people rather than usernames.
+DEMO_NAMES = [
+    ("Claire", "Dubois"),
+    ("Thomas", "Lefèvre"),
+    ("Nadia", "Benali"),
+    ("Julien", "Moreau"),
+    ("Sophie", "Garnier"),
+    ("Karim", "Haddad"),
+    ("Élodie", "Rousseau"),
+    ("Marc", "Fontaine"),
+    ("Aïcha", "Diallo"),
+    ("Pierre", "Lambert"),
+    ("Hélène", "Mercier"),
+    ("Yann", "Le Goff"),
+]
 
 
 def _oversight(result: DemoResult) -> dict[str, Organization]:
@@ -563,6 +604,8 @@ def _user(demo: _Demo, name: str, password_hash: str, *, superuser: bool = False
     )
     user.is_active = True
     user.is_staff = user.is_superuser = superuser
+    if not (user.first_name or user.last_name):
+        user.first_name, user.last_name = DEMO_NAMES[len(demo.users) % len(DEMO_NAMES)]
     user.password = password_hash
     user.save()
     demo.result.users_created += created

@@ -274,12 +274,24 @@ def timeline_of(*, info_request: InfoRequest) -> list[dict]:
         target_ref=info_request.reference,
         action__in=TIMELINE_ACTIONS,
     ).order_by("seq")
+    # People by their names today (in the same query); the username the log recorded when
+    # no name is known.
+    names = User.objects.filter(pk=OuterRef("actor_id"))
+    events = events.annotate(
+        actor_first_name=Subquery(names.values("first_name")[:1]),
+        actor_last_name=Subquery(names.values("last_name")[:1]),
+    )
     return [
         {
             "seq": event.seq,
             "occurred_at": event.occurred_at,
             "action": event.action,
             "actor": event.actor_username or None,
+            "actor_name": (
+                f"{event.actor_first_name or ''} {event.actor_last_name or ''}".strip()
+                or event.actor_username
+                or None
+            ),
             "details": event.details,
         }
         for event in events

@@ -1,6 +1,6 @@
 """The web interface's routes, included at the site root by config/urls.py."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
 from audit import views as audit_views
@@ -14,6 +14,7 @@ urlpatterns = [
     path("connexion/", accounts_views.LoginView.as_view(), name="login"),
     path("deconnexion/", accounts_views.LogoutView.as_view(), name="logout"),
     path("langue/setlang/", accounts_views.set_language, name="set_language"),
+    path("compte/", include("accounts.web_urls")),
     path("demandes/", requests.request_list, name="requests"),
     path("demandes/nouvelle/", requests.request_create, name="request-create"),
     re_path(rf"^demandes/{REFERENCE}/$", requests.request_detail, name="request-detail"),

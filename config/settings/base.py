@@ -91,6 +91,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Answers only the ProConnect callback (accounts/views_proconnect.py).
+    "accounts.oidc.ProConnectBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row, nobody anonymous gets anything
 
@@ -234,3 +236,63 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": env("AUTH_THROTTLE_RATE", default="20/min")}
+
+# ProConnect (OpenID Connect, through mozilla-django-oidc; accounts/oidc.py). Off unless a
+# client id and the provider (discovery URL or issuer) are set; the sign-in page then shows
+# the ProConnect button. Endpoints come from discovery; any PROCONNECT_*_ENDPOINT set here
+# overrides it.
+PROCONNECT_CLIENT_ID = env("PROCONNECT_CLIENT_ID", default="")
+PROCONNECT_CLIENT_SECRET = env("PROCONNECT_CLIENT_SECRET", default="")
+PROCONNECT_ISSUER = env("PROCONNECT_ISSUER", default="")
+PROCONNECT_DISCOVERY_URL = env("PROCONNECT_DISCOVERY_URL", default="")
+PROCONNECT_ENDPOINTS = {
+    name: env(f"PROCONNECT_{name.upper()}", default="")
+    for name in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+    )
+}
+# The acr values asked for (space-separated); ProConnect's basic level is eidas1.
+PROCONNECT_ACR_VALUES = env("PROCONNECT_ACR_VALUES", default="eidas1")
+PROCONNECT_DISCOVERY_CACHE_SECONDS = env.int("PROCONNECT_DISCOVERY_CACHE_SECONDS", default=3600)
+
+# mozilla-django-oidc's own settings, derived from the above.
+OIDC_RP_CLIENT_ID = PROCONNECT_CLIENT_ID
+OIDC_RP_CLIENT_SECRET = PROCONNECT_CLIENT_SECRET
+# The algorithm registered with ProConnect for the id_token and the userinfo JWT: RS256 or ES256.
+OIDC_RP_SIGN_ALGO = env("PROCONNECT_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid given_name usual_name email uid siret idp_id"
+OIDC_USE_NONCE = True
+OIDC_STATE_SIZE = 48  # ProConnect requires at least 32 characters for state and nonce
+OIDC_NONCE_SIZE = 48
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the RP-initiated logout
+OIDC_CREATE_USER = False  # no self-sign-up: only accounts an administrator created
+OIDC_TIMEOUT = env.int("PROCONNECT_TIMEOUT", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "proconnect-callback"
+OIDC_REDIRECT_REQUIRE_HTTPS = False  # `next` is checked against this host, scheme as requested
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# The sign-in and sign-out forms redirect to ProConnect: browsers hold such redirects to the
+# form-action directive.
+PROCONNECT_ORIGINS = sorted(
+    {
+        origin
+        for origin in (
+            _origin(PROCONNECT_ISSUER),
+            _origin(PROCONNECT_DISCOVERY_URL),
+            *(_origin(url) for url in PROCONNECT_ENDPOINTS.values()),
+        )
+        if origin
+    }
+)
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [SELF, *PROCONNECT_ORIGINS]

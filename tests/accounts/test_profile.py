@@ -1,0 +1,142 @@
+"""The profile page, the password pages, names instead of usernames, the SIRET field."""
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Organization
+from accounts.validators import siret_is_valid, validate_siret, with_luhn_key
+from audit.models import AuditEvent
+from tests.factories import PASSWORD
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_profile_saves_names_and_language_and_the_header_shows_the_name(people):
+    client = signed_in(people.liaison)
+
+    response = client.post(
+        reverse("profile"), {"first_name": "Inès", "last_name": "Carpentier", "language": "en"}
+    )
+
+    assert response.status_code == 302
+    people.liaison.refresh_from_db()
+    assert people.liaison.display_name == "Inès Carpentier"
+    assert people.liaison.language == "en"
+    page = client.get(reverse("profile")).content.decode()
+    assert 'class="fr-btn fr-icon-account-circle-line relais-user"' in page
+    assert ">Inès Carpentier</a>" in page
+    event = AuditEvent.objects.get(action="user.profile_changed")
+    assert event.details == {"fields": ["first_name", "last_name", "language"], "language": "en"}
+
+
+def test_display_name_falls_back_to_the_username(people):
+    assert people.mayor.display_name == "mayor-26198"
+
+
+def test_proconnect_names_are_read_only_and_no_password_pages(people):
+    user = people.liaison
+    user.first_name, user.last_name = "Jeanne", "Martin"
+    user.proconnect_last_login = timezone.now()
+    user.save()
+    client = signed_in(user)
+
+    page = client.get(reverse("profile")).content.decode()
+    client.post(reverse("profile"), {"first_name": "X", "last_name": "Y", "language": "fr"})
+
+    assert "names-from-proconnect" in page
+    assert "password-change-link" not in page
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Jeanne", "Martin")
+    assert client.get(reverse("password_change")).status_code == 404
+
+
+def test_profile_leaves_a_place_for_the_security_pages(people):
+    page = signed_in(people.mayor).get(reverse("profile")).content.decode()
+
+    assert 'id="security-links"' in page
+    assert 'id="members-link"' in page  # the mayor manages the commune's members
+
+
+def test_password_change_is_audited(people):
+    client = signed_in(people.mayor)
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "un-autre-mot-de-passe-42",
+            "new_password2": "un-autre-mot-de-passe-42",
+        },
+    )
+
+    assert response.status_code == 302
+    people.mayor.refresh_from_db()
+    assert people.mayor.check_password("un-autre-mot-de-passe-42")
+    assert AuditEvent.objects.filter(
+        action="user.password_changed", actor_id=people.mayor.pk, details__via="change"
+    ).exists()
+
+
+def test_password_reset_mails_a_link_to_password_accounts_only(people):
+    proconnect_user = people.liaison
+    proconnect_user.proconnect_last_login = timezone.now()
+    proconnect_user.save()
+
+    for email in (people.mayor.email, proconnect_user.email, "nobody@example.gouv.fr"):
+        response = Client().post(reverse("password_reset"), {"email": email})
+        assert response.status_code == 302
+
+    (message,) = mail.outbox
+    assert message.to == [people.mayor.email]
+    assert "/compte/mot-de-passe/nouveau/" in message.body
+
+
+def test_login_page_offers_the_password_reset(db):
+    assert reverse("password_reset") in Client().get(reverse("login")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (with_luhn_key("1726000110001"), True),
+        (with_luhn_key("1726000110001")[:-1] + "x", False),
+        (str(int(with_luhn_key("1726000110001")) + 1), False),  # a wrong key
+        ("1234567890123", False),
+        ("1234567890123a", False),
+        ("35600000000010", True),  # La Poste: digit sum a multiple of 5
+    ],
+)
+def test_siret_validation(value, valid):
+    assert siret_is_valid(value) is valid
+
+
+def test_organisation_with_a_malformed_siret_does_not_validate(orgs):
+    orgs.pref26.siret = "12345678901234"
+    if siret_is_valid(orgs.pref26.siret):
+        orgs.pref26.siret = "12345678901235"
+    with pytest.raises(ValidationError) as refused:
+        orgs.pref26.full_clean()
+    assert "siret" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        validate_siret("")
+
+
+def test_admin_edits_an_organisations_siret(orgs, people):
+    people.staff.is_superuser = True
+    people.staff.save()
+    client = signed_in(people.staff)
+    url = reverse("admin:accounts_organization_change", args=[orgs.pref62.pk])
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert 'name="siret"' in page.content.decode()
+    assert Organization._meta.get_field("siret").blank
