@@ -216,7 +216,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-deadlines": {
         "task": "sharing.sweep_deadlines",
-        "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=120),
+        # Every 30 s: a message the broker lost is sent again at the next sweep after it
+        # returns (sharing.reminders.recover_lost_messages), within a minute.
+        "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=30),
     },
 }
 
