@@ -18,5 +18,9 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("ops.urls")),
     path("", include("sharing.web_urls")),
 ]
+
+# A database or connection failure under a request answers 503 with Retry-After, not 500.
+handler500 = "ops.views.server_error"

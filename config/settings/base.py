@@ -231,7 +231,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-deadlines": {
         "task": "sharing.sweep_deadlines",
-        "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=120),
+        # Every 30 s: a message the broker lost is sent again at the next sweep after it
+        # returns (sharing.reminders.recover_lost_messages), within a minute.
+        "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=30),
     },
 }
 
@@ -296,3 +298,32 @@ PROCONNECT_ORIGINS = sorted(
     }
 )
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [SELF, *PROCONNECT_ORIGINS]
+# --- Operations: static files, health, metrics, request logs --------------------------------
+# Static files are served by the application itself (whitenoise), compressed and with cache
+# headers, so that every platform shows the pages as the demo does without a web server of
+# its own. Health (`/healthz`, `/readyz`) and metrics (`/metrics`) live in `ops/`.
+INSTALLED_APPS += ["health_check", "ops"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "ops.middleware.RequestLogMiddleware",
+)
+# /metrics answers a scrape showing this bearer token, or coming from these addresses or
+# networks (the connection's own address); with neither set, it answers 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Logs: one JSON object per line with LOG_FORMAT=json (production's default); the request log
+# (`relais.requests`, one line per request) at REQUEST_LOG_LEVEL (INFO writes it).
+LOGGING["formatters"] = {
+    "json": {"()": "ops.logging.JsonFormatter"},
+    "text": {"format": "%(levelname)s %(name)s %(message)s"},
+}
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="text")
+LOGGING["loggers"]["relais.requests"] = {
+    "handlers": ["console"],
+    "level": env("REQUEST_LOG_LEVEL", default="WARNING"),
+    "propagate": False,
+}

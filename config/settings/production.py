@@ -28,3 +28,27 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Operations: connections, static files, logs --------------------------------------------
+# Persistent connections, checked before each request reuses them: a database restart costs
+# a reconnection, not an error (and a request caught by it answers 503 with Retry-After, see
+# ops.views.server_error). Behind a transaction-mode pooler (pgbouncer), DATABASE_POOLER=1:
+# no persistent connections to the pooler and no server-side cursors, which do not survive
+# from one transaction to the next there.
+DATABASE_POOLER = env.bool("DATABASE_POOLER", default=False)
+DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOLER else env.int("CONN_MAX_AGE", 600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = not DATABASE_POOLER
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")  # noqa: F405
+LOGGING["loggers"]["relais.requests"]["level"] = env("REQUEST_LOG_LEVEL", default="INFO")  # noqa: F405
+LOGGING["root"]["level"] = env("LOG_LEVEL", default="INFO")  # noqa: F405
+# Celery's processes log through the same configuration (JSON lines) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The manifest storage rewrites the DSFR stylesheets' url() references to the hashed file
+# names, so their bytes no longer match the checksums django-dsfr puts in `integrity`, and a
+# browser would refuse them. They are served from this origin, by this application.
+DSFR_USE_INTEGRITY_CHECKSUMS = False

@@ -281,6 +281,55 @@ def owed_q(*, now: datetime) -> Q:
     return Q(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING], next_attempt_at__lte=now)
 
 
+BROKER_EPOCH_KEY = "relais:broker-epoch"
+
+
+def recover_lost_messages(*, now: datetime) -> int:
+    """Rows handed to a Redis broker that has since lost its messages (restarted without
+    persistence, failed over to an empty replica, flushed) become owed at once, instead of a
+    `requeue_after` later.
+
+    The sign is a key the sweep keeps in the broker beside the queues: it lives exactly as
+    long as their messages do, so finding it missing means what was published before may be
+    gone. Only rows never claimed are concerned: a claimed row is in a worker's hands, and a
+    row that failed keeps its backoff. A broker that kept its messages never loses the key;
+    a spurious recovery (the key evicted, the first sweep ever) only costs duplicate messages,
+    which find their rows sent."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from ..tasks import send_reminders
+
+    conf = send_reminders.app.conf
+    url = conf.broker_url or ""
+    if conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return 0
+    options = conf.broker_transport_options or {}
+    client = Redis.from_url(
+        url,
+        socket_connect_timeout=options.get("socket_connect_timeout", 4),
+        socket_timeout=options.get("socket_timeout", 10),
+    )
+    try:
+        if client.exists(BROKER_EPOCH_KEY):
+            return 0
+        recovered = Reminder.objects.filter(
+            status=ReminderStatus.PENDING,
+            attempts=0,
+            enqueued_at__isnull=False,
+            next_attempt_at__gt=now,
+        ).update(next_attempt_at=now)
+        client.set(BROKER_EPOCH_KEY, now.isoformat())
+    except RedisError as exc:
+        logger.warning("broker unavailable (%s): lost messages not checked", type(exc).__name__)
+        return 0
+    finally:
+        client.close()
+    if recovered:
+        logger.warning("broker lost its messages: %d reminder(s) owed again now", recovered)
+    return recovered
+
+
 def dispatch(*, now: datetime, limit: int | None = None) -> int:
     """Enqueues the owed rows' send tasks, in batches that two sweeps never share (SKIP
     LOCKED). A row handed out is next owed `requeue_after` later, should its message be
@@ -289,6 +338,7 @@ def dispatch(*, now: datetime, limit: int | None = None) -> int:
     At most `dispatch_limit()` rows per sweep: workers send slower than a sweep can enqueue,
     and what waits is better kept in the database than in Redis; the next sweep goes on."""
     limit = dispatch_limit() if limit is None else limit
+    recover_lost_messages(now=now)
     total = 0
     broker = {"down": False}
     after: tuple | None = None

@@ -114,3 +114,27 @@ def test_a_redis_outage_delays_reminders_and_loses_none(
     settle(broker)
     assert_each_reminder_sent_once(mailbox)
     assert worker.process.poll() is None  # the same worker, reconnected
+
+
+def test_messages_a_restarted_redis_lost_are_published_again_by_the_next_sweep(
+    world, orgs, people, api, broker, workers, mailbox
+):
+    """Published, then lost with a Redis that restarted empty: the next sweep hands the rows
+    out again at once, not a requeue period (here 600 s) later, and each goes out once."""
+    references = sign_through_the_api(api, people, 2)
+    pass_the_acknowledgement_deadline(references)
+    first = reminders.sweep()
+    assert first["enqueued"] == Reminder.objects.count() > 0
+    assert broker.queued() > 0
+    assert reminders.sweep()["enqueued"] == 0  # nothing lost yet: nothing owed again
+
+    broker.stop()  # no persistence: its queue goes with it
+    broker.start()
+    assert broker.queued() == 0
+
+    again = reminders.sweep()
+    assert again["enqueued"] == first["enqueued"]
+    workers("after-restart", concurrency=2)
+    all_sent(timeout=40)
+    settle(broker)
+    assert_each_reminder_sent_once(mailbox)
