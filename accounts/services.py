@@ -8,6 +8,7 @@ from django.db import transaction
 from audit.services import audit_record
 
 from .models import ROLES_BY_KIND, Membership, Organization, OrganizationGroup, User
+from .security_services import tokens_revoke_all
 
 
 def organization_group(*, organization: Organization, role: str) -> Group:
@@ -100,6 +101,8 @@ def user_privileges_save(*, user: User, actor: User | None, created: bool = Fals
             target=user,
             details={"username": user.username, **changed},
         )
+    if changed.get("is_active") is False:
+        tokens_revoke_all(user=user, actor=actor, reason="deactivated")
     return user
 
 
