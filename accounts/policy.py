@@ -25,7 +25,12 @@ def mfa_enforced() -> bool:
 def second_factor_required(user) -> bool:
     """The account holds a role listed in RELAIS_MFA_REQUIRED_ROLES ("staff": platform
     staff), and the second factor is enforced."""
-    if not mfa_enforced() or not getattr(user, "is_authenticated", False):
+    return mfa_enforced() and roles_need_second_factor(user)
+
+
+def roles_need_second_factor(user) -> bool:
+    """The account holds a role listed in RELAIS_MFA_REQUIRED_ROLES, enforced or not."""
+    if not getattr(user, "is_authenticated", False):
         return False
     required = set(settings.RELAIS_MFA_REQUIRED_ROLES)
     if STAFF in required and (user.is_staff or user.is_superuser):

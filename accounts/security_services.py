@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from base64 import b32encode
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -300,3 +301,25 @@ def lockout_lift(*, username: str = "", ip_address: str = "", actor: User | None
         | ({"ip_address": ip_address} if ip_address else {}),
     )
     return removed
+
+
+@transaction.atomic
+def totp_enrol_for_demo(*, user: User) -> TOTPDevice:
+    """The demo's enrolment: a confirmed TOTP device whose secret `manage.py demo` prints; a
+    second run keeps it, so that an authenticator app already set up keeps working."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+    if device is not None:
+        return device
+    device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+    audit_record(
+        actor=None,
+        action="auth.second_factor_enrolled",
+        target=user,
+        details={"kind": "totp", "via": "demo"},
+    )
+    return device
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The base32 secret an authenticator app takes (what the QR code carries)."""
+    return b32encode(device.bin_key).decode()

@@ -3,8 +3,6 @@ prompt after a password, recovery codes), step-up re-authentication, personal ac
 
 from __future__ import annotations
 
-from base64 import b32encode
-
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +30,7 @@ from .security_services import (
     token_revoke,
     totp_enrolment_confirm,
     totp_enrolment_start,
+    totp_secret,
 )
 
 
@@ -98,7 +97,7 @@ def totp_enrol(request):
         "accounts/security/totp.html",
         {
             "form": form,
-            "secret": b32encode(device.bin_key).decode(),
+            "secret": totp_secret(device),
             "otpauth_uri": uri,
             "qr_data_uri": segno.make(uri, error="m").svg_data_uri(scale=4, border=2),
             "next": _next_url(request, ""),

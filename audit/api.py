@@ -14,6 +14,8 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.step_up import api_require_recent_authentication
+
 from .exports import export_downloaded, export_path, export_request
 from .models import AuditEvent, AuditExport, ExportStatus
 from .permissions import get_export_for, scope_or_404
@@ -190,11 +192,17 @@ class AuditExportCreateView(APIView):
             202: AuditExportSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
+            403: OpenApiResponse(
+                description='`{"code": "reauthentication_required"}`: the authentication is '
+                "more than RELAIS_STEP_UP_SECONDS old; send the current second-factor code in "
+                "`X-Relais-OTP`, or POST /api/v1/auth/reauthenticate/, and try again."
+            ),
             404: NOT_FOUND,
         },
     )
     def post(self, request):
         scope = scope_or_404(user=request.user, resource="audit.exports")
+        api_require_recent_authentication(request)
         params = EventFilterSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         export = export_request(owner=request.user, scope=scope, filters=params.filters())

@@ -296,3 +296,30 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Relais")
 # Step-up: signing, deciding and asking for an audit export need an authentication at most
 # this many seconds old (0 turns the check off; production refuses 0).
 RELAIS_STEP_UP_SECONDS = env.int("RELAIS_STEP_UP_SECONDS", default=5 * 60)
+
+# What production insists on (config/settings/production.py refuses to start otherwise).
+MFA_MANDATORY_ROLES = ("liaison", "prefecture_admin", "auditor", "staff")
+
+
+def access_problems(
+    *,
+    mfa_enforced: bool,
+    demo_skip_mfa: bool,
+    required_roles: list[str],
+    step_up_seconds: int,
+    lockout_enabled: bool,
+) -> list[str]:
+    """Why these access settings are not fit for production (empty when they are)."""
+    problems = []
+    if not mfa_enforced:
+        problems.append("RELAIS_MFA_ENFORCED must be on in production.")
+    if demo_skip_mfa:
+        problems.append("RELAIS_DEMO_SKIP_MFA is for the demo only.")
+    missing = [role for role in MFA_MANDATORY_ROLES if role not in required_roles]
+    if missing:
+        problems.append(f"RELAIS_MFA_REQUIRED_ROLES must include {', '.join(missing)}.")
+    if not 0 < step_up_seconds <= 300:
+        problems.append("RELAIS_STEP_UP_SECONDS must be between 1 and 300.")
+    if not lockout_enabled:
+        problems.append("AXES_ENABLED must be on in production.")
+    return problems

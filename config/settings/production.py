@@ -3,7 +3,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import (
+    AXES_ENABLED,
+    RELAIS_DEMO_SKIP_MFA,
+    RELAIS_MFA_ENFORCED,
+    RELAIS_MFA_REQUIRED_ROLES,
+    RELAIS_STEP_UP_SECONDS,
+    access_problems,
+    database,
+    env,
+)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -28,3 +37,14 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# No production without the second factor, step-up and lockout.
+_access_problems = access_problems(
+    mfa_enforced=RELAIS_MFA_ENFORCED,
+    demo_skip_mfa=RELAIS_DEMO_SKIP_MFA,
+    required_roles=RELAIS_MFA_REQUIRED_ROLES,
+    step_up_seconds=RELAIS_STEP_UP_SECONDS,
+    lockout_enabled=AXES_ENABLED,
+)
+if _access_problems:
+    raise ImproperlyConfigured(" ".join(_access_problems))
