@@ -47,6 +47,7 @@ def demo(password: str | None, port: int) -> None:
     setup()
     (ROOT / "var").mkdir(exist_ok=True)
     manage("migrate", "--noinput")
+    manage("createcachetable")
     manage("demo", *(["--password", password] if password else []))
     processes = [
         subprocess.Popen(  # noqa: S603

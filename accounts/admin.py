@@ -1,7 +1,9 @@
-from django.contrib import admin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Membership, Organization, User
+from .models import Membership, Organization, PersonalAccessToken, User
+from .security_services import lockout_lift, second_factor_reset, token_revoke, tokens_revoke_all
 from .services import membership_create, membership_delete, user_privileges_save
 
 
@@ -29,6 +31,21 @@ class UserAdmin(BaseUserAdmin):
         )
     )
     readonly_fields = ["groups", "last_login", "date_joined", "proconnect_last_login"]
+    actions = ["reset_second_factor", "revoke_tokens"]
+
+    @admin.action(description="Réinitialiser le second facteur (appareil perdu)")
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            second_factor_reset(user=user, actor=request.user)
+        messages.success(request, f"Second facteur réinitialisé pour {queryset.count()} compte(s).")
+
+    @admin.action(description="Révoquer tous les jetons d'API")
+    def revoke_tokens(self, request, queryset):
+        revoked = sum(
+            tokens_revoke_all(user=user, actor=request.user, reason="administrator")
+            for user in queryset
+        )
+        messages.success(request, f"{revoked} jeton(s) révoqué(s).")
 
     def save_model(self, request, obj, form, change):
         user_privileges_save(user=obj, actor=request.user, created=not change)
@@ -82,3 +99,67 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for membership in queryset:
             membership_delete(membership=membership, actor=request.user)
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(admin.ModelAdmin):
+    """Seen and revoked here, never created nor edited: only the digest is stored."""
+
+    list_display = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["second_factor"]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = [f.name for f in PersonalAccessToken._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Révoquer")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            token_revoke(token=token, actor=request.user)
+
+
+# django-axes' own admin is turned off (AXES_ENABLE_ADMIN): deleting an attempt there would
+# lift a lockout with no audit event.
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(admin.ModelAdmin):
+    """Failed sign-in attempts; deleting lifts the lockout (audited)."""
+
+    list_display = ["attempt_time", "username", "ip_address", "failures_since_start", "path_info"]
+    search_fields = ["username", "ip_address"]
+    readonly_fields = [
+        "username",
+        "ip_address",
+        "user_agent",
+        "path_info",
+        "failures_since_start",
+        "attempt_time",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        lockout_lift(
+            username=obj.username or "", ip_address=obj.ip_address or "", actor=request.user
+        )
+
+    def delete_queryset(self, request, queryset):
+        for attempt in queryset:
+            self.delete_model(request, attempt)

@@ -1,43 +1,12 @@
-"""Token, "who am I" and organisations endpoints."""
+"""The "who am I" and organisations endpoints (the token endpoint: accounts/api_security.py)."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-
-from audit.services import audit_record
 
 from .models import Membership, Organization
 from .selectors import memberships_of, organizations_visible_to
-
-
-class TokenView(APIView):
-    """`{"username", "password"}` → `{"token"}`; failures are audited by the auth signals."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(
-        request=AuthTokenSerializer,
-        responses={
-            200: inline_serializer("TokenOut", {"token": serializers.CharField()}),
-            400: None,
-            429: None,
-        },
-    )
-    def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
-        token, _ = Token.objects.get_or_create(user=user)
-        audit_record(actor=user, action="auth.token_issued")
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

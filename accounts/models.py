@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_siret
@@ -175,3 +176,36 @@ class OrganizationGroup(models.Model):
 
     def __str__(self) -> str:
         return self.group.name
+
+
+class PersonalAccessToken(models.Model):
+    """A named, expiring, revocable API token. Only the SHA-256 of its secret is kept: the
+    secret is shown once, when it is issued."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(_("nom"), max_length=60)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The secret's first characters, so that its owner can tell tokens apart.
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expire le"))
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    # Issued after a second factor (a sign-in verified with one, or a code given with the
+    # password at the token endpoint): only such a token acts for an account that needs one.
+    second_factor = models.BooleanField(default=False)
+    # The last time its holder proved again who they are (step-up, accounts.policy).
+    reauthenticated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'accès personnel")
+        verbose_name_plural = _("jetons d'accès personnels")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "revoked_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

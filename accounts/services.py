@@ -10,6 +10,7 @@ from audit.services import audit_record
 
 from .exceptions import MemberNotManaged, ProConnectRefused
 from .models import ROLES_BY_KIND, Membership, Organization, OrganizationGroup, User
+from .security_services import tokens_revoke_all
 
 
 def organization_group(*, organization: Organization, role: str) -> Group:
@@ -102,6 +103,8 @@ def user_privileges_save(*, user: User, actor: User | None, created: bool = Fals
             target=user,
             details={"username": user.username, **changed},
         )
+    if changed.get("is_active") is False:
+        tokens_revoke_all(user=user, actor=actor, reason="deactivated")
     return user
 
 

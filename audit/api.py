@@ -19,6 +19,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.step_up import api_require_recent_authentication
 from sharing.screening import screen_query
 
 from .exports import export_downloaded, export_path, export_request
@@ -249,11 +250,17 @@ class AuditExportCreateView(APIView):
             202: AuditExportSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
+            403: OpenApiResponse(
+                description='`{"code": "reauthentication_required"}`: the authentication is '
+                "more than RELAIS_STEP_UP_SECONDS old; send the current second-factor code in "
+                "`X-Relais-OTP`, or POST /api/v1/auth/reauthenticate/, and try again."
+            ),
             404: NOT_FOUND,
         },
     )
     def post(self, request):
         scope = scope_or_404(user=request.user, resource="audit.exports")
+        api_require_recent_authentication(request)
         user = request.data.get("user", "") if hasattr(request.data, "get") else ""
         screen_query(
             actor=request.user,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
+from accounts.step_up import web_reauthentication_redirect
 from sharing.forms import RelaisForm
 from sharing.screening import ScreenedFiltersMixin, record_refused_filters
 
@@ -150,6 +151,14 @@ def export_list(request):
     scope = scope_or_404(user=request.user, resource="audit.exports")
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = EventFilterForm(data)
+    if request.method == "POST":
+        # Asking for an export needs a recent authentication: a prompt, then back to the
+        # list with the same filters.
+        prompt = web_reauthentication_redirect(
+            request, next_url=f"{request.path}?{request.POST.urlencode()}"
+        )
+        if prompt is not None:
+            return prompt
     if request.method == "POST" and form.is_valid():
         export = export_request(owner=request.user, scope=scope, filters=form.filters())
         messages.success(request, _("Export demandé : il est préparé en arrière-plan."))

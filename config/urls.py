@@ -3,10 +3,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from accounts import api_security
 from sharing import urls as sharing_urls
 
 api_v1 = [
-    path("auth/token/", accounts_api.TokenView.as_view(), name="auth-token"),
+    path("auth/token/", api_security.TokenView.as_view(), name="auth-token"),
+    path(
+        "auth/reauthenticate/",
+        api_security.ReauthenticateView.as_view(),
+        name="auth-reauthenticate",
+    ),
+    path("tokens/", api_security.TokenListView.as_view(), name="token-list"),
+    path("tokens/<int:token_id>/", api_security.TokenDetailView.as_view(), name="token-detail"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("organizations/", accounts_api.OrganizationListView.as_view(), name="organization-list"),
     *sharing_urls.api_urlpatterns,
@@ -19,6 +27,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("ops.urls")),
+    path("compte/securite/", include("accounts.security_urls")),
     path("", include("sharing.web_urls")),
 ]
 

@@ -1,7 +1,12 @@
 """The request API: parse, call one service or selector, render. No business rules here."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -9,13 +14,14 @@ from rest_framework.response import Response
 
 from accounts.models import Organization, OrgKind, Role, User
 from accounts.selectors import organizations_where
+from accounts.step_up import api_require_recent_authentication
 from audit.services import audit_record
 
 from . import services
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
-from .permissions import DRAFT, NOTES, get_request_for
+from .permissions import DRAFT, NOTES, ensure_allowed, get_request_for
 from .screening import screen_query
 from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
 from .serializers import (
@@ -46,17 +52,39 @@ UNAUTHENTICATED = OpenApiResponse(description="No valid token or session.")
 QUERY_VALUE_MAX = 40
 
 
-def _action_schema(request_serializer, summary: str):
+REAUTHENTICATE = OpenApiResponse(
+    description='`{"code": "reauthentication_required"}`: the authentication is more than '
+    "RELAIS_STEP_UP_SECONDS old. Send the current second-factor code in `X-Relais-OTP`, or "
+    "POST /api/v1/auth/reauthenticate/, and try again."
+)
+
+
+def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
+    step_up_params = (
+        [
+            OpenApiParameter(
+                "X-Relais-OTP",
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description="Your current second-factor code, when your authentication is "
+                "older than the step-up window.",
+            )
+        ]
+        if step_up
+        else []
+    )
     return extend_schema(
         summary=summary,
         request=request_serializer,
+        parameters=step_up_params,
         responses={
             200: InfoRequestSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
             409: CONFLICT,
-        },
+        }
+        | ({403: REAUTHENTICATE} if step_up else {}),
     )
 
 
@@ -222,10 +250,25 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         arguments = {mapping.get(k, k): v for k, v in serializer.validated_data.items()}
         return self._render(service(info_request=info_request, actor=request.user, **arguments))
 
-    @_action_schema(EmptySerializer, "The mayor signs and submits")
+    def _run_after_step_up(self, request, serializer_class, service, *, action: str):
+        """Signing and deciding: the permission check first (who may not act gets 404, as
+        ever), then a recent authentication (403 reauthentication_required), then the
+        service."""
+        info_request = self.get_object()
+        ensure_allowed(request.user, action, info_request)
+        api_require_recent_authentication(request)
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._render(
+            service(info_request=info_request, actor=request.user, **serializer.validated_data)
+        )
+
+    @_action_schema(EmptySerializer, "The mayor signs and submits", step_up=True)
     @action(detail=True, methods=["post"])
     def sign(self, request, reference=None):
-        return self._run(request, EmptySerializer, services.info_request_sign)
+        return self._run_after_step_up(
+            request, EmptySerializer, services.info_request_sign, action="sign"
+        )
 
     @_action_schema(RemarkInSerializer, "The mayor sends the draft back with a remark")
     @action(detail=True, methods=["post"], url_path="send-back")
@@ -262,10 +305,12 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def clarify(self, request, reference=None):
         return self._run(request, MessageInSerializer, services.info_request_clarify)
 
-    @_action_schema(DecideSerializer, "The prefecture decides")
+    @_action_schema(DecideSerializer, "The prefecture decides", step_up=True)
     @action(detail=True, methods=["post"])
     def decide(self, request, reference=None):
-        return self._run(request, DecideSerializer, services.info_request_decide)
+        return self._run_after_step_up(
+            request, DecideSerializer, services.info_request_decide, action="decide"
+        )
 
     @_action_schema(DeliverySerializer, "The prefecture records how the answer was given")
     @action(detail=True, methods=["post"], url_path="record-delivery")

@@ -1,5 +1,6 @@
 """Settings shared by every environment; the environment overrides through django-environ."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -22,7 +23,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -30,6 +30,10 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "dsfr",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "audit",
     "sharing",
@@ -43,9 +47,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.RequestContextMiddleware",
+    # After the audit context (its events carry the client's address), before the views.
+    "accounts.middleware.NoStoreMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +99,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses an attempt while the account or the client address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
     # Answers only the ProConnect callback (accounts/views_proconnect.py).
@@ -115,7 +127,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -194,8 +206,15 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # inactivity timeout, not a fixed lifetime
+# Sessions: an idle timeout (the cookie's age, renewed by every request) and an absolute
+# lifetime counted from the sign-in (accounts.middleware.SessionLifetimeMiddleware).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=env.int("SESSION_COOKIE_AGE", 30 * 60))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=10 * 60 * 60)
+
+# How many reverse proxies in front of the app append to X-Forwarded-For: the audit log, the
+# lockout and the throttles all read the client's address through audit.context.client_ip.
+AUDIT_TRUSTED_PROXY_COUNT = env.int("AUDIT_TRUSTED_PROXY_COUNT", default=0)
 
 # Audit log signing key (Ed25519, PEM or raw base64). Never stored in the database.
 AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default="")
@@ -327,3 +346,85 @@ LOGGING["loggers"]["relais.requests"] = {
     "level": env("REQUEST_LOG_LEVEL", default="WARNING"),
     "propagate": False,
 }
+# A cache every worker sees, for the throttles: Redis when REDIS_URL is set, else a database
+# table (created by `manage.py createcachetable`, which dev.py and the test runner call). The
+# default cache stays per process: it only holds what may be recomputed.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "relais-shared",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "relais_shared_cache",
+        }
+    ),
+}
+
+# Brute force (django-axes, database handler: every worker reads the same attempts table).
+# An account is locked after AXES_FAILURE_LIMIT failures whatever the address, and an address
+# after as many failures whatever the account; both lift after AXES_COOLOFF_MINUTES, or sooner
+# when an administrator unlocks (`manage.py unlock_sign_in`, or the admin's access attempts).
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out do not push the end of the lock further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_account"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in already
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "otp", "token", "code"]
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # accounts.admin shows the attempts; deleting one is audited
+
+# Personal access tokens (accounts.models.PersonalAccessToken).
+PERSONAL_TOKEN_DEFAULT_DAYS = env.int("PERSONAL_TOKEN_DEFAULT_DAYS", default=30)
+PERSONAL_TOKEN_MAX_DAYS = env.int("PERSONAL_TOKEN_MAX_DAYS", default=90)
+
+# Second factor (django-otp: TOTP and recovery codes). Required for the listed roles ("staff"
+# stands for platform staff); offered to everyone else. Production refuses to start with
+# RELAIS_MFA_ENFORCED off or RELAIS_DEMO_SKIP_MFA on.
+RELAIS_MFA_ENFORCED = env.bool("RELAIS_MFA_ENFORCED", default=True)
+RELAIS_MFA_REQUIRED_ROLES = env.list(
+    "RELAIS_MFA_REQUIRED_ROLES", default=["liaison", "prefecture_admin", "auditor", "staff"]
+)
+RELAIS_DEMO_SKIP_MFA = env.bool("RELAIS_DEMO_SKIP_MFA", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Relais")
+# Step-up: signing, deciding and asking for an audit export need an authentication at most
+# this many seconds old (0 turns the check off; production refuses 0).
+RELAIS_STEP_UP_SECONDS = env.int("RELAIS_STEP_UP_SECONDS", default=5 * 60)
+
+# What production insists on (config/settings/production.py refuses to start otherwise).
+MFA_MANDATORY_ROLES = ("liaison", "prefecture_admin", "auditor", "staff")
+
+
+def access_problems(
+    *,
+    mfa_enforced: bool,
+    demo_skip_mfa: bool,
+    required_roles: list[str],
+    step_up_seconds: int,
+    lockout_enabled: bool,
+) -> list[str]:
+    """Why these access settings are not fit for production (empty when they are)."""
+    problems = []
+    if not mfa_enforced:
+        problems.append("RELAIS_MFA_ENFORCED must be on in production.")
+    if demo_skip_mfa:
+        problems.append("RELAIS_DEMO_SKIP_MFA is for the demo only.")
+    missing = [role for role in MFA_MANDATORY_ROLES if role not in required_roles]
+    if missing:
+        problems.append(f"RELAIS_MFA_REQUIRED_ROLES must include {', '.join(missing)}.")
+    if not 0 < step_up_seconds <= 300:
+        problems.append("RELAIS_STEP_UP_SECONDS must be between 1 and 300.")
+    if not lockout_enabled:
+        problems.append("AXES_ENABLED must be on in production.")
+    return problems

@@ -3,7 +3,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import (
+    AXES_ENABLED,
+    RELAIS_DEMO_SKIP_MFA,
+    RELAIS_MFA_ENFORCED,
+    RELAIS_MFA_REQUIRED_ROLES,
+    RELAIS_STEP_UP_SECONDS,
+    access_problems,
+    database,
+    env,
+)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -52,3 +61,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # names, so their bytes no longer match the checksums django-dsfr puts in `integrity`, and a
 # browser would refuse them. They are served from this origin, by this application.
 DSFR_USE_INTEGRITY_CHECKSUMS = False
+# No production without the second factor, step-up and lockout.
+_access_problems = access_problems(
+    mfa_enforced=RELAIS_MFA_ENFORCED,
+    demo_skip_mfa=RELAIS_DEMO_SKIP_MFA,
+    required_roles=RELAIS_MFA_REQUIRED_ROLES,
+    step_up_seconds=RELAIS_STEP_UP_SECONDS,
+    lockout_enabled=AXES_ENABLED,
+)
+if _access_problems:
+    raise ImproperlyConfigured(" ".join(_access_problems))

@@ -15,3 +15,7 @@ AUDIT_CHECKPOINT_FILE = ""
 AUDIT_WITNESSES = []
 AUDIT_WITNESS_QUORUM = 0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}  # noqa: F405
+# Most tests sign in with force_login/force_authenticate and act at once; the tests of the
+# second factor and of step-up (tests/accounts/test_mfa*.py, test_step_up.py) turn both on.
+RELAIS_MFA_ENFORCED = env.bool("RELAIS_MFA_ENFORCED", default=False)
+RELAIS_STEP_UP_SECONDS = 0

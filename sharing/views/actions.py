@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Membership, Role, User
+from accounts.step_up import web_reauthentication_redirect
 
 from .. import services
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
@@ -293,6 +294,9 @@ def available_actions(info_request: InfoRequest, perms: set[str]) -> list[WebAct
     ]
 
 
+STEP_UP_ACTIONS = frozenset({"sign", "decide"})
+
+
 def _fresh(info_request: InfoRequest) -> InfoRequest:
     return InfoRequest.objects.select_related(
         "commune", "prefecture", "category", "legal_basis", "assigned_to"
@@ -306,6 +310,11 @@ def request_action(request, reference: str, action: str):
     if spec is None:
         raise Http404
     info_request = fetch(request, reference, perm=spec.permission)
+    if spec.name in STEP_UP_ACTIONS:
+        # Signing and deciding need a recent authentication: a prompt, then back to the form.
+        prompt = web_reauthentication_redirect(request, next_url=request.path)
+        if prompt is not None:
+            return prompt
     if not possible_now(spec.name, info_request) and request.method == "GET":
         return render_conflict(request, info_request)
     form = spec.form(request.POST if request.method == "POST" else None, info_request)

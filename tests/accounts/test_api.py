@@ -19,11 +19,15 @@ def test_token_is_issued_for_valid_credentials_and_authenticates(api, people):
     assert client.get("/api/v1/me/").json()["username"] == "mayor-26198"
 
 
-def test_same_token_is_returned_on_a_second_request(api, people):
+def test_each_request_issues_a_new_token_and_both_work(api, people):
     body = {"username": "liaison-26", "password": PASSWORD}
     first = api().post(TOKEN, body, format="json").json()["token"]
     second = api().post(TOKEN, body, format="json").json()["token"]
-    assert first == second
+    assert first != second
+    for token in (first, second):
+        client = api()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert client.get("/api/v1/me/").status_code == 200
 
 
 def test_token_issue_is_audited(api, people):

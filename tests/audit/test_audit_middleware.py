@@ -123,11 +123,12 @@ def test_context_does_not_leak_after_the_request(rf):
     assert audit_record(actor=None, action="reminder.sent").ip == ""
 
 
-def test_login_logout_and_failed_login_are_recorded(client, users):
+def test_login_logout_and_failed_login_are_recorded(client, users, rf):
     start = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    assert client.login(username="mayor-26198", password="pw-for-tests-only")
+    # The lockout counts attempts per client: authenticating needs the request.
+    assert client.login(request=rf.post("/"), username="mayor-26198", password="pw-for-tests-only")
     client.logout()
-    assert authenticate(username="mayor-26198", password="wrong-password") is None
+    assert authenticate(rf.post("/"), username="mayor-26198", password="wrong-password") is None
     events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
     assert [(e.action, e.outcome, e.actor_username) for e in events] == [
         ("auth.login", "ok", "mayor-26198"),

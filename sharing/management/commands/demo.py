@@ -68,6 +68,31 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (password for all: " + password + "):")
         for name, what in result.logins:
             self.stdout.write(f"  {name.ljust(width)}  {what}")
+        self._second_factors([name for name, _ in result.logins])
+
+    def _second_factors(self, usernames: list[str]) -> None:
+        """The accounts whose role needs a second factor are enrolled with TOTP; their
+        secrets are printed for an authenticator app (or run with RELAIS_DEMO_SKIP_MFA=1)."""
+        from accounts.models import User
+        from accounts.policy import roles_need_second_factor
+        from accounts.security_services import totp_enrol_for_demo, totp_secret
+
+        enrolled = [
+            (user, totp_enrol_for_demo(user=user))
+            for user in User.objects.filter(username__in=usernames).order_by("username")
+            if roles_need_second_factor(user)
+        ]
+        if not enrolled:
+            return
+        self.stdout.write(
+            "\nSecond factor (TOTP) of the accounts that need one: add the secret (or the "
+            "otpauth:// address) to an authenticator app, then give its 6-digit code after "
+            "the password. Without an app: RELAIS_DEMO_SKIP_MFA=1 python3 dev.py demo."
+        )
+        width = max(len(user.username) for user, _ in enrolled)
+        for user, device in enrolled:
+            self.stdout.write(f"  {user.username.ljust(width)}  {totp_secret(device)}")
+            self.stdout.write(f"  {''.ljust(width)}  {device.config_url}")
 
     def _anchor_audit_log(self) -> None:
         """Signs the head of the audit chain now, so that audit_verify passes straight away
