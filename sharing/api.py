@@ -22,7 +22,7 @@ from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
 from .permissions import DRAFT, NOTES, ensure_allowed, get_request_for
-from .screening import screen_query
+from .screening import reference_for_audit, screen_query
 from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
 from .serializers import (
     AssignSerializer,
@@ -134,7 +134,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 else "request.not_found",
                 outcome="denied",
                 details={
-                    "reference": str(self.kwargs.get("reference", ""))[:20],
+                    "reference": reference_for_audit(self.kwargs.get("reference")),
                     "endpoint": self.action or "",
                 },
             )

@@ -11,12 +11,24 @@ The API's lists call `screen_query`; the web's filter forms inherit `ScreenedFil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from audit.services import audit_record
 
 from .exceptions import FiltersRefused, PersonalDataRefused
 from .privacy import screen_text
+
+# A request's reference as the services write it ({insee}-{year}-{seq:04d}); the routes accept
+# longer numbers, which are not references and may be anything typed in the address bar.
+_REFERENCE = re.compile(r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,6}")
+
+
+def reference_for_audit(value: object) -> str:
+    """The reference a refused or missing request was asked by, when it has a reference's
+    shape; otherwise nothing (a long run of digits in the address is not kept)."""
+    value = str(value or "")
+    return value if _REFERENCE.fullmatch(value) else ""
 
 
 def _values(params: Mapping, field: str) -> list[str]:

@@ -11,6 +11,7 @@ from audit.services import audit_record
 
 from ..models import InfoRequest
 from ..permissions import VIEW, get_request_for
+from ..screening import reference_for_audit
 
 COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
 PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
@@ -27,7 +28,7 @@ def audit_denied(request: HttpRequest, *, action: str, reference: str = "") -> N
         actor=request.user,
         action=action,
         outcome="denied",
-        details={"reference": str(reference)[:20], "endpoint": endpoint_of(request)},
+        details={"reference": reference_for_audit(reference), "endpoint": endpoint_of(request)},
     )
 
 
