@@ -28,3 +28,10 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# ProConnect, when configured, needs its secret and an HTTPS provider.
+if PROCONNECT_CLIENT_ID:  # noqa: F405
+    if not PROCONNECT_CLIENT_SECRET:  # noqa: F405
+        raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET must be set with PROCONNECT_CLIENT_ID.")
+    if any(not origin.startswith("https://") for origin in PROCONNECT_ORIGINS):  # noqa: F405
+        raise ImproperlyConfigured("ProConnect's URLs must use HTTPS in production.")
