@@ -27,6 +27,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
+    display_name = serializers.CharField()
     email = serializers.EmailField()
     language = serializers.CharField()
     is_staff = serializers.BooleanField()
@@ -41,6 +42,7 @@ class MeView(APIView):
             MeSerializer(
                 {
                     "username": user.username,
+                    "display_name": user.display_name,
                     "email": user.email,
                     "language": user.language,
                     "is_staff": user.is_staff,

@@ -75,9 +75,12 @@ def proconnect_enabled() -> bool:
 
 
 def discovery_url() -> str:
+    """Discovery, unless every endpoint is set explicitly (the issuer then comes from
+    PROCONNECT_ISSUER)."""
+    explicit = all(settings.PROCONNECT_ENDPOINTS.get(name) for name in ENDPOINT_NAMES)
     if settings.PROCONNECT_DISCOVERY_URL:
         return settings.PROCONNECT_DISCOVERY_URL
-    if settings.PROCONNECT_ISSUER:
+    if settings.PROCONNECT_ISSUER and not explicit:
         return settings.PROCONNECT_ISSUER.rstrip("/") + "/.well-known/openid-configuration"
     return ""
 
@@ -93,10 +96,10 @@ def provider_metadata() -> dict[str, Any]:
             response = requests.get(url, timeout=settings.OIDC_TIMEOUT)
             response.raise_for_status()
             metadata = response.json()
-            expected = settings.PROCONNECT_ISSUER.rstrip("/")
-            if expected and metadata.get("issuer", "").rstrip("/") != expected:
-                raise SuspiciousOperation("The discovery document names another issuer.")
             cache.set(key, metadata, settings.PROCONNECT_DISCOVERY_CACHE_SECONDS)
+        expected = settings.PROCONNECT_ISSUER.rstrip("/")
+        if expected and str(metadata.get("issuer", "")).rstrip("/") != expected:
+            raise SuspiciousOperation("The discovery document names another issuer.")
     explicit = {name: value for name, value in settings.PROCONNECT_ENDPOINTS.items() if value}
     metadata = {**metadata, **explicit}
     if not metadata.get("issuer") and settings.PROCONNECT_ISSUER:

@@ -76,8 +76,10 @@ DEFAULT_REFUSAL = gettext_lazy(
 
 
 def refusal_page(request, refusal: ProConnectRefused):
-    """Records the refusal and says what to do; the session keeps no trace of the identity."""
-    request.session.pop(SESSION_ID_TOKEN, None)
+    """Records the refusal and says what to do. An anonymous session keeps no trace of the
+    refused identity; a signed-in one (a failed step-up) keeps its own id_token for sign-out."""
+    if not request.user.is_authenticated:
+        request.session.pop(SESSION_ID_TOKEN, None)
     proconnect_refusal_record(refusal=refusal)
     message = REFUSAL_MESSAGES.get(refusal.reason, DEFAULT_REFUSAL)
     return render(

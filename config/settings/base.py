@@ -293,7 +293,6 @@ OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the RP-initiated logout
 OIDC_CREATE_USER = False  # no self-sign-up: only accounts an administrator created
 OIDC_TIMEOUT = env.int("PROCONNECT_TIMEOUT", default=10)
 OIDC_AUTHENTICATION_CALLBACK_URL = "proconnect-callback"
-OIDC_REDIRECT_REQUIRE_HTTPS = False  # `next` is checked against this host, scheme as requested
 
 
 def _origin(url: str) -> str:

@@ -71,3 +71,9 @@ _access_problems = access_problems(
 )
 if _access_problems:
     raise ImproperlyConfigured(" ".join(_access_problems))
+# ProConnect, when configured, needs its secret and an HTTPS provider.
+if PROCONNECT_CLIENT_ID:  # noqa: F405
+    if not PROCONNECT_CLIENT_SECRET:  # noqa: F405
+        raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET must be set with the client id.")
+    if any(not origin.startswith("https://") for origin in PROCONNECT_ORIGINS):  # noqa: F405
+        raise ImproperlyConfigured("ProConnect's URLs must use HTTPS in production.")

@@ -83,6 +83,7 @@ def test_me_describes_the_user_and_their_roles(api, people):
     assert response.status_code == 200
     body = response.json()
     assert body["username"] == "legal_officer-26198"
+    assert body["display_name"] == "legal_officer-26198"  # no name set: the username
     assert body["is_staff"] is False
     assert body["language"] == "fr"
     assert [(m["role"], m["organization"]["code"]) for m in body["memberships"]] == [

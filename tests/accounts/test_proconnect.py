@@ -316,3 +316,52 @@ def test_button_shown_only_when_configured(settings, db):
     page = Client().get(reverse("login")).content.decode()
     assert "proconnect-form" in page
     assert 'fr-connect__brand">ProConnect<' in page
+
+
+def test_sign_in_with_explicit_endpoints_and_no_discovery(proconnect, jeanne, settings):
+    issuer = proconnect.provider.issuer
+    settings.PROCONNECT_ENDPOINTS = {
+        "authorization_endpoint": f"{issuer}/auth",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/me",
+        "jwks_uri": f"{issuer}/jwks",
+        "end_session_endpoint": f"{issuer}/session/end",
+    }
+    settings.PROCONNECT_ISSUER = issuer
+    client = Client()
+    back, _ = start(client, proconnect.provider, "jeanne")
+
+    callback(client, back)
+
+    assert int(client.session["_auth_user_id"]) == jeanne.pk
+
+
+def test_discovery_naming_another_issuer_is_refused(proconnect, jeanne, settings):
+    # Discovery fetched from the real provider, but Relais expects another issuer.
+    settings.PROCONNECT_DISCOVERY_URL = proconnect.provider.discovery_url
+    settings.PROCONNECT_ISSUER = "https://proconnect.example/api/v2"
+    client = Client()
+
+    response = client.get(reverse("proconnect-login"))
+
+    assert response.status_code == 403
+    assert refusals("provider_unreachable").exists()
+
+
+def test_step_up_asks_for_a_fresh_login_and_renews_the_auth_time(proconnect, jeanne):
+    client = Client()
+    back, _ = start(client, proconnect.provider, "jeanne")
+    callback(client, back)
+    session = client.session
+    session["relais_auth_time"] = 1
+    session.save()
+
+    proconnect.provider.next_login("jeanne", amr=("pwd", "totp"))
+    response = client.get(reverse("proconnect-login"), {"prompt": "login"})
+    authorize = response["Location"]
+    assert parse_qs(urlsplit(authorize).query)["prompt"] == ["login"]
+    callback(client, proconnect.provider.browse(authorize, requests.Session()))
+
+    assert int(client.session["_auth_user_id"]) == jeanne.pk
+    assert client.session["relais_auth_time"] > 1
+    assert client.session["relais_mfa_via"] == "proconnect"

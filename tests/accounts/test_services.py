@@ -103,3 +103,67 @@ def test_a_users_language_is_set_once_audited_and_only_to_an_available_one(db):
         user_set_language(user=user, language="de")
     user.refresh_from_db()
     assert user.language == "en"
+
+
+class TestProConnectIdentityBind:
+    """The binding rules, on the service itself (the end-to-end flow is in test_proconnect)."""
+
+    @staticmethod
+    def claims(**overrides):
+        from accounts.validators import with_luhn_key
+
+        return {
+            "email": "Agent@Drome.gouv.fr",
+            "siret": with_luhn_key("1726000110001"),
+            "given_name": "Anne",
+            "usual_name": "Roy",
+            "idp_id": "fia1v2",
+            **overrides,
+        }
+
+    @pytest.fixture
+    def agent(self, orgs):
+        from tests.factories import member
+
+        orgs.pref26.siret = self.claims()["siret"]
+        orgs.pref26.save()
+        return member(orgs.pref26, "liaison", username="agent", email="agent@drome.gouv.fr")
+
+    def bind(self, **overrides):
+        from accounts.services import proconnect_identity_bind
+
+        return proconnect_identity_bind(
+            userinfo=self.claims(**overrides), acr="eidas1", amr=["pwd"], second_factor=False
+        )
+
+    def test_binds_case_insensitively_and_takes_the_names(self, agent):
+        user = self.bind()
+        assert user.pk == agent.pk
+        assert user.display_name == "Anne Roy"
+        assert user.uses_proconnect
+
+    def test_two_accounts_with_the_address_are_refused(self, agent):
+        from accounts.exceptions import ProConnectRefused
+        from tests.factories import UserFactory
+
+        UserFactory(username="twin", email="AGENT@drome.gouv.fr")
+        with pytest.raises(ProConnectRefused) as refused:
+            self.bind()
+        assert refused.value.reason == "ambiguous_email"
+
+    @pytest.mark.parametrize("missing", ["email", "siret"])
+    def test_missing_email_or_siret_is_refused(self, agent, missing):
+        from accounts.exceptions import ProConnectRefused
+
+        with pytest.raises(ProConnectRefused) as refused:
+            self.bind(**{missing: ""})
+        assert refused.value.reason == "claims_missing"
+
+    def test_an_organisation_without_siret_never_matches(self, agent, orgs):
+        from accounts.exceptions import ProConnectRefused
+
+        orgs.pref26.siret = ""
+        orgs.pref26.save()
+        with pytest.raises(ProConnectRefused) as refused:
+            self.bind()
+        assert refused.value.reason == "siret_mismatch"

@@ -27,7 +27,12 @@ def requests_in_every_status(orgs, people):
 
 
 PAGES = {
-    None: ["/connexion/", "/accessibilite/", "/donnees-personnelles/"],
+    None: [
+        "/connexion/",
+        "/accessibilite/",
+        "/donnees-personnelles/",
+        "/compte/mot-de-passe/oublie/",
+    ],
     "legal_officer": [
         "/demandes/",
         "/demandes/nouvelle/",
@@ -36,12 +41,15 @@ PAGES = {
         "/demandes/{draft}/modifier/",
         "/demandes/{sent_back}/",
         "/notifications/",
+        "/compte/",
+        "/compte/mot-de-passe/",
     ],
     "mayor": [
         "/demandes/{draft}/",
         "/demandes/{draft}/sign/",
         "/demandes/{draft}/send-back/",
         "/demandes/{submitted}/withdraw/",
+        "/compte/membres/",
     ],
     "liaison": [
         "/demandes/",
@@ -52,7 +60,7 @@ PAGES = {
         "/demandes/{decided}/record-delivery/",
         "/statistiques/",
     ],
-    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
+    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/", "/compte/membres/"],
     "auditor_national": [
         "/audit/journal/",
         "/audit/exports/",
