@@ -70,13 +70,9 @@ def locked_out_response(request, original_response=None, credentials=None):
             status=429,
             headers={"Retry-After": str(minutes * 60)},
         )
-    return render(
-        request,
-        "accounts/locked_out.html",
-        {"minutes": minutes},
-        status=429,
-        headers={"Retry-After": str(minutes * 60)},
-    )
+    response = render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 
-from .policy import second_factor_required, session_age
+from .policy import mfa_enforced, second_factor_required, session_age
 from .security_services import has_second_factor
 
 
@@ -66,7 +66,8 @@ class SessionLifetimeMiddleware:
 
 # Where a signed-in user who still owes a second factor may go.
 OPEN_PATHS = (
-    "/compte/securite/",
+    "/compte/securite/totp/",
+    "/compte/securite/verification/",
     "/static/",
     "/deconnexion/",
     "/langue/",
@@ -76,9 +77,10 @@ OPEN_PATHS = (
 
 
 class SecondFactorRequiredMiddleware:
-    """A session of an account whose role needs a second factor does nothing before it is
-    verified: the web sends it to the code prompt (or to enrolment, first time), the API
-    answers 403 with a code. Tokens are checked by the token authentication."""
+    """A session of an account whose role needs a second factor (or that has one) does
+    nothing before it is verified: the web sends it to the code prompt (or to enrolment, the
+    first time), the API answers 403 with a code. Tokens are checked by the token
+    authentication."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -89,9 +91,11 @@ class SecondFactorRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not user.is_verified()
+            and mfa_enforced()
             and not request.path.startswith(OPEN_PATHS)
-            and second_factor_required(user)
+            and (second_factor_required(user) or has_second_factor(user))
         ):
+            # A commune user who chose a second factor gives it too, or it protects nothing.
             enrolled = has_second_factor(user)
             if request.path.startswith("/api/"):
                 return JsonResponse(
