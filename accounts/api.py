@@ -1,5 +1,6 @@
 """Token, "who am I" and organisations endpoints."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.authtoken.models import Token
@@ -68,6 +69,9 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, 401: None})
     def get(self, request):
         user = request.user
+        with transaction.atomic():
+            memberships = list(memberships_of(user=user))
+            audit_record(actor=user, action="account.viewed", details={"via": "api"})
         return Response(
             MeSerializer(
                 {
@@ -75,7 +79,7 @@ class MeView(APIView):
                     "email": user.email,
                     "language": user.language,
                     "is_staff": user.is_staff,
-                    "memberships": memberships_of(user=user),
+                    "memberships": memberships,
                 }
             ).data
         )
