@@ -1,5 +1,6 @@
 """The "who am I" and organisations endpoints (the token endpoint: accounts/api_security.py)."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -38,6 +39,9 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, 401: None})
     def get(self, request):
         user = request.user
+        with transaction.atomic():
+            memberships = list(memberships_of(user=user))
+            audit_record(actor=user, action="account.viewed", details={"via": "api"})
         return Response(
             MeSerializer(
                 {
@@ -46,7 +50,7 @@ class MeView(APIView):
                     "email": user.email,
                     "language": user.language,
                     "is_staff": user.is_staff,
-                    "memberships": memberships_of(user=user),
+                    "memberships": memberships,
                 }
             ).data
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -283,7 +284,14 @@ class AuditExportDetailView(APIView):
         responses={200: AuditExportSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request, export_id):
-        export = get_export_for(user=request.user, export_id=export_id)
+        with transaction.atomic():
+            export = get_export_for(user=request.user, export_id=export_id)
+            audit_record(
+                actor=request.user,
+                action="audit.export_viewed",
+                target=export,
+                details={"status": export.status},
+            )
         return Response(AuditExportSerializer(export, context={"request": request}).data)
 
 

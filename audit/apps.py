@@ -1,5 +1,51 @@
 from django.apps import AppConfig
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def signing_key_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """audit.E001: where a signing key is required (production), it must load."""
+    from django.conf import settings
+
+    from .exceptions import SigningKeyUnavailable
+    from .keys import signing_key
+
+    if not getattr(settings, "AUDIT_REQUIRE_SIGNING_KEY", False):
+        return []
+    try:
+        signing_key()
+    except SigningKeyUnavailable as exc:
+        return [
+            checks.Error(
+                f"the audit log cannot sign checkpoints: {exc}",
+                hint="Set AUDIT_SIGNING_KEY_FILE (or AUDIT_SIGNING_KEY); "
+                "`manage.py audit_keygen` creates a key file.",
+                id="audit.E001",
+            )
+        ]
+    return []
+
+
+def first_checkpoint(sender, using="default", **kwargs) -> None:
+    """After migrate: a log that has a key but no checkpoint gets its first one at once."""
+    from django.db import connections
+
+    from .exceptions import AuditError
+    from .models import AuditCheckpoint
+    from .services import checkpoint_issue
+
+    if (
+        using != "default"
+        or "audit_auditcheckpoint" not in connections[using].introspection.table_names()
+    ):
+        return
+    try:
+        if not AuditCheckpoint.objects.exists():
+            checkpoint_issue(reason="start")
+    except AuditError:
+        return  # no key configured: audit.E001 stops production; elsewhere nothing to sign
 
 
 class AuditConfig(AppConfig):
@@ -8,6 +54,14 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from . import signals
 
         signals.connect()
+        checks.register(signing_key_check, checks.Tags.security)
+        post_migrate.connect(first_checkpoint, sender=self, dispatch_uid="audit.first_checkpoint")
+        if getattr(settings, "AUDIT_REQUIRE_SIGNING_KEY", False):
+            errors = signing_key_check()
+            if errors:
+                raise ImproperlyConfigured(errors[0].msg)

@@ -1,5 +1,6 @@
 """The request API: parse, call one service or selector, render. No business rules here."""
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -406,9 +407,16 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["get"])
     def events(self, request, reference=None):
         info_request = self.get_object()
-        return Response(
-            TimelineEventSerializer(timeline_of(info_request=info_request), many=True).data
-        )
+        with transaction.atomic():
+            events = list(timeline_of(info_request=info_request))
+            audit_record(
+                actor=request.user,
+                action="request.timeline_viewed",
+                target=info_request,
+                organization=info_request.commune,
+                details={"count": len(events)},
+            )
+        return Response(TimelineEventSerializer(events, many=True).data)
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

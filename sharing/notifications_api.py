@@ -3,6 +3,7 @@
 A notification belongs to one user: anyone else's answers 404, like a missing one.
 """
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -142,7 +143,15 @@ class PersonalRemindersView(AuditedNotFoundMixin, APIView):
     )
     def get(self, request, reference: str):
         info_request = get_request_for(user=request.user, reference=reference)
-        rows = personal_reminders_of(user=request.user, info_request=info_request)
+        with transaction.atomic():
+            rows = list(personal_reminders_of(user=request.user, info_request=info_request))
+            audit_record(
+                actor=request.user,
+                action="reminder.listed",
+                target=info_request,
+                organization=info_request.commune,
+                details={"count": len(rows)},
+            )
         return Response(PersonalReminderSerializer(rows, many=True).data)
 
     @extend_schema(

@@ -23,7 +23,7 @@ ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04  # C2SP tlog-cosignature: timestamped Ed25519
 SIGNATURE_PREFIX = "\u2014 "  # EM DASH, space
 _KEY_NAME = re.compile(r"[^\s+]+")
-REASONS = ("periodic", "export", "manual", "purge", "rotation")
+REASONS = ("periodic", "export", "manual", "start", "purge", "rotation")
 
 
 class NoteError(ValueError):

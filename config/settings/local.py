@@ -19,6 +19,9 @@ if not env("REDIS_URL", default=""):
         "processed_folder": str(BASE_DIR / "var" / "celery-processed"),
         "store_processed": False,
     }
-    AUDIT_SIGNING_KEY_FILE = env(
-        "AUDIT_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "audit-signing-key.pem")
-    )
+
+# Every local run signs, with SQLite or with PostgreSQL and Redis: a key file under var/,
+# created on first use (DEBUG) or by `manage.py audit_keygen`.
+AUDIT_SIGNING_KEY_FILE = env(
+    "AUDIT_SIGNING_KEY_FILE", default=str(BASE_DIR / "var" / "audit-signing-key.pem")
+)

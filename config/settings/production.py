@@ -19,6 +19,8 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 
 DEBUG = False
+# No signing key, no start: the audit log is never written unsigned (audit.apps, audit.E001).
+AUDIT_REQUIRE_SIGNING_KEY = True
 DATABASES = {"default": database(env.db("DATABASE_URL"))}
 CELERY_BROKER_URL = env("REDIS_URL")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

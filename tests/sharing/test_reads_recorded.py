@@ -1,0 +1,64 @@
+"""Every read is recorded in the same transaction as the answer, and so are a refused
+transition (409) and a refusal by the privacy screen (its kinds, never the text)."""
+
+import pytest
+
+from audit.models import AuditEvent
+from sharing.models import Status
+from tests.factories import request_in
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/requests/"
+
+
+def last(action: str) -> AuditEvent:
+    return AuditEvent.objects.filter(action=action).order_by("-seq").first()
+
+
+def test_a_requests_timeline_and_reminders_are_recorded(api, people, orgs):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    client = api(people.liaison)
+    assert client.get(f"{LIST}{info_request.reference}/events/").status_code == 200
+    event = last("request.timeline_viewed")
+    assert (event.actor_username, event.target_ref) == ("liaison-26", info_request.reference)
+    assert event.details["count"] >= 1
+    assert client.get(f"{LIST}{info_request.reference}/reminders/").status_code == 200
+    event = last("reminder.listed")
+    assert (event.actor_username, event.target_ref) == ("liaison-26", info_request.reference)
+
+
+def test_me_is_recorded(api, people):
+    assert api(people.mayor).get("/api/v1/me/").status_code == 200
+    assert last("account.viewed").actor_username == people.mayor.username
+
+
+def test_a_refused_transition_is_recorded(api, people, orgs):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = api(people.legal_officer).patch(
+        f"{LIST}{info_request.reference}/", {"urgency": "urgent"}, format="json"
+    )
+    assert response.status_code == 409, response.content
+    event = last("request.transition_refused")
+    assert event.outcome == "conflict"
+    assert event.actor_username == people.legal_officer.username
+    assert event.details["reference"] == info_request.reference
+    assert event.details["status"] == Status.SUBMITTED
+
+
+def test_a_refusal_by_the_privacy_screen_records_the_kinds_never_the_text(api, people):
+    text = "Concerne Karim BENALI, 06 12 34 56 78, karim.benali@example.fr"
+    body = {
+        "category": "general-threat-briefing",
+        "legal_basis": "instruction-intk1826096j",
+        "purpose": text,
+        "urgency": "normal",
+    }
+    response = api(people.legal_officer).post(LIST, body, format="json")
+    assert response.status_code == 400
+    event = last("privacy.refused")
+    assert event.details["field"] == "purpose"
+    assert event.details["kinds"]
+    stored = str(event.line())
+    for marker in ("BENALI", "06 12 34 56 78", "example.fr"):
+        assert marker not in stored
