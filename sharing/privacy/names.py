@@ -14,6 +14,7 @@ case are the business of :mod:`.casual` and of the statistical model (:mod:`.mod
 
 import re
 
+from .context import named_place_before
 from .lexicons import (
     CIVILITIES,
     EPONYMS,
@@ -176,6 +177,8 @@ def _adjacent(text: str, left: _Word, right: _Word) -> bool:
 
 def _after_place(text: str, word: _Word) -> bool:
     """Whether ``word`` follows "rue", "collège", "stade"… (also in the plural)."""
+    if named_place_before(text, word.start):
+        return True
     before = _WORD_BEFORE.search(text, max(0, word.start - 30), word.start)
     if before is None:
         return False

@@ -93,6 +93,25 @@ _ID_CUE = re.compile(
 _ID_TOKEN = re.compile(r"(?<![\w-])(?:\d{2,4}(?: \d{2,4}){2,5}|[A-Za-z0-9]{6,15})(?![\w-])")
 
 
+_PHONE_CUE = re.compile(
+    r"(?i:(?<!\w)(?:t[ée]l(?:[ée]phone)?|portable|mobile|phone|cell|gsm|fixe|joignable|appeler"
+    r"|rappeler|call|num[ée]ro|whatsapp|telegram|snap(?:chat)?)(?!\w))[^\d\n]{0,25}"
+    r"(?P<number>(?:\+?\d[ .-]?){9,14}\d)(?![\d])"
+)
+_PHONE_CUES = ("tél", "tel", "portable", "mobile", "phone", "cell", "gsm", "fixe", "joignable",
+               "appel", "call", "numéro", "numero", "whatsapp", "telegram", "snap")  # fmt: skip
+
+
+def phone_by_cue(scan: Scan) -> Spans:
+    """A run of 10 to 15 digits just after phone wording, whatever its national format."""
+    for m in scan.near(_PHONE_CUES, _PHONE_CUE, before=2, after=50):
+        digits = "".join(c for c in m.group("number") if c.isdigit() or c == "+")
+        # Phone numbers start with a trunk or international prefix; 080x lines are free
+        # public ones (e.g. the national radicalisation line).
+        if digits[0] in "0+" and not digits.startswith("080"):
+            yield m.span("number")
+
+
 def id_document(scan: Scan) -> Spans:
     """Passport numbers anywhere; any code with digits just after ID-document wording."""
     for m in scan.at_numbers(_PASSPORT):

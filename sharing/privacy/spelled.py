@@ -144,7 +144,10 @@ def _digits(run: str) -> str | None:
             groups.append(word)
         elif word in _SCALES:
             scale = _SCALES[word]
-            if scale == 100:
+            if scale == 100 and current is not None and current % 1000 > 19 and current < 1000:
+                groups.append(current)  # "vingt-six, cent quatre-vingt-dix-huit": two groups
+                current = 100
+            elif scale == 100:
                 thousands, rest = divmod(current or 0, 1000)
                 current = thousands * 1000 + (rest or 1) * 100
             else:
