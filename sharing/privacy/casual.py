@@ -14,6 +14,7 @@ import re
 
 from .context import named_place_before
 from .lexicons import (
+    COMMON_FIRST_NAMES,
     EPONYMS,
     FUNCTIONS,
     HEADWORDS,
@@ -143,6 +144,10 @@ _RELATION = (
 )
 _FIRST_NAME_SHAPE = r"[A-ZÀ-Þa-zà-ÿ][a-zà-ÿ]+(?:-[A-ZÀ-Þa-zà-ÿ][a-zà-ÿ]+)?"
 # "la famille B.", "famille Benali", "the Benali family"
+# "chez les Benali", "le petit dernier des Haddad", "l'aîné des K."
+_PLURAL_FAMILY = re.compile(
+    r"(?<!\w)(?:les|des|aux) (?P<name>[A-ZÀ-Þ]\.|[A-ZÀ-Þ][a-zà-ÿ'-]+)(?!\w)"
+)
 _ENGLISH_FAMILY = re.compile(r"(?<!\w)the (?P<name>[A-Z][a-zà-ÿ'-]+) family(?!\w)")
 _FAMILY = re.compile(
     r"(?i:(?<!\w)(?:famille|family|clan|fratrie|foyer|m[ée]nage))\s+(?:de\s+|d'|des\s+)?"
@@ -182,6 +187,20 @@ def _indirect(scan: Scan) -> Spans:
                 continue
             if len(key) == 1 or m.group("name")[0].isupper() or key in surnames():
                 yield m.span()
+    for m in _PLURAL_FAMILY.finditer(text):
+        name = m.group("name")
+        key = fold(name).rstrip(".")
+        if len(key) == 1:
+            if _INITIAL_CONTEXT.search(text, max(0, m.start() - 40), m.end() + 40):
+                yield m.span()
+        elif (
+            key in surnames()
+            and key not in _NOT_SECOND
+            and key not in town_names()
+            and key not in COMMON_FIRST_NAMES
+            and not named_place_before(text, m.start())
+        ):
+            yield m.span()
     if " family" in lower:
         for m in _ENGLISH_FAMILY.finditer(text):
             if fold(m.group("name")) not in _NOT_SECOND:

@@ -5,24 +5,29 @@ from datetime import UTC, datetime
 
 from .scan import Scan, Spans, fold, starts_word
 
+# English dates are only read next to birth wording (their year is then not needed).
 _DATE = re.compile(
     r"(?P<d>\d\d?) ?(?P<s>[/.-]) ?(?P<m>\d\d?) ?[/.-] ?(?P<y>(?:19|20)\d\d|\d\d)(?![\d/-]|\.\d)"
     r"|(?P<td>\d\d?)(?:er)? +(?P<tm>janv(?:ier|\.)?|f[ée]v(?:rier|r?\.)?|mars|avr(?:il|\.)?"
     r"|mai|juin|juil(?:let|\.)?|ao[uû]t|sept(?:embre|\.)?|oct(?:obre|\.)?|nov(?:embre|\.)?"
     r"|d[ée]c(?:embre|\.)?)(?: +(?P<ty>(?:19|20)\d\d))?(?!\w)"
-    r"|(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d?)-(?P<id>\d\d?)(?![\d-])",
+    r"|(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d?)-(?P<id>\d\d?)(?![\d-])"
+    r"|(?P<ed>\d\d?)(?:st|nd|rd|th)? +(?:of +)?(?P<em>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov"
+    r"|dec)[a-z]*\.?(?: +(?P<ey>(?:19|20)\d\d))?(?!\w)",
     re.IGNORECASE,
 )
 _MONTHS = {"jan": 1, "fev": 2, "mar": 3, "avr": 4, "mai": 5, "aou": 8, "sep": 9, "oct": 10,
            "nov": 11, "dec": 12}  # fmt: skip
 _YEAR = re.compile(r"(?:19|20)\d\d(?!\d)")
 _BIRTH_CUE = re.compile(
-    r"(?<!\w)(?:n(?:é|ée|és|ées|ee|ees)|naissance|naiss\.|ddn|d\.d\.n|dob|[âa]gée?s? +de)(?!\w)"
+    r"(?<!\w)(?:n(?:é|ée|és|ées|ee|ees)|naissance|naiss\.|ddn|d\.d\.n|dob|[âa]gée?s? +de|born"
+    r"|date +of +birth|birthday|birth +date)(?!\w)"
     r"|(?<!\w)ne(?= +(?:le|en) +\d)",
     re.IGNORECASE,
 )
 _STRONG_BIRTH_CUE = re.compile(
-    r"(?<!\w)(?:n(?:é|ée|és|ées|ee|ees)|(?:date|ann[ée]e) +de +naissance|ddn|dob)(?!\w)",
+    r"(?<!\w)(?:n(?:é|ée|és|ées|ee|ees)|(?:date|ann[ée]e) +de +naissance|ddn|dob|born"
+    r"|date +of +birth)(?!\w)",
     re.IGNORECASE,
 )
 # "le 20 juin 2008", "depuis le 1er septembre 2011": the date of something, not of someone.
@@ -55,6 +60,8 @@ def date_of_birth(scan: Scan) -> Spans:
             day, month, year = int(m.group("d")), int(m.group("m")), m.group("y")
         elif m.group("iy") is not None:
             day, month, year = int(m.group("id")), int(m.group("im")), m.group("iy")
+        elif m.group("ed") is not None:
+            day, month, year = int(m.group("ed")), _ENGLISH_MONTHS[m.group("em").lower()], None
         else:
             day, month, year = int(m.group("td")), _month_number(m.group("tm")), m.group("ty")
         if not (1 <= day <= 31 and 1 <= month <= 12):
@@ -72,6 +79,12 @@ def date_of_birth(scan: Scan) -> Spans:
             continue
         if not _DOCUMENT_CUE.search(text, max(0, start - 60), start):
             yield m.span()
+
+
+_ENGLISH_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
 
 
 def _month_number(name: str) -> int:

@@ -14,6 +14,7 @@ an institution.
 
 import re
 import threading
+from bisect import bisect_right
 from typing import Any
 
 from .casual import COMMON_WORDS
@@ -68,52 +69,64 @@ def person_entities(text: str) -> list[Span]:
 
 def person_spans(text: str) -> list[Span]:
     """Person entities in the sentences that hold a candidate, minus places and offices."""
+    chunks = _candidate_sentences(text)
+    if not chunks:
+        return []
+    # One call on the chosen sentences put end to end: a call costs more than its tokens.
+    joined, offsets, at = [], [], 0
+    for start, end in chunks:
+        offsets.append((at, start))
+        joined.append(text[start:end])
+        at += end - start + 1
     found: list[Span] = []
-    for start, end in _candidate_sentences(text):
-        for ent_start, ent_end in person_entities(text[start:end]):
-            span = (start + ent_start, start + ent_end)
-            if _is_person(text, *span):
-                found.append(span)
+    for ent_start, ent_end in person_entities("\n".join(joined)):
+        i = bisect_right(offsets, (ent_start, len(text))) - 1
+        piece_at, origin = offsets[i]
+        span = (origin + ent_start - piece_at, origin + ent_end - piece_at)
+        if span[1] <= len(text) and _is_person(text, *span):
+            found.append(span)
     return found
 
 
 def _candidate_sentences(text: str) -> list[Span]:
-    """The sentences (merged when adjacent) where a name could hide."""
-    sentences: list[Span] = []
-    at = 0
-    for m in _SENTENCE_END.finditer(text):
-        sentences.append((at, m.end()))
-        at = m.end()
-    if at < len(text):
-        sentences.append((at, len(text)))
+    """Windows of a few words around each word where a name could hide, merged when close."""
+    words = list(_WORD.finditer(text))
     chosen: list[Span] = []
-    for start, end in sentences:
-        if _has_candidate(text, start, end):
-            if chosen and chosen[-1][1] == start:
-                chosen[-1] = (chosen[-1][0], end)
-            else:
-                chosen.append((start, end))
+    for i, m in enumerate(words):
+        sentence_start = i == 0 or _SENTENCE_END.search(text, words[i - 1].end(), m.start())
+        if not _is_candidate(text, m, first=bool(sentence_start)):
+            continue
+        j = i  # "collège Jean Moulin": the place word stands before the whole name
+        while j > 0 and words[j - 1].group()[0].isupper() and i - j < 3:
+            j -= 1
+        if j < i and named_place_before(text, words[j].start()):
+            continue
+        start = words[max(0, i - _CONTEXT)].start()
+        end = words[min(len(words) - 1, i + _CONTEXT)].end()
+        if chosen and start <= chosen[-1][1] + 1:
+            chosen[-1] = (chosen[-1][0], max(end, chosen[-1][1]))
+        else:
+            chosen.append((start, end))
     return chosen
 
 
-def _has_candidate(text: str, start: int, end: int) -> bool:
-    first = True
-    for m in _WORD.finditer(text, start, end):
-        word = m.group()
-        key = fold(word)
-        if word[0].isupper() and not first:
-            if (
-                key not in NOT_FIRST_WORDS
-                and key not in NOT_SURNAMES
-                and len(key) > 1
-                and key not in town_names()
-                and not named_place_before(text, m.start())
-            ):
-                return True
-        elif key in first_names() and key not in NOT_FIRST_WORDS and len(key) > 2:
-            return True
-        first = False
-    return False
+_CONTEXT = 6  # words either side of a candidate that the model reads
+
+
+def _is_candidate(text: str, m: re.Match[str], *, first: bool) -> bool:
+    word = m.group()
+    key = fold(word)
+    if word.isupper() and len(word) <= 3:
+        return False  # "BR-2026-0141", "CM2"
+    if word[0].isupper() and not first:
+        return (
+            key not in NOT_FIRST_WORDS
+            and key not in NOT_SURNAMES
+            and len(key) > 1
+            and key not in town_names()
+            and not named_place_before(text, m.start())
+        )
+    return key in first_names() and key not in NOT_FIRST_WORDS and len(key) > 2
 
 
 def _is_person(text: str, start: int, end: int) -> bool:

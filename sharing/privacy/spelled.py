@@ -20,11 +20,14 @@ _UNITS = {"zero": 0, "zéro": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quat
           "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
           "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-          "oh": 0}  # fmt: skip
+          "oh": 0, "premier": 1, "first": 1, "second": 2, "third": 3, "fourth": 4,
+          "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+          "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+          "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19}  # fmt: skip
 _TENS = {"vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50,
          "soixante": 60, "septante": 70, "huitante": 80, "octante": 80, "nonante": 90,
          "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-         "eighty": 80, "ninety": 90}  # fmt: skip
+         "eighty": 80, "ninety": 90, "twentieth": 20, "thirtieth": 30}  # fmt: skip
 _SCALES = {"cent": 100, "cents": 100, "hundred": 100, "mille": 1000, "mil": 1000}
 _NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
 # A run: number words (or short digit groups) joined by spaces, hyphens, commas, dots, "et".
@@ -49,7 +52,7 @@ def date_of_birth(scan: Scan) -> Spans:
     yield from _on_digits(scan, dates.date_of_birth)
 
 
-_AT = r"(?:@|\(at\)|\[at\]|\{at\}|\s+at\s+|\s*arobase\s*|\s+chez\s+)"
+_AT = r"(?:@|\(at\)|\[at\]|\{at\}|\s+at\s+|\s*arobase\s*|\s+chez\s+|\s*\(chez\)\s*)"
 _DOT = r"(?:\s*\.\s*|\s*\(dot\)\s*|\s*\[dot\]\s*|\s+dot\s+|\s+point\s+|\s*\(point\)\s*)"
 _TLD = r"(?:com|fr|net|org|eu|be|ch|io|info|gouv|biz|de|uk|es|it|ma|dz|tn)"
 _OBFUSCATED = re.compile(
@@ -57,7 +60,7 @@ _OBFUSCATED = re.compile(
     rf"|(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*\s*arobase\s*[\w-]+",
     re.IGNORECASE,
 )
-_EMAIL_CUES = (" at ", "(at)", "[at]", "{at}", "arobase", " chez ")
+_EMAIL_CUES = (" at ", "(at)", "[at]", "{at}", "arobase", " chez ", "(chez)")
 
 
 def email(scan: Scan) -> Spans:
@@ -131,7 +134,7 @@ def _digits(run: str) -> str | None:
     words = [w.lower() for w in _SPLIT.findall(run) if w.lower() not in {"et", "and"}]
     if not any(not w.isdigit() for w in words):
         return None
-    if words[0] in {"un", "une", "oh"} and len(words) == 1:
+    if len(words) == 1 and words[0] in {"un", "une", "oh", "premier", "first", "second"}:
         return None  # the article, not a number
     groups: list[int | str] = []
     current: int | None = None
@@ -176,6 +179,9 @@ def _digits(run: str) -> str | None:
                     groups.append(current)
                 current = value
         last = word
+        if word in {"vingts", "cents"} and current is not None:
+            groups.append(current)  # the plural ends a number: "quatre-vingts, douze"
+            current = None
     if current is not None:
         groups.append(current)
     return "".join(str(group) for group in groups)
