@@ -6,6 +6,8 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import audit_record
+
 from .models import Membership, Organization
 from .selectors import memberships_of, organizations_visible_to
 

@@ -1,0 +1,112 @@
+"""What makes a name-shaped span not a person: a place, an office, a town, an institution.
+
+Streets, schools, stadiums, gymnasiums and festivals are named after people ("collège Jean
+Moulin", "stade Léo-Lagrange", "Les Amis de Victor Hugo"); offices are written with a civility
+("M. le Sous-Préfet", "Mme la Maire"); towns and institutions look like names to a model. These
+are not the people a request must not name, and are let through.
+"""
+
+import re
+
+from .lexicons import (
+    EPONYMS,
+    FUNCTIONS,
+    HEADWORDS,
+    NOT_SURNAMES,
+    PLACE_WORDS,
+    STOPWORDS,
+    town_names,
+)
+from .scan import fold
+
+# Words after which a name is that of a place, an event or a body named after someone.
+_NAMED_AFTER = (
+    r"rues?|avenues?|av\.?|boulevards?|bd|places?|all[ée]es?|impasses?|chemins?|quais?|cours"
+    r"|squares?|esplanades?|promenades?|parcs?|jardins?|ponts?|coll[èe]ges?|lyc[ée]es?"
+    r"|[ée]coles?|groupes? scolaires?|maternelles?|gymnases?|stades?|salles?|piscines?"
+    r"|centres?|espaces?|m[ée]diath[èe]ques?|biblioth[èe]ques?|maisons?|foyers?|h[ôo]pitals?"
+    r"|h[ôo]pitaux|cliniques?|r[ée]sidences?|cit[ée]s?|quartiers?|festivals?|prix|fondations?"
+    r"|associations?|amis|amicales?|instituts?|universit[ée]s?|facult[ée]s?|campus|halles?"
+    r"|th[ée][âa]tres?|mus[ée]es?|gares?|stations?|a[ée]roports?|casernes?|complexes?"
+    r"|boulodromes?|dojos?|cin[ée]mas?|troph[ée]es?|tournois?|challenges?|coupes?|m[ée]morial"
+    r"|monuments?|statues?|plaques?|hommages?|expositions?|comm[ée]morations?|ehpad|crèches?"
+    r"|cr[èe]ches?|fondateurs?|lignes?|navettes?|vaisseaux?|bateaux?|promotions?|pavillons?"
+    r"|b[âa]timents?|tours?|auditorium|amphith[ée][âa]tres?|amphis?|street|school|avenue"
+    r"|square|college|stadium|high school"
+)
+_TITLES = (
+    r"g[ée]n[ée]ral|mar[ée]chal|docteur|dr\.?|pr[ée]sident|abb[ée]|saint|sainte|st|ste"
+    r"|professeur|colonel|capitaine|commandant|lieutenant|amiral|p[èe]re|m[èe]re|s[œo]eur"
+    r"|fr[èe]re|cardinal|monseigneur|mgr|pasteur|r[ée]sistant|aviateur|ma[îi]tre"
+)
+# "centre aquatique Laure Manaudou", "complexe sportif Jean Bouin"
+_ADJECTIVES = (
+    r"aquatique|sportif|sportive|culturel|culturelle|municipale?|social|sociale|scolaire"
+    r"|intercommunale?|nautique|associatif|omnisports?|polyvalente?|communale?|hospitalier"
+    r"|universitaire|maternelle|[ée]l[ée]mentaire|primaire|priv[ée]e?|public|publique"
+    r"|national|nationale|r[ée]gional|r[ée]gionale|d[ée]partemental|d[ée]partementale"
+    r"|professionnel|professionnelle|technique|agricole|international|internationale"
+)
+_PLACE_BEFORE = re.compile(
+    rf"(?i:(?<!\w)(?:{_NAMED_AFTER})(?:\s+(?:{_ADJECTIVES}))?"
+    r"(?:\s+(?:du|de\s+la|des|de|d'|l'|le|la|les|of|the))?"
+    rf"(?:\s*[-«\"']\s*|\s+)(?:(?:{_TITLES})\s+(?:de\s+)?)?)\Z"
+)
+_OFFICE_WORDS = FUNCTIONS | STOPWORDS | {"m", "mme", "mlle", "mr", "mrs", "ms", "sous", "vice"}
+_INSTITUTION_WORDS = HEADWORDS | PLACE_WORDS | NOT_SURNAMES
+
+
+def named_place_before(text: str, start: int) -> bool:
+    """Whether the words just before ``start`` make what follows a place, event or body."""
+    return _PLACE_BEFORE.search(text, max(0, start - 60), start) is not None
+
+
+def is_office_town_or_institution(name: str) -> bool:
+    """A span read as a person that is an office, a town, an eponym or an institution."""
+    key = fold(name).strip(" .,;:'\"«»()")
+    parts = [p for p in re.split(r"[\s'.-]+", key) if p]
+    if not parts:
+        return True
+    if all(p in _OFFICE_WORDS for p in parts):
+        return True  # "M. le Sous-Préfet", "Mme la Maire"
+    if key in EPONYMS or " ".join(parts) in EPONYMS or key in town_names():
+        return True
+    if " ".join(parts) in town_names() or "-".join(parts) in town_names():
+        return True
+    return any(p in _INSTITUTION_WORDS for p in parts if len(p) > 2 and p not in _NAMEABLE)
+
+
+# Words of the lists above that are also common first names or surnames.
+_NAMEABLE = frozenset(
+    {
+        "martin",
+        "michel",
+        "laurent",
+        "vincent",
+        "simon",
+        "francois",
+        "denis",
+        "marc",
+        "lucas",
+        "thomas",
+        "robert",
+        "bernard",
+        "richard",
+        "petit",
+        "nicolas",
+        "julien",
+        "colin",
+        "leon",
+        "roger",
+        "rose",
+        "bon",
+        "grand",
+        "etienne",
+        "antoine",
+        "pierre",
+        "olivier",
+        "maire",
+        "prefet",
+        "juge",
+    }
+)

@@ -1,0 +1,141 @@
+"""Identifiers shaped as numbers and codes: NIR, IBAN, e-mail, phone, ID documents, plates."""
+
+import re
+
+from .lexicons import NOT_SURNAMES
+from .scan import Scan, Spans, fold, starts_word
+
+_NIR = re.compile(
+    r"([1-478])[ .]?(\d\d)[ .]?(0[1-9]|1[0-2]|[23]\d|4[0-2]|[5-9]\d)[ .]?(\d\d|2[AB])"
+    r"[ .]?(\d{3})[ .]?(\d{3})(?:[ .]?(\d\d))?(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def nir(scan: Scan) -> Spans:
+    """13 digits with a plausible structure, followed or not by the 2-digit key.
+
+    A key glued to the 13 digits must be right, or the 15 digits are some other number. A
+    wrong key written apart ("... 084 36") still leaves a plausible 13-digit NIR in the text:
+    a mistyped key hides nothing, so the number is refused anyway.
+    """
+    for m in scan.at_numbers(_NIR):
+        sex, year, month, dept, commune, order, key = m.groups()
+        if not starts_word(scan.text, m.start(), "."):
+            continue
+        if dept in {"00", "96"} or commune == "000" or order == "000":
+            continue
+        if key is not None and scan.text[m.start(7) - 1] not in " .":
+            digits = sex + year + month + dept.upper().replace("2A", "19").replace("2B", "18")
+            if 97 - int(digits + commune + order) % 97 != int(key):
+                continue
+        yield m.span()
+
+
+_IBAN = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?!\w)")
+_RIB = re.compile(r"\d{5} \d{5} [A-Z0-9]{11} \d\d(?!\w)")
+
+
+def iban(scan: Scan) -> Spans:
+    """IBANs with a valid ISO 7064 checksum, French-shaped ones even with a typo; French RIBs."""
+    for m in scan.at_numbers(_IBAN, back=2):
+        compact = m.group().replace(" ", "")
+        numeric = int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4]))
+        french = compact.startswith("FR") and len(compact) == 27
+        if starts_word(scan.text, m.start()) and (numeric % 97 == 1 or french):
+            yield m.span()
+    for m in scan.at_numbers(_RIB):
+        if starts_word(scan.text, m.start()):
+            yield m.span()
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
+_OBFUSCATED_EMAIL = re.compile(
+    r"[\w.+-]+ *(?:[(\[{] *(?:at|arobase) *[)\]}]| arobase ) *[\w-]+", re.IGNORECASE
+)
+
+
+def email(scan: Scan) -> Spans:
+    """Plain addresses and the usual obfuscations ("jean [at] exemple.fr", "arobase")."""
+    if "@" in scan.text:
+        yield from (m.span() for m in _EMAIL.finditer(scan.text))
+    cues = ("arobase", "at)", "at]", "at}")
+    yield from (m.span() for m in scan.near(cues, _OBFUSCATED_EMAIL, before=40, after=40))
+
+
+_PHONE = re.compile(
+    r"(?:(?:\+|00) ?33 ?(?:\(0\) ?)?|0)(?P<first>[1-9])(?P<rest>(?:[ .-]?\d\d){4})(?!\w)"
+    r"|\+(?!33)[1-9]\d{0,2}(?:[ .-]?\d){7,12}(?!\w)"
+)
+
+
+def phone(scan: Scan) -> Spans:
+    """French numbers in every usual spelling, and foreign numbers written with "+"."""
+    for back in (0, 1):  # "06…", "0033…" start on the digits, "+33…" one character before
+        for m in scan.at_numbers(_PHONE, back=back):
+            if not starts_word(scan.text, m.start(), "+"):
+                continue
+            # 080x numbers are free public lines (e.g. the national radicalisation line).
+            first, rest = m.group("first"), m.group("rest")
+            if first == "8" and rest.lstrip(" .-").startswith("0"):
+                continue
+            yield m.span()
+
+
+_PASSPORT = re.compile(r"\d\d[A-Z]{2}\d{5}(?![\w-])")
+_ID_CUES = ("cni", "identit", "passeport", "séjour", "sejour", "résident", "resident", "récépis",
+            "recepis", "permis", "agdref", "étranger", "etranger", "visa")  # fmt: skip
+_ID_CUE = re.compile(
+    r"(?i:(?<!\w)cni(?!\w)|carte +(?:nationale +)?d'identit[ée]|pi[èe]ce +d'identit[ée]"
+    r"|passeport|titre +de +s[ée]jour|carte +de +(?:s[ée]jour|r[ée]sident)|r[ée]c[ée]piss[ée]"
+    r"|permis +de +conduire|agdref|num[ée]ro +(?:d')?[ée]tranger|(?<!\w)visa(?!\w))"
+)
+_ID_TOKEN = re.compile(r"(?<![\w-])(?:\d{2,4}(?: \d{2,4}){2,5}|[A-Za-z0-9]{6,15})(?![\w-])")
+
+
+_PHONE_CUE = re.compile(
+    r"(?i:(?<!\w)(?:t[ée]l(?:[ée]phone)?|portable|mobile|phone|cell|gsm|fixe|joignable|appeler"
+    r"|rappeler|call|num[ée]ro|whatsapp|telegram|snap(?:chat)?)(?!\w))[^\d\n]{0,25}"
+    r"(?P<number>(?:\+?\d[ .-]?){9,14}\d)(?![\d])"
+)
+_PHONE_CUES = ("tél", "tel", "portable", "mobile", "phone", "cell", "gsm", "fixe", "joignable",
+               "appel", "call", "numéro", "numero", "whatsapp", "telegram", "snap")  # fmt: skip
+
+
+def phone_by_cue(scan: Scan) -> Spans:
+    """A run of 10 to 15 digits just after phone wording, whatever its national format."""
+    for m in scan.near(_PHONE_CUES, _PHONE_CUE, before=2, after=50):
+        digits = "".join(c for c in m.group("number") if c.isdigit() or c == "+")
+        # Phone numbers start with a trunk or international prefix; 080x lines are free
+        # public ones (e.g. the national radicalisation line).
+        if digits[0] in "0+" and not digits.startswith("080"):
+            yield m.span("number")
+
+
+def id_document(scan: Scan) -> Spans:
+    """Passport numbers anywhere; any code with digits just after ID-document wording."""
+    for m in scan.at_numbers(_PASSPORT):
+        if starts_word(scan.text, m.start(), "-"):
+            yield m.span()
+    for cue in scan.near(_ID_CUES, _ID_CUE, before=30, after=30):
+        for m in _ID_TOKEN.finditer(scan.text, cue.end(), cue.end() + 40):
+            token = m.group().replace(" ", "")
+            if 6 <= len(token) <= 15 and sum(c.isdigit() for c in token) >= 2:
+                yield m.span()
+
+
+_SIV_PLATE = re.compile(r"[A-HJ-NP-TV-Z]{2}[- ]?\d{3}[- ]?[A-HJ-NP-TV-Z]{2}(?![\w-])")
+_FNI_PLATE = re.compile(
+    r"\d{1,4}[- ](?P<letters>[A-Z]{2,3})[- ](?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])(?![\w-])"
+)
+
+
+def plate(scan: Scan) -> Spans:
+    """SIV plates (AB-123-CD) and the older FNI ones (1234 AB 56), minus acronyms and months."""
+    for back in (2, 3):  # "AB123CD", "AB-123-CD"
+        for m in scan.at_numbers(_SIV_PLATE, back=back):
+            if starts_word(scan.text, m.start(), "-"):
+                yield m.span()
+    for m in scan.at_numbers(_FNI_PLATE):
+        if starts_word(scan.text, m.start(), "-") and fold(m.group("letters")) not in NOT_SURNAMES:
+            yield m.span()
