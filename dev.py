@@ -77,13 +77,23 @@ def _stop(signum, frame) -> None:
 
 def _serve_commands(port: int) -> list[list[str]]:
     return [
-        [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "--loglevel=warning"],
+        # --quiet: no banner, so that the logins stay the last lines printed.
         [
             str(BIN / "celery"),
+            "--quiet",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=error",
+        ],
+        [
+            str(BIN / "celery"),
+            "--quiet",
             "-A",
             "config",
             "beat",
-            "--loglevel=warning",
+            "--loglevel=error",
             "--schedule",
             str(VAR / "celerybeat-schedule"),
         ],
