@@ -100,3 +100,19 @@ def long_datetime(value, language=None):
     from sharing.formats import long_datetime as written_out
 
     return written_out(value, language)
+
+
+@register.filter
+def action_label(code):
+    """An audited action in plain words (audit.labels)."""
+    from audit.labels import action_label as label
+
+    return label(code)
+
+
+@register.filter
+def outcome_label(code):
+    """An audited outcome in plain words (audit.labels)."""
+    from audit.labels import outcome_label as label
+
+    return label(code)
