@@ -9,8 +9,10 @@ installs exactly what uv.lock pins. Only the standard library is used before tha
 """
 
 import argparse
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 UV_VERSION = "0.13.9"
+# The embedded default's files (broker, beat's schedule, e-mails); config/settings/local.py agrees.
+VAR = Path(os.environ.get("RELAIS_VAR_DIR", ROOT / "var"))
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
@@ -43,48 +47,140 @@ def manage(*args: str) -> None:
     run(BIN / "python", "manage.py", *args)
 
 
-def demo(password: str | None, port: int) -> None:
+def demo(password: str | None, port: int) -> int:
     setup()
-    (ROOT / "var").mkdir(exist_ok=True)
+    VAR.mkdir(parents=True, exist_ok=True)
     manage("migrate", "--noinput")
     manage("createcachetable")
-    manage("demo", *(["--password", password] if password else []))
-    processes = [
-        subprocess.Popen(  # noqa: S603
-            [str(BIN / "celery"), "-A", "config", "worker", "--pool=solo", "--loglevel=warning"],
-            cwd=ROOT,
-        ),
-        subprocess.Popen(  # noqa: S603
-            [
-                str(BIN / "celery"),
-                "-A",
-                "config",
-                "beat",
-                "--loglevel=warning",
-                "--schedule",
-                str(ROOT / "var" / "celerybeat-schedule"),
-            ],
-            cwd=ROOT,
-        ),
-        subprocess.Popen(  # noqa: S603
-            [str(BIN / "python"), "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT
-        ),
+    print("Loading the territories and the demo data ...", flush=True)
+    loaded = subprocess.run(  # noqa: S603
+        [str(BIN / "python"), "manage.py", "demo", *(["--password", password] if password else [])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if loaded.returncode != 0:
+        sys.stderr.write(loaded.stdout + loaded.stderr)
+        return loaded.returncode
+    summary, _, logins = loaded.stdout.partition("Demo logins")
+    print(summary.strip(), flush=True)
+    # The logins come last, once the servers have said what they had to say.
+    return serve(port=port, after_start="Demo logins" + logins if logins else "")
+
+
+class Stop(Exception):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does."""
+
+
+def _stop(signum, frame) -> None:
+    raise Stop
+
+
+def _serve_commands(port: int) -> list[list[str]]:
+    return [
+        # --quiet: no banner, so that the logins stay the last lines printed.
+        [
+            str(BIN / "celery"),
+            "--quiet",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=error",
+        ],
+        [
+            str(BIN / "celery"),
+            "--quiet",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel=error",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        ],
+        # Not DEBUG (see serve): --insecure lets runserver serve the static files itself.
+        [
+            str(BIN / "python"),
+            "manage.py",
+            "runserver",
+            "--noreload",
+            "--insecure",
+            f"127.0.0.1:{port}",
+        ],
     ]
-    print(f"\nRelais runs at http://127.0.0.1:{port}/ (Ctrl-C stops everything).\n", flush=True)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _stop_all(processes: list[subprocess.Popen]) -> None:
+    """Each child leads its own process group: the whole group is stopped (a worker's pool,
+    a server's children), politely first, then for good."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def serve(*, port: int, after_start: str = "") -> int:
+    """Runs the web app, a worker and beat until Ctrl-C, SIGTERM or SIGHUP, or until one of
+    them stops; then stops everything it started. The e-mails the app sends carry links to this
+    port, and the pages run with DEBUG off: a request the user may not see shows the app's own
+    404 page, not Django's debug page listing every URL."""
+    env = {
+        **os.environ,
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "False"),
+    }
+    mail = Path(os.environ.get("EMAIL_JSONL_PATH", VAR / "mail.jsonl"))
+    if _port_open(port):
+        print(f"Port {port} is already in use; choose another with --port.", file=sys.stderr)
+        return 1
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    processes: list[subprocess.Popen] = []
     try:
+        for command in _serve_commands(port):
+            # A session of its own: the terminal's Ctrl-C reaches only this script, which
+            # stops every group it started, each exactly once.
+            processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+            )
+        while not _port_open(port):
+            if any(p.poll() is not None for p in processes):
+                print("A process stopped during start-up; stopping the others.", flush=True)
+                return 1
+            time.sleep(0.2)
+        print(
+            f"\nRelais runs at http://127.0.0.1:{port}/ (Ctrl-C stops everything).\n"
+            f"E-mails are written to {mail} (one JSON object a line).\n",
+            flush=True,
+        )
+        if after_start:
+            print(after_start.rstrip() + "\n", flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        print("A process stopped; stopping the others.", flush=True)
+        return 1
+    except (KeyboardInterrupt, Stop):
+        return 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        # A second Ctrl-C or SIGTERM must not cut the stopping short.
+        for sig in (signal.SIGINT, *previous):
+            signal.signal(sig, signal.SIG_IGN)
+        _stop_all(processes)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def test(pytest_args: list[str]) -> int:
@@ -103,8 +199,7 @@ def main() -> int:
     commands.add_parser("test", help="set up and run the tests; extra arguments go to pytest")
     args, rest = parser.parse_known_args()
     if args.command == "demo":
-        demo(args.password, args.port)
-        return 0
+        return demo(args.password, args.port)
     return test(rest)
 
 

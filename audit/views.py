@@ -9,13 +9,12 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.validators import RegexValidator
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.step_up import web_reauthentication_redirect
@@ -24,6 +23,7 @@ from sharing.screening import ScreenedFiltersMixin, record_refused_filters
 
 from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
+from .labels import action_choices
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
 from .permissions import get_export_for, scope_or_404
 from .selectors import EventFilters, audit_events_visible_to, audit_exports_visible_to
@@ -44,35 +44,31 @@ class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
     screened_fields = ("user", "organization", "reference")
 
     date_from = forms.DateField(
-        label=_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_lazy("Au (inclus)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Au (inclus)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    user = forms.CharField(label=_lazy("Utilisateur"), required=False, max_length=150)
+    user = forms.CharField(label=gettext_lazy("Utilisateur"), required=False, max_length=150)
     organization = forms.CharField(
-        label=_lazy("Organisation (code)"),
+        label=gettext_lazy("Organisation (code)"),
         required=False,
         max_length=40,
-        help_text=_lazy("Code INSEE, de département ou de l'organe de contrôle."),
+        help_text=gettext_lazy("Code INSEE, de département ou de l'organe de contrôle."),
     )
-    action = forms.CharField(
-        label=_lazy("Action"),
+    action = forms.ChoiceField(
+        label=gettext_lazy("Action"),
         required=False,
-        max_length=64,
-        validators=[
-            RegexValidator(
-                r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$",
-                _lazy("Une action comme request.viewed, ou un préfixe comme request.*"),
-            )
-        ],
-        help_text=_lazy("Par exemple request.viewed, ou request.* pour toutes."),
+        choices=action_choices,
+        help_text=gettext_lazy("Une action, ou une famille d'actions."),
     )
     reference = forms.CharField(
-        label=_lazy("Référence de demande"),
+        label=gettext_lazy("Référence de demande"),
         required=False,
         max_length=100,
-        help_text=_lazy("Par exemple 26198-2026-0007."),
+        help_text=gettext_lazy("Par exemple 26198-2026-0007."),
     )
 
     def clean(self):

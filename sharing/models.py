@@ -433,6 +433,7 @@ class ReminderKind(models.TextChoices):
     STATUS_CHANGED = "status_changed", _("Changement de statut")
     DEADLINE_CHANGED = "deadline_changed", _("Échéance modifiée")
     SENT_BACK = "sent_back", _("Brouillon renvoyé par le maire")
+    DAILY_DIGEST = "daily_digest", _("Relevé quotidien des notifications")
 
 
 # Told once, by the transition that made them, rather than found by the sweep.
@@ -579,3 +580,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for user {self.user_id}"
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear from Relais by e-mail: each notice as it comes (the default),
+    or one e-mail a day listing the unread ones (the in-app notices come as usual)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("préférence de notification")
+        verbose_name_plural = _("préférences de notification")
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {'daily digest' if self.daily_digest else 'each notice'}"

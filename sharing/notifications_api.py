@@ -45,7 +45,9 @@ class AuditedNotFoundMixin:
         return super().handle_exception(exc)
 
 
-def _render_notification(notification: Notification, *, language: str) -> dict:
+def _render_notification(
+    notification: Notification, *, language: str, commune_ids: set[int] | None = None
+) -> dict:
     info_request = notification.info_request
     return {
         "id": notification.pk,
@@ -54,7 +56,9 @@ def _render_notification(notification: Notification, *, language: str) -> dict:
         "status": notification.status,
         "due_on": notification.due_on,
         "count": notification.count,
-        "message": notifications.notification_text(notification, language=language),
+        "message": notifications.notification_text(
+            notification, language=language, commune_ids=commune_ids
+        ),
         "link": notifications.request_link(info_request.reference)
         if info_request
         else notifications.overdue_link(),
@@ -74,7 +78,10 @@ class NotificationViewSet(viewsets.GenericViewSet):
 
     def _data(self, rows) -> list[dict]:
         language = notifications.language_of(self.request.user)
-        return [_render_notification(row, language=language) for row in rows]
+        commune_ids = notifications.commune_ids_of(self.request.user)
+        return [
+            _render_notification(row, language=language, commune_ids=commune_ids) for row in rows
+        ]
 
     @extend_schema(
         summary="Your notifications",

@@ -12,7 +12,6 @@ from io import BytesIO
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -22,6 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from accounts.models import Organization
 
+from .formats import long_date
 from .forms import localised_field
 from .models import ExpiryPolicy, InfoRequest
 
@@ -45,7 +45,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _day(value) -> str:
-    return date_format(value, "DATE_FORMAT") if value else "—"
+    """`1er décembre 2026`: the French of an official document, "1er" included."""
+    return long_date(value, "fr") if value else "—"
 
 
 def silence_text(info_request: InfoRequest) -> str:
@@ -83,11 +84,12 @@ def service_lines(organization: Organization) -> list[str]:
     return found
 
 
-def receipt_pdf(*, info_request: InfoRequest, language: str = "fr") -> bytes:
-    """The acknowledgement of receipt of a signed request (submitted_at is set)."""
+def receipt_pdf(*, info_request: InfoRequest) -> bytes:
+    """The acknowledgement of receipt of a signed request (submitted_at is set): an official
+    French document, in French whatever the reader's interface language."""
     if info_request.submitted_at is None:
         raise ValueError("a draft has no acknowledgement of receipt")
-    with translation.override(language):
+    with translation.override("fr"):
         return _render(info_request)
 
 

@@ -32,6 +32,7 @@ from .models import (
     InternalNote,
     LegalBasis,
     Notification,
+    NotificationPreference,
     ReasonCode,
     ReferenceCounter,
     Resolution,
@@ -803,3 +804,19 @@ def notifications_mark_all_read(*, actor: User) -> int:
     if marked:
         audit_record(actor=actor, action="notification.read", details={"count": marked})
     return marked
+
+
+@transaction.atomic
+def notification_preference_set(*, actor: User, daily_digest: bool) -> NotificationPreference:
+    """A user chooses between an e-mail per notice and one e-mail a day; their own only."""
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=actor)
+    if preference.daily_digest == daily_digest:
+        return preference  # choosing again is harmless
+    preference.daily_digest = daily_digest
+    preference.save(update_fields=["daily_digest", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="notification.preference_changed",
+        details={"daily_digest": daily_digest},
+    )
+    return preference

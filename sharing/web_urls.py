@@ -38,6 +38,11 @@ urlpatterns = [
         name="notification-mark-read",
     ),
     path(
+        "notifications/preference/",
+        notifications.notification_preference,
+        name="notification-preference",
+    ),
+    path(
         "notifications/lues/",
         notifications.notifications_mark_read,
         name="notifications-mark-read",

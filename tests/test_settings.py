@@ -13,8 +13,8 @@ def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
     }
 
 
-def test_sqlite_is_left_as_it_is():
-    assert database({"ENGINE": "django.db.backends.sqlite3", "NAME": "x"}) == {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": "x",
-    }
+def test_sqlite_shares_its_file_in_wal_mode_and_waits_for_the_write_lock():
+    options = database({"ENGINE": "django.db.backends.sqlite3", "NAME": "x"})["OPTIONS"]
+    assert "PRAGMA journal_mode=WAL" in options["init_command"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5

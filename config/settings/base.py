@@ -88,7 +88,22 @@ def database(config: dict) -> dict:
     if config.get("ENGINE", "").startswith("django.db.backends.postgresql"):
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    if config.get("ENGINE", "") == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(sqlite_options())
     return config
+
+
+def sqlite_options() -> dict:
+    """The embedded default shared by the web app, the worker and beat: WAL lets readers and
+    the one writer go on together; every transaction takes the write lock when it begins
+    (IMMEDIATE), so that two transactions that read and then write wait for each other within
+    the busy timeout instead of failing with `database is locked` (a deferred transaction
+    that upgrades its read lock cannot wait: SQLite refuses it at once)."""
+    return {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+    }
 
 
 DATABASES = {

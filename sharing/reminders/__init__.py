@@ -33,6 +33,7 @@ it cannot know, sends again with the same Message-ID, and the recipient may get 
 from .delivery import BatchOutcome, DeliveryFailed, backoff, deliver, deliver_batch
 from .ledger import (
     SweepFailed,
+    create_daily_digests,
     create_digests,
     create_due,
     dispatch,
@@ -67,6 +68,7 @@ __all__ = [
     "backoff",
     "catchup_days",
     "claim_lease",
+    "create_daily_digests",
     "create_digests",
     "create_due",
     "deliver",

@@ -58,6 +58,9 @@ def _stale_reason(reminder: Reminder, *, today: date) -> str:
     user = reminder.user
     if not user.is_active:
         return "user_inactive"
+    if reminder.kind == ReminderKind.DAILY_DIGEST:
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).exists()
+        return "" if unread else "nothing_unread"
     if reminder.kind == ReminderKind.OVERDUE_DIGEST:
         from ..selectors import overdue_q
 
@@ -159,6 +162,8 @@ class _Rendered:
 def _render(reminder: Reminder, *, now: datetime) -> _Rendered:
     user = reminder.user
     language = notifications.language_of(user)
+    if reminder.kind == ReminderKind.DAILY_DIGEST:
+        return _Rendered(notifications.render_daily_digest(user=user, language=language), None)
     if reminder.kind == ReminderKind.OVERDUE_DIGEST:
         lines = notifications.overdue_of(
             prefecture_id=reminder.organization_id, today=timezone.localdate(now)
@@ -189,6 +194,7 @@ def _render(reminder: Reminder, *, now: datetime) -> _Rendered:
         reference=info_request.reference,
         status=status,
         due_on=due_on,
+        side=notifications.side_of(user, info_request),
     )
     notice = None
     if reminder.notification_id is None:
@@ -252,6 +258,10 @@ def deliver(*, reminder_id: int, now: datetime | None = None) -> str:
     email = notifications.email_for(
         reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
     )
+    if email is not None and notifications.waits_for_daily_digest(
+        user=claim.reminder.user, kind=claim.reminder.kind
+    ):
+        email = None  # the in-app notice now, the e-mail in tomorrow's digest
     if email is not None:
         try:
             connection = get_connection()

@@ -65,6 +65,7 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
         ("expired", expire_due),
         ("reminders", create_due),
         ("digests", create_digests),
+        ("daily_digests", create_daily_digests),
         ("enqueued", dispatch),
     ):
         try:
@@ -270,6 +271,51 @@ def create_digests(*, now: datetime) -> int:
                 next_attempt_at=send_after,
             )
             for user_id in directory.members(prefecture_id, [Role.PREFECTURE_ADMIN])
+        )
+    Reminder.objects.bulk_create(owed, ignore_conflicts=True)
+    return len(owed)
+
+
+def create_daily_digests(*, now: datetime) -> int:
+    """Once a day, for each user who chose it, one e-mail listing their unread notices (none
+    when nothing is unread). The unique constraint makes a second sweep the same day a no-op;
+    the row is about the user's first organisation, which only sets its quiet hours."""
+    from ..models import Notification, NotificationPreference
+
+    today = timezone.localdate(now)
+    users = NotificationPreference.objects.filter(
+        daily_digest=True, user__is_active=True
+    ).values_list("user_id", flat=True)
+    already = Reminder.objects.filter(kind=ReminderKind.DAILY_DIGEST, due_on=today).values_list(
+        "user_id", flat=True
+    )
+    waiting = set(
+        Notification.objects.filter(user_id__in=users, read_at__isnull=True)
+        .exclude(user_id__in=already)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    if not waiting:
+        return 0
+    first_organization: dict[int, tuple[int, str]] = {}
+    for user_id, organization_id, departement_code in (
+        Membership.objects.filter(user_id__in=waiting)
+        .order_by("pk")
+        .values_list("user_id", "organization_id", "organization__departement_code")
+    ):
+        first_organization.setdefault(user_id, (organization_id, departement_code))
+    owed = []
+    for user_id, (organization_id, departement_code) in sorted(first_organization.items()):
+        send_after = next_send_slot(now, departement_code=departement_code)
+        owed.append(
+            Reminder(
+                kind=ReminderKind.DAILY_DIGEST,
+                organization_id=organization_id,
+                user_id=user_id,
+                due_on=today,
+                send_after=send_after,
+                next_attempt_at=send_after,
+            )
         )
     Reminder.objects.bulk_create(owed, ignore_conflicts=True)
     return len(owed)

@@ -84,3 +84,35 @@ def localised(obj, field: str) -> str:
     from sharing.forms import localised_field
 
     return localised_field(obj, field)
+
+
+@register.filter
+def long_date(value, language=None):
+    """`1er décembre 2026` / `1 December 2026` in the page's language (or the one given)."""
+    from sharing.formats import long_date as written_out
+
+    return written_out(value, language)
+
+
+@register.filter
+def long_datetime(value, language=None):
+    """`1er décembre 2026 à 14:05` / `1 December 2026 at 14:05`, local time."""
+    from sharing.formats import long_datetime as written_out
+
+    return written_out(value, language)
+
+
+@register.filter
+def action_label(code):
+    """An audited action in plain words (audit.labels)."""
+    from audit.labels import action_label as label
+
+    return label(code)
+
+
+@register.filter
+def outcome_label(code):
+    """An audited outcome in plain words (audit.labels)."""
+    from audit.labels import outcome_label as label
+
+    return label(code)

@@ -5,12 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
 
 from .. import services
-from ..notifications import LANGUAGES, notification_text
+from ..notifications import LANGUAGES, commune_ids_of, notification_text, wants_daily_digest
 from ..selectors import notifications_of
 
 SHOWN = 50
@@ -24,8 +25,12 @@ def notification_list(request):
         .select_related("info_request", "organization")
         .order_by("-created_at", "-pk")[:SHOWN]
     )
+    commune_ids = commune_ids_of(request.user)
     rows = [
-        {"notice": notice, "text": notification_text(notice, language=language)}
+        {
+            "notice": notice,
+            "text": notification_text(notice, language=language, commune_ids=commune_ids),
+        }
         for notice in notices
     ]
     audit_record(
@@ -33,7 +38,51 @@ def notification_list(request):
         action="notification.listed",
         details={"via": "web", "count": len(rows)},
     )
-    return render(request, "sharing/notifications.html", {"rows": rows, "shown": SHOWN})
+    return render(
+        request,
+        "sharing/notifications.html",
+        {
+            "groups": group_by_request(rows),
+            "rows": rows,
+            "shown": SHOWN,
+            "daily_digest": wants_daily_digest(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_preference(request):
+    """One e-mail per notice, or one a day with the unread ones."""
+    daily = request.POST.get("daily_digest") == "on"
+    services.notification_preference_set(actor=request.user, daily_digest=daily)
+    messages.success(
+        request,
+        _("Vous recevrez un seul e-mail par jour, avec vos notifications non lues.")
+        if daily
+        else _("Vous recevrez un e-mail pour chaque notification."),
+    )
+    return redirect("notifications")
+
+
+def group_by_request(rows: list[dict]) -> list[dict]:
+    """The notices of one request together, under its latest; newest request first. A
+    notice about no request (a digest) stands alone."""
+    groups: list[dict] = []
+    by_request: dict[int, dict] = {}
+    for row in rows:  # newest first
+        key = row["notice"].info_request_id
+        group = by_request.get(key) if key is not None else None
+        if group is None:
+            group = {"latest": row, "earlier": [], "unread": 0}
+            groups.append(group)
+            if key is not None:
+                by_request[key] = group
+        else:
+            group["earlier"].append(row)
+        if row["notice"].read_at is None:
+            group["unread"] += 1
+    return groups
 
 
 @login_required

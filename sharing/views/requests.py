@@ -320,7 +320,7 @@ def request_receipt(request, reference: str):
     if info_request.submitted_at is None:
         audit_denied(request, action="request.not_found", reference=reference)
         raise Http404
-    pdf = receipt_pdf(info_request=info_request, language=get_language())
+    pdf = receipt_pdf(info_request=info_request)
     audit_record(
         actor=request.user,
         action="request.receipt_downloaded",

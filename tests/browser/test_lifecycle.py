@@ -179,7 +179,12 @@ def test_a_request_from_draft_to_closed_across_the_four_roles(new_page, people, 
     page.get_by_role("button", name="Rechercher").click()
     page.wait_for_load_state()
     events = page.locator("#events-table").inner_text()
-    for action in ("request.signed", "request.acknowledged", "request.closed", "request.viewed"):
+    for action in (
+        "Demande signée et transmise",
+        "Réception accusée",
+        "Demande close",
+        "Demande consultée",
+    ):
         assert action in events
     checks.page(page, "12-audit-log")
     page.get_by_role("link", name="Exporter cette recherche").click()

@@ -9,6 +9,7 @@ from django.core import mail
 from accounts.models import Membership
 from audit.models import AuditEvent
 from sharing import reminders, services
+from sharing.formats import long_date
 from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus, Status
 from tests.factories import draft
 from tests.integration.support import Clock, at
@@ -42,7 +43,10 @@ def test_the_inbox_lists_ones_own_notifications_with_reference_status_due_date_a
     assert row["reference"] == signed.reference
     assert row["status"] == Status.SUBMITTED
     assert row["due_on"] == signed.acknowledgement_due.isoformat()
-    assert row["message"] == "Le statut de cette demande a changé."
+    assert row["message"] == (
+        "Nouvelle demande signée par le maire — à vous d'en accuser réception avant le "
+        f"{long_date(signed.acknowledgement_due, 'fr')}."
+    )
     assert signed.reference in row["link"]
     assert row["read_at"] is None
     assert signed.purpose not in str(row)
@@ -54,7 +58,10 @@ def test_the_inbox_speaks_the_readers_language(api, people, signed):
     people.liaison.language = "en"
     people.liaison.save(update_fields=["language"])
     [row] = api(people.liaison).get(INBOX).json()["results"]
-    assert row["message"] == "The status of this request has changed."
+    assert row["message"] == (
+        "New request signed by the mayor — yours to acknowledge by "
+        f"{long_date(signed.acknowledgement_due, 'en')}."
+    )
 
 
 def test_listing_the_inbox_is_audited_with_the_references_shown(api, people, signed):

@@ -279,7 +279,7 @@ def test_a_reminder_to_an_english_speaking_user_is_in_english(orgs, people, cloc
     clock.set(date(2026, 3, 10), 9)
     reminders.deliver(reminder_id=row.pk)
     [message] = mail.outbox
-    assert "The acknowledgement of receipt of this request is overdue." in message.body
+    assert "Acknowledgement of receipt overdue (due 9 March 2026) — to do now." in message.body
     assert "Status: Signed and sent" in message.body  # the catalogue's label, as in the web app
     assert "Monday 9 March 2026" in message.body
 

@@ -1088,7 +1088,7 @@ def test_send_back_tells_the_legal_officers_without_the_remark(
     notices = Notification.objects.filter(info_request=info_request, kind=ReminderKind.SENT_BACK)
     assert {notice.user for notice in notices} == {people.legal_officer}
     assert [message.to for message in mail.outbox] == [[people.legal_officer.email]]
-    assert "renvoyé ce brouillon" in mail.outbox[0].body
+    assert "Brouillon renvoyé par le maire avec une remarque" in mail.outbox[0].body
     assert "quartier" not in mail.outbox[0].body
 
 

@@ -157,13 +157,18 @@ def test_the_auditor_searches_the_log_of_their_scope(web, orgs, people):
     assert montelimar.reference in html
     assert arras.reference not in html
     html = client.get(reverse("audit-log"), {"action": "request.signed"}).content.decode()
-    assert "request.created" not in html
-    assert "request.signed" in html
+    table = html[html.index('id="events-table"') :]
+    assert "Brouillon créé" not in table
+    assert "Demande signée et transmise" in table  # plain words, not request.signed
+    assert "request.signed" not in table
+    assert '<option value="request.signed" selected>' in html  # the picker
     listed = last_event("audit.listed", actor_username=people.auditor26.username)
     assert listed.details["filters"] == {"action": "request.signed"}
+    family = client.get(reverse("audit-log"), {"action": "request.*"}).content.decode()
+    assert "Brouillon créé" in family[family.index('id="events-table"') :]
     bad = client.get(reverse("audit-log"), {"action": "NOT AN ACTION"})
     assert bad.status_code == 200
-    assert "fr-input-group--error" in bad.content.decode()
+    assert "fr-select-group--error" in bad.content.decode()
 
 
 def test_audit_pages_are_for_auditors_only(web, people):
@@ -211,7 +216,28 @@ def test_the_integrity_page_shows_the_checkpoint_and_verifies_on_demand(
     response = client.post(reverse("audit-integrity"))
     assert response.status_code == 200
     assert "Vérification réussie" in response.content.decode()
+    assert "événements vérifiés" in response.content.decode()
     assert last_event("audit.verified").outcome == "ok"
+
+
+def test_the_auditors_pages_speak_english_to_an_english_reader(
+    web, orgs, people, audit_signing_key
+):
+    from audit.services import checkpoint_issue
+
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    checkpoint_issue(reason="periodic")
+    people.auditor_national.language = "en"
+    people.auditor_national.save(update_fields=["language"])
+    client = web(people.auditor_national, language="en")
+    log = client.get(reverse("audit-log")).content.decode()
+    assert "Request signed and sent" in log
+    assert "Succeeded" in log
+    assert "Every action on requests" in log
+    assert "Code INSEE" not in log
+    verified = client.post(reverse("audit-integrity")).content.decode()
+    assert "events verified" in verified
+    assert "événements" not in verified
 
 
 def test_notifications_about_requests_no_longer_visible_are_not_counted(web, orgs, people):

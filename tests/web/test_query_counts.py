@@ -22,7 +22,7 @@ CEILING = {
     "request-detail": 23,
     "team": 18,
     "stats": 22,
-    "notifications": 16,
+    "notifications": 18,  # + which communes the reader acts for, and their e-mail choice
     "audit-log": 18,
 }
 

@@ -7,7 +7,9 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from sharing.formats import long_date
 from sharing.models import InfoRequest, Status
 from tests.factories import PURPOSE, category, draft, legal_basis, request_in
 from tests.web.conftest import last_event
@@ -331,3 +333,19 @@ def test_receipt_without_address_or_phone_names_the_service_alone(web, orgs, peo
     text = receipt_of(web(people.mayor), signed)
     assert "Préfecture de la Drôme" in text
     assert "Tél." not in text
+
+
+def test_receipt_is_in_french_with_1er_for_an_english_speaking_user(web, orgs, people, travel):
+    people.mayor.language = "en"
+    people.mayor.save(update_fields=["language"])
+    now = timezone.now()
+    first_of_month = timezone.localtime(now).replace(day=1, hour=10)
+    travel(seconds=(first_of_month - now).total_seconds())
+    signed = request_in(Status.SUBMITTED, orgs.montelimar)
+    travel.back()
+
+    text = receipt_of(web(people.mayor, language="en"), signed)
+
+    assert "Accusé de réception" in text
+    assert "Acknowledgement" not in text
+    assert f"1er {long_date(first_of_month, 'fr').split(' ', 1)[1]}" in text

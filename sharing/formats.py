@@ -1,0 +1,82 @@
+"""Dates written out so that nobody reads them wrong, in French and in English: `1er décembre
+2026`, `12 décembre 2026`, `1 December 2026`; never 12/08/2026, which a French reader and an
+English reader take for two different days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def _language(language: str | None) -> str:
+    language = (language or get_language() or "fr")[:2]
+    return language if language in MONTHS else "fr"
+
+
+def month_name(month: int, language: str | None = None) -> str:
+    return MONTHS[_language(language)][month - 1]
+
+
+def long_date(
+    value: date | datetime | None, language: str | None = None, *, weekday: bool = False
+) -> str:
+    """`1er décembre 2026` / `1 December 2026` (`mardi 1er décembre 2026` with the weekday);
+    a datetime is shown on its local day."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    language = _language(language)
+    day = "1er" if language == "fr" and value.day == 1 else str(value.day)
+    written = f"{day} {month_name(value.month, language)} {value.year}"
+    return f"{WEEKDAYS[language][value.weekday()]} {written}" if weekday else written
+
+
+def long_datetime(value: datetime | None, language: str | None = None) -> str:
+    """`1er décembre 2026 à 14:05` / `1 December 2026 at 14:05`, in local time."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    language = _language(language)
+    word = "à" if language == "fr" else "at"
+    return f"{long_date(local.date(), language)} {word} {local:%H:%M}"
