@@ -3,6 +3,7 @@
 
     python3 dev.py demo [--password P] [--port 8000]   set up, migrate, load demo data, serve
     python3 dev.py test [pytest arguments]              set up and run the test suite
+                                                        (in parallel, with line coverage)
 
 Setting up means: a virtual environment in .venv with uv in it, then `uv sync --frozen`, which
 installs exactly what uv.lock pins. Only the standard library is used before that.
@@ -183,9 +184,24 @@ def serve(*, port: int, after_start: str = "") -> int:
             signal.signal(sig, handler)
 
 
+# One pytest process per core (pytest-xdist; each has its own test database), the browser and
+# the real-worker tests each kept on one process (`xdist_group`, tests/conftest.py), line
+# coverage of the project's code summed up at the end. Arguments given after `test` come later
+# and win: `-n 0` runs in one process, `--no-cov` skips coverage.
+PYTEST_DEFAULTS = [
+    "-n",
+    "auto",
+    "--dist",
+    "loadgroup",
+    "--cov",
+    "--cov-report=term-missing:skip-covered",
+    "--durations=5",
+]
+
+
 def test(pytest_args: list[str]) -> int:
     setup()
-    return subprocess.call([str(BIN / "pytest"), *pytest_args], cwd=ROOT)  # noqa: S603
+    return subprocess.call([str(BIN / "pytest"), *PYTEST_DEFAULTS, *pytest_args], cwd=ROOT)  # noqa: S603
 
 
 def main() -> int:

@@ -6,15 +6,29 @@ Oversight: a national body and one scoped to Drôme. Usernames follow the demo's
 `<role>-<code>` convention so that a failing test reads like the demo.
 """
 
-from datetime import timedelta
+import os
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
+from time_machine import escape_hatch as time_machine_escape
 
 from accounts.models import Role
 from tests.factories import CommuneFactory, OversightFactory, PrefectureFactory, UserFactory, member
+
+# Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of these folders stay together
+# on one process each: the browser tests share one Chromium, and the real-worker tests load the
+# machine enough that two at once would make their timings flaky.
+SERIAL_GROUPS = {"tests/browser/": "browser", "tests/integration/": "integration"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = str(item.path).replace(os.sep, "/")
+        for folder, group in SERIAL_GROUPS.items():
+            if f"/{folder}" in path:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
@@ -116,15 +130,19 @@ def api():
 
 
 @pytest.fixture
-def travel(monkeypatch):
-    """`travel(days=-40)` stops the clock that Django and the services read at now + delta;
-    `travel.back()` restarts it. Undone after the test."""
-    real_now = timezone.now
+def travel(time_machine):
+    """`travel(days=-40)` stops the clock (time-machine) at now + delta; `travel.back()`
+    restarts it at the real time. Undone after the test."""
+
+    def real_now():
+        if not time_machine_escape.is_travelling():
+            return datetime.now(UTC)
+        return datetime.fromtimestamp(time_machine_escape.time.time(), tz=UTC)
 
     def to(**delta):
         moment = real_now() + timedelta(**delta)
-        monkeypatch.setattr(timezone, "now", lambda: moment)
+        time_machine.move_to(moment, tick=False)
         return moment
 
-    to.back = lambda: monkeypatch.setattr(timezone, "now", real_now)
+    to.back = lambda: time_machine.move_to(real_now(), tick=True)
     return to

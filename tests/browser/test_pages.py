@@ -1,5 +1,11 @@
 """Every main page, for the role that uses it, in French and in English: no serious or critical
-axe-core violation, no Content-Security-Policy violation, and a screenshot."""
+axe-core violation, no Content-Security-Policy violation, and a screenshot.
+
+French (the source language) runs for every role; English for one sample role on every run, and
+for every role with RELAIS_BROWSER_ALL_LANGUAGES=1 (the templates are the same for both
+languages: `tests/web/test_translations.py` checks that every message is translated)."""
+
+import os
 
 import pytest
 
@@ -70,8 +76,20 @@ PAGES = {
 }
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("role", list(PAGES))
+ENGLISH_SAMPLE_ROLE = "liaison"
+
+
+def _role_languages() -> list[tuple[str | None, str]]:
+    every_language = os.environ.get("RELAIS_BROWSER_ALL_LANGUAGES") == "1"
+    return [
+        (role, language)
+        for language in ("fr", "en")
+        for role in PAGES
+        if language == "fr" or every_language or role == ENGLISH_SAMPLE_ROLE
+    ]
+
+
+@pytest.mark.parametrize(("role", "language"), _role_languages())
 def test_main_pages_are_accessible_and_csp_clean(
     new_page, people, requests_in_every_status, role, language
 ):

@@ -1,7 +1,8 @@
 """Real workers, a real Redis, PostgreSQL: the pieces the integration tests drive, and the
 reason they are skipped when one is missing.
 
-The tests start their own Redis (`redis-server` on port 6390 by default, RELAIS_IT_REDIS_PORT)
+The tests start their own Redis (`redis-server` on port 6390 by default, RELAIS_IT_REDIS_PORT,
+plus the number of the pytest-xdist process)
 so that stopping it never disturbs the shared one at REDIS_URL, and nobody else's worker
 consumes their tasks. Workers are `celery worker` subprocesses on the pytest run's test
 database (committed data: transactional tests), sending e-mail through a JSON-lines file
@@ -27,7 +28,10 @@ from sharing.mail_backends import read_messages
 from sharing.models import Reminder, ReminderStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_PORT = int(os.environ.get("RELAIS_IT_REDIS_PORT", "6390"))
+# One private Redis per parallel test process (pytest-xdist's gw0, gw1, … add 0, 1, …).
+REDIS_PORT = int(os.environ.get("RELAIS_IT_REDIS_PORT", "6390")) + int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 LEASE_SECONDS = 8
 
 

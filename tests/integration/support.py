@@ -13,21 +13,23 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 
 class Clock:
-    """Replaces django.utils.timezone.now, which every service, auto_now field and the ledger
-    read; `set(day, hour)` moves it."""
+    """Stops the clock (time-machine: `timezone.now`, `date.today`, `time.time`, which every
+    service, auto_now field and the ledger read) at the moment `set(day, hour)` names. Built on
+    time-machine's `time_machine` fixture, which puts the clock back after the test."""
 
-    def __init__(self) -> None:
-        self.now: datetime | None = None
-        self._real = timezone.now
+    def __init__(self, time_machine) -> None:
+        self._now: datetime | None = None
+        self._time_machine = time_machine
 
-    @classmethod
-    def install(cls, monkeypatch) -> "Clock":
-        clock = cls()
-        monkeypatch.setattr(timezone, "now", clock)
-        return clock
+    @property
+    def now(self) -> datetime | None:
+        """The moment the clock stands at (None until set: the real time runs)."""
+        return self._now
 
-    def __call__(self) -> datetime:
-        return self.now or self._real()
+    @now.setter
+    def now(self, moment: datetime) -> None:
+        self._now = moment
+        self._time_machine.move_to(moment, tick=False)
 
     def set(self, day: date, hour: int = 10, minute: int = 0) -> datetime:
         self.now = at(day, hour, minute)

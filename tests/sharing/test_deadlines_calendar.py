@@ -30,8 +30,8 @@ COMMUNES = {
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock.install(monkeypatch)
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 def people_of(departement_code: str):

@@ -28,8 +28,8 @@ SIGNED = date(2026, 3, 2)  # a Monday: acknowledgement due Mon 9 March, decision
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock.install(monkeypatch)
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 def events(info_request, action):

@@ -20,8 +20,8 @@ INBOX = "/api/v1/notifications/"
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock.install(monkeypatch)
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ SIGNED = date(2026, 3, 2)  # Monday: acknowledgement due Mon 9 March, decision d
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock.install(monkeypatch)
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 def signed(orgs, people, clock, day=SIGNED):

@@ -30,8 +30,8 @@ def legal_frame(transactional_db):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    return Clock.install(monkeypatch)
+def clock(time_machine):
+    return Clock(time_machine)
 
 
 @pytest.fixture

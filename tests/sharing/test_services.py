@@ -41,6 +41,7 @@ from sharing.models import (
 )
 from sharing.selectors import is_overdue
 from tests.factories import category, draft, legal_basis, request_in, today
+from tests.integration.support import at
 
 pytestmark = pytest.mark.django_db
 
@@ -281,14 +282,14 @@ def test_request_clarification_by_liaison_stops_the_clock_and_posts_the_message(
 
 
 def test_clarify_by_legal_officer_resumes_with_the_business_days_left(
-    orgs, legal_officer, monkeypatch
+    orgs, legal_officer, time_machine
 ):
     info_request = request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar)
     remaining = info_request.decision_days_remaining
     assert remaining > 0
     old_due = info_request.decision_due
     answered_on = today() + timedelta(days=30)
-    monkeypatch.setattr(services, "_today", lambda: answered_on)
+    time_machine.move_to(at(answered_on), tick=False)
 
     services.info_request_clarify(info_request=info_request, actor=legal_officer, message=ANSWER)
 
@@ -310,18 +311,18 @@ def test_clarify_by_legal_officer_resumes_with_the_business_days_left(
     assert sides == [Author.PREFECTURE, Author.COMMUNE]
 
 
-def test_pending_clarification_is_never_overdue_nor_expired(orgs, monkeypatch):
+def test_pending_clarification_is_never_overdue_nor_expired(orgs, time_machine):
     info_request = request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar)
     far_future = info_request.decision_due + timedelta(days=60)
     assert not is_overdue(info_request, today=far_future)
-    monkeypatch.setattr(services, "_today", lambda: far_future)
+    time_machine.move_to(at(far_future), tick=False)
     services.info_request_expire(info_request=info_request)
     assert reload(info_request).status == Status.CLARIFICATION_REQUESTED
 
 
-def test_expire_after_the_decision_deadline_is_an_implicit_rejection(orgs, monkeypatch):
+def test_expire_after_the_decision_deadline_is_an_implicit_rejection(orgs, time_machine):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    monkeypatch.setattr(services, "_today", lambda: info_request.decision_due + timedelta(days=1))
+    time_machine.move_to(at(info_request.decision_due + timedelta(days=1)), tick=False)
     services.info_request_expire(info_request=info_request)
     info_request = reload(info_request)
     assert (info_request.status, info_request.resolution) == (
@@ -873,10 +874,10 @@ def test_references_increase_per_commune_and_year_without_gaps(orgs, people):
     assert valence == f"26362-{year}-0001"
 
 
-def test_references_restart_at_one_each_year(orgs, people, monkeypatch):
+def test_references_restart_at_one_each_year(orgs, people, time_machine):
     year = today().year
     draft(orgs.montelimar)
-    monkeypatch.setattr(services, "_today", lambda: today().replace(year=year + 1, day=1))
+    time_machine.move_to(at(today().replace(year=year + 1, day=1)), tick=False)
     assert draft(orgs.montelimar).reference == f"26198-{year + 1}-0001"
 
 
