@@ -17,7 +17,13 @@ from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
 from .permissions import DRAFT, NOTES, get_request_for
 from .privacy import find_identifiers
-from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
+from .selectors import (
+    info_request_list_in_scope,
+    messages_of,
+    notes_of,
+    remarks_of,
+    timeline_of,
+)
 from .serializers import (
     AssignSerializer,
     CategorySerializer,
@@ -87,7 +93,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return info_request_list(user=self.request.user)
+        return info_request_list_in_scope(user=self.request.user)
 
     def get_object(self, perm: str = "view_inforequest"):
         return get_request_for(
