@@ -392,6 +392,12 @@ PAGES = [
      "/statistiques/?prefecture={prefecture}"),
     ("oversight: audit log", "auditor", "/audit/journal/", None),
     ("commune: notifications", "legal_officer", "/notifications/", ""),
+    # The API list: its count and pages are narrowed to the reader's organisations.
+    ("commune: API list", "legal_officer", "/api/v1/requests/", ""),
+    ("prefecture: API list", "liaison", "/api/v1/requests/", ""),
+    ("prefecture: API list, open, due first", "liaison",
+     "/api/v1/requests/?status=submitted&status=acknowledged&ordering=decision_due", ""),
+    ("prefecture: API list, last page", "liaison", "/api/v1/requests/?page=last", ""),
 ]  # fmt: skip
 
 

@@ -24,7 +24,13 @@ from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
 from .permissions import DRAFT, NOTES, ensure_allowed, get_request_for
 from .screening import reference_for_audit, screen_query
-from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
+from .selectors import (
+    info_request_list_in_scope,
+    messages_of,
+    notes_of,
+    remarks_of,
+    timeline_of,
+)
 from .serializers import (
     AssignSerializer,
     CategorySerializer,
@@ -117,7 +123,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return info_request_list(user=self.request.user)
+        return info_request_list_in_scope(user=self.request.user)
 
     def get_object(self, perm: str = "view_inforequest"):
         return get_request_for(

@@ -7,8 +7,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.selectors import group_ids_of
+from accounts.models import Role, User
+from accounts.selectors import group_ids_of, memberships_of
 
 from . import deadlines
 from .models import (
@@ -224,6 +224,28 @@ def info_request_list(*, user: User) -> QuerySet[InfoRequest]:
     return info_requests_visible_to(user=user).select_related(
         "commune", "prefecture", "category", "legal_basis", "assigned_to"
     )
+
+
+_COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
+_PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
+
+
+def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
+    """`info_request_list` narrowed to the user's own communes and prefectures, which is where
+    the services grant the role groups their permissions: the same rows, but a condition the
+    database answers from the commune and prefecture indexes, so that a list, its count and
+    its pages cost what the reader's scope holds, not what the country holds. A user holding
+    a permission granted to them personally (never done by the services) keeps the plain
+    visibility filter, so that nothing visible is ever left out."""
+    queryset = info_request_list(user=user)
+    if not user.is_authenticated or not user.is_active:
+        return queryset
+    if InfoRequestUserObjectPermission.objects.filter(user=user).exists():
+        return queryset
+    memberships = memberships_of(user=user)
+    communes = sorted({m.organization_id for m in memberships if m.role in _COMMUNE_ROLES})
+    prefectures = sorted({m.organization_id for m in memberships if m.role in _PREFECTURE_ROLES})
+    return queryset.filter(Q(commune_id__in=communes) | Q(prefecture_id__in=prefectures))
 
 
 def messages_of(*, info_request: InfoRequest) -> QuerySet[ClarificationMessage]:

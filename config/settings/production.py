@@ -50,6 +50,10 @@ DATABASE_POOLER = env.bool("DATABASE_POOLER", default=False)
 DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOLER else env.int("CONN_MAX_AGE", 600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = not DATABASE_POOLER
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER
+if DATABASE_POOLER:
+    # pgbouncer refuses the `options` startup parameter: JIT is turned off for the role on
+    # the server instead (`ALTER ROLE … SET jit = off`, docs/deployment.md).
+    DATABASES["default"].get("OPTIONS", {}).pop("options", None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -79,3 +83,14 @@ if PROCONNECT_CLIENT_ID:  # noqa: F405
         raise ImproperlyConfigured("PROCONNECT_CLIENT_SECRET must be set with the client id.")
     if any(not origin.startswith("https://") for origin in PROCONNECT_ORIGINS):  # noqa: F405
         raise ImproperlyConfigured("ProConnect's URLs must use HTTPS in production.")
+# Behind the platform's router: the client address is the last hop it added to
+# X-Forwarded-For (the audit log's `ip`); the origins it serves the site under.
+AUDIT_TRUSTED_PROXY_COUNT = env.int("AUDIT_TRUSTED_PROXY_COUNT", default=1)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The mail relay (EMAIL_BACKEND defaults to SMTP here).
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
