@@ -59,8 +59,8 @@ class EventFilters:
         from accounts.models import User
 
         if user and User.objects.filter(username=user).exists():
-            return ("organization", "reference")
-        return ("user", "organization", "reference")
+            return ("organization", "action", "reference")
+        return ("user", "organization", "action", "reference")
 
     def as_dict(self) -> dict:
         """Identifiers only, for the audit record and the export manifest."""

@@ -41,7 +41,7 @@ class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
     """The auditor's filters, the API's own (audit.selectors.EventFilters); those typed as
     free text are screened before they are recorded (in the log, in an export)."""
 
-    screened_fields = ("user", "organization", "reference")
+    screened_fields = ("user", "organization", "action", "reference")
 
     date_from = forms.DateField(
         label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})

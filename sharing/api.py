@@ -183,6 +183,14 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         query = {}
         for key in sorted(self._query_fields() & set(request.query_params)):
             value = "".join(ch for ch in request.query_params.get(key, "") if ch.isprintable())
+            if key == "ordering":  # what the list applied, not what was typed
+                value = ",".join(
+                    term
+                    for term in value.split(",")
+                    if term.strip().lstrip("-") in self.ordering_fields
+                )
+            elif key == "page" and not (value.isdigit() or value == "last"):
+                value = "(not a page number)"
             # Every real value is a code, a reference, a date or a number: a long one is noise,
             # and is recorded as such rather than cut somewhere in the middle.
             query[key] = value if len(value) <= QUERY_VALUE_MAX else f"({len(value)} characters)"

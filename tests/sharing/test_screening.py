@@ -71,13 +71,20 @@ def test_api_list_records_a_clean_query_as_before(api, people, orgs):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
     seq = ChainHead.objects.get().seq
     response = api(people.liaison).get(
-        "/api/v1/requests/", {"reference": info_request.reference[:10], "ordering": "-created_at"}
+        "/api/v1/requests/",
+        {
+            "reference": info_request.reference[:10],
+            "ordering": "-created_at,jean.dupont",
+            "page": "1",
+        },
     )
     assert response.status_code == 200
     [event] = since(seq)
     assert event.outcome == "ok"
+    # Ordering as applied (an unknown term is dropped, not kept), the rest as typed.
     assert event.details["query"] == {
         "ordering": "-created_at",
+        "page": "1",
         "reference": info_request.reference[:10],
     }
 
@@ -97,7 +104,7 @@ def test_web_list_shows_the_error_and_records_the_kinds_never_the_value(people, 
     assert "DURANDEAU" not in stored([event])
 
 
-@pytest.mark.parametrize("field", ["user", "organization", "reference"])
+@pytest.mark.parametrize("field", ["user", "organization", "action", "reference"])
 def test_audit_api_list_refuses_personal_data_in_its_filters(api, people, field):
     seq = ChainHead.objects.get().seq
     response = api(people.auditor_national).get("/api/v1/audit/events/", {field: NAME})
