@@ -149,6 +149,26 @@ class AuditCosignature(models.Model):
         return f"cosignature of checkpoint {self.checkpoint_number}"
 
 
+class AuditRedaction(models.Model):
+    """An event whose personal fields were removed on an auditor's authorisation; its body
+    hash is kept here, so that its link, leaf and checkpoints still verify (append-only)."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    body_hash = models.CharField(max_length=64)
+    authorisation = models.CharField(max_length=100)
+    auditor_id = models.BigIntegerField(null=True, blank=True)
+    auditor_username = models.CharField(max_length=150)
+    redacted_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "audit_redaction"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"redaction of #{self.seq}"
+
+
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("En attente")
     RUNNING = "running", _("En cours")
