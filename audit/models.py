@@ -22,7 +22,7 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField(primary_key=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
     v = models.PositiveSmallIntegerField(default=FORMAT_VERSION)
     occurred_at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
