@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from .exceptions import AuditError
 from .models import AuditCheckpoint, AuditCosignature, AuditEvent, AuditExport, ExportStatus
+from .redaction import redactions_in
 from .selectors import EventFilters, audit_events_q
 from .services import audit_record, checkpoint_issue
 from .tree import compact_range_at
@@ -165,20 +166,21 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         total=max(end.size - start_seq + 1, 0), first_seq=start_seq, last_seq=end.size
     )
     counts = {"events": 0, "matching": 0, "redacted": 0}
+    redacted = redactions_in(start_seq, end.size)
     with ZipFile(target, "w", compression=ZIP_DEFLATED, allowZip64=True) as zf:
         with zf.open("events.jsonl", "w", force_zip64=True) as handle:
             writer = _HashingWriter(handle)
             lines: list[bytes] = []
             for row in events.iterator(chunk_size=CHUNK):
                 line, _scope = line_from_row(row[:-1])
-                if row[-1]:
-                    counts["matching"] += 1
-                else:
+                kept = redacted.get(line["seq"])  # a redacted event never has its body
+                counts["matching"] += bool(row[-1])
+                if not row[-1] or kept is not None:
                     line = {
                         "seq": line["seq"],
                         "prev_hash": line["prev_hash"],
                         "hash": line["hash"],
-                        "body_hash": body_hash(line["body"]),
+                        "body_hash": kept or body_hash(line["body"]),
                     }
                     counts["redacted"] += 1
                 lines.append(canonical_json(line) + b"\n")

@@ -22,7 +22,7 @@ class AuditEvent(models.Model):
 
     seq = models.BigIntegerField(primary_key=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
     v = models.PositiveSmallIntegerField(default=FORMAT_VERSION)
     occurred_at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -147,6 +147,26 @@ class AuditCosignature(models.Model):
 
     def __str__(self) -> str:
         return f"cosignature of checkpoint {self.checkpoint_number}"
+
+
+class AuditRedaction(models.Model):
+    """An event whose personal fields were removed on an auditor's authorisation; its body
+    hash is kept here, so that its link, leaf and checkpoints still verify (append-only)."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    body_hash = models.CharField(max_length=64)
+    authorisation = models.CharField(max_length=100)
+    auditor_id = models.BigIntegerField(null=True, blank=True)
+    auditor_username = models.CharField(max_length=150)
+    redacted_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "audit_redaction"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"redaction of #{self.seq}"
 
 
 class ExportStatus(models.TextChoices):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from .models import AuditCheckpoint, AuditCosignature, AuditEvent
+from .redaction import redacted_line, redactions_in
 from .selectors import EventFilters, audit_events_visible_to
 from .services import audit_record
 from .tree import ProofUnavailable, inclusion_proof
@@ -78,5 +79,6 @@ def event_proof(*, user, seq: int, checkpoint_number: int | None = None) -> dict
 
 
 def event_line(event: AuditEvent) -> dict:
-    """The export line of one stored event."""
-    return event.line()
+    """The export line of one stored event (redacted: its kept body hash, no body)."""
+    digest = redactions_in(event.seq, event.seq).get(event.seq)
+    return event.line() if digest is None else redacted_line(event, digest)

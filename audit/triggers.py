@@ -8,7 +8,7 @@ tables (sql/audit_grants.sql). SQLite: row triggers refusing UPDATE and DELETE (
 
 APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
 # Made append-only by later migrations (0005 and after), with `table_statements`.
-LATER_APPEND_ONLY_TABLES = ("audit_cosignature",)
+LATER_APPEND_ONLY_TABLES = ("audit_cosignature", "audit_redaction")
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -18,6 +18,72 @@ BEGIN
 END;
 $$;
 """
+
+
+# Redaction (migration 0006): the one UPDATE allowed on an event blanks its personal fields,
+# changes nothing else, and only for a seq that audit_redaction (append-only) names.
+REDACTED_BLANK = {
+    "actor_username": "''",
+    "actor_roles": "'[]'",
+    "ip": "''",
+    "user_agent": "''",
+    "request_id": "''",
+    "details": "'{}'",
+}
+REDACTION_KEPT = (
+    "seq", "prev_hash", "hash", "v", "occurred_at", "action", "outcome", "actor_is_staff",
+    "target_type", "target_ref", "org_code", "departement_code", "scope",
+)  # fmt: skip
+
+
+def _redaction_condition(vendor: str) -> str:
+    jsonb = "::jsonb" if vendor == "postgresql" else ""
+    kept = [f"NEW.{c} = OLD.{c}" for c in REDACTION_KEPT]
+    kept.append(
+        "NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id"
+        if vendor == "postgresql"
+        else "NEW.actor_id IS OLD.actor_id"
+    )
+    blank = [
+        f"NEW.{c} = {v}{jsonb if c in ('actor_roles', 'details') else ''}"
+        for c, v in REDACTED_BLANK.items()
+    ]
+    exists = "EXISTS (SELECT 1 FROM audit_redaction r WHERE r.seq = OLD.seq)"
+    return " AND ".join([exists, *kept, *blank])
+
+
+def postgres_event_guard() -> list[str]:
+    return [
+        "CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        f"    IF TG_OP = 'UPDATE' AND {_redaction_condition('postgresql')} THEN\n"
+        "        RETURN NEW;\n"
+        "    END IF;\n"
+        "    RAISE EXCEPTION 'audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME\n"
+        "        USING ERRCODE = 'insufficient_privilege';\n"
+        "END;\n$$",
+        "DROP TRIGGER IF EXISTS audit_auditevent_append_only ON audit_auditevent",
+        "CREATE TRIGGER audit_auditevent_append_only BEFORE UPDATE OR DELETE ON audit_auditevent "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_guard()",
+        "ALTER TABLE audit_auditevent ENABLE ALWAYS TRIGGER audit_auditevent_append_only",
+    ]
+
+
+def sqlite_event_guard() -> list[str]:
+    return [
+        "DROP TRIGGER IF EXISTS audit_auditevent_no_update",
+        "CREATE TRIGGER audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent "
+        f"WHEN NOT ({_redaction_condition('sqlite')}) BEGIN "
+        "SELECT RAISE(ABORT, 'audit log is append-only: UPDATE on audit_auditevent refused'); END",
+    ]
+
+
+def event_guard_statements(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return postgres_event_guard()
+    if vendor == "sqlite":
+        return sqlite_event_guard()
+    raise NotImplementedError(f"no append-only triggers for database vendor {vendor!r}")
 
 
 def postgres_create(table: str) -> list[str]:
@@ -83,8 +149,11 @@ def disable_statements(vendor: str, table: str) -> list[str]:
 
 
 def enable_statements(vendor: str, table: str) -> list[str]:
+    """At run time (every migration applied): the events table gets its redaction guard."""
     if vendor == "postgresql":
         return [f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {table}_append_only"]
+    if table == "audit_auditevent":
+        return [*sqlite_create(table)[1:], *sqlite_event_guard()]
     return sqlite_create(table)
 
 

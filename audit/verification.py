@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditCosignature, AuditEvent, ChainHead
+from .redaction import redactions_in
 from .services import scope_of
 from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
@@ -120,7 +121,26 @@ def _scope_matches(scope: str, departement_code: object, roles: object) -> bool:
 
 def iter_lines(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bool]]:
     """(export line, whether the stored scope column matches the event) for the events in
-    [start, end], streamed in seq order."""
+    [start, end], streamed in seq order; a redacted event as a redacted line with its kept
+    body hash."""
+    redacted = redactions_in(start or 0, end if end is not None else 2**62)
+    for line, matches in _iter_stored(start=start, end=end):
+        digest = redacted.get(line["seq"])
+        if digest is None:
+            yield line, matches
+        else:
+            yield (
+                {
+                    "seq": line["seq"],
+                    "prev_hash": line["prev_hash"],
+                    "hash": line["hash"],
+                    "body_hash": digest,
+                },
+                True,
+            )
+
+
+def _iter_stored(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bool]]:
     if connection.vendor == "postgresql":
         loads = json.loads
         # The same few actors recur: their roles' JSON text is parsed, and each scope checked,

@@ -12,7 +12,10 @@
 -- the hash chain and the signed checkpoints detect (`manage.py audit_verify`).
 --
 -- The retention purge (`manage.py audit_purge`) disables the triggers for its own
--- transaction and so must run with the owner's DATABASE_URL.
+-- transaction and so must run with the owner's DATABASE_URL. A redaction
+-- (`manage.py audit_redact`) needs UPDATE on the events, which the application role does not
+-- have: run it with a role granted that (the guard trigger still allows only the redaction of
+-- a seq named in audit_redaction), or with the owner's DATABASE_URL.
 
 \if :{?app_role}
 \else
@@ -30,6 +33,17 @@ GRANT SELECT, INSERT ON audit_auditevent, audit_auditcheckpoint TO :"app_role";
 REVOKE ALL ON audit_chainhead FROM PUBLIC;
 REVOKE ALL ON audit_chainhead FROM :"app_role";
 GRANT SELECT, UPDATE ON audit_chainhead TO :"app_role";
+
+-- Cosignatures and redactions: append-only like the checkpoints.
+REVOKE ALL ON audit_cosignature, audit_redaction FROM PUBLIC;
+REVOKE ALL ON audit_cosignature, audit_redaction FROM :"app_role";
+GRANT SELECT, INSERT ON audit_cosignature, audit_redaction TO :"app_role";
+
+-- The Merkle tree's stored subtrees: appended at each checkpoint (a tampered node only
+-- breaks proofs, which verifiers check against the signed roots).
+REVOKE ALL ON audit_merklenode FROM PUBLIC;
+REVOKE ALL ON audit_merklenode FROM :"app_role";
+GRANT SELECT, INSERT ON audit_merklenode TO :"app_role";
 
 -- Exports are ordinary rows (status, progress), not part of the chain.
 GRANT SELECT, INSERT, UPDATE ON audit_auditexport TO :"app_role";

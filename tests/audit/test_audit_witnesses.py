@@ -28,8 +28,13 @@ def witnesses(tmp_path, settings, audit_key):
     ]
     for process in processes:
         process.directory.mkdir(exist_ok=True)
-    for process in processes:
-        process.start()
+    try:
+        for process in processes:
+            process.start()
+    except RuntimeError:
+        for process in processes:
+            process.stop()
+        raise
     settings.AUDIT_WITNESSES = [{"url": p.url, "key": p.key} for p in processes]
     settings.AUDIT_WITNESS_QUORUM = 2
     settings.AUDIT_WITNESS_TIMEOUT_SECONDS = 5
