@@ -27,6 +27,7 @@ from sharing.models import (
 )
 
 from .exceptions import InvalidInput, PersonalDataRefused
+from .privacy import screen_text
 
 # What the personal-data screen found, said to the person who typed it (never the value).
 KIND_LABELS = {
@@ -345,9 +346,37 @@ class RequestFilterForm(RelaisForm):
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
     mine = forms.BooleanField(label=_("Qui me sont confiées"), required=False)
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=100,
+        help_text=_("Une partie de la référence ou de l'objet de la demande."),
+    )
+    received_from = forms.DateField(
+        label=_("Reçue à partir du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    received_to = forms.DateField(
+        label=_("Reçue jusqu'au (inclus)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    worklist = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+
+    SORTS = {
+        "reference": ("reference",),
+        "-reference": ("-reference",),
+        "recue": ("submitted_at",),
+        "-recue": ("-submitted_at",),
+        "commune": ("commune__name",),
+        "-commune": ("-commune__name",),
+    }
 
     def __init__(self, *args, communes, prefecture_side: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [("", ""), *((key, key) for key in self.SORTS)]
         statuses = [(s.value, s.label) for s in Status]
         if prefecture_side:
             statuses = [s for s in statuses if s[0] != Status.DRAFT]
@@ -367,3 +396,22 @@ class RequestFilterForm(RelaisForm):
             del self.fields["commune"]
         if not prefecture_side:
             del self.fields["mine"]
+
+    def clean_q(self) -> str:
+        """A search term is screened like every text a user types: it is recorded (the audit
+        log keeps the list's query), so one that identifies someone is refused."""
+        text = self.cleaned_data.get("q", "").strip()
+        if text:
+            try:
+                screen_text(field="q", text=text)
+            except PersonalDataRefused as exc:
+                self.refuse_personal_data(exc)
+                return ""
+        return text
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", _("La date de fin précède la date de début."))
+        return data
