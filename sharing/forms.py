@@ -342,7 +342,13 @@ class RequestFilterForm(RelaisForm):
 
     reference = forms.CharField(label=_("Référence"), required=False, max_length=20)
     status = forms.ChoiceField(label=_("Statut"), required=False)
-    commune = forms.ChoiceField(label=_("Commune"), required=False)
+    # Typed with the browser's own suggestions (a datalist: no script), by name or INSEE code.
+    commune = forms.CharField(
+        label=_("Commune"),
+        required=False,
+        max_length=100,
+        help_text=_("Tapez le début du nom ou le code INSEE."),
+    )
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
     mine = forms.BooleanField(label=_("Qui me sont confiées"), required=False)
@@ -388,14 +394,23 @@ class RequestFilterForm(RelaisForm):
         self.fields["category"].choices = [("", _("Toutes"))] + [
             (c.code, localised_field(c, "name")) for c in Category.objects.filter(active=True)
         ]
+        self.commune_choices: list[tuple[str, str]] = []
         if len(communes) > 1:
-            self.fields["commune"].choices = [("", _("Toutes"))] + [
-                (c.code, f"{c.name} ({c.code})") for c in communes
-            ]
+            self.commune_choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
         else:
             del self.fields["commune"]
         if not prefecture_side:
             del self.fields["mine"]
+
+    def clean_commune(self) -> str:
+        """A commune's INSEE code, from the code itself, "Name (code)" or the exact name."""
+        text = self.cleaned_data.get("commune", "").strip()
+        if not text:
+            return ""
+        for code, label in self.commune_choices:
+            if text in (code, label) or text.casefold() == label.rsplit(" (", 1)[0].casefold():
+                return code
+        raise forms.ValidationError(_("Aucune commune de votre département ne porte ce nom."))
 
     def clean_q(self) -> str:
         """A search term is screened like every text a user types: it is recorded (the audit

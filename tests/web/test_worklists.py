@@ -91,3 +91,18 @@ def test_date_range_and_sorting(web, orgs, people, travel):
     assert table.index(recent.reference) < table.index(old.reference)
     table = table_of(client.get(LIST, {"sort": "recue"}))
     assert table.index(old.reference) < table.index(recent.reference)
+
+
+def test_the_commune_filter_takes_a_name_or_a_suggestion(web, orgs, people):
+    montelimar = request_in(Status.SUBMITTED, orgs.montelimar)
+    valence = request_in(Status.SUBMITTED, orgs.valence)
+    client = web(people.liaison)
+    page = client.get(LIST).content.decode()
+    assert 'list="communes-list"' in page
+    assert f'<option value="{orgs.montelimar.name} ({orgs.montelimar.code})">' in page
+    for typed in (f"{orgs.montelimar.name} ({orgs.montelimar.code})", orgs.montelimar.name.upper()):
+        table = table_of(client.get(LIST, {"commune": typed}))
+        assert montelimar.reference in table
+        assert valence.reference not in table
+    unknown = client.get(LIST, {"commune": "Nulle-Part"}).content.decode()
+    assert "Aucune commune de votre département ne porte ce nom." in unknown
