@@ -55,6 +55,10 @@ SERVICE_MESSAGES = {
         "Vous ne rédigez pas de demandes pour cette commune."
     ),
     "A refusal needs a reason code.": _("Un refus doit indiquer un motif."),
+    "This category needs this prior agreement, given, before anything is granted.": _(
+        "Cette catégorie exige cet accord préalable : rien ne peut être accordé tant qu'il "
+        "n'a pas été donné."
+    ),
     "Only a refusal or a partial grant has a reason code.": _(
         "Seul un refus ou un accord partiel comporte un motif : laissez ce champ vide."
     ),
