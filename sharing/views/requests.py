@@ -29,6 +29,7 @@ from ..exceptions import (
     TransitionNotAllowed,
 )
 from ..filters import InfoRequestFilter
+from ..formats import alphabetical
 from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm
 from ..models import (
     OPEN_STATUSES,
@@ -76,12 +77,11 @@ def _sides(user) -> tuple[list[Organization], bool]:
 def _filter_communes(user, communes, prefecture_side) -> list[Organization]:
     if prefecture_side:
         prefectures = organizations_where(user=user, roles=set(PREFECTURE_ROLES))
-        return list(
-            Organization.objects.filter(kind=OrgKind.COMMUNE, prefecture__in=prefectures)
-            .only("code", "name")
-            .order_by("name")
-        )
-    return communes
+        communes = Organization.objects.filter(
+            kind=OrgKind.COMMUNE, prefecture__in=prefectures
+        ).only("code", "name")
+    # Sorted here, as a reader expects (Étoile among the E), not by SQLite's byte order.
+    return sorted(communes, key=lambda commune: (alphabetical(commune.name), commune.code))
 
 
 def within_own_organisations(queryset, *, user, communes, prefecture_side):
