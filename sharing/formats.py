@@ -4,6 +4,7 @@ English reader take for two different days."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -80,3 +81,10 @@ def long_datetime(value: datetime | None, language: str | None = None) -> str:
     language = _language(language)
     word = "à" if language == "fr" else "at"
     return f"{long_date(local.date(), language)} {word} {local:%H:%M}"
+
+
+def alphabetical(text: str) -> str:
+    """A sort key that puts accented letters with their base letter (É with E, Œ with OE),
+    whatever the database's collation: SQLite compares bytes and sorts É after Z."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -55,6 +55,10 @@ SERVICE_MESSAGES = {
         "Vous ne rédigez pas de demandes pour cette commune."
     ),
     "A refusal needs a reason code.": _("Un refus doit indiquer un motif."),
+    "This category needs this prior agreement, given, before anything is granted.": _(
+        "Cette catégorie exige cet accord préalable : rien ne peut être accordé tant qu'il "
+        "n'a pas été donné."
+    ),
     "Only a refusal or a partial grant has a reason code.": _(
         "Seul un refus ou un accord partiel comporte un motif : laissez ce champ vide."
     ),
@@ -341,17 +345,51 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
     """The list's filters; they become the API's own filter set's parameters. What is typed
     in the reference filter is screened before the list (and its query) is recorded."""
 
-    screened_fields = ("reference",)
+    screened_fields = ("reference", "q")
 
     reference = forms.CharField(label=_("Référence"), required=False, max_length=20)
     status = forms.ChoiceField(label=_("Statut"), required=False)
-    commune = forms.ChoiceField(label=_("Commune"), required=False)
+    # Typed with the browser's own suggestions (a datalist: no script), by name or INSEE code.
+    commune = forms.CharField(
+        label=_("Commune"),
+        required=False,
+        max_length=100,
+        help_text=_("Tapez le début du nom ou le code INSEE."),
+    )
     category = forms.ChoiceField(label=_("Catégorie"), required=False)
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
     mine = forms.BooleanField(label=_("Qui me sont confiées"), required=False)
+    q = forms.CharField(
+        label=_("Rechercher"),
+        required=False,
+        max_length=100,
+        help_text=_("Une partie de la référence ou de l'objet de la demande."),
+    )
+    received_from = forms.DateField(
+        label=_("Reçue à partir du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    received_to = forms.DateField(
+        label=_("Reçue jusqu'au (inclus)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    worklist = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+
+    SORTS = {
+        "reference": ("reference",),
+        "-reference": ("-reference",),
+        "recue": ("submitted_at",),
+        "-recue": ("-submitted_at",),
+        "commune": ("commune__name",),
+        "-commune": ("-commune__name",),
+    }
 
     def __init__(self, *args, communes, prefecture_side: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [("", ""), *((key, key) for key in self.SORTS)]
         statuses = [(s.value, s.label) for s in Status]
         if prefecture_side:
             statuses = [s for s in statuses if s[0] != Status.DRAFT]
@@ -363,11 +401,32 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
         self.fields["category"].choices = [("", _("Toutes"))] + [
             (c.code, localised_field(c, "name")) for c in Category.objects.filter(active=True)
         ]
+        self.commune_choices: list[tuple[str, str]] = []
         if len(communes) > 1:
-            self.fields["commune"].choices = [("", _("Toutes"))] + [
-                (c.code, f"{c.name} ({c.code})") for c in communes
-            ]
+            self.commune_choices = [(c.code, f"{c.name} ({c.code})") for c in communes]
         else:
             del self.fields["commune"]
         if not prefecture_side:
             del self.fields["mine"]
+
+    def clean_commune(self) -> str:
+        """A commune's INSEE code, from the code itself, "Name (code)" or the exact name."""
+        text = self.cleaned_data.get("commune", "").strip()
+        if not text:
+            return ""
+        for code, label in self.commune_choices:
+            if text in (code, label) or text.casefold() == label.rsplit(" (", 1)[0].casefold():
+                return code
+        raise forms.ValidationError(_("Aucune commune de votre département ne porte ce nom."))
+
+    def clean_q(self) -> str:
+        """A search term; screened with the reference by ScreenedFiltersMixin, since the audit
+        log keeps the list's query."""
+        return self.cleaned_data.get("q", "").strip()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            self.add_error("received_to", _("La date de fin précède la date de début."))
+        return data

@@ -17,8 +17,10 @@ def seed_legal_frame(*, category_model, legal_basis_model) -> None:
     for row in data["legal_bases"]:
         basis, _ = legal_basis_model.objects.get_or_create(code=row["code"], defaults=row)
         bases[basis.code] = basis
+    # A migration's historical model may predate a field the fixture now carries.
+    known = {field.name for field in category_model._meta.get_fields()}
     for row in data["categories"]:
-        fields = {key: value for key, value in row.items() if key != "legal_bases"}
+        fields = {key: value for key, value in row.items() if key in known and key != "legal_bases"}
         category, created = category_model.objects.get_or_create(code=row["code"], defaults=fields)
         if created:
             category.legal_bases.set([bases[code] for code in row["legal_bases"]])

@@ -160,6 +160,12 @@ class Category(models.Model):
         choices=ExpiryPolicy.choices,
         default=ExpiryPolicy.IMPLICIT_REJECTION,
     )
+    requires_procureur_agreement = models.BooleanField(
+        _("accord préalable du procureur requis"), default=False
+    )
+    requires_intelligence_agreement = models.BooleanField(
+        _("accord préalable des services de renseignement requis"), default=False
+    )
     legal_bases = models.ManyToManyField("LegalBasis", related_name="categories", blank=True)
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)

@@ -518,6 +518,22 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
     return info_request
 
 
+AGREEMENT_MISSING = "This category needs this prior agreement, given, before anything is granted."
+
+
+def _ensure_required_agreements(info_request: InfoRequest, *, procureur: str, intelligence: str):
+    """A category that needs prior agreements (of the procureur, of the intelligence services)
+    is granted only once each was given: "Non requis" or "En attente" is refused."""
+    category = info_request.category
+    missing = {}
+    if category.requires_procureur_agreement and procureur != AgreementStatus.AGREED:
+        missing["procureur_agreement"] = AGREEMENT_MISSING
+    if category.requires_intelligence_agreement and intelligence != AgreementStatus.AGREED:
+        missing["intelligence_agreement"] = AGREEMENT_MISSING
+    if missing:
+        raise InvalidInput(missing)
+
+
 @transaction.atomic
 def info_request_decide(
     *,
@@ -559,6 +575,12 @@ def info_request_decide(
     info_request, done = _begin(info_request=info_request, actor=actor, action="decide")
     if done:
         return info_request
+    if resolution in RESOLUTIONS_TO_DELIVER:
+        _ensure_required_agreements(
+            info_request,
+            procureur=procureur_agreement or info_request.procureur_agreement,
+            intelligence=intelligence_agreement or info_request.intelligence_agreement,
+        )
     now = timezone.now()
     info_request.status = Status.DECIDED
     info_request.resolution = resolution

@@ -116,3 +116,21 @@ def outcome_label(code):
     from audit.labels import outcome_label as label
 
     return label(code)
+
+
+@register.filter
+def waiting_on(info_request):
+    """Whose move it is: the commune, the mayor, the legal officer, the prefecture, or nobody."""
+    status = info_request.status
+    if status == Status.DRAFT:
+        return _("Le juriste") if getattr(info_request, "sent_back", False) else _("Le maire")
+    if status == Status.CLARIFICATION_REQUESTED:
+        return _("La commune")
+    if status in (Status.SUBMITTED, Status.ACKNOWLEDGED):
+        return _("La préfecture")
+    if status == Status.DECIDED and info_request.resolution in (
+        Resolution.GRANTED,
+        Resolution.PARTIALLY_GRANTED,
+    ):
+        return _("La préfecture")
+    return "—"

@@ -21,7 +21,7 @@ from accounts.models import Organization, OrgKind
 from accounts.selectors import memberships_of, organizations_where
 from audit.services import audit_record
 
-from .. import services
+from .. import services, worklists
 from ..exceptions import (
     ActionNotAllowed,
     InvalidInput,
@@ -29,6 +29,7 @@ from ..exceptions import (
     TransitionNotAllowed,
 )
 from ..filters import InfoRequestFilter
+from ..formats import alphabetical
 from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm
 from ..models import (
     OPEN_STATUSES,
@@ -76,12 +77,11 @@ def _sides(user) -> tuple[list[Organization], bool]:
 def _filter_communes(user, communes, prefecture_side) -> list[Organization]:
     if prefecture_side:
         prefectures = organizations_where(user=user, roles=set(PREFECTURE_ROLES))
-        return list(
-            Organization.objects.filter(kind=OrgKind.COMMUNE, prefecture__in=prefectures)
-            .only("code", "name")
-            .order_by("name")
-        )
-    return communes
+        communes = Organization.objects.filter(
+            kind=OrgKind.COMMUNE, prefecture__in=prefectures
+        ).only("code", "name")
+    # Sorted here, as a reader expects (Étoile among the E), not by SQLite's byte order.
+    return sorted(communes, key=lambda commune: (alphabetical(commune.name), commune.code))
 
 
 def within_own_organisations(queryset, *, user, communes, prefecture_side):
@@ -114,34 +114,56 @@ def request_list(request):
     chosen = form.cleaned_data if form.is_bound and (form.is_valid() or form.refused) else {}
     status = chosen.get("status", OPEN if prefecture_side else "")
     params: dict = {}
-    statuses = sorted(OPEN_STATUSES) if status == OPEN else [status] if status else []
-    for name in ("reference", "commune", "category"):
+    for name in ("commune", "category"):
         if chosen.get(name):
             params[name] = chosen[name]
-    exact = params.get("reference", "").strip().upper()
-    if not FULL_REFERENCE.fullmatch(exact):
-        exact = ""
+    reference = chosen.get("reference", "").strip().upper()
+    exact = reference if FULL_REFERENCE.fullmatch(reference) else ""
     if chosen.get("overdue"):
         params["overdue"] = True
     if chosen.get("mine"):
         params["assigned_to"] = user.get_username()
+    today = timezone.localdate()
+    lists = worklists.work_lists(prefecture_side=prefecture_side, user=user, today=today)
+    chosen_list = next((item for item in lists if item.key == chosen.get("worklist")), None)
+    if chosen_list is not None:
+        status = ""  # a work list says which statuses it holds
+    statuses = sorted(OPEN_STATUSES) if status == OPEN else [status] if status else []
 
     visible = info_request_list(user=user)
-    queryset = within_own_organisations(
+    own = within_own_organisations(
         visible, user=user, communes=communes, prefecture_side=prefecture_side
     )
-    if exact:  # a whole reference: the unique index, not a prefix scan of every request
-        queryset = queryset.filter(reference=exact)
     if prefecture_side and not communes:
-        queryset = queryset.exclude(status=Status.DRAFT)  # a draft has not reached them yet
+        own = own.exclude(status=Status.DRAFT)  # a draft has not reached them yet
+    if not prefecture_side:
+        own = worklists.with_work_marks(own)
+    list_counts = worklists.counts(own, lists)
+    queryset = own
+    if chosen_list is not None:
+        queryset = queryset.filter(chosen_list.condition)
+    if exact:  # a whole reference: the unique index, not a scan of every request
+        queryset = queryset.filter(reference=exact)
+    elif reference:
+        queryset = queryset.filter(reference__icontains=reference)
+    if chosen.get("q"):
+        queryset = queryset.filter(
+            Q(reference__icontains=chosen["q"]) | Q(purpose__icontains=chosen["q"])
+        )
+    if chosen.get("received_from"):
+        queryset = queryset.filter(submitted_at__date__gte=chosen["received_from"])
+    if chosen.get("received_to"):
+        queryset = queryset.filter(submitted_at__date__lte=chosen["received_to"])
     if statuses:
         # Filtered here rather than by the filter set, whose multiple-choice filter adds a
         # DISTINCT that the visibility subquery does not need and that costs a sort.
         queryset = queryset.filter(status__in=statuses)
-    filters = {key: value for key, value in params.items() if not (exact and key == "reference")}
-    queryset = InfoRequestFilter(filters, queryset=queryset).qs
+    queryset = InfoRequestFilter(params, queryset=queryset).qs
+    sort = chosen.get("sort", "")
 
     def in_order(rows):
+        if sort in RequestFilterForm.SORTS:
+            return rows.order_by(*RequestFilterForm.SORTS[sort], "pk")
         if prefecture_side:
             return rows.annotate(running_due=running_due_expression()).order_by(
                 F("running_due").asc(nulls_last=True), "-created_at", "pk"
@@ -154,8 +176,18 @@ def request_list(request):
     page = Paginator(in_order(queryset).values_list("pk", flat=True), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = visible.filter(pk__in=page.object_list)
-    rows = list(in_order(rows if prefecture_side else with_sent_back(rows)))
+    rows = visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
+    rows = list(in_order(with_sent_back(rows)))
+    recorded = {
+        **params,
+        "status": ",".join(statuses),
+        "reference": reference,
+        "q": chosen.get("q", ""),  # screened by the form: refused text never gets here
+        "received_from": chosen.get("received_from") or "",
+        "received_to": chosen.get("received_to") or "",
+        "worklist": chosen_list.key if chosen_list else "",
+        "sort": sort,
+    }
     audit_record(
         actor=user,
         action="request.listed",
@@ -163,14 +195,13 @@ def request_list(request):
             "via": "web",
             "references": [row.reference for row in rows],
             "count": page.paginator.count,
-            "query": {
-                key: str(value)[:40]
-                for key, value in sorted({**params, "status": ",".join(statuses)}.items())
-                if value
-            },
+            "query": {key: str(value)[:40] for key, value in sorted(recorded.items()) if value},
             **({"refused": form.refused} if form.refused else {}),
         },
     )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
     return render(
         request,
         "sharing/request_list.html",
@@ -180,7 +211,18 @@ def request_list(request):
             "rows": rows,
             "prefecture_side": prefecture_side,
             "can_draft": bool(communes),
-            "today": timezone.localdate(),
+            "today": today,
+            "work_lists": [
+                {
+                    "key": item.key,
+                    "label": item.label,
+                    "count": list_counts[item.key],
+                    "current": chosen_list is not None and item.key == chosen_list.key,
+                }
+                for item in lists
+            ],
+            "sort": sort,
+            "sort_query": query.urlencode(),
         },
     )
 

@@ -8,19 +8,11 @@ import pytest
 from django.core import mail
 
 from sharing import reminders, services
-from sharing.formats import long_date
 from sharing.models import Reminder, ReminderKind, Status
 from sharing.notifications import COMMUNE, PREFECTURE, describe
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
-
-
-def test_dates_are_written_out_with_1er_in_french():
-    assert long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
-    assert long_date(date(2026, 12, 12), "fr") == "12 décembre 2026"
-    assert long_date(date(2026, 12, 1), "en") == "1 December 2026"
-    assert long_date(date(2026, 8, 12), "en") == "12 August 2026"
 
 
 def test_a_clarification_request_tells_the_commune_to_answer_and_the_prefecture_to_wait():

@@ -1,0 +1,69 @@
+"""The work lists of the requests page: what each role looks at first, with its count.
+
+A prefecture's liaisons and admins: "À traiter" (to acknowledge, decide or deliver), "En
+attente de la commune" (a clarification asked), "En retard", "Qui me sont confiées". A
+commune: "À signer" (drafts waiting for the mayor, not those the mayor sent back), "Renvoyés
+au juriste", "En attente de la commune" (a clarification to answer), "En retard". The
+conditions apply on top of the visibility filter; the counts come in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .models import RESOLUTIONS_TO_DELIVER, DraftRemark, InfoRequest, Status
+from .selectors import overdue_q
+
+
+@dataclass(frozen=True)
+class WorkList:
+    key: str
+    label: Promise
+    condition: Q
+
+
+def _open_remark() -> Exists:
+    return Exists(DraftRemark.objects.filter(info_request=OuterRef("pk"), addressed_at=None))
+
+
+def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
+    to_deliver = Q(status=Status.DECIDED, resolution__in=RESOLUTIONS_TO_DELIVER)
+    waiting_for_commune = Q(status=Status.CLARIFICATION_REQUESTED)
+    if prefecture_side:
+        return [
+            WorkList(
+                "a-traiter",
+                _("À traiter"),
+                Q(status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED]) | to_deliver,
+            ),
+            WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
+            WorkList("en-retard", _("En retard"), overdue_q(today=today)),
+            WorkList(
+                "confiees",
+                _("Qui me sont confiées"),
+                Q(assigned_to=user)
+                & ~Q(status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DRAFT]),
+            ),
+        ]
+    return [
+        WorkList("a-signer", _("À signer"), Q(status=Status.DRAFT, sent_back_open=False)),
+        WorkList("renvoyes", _("Renvoyés au juriste"), Q(status=Status.DRAFT, sent_back_open=True)),
+        WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
+        WorkList("en-retard", _("En retard"), overdue_q(today=today)),
+    ]
+
+
+def with_work_marks(queryset: QuerySet[InfoRequest]) -> QuerySet[InfoRequest]:
+    """What the commune's lists need to tell a draft waiting for the mayor from one sent back."""
+    return queryset.annotate(sent_back_open=_open_remark())
+
+
+def counts(queryset: QuerySet[InfoRequest], lists: list[WorkList]) -> dict[str, int]:
+    """Each list's count, in one query."""
+    aggregates = {item.key.replace("-", "_"): Count("pk", filter=item.condition) for item in lists}
+    result = queryset.aggregate(**aggregates)
+    return {item.key: result[item.key.replace("-", "_")] for item in lists}

@@ -1,0 +1,108 @@
+"""The requests page's work lists per role, with counts; substring and free-text search
+(screened); date ranges; sorting; the columns people sort by."""
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from sharing import services
+from sharing.models import Status
+from tests.factories import draft, request_in
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("requests")
+
+
+def table_of(response) -> str:
+    html = response.content.decode()
+    return html[html.index('id="requests-table"') :] if 'id="requests-table"' in html else ""
+
+
+def test_the_prefectures_work_lists_count_and_filter(web, orgs, people):
+    submitted = request_in(Status.SUBMITTED, orgs.montelimar)
+    waiting = request_in(Status.CLARIFICATION_REQUESTED, orgs.valence)
+    client = web(people.liaison)
+    html = client.get(LIST).content.decode()
+    assert "À traiter&nbsp;: 1" in html
+    assert "En attente de la commune&nbsp;: 1" in html
+    table = table_of(client.get(LIST, {"worklist": "attente-commune"}))
+    assert waiting.reference in table
+    assert submitted.reference not in table
+    assert "La commune" in table  # waiting on whom
+
+
+def test_a_signer_lists_only_drafts_waiting_for_the_mayor(web, orgs, people):
+    waiting = draft(orgs.montelimar)
+    sent_back = draft(orgs.montelimar)
+    services.info_request_send_back(
+        info_request=sent_back, actor=people.mayor, remark="Merci de préciser le périmètre."
+    )
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    client = web(people.mayor)
+    html = client.get(LIST).content.decode()
+    assert "À signer&nbsp;: 1" in html
+    assert "Renvoyés au juriste&nbsp;: 1" in html
+    table = table_of(client.get(LIST, {"worklist": "a-signer"}))
+    assert waiting.reference in table
+    assert sent_back.reference not in table
+
+
+def test_reference_search_matches_any_part_and_free_text_the_purpose(web, orgs, people):
+    first = request_in(Status.SUBMITTED, orgs.montelimar)
+    other = request_in(
+        Status.SUBMITTED,
+        orgs.montelimar,
+        purpose="Point de situation sur la sécurité du marché de Noël avant son ouverture.",
+    )
+    client = web(people.liaison)
+    number = first.reference.rsplit("-", 1)[1]
+    table = table_of(client.get(LIST, {"reference": number}))
+    assert first.reference in table
+    assert other.reference not in table
+    table = table_of(client.get(LIST, {"q": "marché de noël"}))
+    assert other.reference in table
+    assert first.reference not in table
+    assert "Point de situation sur la sécurité du marché" in table  # the purpose's excerpt
+
+
+def test_a_search_that_identifies_someone_is_refused_and_not_recorded(web, orgs, people):
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    response = web(people.liaison).get(LIST, {"q": "Jean DUPONT"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "fr-input-group--error" in html
+    assert 'value="Jean DUPONT"' not in html  # the refused text is cleared from the field
+    listed = AuditEvent.objects.filter(action="request.listed").latest("seq")
+    assert "DUPONT" not in str(listed.details)
+
+
+def test_date_range_and_sorting(web, orgs, people, travel):
+    travel(days=-40)
+    old = request_in(Status.SUBMITTED, orgs.montelimar)
+    travel.back()
+    recent = request_in(Status.SUBMITTED, orgs.montelimar)
+    client = web(people.liaison)
+    since = recent.submitted_at.date().isoformat()
+    table = table_of(client.get(LIST, {"received_from": since}))
+    assert recent.reference in table
+    assert old.reference not in table
+    table = table_of(client.get(LIST, {"sort": "-recue"}))
+    assert table.index(recent.reference) < table.index(old.reference)
+    table = table_of(client.get(LIST, {"sort": "recue"}))
+    assert table.index(old.reference) < table.index(recent.reference)
+
+
+def test_the_commune_filter_takes_a_name_or_a_suggestion(web, orgs, people):
+    montelimar = request_in(Status.SUBMITTED, orgs.montelimar)
+    valence = request_in(Status.SUBMITTED, orgs.valence)
+    client = web(people.liaison)
+    page = client.get(LIST).content.decode()
+    assert 'list="communes-list"' in page
+    assert f'<option value="{orgs.montelimar.name} ({orgs.montelimar.code})">' in page
+    for typed in (f"{orgs.montelimar.name} ({orgs.montelimar.code})", orgs.montelimar.name.upper()):
+        table = table_of(client.get(LIST, {"commune": typed}))
+        assert montelimar.reference in table
+        assert valence.reference not in table
+    unknown = client.get(LIST, {"commune": "Nulle-Part"}).content.decode()
+    assert "Aucune commune de votre département ne porte ce nom." in unknown
