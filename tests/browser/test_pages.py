@@ -49,7 +49,6 @@ PAGES = {
         "/demandes/{draft}/sign/",
         "/demandes/{draft}/send-back/",
         "/demandes/{submitted}/withdraw/",
-        "/compte/membres/",
     ],
     "liaison": [
         "/demandes/",
@@ -60,7 +59,7 @@ PAGES = {
         "/demandes/{decided}/record-delivery/",
         "/statistiques/",
     ],
-    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/", "/compte/membres/"],
+    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
     "auditor_national": [
         "/audit/journal/",
         "/audit/exports/",
