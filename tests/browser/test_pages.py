@@ -55,7 +55,6 @@ PAGES = {
         "/demandes/{draft}/sign/",
         "/demandes/{draft}/send-back/",
         "/demandes/{submitted}/withdraw/",
-        "/compte/membres/",
     ],
     "liaison": [
         "/demandes/",
@@ -66,7 +65,7 @@ PAGES = {
         "/demandes/{decided}/record-delivery/",
         "/statistiques/",
     ],
-    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/", "/compte/membres/"],
+    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
     "auditor_national": [
         "/audit/journal/",
         "/audit/exports/",
