@@ -213,3 +213,16 @@ def test_refused_under_production_settings(db, settings):
         run_demo()
 
     assert snapshot() == before
+
+
+def test_output_gives_the_totp_secret_of_each_account_that_needs_a_second_factor(demo):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.security_services import totp_secret
+
+    for username in ["liaison-26", "prefecture_admin-62", "auditor-national", "admin"]:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert totp_secret(device) in demo
+        assert device.config_url in demo
+    assert not TOTPDevice.objects.filter(user__username="mayor-26198").exists()
+    assert "RELAIS_DEMO_SKIP_MFA=1" in demo
