@@ -230,7 +230,7 @@ def test_the_marked_words_of_a_refused_text_are_escaped(web, people):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<mark title="un numéro de téléphone">06 12 34 56 78</mark>' in html
-    assert "<mark" in html and "Karim Benali</mark>" in html
+    assert "Karim Benali</mark>" in html
 
 
 def test_a_legal_basis_that_does_not_fit_the_category_is_refused_next_to_it(web, people):
