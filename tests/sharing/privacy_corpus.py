@@ -814,4 +814,35 @@ WITH_IDENTIFIERS += [
     ("un surveillant du lycée, Anthony, 28 ans", {"person_name"}),
 ]
 
+WITH_IDENTIFIERS += [
+    ("sécu du jeune : 1 06 03 26 198 012", {"nir"}),
+    ("NIR : un zéro six zéro trois vingt-six cent quatre-vingt-dix-huit zéro douze", {"nir"}),
+    ("numéro INSEE de la personne 2 79 08 62 041 555 71", {"nir"}),
+    ("n° de passeport : 21 FR 12345", {"id_document"}),
+    ("carte vitale 1 85 05 78 006 084", {"nir"}),
+    ("son permis n° 120575200123", {"id_document"}),
+    ("récépissé de demande de titre 7501234567", {"id_document"}),
+    ("mail : contact point famille arobase gmail", {"email"}),
+    ("ecrire a jean-marc.dupuy AT gmail DOT com", {"email"}),
+    ("Le jeune Ilyès Bouchama traîne avec le groupe.", {"person_name"}),
+    ("C'est Océane qui a prévenu, la fille de la gardienne, 17 ans.", {"person_name"}),
+    ("Élodie Vernet, infirmière scolaire, a fait le signalement.", {"person_name"}),
+    ("tu peux vérifier pour mickael rocher ?", {"person_name"}),
+    ("l'oncle de Yanis tient la boucherie", {"person_name"}),
+    ("the boy, Jayden, 13, is in year 8", {"person_name"}),
+]
+
+LEGITIMATE += [
+    ("La salle Jean-Pierre Papin accueille le tournoi de futsal.", set()),
+    ("Le collège Alain Borne organise une journée de la laïcité.", set()),
+    ("Avenue du Président Kennedy : fermeture pour le marathon.", set()),
+    ("Lecture d'un texte de Victor Hugo par les élèves de 4e.", set()),
+    ("Le numéro de dossier 2026-0142 est rappelé en objet.", set()),
+    ("Carte scolaire 2026 : 3 classes fermées, 2 ouvertes.", set()),
+    ("Le pass Culture a été présenté aux élèves de terminale.", set()),
+    ("Journée portes ouvertes au lycée Saint-Louis le 14 mars.", set()),
+    ("Le juge des enfants de Valence a été associé à la réflexion.", set()),
+    ("Permanence du délégué du Défenseur des droits le mardi.", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
