@@ -37,9 +37,10 @@ import django, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 before = rss()
-from sharing.privacy import find_identifiers
+from sharing.privacy import find_identifiers, model
 find_identifiers("Le maire souhaite un point avec Mme Dupont sur la situation.")
-find_identifiers("Réunion du CLSPD au collège Jean Moulin, avec le sous-préfet.")
+find_identifiers("Selon le club, Zephyrin Okonkwo aurait changé de comportement.")
+assert model._nlp is not None, "the model was not loaded"
 print(rss() - before)
 """
 

@@ -27,6 +27,7 @@ from sharing.models import (
 )
 
 from .exceptions import InvalidInput, PersonalDataRefused
+from .privacy import find_highlights
 from .screening import ScreenedFiltersMixin
 
 # What the personal-data screen found, said to the person who typed it (never the value).
@@ -99,6 +100,30 @@ def localised_field(obj, field: str) -> str:
 DSFR_RENDERER = DsfrDjangoTemplates()
 
 
+def marked_segments(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into (words, kind label) pairs, the label empty outside identifiers.
+
+    Empty when the screen cannot place what it found (the kinds are then named only). The
+    template escapes every segment; nothing here is marked safe.
+    """
+    highlights = [h for h in find_highlights(text) if h.end > h.start]
+    if not highlights:
+        return []
+    segments: list[tuple[str, str]] = []
+    at = 0
+    for highlight in sorted(highlights, key=lambda h: (h.start, -h.end)):
+        if highlight.end <= at:
+            continue
+        start = max(at, highlight.start)
+        if start > at:
+            segments.append((text[at:start], ""))
+        segments.append((text[start : highlight.end], str(KIND_LABELS[highlight.kind])))
+        at = highlight.end
+    if at < len(text):
+        segments.append((text[at:], ""))
+    return segments
+
+
 class RelaisForm(DsfrBaseForm):
     """A DSFR form that can show a service's refusal next to the right field."""
 
@@ -109,19 +134,32 @@ class RelaisForm(DsfrBaseForm):
         return forms.Form.get_context(self)
 
     def refuse_personal_data(self, exc: PersonalDataRefused) -> None:
-        """Shows the refusal next to the field and clears the refused text, keeping the rest."""
+        """Shows the refusal next to the field, with the words in question marked, so that the
+        author rewords the text kept in the form (it was not saved, and is shown only to them).
+        """
         kinds = ", ".join(str(KIND_LABELS.get(kind, kind)) for kind in exc.kinds)
         message = _(
             "Ce texte semble contenir %(kinds)s. Relais n'enregistre aucune donnée personnelle : "
             "décrivez la demande sans identifier personne ; une personne concernée est désignée "
-            "uniquement dans le courrier sécurisé. Le texte refusé a été effacé."
+            "uniquement dans le courrier sécurisé. Votre texte n'a pas été enregistré : "
+            "reformulez-le."
         ) % {"kinds": kinds}
         field = exc.field if exc.field in self.fields else None
         if field is not None:
-            data = self.data.copy()
-            data[self.add_prefix(field)] = ""
-            self.data = data
+            text = self.data.get(self.add_prefix(field)) or ""
+            segments = marked_segments(str(text))
+            if segments:
+                self.personal_data_marks.append(
+                    {"label": self.fields[field].label, "segments": segments}
+                )
         self.add_error(field, message)
+
+    @property
+    def personal_data_marks(self) -> list[dict]:
+        """For the author's page only: each refused field's text cut into marked segments."""
+        if not hasattr(self, "_personal_data_marks"):
+            self._personal_data_marks: list[dict] = []
+        return self._personal_data_marks
 
     def refuse_input(self, exc: InvalidInput) -> None:
         for field, text in exc.errors.items():

@@ -16,7 +16,7 @@ _STREET_NAMED = (
 )
 _BUILDING_PART = (
     r"b[âa]t(?:iment)?|b[âa]t\.|escalier|esc\.?|appartement|appart|apt|app|porte|[ée]tage"
-    r"|flat|apartment|floor|entr[ée]e"
+    r"|flat|apartment|floor|entr[ée]e|chambre|room|logement"
 )
 _STREET_ADDRESS = re.compile(
     r"\d{1,4}(?: ?(?i:bis|ter|quater|[a-d]))?,? +"
@@ -41,7 +41,8 @@ _PART = (
 )
 _BUILDING = re.compile(rf"{_PART}[ ,;/-]{{1,4}}(?:(?i:au|et|porte) +)?{_PART}")
 _BUILDING_CUES = ("bât", "bat", "esc", "app", "apt", "étage", "etage", "porte", "résidence",
-                  "residence", "flat", "floor", "cité", "cite", "clos", "foyer")  # fmt: skip
+                  "residence", "flat", "floor", "cité", "cite", "clos", "foyer", "chambre",
+                  "room")  # fmt: skip
 _POSTCODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3} +(?:[A-ZÀ-ÖØ-Þ][\w'-]+|CEDEX)")
 _INSEE_CUE = re.compile(r"(?i:insee|code commune|code officiel)")
 

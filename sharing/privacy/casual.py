@@ -165,7 +165,8 @@ _CLASS = (
     r"|sixi[èe]me|cinqui[èe]me|quatri[èe]me|troisi[èe]me|year\s+\d+|grade\s+\d+)(?!\w)"
 )
 _PERSON_DETAIL = re.compile(
-    rf"(?i:\s*[,(]?\s*(?:(?:âgée?|aged?)\s+(?:de\s+)?)?(?:{_AGE}|{_CLASS}))"
+    rf"(?i:\s*[,(]?\s*(?:(?:âgée?|aged?)\s+(?:de\s+)?)?(?:{_AGE}|{_CLASS})"
+    r"|\s*[,(]\s*\d{1,2}\s*[,)])"  # "Jayden, 13, is in year 8", "Enzo (16)"
 )
 _INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-Þ]\.(?:\s?[A-ZÀ-Þ]\.)?(?![\w])")
 _INITIAL_CONTEXT = re.compile(

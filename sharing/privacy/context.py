@@ -52,13 +52,29 @@ _PLACE_BEFORE = re.compile(
     r"(?:\s+(?:du|de\s+la|des|de|d'|l'|le|la|les|of|the))?"
     rf"(?:\s*[-«\"']\s*|\s+)(?:(?:{_TITLES})\s+(?:de\s+)?)?)\Z"
 )
+# Public figures are named in tributes, works, texts named after their authors and offices:
+# "hommage à Arnaud Beltrame", "la circulaire Castaner", "le ministre Gérald Darmanin".
+_PUBLIC_BEFORE = re.compile(
+    r"(?i:(?<!\w)(?:hommage(?:\s+national)?\s+(?:à|a)|en\s+(?:m[ée]moire|l'honneur|hommage)"
+    r"\s+(?:de|d'|du|à)|(?:concert|film|livre|roman|spectacle|conf[ée]rence|exposition|discours"
+    r"|chanson|[œo]uvre|pi[èe]ce|oeuvres)s?\s+(?:de|d'|du)|circulaire|loi|rapport|plan|amendement"
+    r"|jurisprudence|doctrine|(?:le|la|l'|du|au)\s*(?:ministre|pr[ée]sident|pr[ée]sidente"
+    r"|d[ée]put[ée]e?|s[ée]nat(?:eur|rice)|pr[ée]f[èe]te?|sous-pr[ée]f[èe]te?|pape|roi|reine"
+    r"|chef\s+de\s+l'[ée]tat|premier\s+ministre|premi[èe]re\s+ministre|garde\s+des\s+sceaux))"
+    r"(?:\s+(?:de|d')\s*(?:l'int[ée]rieur|la\s+justice|la\s+r[ée]publique))?\s*)\Z"
+)
 _OFFICE_WORDS = FUNCTIONS | STOPWORDS | {"m", "mme", "mlle", "mr", "mrs", "ms", "sous", "vice"}
 _INSTITUTION_WORDS = HEADWORDS | PLACE_WORDS | NOT_SURNAMES
 
 
 def named_place_before(text: str, start: int) -> bool:
-    """Whether the words just before ``start`` make what follows a place, event or body."""
-    return _PLACE_BEFORE.search(text, max(0, start - 60), start) is not None
+    """Whether the words before ``start`` make what follows a place, event, body or public
+    figure named in a tribute, a work, a text or an office."""
+    window = max(0, start - 60)
+    return (
+        _PLACE_BEFORE.search(text, window, start) is not None
+        or _PUBLIC_BEFORE.search(text, window, start) is not None
+    )
 
 
 def is_office_town_or_institution(name: str) -> bool:

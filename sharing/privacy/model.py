@@ -42,6 +42,7 @@ which who whom whose his her their our your my its it he she they we you i me hi
 into about over under after before than then so not no
 """)
 _WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+_SENTENCE_START = re.compile(r"(?:\A|[.!?:;\n]\s*|\A\s*)\Z")
 _SENTENCE_END = re.compile(r"[.!?;\n]+\s+|\n")
 
 
@@ -146,5 +147,10 @@ def _is_person(text: str, start: int, end: int) -> bool:
     # or capitalised mid-sentence (not an upper-case acronym).
     if len(words) == 1:
         word = words[0]
-        return word[:1].isupper() and not word.isupper() and fold(word) not in NOT_SURNAMES
+        key = fold(word)
+        if _SENTENCE_START.search(text, max(0, start - 4), start) and not (
+            key in first_names() or key in surnames()
+        ):
+            return False  # "Permanence du délégué…": a capital that only starts a sentence
+        return word[:1].isupper() and not word.isupper() and key not in NOT_SURNAMES
     return True

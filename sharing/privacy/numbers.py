@@ -88,9 +88,12 @@ _ID_CUES = ("cni", "identit", "passeport", "séjour", "sejour", "résident", "re
 _ID_CUE = re.compile(
     r"(?i:(?<!\w)cni(?!\w)|carte +(?:nationale +)?d'identit[ée]|pi[èe]ce +d'identit[ée]"
     r"|passeport|titre +de +s[ée]jour|carte +de +(?:s[ée]jour|r[ée]sident)|r[ée]c[ée]piss[ée]"
-    r"|permis +de +conduire|agdref|num[ée]ro +(?:d')?[ée]tranger|(?<!\w)visa(?!\w))"
+    r"|permis +(?:de +conduire|n°|num[ée]ro)|agdref|num[ée]ro +(?:d')?[ée]tranger"
+    r"|(?<!\w)visa(?!\w))"
 )
-_ID_TOKEN = re.compile(r"(?<![\w-])(?:\d{2,4}(?: \d{2,4}){2,5}|[A-Za-z0-9]{6,15})(?![\w-])")
+_ID_TOKEN = re.compile(
+    r"(?<![\w-])(?:\d{2,4}(?: \d{2,4}){2,5}|\d{2}(?: ?[A-Z]{2}) ?\d{5}|[A-Za-z0-9]{6,15})(?![\w-])"
+)
 
 
 _PHONE_CUE = re.compile(

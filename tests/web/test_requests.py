@@ -184,7 +184,7 @@ def test_new_request_is_drafted_for_the_commune(web, orgs, people):
     assert info_request.urgency == "urgent"
 
 
-def test_personal_data_is_refused_next_to_the_field_and_the_rest_is_kept(web, people):
+def test_personal_data_is_refused_next_to_the_field_and_the_text_stays_for_rewording(web, people):
     response = web(people.legal_officer).post(
         reverse("request-create"),
         {
@@ -204,13 +204,35 @@ def test_personal_data_is_refused_next_to_the_field_and_the_rest_is_kept(web, pe
     assert group is not None
     assert "id_purpose" in group.group(1)
     assert "le nom d'une personne" in unescape(group.group(1))
-    assert "DUPONT" not in html  # the refused text is neither echoed nor kept
+    # The refused text stays in the author's form, unsaved, with the name marked.
+    assert re.search(r"<textarea[^>]*>\s*Merci de nous dire si Jean DUPONT", html)
+    assert '<mark title="le nom d&#x27;une personne">Jean DUPONT</mark>' in html
     assert 'value="BR-2026-0141"' in html
     assert re.search(r'value="urgent"[^>]*checked|checked[^>]*value="urgent"', html)
     assert re.search(
         rf'value="{category("social-support").pk}"[^>]*checked|checked[^>]*value="{category("social-support").pk}"',
         html,
     )
+
+
+def test_the_marked_words_of_a_refused_text_are_escaped(web, people):
+    purpose = "Voir <script>alert(1)</script> avec Karim Benali, 06 12 34 56 78."
+    response = web(people.legal_officer).post(
+        reverse("request-create"),
+        {
+            "category": category("social-support").pk,
+            "legal_basis": legal_basis().pk,
+            "purpose": purpose,
+            "urgency": "normal",
+        },
+    )
+    assert response.status_code == 400
+    assert not InfoRequest.objects.exists()
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<mark title="un numéro de téléphone">06 12 34 56 78</mark>' in html
+    assert "Karim Benali</mark>" in html
 
 
 def test_a_legal_basis_that_does_not_fit_the_category_is_refused_next_to_it(web, people):
