@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import database, env
+from .base import database, env, replica_database
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -43,6 +43,12 @@ if DATABASE_POOLER:
     # pgbouncer refuses the `options` startup parameter: JIT is turned off for the role on
     # the server instead (`ALTER ROLE … SET jit = off`, docs/deployment.md).
     DATABASES["default"].get("OPTIONS", {}).pop("options", None)
+if replica_database():
+    DATABASES["replica"] = {
+        **replica_database(),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -90,7 +90,7 @@ class TLSProxy:
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
-            def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+            def log_message(self, format, *args):
                 pass
 
         cert, key = self_signed_certificate(directory)
