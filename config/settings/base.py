@@ -442,3 +442,21 @@ def access_problems(
     if not lockout_enabled:
         problems.append("AXES_ENABLED must be on in production.")
     return problems
+
+
+# --- Operations: a read replica for read-only heavy work ------------------------------------
+# With DATABASE_REPLICA_URL (a PostgreSQL streaming replica), the code that asks for it
+# (`config.db_router.reading_from_replica`: the statistics) reads there; writes, audit records
+# and every other read stay on the primary.
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+
+
+def replica_database() -> dict | None:
+    url = env("DATABASE_REPLICA_URL", default="")
+    if not url:
+        return None
+    return {**database(env.db_url_config(url)), "TEST": {"MIRROR": "default"}}
+
+
+if replica_database():
+    DATABASES["replica"] = replica_database()

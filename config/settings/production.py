@@ -12,6 +12,7 @@ from .base import (
     access_problems,
     database,
     env,
+    replica_database,
 )
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -54,6 +55,12 @@ if DATABASE_POOLER:
     # pgbouncer refuses the `options` startup parameter: JIT is turned off for the role on
     # the server instead (`ALTER ROLE … SET jit = off`, docs/deployment.md).
     DATABASES["default"].get("OPTIONS", {}).pop("options", None)
+if replica_database():
+    DATABASES["replica"] = {
+        **replica_database(),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -197,8 +197,13 @@ def stack(tmp_path_factory):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # Should this run be killed before its teardown, .ci/stack ends these groups.
+        with (directory.parent / "process-groups").open("a") as groups:
+            groups.write(f"{stack.processes[name].pid}\n")
     try:
-        wait_for(lambda: stack.get("/healthz").status == 200, timeout=60, what="gunicorn to answer")
+        wait_for(
+            lambda: stack.get("/healthz").status == 200, timeout=240, what="gunicorn to answer"
+        )
         yield stack
     finally:
         for process in stack.processes.values():

@@ -77,6 +77,9 @@ class TLSProxy:
                     connection.request(self.command, self.path, body=body, headers=headers)
                     response = connection.getresponse()
                     payload = response.read()
+                except (OSError, http.client.HTTPException):
+                    self.send_error(502)  # what a router answers while no node listens
+                    return
                 finally:
                     connection.close()
                 self.send_response(response.status, response.reason)

@@ -130,9 +130,8 @@ def test_a_reminder_goes_out_through_the_worker(stack):
 def test_beat_has_the_worker_issue_checkpoints(stack):
     def fresh_checkpoint():
         answer = stack.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
-        match = re.search(
-            r"^relais_audit_checkpoint_age_seconds (\S+)$", answer.body.decode(), re.M
-        )
+        text = answer.body.decode()
+        match = re.search(r"^relais_audit_checkpoint_age_seconds (\S+)$", text, re.M)
         # Issued after the processes started: beat sent the task, a worker signed.
         return match and float(match.group(1)) < time.time() - stack.started_at
 
