@@ -20,3 +20,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", include("sharing.web_urls")),
 ]
+
+# Under /api/ Django's own answers are JSON too (config/api.py); elsewhere its pages.
+handler400 = "config.api.handler400"
+handler403 = "config.api.handler403"
+handler404 = "config.api.handler404"
+handler500 = "config.api.handler500"

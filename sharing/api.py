@@ -15,7 +15,7 @@ from . import services
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
-from .permissions import DRAFT, NOTES, get_request_for
+from .permissions import DRAFT, NOTES, get_request_for, printable_reference
 from .privacy import find_identifiers
 from .selectors import info_request_list, messages_of, notes_of, remarks_of, timeline_of
 from .serializers import (
@@ -104,7 +104,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 else "request.not_found",
                 outcome="denied",
                 details={
-                    "reference": str(self.kwargs.get("reference", ""))[:20],
+                    "reference": printable_reference(self.kwargs.get("reference", "")),
                     "endpoint": self.action or "",
                 },
             )

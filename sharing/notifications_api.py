@@ -14,7 +14,7 @@ from audit.services import audit_record
 
 from . import notifications, reminders, services
 from .models import Notification, ReminderKind
-from .permissions import get_request_for
+from .permissions import get_request_for, printable_reference
 from .selectors import notifications_of, personal_reminders_of
 from .serializers import (
     EmptySerializer,
@@ -36,7 +36,7 @@ class AuditedNotFoundMixin:
                 action="request.not_found",
                 outcome="denied",
                 details={
-                    "reference": str(self.kwargs.get("reference", ""))[:20],
+                    "reference": printable_reference(self.kwargs.get("reference", "")),
                     "endpoint": "reminders",
                 },
             )
