@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -31,6 +31,10 @@ from .selectors import EventFilters, audit_events_visible_to
 from .services import audit_record
 from .tree import ProofUnavailable
 
+# Bounds of a filter's moment: past them Python's calendar or the database overflows.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
 NOT_FOUND = OpenApiResponse(description="Not an auditor, or no such export: the same answer.")
 BAD_INPUT = OpenApiResponse(
     description="Field errors in the filters, personal data typed in them included."
@@ -57,10 +61,16 @@ class MomentField(serializers.Field):
             moment = day = None
         if moment is None and day is None:
             raise serializers.ValidationError("an ISO date or datetime")
-        if day is not None:
-            moment = datetime.combine(day + timedelta(days=1) if self.end else day, time.min)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
+        try:
+            if day is not None:
+                moment = datetime.combine(day + timedelta(days=1) if self.end else day, time.min)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            in_range = EARLIEST <= moment.astimezone(UTC) <= LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise serializers.ValidationError("a date between the years 1900 and 9998")
         return moment
 
     def to_representation(self, value):

@@ -4,11 +4,12 @@ latest signed checkpoint and a verification of the chain's most recent events.""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +38,10 @@ EXPORTS_SHOWN = 50
 RECENT_EVENTS = 5000
 
 
+# Past these the calendar arithmetic (the day after date_to) or the database overflows.
+DATE_BOUNDS = [MinValueValidator(date(1900, 1, 1)), MaxValueValidator(date(9998, 12, 31))]
+
+
 class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
     """The auditor's filters, the API's own (audit.selectors.EventFilters); those typed as
     free text are screened before they are recorded (in the log, in an export)."""
@@ -44,12 +49,16 @@ class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
     screened_fields = ("user", "organization", "action", "reference")
 
     date_from = forms.DateField(
-        label=gettext_lazy("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Du"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_BOUNDS,
     )
     date_to = forms.DateField(
         label=gettext_lazy("Au (inclus)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=DATE_BOUNDS,
     )
     user = forms.CharField(label=gettext_lazy("Utilisateur"), required=False, max_length=150)
     organization = forms.CharField(

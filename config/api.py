@@ -1,7 +1,25 @@
-"""How domain errors become HTTP answers: 400 with field errors, 404, 409; never a 500."""
+"""How the API answers bad input and errors: always JSON, never a 500 for what a client sent.
+
+- domain errors: 400 with field errors, 404, 409 (`exception_handler`);
+- a request body nested too deep, carrying NUL characters or non-finite numbers: 400
+  (`config.parsers.JSONParser`; form bodies are flat);
+- a path or query string carrying control characters: 400 before any view runs
+  (`ApiInputGuardMiddleware`), since no reference, code or filter value contains them and
+  PostgreSQL refuses NUL in text;
+- whatever Django answers itself under /api/ (no such URL, a body too large, an error):
+  JSON too (`handler400`, `handler403`, `handler404`, wired in config/urls.py; the 500 handler is
+  ops.views.server_error);
+- the OpenAPI schema says so (`document_generic_responses`, a drf-spectacular hook).
+"""
+
+from __future__ import annotations
+
+import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DataError, transaction
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -14,6 +32,9 @@ from sharing.exceptions import (
     PersonalDataRefused,
     TransitionNotAllowed,
 )
+
+API_PREFIX = "/api/"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _record_refusal(exc, context) -> None:
@@ -64,4 +85,65 @@ def exception_handler(exc, context):
     if isinstance(exc, ActionNotAllowed):
         # Not allowed answers exactly as not found (DESIGN.md), whichever view let it through.
         return drf_exception_handler(NotFound(), context)
+    if isinstance(exc, (DataError, OverflowError)):
+        # A value the database or the calendar cannot hold (a date past year 9999, a number
+        # past 64 bits) that a field's own bounds missed: still the client's input.
+        return Response(
+            {"detail": "A value is out of range or malformed.", "code": "out_of_range"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     return drf_exception_handler(exc, context)
+
+
+# --- before any view, and Django's own answers under /api/ ------------------------------
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+class ApiInputGuardMiddleware:
+    """Refuses with a JSON 400 an API path or query string carrying control characters."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _is_api(request) and (
+            CONTROL_CHARACTERS.search(request.path_info)
+            or any(
+                CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
+                for key, values in request.GET.lists()
+                for value in values
+            )
+        ):
+            return JsonResponse(
+                {
+                    "detail": "The path or query string carries control characters.",
+                    "code": "control_characters",
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return self.get_response(request)
+
+
+def handler400(request, exception=None):
+    if _is_api(request):
+        too_large = type(exception).__name__ in {"RequestDataTooBig", "TooManyFieldsSent"}
+        return JsonResponse(
+            {"detail": "The request is too large." if too_large else "Bad request."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if too_large else 400,
+        )
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Forbidden."}, status=status.HTTP_403_FORBIDDEN)
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

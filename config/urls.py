@@ -31,5 +31,9 @@ urlpatterns = [
     path("", include("sharing.web_urls")),
 ]
 
+# Under /api/ Django's own answers are JSON too (config/api.py); elsewhere its pages.
+handler400 = "config.api.handler400"
+handler403 = "config.api.handler403"
+handler404 = "config.api.handler404"
 # A database or connection failure under a request answers 503 with Retry-After, not 500.
 handler500 = "ops.views.server_error"

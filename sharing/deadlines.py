@@ -30,7 +30,7 @@ def calendar_of(departement_code: str) -> str:
     return _subdivision(departement_code) or NATIONAL_CALENDAR
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _holidays(calendar_key: str, year: int) -> frozenset[date]:
     calendar_ = holidays.France(subdiv=calendar_key or None, years=year)
     return frozenset(calendar_.keys())
@@ -55,14 +55,51 @@ def previous_business_day(day: date, *, departement_code: str) -> date:
     return day
 
 
+def _weekday_holidays(departement_code: str, first: date, last: date) -> int:
+    """Public holidays falling Monday to Friday from `first` to `last` inclusive."""
+    key = calendar_of(departement_code)
+    return sum(
+        1
+        for year in range(first.year, last.year + 1)
+        for holiday in _holidays(key, year)
+        if first <= holiday <= last and holiday.weekday() < 5
+    )
+
+
+def _weekdays_after(start: date, end: date) -> int:
+    """Mondays to Fridays after `start` up to and including `end` (end >= start): five in
+    every whole week, then the few days left counted one by one."""
+    weeks, extra = divmod((end - start).days, 7)
+    return weeks * 5 + sum(1 for i in range(1, extra + 1) if (start + timedelta(i)).weekday() < 5)
+
+
+def _shift_weekdays(day: date, count: int) -> date:
+    """The day `count` Mondays-to-Fridays after `day` (before it when negative)."""
+    if count == 0:
+        return day
+    step = 1 if count > 0 else -1
+    # Whole weeks first (five weekdays each), keeping at least one weekday to step onto, so
+    # that a start on a weekend still lands on a weekday.
+    weeks, rest = divmod(abs(count) - 1, 5)
+    rest += 1
+    day += timedelta(days=7 * weeks * step)
+    while rest:
+        day += timedelta(days=step)
+        if day.weekday() < 5:
+            rest -= 1
+    return day
+
+
 def add_business_days(start: date, days: int, *, departement_code: str) -> date:
-    """The business day that falls `days` business days after `start` (start not counted)."""
-    day = start
-    remaining = days
-    while remaining > 0:
-        day += timedelta(days=1)
-        if is_business_day(day, departement_code=departement_code):
-            remaining -= 1
+    """The business day that falls `days` business days after `start` (start not counted).
+
+    Jumps by weekdays, then again by as many days as the holidays it jumped over, until a jump
+    crosses none: a few holiday look-ups, never a walk day by day."""
+    day, owed = start, days
+    while owed > 0:
+        landed = _shift_weekdays(day, owed)
+        owed = _weekday_holidays(departement_code, day + timedelta(days=1), landed)
+        day = landed
     return day
 
 
@@ -70,13 +107,10 @@ def business_days_between(start: date, end: date, *, departement_code: str) -> i
     """Business days after `start` up to and including `end`; negative when `end` is earlier."""
     if end < start:
         return -business_days_between(end, start, departement_code=departement_code)
-    count = 0
-    day = start
-    while day < end:
-        day += timedelta(days=1)
-        if is_business_day(day, departement_code=departement_code):
-            count += 1
-    return count
+    if end == start:
+        return 0
+    holidays_ = _weekday_holidays(departement_code, start + timedelta(days=1), end)
+    return _weekdays_after(start, end) - holidays_
 
 
 def add_months(start: date, months: int, *, departement_code: str) -> date:
@@ -90,12 +124,11 @@ def add_months(start: date, months: int, *, departement_code: str) -> date:
 def subtract_business_days(end: date, days: int, *, departement_code: str) -> date:
     """The business day `days` business days before `end`, counted from the last business
     day on or before `end`: `business_days_between(result, end) == days`."""
-    day = previous_business_day(end, departement_code=departement_code)
-    remaining = days
-    while remaining > 0:
-        day -= timedelta(days=1)
-        if is_business_day(day, departement_code=departement_code):
-            remaining -= 1
+    day, owed = previous_business_day(end, departement_code=departement_code), days
+    while owed > 0:
+        landed = _shift_weekdays(day, -owed)
+        owed = _weekday_holidays(departement_code, landed, day - timedelta(days=1))
+        day = landed
     return day
 
 

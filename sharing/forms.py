@@ -76,6 +76,9 @@ SERVICE_MESSAGES = {
         "Une prolongation ne peut pas avancer l'échéance."
     ),
     "The new deadline must be in the future.": _("La nouvelle échéance doit être dans le futur."),
+    "An extension reaches at most one year past the current deadline.": _(
+        "Une prolongation va au plus un an au-delà de l'échéance actuelle."
+    ),
     "No liaison of this prefecture has that username.": _(
         "Cette personne n'est pas référente de cette préfecture."
     ),

@@ -54,6 +54,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _one_year_after(day: date) -> date:
+    """The same day a year later (28 February for a 29th)."""
+    return day.replace(year=day.year + 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
 def _check_text(*, field: str, text: str, max_length: int, required: bool = True) -> str:
     """Trims, bounds and screens a free-text field; raises InvalidInput naming the field."""
     text = (text or "").strip()
@@ -719,6 +724,10 @@ def info_request_extend(
         raise InvalidInput({"new_due_date": "An extension cannot bring the deadline forward."})
     if new_due_date <= _today():
         raise InvalidInput({"new_due_date": "The new deadline must be in the future."})
+    if new_due_date > _one_year_after(max(old_date or _today(), _today())):
+        raise InvalidInput(
+            {"new_due_date": "An extension reaches at most one year past the current deadline."}
+        )
     setattr(info_request, field, new_due_date)
     info_request.save(update_fields=[field, "updated_at"])
     change = _record_due_change(

@@ -1,8 +1,10 @@
 """Business days on the French calendar, per département (sharing/deadlines.py)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sharing.deadlines import (
     add_business_days,
@@ -10,6 +12,8 @@ from sharing.deadlines import (
     business_days_between,
     is_business_day,
     next_business_day,
+    previous_business_day,
+    subtract_business_days,
 )
 
 DROME = "26"
@@ -142,3 +146,46 @@ def test_add_months_clamps_to_the_end_of_a_shorter_month():
 def test_add_months_lands_on_the_next_business_day_after_a_holiday():
     # 14 May 2026 + 2 months = 14 July 2026 (national day) → Wednesday 15 July.
     assert add_months(date(2026, 5, 14), 2, departement_code=DROME) == date(2026, 7, 15)
+
+
+# --- the arithmetic jumps by weeks; a walk day by day is the reference ------------------
+
+
+def _walk_forward(start: date, days: int, departement_code: str) -> date:
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        days -= is_business_day(day, departement_code=departement_code)
+    return day
+
+
+def _walk_between(start: date, end: date, departement_code: str) -> int:
+    if end < start:
+        return -_walk_between(end, start, departement_code)
+    return sum(
+        is_business_day(start + timedelta(days=i), departement_code=departement_code)
+        for i in range(1, (end - start).days + 1)
+    )
+
+
+DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31))
+CALENDARS = st.sampled_from([DROME, MOSELLE, "971", "976"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=DAYS, days=st.integers(0, 300), departement_code=CALENDARS)
+def test_adding_and_subtracting_business_days_agree_with_a_walk_day_by_day(
+    start, days, departement_code
+):
+    added = add_business_days(start, days, departement_code=departement_code)
+    assert added == _walk_forward(start, days, departement_code)
+    back = subtract_business_days(added, days, departement_code=departement_code)
+    assert business_days_between(back, added, departement_code=departement_code) == days
+    assert back == previous_business_day(back, departement_code=departement_code)
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=DAYS, end=DAYS, departement_code=CALENDARS)
+def test_business_days_between_agrees_with_a_walk_day_by_day(start, end, departement_code):
+    expected = _walk_between(start, end, departement_code)
+    assert business_days_between(start, end, departement_code=departement_code) == expected

@@ -3,7 +3,7 @@
 import json
 import re
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -521,6 +521,28 @@ def test_extend_refused_when_it_brings_the_deadline_forward(orgs, liaison):
             reason=EXTEND_REASON,
         )
     assert "new_due_date" in caught.value.errors
+
+
+def test_extend_reaches_at_most_one_year_past_the_current_deadline(orgs, liaison):
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    due = info_request.decision_due
+    for too_far in (due.replace(year=due.year + 1) + timedelta(days=1), date(9999, 12, 31)):
+        with pytest.raises(InvalidInput) as caught:
+            services.info_request_extend(
+                info_request=info_request,
+                actor=liaison,
+                new_due_date=too_far,
+                reason=EXTEND_REASON,
+            )
+        assert "new_due_date" in caught.value.errors
+    assert reload(info_request).decision_due == due
+    services.info_request_extend(
+        info_request=info_request,
+        actor=liaison,
+        new_due_date=due + timedelta(days=300),
+        reason=EXTEND_REASON,
+    )
+    assert reload(info_request).decision_due == due + timedelta(days=300)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,54 @@
+"""The API's JSON parser: refuses with a 400 what would otherwise end in a 500.
+
+Its own module: DRF reads DEFAULT_PARSER_CLASSES while defining APIView, so the parser may not
+live in a module that imports rest_framework.views (config/api.py does).
+"""
+
+import json
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser as DRFJSONParser
+
+MAX_JSON_DEPTH = 20
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_parsed(value, *, limit: int = MAX_JSON_DEPTH) -> None:
+    """Walks the parsed document without recursion: depth, NUL in strings."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                raise ParseError(f"JSON nested deeper than {limit} levels.")
+            if isinstance(item, dict):
+                pending.extend((key, depth + 1) for key in item)
+                item = item.values()
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and "\x00" in item:
+            raise ParseError("JSON strings may not contain NUL characters.")
+
+
+class JSONParser(DRFJSONParser):
+    """DRF's JSON parser, refusing with a 400 what would otherwise end in a 500: nesting past
+    MAX_JSON_DEPTH (the decoder recurses), NaN and Infinity, NUL characters (PostgreSQL text
+    cannot hold them) and integers too long to convert."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            text = stream.read().decode(encoding) if stream is not None else ""
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"JSON parse error - not {encoding}.") from exc
+        try:
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as exc:
+            # The decoder recurses: a deep enough document exhausts the stack before any
+            # depth check could run on its result.
+            raise ParseError("JSON parse error.") from exc
+        _check_parsed(data)
+        return data

@@ -1,0 +1,169 @@
+"""Bad input on the API answers 400 (or 404, 413) with a JSON body: never a 500, never HTML."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from sharing.models import Status
+from tests.factories import request_in
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def assert_json_error(response, status_code):
+    assert response.status_code == status_code, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    assert isinstance(response.json(), dict)
+
+
+@pytest.mark.parametrize("body", [DEEP, '{"a":' * 30 + "1" + "}" * 30])
+def test_deeply_nested_json_is_refused_on_the_unauthenticated_token_endpoint(db, body):
+    response = Client().post("/api/v1/auth/token/", body, content_type="application/json")
+    assert_json_error(response, 400)
+
+
+def test_deeply_nested_json_is_refused_on_an_action(api, people, orgs):
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    response = api(people.liaison).post(
+        f"/api/v1/requests/{info_request.reference}/notes/", DEEP, content_type="application/json"
+    )
+    assert_json_error(response, 400)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"text": "Point\\u0000 de situation"}', '{"text\\u0000": "x"}', '{"text": NaN}'],
+)
+def test_nul_characters_and_non_finite_numbers_in_a_body_are_refused(api, people, orgs, body):
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    response = api(people.liaison).post(
+        f"/api/v1/requests/{info_request.reference}/notes/", body, content_type="application/json"
+    )
+    assert_json_error(response, 400)
+    assert not info_request.notes.exists()
+
+
+def test_a_reasonably_nested_body_is_still_accepted(api, people, orgs):
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    response = api(people.liaison).post(
+        f"/api/v1/requests/{info_request.reference}/notes/",
+        json.dumps({"text": "Point de situation demandé au service."}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_to=9999-12-31",
+        "date_from=9999-12-31T23:59:59-12:00",
+        "date_from=0001-01-01T00:00:00%2B14:00",
+    ],
+)
+def test_dates_out_of_range_on_audit_events_answer_400(api, people, query):
+    response = api(people.auditor_national).get(f"/api/v1/audit/events/?{query}")
+    assert_json_error(response, 400)
+    assert "date_to" in response.json() or "date_from" in response.json()
+
+
+def test_dates_out_of_range_on_audit_exports_answer_400(api, people):
+    response = api(people.auditor_national).post(
+        "/api/v1/audit/exports/", {"date_to": "9999-12-31"}, format="json"
+    )
+    assert_json_error(response, 400)
+
+
+def test_dates_out_of_range_in_the_auditors_journal_are_a_form_error(people):
+    client = Client()
+    client.force_login(people.auditor_national)
+    response = client.get("/audit/journal/?date_to=9999-12-31")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/requests/?commune=26%00198",
+        "/api/v1/requests/?reference=%01",
+        "/api/v1/requests/?%00=1",
+        "/api/v1/requests/26198-2026-0001/reminders/1%00/cancel/",
+        "/api/v1/requests/26198%00-2026/reminders/1/cancel/",
+    ],
+)
+def test_control_characters_in_path_or_query_answer_400(api, people, url):
+    response = api(people.liaison).get(url)
+    assert_json_error(response, 400)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/requests/?page=99999999999999999999999",
+        "/api/v1/audit/exports/99999999999999999999999/",
+        "/api/v1/notifications/99999999999999999999/read/",
+        "/api/v1/requests/26198-2026-0001/reminders/99999999999999999999/cancel/",
+    ],
+)
+def test_huge_numbers_answer_404(api, people, url):
+    user = people.auditor_national if "/audit/" in url else people.liaison
+    client = api(user)
+    response = client.post(url, {}, format="json") if "read" in url or "cancel" in url else None
+    response = response or client.get(url)
+    assert response.status_code in {400, 404}, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_requests_filter_with_huge_days_answers_400(api, people):
+    response = api(people.liaison).get("/api/v1/requests/?min_days_overdue=1e300")
+    assert_json_error(response, 400)
+
+
+def test_unknown_api_url_answers_json_404(api, people):
+    assert_json_error(api(people.liaison).get("/api/v1/no-such-thing/"), 404)
+    assert_json_error(Client().get("/api/v9/"), 404)
+
+
+def test_unknown_web_url_still_answers_an_html_page(db):
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_wrong_method_answers_json_405(api, people):
+    assert_json_error(api(people.liaison).delete("/api/v1/requests/"), 405)
+
+
+def test_a_body_too_large_answers_json_413(api, people, orgs, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    response = api(people.liaison).post(
+        f"/api/v1/requests/{info_request.reference}/notes/",
+        json.dumps({"text": "x" * 5000}),
+        content_type="application/json",
+    )
+    assert_json_error(response, 413)
+
+
+def test_a_server_error_on_the_api_answers_json(people, settings, monkeypatch):
+    from accounts import api as accounts_api
+
+    def broken(self, request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(accounts_api.MeView, "get", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(people.liaison)
+    assert_json_error(client.get("/api/v1/me/"), 500)
+
+
+def test_a_not_found_reference_with_non_printable_characters_is_audited_without_them(api, people):
+    from audit.models import AuditEvent
+
+    response = api(people.liaison).post(
+        "/api/v1/requests/26198-2026-0099%C2%85%E2%80%8B/reminders/1/cancel/", {}, format="json"
+    )
+    assert_json_error(response, 404)
+    event = AuditEvent.objects.filter(action="request.not_found").order_by("-seq").first()
+    assert event.details["reference"] == "26198-2026-0099"
