@@ -55,12 +55,6 @@ def ensure_allowed(user: User, action: str, info_request: InfoRequest) -> None:
         raise ActionNotAllowed(action=action)
 
 
-def printable_reference(value: object) -> str:
-    """What of a reference asked for may be kept in the audit log: printable characters only,
-    at most 20 (a path may carry anything; the log refuses control characters)."""
-    return "".join(char for char in str(value) if char.isprintable())[:20]
-
-
 def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequest:
     """The one fetch-and-check: missing and forbidden both answer Http404."""
     from .selectors import info_requests_visible_to
