@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import PersonalAccessToken
-from .policy import mfa_enforced, second_factor_required
+from .policy import mfa_enforced, second_factor_required, second_factor_verified
 from .security_services import (
     has_second_factor,
     reauthenticate,
@@ -83,9 +83,8 @@ class TokenCreateSerializer(serializers.Serializer):
 
 
 def session_verified(request) -> bool:
-    """The session passed its second factor (django-otp's mark on the Django user)."""
-    is_verified = getattr(request._request.user, "is_verified", None)
-    return bool(is_verified and is_verified())
+    """The session passed its second factor (a code, or ProConnect's acr/amr)."""
+    return second_factor_verified(request._request)
 
 
 def _issued(issued) -> dict:

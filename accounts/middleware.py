@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 
-from .policy import mfa_enforced, second_factor_required, session_age
+from .policy import mfa_enforced, second_factor_required, second_factor_verified, session_age
 from .security_services import has_second_factor
 
 
@@ -90,7 +90,7 @@ class SecondFactorRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not user.is_verified()
+            and not second_factor_verified(request)
             and mfa_enforced()
             and not request.path.startswith(OPEN_PATHS)
             and (second_factor_required(user) or has_second_factor(user))

@@ -48,7 +48,6 @@ SECOND_FACTOR_AMR = frozenset({"mfa", "totp", "pop"})
 # Session keys a later step (second factor, step-up) reads.
 SESSION_AUTH_VIA = "relais_auth_via"  # "proconnect" after a ProConnect sign-in
 SESSION_AUTH_TIME = "relais_auth_time"  # epoch seconds of the authentication (auth_time)
-SESSION_MFA_VIA = "relais_mfa_via"  # "proconnect" when ProConnect reported a second factor
 SESSION_ACR = "relais_proconnect_acr"
 SESSION_AMR = "relais_proconnect_amr"
 SESSION_ID_TOKEN = "oidc_id_token"  # noqa: S105 (a session key) mozilla-django-oidc's key (OIDC_STORE_ID_TOKEN)

@@ -15,6 +15,8 @@ from .selectors import memberships_of
 # holder last proved who they are (sign-in, second factor or a step-up prompt).
 SIGNED_IN_AT = "relais_signed_in_at"
 AUTHENTICATED_AT = "relais_authenticated_at"
+# "proconnect" when the identity provider reported a second factor (acr/amr) at sign-in.
+MFA_VIA = "relais_mfa_via"
 STAFF = "staff"
 
 
@@ -48,8 +50,21 @@ def stamp_sign_in(session) -> None:
     session[AUTHENTICATED_AT] = now
 
 
-def stamp_authenticated(session) -> None:
-    session[AUTHENTICATED_AT] = _now()
+def stamp_authenticated(session, *, at: float | None = None) -> None:
+    """The holder proved who they are now, or at `at` (an identity provider's auth_time; a
+    time in the future counts as now)."""
+    session[AUTHENTICATED_AT] = _now() if at is None else min(at, _now())
+
+
+def second_factor_verified(request) -> bool:
+    """This session passed a second factor: a code here (django-otp's mark on the user), or a
+    ProConnect sign-in whose acr/amr showed one."""
+    user = getattr(request, "user", None)
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and session.get(MFA_VIA) == "proconnect"
 
 
 def session_age(session) -> float | None:

@@ -30,12 +30,13 @@ from .oidc import (
     SESSION_AUTH_VIA,
     SESSION_ID_TOKEN,
     SESSION_LOGOUT_STATE,
-    SESSION_MFA_VIA,
     claims_parameter,
     has_second_factor,
     proconnect_enabled,
     provider_endpoint,
 )
+from .policy import MFA_VIA as SESSION_MFA_VIA
+from .policy import stamp_authenticated
 from .services import proconnect_logout_record, proconnect_refusal_record
 
 logger = logging.getLogger("relais.proconnect")
@@ -147,6 +148,8 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
         session = request.session
         session[SESSION_AUTH_VIA] = "proconnect"
         session[SESSION_AUTH_TIME] = int(claims.get("auth_time") or time.time())
+        # Step-up counts from when ProConnect authenticated the person (prompt=login renews it).
+        stamp_authenticated(session, at=session[SESSION_AUTH_TIME])
         session[SESSION_ACR] = claims.get("acr") or ""
         session[SESSION_AMR] = list(claims.get("amr") or [])
         if has_second_factor(acr=claims.get("acr"), amr=claims.get("amr")):

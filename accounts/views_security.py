@@ -18,7 +18,12 @@ from django_otp import login as otp_login
 from sharing.exceptions import PersonalDataRefused
 
 from .models import PersonalAccessToken
-from .policy import mfa_enforced, second_factor_required, stamp_authenticated
+from .policy import (
+    mfa_enforced,
+    second_factor_required,
+    second_factor_verified,
+    stamp_authenticated,
+)
 from .security_forms import CodeForm, ReauthenticateForm, TokenCreateForm, VerifyForm
 from .security_services import (
     has_second_factor,
@@ -44,8 +49,7 @@ def _next_url(request, default: str = "/") -> str:
 
 
 def _is_verified(request) -> bool:
-    is_verified = getattr(request.user, "is_verified", None)
-    return bool(is_verified and is_verified())
+    return second_factor_verified(request)
 
 
 def _security_context(request, **extra) -> dict:

@@ -365,3 +365,40 @@ def test_step_up_asks_for_a_fresh_login_and_renews_the_auth_time(proconnect, jea
     assert int(client.session["_auth_user_id"]) == jeanne.pk
     assert client.session["relais_auth_time"] > 1
     assert client.session["relais_mfa_via"] == "proconnect"
+
+
+def test_a_liaison_whose_proconnect_sign_in_shows_a_second_factor_is_not_asked_for_a_code(
+    proconnect, jeanne, settings
+):
+    settings.RELAIS_MFA_ENFORCED = True
+    settings.PROCONNECT_ACR_VALUES = "eidas1 eidas2"
+    client = Client()
+    back, _ = start(client, proconnect.provider, "jeanne", acr="eidas2", amr=("pwd", "totp"))
+    callback(client, back)
+
+    response = client.get(reverse("requests"))
+
+    assert response.status_code == 200
+
+
+def test_a_liaison_whose_proconnect_sign_in_had_no_second_factor_is_sent_to_enrolment(
+    proconnect, jeanne, settings
+):
+    settings.RELAIS_MFA_ENFORCED = True
+    client = Client()
+    back, _ = start(client, proconnect.provider, "jeanne")
+    callback(client, back)
+
+    response = client.get(reverse("requests"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("security-totp"))
+
+
+def test_step_up_counts_from_proconnects_auth_time(proconnect, jeanne):
+    client = Client()
+    back, _ = start(client, proconnect.provider, "jeanne")
+    callback(client, back)
+
+    session = client.session
+    assert session["relais_authenticated_at"] == session["relais_auth_time"]
