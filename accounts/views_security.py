@@ -3,6 +3,8 @@ prompt after a password, recovery codes), step-up re-authentication, personal ac
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +21,7 @@ from django_otp import login as otp_login
 from sharing.exceptions import PersonalDataRefused
 
 from .models import PersonalAccessToken
+from .oidc import SESSION_AUTH_VIA, proconnect_enabled
 from .policy import (
     mfa_enforced,
     second_factor_required,
@@ -157,10 +161,17 @@ def reauthenticate_view(request):
             stamp_authenticated(request.session)
             return redirect(_next_url(request))
         form.add_error(None, _("Mot de passe ou code incorrect."))
+    next_url = _next_url(request, "")
+    # Whoever signed in through ProConnect may confirm there (prompt=login, a fresh auth_time).
+    proconnect_url = (
+        f"{reverse('proconnect-login')}?{urlencode({'prompt': 'login', 'next': next_url})}"
+        if request.session.get(SESSION_AUTH_VIA) == "proconnect" and proconnect_enabled()
+        else ""
+    )
     return render(
         request,
         "accounts/security/reauthenticate.html",
-        {"form": form, "with_code": with_code, "next": _next_url(request, "")},
+        {"form": form, "with_code": with_code, "next": next_url, "proconnect_url": proconnect_url},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -402,3 +402,14 @@ def test_step_up_counts_from_proconnects_auth_time(proconnect, jeanne):
 
     session = client.session
     assert session["relais_authenticated_at"] == session["relais_auth_time"]
+
+
+def test_the_step_up_prompt_offers_proconnect_to_whoever_signed_in_there(proconnect, jeanne):
+    client = Client()
+    back, _ = start(client, proconnect.provider, "jeanne")
+    callback(client, back)
+
+    page = client.get(reverse("security-reauthenticate"), {"next": "/demandes/"})
+
+    assert page.status_code == 200
+    assert "prompt=login" in page.content.decode()
