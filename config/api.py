@@ -147,3 +147,35 @@ def handler404(request, exception=None):
     if _is_api(request):
         return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
+
+
+# --- the schema says so -----------------------------------------------------------------
+
+GENERIC_RESPONSES = {
+    "400": "Malformed request: a path or query string carrying control characters, a body that "
+    "is not acceptable JSON (nested too deep, NUL characters, NaN), a value out of range.",
+    "401": "No valid token or session.",
+    "413": "The request body is too large.",
+}
+
+
+def document_generic_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the answers the layers
+    above its view may give (this module), and every paginated list its 404 for a page out of
+    range."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            responses.setdefault("400", {"description": GENERIC_RESPONSES["400"]})
+            if any(requirement for requirement in operation.get("security", [])):
+                responses.setdefault("401", {"description": GENERIC_RESPONSES["401"]})
+            if "requestBody" in operation:
+                responses.setdefault("413", {"description": GENERIC_RESPONSES["413"]})
+            parameters = operation.get("parameters", [])
+            if any(p.get("in") == "path" for p in parameters):
+                responses.setdefault("404", {"description": "Not found."})
+            if any(p.get("name") == "page" for p in parameters):
+                responses.setdefault("404", {"description": "No such page."})
+    return result

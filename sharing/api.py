@@ -358,7 +358,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=NoteInSerializer,
         responses={201: NoteSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def notes(self, request, reference=None):
         info_request = self.get_object(perm=NOTES)
         if request.method == "POST":
@@ -384,7 +384,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The mayor's remarks on the draft (the commune only)",
         responses={200: RemarkSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def remarks(self, request, reference=None):
         info_request = self.get_object(perm=DRAFT)
         remarks = list(remarks_of(info_request=info_request))
@@ -401,7 +401,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The clarification thread",
         responses={200: MessageSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def messages(self, request, reference=None):
         info_request = self.get_object()
         messages = list(messages_of(info_request=info_request))
@@ -418,7 +418,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The request's timeline (its recorded changes)",
         responses={200: TimelineEventSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, reference=None):
         info_request = self.get_object()
         with transaction.atomic():

@@ -61,7 +61,21 @@ class InfoRequestSerializer(serializers.ModelSerializer):
     prefecture = serializers.CharField(source="prefecture.code")
     category = serializers.CharField(source="category.code")
     legal_basis = serializers.CharField(source="legal_basis.code")
-    assigned_to = serializers.CharField(source="assigned_to.username", default=None)
+    assigned_to = serializers.CharField(
+        source="assigned_to.username", default=None, allow_null=True, read_only=True
+    )
+    # Empty ("") until the decision or the delivery sets them: the schema says so.
+    resolution = serializers.ChoiceField(Resolution.choices, allow_blank=True, read_only=True)
+    reason_code = serializers.ChoiceField(ReasonCode.choices, allow_blank=True, read_only=True)
+    procureur_agreement = serializers.ChoiceField(
+        AgreementStatus.choices, allow_blank=True, read_only=True
+    )
+    intelligence_agreement = serializers.ChoiceField(
+        AgreementStatus.choices, allow_blank=True, read_only=True
+    )
+    delivery_channel = serializers.ChoiceField(
+        DeliveryChannel.choices, allow_blank=True, read_only=True
+    )
     is_overdue = serializers.SerializerMethodField()
     days_to_acknowledgement = serializers.SerializerMethodField(
         help_text="Business days until the acknowledgement is due (negative: passed); "

@@ -171,6 +171,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.document_generic_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "DeliveryChannelEnum": "sharing.models.DeliveryChannel",
         "AgreementStatusEnum": "sharing.models.AgreementStatus",

@@ -167,3 +167,21 @@ def test_a_not_found_reference_with_non_printable_characters_is_audited_without_
     assert_json_error(response, 404)
     event = AuditEvent.objects.filter(action="request.not_found").order_by("-seq").first()
     assert event.details["reference"] == "26198-2026-0099"
+
+
+def test_schema_documents_plain_lists_generic_errors_and_blank_enums(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schema = json.loads(response.content)
+    paths = schema["paths"]
+    for action in ("notes", "messages", "remarks", "events"):
+        get = paths[f"/api/v1/requests/{{reference}}/{action}/"]["get"]
+        body = get["responses"]["200"]["content"]["application/json"]["schema"]
+        assert body["type"] == "array", action  # not a page: what the endpoint answers
+        assert not any(p["name"] == "page" for p in get.get("parameters", []))
+    listing = paths["/api/v1/requests/"]["get"]["responses"]
+    assert {"200", "400", "401", "404"} <= set(listing)
+    token = paths["/api/v1/auth/token/"]["post"]["responses"]
+    assert {"200", "400", "413"} <= set(token)
+    request = schema["components"]["schemas"]["InfoRequest"]["properties"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in request["resolution"]["oneOf"]
+    assert request["assigned_to"]["nullable"] is True
