@@ -26,8 +26,9 @@ _REFERENCE = re.compile(r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,6}")
 
 def reference_for_audit(value: object) -> str:
     """The reference a refused or missing request was asked by, when it has a reference's
-    shape; otherwise nothing (a long run of digits in the address is not kept)."""
-    value = str(value or "")
+    shape once invisible characters are dropped; otherwise nothing (a long run of digits in the
+    address is not kept)."""
+    value = "".join(char for char in str(value or "") if char.isprintable())
     return value if _REFERENCE.fullmatch(value) else ""
 
 
@@ -94,4 +95,9 @@ class ScreenedFiltersMixin:
         for refusal in refusals_in(raw, fields=self.screened_fields):
             self._refused[refusal.field] = list(refusal.kinds)
             self.refuse_personal_data(refusal)
+            # A filter is not a text being written: the refused value is cleared, not marked.
+            cleared = self.data.copy()
+            cleared[self.add_prefix(refusal.field)] = ""
+            self.data = cleared
+        self.personal_data_marks.clear()
         return data

@@ -48,7 +48,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the thread
+# until it stops, and any later test of the same process that calls async code from sync code
+# (asgiref's async_to_sync, as an async view does) would fail.
+@pytest.fixture(scope="module")
 def browser():
     reason = _browser_missing_reason()
     if reason is not None:

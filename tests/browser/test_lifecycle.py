@@ -91,7 +91,11 @@ def test_a_request_from_draft_to_closed_across_the_four_roles(new_page, people, 
     submit(page)
     error = page.locator(".fr-input-group--error")
     assert "le nom d'une personne" in error.inner_text()
-    assert page.input_value("#id_purpose") == ""
+    # The refused text stays in the form, unsaved, with the words in question marked.
+    assert page.input_value("#id_purpose") == (
+        "Merci de nous dire si Jean DUPONT est inscrit au FSPRT."
+    )
+    assert "DUPONT" in " ".join(page.locator("mark").all_inner_texts())
     assert page.input_value("#id_secure_channel_ref") == "BR-2026-0141"
     assert page.get_by_label("Urgente").is_checked()
     checks.page(page, "03-new-request-refused")

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from accounts.security_services import token_issue
 from tests.factories import UserFactory
 
 pytestmark = [
@@ -70,7 +70,8 @@ def persistent(monkeypatch):
 @pytest.fixture
 def token_header():
     user = UserFactory()
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    issued = token_issue(user=user, name="probe", second_factor=False, actor=user)
+    return {"HTTP_AUTHORIZATION": f"Token {issued.secret}"}
 
 
 def test_a_dead_persistent_connection_is_replaced_before_the_request_uses_it(

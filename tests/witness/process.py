@@ -21,9 +21,18 @@ PORTS = range(
 _TAKEN: set[int] = set()
 
 
+def _own_ports() -> range:
+    """Each pytest-xdist process takes every n-th port of the range, so that two processes
+    never probe and bind the same one at the same moment."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    return PORTS[index % count :: count]
+
+
 def free_port() -> int:
     """A port of the range that nothing listens on, never handed out twice in one run."""
-    for port in PORTS:
+    for port in _own_ports():
         if port in _TAKEN:
             continue
         with contextlib.closing(socket.socket()) as probe:
