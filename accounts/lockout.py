@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -92,3 +94,29 @@ def connect() -> None:
     from axes.signals import user_locked_out
 
     user_locked_out.connect(on_locked_out, dispatch_uid="accounts.locked_out")
+
+
+class ScreenedDatabaseHandler(AxesDatabaseHandler):
+    """axes' database handler, keeping of a failed sign-in only what the audit log may keep:
+    the user agent reduced to browser and OS families, and the names of the query and form
+    fields without their values (a planted name or date of birth would otherwise stay in the
+    attempts table). The request itself is left as it was for the view."""
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is None:
+            return super().user_login_failed(sender, credentials, request, **kwargs)
+        AxesProxyHandler.update_request(request)
+        request.axes_user_agent = context.reduce_user_agent(request.META.get("HTTP_USER_AGENT", ""))
+        kept_get, kept_post = request.GET, request.POST
+        request.GET, request.POST = _names_only(kept_get), _names_only(kept_post)
+        try:
+            return super().user_login_failed(sender, credentials, request, **kwargs)
+        finally:
+            request.GET, request.POST = kept_get, kept_post
+
+
+def _names_only(params: QueryDict) -> QueryDict:
+    names = QueryDict(mutable=True)
+    for name in params:
+        names[name] = ""
+    return names

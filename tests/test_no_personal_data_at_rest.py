@@ -29,7 +29,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.security_services import token_issue
-from audit.models import AuditExport
+from audit.models import AuditEvent, AuditExport
 from sharing import web_urls
 from sharing.models import (
     Category,
@@ -420,7 +420,11 @@ def drive_api_reads(operations, people, world, kinds) -> None:
             "liaison62",
         ]
     )
-    ids = {"reference": submitted.reference, "export_id": str(world["export"].pk)}
+    ids = {
+        "reference": submitted.reference,
+        "export_id": str(world["export"].pk),
+        "seq": str(AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()),
+    }
     for (method, path), operation in operations.items():
         if method != "get":
             continue
@@ -478,6 +482,7 @@ WEB_WRITES = {
     "request-action": None,
     "notification-mark-read": "liaison",
     "notifications-mark-read": "liaison",
+    "notification-preference": "liaison",
     "audit-export-list": "auditor_national",
     "audit-integrity": "auditor_national",
 }
@@ -593,6 +598,11 @@ def drive_web(people, requests, world, kinds) -> None:
         reverse("notification-mark-read", args=[notice.pk]), {"x": value(kind)}, **headers(kind)
     )
     liaison.post(reverse("notifications-mark-read"), {"x": value(kind)}, **headers(kind))
+    liaison.post(
+        reverse("notification-preference"),
+        {"daily_digest": value(kind), "x": value(kind)},
+        **headers(kind),
+    )
     web_client(people.auditor_national).post(
         reverse("audit-integrity"), {"x": value(kind)}, **headers(kind)
     )

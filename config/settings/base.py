@@ -394,7 +394,7 @@ CACHES = {
 # after as many failures whatever the account; both lift after AXES_COOLOFF_MINUTES, or sooner
 # when an administrator unlocks (`manage.py unlock_sign_in`, or the admin's access attempts).
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "accounts.lockout.ScreenedDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
