@@ -76,28 +76,40 @@ class ProviderProcess:
 
     def __init__(self, accounts: dict[str, dict], workdir: Path) -> None:
         install()
-        self.port = free_port()
-        self.issuer = f"http://127.0.0.1:{self.port}"
         config = workdir / "oidc-provider.json"
         config.write_text(json.dumps({"clients": CLIENTS, "accounts": accounts}))
-        self.log = (workdir / "oidc-provider.log").open("w")
-        self.process = subprocess.Popen(  # noqa: S603
-            [shutil.which("node") or "node", str(OIDC_DIR / "provider.mjs")],
-            env={**os.environ, "OIDC_PORT": str(self.port), "OIDC_CONFIG": str(config)},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while True:
+        self.log_path = workdir / "oidc-provider.log"
+        # A port picked free can be taken by another test process before node binds it: then
+        # node exits at once, and the provider starts again on another port.
+        for _ in range(3):
+            self.port = free_port()
+            self.issuer = f"http://127.0.0.1:{self.port}"
+            self.log = self.log_path.open("w")
+            self.process = subprocess.Popen(  # noqa: S603
+                [shutil.which("node") or "node", str(OIDC_DIR / "provider.mjs")],
+                env={**os.environ, "OIDC_PORT": str(self.port), "OIDC_CONFIG": str(config)},
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+            )
+            if self._wait_until_it_answers():
+                return
+            self.stop()
+        tail = self.log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the test OpenID provider did not start; its log:\n{tail}")
+
+    def _wait_until_it_answers(self) -> bool:
+        """True once discovery answers; False if node exited. A loaded machine gets 90 s."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
             try:
-                if requests.get(self.discovery_url, timeout=1).ok:
-                    break
-            except requests.ConnectionError:
+                if requests.get(self.discovery_url, timeout=2).ok:
+                    return True
+            except requests.RequestException:
                 pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the test OpenID provider did not start")
             time.sleep(0.1)
+        return False
 
     @property
     def discovery_url(self) -> str:
