@@ -422,7 +422,8 @@ def test_highlights_are_empty_for_a_legitimate_text():
 
 def test_model_is_loaded_once_per_process_with_only_the_entity_components():
     assert model.pipeline() is model.pipeline()
-    assert model.pipeline().pipe_names == ["tok2vec", "ner"]
+    assert model.pipeline().pipe_names == ["ner"]
+    assert model.pipeline().disabled == []  # the others are not even loaded
 
 
 def test_model_finds_a_name_the_rules_do_not_know():
