@@ -13,7 +13,9 @@ from .selectors import memberships_of, organizations_visible_to
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    prefecture = serializers.CharField(source="prefecture.code", default=None, read_only=True)
+    prefecture = serializers.CharField(
+        source="prefecture.code", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Organization

@@ -82,18 +82,28 @@ class EventFilterSerializer(serializers.Serializer):
     date_to = MomentField(
         end=True, required=False, help_text="Until this datetime (exclusive) or date (inclusive)."
     )
-    user = serializers.CharField(required=False, max_length=150, help_text="Username.")
+    # Optional filters: blank means "any", as DRF reads a blank query or form value as absent.
+    user = serializers.CharField(
+        required=False, allow_blank=True, max_length=150, help_text="Username."
+    )
     organization = serializers.CharField(
-        required=False, max_length=40, help_text="Code of the organisation the event concerns."
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="Code of the organisation the event concerns.",
     )
     action = serializers.RegexField(
         r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$",
         required=False,
+        allow_blank=True,
         max_length=64,
         help_text='An action, or a prefix such as "request.*".',
     )
     reference = serializers.CharField(
-        required=False, max_length=100, help_text="A request reference, e.g. 26198-2026-0007."
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="A request reference, e.g. 26198-2026-0007.",
     )
 
     def validate(self, attrs):
@@ -106,7 +116,7 @@ class EventFilterSerializer(serializers.Serializer):
         return attrs
 
     def filters(self) -> EventFilters:
-        return EventFilters(**self.validated_data)
+        return EventFilters(**{k: v for k, v in self.validated_data.items() if v != ""})
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -162,7 +162,9 @@ GENERIC_RESPONSES = {
 def document_generic_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook: every operation documents the answers the layers
     above its view may give (this module), and every paginated list its 404 for a page out of
-    range."""
+    range. An optional query parameter sent blank (`?status=`) means "not given" everywhere in
+    this API (django-filter, DRF's form-style reading, the pagination), so the schema says it may
+    be empty."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -174,6 +176,9 @@ def document_generic_responses(result, generator, request, public):
             if "requestBody" in operation:
                 responses.setdefault("413", {"description": GENERIC_RESPONSES["413"]})
             parameters = operation.get("parameters", [])
+            for parameter in parameters:
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
             if any(p.get("in") == "path" for p in parameters):
                 responses.setdefault("404", {"description": "Not found."})
             if any(p.get("name") == "page" for p in parameters):

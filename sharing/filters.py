@@ -1,10 +1,34 @@
 """List filters of the request API."""
 
 import django_filters
+from django import forms
 from django.utils import timezone
 
 from .models import InfoRequest, Resolution, Status, Urgency
 from .selectors import due_within_q, overdue_by_at_least_q, overdue_q
+
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def parse_boolean(value: str | None) -> bool | None:
+    """A boolean query value: absent or blank is None; anything but true/false/1/0 is refused
+    (django-filter's own boolean reads "null" or "yes" as "no filter", which the schema does
+    not say)."""
+    if value is None or value == "":
+        return None
+    try:
+        return BOOLEANS[value.lower()]
+    except KeyError:
+        raise forms.ValidationError("Expected true or false.", code="invalid") from None
+
+
+class StrictBooleanField(forms.Field):
+    def to_python(self, value):
+        return parse_boolean(value)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class InfoRequestFilter(django_filters.FilterSet):
@@ -14,7 +38,7 @@ class InfoRequestFilter(django_filters.FilterSet):
     commune = django_filters.CharFilter(field_name="commune__code")
     category = django_filters.CharFilter(field_name="category__code")
     assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
     min_days_overdue = django_filters.NumberFilter(
         method="filter_min_days_overdue",
         min_value=0,

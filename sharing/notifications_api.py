@@ -3,17 +3,20 @@
 A notification belongs to one user: anyone else's answers 404, like a missing one.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import audit_record
 
 from . import notifications, reminders, services
+from .filters import parse_boolean
 from .models import Notification, ReminderKind
 from .permissions import get_request_for
 from .screening import reference_for_audit
@@ -91,8 +94,10 @@ class NotificationViewSet(viewsets.GenericViewSet):
         responses={200: NotificationSerializer(many=True)},
     )
     def list(self, request):
-        unread = request.query_params.get("unread")
-        flag = {"true": True, "1": True, "false": False, "0": False}.get((unread or "").lower())
+        try:
+            flag = parse_boolean(request.query_params.get("unread"))
+        except DjangoValidationError as error:
+            raise ValidationError({"unread": error.messages}) from None
         rows = notifications_of(user=request.user, unread=flag)
         page = self.paginate_queryset(rows)
         shown = page if page is not None else list(rows)
