@@ -124,5 +124,6 @@ _NAMEABLE = frozenset(
         "maire",
         "prefet",
         "juge",
+        "jan",
     }
 )
