@@ -18,7 +18,7 @@ from bisect import bisect_right
 from typing import Any
 
 from .casual import COMMON_WORDS
-from .context import is_office_town_or_institution, named_place_before
+from .context import is_office_town_or_institution, named_place_before, within_eponym
 from .lexicons import (
     NOT_FIRST_WORDS,
     NOT_SURNAMES,
@@ -144,7 +144,7 @@ def _is_person(text: str, start: int, end: int) -> bool:
         return False
     if named_place_before(text, start) or is_office_town_or_institution(name):
         return False
-    if _SCHEME_BEFORE.search(text, max(0, start - 20), start):
+    if _SCHEME_BEFORE.search(text, max(0, start - 20), start) or within_eponym(text, start, end):
         return False
     keys = [fold(w) for w in words]
     if any(k in _ENGLISH_WORDS or (k in STOPWORDS and k not in PARTICLES) for k in keys):

@@ -14,7 +14,7 @@ case are the business of :mod:`.casual` and of the statistical model (:mod:`.mod
 
 import re
 
-from .context import named_place_before
+from .context import named_place_before, within_eponym
 from .lexicons import (
     CIVILITIES,
     EPONYMS,
@@ -73,7 +73,7 @@ def person_name(scan: Scan) -> Spans:
     text = scan.text
     words = [_Word(m) for m in _CAPITALISED.finditer(text) if starts_word(text, m.start(), "'-")]
     for i, word in enumerate(words):
-        if _names_someone(text, words, i):
+        if _names_someone(text, words, i) and not within_eponym(text, word.start, word.end):
             yield word.start, word.end
     yield from _subject_of_a_report(scan)
 
@@ -107,6 +107,7 @@ def _subject_of_a_report(scan: Scan) -> Spans:
             or len(key) < 3
             or not (key in surnames() or key in first_names())
             or named_place_before(text, m.start())
+            or within_eponym(text, m.start(), m.end())
         ):
             continue
         yield m.span()

@@ -937,4 +937,56 @@ LEGITIMATE += [
     ("Référence de l'affaire au parquet : 26.045.000123, pour mémoire.", set()),
 ]
 
+# Legitimate texts full of eponyms, offices, dated references and schemes, written to look for
+# the screen's false positives.
+LEGITIMATE += [
+    ("Dossier 2026-0142 clos le 3 mars, sans suite.", set()),
+    ("La salle Paul-Émile Victor est réservée pour la formation du 12 mai.", set()),
+    ("Le foyer Saint-Vincent-de-Paul signale une hausse de fréquentation depuis janvier.", set()),
+    ("Monsieur le Sous-Préfet de Die a présidé la réunion du 4 février.", set()),
+    (
+        "Le rapport Bockel de 2010 reste la référence sur la prévention de la délinquance "
+        "juvénile.",
+        set(),
+    ),
+    ("L'école Jacques-Yves Cousteau ouvre une classe supplémentaire à la rentrée.", set()),
+    ("Rue Hélène Boucher, le radar pédagogique a été déplacé le 7 avril.", set()),
+    ("Le square Georges Brassens sera fermé du 1er au 15 août pour travaux.", set()),
+    ("Quai Jean-Baptiste Clément : les caméras seront raccordées au CSU en juin.", set()),
+    ("La Fondation Abbé Pierre a publié son rapport annuel ; aucun élément nominatif.", set()),
+    ("Le trophée Marcel Dassault récompense les apprentis de la filière aéronautique.", set()),
+    ("The mayor thanked the Sub-Prefect and Chief Superintendent for the 9 May meeting.", set()),
+    (
+        "Circulaire Valls du 28 novembre 2012 : rappel des critères, sans lien avec un dossier.",
+        set(),
+    ),
+    ("Loi n° 2021-1109 du 24 août 2021, article 12 : contrat d'engagement républicain.", set()),
+    ("Le collège Olympe de Gouges accueillera la réunion des parents le 18 mars.", set()),
+    ("Réunion à l'espace Frédéric Mistral, 2e étage, salle B, le 22 avril à 9 h.", set()),
+    ("Mme la Directrice académique des services de l'Éducation nationale sera représentée.", set()),
+    ("La gendarmerie de Saint-Donat-sur-l'Herbasse a transmis son bilan trimestriel.", set()),
+    ("Le plan Marshall des banlieues évoqué en 2008 n'a pas de suite locale.", set()),
+    ("Opération Ville Vie Vacances : 180 jeunes accueillis cet été, bilan positif.", set()),
+    ("Le prix Samuel Paty a été remis à deux classes de 4e du collège.", set()),
+    ("Avenue Marcel Paul, la vidéoprotection couvre désormais l'entrée du parking.", set()),
+    ("Le gymnase Marie Marvingt est réquisitionné pour le centre de vaccination.", set()),
+    ("Maison des associations Pierre Mendès France : réunion des bailleurs le 5 juin.", set()),
+    ("Le boulodrome Jo Bouillon accueille le concours du 14 juillet.", set()),
+    ("Stade Jean Bouin : 2 500 spectateurs attendus, renfort de 6 agents.", set()),
+    ("Lycée Gustave Jaume, Pierrelatte : 3 exclusions temporaires ce trimestre.", set()),
+    ("La commune adhère au réseau Villes amies des enfants depuis 2019.", set()),
+    ("Le numéro d'appel 0 800 005 696 reste affiché à l'accueil de la mairie.", set()),
+    ("Saint-Paul a été choisie comme commune pilote pour le dispositif.", set()),
+    ("Martin Luther King est le thème de l'exposition de la médiathèque en février.", set()),
+    ("Le centre Louis-Pasteur organise une campagne de prévention le 10 octobre.", set()),
+    ("La délibération n° 2026-031 du 12 février fixe le montant de la subvention.", set()),
+    ("Le conseil des sages a rendu son avis le 2 mars ; rien à signaler.", set()),
+    ("Mission locale : 412 jeunes suivis, dont 37 en situation de décrochage.", set()),
+    ("Rendez-vous à la caserne Bizanet, bâtiment 3, pour l'exercice du 6 juin.", set()),
+    ("The Valence police station will host the training on 3 and 4 June.", set()),
+    ("Le juge d'application des peines de Valence a été informé de la démarche.", set()),
+    ("Le médecin scolaire a été associé à la cellule, sans nommer personne.", set()),
+    ("Le Président du conseil départemental a été saisi le 8 janvier.", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS

@@ -461,6 +461,9 @@ def test_model_finds_a_name_the_rules_do_not_know():
         ("une certaine Odette", "person_name"),
         ("DIALLO a encore été vu devant l'école", "person_name"),
         ("Oliveira aurait quitté la commune", "person_name"),
+        # a street named after a date keeps its number
+        ("domicilié 12 place du 8 Mai 1945", "address"),
+        ("4 clos le Moulin", "address"),
     ],
 )
 def test_detects_numbers_documents_and_names_typed_in_a_hurry(text, kind):
@@ -486,6 +489,10 @@ def test_detects_numbers_documents_and_names_typed_in_a_hurry(text, kind):
         "L'association Charles de Foucauld organise une maraude le 2 décembre.",
         "Le stade Pierre de Coubertin est fermé.",
         "Une lecture de Jean de la Fontaine par les élèves de CM2.",
+        # part of an eponym written around it, a compound saint's name, a street word as a verb
+        "Martin Luther King est le thème de l'exposition.",
+        "Le foyer Saint-Vincent-de-Paul signale une hausse de fréquentation.",
+        "Dossier 2026-0142 clos le 3 mars, sans suite.",
     ],
 )
 def test_lets_through_casual_lookalikes(text):
