@@ -2,14 +2,18 @@
 
 "Prénom NOM", "NOM Prénom", "JEAN DUPONT", a civility and a name ("M. Dupont", "Madame
 DURAND"), a listed first name and a capitalised surname ("Karim Benali") or an initial ("Karim
-B."), "le nommé X", "nom de famille X". A civility followed by le/la/l' or a function ("Monsieur
-le Préfet") is an office; a lone initial ("M. X") is how people anonymise and passes. Upper-case
-words known as acronyms or headings (FSPRT, CLSPD, URGENT…), words without a vowel and roman
-numerals are never surnames. After an unlisted first word, "Xxx NOM" counts only mid-sentence
-after a lower-case word, with one surname of four letters or more that does not end like a
-common noun (-TION, -ITÉ…). Names after "rue", "collège", "stade"… and a short list of eponyms
-(Jean Jaurès, Samuel Paty…) are places, not people. Names typed in lower case or in ordinary
-case are the business of :mod:`.casual` and of the statistical model (:mod:`.model`).
+B."), particles in lower case ("Jan de Vries"), "le nommé X", "une certaine X", "nom de famille
+X", and a listed name alone as the subject of what a report says of a person ("DIALLO a encore
+été vu", "Oliveira aurait quitté la commune"). A civility followed by le/la/l' or a function
+("Monsieur le Préfet") is an office; a lone initial ("M. X") is how people anonymise and
+passes. Upper-case words known as acronyms or headings (FSPRT, CLSPD, URGENT…), words without a
+vowel and roman numerals are never surnames. After an unlisted first word, "Xxx NOM" counts
+only mid-sentence after a lower-case word, with one surname of four letters or more that does
+not end like a common noun (-TION, -ITÉ…). Names after "rue", "collège", "stade"… and a short
+list of eponyms (Jean Jaurès, Samuel Paty…) are places, not people, and so is any part of an
+eponym written around it ("Luther King" in "Martin Luther King"). Names typed in lower case or
+in ordinary case are the business of :mod:`.casual` and of the statistical model
+(:mod:`.model`).
 """
 
 import re

@@ -989,4 +989,110 @@ LEGITIMATE += [
     ("Le Président du conseil départemental a été saisi le 8 janvier.", set()),
 ]
 
+# More names in hard positions (foreign, compound, lower case, with an initial, a nickname)
+# and legitimate texts full of dates, references, offices and places.
+WITH_IDENTIFIERS += [
+    ("Hamidou Sy, livreur à vélo, est souvent devant le collège à la sortie.", {"person_name"}),
+    ("yasmine el idrissi a quitté le foyer hier soir sans prévenir", {"person_name"}),
+    ("La voisine, Mme Kowalska, a entendu des cris dans l'appartement.", {"person_name"}),
+    (
+        "Ousmane et son frère Bakary Traoré fréquentent la salle de prière du quartier.",
+        {"person_name"},
+    ),
+    ("D'après le principal, c'est Nolan Lefèvre-Martin qui diffuse les vidéos.", {"person_name"}),
+    (
+        "Rodrigo Alves Pereira, maçon, aurait proposé un hébergement à deux mineurs.",
+        {"person_name"},
+    ),
+    ("Wang Li, étudiante, a signalé un harcèlement à la médiathèque.", {"person_name"}),
+    ("Le père, un certain Gérard, se présente comme imam autoproclamé.", {"person_name"}),
+    ("Vu avec Isabelle, de la PMI, qui connaît bien la famille Guerin.", {"person_name"}),
+    ("Lucas, l'aîné des Moreau, ne va plus au lycée depuis janvier.", {"person_name"}),
+    (
+        "please check whether Daniel Okoro is already known, he works at the leisure centre",
+        {"person_name"},
+    ),
+    (
+        "Khadija Amrani et Youssef Amrani, parents du mineur, demandent un rendez-vous.",
+        {"person_name"},
+    ),
+    ("Benoît Ravel, adjoint technique, a été menacé par un usager.", {"person_name"}),
+    ("Elle se fait appeler Umm Safiya sur les réseaux.", {"person_name"}),
+    ("Le surnommé Tintin vend au pied de l'immeuble.", {"person_name"}),
+    ("Ana Lúcia Fonseca a été vue avec le groupe à la gare.", {"person_name"}),
+    ("M. et Mme Dos Reis ont signalé la disparition de leur fille.", {"person_name"}),
+    ("Killian, 17 ans, apprenti boulanger, tient des propos violents.", {"person_name"}),
+    ("Sur place, Abdelaziz Ould Cheikh a refusé de répondre aux agents.", {"person_name"}),
+    ("Cf. échange avec Cédric Vasseur hier, il faut relancer.", {"person_name"}),
+    (
+        "Grégoire de Montalembert, bénévole au Secours catholique, est inquiet pour un jeune.",
+        {"person_name"},
+    ),
+    (
+        "ivanov dmitri, chauffeur poids lourd, possède un local à Portes-lès-Valence.",
+        {"person_name"},
+    ),
+    ("Le mari, Stéphane Lopes, a des antécédents de violences.", {"person_name"}),
+    ("Mlle Ferreira a été recrutée en service civique à la mairie.", {"person_name"}),
+    ("Rania B., 14 ans, en 4e au collège, a été repérée par la CPE.", {"person_name"}),
+]
+
+LEGITIMATE += [
+    (
+        "Suite à l'entretien du 12/01, merci de confirmer les créneaux des 3, 10 et 17 février.",
+        set(),
+    ),
+    ("Le CLSPD de Crest se réunit le jeudi 5 mars à 14 h 30, salle Coloriage, 2e étage.", set()),
+    ("Nombre de signalements 2025 : T1 12, T2 9, T3 14, T4 11 ; total 46.", set()),
+    (
+        "Art. 6 de la convention : les informations restent confidentielles (L. 132-5 CSI, al. 2).",
+        set(),
+    ),
+    ("The school director asked whether the Prevent referral guidance applies in France.", set()),
+    ("Objet : point d'étape, affaire suivie par le parquet de Valence, réf. 25/123/45.", set()),
+    (
+        "Réunion Teams à 10 h avec la cellule départementale ; lien envoyé par le secrétariat.",
+        set(),
+    ),
+    (
+        "Grand-Bornand, Saint-Gervais et Chamonix sont cités dans le rapport régional, rien ici.",
+        set(),
+    ),
+    (
+        "Mme la Préfète de la Drôme et M. le Procureur de Valence cosignent la lettre du 8 avril.",
+        set(),
+    ),
+    ("Campagne Marianne d'or : la commune est candidate au prix de la prévention.", set()),
+    ("Le Haut-Commissaire à l'enfance a écrit aux maires le 20 janvier.", set()),
+    ("La Croix-Rouge tient une permanence le mardi, salle Louis Aragon, de 9 h à 12 h.", set()),
+    (
+        "Mail générique de la préfecture à utiliser pour les convocations, voir la note de "
+        "service.",
+        set(),
+    ),
+    (
+        "Le permis de louer s'applique dans le quartier de la gare depuis le 1er juillet 2025.",
+        set(),
+    ),
+    ("L'Union départementale des associations familiales demande à être associée.", set()),
+    ("Le centre hospitalier de Montélimar a désigné un référent radicalisation.", set()),
+    ("Rappel : l'article 40 CPP impose un signalement au procureur sans délai.", set()),
+    ("Les élus de la majorité et de l'opposition ont voté à l'unanimité la convention.", set()),
+    ("Pour les 14-17 ans : 3 ateliers, 45 places, inscriptions jusqu'au 30 mai.", set()),
+    ("Le titre de séjour n'est pas un critère de la subvention, rappel du 2 mars.", set()),
+    ("Le Secours populaire et les Restos du cœur signalent une hausse de 18 %.", set()),
+    ("Quel interlocuteur au SPIP pour les aménagements de peine ? merci d'avance.", set()),
+    ("Le nouveau commissaire prend ses fonctions le 1er septembre à Valence.", set()),
+    ("Saint-Valentin : animation place de l'Hôtel-de-Ville, aucune mesure particulière.", set()),
+    ("Les agents de la PM sont joignables au poste, numéro habituel, de 8 h à 20 h.", set()),
+    ("The Department for Education guidance was shared with the two secondary schools.", set()),
+    (
+        "Compte rendu : présents le maire, l'adjoint à la sécurité, le commissaire et la DDSP.",
+        set(),
+    ),
+    ("Relance du 15/03 restée sans réponse, merci de nous indiquer un délai.", set()),
+    ("Dispositif Vacances apprenantes : 60 élèves, 4 enseignants, du 7 au 25 juillet.", set()),
+    ("L'association La Clé des champs gère le jardin partagé rue Montplaisir.", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
