@@ -43,6 +43,12 @@ _BUILDING = re.compile(rf"{_PART}[ ,;/-]{{1,4}}(?:(?i:au|et|porte) +)?{_PART}")
 _BUILDING_CUES = ("bât", "bat", "esc", "app", "apt", "étage", "etage", "porte", "résidence",
                   "residence", "flat", "floor", "cité", "cite", "clos", "foyer", "chambre",
                   "room")  # fmt: skip
+# "dossier 0142 clos le 3 mars": a street word that is also a verb, then a date ("place du 8
+# Mai 1945" keeps its "du").
+_DATED = re.compile(
+    r"(?i:.?(?<!\w)le \d\d?(?:er)? +(?:janv|f[ée]v|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov"
+    r"|d[ée]c))"
+)
 _POSTCODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3} +(?:[A-ZÀ-ÖØ-Þ][\w'-]+|CEDEX)")
 _INSEE_CUE = re.compile(r"(?i:insee|code commune|code officiel)")
 
@@ -51,7 +57,7 @@ def address(scan: Scan) -> Spans:
     """Number + street type, residence wording + street, or postcode + town (not INSEE codes)."""
     text = scan.text
     for m in scan.at_numbers(_STREET_ADDRESS):
-        if starts_word(text, m.start(), ",."):
+        if starts_word(text, m.start(), ",.") and not _DATED.match(text, m.end() - 4):
             yield m.span()
     yield from (m.span() for m in scan.near(_RESIDENCE_CUES, _RESIDENCE, before=5, after=60))
     yield from (m.span() for m in scan.near(_BUILDING_CUES, _BUILDING, before=40, after=60))

@@ -12,7 +12,7 @@
 
 import re
 
-from .context import named_place_before
+from .context import named_place_before, within_eponym
 from .lexicons import (
     COMMON_FIRST_NAMES,
     EPONYMS,
@@ -86,7 +86,8 @@ def _lexicon_names(scan: Scan) -> Spans:
         listed = all(p in known_surnames for p in second_key.split("-"))
         ambiguous = key in _AMBIGUOUS_FIRST
         capitalised = second.group()[0].isupper() and m.group()[0].isupper()
-        if listed and (not ambiguous or capitalised):
+        eponym = within_eponym(text, m.start(), second.end())
+        if listed and (not ambiguous or capitalised) and not eponym:
             yield m.start(), second.end()
 
 
@@ -184,7 +185,8 @@ def _indirect(scan: Scan) -> Spans:
     if any(cue in lower for cue in ("famil", "clan", "fratrie", "foyer", "ménage", "menage")):
         for m in _FAMILY.finditer(text):
             key = fold(m.group("name")).rstrip(".")
-            if key in _NOT_SECOND or key in town_names():
+            # "le foyer Saint-Vincent-de-Paul": the first part of a compound is enough.
+            if key in _NOT_SECOND or key.split("-")[0] in _NOT_SECOND or key in town_names():
                 continue
             if len(key) == 1 or m.group("name")[0].isupper() or key in surnames():
                 yield m.span()

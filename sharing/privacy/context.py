@@ -77,6 +77,20 @@ def named_place_before(text: str, start: int) -> bool:
     )
 
 
+_MULTIWORD_EPONYMS = tuple(sorted(eponym for eponym in EPONYMS if " " in eponym))
+_SEPARATORS = re.compile(r"[\s'-]+")
+
+
+def within_eponym(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is part of an eponym written around it: "Luther King" in
+    "Martin Luther King", "Mendès France" in "Pierre Mendès France"."""
+    words = f" {_SEPARATORS.sub(' ', fold(text[start:end])).strip()} "
+    if words == "  ":
+        return False
+    around = f" {_SEPARATORS.sub(' ', fold(text[max(0, start - 30) : end + 30]))} "
+    return any(f" {eponym} " in around and words in f" {eponym} " for eponym in _MULTIWORD_EPONYMS)
+
+
 def is_office_town_or_institution(name: str) -> bool:
     """A span read as a person that is an office, a town, an eponym or an institution."""
     key = fold(name).strip(" .,;:'\"«»()")
@@ -124,5 +138,6 @@ _NAMEABLE = frozenset(
         "maire",
         "prefet",
         "juge",
+        "jan",
     }
 )

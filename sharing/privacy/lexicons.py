@@ -65,7 +65,7 @@ aurelien benoit bertrand charles edouard etienne fabien gaetan gauthier hector j
 lionel marc mathias morgan pierrick rodolphe thibault thibaut tony william yoann johan jimmy
 steve steven teddy cyrille luc hugues alphonse albert alfred armand emile eugene fernand
 gaston gustave leon leonard raoul roland max noe ilan elias sami lenny nolan evan kenzo malo
-loris gaspard
+loris gaspard jan
 marie jeanne francoise monique catherine nathalie isabelle sylvie anne martine christine nicole
 sophie valerie sandrine stephanie celine veronique chantal brigitte patricia jacqueline
 christiane laurence helene julie aurelie emilie caroline virginie claire camille lea manon

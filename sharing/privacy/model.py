@@ -18,7 +18,7 @@ from bisect import bisect_right
 from typing import Any
 
 from .casual import COMMON_WORDS
-from .context import is_office_town_or_institution, named_place_before
+from .context import is_office_town_or_institution, named_place_before, within_eponym
 from .lexicons import (
     NOT_FIRST_WORDS,
     NOT_SURNAMES,
@@ -131,12 +131,21 @@ def _is_candidate(text: str, m: re.Match[str], *, first: bool) -> bool:
     return key in first_names() and key not in NOT_FIRST_WORDS and len(key) > 2
 
 
+# "le dispositif Tranquillité Vacances", "l'opération Ville Vie Vacances": a scheme's name.
+_SCHEME_BEFORE = re.compile(
+    r"(?i:(?<!\w)(?:dispositifs?|op[ée]rations?|programmes?|plans?|labels?|campagnes?)"
+    r"\s*[«\"]?\s*)\Z"
+)
+
+
 def _is_person(text: str, start: int, end: int) -> bool:
     name = text[start:end]
     words = _WORD.findall(name)
     if not words or all(len(w) == 1 for w in words):
         return False
     if named_place_before(text, start) or is_office_town_or_institution(name):
+        return False
+    if _SCHEME_BEFORE.search(text, max(0, start - 20), start) or within_eponym(text, start, end):
         return False
     keys = [fold(w) for w in words]
     if any(k in _ENGLISH_WORDS or (k in STOPWORDS and k not in PARTICLES) for k in keys):

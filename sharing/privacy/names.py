@@ -2,19 +2,23 @@
 
 "Prénom NOM", "NOM Prénom", "JEAN DUPONT", a civility and a name ("M. Dupont", "Madame
 DURAND"), a listed first name and a capitalised surname ("Karim Benali") or an initial ("Karim
-B."), "le nommé X", "nom de famille X". A civility followed by le/la/l' or a function ("Monsieur
-le Préfet") is an office; a lone initial ("M. X") is how people anonymise and passes. Upper-case
-words known as acronyms or headings (FSPRT, CLSPD, URGENT…), words without a vowel and roman
-numerals are never surnames. After an unlisted first word, "Xxx NOM" counts only mid-sentence
-after a lower-case word, with one surname of four letters or more that does not end like a
-common noun (-TION, -ITÉ…). Names after "rue", "collège", "stade"… and a short list of eponyms
-(Jean Jaurès, Samuel Paty…) are places, not people. Names typed in lower case or in ordinary
-case are the business of :mod:`.casual` and of the statistical model (:mod:`.model`).
+B."), particles in lower case ("Jan de Vries"), "le nommé X", "une certaine X", "nom de famille
+X", and a listed name alone as the subject of what a report says of a person ("DIALLO a encore
+été vu", "Oliveira aurait quitté la commune"). A civility followed by le/la/l' or a function
+("Monsieur le Préfet") is an office; a lone initial ("M. X") is how people anonymise and
+passes. Upper-case words known as acronyms or headings (FSPRT, CLSPD, URGENT…), words without a
+vowel and roman numerals are never surnames. After an unlisted first word, "Xxx NOM" counts
+only mid-sentence after a lower-case word, with one surname of four letters or more that does
+not end like a common noun (-TION, -ITÉ…). Names after "rue", "collège", "stade"… and a short
+list of eponyms (Jean Jaurès, Samuel Paty…) are places, not people, and so is any part of an
+eponym written around it ("Luther King" in "Martin Luther King"). Names typed in lower case or
+in ordinary case are the business of :mod:`.casual` and of the statistical model
+(:mod:`.model`).
 """
 
 import re
 
-from .context import named_place_before
+from .context import named_place_before, within_eponym
 from .lexicons import (
     CIVILITIES,
     EPONYMS,
@@ -25,6 +29,8 @@ from .lexicons import (
     PLACE_WORDS,
     STOPWORDS,
     first_names,
+    surnames,
+    town_names,
 )
 from .scan import Scan, Spans, fold, starts_word
 
@@ -35,10 +41,11 @@ _ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['-][^\W\d_]+)*")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:['-][^\W\d_]+)*)([\s«\"'(]*)\Z")
 _WORD_AFTER = re.compile(r"\.? {1,3}([^\W\d_]+(?:['-][^\W\d_]+)*)")
-_NAME_CUES = ("nomm", "alias", "appel", "nom", "identit", "patronyme")
+_NAME_CUES = ("nomm", "alias", "appel", "nom", "identit", "patronyme", "certain")
 _NAME_CUE = re.compile(
     r"(?i:(?<!\w)(?:d[ée]nomm[ée]e?|pr[ée]nomm[ée]e?|nomm[ée]e?|surnomm[ée]e?|alias"
-    r"|s'appel(?:le|ait|ant)|nom +(?:de +famille|d'usage|de +naissance) *:?)"
+    r"|s'appel(?:le|ait|ant)|nom +(?:de +famille|d'usage|de +naissance) *:?"
+    r"|une? +certaine?|a +certain)"
     r"|(?<!\w)(?:nom|pr[ée]nom|patronyme|identit[ée]) *:) *"
     r"(?P<name>[A-ZÀ-ÖØ-Þ][^\W\d_]+)"
 )
@@ -70,8 +77,47 @@ def person_name(scan: Scan) -> Spans:
     text = scan.text
     words = [_Word(m) for m in _CAPITALISED.finditer(text) if starts_word(text, m.start(), "'-")]
     for i, word in enumerate(words):
-        if _names_someone(text, words, i):
+        if _names_someone(text, words, i) and not within_eponym(text, word.start, word.end):
             yield word.start, word.end
+    yield from _subject_of_a_report(scan)
+
+
+# What is said of a person in a report: "DIALLO a encore été vu", "Oliveira aurait quitté".
+_PERSON_PREDICATE = re.compile(
+    r" +(?:(?:a|avait|aurait) +(?:(?:encore|d[ée]j[àa]|aussi|de nouveau|r[ée]cemment|souvent)"
+    r" +)?[ée]t[ée] +(?:vu|signal[ée]|interpell[ée]|contr[ôo]l[ée]|entendu|condamn[ée]"
+    r"|aper[çc]u|rep[ée]r[ée]|plac[ée]|hospitalis[ée]|recrut[ée]|licenci[ée]|arr[êe]t[ée]"
+    r"|incarc[ée]r[ée]|lib[ée]r[ée]|exclu|renvoy[ée]|menac[ée]|agress[ée]|radicalis[ée])e?s?"
+    r"|(?:est|serait|[ée]tait) +(?:connue?|suivie?|fich[ée]e?|signal[ée]e?|domicili[ée]e?"
+    r"|h[ée]berg[ée]e?|scolaris[ée]e?|employ[ée]e?|partie?|revenue?|radicalis[ée]e?)"
+    r"|(?:aurait|serait) +(?:quitt[ée]|rejoint|tenu|menac[ée]|prof[ée]r[ée]|diffus[ée]"
+    r"|partag[ée]|h[ée]berg[ée]|recrut[ée]|fr[ée]quent[ée]|contact[ée]|appel[ée]|insult[ée]"
+    r"|fugu[ée]|disparu|parti|partie)"
+    r"|(?:was|has been|is) +(?:seen|reported|arrested|known|spotted|stopped))(?!\w)"
+)
+
+
+def _subject_of_a_report(scan: Scan) -> Spans:
+    """A listed surname or first name, alone, as the subject of what is reported of a person."""
+    text = scan.text
+    for m in _SUBJECT.finditer(text):
+        if not _PERSON_PREDICATE.match(text, m.end()):
+            continue
+        key = fold(m.group())
+        if (
+            key in NOT_FIRST_WORDS
+            or key in NOT_SURNAMES
+            or key in town_names()
+            or len(key) < 3
+            or not (key in surnames() or key in first_names())
+            or named_place_before(text, m.start())
+            or within_eponym(text, m.start(), m.end())
+        ):
+            continue
+        yield m.span()
+
+
+_SUBJECT = re.compile(r"(?<![\w'-])[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?(?= +[aeé])")
 
 
 def _names_someone(text: str, words: list[_Word], i: int) -> bool:
@@ -101,7 +147,7 @@ def _title_first(text: str, words: list[_Word], i: int) -> bool:
     word = words[i]
     caps_run = _caps_run(text, words, i + 1)
     nxt = words[i + 1] if i + 1 < len(words) and _adjacent(text, word, words[i + 1]) else None
-    if not caps_run and nxt is None:
+    if not caps_run and nxt is None and not word.first_name:
         return False
     if not word.first_name:
         # An unlisted first word: only a single surname-like word, mid-sentence after a
@@ -123,7 +169,7 @@ def _title_first(text: str, words: list[_Word], i: int) -> bool:
     if caps_run:
         return _surname_like(caps_run, min_letters=2)
     if nxt is None:
-        return False
+        return _particle_surname(text, word)
     if len(nxt.text) == 1 and text[nxt.end : nxt.end + 1] == ".":
         return True  # "Karim B."
     if nxt.title and nxt.key in PARTICLES:
@@ -132,6 +178,29 @@ def _title_first(text: str, words: list[_Word], i: int) -> bool:
     if nxt.title and nxt.key not in STOPWORDS and nxt.key not in FUNCTIONS:
         return f"{word.key} {nxt.key}" not in EPONYMS
     return False
+
+
+# "Jan de Vries", "Pieter van den Berg", "Ahmed ben Youssef": particles in lower case.
+_LOWER_PARTICLES = re.compile(
+    r"(?: +(?:de|van|von|der|den|ten|ter|da|dos|das|del|della|di|du|ben|bin|el|al|ibn|ould"
+    r"|la|le)){1,3} +(?P<name>[A-ZÀ-Þ][^\W\d_]+(?:['-][^\W\d_]+)*)"
+)
+
+
+def _particle_surname(text: str, word: _Word) -> bool:
+    """A listed first name, particles in lower case and a capitalised surname."""
+    m = _LOWER_PARTICLES.match(text, word.end)
+    if m is None:
+        return False
+    key = fold(m.group("name"))
+    whole = fold(text[word.start : m.end()]).replace("-", " ")
+    return not (
+        key in NOT_FIRST_WORDS
+        or key in NOT_SURNAMES
+        or key in town_names()
+        or whole in EPONYMS
+        or any(whole.startswith(eponym) for eponym in EPONYMS if " " in eponym)
+    )
 
 
 def _after_civility(text: str, words: list[_Word], i: int) -> bool:

@@ -5,9 +5,11 @@ import re
 from .lexicons import NOT_SURNAMES
 from .scan import Scan, Spans, fold, starts_word
 
+# Groups apart with spaces, dots or hyphens ("1-85-05-78-006-084-91"), the key also after a
+# slash or a dash ("… 084 / 91").
 _NIR = re.compile(
-    r"([1-478])[ .]?(\d\d)[ .]?(0[1-9]|1[0-2]|[23]\d|4[0-2]|[5-9]\d)[ .]?(\d\d|2[AB])"
-    r"[ .]?(\d{3})[ .]?(\d{3})(?:[ .]?(\d\d))?(?!\w)",
+    r"([1-478])[ .-]?(\d\d)[ .-]?(0[1-9]|1[0-2]|[23]\d|4[0-2]|[5-9]\d)[ .-]?(\d\d|2[AB])"
+    r"[ .-]?(\d{3})[ .-]?(\d{3})(?:(?:[ .-]?| ?[/-] ?)(\d\d))?(?![\w-])",
     re.IGNORECASE,
 )
 
@@ -21,11 +23,11 @@ def nir(scan: Scan) -> Spans:
     """
     for m in scan.at_numbers(_NIR):
         sex, year, month, dept, commune, order, key = m.groups()
-        if not starts_word(scan.text, m.start(), "."):
+        if not starts_word(scan.text, m.start(), ".-/"):
             continue
         if dept in {"00", "96"} or commune == "000" or order == "000":
             continue
-        if key is not None and scan.text[m.start(7) - 1] not in " .":
+        if key is not None and scan.text[m.start(7) - 1] not in " .-/":
             digits = sex + year + month + dept.upper().replace("2A", "19").replace("2B", "18")
             if 97 - int(digits + commune + order) % 97 != int(key):
                 continue
@@ -84,15 +86,21 @@ def phone(scan: Scan) -> Spans:
 
 _PASSPORT = re.compile(r"\d\d[A-Z]{2}\d{5}(?![\w-])")
 _ID_CUES = ("cni", "identit", "passeport", "séjour", "sejour", "résident", "resident", "récépis",
-            "recepis", "permis", "agdref", "étranger", "etranger", "visa")  # fmt: skip
+            "recepis", "permis", "agdref", "étranger", "etranger", "visa", "passport", "identity",
+            "id card", "licen", "permit", "ts", "tds")  # fmt: skip
 _ID_CUE = re.compile(
     r"(?i:(?<!\w)cni(?!\w)|carte +(?:nationale +)?d'identit[ée]|pi[èe]ce +d'identit[ée]"
-    r"|passeport|titre +de +s[ée]jour|carte +de +(?:s[ée]jour|r[ée]sident)|r[ée]c[ée]piss[ée]"
-    r"|permis +(?:de +conduire|n°|num[ée]ro)|agdref|num[ée]ro +(?:d')?[ée]tranger"
-    r"|(?<!\w)visa(?!\w))"
+    r"|passeport|titre +(?:de +)?s[ée]jour|carte +(?:de +)?(?:s[ée]jour|r[ée]sident)"
+    r"|r[ée]c[ée]piss[ée]|permis +(?:de +conduire|n°|num[ée]ro|:|[A-Z]{1,2} +n°)|agdref"
+    r"|num[ée]ro +(?:d')?[ée]tranger|(?<!\w)visa(?!\w)|passport|identity +card|id +card"
+    r"|driv(?:ing|er'?s) +licen[cs]e|residence +(?:permit|card))"
+    # "TS n° …", "TDS 75…": the abbreviations of "titre de séjour", in capitals only.
+    r"|(?<!\w)T(?:D)?S(?= *(?:n°|no\.?|num|:|\d))"
 )
+# Where a number stands after its cue: "passeport délivré à Oran en 2019 sous le numéro …".
+_ID_REACH = 70
 _ID_TOKEN = re.compile(
-    r"(?<![\w-])(?:\d{2,4}(?: \d{2,4}){2,5}|\d{2}(?: ?[A-Z]{2}) ?\d{5}|[A-Za-z0-9]{6,15})(?![\w-])"
+    r"(?<![\w-])(?:\d{2,4}(?: \d{2,4}){2,5}|\d{2}(?: ?[A-Z]{2}) ?\d{5}|[A-Za-z0-9]{6,18})(?![\w-])"
 )
 
 
@@ -120,11 +128,21 @@ def id_document(scan: Scan) -> Spans:
     for m in scan.at_numbers(_PASSPORT):
         if starts_word(scan.text, m.start(), "-"):
             yield m.span()
+    text = scan.text
     for cue in scan.near(_ID_CUES, _ID_CUE, before=30, after=30):
-        for m in _ID_TOKEN.finditer(scan.text, cue.end(), cue.end() + 40):
+        reach = cue.end() + _ID_REACH
+        stop = _SENTENCE_STOP.search(text, cue.end(), reach)
+        for m in _ID_TOKEN.finditer(text, cue.end(), stop.start() if stop else reach):
             token = m.group().replace(" ", "")
-            if 6 <= len(token) <= 15 and sum(c.isdigit() for c in token) >= 2:
+            digits = sum(c.isdigit() for c in token)
+            # A year ("en 2019") is not a document number; near the cue a short code is.
+            far = m.start() - cue.end() > 40
+            if 6 <= len(token) <= 18 and digits >= 2 and (not far or digits >= 8):
                 yield m.span()
+
+
+# The end of a sentence, not the dot of "no. 123" or "réf. 45".
+_SENTENCE_STOP = re.compile(r"[;\n]|[.!?](?=\s+[A-ZÀ-Þ])")
 
 
 _SIV_PLATE = re.compile(r"[A-HJ-NP-TV-Z]{2}[- ]?\d{3}[- ]?[A-HJ-NP-TV-Z]{2}(?![\w-])")

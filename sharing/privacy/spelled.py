@@ -52,15 +52,22 @@ def date_of_birth(scan: Scan) -> Spans:
     yield from _on_digits(scan, dates.date_of_birth)
 
 
-_AT = r"(?:@|\(at\)|\[at\]|\{at\}|\s+at\s+|\s*arobase\s*|\s+chez\s+|\s*\(chez\)\s*)"
-_DOT = r"(?:\s*\.\s*|\s*\(dot\)\s*|\s*\[dot\]\s*|\s+dot\s+|\s+point\s+|\s*\(point\)\s*)"
+# "@" with spaces around it, "arobas" (misspelt), "(a)"; a dot as "[.]" or "(.)".
+_AT = (
+    r"(?:\s*@\s*|\(at\)|\[at\]|\{at\}|\s+at\s+|\s*arobase?\s*|\s+chez\s+|\s*\(chez\)\s*"
+    r"|\s*\(a\)\s*)"
+)
+_DOT = (
+    r"(?:\s*\.\s*|\s*\(dot\)\s*|\s*\[dot\]\s*|\s+dot\s+|\s+point\s+|\s*\(point\)\s*"
+    r"|\s*\[\.\]\s*|\s*\(\.\)\s*)"
+)
 _TLD = r"(?:com|fr|net|org|eu|be|ch|io|info|gouv|biz|de|uk|es|it|ma|dz|tn)"
 _OBFUSCATED = re.compile(
     rf"(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*?{_DOT}{_TLD}(?![\w])"
-    rf"|(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*\s*arobase\s*[\w-]+",
+    rf"|(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*\s*arobase?\s*[\w-]+",
     re.IGNORECASE,
 )
-_EMAIL_CUES = (" at ", "(at)", "[at]", "{at}", "arobase", " chez ", "(chez)")
+_EMAIL_CUES = (" at ", "(at)", "[at]", "{at}", "arobas", " chez ", "(chez)", " @", "@ ", "(a)")
 
 
 def email(scan: Scan) -> Spans:

@@ -359,3 +359,438 @@ LEGITIMATE: list[tuple[str, set[str]]] = [
     ("Saint-Exupéry Aéroport : retour sur l'exercice.", set()),
     ("Le Grand Débat national a eu lieu en 2019.", set()),
 ]
+
+# A second batch, written fresh before the screen's second round of changes (recall on the
+# weak kinds: NIR, e-mail, identity documents, names in hard positions) and never tuned on.
+IDENTIFYING += [
+    (
+        "Jan de Vries a été signalé par la directrice de l'école pour des propos inquiétants en "
+        "classe, merci de nous dire si un suivi existe.",
+        {NAME},
+    ),
+    (
+        "signalement urgent : le nommé karim haddad, domicilié résidence les Tilleuls bâtiment C "
+        "appartement 12 à Romans, aurait tenu des propos apologétiques.",
+        {NAME, "address"},
+    ),
+    (
+        "Mme la Maire souhaite savoir si Aïssatou Diallo-Ndiaye, animatrice au centre de loisirs, "
+        "fait l'objet d'un suivi.",
+        {NAME},
+    ),
+    (
+        "Son numéro de sécu : 2 91 05 47 149 179 79, transmis par erreur par la mairie annexe.",
+        {"nir"},
+    ),
+    (
+        "nir 2470132197430 clé 12, merci de vérifier la situation de l'intéressée avant le "
+        "conseil.",
+        {"nir"},
+    ),
+    (
+        "Numéro de sécurité sociale de l'agent concerné : deux quatre-vingt-quinze zéro neuf "
+        "quarante et un trois cent vingt-huit quatre cent douze, clé trente-cinq.",
+        {"nir"},
+    ),
+    ("Pour le recontacter : k.morel [at] laposte [dot] net, il répond le soir.", {"email"}),
+    (
+        "le frère écrit depuis lion.du.13 arobase gmail point com, faut-il lui répondre ?",
+        {"email"},
+    ),
+    ("contact de la mère : sabrina.l (at) free.fr", {"email"}),
+    (
+        "Adresse mail perso de l'adjoint de sécurité : m_benaissa@outlook.fr (ne pas diffuser).",
+        {"email"},
+    ),
+    (
+        "The mayor's office forwarded the father's email, john dot okafor at yahoo dot co dot uk, "
+        "asking whether the son is known to the services.",
+        {"email"},
+    ),
+    (
+        "Passeport n° 19AB12345 retrouvé dans le véhicule, merci de vérifier auprès du fichier.",
+        {"id_document"},
+    ),
+    ("carte d'identité 880692310285 présentée lors du contrôle en mairie", {"id_document"}),
+    (
+        "Titre de séjour numéro 9912345678, expiré depuis janvier, l'intéressé demande un "
+        "rendez-vous.",
+        {"id_document"},
+    ),
+    (
+        "Le permis de conduire n° 12AA34567 a été suspendu, la commune demande si l'employé peut "
+        "conduire le minibus.",
+        {"id_document"},
+    ),
+    ("CNI X4RTBPFW4 perdue par l'agent, déclarée en mairie le 3 février.", {"id_document"}),
+    (
+        "Le jeune, surnommé « le Chacal », traîne devant le gymnase Jean-Moulin tous les soirs.",
+        {NAME},
+    ),
+    (
+        "Un certain Dédé, alias dede13 sur les réseaux, recruterait à la sortie du lycée.",
+        {NAME},
+    ),
+    (
+        "mamadou, 16 ans, en 1re au lycée Mistral, a diffusé des vidéos de propagande.",
+        {NAME},
+    ),
+    (
+        "La fille aînée de M. Lefebvre, élève de CM2 à l'école Jules-Ferry, aurait été exposée à "
+        "des contenus violents.",
+        {NAME},
+    ),
+    (
+        "né le 12/03/1987 à Valence, l'intéressé travaille aux services techniques.",
+        {DOB},
+    ),
+    (
+        "date de naissance : douze mars quatre-vingt-sept, d'après la fiche d'inscription.",
+        {DOB},
+    ),
+    (
+        "He was born on 4 July 1992 and works at the municipal swimming pool, according to the "
+        "club.",
+        {DOB},
+    ),
+    ("Tél du père : 06 12 34 56 78, il souhaite être rappelé.", {"phone"}),
+    ("rappeler au zéro six quarante-deux dix-huit trente-trois soixante et onze", {"phone"}),
+    (
+        "Le véhicule immatriculé GH-482-KT stationne devant la mosquée chaque vendredi.",
+        {"plate"},
+    ),
+    ("Virement vers FR76 3000 6000 0112 3456 7890 189 signalé par la banque.", {"iban"}),
+    (
+        "vu avec thierry lemoine, éducateur au foyer, qui confirme le départ du mineur.",
+        {NAME},
+    ),
+    (
+        "Selon le gardien, Pierre-Yves Le Goff occuperait un logement au-dessus du local "
+        "associatif.",
+        {NAME},
+    ),
+    (
+        "Nguyen Van Thanh, gérant de l'épicerie, a reçu des menaces ; le maire demande protection.",
+        {NAME},
+    ),
+    (
+        "La demande concerne Mme Dos Santos Ferreira, employée à la cantine, absente depuis son "
+        "retour de Turquie.",
+        {NAME},
+    ),
+    (
+        "Ahmed ben Youssef et son cousin auraient quitté la commune pour la Syrie.",
+        {NAME},
+    ),
+    (
+        "elle habite résidence du Parc, bâtiment B, 3e étage, porte gauche, à Montélimar.",
+        {"address"},
+    ),
+    (
+        "lieu-dit la Combe, chemin des Vignes, maison après le lavoir, 26200.",
+        {"address"},
+    ),
+    (
+        "Son fils Kevin, 14 ans, scolarisé au collège Europa, aurait menacé un professeur.",
+        {NAME},
+    ),
+    (
+        "Le dénommé Tarik, employé à la boulangerie de la place, aurait été vu avec le groupe.",
+        {NAME},
+    ),
+    (
+        "Concerne la famille Bouchard, rue des Écoles, dont le fils est suivi par la PJJ.",
+        {NAME},
+    ),
+    ("Pour info le NIR de l'agent est 1 61 09 16 367 071, clé 45.", {"nir"}),
+    ("N° SS 1.75.01.18.101.155.89 figurant sur le bulletin de paie transmis.", {"nir"}),
+    (
+        "Her name is Emily Watson-Clarke, she teaches English at the primary school and asked "
+        "for help.",
+        {NAME},
+    ),
+    ("The suspect, known as Big Mo, lives with his aunt near the station.", {NAME}),
+    (
+        "joseph n'guessan kouassi, agent d'entretien, a été vu filmant l'entrée de la crèche.",
+        {NAME},
+    ),
+    (
+        "Signalé par l'infirmière scolaire : Léa, 15 ans, en seconde B au lycée Camille-Vernet, "
+        "en rupture familiale.",
+        {NAME},
+    ),
+    (
+        "D'après le bailleur, la locataire de l'appartement 24, escalier 2, résidence Les "
+        "Érables, reçoit de nombreuses visites.",
+        {"address"},
+    ),
+    (
+        "adresse électronique de l'association mais au nom du président : f.garnier at wanadoo "
+        "point fr",
+        {"email"},
+    ),
+    ("vu l'urgence, écrire à secretariat-dupuis arobase orange.fr", {"email"}),
+    (
+        "Van der Berg Pieter, ressortissant néerlandais, titulaire du passeport NL n° NW7H3K2P1, "
+        "hébergé au camping municipal.",
+        {NAME, "id_document"},
+    ),
+    (
+        "Titre de séjour n° 7503091234 de M. Ouédraogo à vérifier, il postule comme agent de "
+        "surveillance.",
+        {NAME, "id_document"},
+    ),
+    (
+        "Marie-Claire Dubois-Leroy a démissionné du conseil des sages après l'incident.",
+        {NAME},
+    ),
+    ("son oncle, Rachid dit « Rocky », tient le snack près de la gare.", {NAME}),
+    (
+        "Madame la Préfète, l'élu souhaite savoir si Stéphane Morin, conseiller municipal, est "
+        "connu des services.",
+        {NAME},
+    ),
+    (
+        "L'ancien compagnon de la victime, M. Oliveira, travaille comme chauffeur de bus sur la "
+        "ligne 4.",
+        {NAME},
+    ),
+    (
+        "Elle s'appelle fatou camara et vient d'arriver au foyer de jeunes travailleurs.",
+        {NAME},
+    ),
+    (
+        "Sécu: 2660265243146 20 — pièce jointe transmise par la mairie par erreur, à détruire.",
+        {"nir"},
+    ),
+    ("permis n° 080426300512 retiré au conducteur du car scolaire", {"id_document"}),
+]
+
+LEGITIMATE += [
+    (
+        "Réunion du CLSPD au gymnase Jean-Moulin le 12 mars à 18 h, ordre du jour : sécurité des "
+        "abords du lycée Victor-Hugo.",
+        set(),
+    ),
+    (
+        "Mme la Sous-Préfète de Nyons demande le bilan des interventions de la police municipale "
+        "en 2025.",
+        set(),
+    ),
+    (
+        "Le festival Jean-Ferrat aura lieu du 4 au 6 juillet ; le maire sollicite un renfort de "
+        "sécurité.",
+        set(),
+    ),
+    (
+        "Les Amis de Charles de Gaulle organisent une cérémonie place du Général-Leclerc le 18 "
+        "juin.",
+        set(),
+    ),
+    (
+        "suite au courrier BR-2026-0311, M. le Préfet rappelle les règles de l'article L. 132-3 "
+        "du CSI.",
+        set(),
+    ),
+    ("Point sur les 42 signalements de l'année, dont 7 transmis au parquet de Valence.", set()),
+    (
+        "le collège Marcel-Pagnol signale une hausse des incidents, sans élément nominatif pour "
+        "l'instant.",
+        set(),
+    ),
+    (
+        "The mayor asks whether the Victor Hugo high school needs extra patrols during the exam "
+        "period, from 10 to 24 June.",
+        set(),
+    ),
+    (
+        "Décret n° 2021-1234 du 22 septembre 2021 : quelles conséquences pour la convention de "
+        "coordination ?",
+        set(),
+    ),
+    (
+        "Le stade Pierre-de-Coubertin accueillera le match du 14 avril ; 3 000 spectateurs "
+        "attendus.",
+        set(),
+    ),
+    (
+        "Demande de statistiques anonymisées sur les 15-25 ans suivis par la cellule, par tranche "
+        "d'âge.",
+        set(),
+    ),
+    (
+        "le maire de Saint-Paul-Trois-Châteaux voudrait un point rapide avant la rentrée du 1er "
+        "septembre.",
+        set(),
+    ),
+    (
+        "Rue Jean-Jaurès, travaux jusqu'au 30 avril : adapter l'itinéraire des rondes de nuit.",
+        set(),
+    ),
+    (
+        "Avis demandé sur l'arrêté municipal n° 2026-045 interdisant les rassemblements avenue "
+        "Pasteur.",
+        set(),
+    ),
+    (
+        "la médiathèque Simone-Veil a reçu un tract anonyme, copie transmise par le canal "
+        "sécurisé.",
+        set(),
+    ),
+    (
+        "Le lycée Émile-Loubet a 1 240 élèves ; la proviseure demande une sensibilisation en 2nde.",
+        set(),
+    ),
+    (
+        "Conformément à la loi du 24 août 2021 confortant le respect des principes de la "
+        "République, bilan des contrôles d'associations.",
+        set(),
+    ),
+    (
+        "Mr le Procureur a été saisi le 3 février ; en attente de son retour avant toute action.",
+        set(),
+    ),
+    (
+        "Deux associations sportives sur 18 n'ont pas renouvelé leur agrément ; la DDETS en est "
+        "informée.",
+        set(),
+    ),
+    ("La piscine Alfred-Nakache sera fermée du 2 au 16 août pour vidange.", set()),
+    (
+        "Which documents does the town hall need to send before the CLSPD meeting on 5 May?",
+        set(),
+    ),
+    (
+        "Bilan 2025 : 312 mains courantes, 48 interpellations, 9 signalements au titre de la "
+        "radicalisation.",
+        set(),
+    ),
+    (
+        "l'école maternelle Louise-Michel demande une présence policière à la sortie des classes "
+        "à 16 h 30.",
+        set(),
+    ),
+    (
+        "Le rond-point Charles-Martel et le parking de l'espace Marcel-Cerdan seront équipés de "
+        "caméras.",
+        set(),
+    ),
+    (
+        "Instruction INTK2400123J du 8 janvier 2024 : la commune est-elle concernée par le volet "
+        "prévention ?",
+        set(),
+    ),
+    ("Mme l'Adjointe à la sécurité demande la date de la prochaine cellule de suivi.", set()),
+    (
+        "Salle Georges-Brassens réservée le mardi 9 juin de 14 h à 17 h pour la formation des "
+        "agents.",
+        set(),
+    ),
+    (
+        "Circulaire du Premier ministre n° 6000/SG du 13 novembre 2019 : modalités du partage "
+        "d'informations.",
+        set(),
+    ),
+    (
+        "La commune compte 23 500 habitants et 4 quartiers prioritaires de la politique de la "
+        "ville.",
+        set(),
+    ),
+    ("Le centre social Nelson-Mandela souhaite être associé au réseau de vigilance.", set()),
+    ("réf. interne 26-0412, dossier clos le 28/02/2026 sans suite.", set()),
+    ("Le prix Albert-Londres a été remis au lycée ; rien à signaler côté sécurité.", set()),
+    ("The sub-prefect of Die wants a summary of the 2025 figures by 15 March.", set()),
+    (
+        "Le boulevard du Maréchal-Foch sera piétonnisé pendant la fête de la musique, le 21 juin.",
+        set(),
+    ),
+    (
+        "Merci de confirmer la réception de notre courrier du 17 janvier (article 11-2 du code de "
+        "procédure pénale).",
+        set(),
+    ),
+    (
+        "La maison de quartier Saint-Exupéry accueille une permanence du délégué du préfet le "
+        "jeudi.",
+        set(),
+    ),
+    (
+        "Le conseil départemental a voté 250 000 € pour la prévention de la délinquance, dont "
+        "40 000 € pour la commune.",
+        set(),
+    ),
+    ("Quel est le délai de réponse prévu par la convention signée le 2 octobre 2025 ?", set()),
+    (
+        "mosquée de la rue Gambetta : demande d'évaluation de la sécurité pendant le ramadan, du "
+        "18 février au 19 mars.",
+        set(),
+    ),
+    ("Les numéros 17 et 112 restent les seuls à communiquer aux agents d'accueil.", set()),
+    (
+        "L'association Jeanne-d'Arc demande une salle pour le 8 mai ; avis du commissariat ?",
+        set(),
+    ),
+    (
+        "Le commissaire de Romans-sur-Isère souhaite un échange avec le chef de la police "
+        "municipale.",
+        set(),
+    ),
+    (
+        "Article 40 du code de procédure pénale : le maire a-t-il l'obligation de signaler ces "
+        "faits ?",
+        set(),
+    ),
+    (
+        "Lycée professionnel Gustave-Eiffel : 3 incidents en janvier, aucun lien établi avec la "
+        "radicalisation.",
+        set(),
+    ),
+    (
+        "Prochain comité le 3e mardi du mois, salle du conseil, bâtiment A de l'hôtel de ville.",
+        set(),
+    ),
+    (
+        "Le square Anne-Frank sera réaménagé ; l'éclairage sera renforcé d'ici le 15 novembre.",
+        set(),
+    ),
+    (
+        "The town's 2026 budget includes €18,000 for video surveillance near the Jean Moulin "
+        "sports hall.",
+        set(),
+    ),
+    ("l'EHPAD Les Glycines signale des démarchages suspects, sans plus de précision.", set()),
+    (
+        "Demande de la mairie : combien de fiches S dans le département de la Drôme, ordre de "
+        "grandeur ?",
+        set(),
+    ),
+    (
+        "Avenue du Président-Wilson, la vidéoprotection est en panne depuis le 2 mars, ticket "
+        "n° 458712.",
+        set(),
+    ),
+    (
+        "Rapport n° 2026/17 de l'inspection générale de l'administration sur les CLSPD, pages 12 "
+        "à 18.",
+        set(),
+    ),
+    (
+        "La brigade de gendarmerie de Pierrelatte assure la permanence du 24 au 31 décembre.",
+        set(),
+    ),
+    (
+        "Le collège Jean-Zay demande une intervention sur le harcèlement en ligne pour ses 4 "
+        "classes de 3e.",
+        set(),
+    ),
+    (
+        "Mise à jour de la liste de diffusion : ajouter le service jeunesse et la direction de "
+        "l'éducation.",
+        set(),
+    ),
+    (
+        "Le maire de Bourg-lès-Valence remercie M. le Directeur départemental pour la réunion du "
+        "9 avril.",
+        set(),
+    ),
+]

@@ -431,3 +431,70 @@ def test_model_finds_a_name_the_rules_do_not_know():
     text = "Selon le club, Zephyrin Okonkwo aurait changé de comportement."
     assert model.person_spans(text)
     assert "person_name" in kinds(text)
+
+
+# --- NIRs, e-mails, document numbers and names as they are typed in a hurry --------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # NIR groups apart with hyphens, the key after a slash or a dash
+        ("sécu 1-61-06-36-236-454-94", "nir"),
+        ("NIR 1 54 08 37 206 070 / 77", "nir"),
+        ("matricule 1.67.05.94.062.348-52", "nir"),
+        # e-mails: "@" with spaces, "arobas", "(a)", a dot as "[.]"
+        ("nico.b84 @ gmail . com", "email"),
+        ("yanis.k arobas gmail.com", "email"),
+        ("jb.garcia(a)orange.fr", "email"),
+        ("laurent_roux[at]yahoo[.]fr", "email"),
+        # document numbers: English wording, abbreviations, the number further on
+        ("Passport number 533412876", "id_document"),
+        ("driving licence number MORGA753116SM9IJ", "id_document"),
+        ("residence permit no. 2609876543", "id_document"),
+        ("TS n° 9901234571", "id_document"),
+        ("titre séjour 7502345678", "id_document"),
+        ("permis : 13AB45678", "id_document"),
+        ("passeport délivré à Oran en 2019 sous le numéro 198765432", "id_document"),
+        # names: particles in lower case, "un certain", a lone name as the subject of a report
+        ("Jan de Vries, bénévole", "person_name"),
+        ("Pieter van den Berg est arrivé", "person_name"),
+        ("une certaine Odette", "person_name"),
+        ("DIALLO a encore été vu devant l'école", "person_name"),
+        ("Oliveira aurait quitté la commune", "person_name"),
+        # a street named after a date keeps its number
+        ("domicilié 12 place du 8 Mai 1945", "address"),
+        ("4 clos le Moulin", "address"),
+    ],
+)
+def test_detects_numbers_documents_and_names_typed_in_a_hurry(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a dashed reference is not a NIR; "(a)" of a list is not an e-mail
+        "Arrêté n° 26-2026-03-14-00012 portant interdiction de manifestation.",
+        "voir l'article 4 (a) du règlement intérieur",
+        "Meet at the prefecture point of entry, gate B, at 9 am.",
+        # document wording whose numbers are counts, years or amounts
+        "Permis de conduire : 12 agents formés au 1er semestre 2026, coût 4 800 euros.",
+        "Le passeport citoyen a été remis à 120 élèves de CM2 le 14 juin 2026.",
+        "Les TS du CCAS : 4 postes vacants sur 11 au 1er mars.",
+        "La CNI se demande en mairie. Dossier 2026-0142 classé le 3 mars.",
+        # subjects of a report that are towns, schemes, institutions or eponyms
+        "Vigipirate a été relevé au niveau urgence attentat le 24 mars.",
+        "Valence a été retenue pour accueillir la réunion.",
+        "Le dispositif Tranquillité Vacances concerne 240 foyers cet été.",
+        "L'association Charles de Foucauld organise une maraude le 2 décembre.",
+        "Le stade Pierre de Coubertin est fermé.",
+        "Une lecture de Jean de la Fontaine par les élèves de CM2.",
+        # part of an eponym written around it, a compound saint's name, a street word as a verb
+        "Martin Luther King est le thème de l'exposition.",
+        "Le foyer Saint-Vincent-de-Paul signale une hausse de fréquentation.",
+        "Dossier 2026-0142 clos le 3 mars, sans suite.",
+    ],
+)
+def test_lets_through_casual_lookalikes(text):
+    assert find_identifiers(text) == []
