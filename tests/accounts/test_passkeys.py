@@ -101,6 +101,7 @@ def test_after_the_password_the_passkey_completes_the_sign_in(with_passkey, peop
     prompt = client.get("/compte/securite/verification/?next=/demandes/")
     assert 'id="passkey-verification-available-template"' in prompt.content.decode()
     assert "django_otp_webauthn/otp_webauthn_auth.js" in prompt.content.decode()
+    assert 'id="passkey-next" value="/demandes/"' in prompt.content.decode()
     assert post_json(client, "/api/v1/requests/").status_code == 403
     seq = ChainHead.objects.get().seq
     done = verify(client, with_passkey, next_url="/demandes/")
