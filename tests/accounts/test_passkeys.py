@@ -282,3 +282,12 @@ def test_a_recovery_code_replaces_a_lost_passkey(with_passkey, people):
 )
 def test_the_relying_party_comes_from_site_url(site_url, expected):
     assert _webauthn_site(site_url) == expected
+
+
+def test_the_scripts_speak_french_to_french_readers():
+    from django.test import Client
+
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"{WEBAUTHN}jsi18n/").content.decode()
+    assert "Enregistrement\\u2026" in french or "Enregistrement…" in french
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"{WEBAUTHN}jsi18n/").content.decode()
+    assert "Enregistrement" not in english

@@ -6,7 +6,13 @@ with the password and the passkey; no Content-Security-Policy violation on the w
 import pytest
 
 from audit.models import AuditEvent
-from tests.browser.conftest import csp_violations, screenshot, sign_in, sign_out
+from tests.browser.conftest import (
+    csp_violations,
+    screenshot,
+    serious_violations,
+    sign_in,
+    sign_out,
+)
 from tests.factories import PASSWORD
 
 
@@ -57,6 +63,11 @@ def test_a_liaison_enrols_a_passkey_then_signs_in_with_it(new_page, people, pass
     page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
     page.wait_for_load_state()
     assert "/compte/securite/" not in page.url
+    page.goto("/compte/securite/")
+    assert page.locator("#passkeys tbody tr").count() == 1
+    assert page.get_by_role("button", name="Enregistrer une clé d'accès").is_visible()
+    assert serious_violations(page) == []
+    screenshot(page, "passkey-security-page")
     assert csp_violations(page) == []
     sign_out(page)
 
