@@ -15,7 +15,7 @@ from accounts.policy import AUTHENTICATED_AT
 from audit.models import AuditEvent, ChainHead
 from config.settings.base import _webauthn_site
 from sharing.models import Status
-from tests.accounts.conftest import password_sign_in
+from tests.accounts.conftest import password_sign_in, totp_code
 from tests.accounts.soft_authenticator import SoftAuthenticator
 from tests.factories import draft
 
@@ -187,6 +187,25 @@ def test_an_enrolled_account_adds_no_passkey_before_giving_its_second_factor(
     assert refused.status_code == 403
     assert refused.json()["code"] == "user_not_verified"
     assert not WebAuthnCredential.objects.exists()
+
+
+def test_an_account_with_an_app_adds_a_passkey_once_verified(mfa, people, enrolled, authenticator):
+    mfa.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = enrolled(people.liaison)
+    client = password_sign_in("liaison-26")
+    client.post("/compte/securite/verification/", {"code": totp_code(device)})
+    client.post("/compte/securite/codes-de-secours/")
+    assert register(client, authenticator).status_code == 200
+    done = client.get("/compte/securite/cles/enregistree/?next=/demandes/")
+    assert done.status_code == 302
+    assert done["Location"] == "/demandes/"  # recovery codes exist: straight on
+    # Either factor now completes a sign-in.
+    again = password_sign_in("liaison-26")
+    prompt = again.get("/compte/securite/verification/").content.decode()
+    assert 'id="passkey-verification-available-template"' in prompt
+    assert 'name="code"' in prompt
+    assert verify(again, authenticator).status_code == 200
+    assert again.get("/demandes/").status_code == 200
 
 
 def test_the_passkey_confirms_a_signature_after_five_minutes(orgs, people, mfa, travel):
