@@ -68,6 +68,8 @@ class SessionLifetimeMiddleware:
 OPEN_PATHS = (
     "/compte/securite/totp/",
     "/compte/securite/verification/",
+    # The passkey ceremonies: they check for themselves who may register or verify.
+    "/compte/securite/webauthn/",
     "/static/",
     "/deconnexion/",
     "/langue/",

@@ -18,11 +18,13 @@ from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.services import audit_record
 from sharing.privacy import screen_text
 
 from .models import PersonalAccessToken, User
+from .passkeys import has_passkey
 
 TOKEN_PREFIX = "rls_"  # noqa: S105 (a marker, not a secret)
 RECOVERY_DEVICE_NAME = "recovery"
@@ -138,8 +140,13 @@ def totp_device_of(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
-def has_second_factor(user: User) -> bool:
+def has_totp(user: User) -> bool:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
+
+
+def has_second_factor(user: User) -> bool:
+    """A confirmed authenticator app or a passkey (recovery codes alone are not one)."""
+    return has_totp(user) or has_passkey(user)
 
 
 @transaction.atomic
@@ -230,14 +237,20 @@ def second_factor_verify(*, user: User, code: str, allow_recovery: bool = True):
 def second_factor_reset(*, user: User, actor: User | None) -> int:
     """An administrator's reset after a lost device: every device of the account goes; the
     account enrols again at its next sign-in when its role requires a second factor."""
-    removed = 0
-    for model in (TOTPDevice, StaticDevice):
-        removed += model.objects.filter(user=user).delete()[0]
+    kinds = {}
+    for kind, model in (
+        ("totp", TOTPDevice),
+        ("recovery_codes", StaticDevice),
+        ("passkey", WebAuthnCredential),
+    ):
+        deleted = model.objects.filter(user=user).delete()[1]
+        kinds[kind] = deleted.get(model._meta.label, 0)
+    removed = sum(kinds.values())
     audit_record(
         actor=actor,
         action="auth.second_factor_reset",
         target=user,
-        details={"username": user.get_username(), "devices": removed},
+        details={"username": user.get_username(), "devices": removed, "kinds": kinds},
     )
     return removed
 

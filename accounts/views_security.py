@@ -22,6 +22,7 @@ from sharing.exceptions import PersonalDataRefused
 
 from .models import PersonalAccessToken
 from .oidc import SESSION_AUTH_VIA, proconnect_enabled
+from .passkeys import has_passkey, passkeys_of
 from .policy import (
     mfa_enforced,
     second_factor_required,
@@ -31,6 +32,7 @@ from .policy import (
 from .security_forms import CodeForm, ReauthenticateForm, TokenCreateForm, VerifyForm
 from .security_services import (
     has_second_factor,
+    has_totp,
     reauthenticate,
     recovery_codes_left,
     recovery_codes_renew,
@@ -60,6 +62,9 @@ def _security_context(request, **extra) -> dict:
     user = request.user
     return {
         "enrolled": has_second_factor(user),
+        "totp": has_totp(user),
+        "passkeys": passkeys_of(user),
+        "verified": _is_verified(request),
         "required": second_factor_required(user),
         "enforced": mfa_enforced(),
         "recovery_codes_left": recovery_codes_left(user),
@@ -80,8 +85,10 @@ def security(request):
 @require_http_methods(["GET", "POST"])
 def totp_enrol(request):
     """Enrolment: the secret as a QR code (an image, no script) and as text, then a code to
-    confirm it. Re-enrolling an account that has a device needs that device's code first."""
-    if has_second_factor(request.user) and not _is_verified(request):
+    confirm it; a first enrolment may register a passkey instead. Re-enrolling an account that
+    has a device needs that device's code first."""
+    first = not has_second_factor(request.user)
+    if not first and not _is_verified(request):
         return redirect("security-verify")
     device = totp_enrolment_start(user=request.user)
     form = CodeForm(request.POST or None)
@@ -109,6 +116,7 @@ def totp_enrol(request):
             "otpauth_uri": uri,
             "qr_data_uri": segno.make(uri, error="m").svg_data_uri(scale=4, border=2),
             "next": _next_url(request, ""),
+            "offer_passkey": first,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -140,7 +148,12 @@ def verify(request):
     return render(
         request,
         "accounts/security/verify.html",
-        {"form": form, "next": _next_url(request, "")},
+        {
+            "form": form,
+            "next": _next_url(request, ""),
+            "with_passkey": has_passkey(request.user),
+            "with_totp": has_totp(request.user),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -148,9 +161,19 @@ def verify(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauthenticate_view(request):
-    """Step-up: the password, or the second factor's code when the account has one."""
-    with_code = has_second_factor(request.user)
-    form = ReauthenticateForm(request.POST or None, with_code=with_code)
+    """Step-up: the password, or the second factor when the account has one (the app's code,
+    or a passkey through its ceremony: an account with passkeys alone gets no form)."""
+    with_code = has_totp(request.user)
+    with_passkey = has_passkey(request.user)
+    form = (
+        ReauthenticateForm(request.POST or None, with_code=with_code)
+        if with_code or not with_passkey
+        else None
+    )
+    if request.method == "POST" and form is None:
+        return redirect(
+            f"{reverse('security-reauthenticate')}?{urlencode({'next': _next_url(request, '')})}"
+        )
     if request.method == "POST" and form.is_valid():
         if reauthenticate(
             request=request,
@@ -171,7 +194,13 @@ def reauthenticate_view(request):
     return render(
         request,
         "accounts/security/reauthenticate.html",
-        {"form": form, "with_code": with_code, "next": next_url, "proconnect_url": proconnect_url},
+        {
+            "form": form,
+            "with_code": with_code,
+            "with_passkey": with_passkey,
+            "next": next_url,
+            "proconnect_url": proconnect_url,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -183,7 +212,11 @@ def recovery_codes(request):
     if not has_second_factor(request.user) or not _is_verified(request):
         return redirect("security")
     codes = recovery_codes_renew(user=request.user)
-    return render(request, "accounts/security/recovery_codes.html", {"codes": codes, "next": ""})
+    return render(
+        request,
+        "accounts/security/recovery_codes.html",
+        {"codes": codes, "next": _next_url(request, "")},
+    )
 
 
 @login_required

@@ -27,7 +27,7 @@ from .exports import export_downloaded, export_path, export_request
 from .models import AuditEvent, AuditExport, ExportStatus
 from .permissions import get_export_for, scope_or_404
 from .proofs import EventNotVisible, event_proof
-from .selectors import EventFilters, audit_events_visible_to
+from .selectors import EventFilters, audit_events_visible_to, with_actor_names
 from .services import audit_record
 from .tree import ProofUnavailable
 
@@ -120,6 +120,17 @@ class EventFilterSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    actor_username = serializers.CharField(
+        read_only=True,
+        help_text="The username the event recorded: the identifier to search the log by "
+        "(`?user=`) and to verify the chain with; empty when no one acted.",
+    )
+    actor_name = serializers.CharField(
+        read_only=True,
+        help_text="The person's name as their account shows it today; the username when the "
+        "account has no name; empty when no one acted.",
+    )
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -127,6 +138,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "occurred_at",
             "actor_id",
             "actor_username",
+            "actor_name",
             "actor_is_staff",
             "actor_roles",
             "action",
@@ -212,7 +224,9 @@ class AuditEventListView(generics.ListAPIView):
         params = EventFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
-        page = self.paginate_queryset(audit_events_visible_to(user=request.user, filters=filters))
+        page = self.paginate_queryset(
+            with_actor_names(audit_events_visible_to(user=request.user, filters=filters))
+        )
         seqs = [event.seq for event in page]
         audit_record(
             actor=request.user,

@@ -27,7 +27,12 @@ from .exports import export_downloaded, export_path, export_request
 from .labels import action_choices
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
 from .permissions import get_export_for, scope_or_404
-from .selectors import EventFilters, audit_events_visible_to, audit_exports_visible_to
+from .selectors import (
+    EventFilters,
+    audit_events_visible_to,
+    audit_exports_visible_to,
+    with_actor_names,
+)
 from .services import audit_record
 from .verification import default_max_gap, verify_database
 
@@ -114,7 +119,7 @@ def audit_log(request):
     scope_or_404(user=request.user, resource="audit.events")
     form = EventFilterForm(request.GET or None)
     filters = form.filters()
-    events = audit_events_visible_to(user=request.user, filters=filters)
+    events = with_actor_names(audit_events_visible_to(user=request.user, filters=filters))
     before = request.GET.get("before", "")
     if before.isdigit():
         events = events.filter(seq__lt=int(before))

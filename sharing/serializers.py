@@ -16,6 +16,20 @@ from .models import (
     Urgency,
 )
 
+USERNAME_HELP = "The account's username: a stable identifier (what `assign` takes)."
+
+
+def person_name(source: str, **kwargs) -> serializers.CharField:
+    """The person's name as the web pages show it (first and last name; the username when the
+    account has none), beside the username field that identifies the account."""
+    return serializers.CharField(
+        source=f"{source}.display_name",
+        read_only=True,
+        help_text="The person's name as the web pages show it; the username when the account "
+        "has no name.",
+        **kwargs,
+    )
+
 
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know, so that a typo is an error and not silently ignored."""
@@ -62,8 +76,13 @@ class InfoRequestSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
     legal_basis = serializers.CharField(source="legal_basis.code")
     assigned_to = serializers.CharField(
-        source="assigned_to.username", default=None, allow_null=True, read_only=True
+        source="assigned_to.username",
+        default=None,
+        allow_null=True,
+        read_only=True,
+        help_text=USERNAME_HELP,
     )
+    assigned_to_name = person_name("assigned_to", default=None, allow_null=True)
     # Empty ("") until the decision or the delivery sets them: the schema says so.
     resolution = serializers.ChoiceField(Resolution.choices, allow_blank=True, read_only=True)
     reason_code = serializers.ChoiceField(ReasonCode.choices, allow_blank=True, read_only=True)
@@ -115,6 +134,7 @@ class InfoRequestSerializer(serializers.ModelSerializer):
             "delivered_on",
             "withdraw_reason",
             "assigned_to",
+            "assigned_to_name",
             "acknowledgement_due",
             "decision_due",
             "delivery_due",
@@ -200,11 +220,12 @@ class RemarkInSerializer(StrictSerializer):
 
 
 class RemarkSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username")
+    author = serializers.CharField(source="author.username", help_text=USERNAME_HELP)
+    author_name = person_name("author")
 
     class Meta:
         model = DraftRemark
-        fields = ["id", "author", "text", "created_at", "addressed_at"]
+        fields = ["id", "author", "author_name", "text", "created_at", "addressed_at"]
 
 
 class AssignSerializer(StrictSerializer):
@@ -249,26 +270,35 @@ class NoteInSerializer(StrictSerializer):
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username")
+    author = serializers.CharField(source="author.username", help_text=USERNAME_HELP)
+    author_name = person_name("author")
 
     class Meta:
         model = InternalNote
-        fields = ["id", "author", "text", "created_at"]
+        fields = ["id", "author", "author_name", "text", "created_at"]
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username")
+    author = serializers.CharField(source="author.username", help_text=USERNAME_HELP)
+    author_name = person_name("author")
 
     class Meta:
         model = ClarificationMessage
-        fields = ["id", "author", "side", "text", "created_at"]
+        fields = ["id", "author", "author_name", "side", "text", "created_at"]
 
 
 class TimelineEventSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     occurred_at = serializers.DateTimeField()
     action = serializers.CharField()
-    actor = serializers.CharField(allow_null=True)
+    actor = serializers.CharField(
+        allow_null=True, help_text="The username the event recorded (null: the system)."
+    )
+    actor_name = serializers.CharField(
+        allow_null=True,
+        help_text="The person's name as their account shows it today; the username when the "
+        "account has no name (null: the system).",
+    )
     details = serializers.DictField()
 
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit as _urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "audit",
     "sharing",
@@ -321,9 +323,7 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "proconnect-callback"
 
 
 def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
+    parts = _urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
@@ -422,6 +422,29 @@ RELAIS_MFA_REQUIRED_ROLES = env.list(
 )
 RELAIS_DEMO_SKIP_MFA = env.bool("RELAIS_DEMO_SKIP_MFA", default=False)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Relais")
+
+
+# Passkeys (django-otp-webauthn): a second factor like the authenticator app, never a sign-in
+# alone. Browsers bind a passkey to the relying party id, a domain name: by default SITE_URL's
+# host name, and SITE_URL's origin is the only one whose answers count. Browsers take no IP
+# address there, so a loopback SITE_URL (the demo's) stands for http://localhost:<port>.
+# Changing the id later makes every registered passkey useless.
+def _webauthn_site(url: str) -> tuple[str, str]:
+    parts = _urlsplit(url)
+    host = parts.hostname or "localhost"
+    if host in {"127.0.0.1", "::1"}:
+        host = "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return host, f"{parts.scheme or 'https'}://{host}{port}"
+
+
+OTP_WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", default="Relais")
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=_webauthn_site(SITE_URL)[0])
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "WEBAUTHN_ALLOWED_ORIGINS", default=[_webauthn_site(SITE_URL)[1]]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
 # Step-up: signing, deciding and asking for an audit export need an authentication at most
 # this many seconds old (0 turns the check off; production refuses 0).
 RELAIS_STEP_UP_SECONDS = env.int("RELAIS_STEP_UP_SECONDS", default=5 * 60)

@@ -80,6 +80,24 @@ def test_everyone_else_gets_404_and_the_denial_is_recorded(activity, users, who)
     )
 
 
+def test_events_name_their_actor_beside_the_recorded_username(activity, users):
+    liaison = users["liaison26"]
+    liaison.first_name, liaison.last_name = "Claire", "Moreau"
+    liaison.save(update_fields=["first_name", "last_name"])
+    rows = client_for(users["auditor_national"]).get(EVENTS).json()["results"]
+    named = {(row["actor_username"], row["actor_name"]) for row in rows}
+    assert ("liaison-26", "Claire Moreau") in named
+    assert ("liaison-62", "liaison-62") in named  # no name: the username stands in
+    audit_record(actor=None, action="auth.session_expired")  # no one acted: no name
+    newest = client_for(users["auditor_national"]).get(EVENTS, {"action": "auth.*"}).json()
+    first = newest["results"][0]
+    assert (first["action"], first["actor_username"], first["actor_name"]) == (
+        "auth.session_expired",
+        "",
+        "",
+    )
+
+
 def test_anonymous_requests_are_refused(activity):
     assert APIClient().get(EVENTS).status_code in (401, 403)
 

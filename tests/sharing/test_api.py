@@ -857,3 +857,63 @@ def test_send_back_answers_400_with_field_errors_and_409_once_signed(api, people
     response = client.post(path, {"remark": "Trop tard."}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "transition_not_allowed"
+
+
+# --- people by their names, the username beside as the identifier --------------------------
+
+
+def test_authors_assignee_and_actors_are_named_beside_their_username(api, people, orgs):
+    for user, first, last in (
+        (people.liaison, "Claire", "Moreau"),
+        (people.prefecture_admin, "Paul", "Girard"),
+        (people.mayor, "Hélène", "Roux"),
+    ):
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    reference = info_request.reference
+    admin, liaison = api(people.prefecture_admin), api(people.liaison)
+    assigned = admin.post(url(reference, "assign"), {"liaison": "liaison-26"}, format="json")
+    assert assigned.status_code == 200, assigned.content
+    assert (assigned.json()["assigned_to"], assigned.json()["assigned_to_name"]) == (
+        "liaison-26",
+        "Claire Moreau",
+    )
+    note = liaison.post(url(reference, "notes"), {"text": "À voir."}, format="json").json()
+    assert (note["author"], note["author_name"]) == ("liaison-26", "Claire Moreau")
+    liaison.post(
+        url(reference, "request-clarification"), {"message": "Quel périmètre ?"}, format="json"
+    )
+    [message] = api(people.mayor).get(url(reference, "messages")).json()
+    assert (message["author"], message["author_name"]) == ("liaison-26", "Claire Moreau")
+    events = liaison.get(url(reference, "events")).json()
+    assigned_event = next(event for event in events if event["action"] == "request.assigned")
+    assert (assigned_event["actor"], assigned_event["actor_name"]) == (
+        "prefecture_admin-26",
+        "Paul Girard",
+    )
+    listed = liaison.get("/api/v1/requests/").json()["results"]
+    assert [row["assigned_to_name"] for row in listed] == ["Claire Moreau"]
+    # Without a name, the username stands in.
+    draft_request = draft(orgs.montelimar)
+    api(people.mayor).post(
+        url(draft_request.reference, "send-back"), {"remark": "À revoir."}, format="json"
+    )
+    people.mayor.first_name = people.mayor.last_name = ""
+    people.mayor.save(update_fields=["first_name", "last_name"])
+    [remark] = api(people.legal_officer).get(url(draft_request.reference, "remarks")).json()
+    assert (remark["author"], remark["author_name"]) == ("mayor-26198", "mayor-26198")
+
+
+def test_the_schema_documents_names_and_usernames(api, people):
+    schema = api(people.liaison).get("/api/schema/?format=json").json()["components"]["schemas"]
+    for component, field in (
+        ("InfoRequest", "assigned_to_name"),
+        ("Note", "author_name"),
+        ("Message", "author_name"),
+        ("Remark", "author_name"),
+        ("TimelineEvent", "actor_name"),
+    ):
+        described = schema[component]["properties"][field]
+        assert "name" in described["description"], (component, field)
+    assert "identifier" in schema["Note"]["properties"]["author"]["description"]

@@ -171,6 +171,21 @@ def test_the_auditor_searches_the_log_of_their_scope(web, orgs, people):
     assert "fr-select-group--error" in bad.content.decode()
 
 
+def test_the_log_names_people_and_keeps_their_username_as_the_identifier(web, orgs, people):
+    people.mayor.first_name, people.mayor.last_name = "Hélène", "Roux"
+    people.mayor.save(update_fields=["first_name", "last_name"])
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    html = web(people.auditor26).get(reverse("audit-log"), {"action": "request.signed"})
+    table = html.content.decode()[html.content.decode().index('id="events-table"') :]
+    assert '<td>Hélène Roux<br><span class="fr-text--xs">mayor-26198</span></td>' in table
+    # Without a name, the username once.
+    people.mayor.first_name = people.mayor.last_name = ""
+    people.mayor.save(update_fields=["first_name", "last_name"])
+    html = web(people.auditor26).get(reverse("audit-log"), {"action": "request.signed"})
+    table = html.content.decode()[html.content.decode().index('id="events-table"') :]
+    assert "<td>mayor-26198</td>" in table
+
+
 def test_audit_pages_are_for_auditors_only(web, people):
     for name in ("audit-log", "audit-export-list", "audit-integrity"):
         for who in ("legal_officer", "liaison", "prefecture_admin"):
