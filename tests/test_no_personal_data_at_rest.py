@@ -455,7 +455,7 @@ WEB_READS = {
     "request-receipt": ("mayor", ["lang"]),
     "request-action": ("liaison", ["message"]),
     "team": ("prefecture_admin", ["page", "q"]),
-    "stats": ("liaison", ["prefecture"]),
+    "stats": ("liaison", ["prefecture", "period", "year", "date_from", "date_to"]),
     "notifications": ("mayor", ["page", "unread"]),
     "audit-log": (
         "auditor_national",

@@ -11,7 +11,15 @@ from django.utils.translation import get_language
 from audit.services import audit_record
 from config.db_router import reading_from_replica
 
-from ..stats import THRESHOLD, bar_chart, hbar_chart, prefectures_for, statistics_for
+from ..stats import (
+    THRESHOLD,
+    bar_chart,
+    hbar_chart,
+    masked_for,
+    prefectures_for,
+    statistics_for,
+)
+from ..stats_period import StatsPeriodForm
 from .common import audit_denied
 
 CACHE_SECONDS = 300
@@ -37,18 +45,27 @@ def stats(request):
         scope, label = None, ""
     else:
         scope, label = prefectures, ", ".join(p.name for p in prefectures)
-    # Aggregates of the last twelve months move slowly: computed at most every few minutes
-    # per scope and language (the read itself is still recorded below, every time).
-    key = "relais:stats:{}:{}:{}".format(
+    today = timezone.localdate()
+    form = StatsPeriodForm(request.GET or None, today=today)
+    period = form.chosen()
+    masked = masked_for(user=request.user, prefectures=scope)
+    # Aggregates move slowly: computed at most every few minutes per scope, period, masking
+    # and language (the read itself is still recorded below, every time).
+    key = "relais:stats:{}:{}:{}:{}:{}:{}".format(
         "national" if scope is None else ",".join(p.code for p in scope),
-        timezone.localdate().isoformat(),
+        today.isoformat(),
+        period.start.isoformat(),
+        period.end.isoformat(),
+        "masked" if masked else "exact",
         get_language(),
     )
 
     def compute():
         # Aggregates over the whole scope: read from the replica when there is one.
         with reading_from_replica():
-            return statistics_for(prefectures=scope, scope_label=label)
+            return statistics_for(
+                prefectures=scope, scope_label=label, period=period, masked=masked, today=today
+            )
 
     numbers = cache.get_or_set(key, compute, CACHE_SECONDS)
     audit_record(
@@ -57,12 +74,20 @@ def stats(request):
         details={
             "via": "web",
             "scope": "national" if scope is None else [p.code for p in scope],
+            # Choices and validated dates only: nothing typed freely reaches the period.
+            "period": {
+                "kind": period.kind,
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+            },
+            "masked": masked,
         },
     )
     return render(
         request,
         "sharing/stats.html",
         {
+            "form": form,
             "numbers": numbers,
             "national": scope is None,
             "kind": kind,
@@ -73,4 +98,5 @@ def stats(request):
             "monthly_chart": bar_chart(numbers.monthly),
             "outcome_chart": hbar_chart(numbers.outcomes),
         },
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
