@@ -102,8 +102,10 @@ class Scenario:
     purpose: str
     steps: tuple[Step, ...] = ()
     urgency: str = Urgency.NORMAL
-    # For a finished request: how many days ago it was signed (0: today, as played).
+    # For a finished request: how many days ago it was signed (0: today, as played), and
+    # whether its decision came after the deadline.
     signed_days_ago: int = 0
+    decided_late: bool = False
 
 
 SIGN = step("sign")
@@ -602,6 +604,8 @@ def history_scenarios() -> tuple[Scenario, ...]:
                     purpose=purpose,
                     steps=steps,
                     signed_days_ago=14 + number * 62 + index * 11,
+                    # One in five decided late, long enough ago to have run its course.
+                    decided_late=number == 2,
                 )
             )
     return tuple(scenarios)
@@ -823,7 +827,12 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
         outcome = actions[current.action](info_request, current.options)
         info_request = outcome if isinstance(outcome, InfoRequest) else info_request
     if scenario.signed_days_ago:
-        _back_date(info_request, signed_days_ago=scenario.signed_days_ago, seed=scenario.key)
+        _back_date(
+            info_request,
+            signed_days_ago=scenario.signed_days_ago,
+            seed=scenario.key,
+            decided_late=scenario.decided_late,
+        )
     demo.result.requests_created += 1
 
 
@@ -856,11 +865,12 @@ def _move_due_date_back(
 DURATIONS = {
     "submitted_at": (0, 4),  # drafted, then signed by the mayor
     "acknowledged_at": (1, 7),
-    "decided_at": (5, 65),  # now and then beyond the two months' deadline
+    "decided_at": (5, 50),
     "delivered_at": (2, 14),
     "closed_at": (1, 10),
     "withdrawn_at": (3, 25),
 }
+LATE_DECISION = (65, 80)  # days after the acknowledgement: past the usual two months
 FINISHED = {Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN}
 
 
@@ -871,7 +881,9 @@ def _working_time(day: date, *, rng: random.Random, departement_code: str) -> da
     return datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
 
 
-def _back_date(info_request: InfoRequest, *, signed_days_ago: int, seed: str) -> None:
+def _back_date(
+    info_request: InfoRequest, *, signed_days_ago: int, seed: str, decided_late: bool = False
+) -> None:
     """Demo data shaping, not a lifecycle step: a finished request's dates moved back to a
     plausible past (signed `signed_days_ago` days ago, each later step a few days or weeks
     after the one before, never later than yesterday), its deadlines recomputed from those
@@ -889,7 +901,8 @@ def _back_date(info_request: InfoRequest, *, signed_days_ago: int, seed: str) ->
     previous = signed
     for name in ("acknowledged_at", "decided_at", "delivered_at", "closed_at", "withdrawn_at"):
         if getattr(info_request, name) is not None:
-            days = rng.randint(*DURATIONS[name])
+            late = decided_late and name == "decided_at"
+            days = rng.randint(*(LATE_DECISION if late else DURATIONS[name]))
             previous = _working_time(
                 previous.date() + timedelta(days=days), rng=rng, departement_code=dep
             )
