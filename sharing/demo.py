@@ -5,8 +5,16 @@ communes of Montélimar, Valence, Arras, Lens and Privas, a national oversight b
 scoped to Drôme. Users are named `<role>-<code>` (a contract outside clients rely on), plus a
 staff superuser `admin`, all with one password. Requests cover every status and every
 resolution, an overdue and an urgent case, and are driven by the services of
-`sharing/services.py`; the only direct writes move a few due dates into the past, since a
-fresh demo has no history.
+`sharing/services.py`. A history of finished requests over the last twelve months follows
+(HISTORY), so that the statistics have something to show.
+
+The only direct writes shape time, since a fresh demo has no past: a few due dates are moved
+into the past, and each finished request's dates (drafted, signed, acknowledged, decided,
+delivered, closed or withdrawn, and the deadlines that follow from them) are moved back to
+when it would have happened, with plausible durations between the steps (`_back_date`). The
+audit log is not rewritten: it accepts no back-dated event (each is stamped when it is
+recorded, and the chain is append-only), so a request's history page shows the day the demo
+was loaded.
 
 Idempotent: every demo request carries a secure-channel reference starting with "DEMO-"
 (its scenario key); a scenario whose key exists is skipped, existing users and memberships
@@ -16,9 +24,10 @@ nothing half built.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -36,8 +45,12 @@ from .models import (
     DeliveryChannel,
     InfoRequest,
     LegalBasis,
+    Notification,
     ReasonCode,
+    Reminder,
+    ReminderStatus,
     Resolution,
+    Status,
     Urgency,
 )
 
@@ -89,6 +102,10 @@ class Scenario:
     purpose: str
     steps: tuple[Step, ...] = ()
     urgency: str = Urgency.NORMAL
+    # For a finished request: how many days ago it was signed (0: today, as played), and
+    # whether its decision came after the deadline.
+    signed_days_ago: int = 0
+    decided_late: bool = False
 
 
 SIGN = step("sign")
@@ -185,6 +202,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="DEMO-BR-2026-0105",
         commune="26198",
+        signed_days_ago=40,
         category="report-feedback",
         legal_basis="cpp-11-2",
         purpose=(
@@ -202,6 +220,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="DEMO-BR-2026-0106",
         commune="26198",
+        signed_days_ago=150,
         category="general-threat-briefing",
         legal_basis="csi-d132-7",
         purpose=(
@@ -256,6 +275,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="DEMO-BR-2026-0203",
         commune="26362",
+        signed_days_ago=95,
         category="report-feedback",
         legal_basis="cpp-11-2",
         purpose=(
@@ -328,6 +348,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="DEMO-BR-2026-0302",
         commune="62041",
+        signed_days_ago=60,
         category="association-subsidy",
         legal_basis=INSTRUCTION,
         purpose=(
@@ -409,6 +430,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="DEMO-BR-2026-0404",
         commune="62498",
+        signed_days_ago=200,
         category="report-feedback",
         legal_basis=INSTRUCTION,
         purpose=(
@@ -448,6 +470,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         key="DEMO-BR-2026-0503",
         commune="07186",
+        signed_days_ago=120,
         category="association-subsidy",
         legal_basis=INSTRUCTION,
         purpose=(
@@ -477,6 +500,118 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
 )
+
+
+# --- history -------------------------------------------------------------------------------------
+#
+# Finished requests signed over the last twelve months: each commune asks something every two
+# months or so (few, since each goes through the services and costs a demo load about a tenth
+# of a second), and each request went the whole way (decided, delivered or not, closed; a few
+# withdrawn). Their dates are moved back by `_back_date`.
+
+HISTORY_CASES: tuple[tuple[str, str, str, tuple[Step, ...]], ...] = (
+    (
+        "general-threat-briefing",
+        INSTRUCTION,
+        "Point de situation sur l'état de la menace dans la commune, en vue de la réunion "
+        "trimestrielle de la cellule municipale de sécurité.",
+        (SIGN, ACK, decide(Resolution.GRANTED), deliver(DeliveryChannel.BILATERAL_MEETING), CLOSE),
+    ),
+    (
+        "association-subsidy",
+        INSTRUCTION,
+        "Avis sur une association sollicitant le renouvellement de sa subvention municipale ; "
+        "l'association est désignée dans le courrier sécurisé.",
+        (SIGN, ACK, decide(Resolution.GRANTED), deliver(DeliveryChannel.SECURE_PHONE), CLOSE),
+    ),
+    (
+        "fsprt-presence",
+        INSTRUCTION,
+        "Demande d'information sur la présence de personnes suivies pour radicalisation dans "
+        "la commune, pour préparer le plan local de prévention.",
+        (SIGN, ACK, decide(Resolution.REFUSED, ReasonCode.NO_LEGAL_BASIS), CLOSE),
+    ),
+    (
+        "clspd-cpraf-working-group",
+        "csi-l132-5",
+        "Inscription d'un point sur la prévention de la radicalisation à l'ordre du jour du "
+        "groupe de travail restreint du CLSPD.",
+        (SIGN, ACK, decide(Resolution.GRANTED), deliver(DeliveryChannel.CLSPD_SESSION), CLOSE),
+    ),
+    (
+        "report-feedback",
+        "cpp-11-2",
+        "Retour sur le signalement transmis par le maire après des faits constatés lors d'une "
+        "manifestation municipale ; le signalement est désigné dans le courrier sécurisé.",
+        (
+            SIGN,
+            ACK,
+            decide(Resolution.PARTIALLY_GRANTED, ReasonCode.INVESTIGATION_SECRET),
+            deliver(DeliveryChannel.BILATERAL_MEETING),
+            CLOSE,
+        ),
+    ),
+    (
+        "social-support",
+        "csi-l132-5",
+        "Coordination de l'accompagnement d'un jeune suivi par le service municipal de "
+        "prévention ; la personne est désignée dans le courrier sécurisé.",
+        (SIGN, ACK, decide(Resolution.REDIRECTED), CLOSE),
+    ),
+    (
+        "municipal-employee-sensitive-post",
+        INSTRUCTION,
+        "Vérification préalable au recrutement d'un agent affecté à l'accueil de mineurs ; "
+        "l'identité du candidat est transmise par courrier sécurisé.",
+        (
+            SIGN,
+            ACK,
+            decide(
+                Resolution.GRANTED,
+                procureur_agreement=AgreementStatus.AGREED,
+                intelligence_agreement=AgreementStatus.AGREED,
+            ),
+            deliver(DeliveryChannel.SECURE_PHONE),
+            CLOSE,
+        ),
+    ),
+    (
+        "association-subsidy",
+        INSTRUCTION,
+        "Avis sur une association demandant la mise à disposition d'un local communal ; "
+        "l'association est désignée dans le courrier sécurisé.",
+        (SIGN, step("withdraw", reason="La commune a retiré sa délibération.")),
+    ),
+)
+HISTORY_PER_COMMUNE = 5
+
+
+def history_scenarios() -> tuple[Scenario, ...]:
+    """HISTORY_PER_COMMUNE finished requests per demo commune, signed from about ten months
+    ago to two weeks ago, the communes' dates staggered."""
+    scenarios = []
+    for index, commune in enumerate(COMMUNES):
+        for number in range(HISTORY_PER_COMMUNE):
+            category, legal_basis, purpose, steps = HISTORY_CASES[
+                (number + index) % len(HISTORY_CASES)
+            ]
+            scenarios.append(
+                Scenario(
+                    key=f"DEMO-HIST-2026-{index + 1}{number + 1:02d}",
+                    commune=commune,
+                    category=category,
+                    legal_basis=legal_basis,
+                    purpose=purpose,
+                    steps=steps,
+                    signed_days_ago=14 + number * 62 + index * 11,
+                    # One in five decided late, long enough ago to have run its course.
+                    decided_late=number == 2,
+                )
+            )
+    return tuple(scenarios)
+
+
+HISTORY = history_scenarios()
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -522,7 +657,7 @@ def demo_load(*, password: str, departements: Collection[str] | None = None) -> 
         oversight = _oversight(result)
         _sirets([*demo.prefectures.values(), *demo.communes.values(), *oversight.values()])
         _people(demo, oversight, password)
-        for scenario in SCENARIOS:
+        for scenario in (*SCENARIOS, *HISTORY):
             _play(demo, scenario)
     return result
 
@@ -691,6 +826,13 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
     for current in scenario.steps:
         outcome = actions[current.action](info_request, current.options)
         info_request = outcome if isinstance(outcome, InfoRequest) else info_request
+    if scenario.signed_days_ago:
+        _back_date(
+            info_request,
+            signed_days_ago=scenario.signed_days_ago,
+            seed=scenario.key,
+            decided_late=scenario.decided_late,
+        )
     demo.result.requests_created += 1
 
 
@@ -717,3 +859,85 @@ def _move_due_date_back(
     InfoRequest.objects.filter(pk=info_request.pk).update(**{field: day})
     info_request.refresh_from_db()
     return info_request
+
+
+# Days between two steps of a finished request, (shortest, longest), drawn for each request.
+DURATIONS = {
+    "submitted_at": (0, 4),  # drafted, then signed by the mayor
+    "acknowledged_at": (1, 7),
+    "decided_at": (5, 50),
+    "delivered_at": (2, 14),
+    "closed_at": (1, 10),
+    "withdrawn_at": (3, 25),
+}
+LATE_DECISION = (65, 80)  # days after the acknowledgement: past the usual two months
+FINISHED = {Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN}
+
+
+def _working_time(day: date, *, rng: random.Random, departement_code: str) -> datetime:
+    """A time during office hours on the first business day from `day`."""
+    day = deadlines.next_business_day(day, departement_code=departement_code)
+    at = time(hour=rng.randint(8, 17), minute=rng.randrange(0, 60, 5))
+    return datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
+
+
+def _back_date(
+    info_request: InfoRequest, *, signed_days_ago: int, seed: str, decided_late: bool = False
+) -> None:
+    """Demo data shaping, not a lifecycle step: a finished request's dates moved back to a
+    plausible past (signed `signed_days_ago` days ago, each later step a few days or weeks
+    after the one before, never later than yesterday), its deadlines recomputed from those
+    dates, its notices marked read and its e-mails cancelled (nobody is told today about a
+    request closed months ago). Open requests keep their dates: their deadlines run."""
+    info_request.refresh_from_db()
+    if info_request.status not in FINISHED or info_request.submitted_at is None:
+        return
+    rng = random.Random(seed)  # noqa: S311 - demo dates, not a secret
+    dep = info_request.commune.departement_code
+    today = timezone.localdate()
+    signed = _working_time(today - timedelta(days=signed_days_ago), rng=rng, departement_code=dep)
+    created = signed - timedelta(days=rng.randint(*DURATIONS["submitted_at"]), hours=2)
+    dates = {"created_at": created, "submitted_at": signed}
+    previous = signed
+    for name in ("acknowledged_at", "decided_at", "delivered_at", "closed_at", "withdrawn_at"):
+        if getattr(info_request, name) is not None:
+            late = decided_late and name == "decided_at"
+            days = rng.randint(*(LATE_DECISION if late else DURATIONS[name]))
+            previous = _working_time(
+                previous.date() + timedelta(days=days), rng=rng, departement_code=dep
+            )
+            dates[name] = previous
+    # A recent request whose steps would run past today: the same steps, closer together.
+    latest = datetime.combine(
+        today - timedelta(days=1), time(hour=18), tzinfo=timezone.get_current_timezone()
+    )
+    if previous > latest:
+        ratio = (latest - signed) / (previous - signed)
+        for name in ("acknowledged_at", "decided_at", "delivered_at", "closed_at", "withdrawn_at"):
+            if name in dates:
+                dates[name] = signed + (dates[name] - signed) * ratio
+        previous = latest
+    category = info_request.category
+    signed_on = timezone.localdate(signed)
+    dates["acknowledgement_due"] = deadlines.add_business_days(
+        signed_on, category.acknowledgement_days, departement_code=dep
+    )
+    dates["decision_due"] = deadlines.add_months(
+        signed_on, category.decision_months, departement_code=dep
+    )
+    if info_request.delivery_due is not None and "decided_at" in dates:
+        dates["delivery_due"] = deadlines.add_business_days(
+            timezone.localdate(dates["decided_at"]),
+            category.delivery_days,
+            departement_code=dep,
+        )
+    if info_request.delivered_on is not None and "delivered_at" in dates:
+        dates["delivered_on"] = timezone.localdate(dates["delivered_at"])
+    dates["updated_at"] = previous
+    InfoRequest.objects.filter(pk=info_request.pk).update(**dates)
+    Notification.objects.filter(info_request=info_request).update(
+        created_at=previous, read_at=previous
+    )
+    Reminder.objects.filter(info_request=info_request, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, last_error="demo_history"
+    )

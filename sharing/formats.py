@@ -57,6 +57,11 @@ def month_name(month: int, language: str | None = None) -> str:
     return MONTHS[_language(language)][month - 1]
 
 
+def month_year(value: date, language: str | None = None) -> str:
+    """`janvier 2026` / `January 2026`."""
+    return f"{month_name(value.month, language)} {value.year}"
+
+
 def long_date(
     value: date | datetime | None, language: str | None = None, *, weekday: bool = False
 ) -> str:

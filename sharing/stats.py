@@ -5,13 +5,18 @@ Small numbers single people out: a count between 1 and THRESHOLD - 1 is suppress
 suppressed, the next smallest cell is suppressed too, so that no cell can be recomputed by
 subtraction. Medians and shares are published only over at least THRESHOLD requests. No
 reference and no commune ever appears on the page.
+
+The masking protects requests from readers who cannot see them: a prefecture's own staff
+(liaisons, its administrator) looking at their own prefecture's numbers see every request
+already, so their numbers are exact (`masked=False`). Oversight bodies, and anyone looking at a
+scope that reaches beyond the prefectures they work for, keep the masking.
 """
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -29,13 +34,15 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Organization, OrgKind, Role, User
-from accounts.selectors import memberships_of
+from accounts.selectors import memberships_of, organizations_where
 
+from .formats import month_year
 from .models import InfoRequest, Resolution
 from .selectors import overdue_q
+from .stats_period import Period, default_period, months_between
 
 THRESHOLD = 5
-MONTHS = 12
+STAFF_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,9 @@ class Cell:
 @dataclass
 class Statistics:
     scope_label: str
-    since: date
+    start: date
+    end: date
+    masked: bool
     monthly: list[Cell]
     monthly_total: int | None
     outcomes: list[Cell]
@@ -69,10 +78,12 @@ class Statistics:
     by_prefecture: list[Cell] = field(default_factory=list)
 
 
-def suppress(counts: list[tuple[str, str, int]], *, with_total: bool = True) -> list[Cell]:
+def suppress(
+    counts: list[tuple[str, str, int]], *, with_total: bool = True, threshold: int = THRESHOLD
+) -> list[Cell]:
     """Cells for (key, label, count); small counts hidden, plus one more when the total is
     published and a single cell would otherwise be recomputable."""
-    hidden = {key for key, _label, n in counts if 0 < n < THRESHOLD}
+    hidden = {key for key, _label, n in counts if 0 < n < threshold}
     if with_total and len(hidden) == 1:
         others = sorted(
             ((n, key) for key, _label, n in counts if n > 0 and key not in hidden),
@@ -84,9 +95,9 @@ def suppress(counts: list[tuple[str, str, int]], *, with_total: bool = True) -> 
     ]
 
 
-def published_total(counts: list[int]) -> int | None:
+def published_total(counts: list[int], *, threshold: int = THRESHOLD) -> int | None:
     total = sum(counts)
-    return None if 0 < total < THRESHOLD else total
+    return None if 0 < total < threshold else total
 
 
 def prefectures_for(*, user: User) -> tuple[list[Organization] | None, str] | None:
@@ -118,6 +129,15 @@ def prefectures_for(*, user: User) -> tuple[list[Organization] | None, str] | No
     return prefectures, "prefecture"
 
 
+def masked_for(*, user: User, prefectures: list[Organization] | None) -> bool:
+    """Whether small numbers are masked for this reader of this scope: always, except for the
+    staff of every prefecture in the scope (they see each of its requests already)."""
+    if not prefectures:
+        return True
+    own = {organization.pk for organization in organizations_where(user=user, roles=STAFF_ROLES)}
+    return not all(prefecture.pk in own for prefecture in prefectures)
+
+
 class Median(Aggregate):
     """PostgreSQL's exact median of a number of days."""
 
@@ -135,9 +155,11 @@ def _days_between(start: str, end: str):
     )
 
 
-def _median_days(rows: QuerySet[InfoRequest], start: str, end: str) -> tuple[float | None, int]:
+def _median_days(
+    rows: QuerySet[InfoRequest], start: str, end: str, *, threshold: int
+) -> tuple[float | None, int]:
     """(median of the days from `start` to `end`, how many requests it is over); the median
-    is published over at least THRESHOLD requests only."""
+    is published over at least `threshold` requests only."""
     rows = rows.filter(**{f"{end}__isnull": False})
     if connection.vendor == "postgresql":
         result = rows.aggregate(n=Count("pk"), median=Median(_days_between(start, end)))
@@ -145,61 +167,73 @@ def _median_days(rows: QuerySet[InfoRequest], start: str, end: str) -> tuple[flo
     else:  # the embedded default: few rows, computed here
         days = [(b - a).total_seconds() / 86400 for a, b in rows.values_list(start, end) if a and b]
         count, median = len(days), statistics.median(days) if days else None
-    if count < THRESHOLD or median is None:
+    if count < threshold or median is None:
         return None, count
     return round(median, 1), count
 
 
-def _month_start(day: date, months_back: int) -> date:
-    month = day.month - months_back
-    year = day.year + (month - 1) // 12
-    return date(year, (month - 1) % 12 + 1, 1)
-
-
 def statistics_for(
-    *, prefectures: list[Organization] | None, scope_label: str, today: date | None = None
+    *,
+    prefectures: list[Organization] | None,
+    scope_label: str,
+    period: Period | None = None,
+    masked: bool = True,
+    today: date | None = None,
 ) -> Statistics:
-    """The page's numbers over the last MONTHS months of signed requests."""
+    """The page's numbers over the requests signed in the period (the last twelve months
+    unless told); small numbers masked unless `masked` is False (masked_for)."""
     today = today or timezone.localdate()
-    since = _month_start(today, MONTHS - 1)
+    chosen = period or default_period(today)
+    threshold = THRESHOLD if masked else 1
     tz = timezone.get_current_timezone()
-    start = datetime.combine(since, datetime.min.time(), tzinfo=tz)
+    start = datetime.combine(chosen.start, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(chosen.end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
     base: QuerySet[InfoRequest] = InfoRequest.objects.filter(submitted_at__isnull=False)
     if prefectures is not None:
         base = base.filter(prefecture__in=prefectures)
-    period = base.filter(submitted_at__gte=start)
+    period_rows = base.filter(submitted_at__gte=start, submitted_at__lt=end)
 
     per_month = {
         row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row["n"]
-        for row in period.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
+        for row in period_rows.annotate(month=TruncMonth("submitted_at", tzinfo=tz))
         .values("month")
         .annotate(n=Count("pk"))
         .order_by()
     }
-    months = [_month_start(today, back) for back in range(MONTHS - 1, -1, -1)]
-    monthly = suppress([(m.isoformat(), m.strftime("%Y-%m"), per_month.get(m, 0)) for m in months])
+    months = months_between(chosen.start, chosen.end)
+    monthly = suppress(
+        [(m.isoformat(), month_year(m), per_month.get(m, 0)) for m in months], threshold=threshold
+    )
 
     per_outcome = {
         row["resolution"]: row["n"]
-        for row in period.exclude(resolution="")
+        for row in period_rows.exclude(resolution="")
         .values("resolution")
         .annotate(n=Count("pk"))
         .order_by()
     }
-    outcomes = suppress([(r.value, str(r.label), per_outcome.get(r.value, 0)) for r in Resolution])
-
-    median_ack, ack_sample = _median_days(period, "submitted_at", "acknowledged_at")
-    median_decision, decision_sample = _median_days(
-        period.exclude(resolution=Resolution.IMPLICIT_REJECTION), "submitted_at", "decided_at"
+    outcomes = suppress(
+        [(r.value, str(r.label), per_outcome.get(r.value, 0)) for r in Resolution],
+        threshold=threshold,
     )
-    decided = period.filter(decided_at__isnull=False).aggregate(
+
+    median_ack, ack_sample = _median_days(
+        period_rows, "submitted_at", "acknowledged_at", threshold=threshold
+    )
+    median_decision, decision_sample = _median_days(
+        period_rows.exclude(resolution=Resolution.IMPLICIT_REJECTION),
+        "submitted_at",
+        "decided_at",
+        threshold=threshold,
+    )
+    decided = period_rows.filter(decided_at__isnull=False).aggregate(
         n=Count("pk"),
         on_time=Count(
             "pk", filter=Q(decided_at__date__lte=F("decision_due"), decision_due__isnull=False)
         ),
     )
     on_time_percent = (
-        round(100 * decided["on_time"] / decided["n"]) if decided["n"] >= THRESHOLD else None
+        round(100 * decided["on_time"] / decided["n"]) if decided["n"] >= threshold else None
     )
 
     overdue = base.filter(overdue_q(today=today)).count()
@@ -207,26 +241,30 @@ def statistics_for(
     by_prefecture: list[Cell] = []
     if prefectures is None:
         rows = (
-            period.values_list("prefecture__code", "prefecture__name")
+            period_rows.values_list("prefecture__code", "prefecture__name")
             .annotate(n=Count("pk"))
             .order_by("prefecture__code")
         )
-        by_prefecture = suppress([(code, name, n) for code, name, n in rows], with_total=False)
+        by_prefecture = suppress(
+            [(code, name, n) for code, name, n in rows], with_total=False, threshold=threshold
+        )
 
     return Statistics(
         scope_label=scope_label,
-        since=since,
+        start=chosen.start,
+        end=chosen.end,
+        masked=masked,
         monthly=monthly,
-        monthly_total=published_total([per_month.get(m, 0) for m in months]),
+        monthly_total=published_total([per_month.get(m, 0) for m in months], threshold=threshold),
         outcomes=outcomes,
-        outcomes_total=published_total(list(per_outcome.values())),
+        outcomes_total=published_total(list(per_outcome.values()), threshold=threshold),
         median_ack_days=median_ack,
         median_decision_days=median_decision,
         ack_sample=ack_sample,
         decision_sample=decision_sample,
         on_time_percent=on_time_percent,
         on_time_sample=decided["n"],
-        overdue_now=None if 0 < overdue < THRESHOLD else overdue,
+        overdue_now=None if 0 < overdue < threshold else overdue,
         by_prefecture=by_prefecture,
     )
 

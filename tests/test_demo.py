@@ -226,3 +226,62 @@ def test_output_gives_the_totp_secret_of_each_account_that_needs_a_second_factor
         assert device.config_url in demo
     assert not TOTPDevice.objects.filter(user__username="mayor-26198").exists()
     assert "RELAIS_DEMO_SKIP_MFA=1" in demo
+
+
+def test_finished_requests_are_spread_over_the_last_twelve_months_in_order(demo):
+    from sharing.stats_period import default_period
+
+    now = timezone.now()
+    finished = InfoRequest.objects.filter(
+        status__in=[Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN],
+        submitted_at__isnull=False,
+    )
+    period = default_period(timezone.localdate())
+    months = {timezone.localtime(r.submitted_at).date().replace(day=1) for r in finished}
+    assert len(months) >= 10
+    assert min(months) >= period.start
+    steps = ("created_at", "submitted_at", "acknowledged_at", "decided_at", "delivered_at")
+    for info_request in finished:
+        dates = [getattr(info_request, name) for name in (*steps, "closed_at", "withdrawn_at")]
+        dates = [day for day in dates if day is not None]
+        assert dates == sorted(dates), info_request.reference
+        assert dates[-1] < now, info_request.reference
+        assert info_request.decision_due > timezone.localdate(info_request.submitted_at)
+    # Open requests keep their running deadlines: signed today, as the services left them.
+    for info_request in InfoRequest.objects.filter(status=Status.SUBMITTED):
+        assert timezone.localdate(info_request.submitted_at) == timezone.localdate()
+
+
+def test_the_demos_statistics_show_real_durations(demo):
+    from sharing.stats import statistics_for
+
+    drome = Organization.objects.get(kind=OrgKind.PREFECTURE, code="26")
+    own = statistics_for(prefectures=[drome], scope_label="", masked=False)
+    assert own.median_ack_days is not None
+    assert own.median_ack_days >= 1
+    assert own.median_decision_days is not None
+    assert own.median_decision_days >= 7
+    national = statistics_for(prefectures=None, scope_label="")
+    assert national.median_decision_days is not None
+    assert national.median_decision_days >= 7
+    assert national.on_time_percent is not None
+    assert national.on_time_percent < 100
+    every = statistics_for(
+        prefectures=list(
+            Organization.objects.filter(kind=OrgKind.PREFECTURE, code__in=["26", "62", "07"])
+        ),
+        scope_label="",
+        masked=False,
+    )
+    assert sum(1 for cell in every.monthly if cell.value) >= 10
+
+
+def test_nobody_is_told_today_about_requests_finished_months_ago(demo):
+    from sharing.models import Notification, Reminder, ReminderStatus
+
+    history = InfoRequest.objects.filter(secure_channel_ref__startswith="DEMO-HIST-")
+    assert history.count() >= 20
+    assert not Reminder.objects.filter(
+        info_request__in=history, status=ReminderStatus.PENDING
+    ).exists()
+    assert not Notification.objects.filter(info_request__in=history, read_at__isnull=True).exists()

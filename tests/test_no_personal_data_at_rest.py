@@ -447,7 +447,7 @@ WEB_READS = {
     "login": (None, ["next"]),
     "requests": (
         "liaison",
-        ["reference", "status", "commune", "category", "overdue", "mine", "page"],
+        ["reference", "status", "commune", "category", "overdue", "mine", "page", "export"],
     ),
     "request-create": ("legal_officer", ["purpose"]),
     "request-detail": ("liaison", ["tab"]),
@@ -455,7 +455,7 @@ WEB_READS = {
     "request-receipt": ("mayor", ["lang"]),
     "request-action": ("liaison", ["message"]),
     "team": ("prefecture_admin", ["page", "q"]),
-    "stats": ("liaison", ["prefecture"]),
+    "stats": ("liaison", ["prefecture", "period", "year", "date_from", "date_to", "export"]),
     "notifications": ("mayor", ["page", "unread"]),
     "audit-log": (
         "auditor_national",
@@ -563,6 +563,15 @@ def drive_web(people, requests, world, kinds) -> None:
     web_client(people.liaison).get(
         reverse("request-detail", args=[NIR_REFERENCE]), **headers("nir")
     )
+    # The list's exports, their filters planted (the file is not kept; its record is).
+    for kind in KINDS:
+        for file_format in ("csv", "ods"):
+            response = web_client(people.liaison).get(
+                reverse("requests"),
+                {"q": value(kind), "reference": value(kind), "export": file_format},
+                **headers(kind),
+            )
+            assert response.status_code == 200, ("requests export", kind)
 
     # Forms: each text field planted.
     for kind in [next(kinds) for _ in range(3)]:

@@ -212,6 +212,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="relais@localhost")
 # well within the send task's time limit, instead of holding a worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Who runs this installation, for the legal notice and the personal-data page (footer links):
+# the publishing administration, the host, and an address for accessibility and data requests.
+RELAIS_PUBLISHER = env("RELAIS_PUBLISHER", default="")
+RELAIS_HOST = env("RELAIS_HOST", default="")
+RELAIS_CONTACT_EMAIL = env("RELAIS_CONTACT_EMAIL", default="")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

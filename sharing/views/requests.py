@@ -30,14 +30,16 @@ from ..exceptions import (
 )
 from ..filters import InfoRequestFilter
 from ..formats import alphabetical
-from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm
+from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm, localised_field
 from ..models import (
     OPEN_STATUSES,
     DeadlineChange,
     InfoRequest,
     InfoRequestUserObjectPermission,
     ReminderStatus,
+    Resolution,
     Status,
+    Urgency,
     running_due_expression,
 )
 from ..permissions import CHANGE, DRAFT, NOTES
@@ -48,10 +50,12 @@ from ..selectors import (
     notes_of,
     personal_reminders_of,
     remarks_of,
+    running_due_date,
     timeline_of,
     with_sent_back,
 )
 from ..services import EDITABLE_FIELDS
+from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from .actions import available_actions
 from .common import (
     COMMUNE_ROLES,
@@ -103,8 +107,11 @@ def request_list(request):
     """A commune's requests, newest first; a prefecture's inbox, what is due first."""
     user = request.user
     communes, prefecture_side = _sides(user)
+    export = request.GET.get("export", "")
+    query = request.GET.copy()
+    query.pop("export", None)
     form = RequestFilterForm(
-        request.GET or None,
+        query or None,
         communes=_filter_communes(user, communes, prefecture_side),
         prefecture_side=prefecture_side,
         initial={"status": OPEN if prefecture_side else ""},
@@ -170,14 +177,6 @@ def request_list(request):
             )
         return rows.order_by("-created_at", "pk")
 
-    # The page's ids in a subquery, then only their rows with what they render (still
-    # through the visibility filter): sorting and skipping thousands of narrow rows is cheap,
-    # joining every row before the sort is not.
-    page = Paginator(in_order(queryset).values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    rows = visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
-    rows = list(in_order(with_sent_back(rows)))
     recorded = {
         **params,
         "status": ",".join(statuses),
@@ -188,6 +187,23 @@ def request_list(request):
         "worklist": chosen_list.key if chosen_list else "",
         "sort": sort,
     }
+    if export in FORMATS:
+        return _export_list(
+            request,
+            rows=in_order(queryset),
+            prefecture_side=prefecture_side,
+            file_format=export,
+            kinds=sorted(key for key, value in recorded.items() if value),
+            refused=form.refused,
+        )
+    # The page's ids in a subquery, then only their rows with what they render (still
+    # through the visibility filter): sorting and skipping thousands of narrow rows is cheap,
+    # joining every row before the sort is not.
+    page = Paginator(in_order(queryset).values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
+    rows = list(in_order(with_sent_back(rows)))
     audit_record(
         actor=user,
         action="request.listed",
@@ -199,9 +215,11 @@ def request_list(request):
             **({"refused": form.refused} if form.refused else {}),
         },
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("sort", None)
+    # The links keep the filters the list applies (a refused value was cleared from the form).
+    kept = form.data.copy() if form.is_bound else query
+    kept.pop("page", None)
+    export_query = kept.urlencode()
+    kept.pop("sort", None)
     return render(
         request,
         "sharing/request_list.html",
@@ -222,9 +240,105 @@ def request_list(request):
                 for item in lists
             ],
             "sort": sort,
-            "sort_query": query.urlencode(),
+            "sort_query": kept.urlencode(),
+            "export_query": export_query,
         },
     )
+
+
+EXPORT_MAX_ROWS = 1000  # every exported reference is recorded, and the record has a bound
+
+
+def _export_list(
+    request, *, rows, prefecture_side: bool, file_format: str, kinds: list[str], refused: dict
+):
+    """The filtered list as a spreadsheet: the columns the list shows (the prefecture too),
+    never the purpose or any other typed text. Recorded as one event with the kinds of filter
+    applied (not their values) and every reference exported."""
+    count = rows.count()
+    if count > EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _(
+                "Cette liste compte %(count)s demandes : affinez les filtres pour en exporter "
+                "%(most)s au plus."
+            )
+            % {"count": count, "most": EXPORT_MAX_ROWS},
+        )
+        query = request.GET.copy()
+        query.pop("export", None)
+        return redirect(f"{request.path}?{query.urlencode()}")
+    rows = list(
+        with_sent_back(rows).select_related(
+            "assigned_to", "commune", "commune__prefecture", "category"
+        )
+    )
+    audit_record(
+        actor=request.user,
+        action="request.exported",
+        details={
+            "via": "web",
+            "format": file_format,
+            "count": len(rows),
+            "filters": kinds,
+            "references": [row.reference for row in rows],
+            **({"refused": refused} if refused else {}),
+        },
+    )
+    sheet = request_sheet(rows, prefecture_side=prefecture_side)
+    filename = f"relais-demandes-{timezone.localdate().isoformat()}"
+    return spreadsheet_response(sheets=[sheet], file_format=file_format, filename=filename)
+
+
+def request_sheet(rows, *, prefecture_side: bool) -> Sheet:
+    """One row per request: reference, status, dates, category, commune, prefecture, who
+    is expected to act and, for the prefecture, who the request is assigned to."""
+    from ..templatetags.relais import waiting_on
+
+    header = [
+        _("Référence"),
+        _("Statut"),
+        _("Urgence"),
+        _("Catégorie"),
+        _("Commune"),
+        _("Code INSEE"),
+        _("Préfecture"),
+        _("Reçue le"),
+        _("Réception accusée le"),
+        _("Décidée le"),
+        _("Issue"),
+        _("Remise le"),
+        _("Close le"),
+        _("Retirée le"),
+        _("Échéance"),
+        _("Attendue de"),
+    ]
+    if prefecture_side:
+        header.append(_("Confiée à"))
+    sheet = Sheet(name=_("Demandes"), header=header)
+    for row in rows:
+        line = [
+            row.reference,
+            Status(row.status).label,
+            Urgency(row.urgency).label,
+            localised_field(row.category, "name"),
+            row.commune.name,
+            row.commune.code,
+            row.commune.prefecture.name if row.commune.prefecture_id else "",
+            row.submitted_at,
+            row.acknowledged_at,
+            row.decided_at,
+            Resolution(row.resolution).label if row.resolution else "",
+            row.delivered_on or row.delivered_at,
+            row.closed_at,
+            row.withdrawn_at,
+            running_due_date(row),
+            waiting_on(row),
+        ]
+        if prefecture_side:
+            line.append(row.assigned_to.display_name if row.assigned_to_id else "")
+        sheet.rows.append(line)
+    return sheet
 
 
 def detail_context(request, info_request: InfoRequest, **extra) -> dict:

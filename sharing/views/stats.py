@@ -7,11 +7,23 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from config.db_router import reading_from_replica
 
-from ..stats import THRESHOLD, bar_chart, hbar_chart, prefectures_for, statistics_for
+from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
+from ..stats import (
+    THRESHOLD,
+    Cell,
+    Statistics,
+    bar_chart,
+    hbar_chart,
+    masked_for,
+    prefectures_for,
+    statistics_for,
+)
+from ..stats_period import StatsPeriodForm
 from .common import audit_denied
 
 CACHE_SECONDS = 300
@@ -37,32 +49,60 @@ def stats(request):
         scope, label = None, ""
     else:
         scope, label = prefectures, ", ".join(p.name for p in prefectures)
-    # Aggregates of the last twelve months move slowly: computed at most every few minutes
-    # per scope and language (the read itself is still recorded below, every time).
-    key = "relais:stats:{}:{}:{}".format(
+    today = timezone.localdate()
+    form = StatsPeriodForm(request.GET or None, today=today)
+    period = form.chosen()
+    masked = masked_for(user=request.user, prefectures=scope)
+    # Aggregates move slowly: computed at most every few minutes per scope, period, masking
+    # and language (the read itself is still recorded below, every time).
+    key = "relais:stats:{}:{}:{}:{}:{}:{}".format(
         "national" if scope is None else ",".join(p.code for p in scope),
-        timezone.localdate().isoformat(),
+        today.isoformat(),
+        period.start.isoformat(),
+        period.end.isoformat(),
+        "masked" if masked else "exact",
         get_language(),
     )
 
     def compute():
         # Aggregates over the whole scope: read from the replica when there is one.
         with reading_from_replica():
-            return statistics_for(prefectures=scope, scope_label=label)
+            return statistics_for(
+                prefectures=scope, scope_label=label, period=period, masked=masked, today=today
+            )
 
     numbers = cache.get_or_set(key, compute, CACHE_SECONDS)
+    export = request.GET.get("export", "")
+    exporting = export in FORMATS and (form.is_valid() if form.is_bound else True)
     audit_record(
         actor=request.user,
-        action="stats.viewed",
+        action="stats.exported" if exporting else "stats.viewed",
         details={
+            **({"format": export} if exporting else {}),
             "via": "web",
             "scope": "national" if scope is None else [p.code for p in scope],
+            # Choices and validated dates only: nothing typed freely reaches the period.
+            "period": {
+                "kind": period.kind,
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+            },
+            "masked": masked,
         },
     )
+    if exporting:
+        return spreadsheet_response(
+            sheets=statistics_sheets(numbers, national=scope is None),
+            file_format=export,
+            filename=f"relais-statistiques-{period.start.isoformat()}-{period.end.isoformat()}",
+        )
+    query = request.GET.copy()
+    query.pop("export", None)
     return render(
         request,
         "sharing/stats.html",
         {
+            "form": form,
             "numbers": numbers,
             "national": scope is None,
             "kind": kind,
@@ -72,5 +112,56 @@ def stats(request):
             "below": THRESHOLD - 1,
             "monthly_chart": bar_chart(numbers.monthly),
             "outcome_chart": hbar_chart(numbers.outcomes),
+            "export_query": query.urlencode() if not form.errors else None,
         },
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+def _shown(value) -> str | int | float:
+    return _("non publié") if value is None else value
+
+
+def _cells(cells: list[Cell]) -> list[list]:
+    """A masked cell reads as on the page: fewer than the threshold."""
+    less = _("moins de %(threshold)s") % {"threshold": THRESHOLD}
+    return [[cell.label, less if cell.value is None else cell.value] for cell in cells]
+
+
+def statistics_sheets(numbers: Statistics, *, national: bool) -> list[Sheet]:
+    """The page's tables, one sheet each: the same numbers, masked the same way."""
+    count = _("Demandes")
+    key = Sheet(
+        name=_("Chiffres clés"),
+        header=[_("Indicateur"), _("Valeur")],
+        rows=[
+            [_("Périmètre"), _("Toutes les préfectures") if national else numbers.scope_label],
+            [_("Signées à partir du"), numbers.start],
+            [_("Signées jusqu'au (inclus)"), numbers.end],
+            [_("Délai médian d'accusé de réception (jours)"), _shown(numbers.median_ack_days)],
+            [_("Délai médian de décision (jours)"), _shown(numbers.median_decision_days)],
+            [_("Décidées dans le délai (%)"), _shown(numbers.on_time_percent)],
+            [
+                _("En retard aujourd'hui"),
+                _("moins de %(threshold)s") % {"threshold": THRESHOLD}
+                if numbers.overdue_now is None
+                else numbers.overdue_now,
+            ],
+        ],
+    )
+    monthly = Sheet(name=_("Par mois"), header=[_("Mois"), count], rows=_cells(numbers.monthly))
+    if numbers.monthly_total is not None:
+        monthly.rows.append([_("Total"), numbers.monthly_total])
+    outcomes = Sheet(name=_("Issues"), header=[_("Issue"), count], rows=_cells(numbers.outcomes))
+    if numbers.outcomes_total is not None:
+        outcomes.rows.append([_("Total"), numbers.outcomes_total])
+    sheets = [key, monthly, outcomes]
+    if national and numbers.by_prefecture:
+        sheets.append(
+            Sheet(
+                name=_("Par préfecture"),
+                header=[_("Préfecture"), count],
+                rows=_cells(numbers.by_prefecture),
+            )
+        )
+    return sheets

@@ -36,6 +36,7 @@ PAGES = {
     None: [
         "/connexion/",
         "/accessibilite/",
+        "/mentions-legales/",
         "/donnees-personnelles/",
         "/compte/mot-de-passe/oublie/",
     ],
