@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 from time_machine import escape_hatch as time_machine_escape
 
@@ -31,8 +32,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.xdist_group(group))
 
 
-@pytest.fixture
-def orgs(db):
+def make_orgs() -> SimpleNamespace:
     drome = PrefectureFactory(code="26", name="Préfecture de la Drôme")
     pas_de_calais = PrefectureFactory(code="62", name="Préfecture du Pas-de-Calais")
     return SimpleNamespace(
@@ -48,6 +48,29 @@ def orgs(db):
             code="ctrl-26", name="Mission de contrôle de la Drôme", departement_code="26"
         ),
     )
+
+
+@pytest.fixture
+def orgs(db):
+    return make_orgs()
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """Data built once for a whole module: one transaction stays open around the module, what
+    its module-scoped fixtures create lives in it, each test runs in a savepoint of it that is
+    rolled back after the test (pytest-django's `db`), and the whole is rolled back when the
+    module ends. Only for modules whose tests all use `db`, not `transactional_db`."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield django_db_blocker
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def module_orgs(module_db):
+    """`orgs`, built once per module (see `module_db`)."""
+    with module_db.unblock():
+        return make_orgs()
 
 
 class People:
