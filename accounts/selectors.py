@@ -15,7 +15,7 @@ def memberships_of(*, user: User) -> list[Membership]:
                 "organization", "organization__prefecture"
             )
         )
-        user._relais_memberships = cached
+        user._relais_memberships = cached  # type: ignore[attr-defined]  # per-request cache
     return cached
 
 
@@ -48,7 +48,10 @@ def organizations_visible_to(*, user: User) -> QuerySet[Organization]:
 
 
 # Who manages an organisation's members: the prefecture's administrator, the commune's mayor.
-MANAGER_ROLE_BY_KIND = {OrgKind.PREFECTURE: Role.PREFECTURE_ADMIN, OrgKind.COMMUNE: Role.MAYOR}
+MANAGER_ROLE_BY_KIND: dict[str, str] = {
+    OrgKind.PREFECTURE: Role.PREFECTURE_ADMIN,
+    OrgKind.COMMUNE: Role.MAYOR,
+}
 
 
 def organizations_managed_by(*, user: User) -> list[Organization]:

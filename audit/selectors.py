@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
@@ -13,7 +14,7 @@ from .models import AuditEvent, AuditExport
 ALL = None  # a scope that sees every event
 
 
-def auditor_scope(*, user) -> list[str] | bool | None:
+def auditor_scope(*, user) -> list[str] | Literal[False] | None:
     """None: sees everything (staff, national oversight auditor); a list: those départements;
     False: not an auditor at all (answered with 404)."""
     if user is None or not user.is_authenticated or not user.is_active:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -174,7 +175,7 @@ _APPEND_POSTGRESQL = (
 
 
 def _append_postgresql(event: AuditEvent, digest: str) -> None:
-    params = [digest, HEAD_PK] + [
+    params: list[Any] = [digest, HEAD_PK] + [
         json.dumps(getattr(event, column)) if column in _JSON_COLUMNS else getattr(event, column)
         for column in _INSERT_COLUMNS
     ]

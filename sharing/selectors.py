@@ -2,6 +2,7 @@
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -27,7 +28,7 @@ from .models import (
 from .permissions import VIEW
 
 
-def _view_permission() -> QuerySet[Permission]:
+def _view_permission() -> QuerySet[Permission, Any]:
     """The view permission's id, as a subquery the database evaluates once per statement:
     never cached in the process, where a flush or a restore would leave a stale id."""
     return Permission.objects.filter(
