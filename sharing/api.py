@@ -18,11 +18,11 @@ from accounts.selectors import organizations_where
 from accounts.step_up import api_require_recent_authentication
 from audit.services import audit_record
 
-from . import services
+from . import rules, services
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
-from .permissions import DRAFT, NOTES, ensure_allowed, get_request_for
+from .permissions import DRAFT, NOTES, get_request_for
 from .screening import reference_for_audit, screen_query
 from .selectors import (
     info_request_list_in_scope,
@@ -39,6 +39,7 @@ from .serializers import (
     EmptySerializer,
     ExtendSerializer,
     InfoRequestCreateSerializer,
+    InfoRequestDetailSerializer,
     InfoRequestSerializer,
     InfoRequestUpdateSerializer,
     LegalBasisSerializer,
@@ -85,7 +86,7 @@ def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
         request=request_serializer,
         parameters=step_up_params,
         responses={
-            200: InfoRequestSerializer,
+            200: InfoRequestDetailSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
@@ -101,8 +102,8 @@ def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
         responses={200: InfoRequestSerializer(many=True), 400: BAD_INPUT, 401: UNAUTHENTICATED},
     ),
     retrieve=extend_schema(
-        summary="One request",
-        responses={200: InfoRequestSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        summary="One request, with the actions you may take on it now",
+        responses={200: InfoRequestDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     ),
 )
 class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -205,12 +206,21 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             organization=info_request.commune,
             details={"via": "api"},
         )
-        return Response(self.get_serializer(info_request).data)
+        return Response(self._detail(info_request))
+
+    def _detail(self, info_request) -> dict:
+        """The request as its detail shows it, with the reader's `allowed_actions`."""
+        return InfoRequestDetailSerializer(info_request, context={"request": self.request}).data
 
     @extend_schema(
         summary="Draft a new request",
         request=InfoRequestCreateSerializer,
-        responses={201: InfoRequestSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 403: None},
+        responses={
+            201: InfoRequestDetailSerializer,
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            403: None,
+        },
     )
     def create(self, request, *args, **kwargs):
         serializer = InfoRequestCreateSerializer(data=request.data)
@@ -218,7 +228,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = serializer.validated_data
         commune = self._drafting_commune(request.user, data.pop("commune", None))
         info_request = services.info_request_create(actor=request.user, commune=commune, **data)
-        return Response(InfoRequestSerializer(info_request).data, status=status.HTTP_201_CREATED)
+        return Response(self._detail(info_request), status=status.HTTP_201_CREATED)
 
     @staticmethod
     def _drafting_commune(user: User, insee: str | None) -> Organization:
@@ -238,7 +248,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="Edit a draft",
         request=InfoRequestUpdateSerializer,
         responses={
-            200: InfoRequestSerializer,
+            200: InfoRequestDetailSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
@@ -256,7 +266,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _render(self, info_request):
         info_request.refresh_from_db()
-        return Response(InfoRequestSerializer(info_request).data)
+        return Response(self._detail(info_request))
 
     def _run(self, request, serializer_class, service, **mapping):
         info_request = self.get_object()
@@ -270,7 +280,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ever), then a recent authentication (403 reauthentication_required), then the
         service."""
         info_request = self.get_object()
-        ensure_allowed(request.user, action, info_request)
+        rules.ensure_permitted(request.user, action, info_request)
         api_require_recent_authentication(request)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)

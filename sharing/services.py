@@ -14,8 +14,8 @@ from accounts.models import Membership, Organization, OrgKind, Role, User
 from accounts.services import organization_group
 from audit.services import audit_record
 
-from . import deadlines, notifications
-from .exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
+from . import deadlines, notifications, rules
+from .exceptions import ActionNotAllowed, InvalidInput
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
@@ -40,7 +40,7 @@ from .models import (
     Urgency,
     secure_channel_ref_validator,
 )
-from .permissions import PERMS_BY_ROLE, ensure_allowed
+from .permissions import PERMS_BY_ROLE
 from .privacy import screen_text
 from .selectors import notifications_of
 
@@ -107,19 +107,17 @@ def _lock(info_request: InfoRequest) -> InfoRequest:
 def _begin(
     *, info_request: InfoRequest, actor: User, action: str, repeatable: bool = True
 ) -> tuple[InfoRequest, bool]:
-    """Locks the row and checks permission; returns (row, already_done) or raises 409.
+    """Locks the row and checks the rules; returns (row, already_done) or raises 409.
 
     A repeat that finds the request already in the target state is harmless and does
-    nothing, unless the target is also reached otherwise (clarify leads back to
-    acknowledged), where a repeat cannot be told from a mistake.
+    nothing (`rules.already_done`), unless the target is also reached otherwise (clarify
+    leads back to acknowledged), where a repeat cannot be told from a mistake.
     """
     info_request = _lock(info_request)
-    ensure_allowed(actor, action, info_request)
-    sources, target = TRANSITIONS[action]
-    if repeatable and info_request.status == target:
+    rules.ensure_permitted(actor, action, info_request)
+    if repeatable and rules.already_done(action, info_request):
         return info_request, True
-    if info_request.status not in sources:
-        raise TransitionNotAllowed(action=action, status=info_request.status)
+    rules.ensure_possible(action, info_request)
     return info_request, False
 
 
@@ -279,16 +277,11 @@ EDITABLE_FIELDS = ("category", "legal_basis", "purpose", "urgency", "secure_chan
 def info_request_update(*, info_request: InfoRequest, actor: User, **changes) -> InfoRequest:
     """Edits a draft; once signed, a request's wording is frozen."""
     info_request = _lock(info_request)
-    ensure_allowed(actor, "update", info_request)
+    rules.ensure_permitted(actor, "update", info_request)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput({name: "This field cannot be changed." for name in sorted(unknown)})
-    if info_request.status != Status.DRAFT:
-        raise TransitionNotAllowed(
-            action="update",
-            status=info_request.status,
-            detail="Only a draft can be edited.",
-        )
+    rules.ensure_possible("update", info_request)
     if "purpose" in changes:
         changes["purpose"] = _check_text(
             field="purpose",
@@ -398,11 +391,10 @@ def info_request_acknowledge(*, info_request: InfoRequest, actor: User) -> InfoR
 
 @transaction.atomic
 def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User) -> InfoRequest:
-    """The prefecture admin gives the request to a liaison of the same prefecture."""
+    """The prefecture admin gives the request to a liaison of the same prefecture, while
+    there is work to do (not once the answer is delivered or the request closed)."""
     info_request = _lock(info_request)
-    ensure_allowed(actor, "assign", info_request)
-    if info_request.status in {Status.DRAFT, Status.CLOSED, Status.WITHDRAWN}:
-        raise TransitionNotAllowed(action="assign", status=info_request.status)
+    rules.check(actor, "assign", info_request)
     is_liaison = Membership.objects.filter(
         user=liaison,
         organization=info_request.prefecture_id,
@@ -633,12 +625,6 @@ def info_request_record_delivery(
     info_request, done = _begin(info_request=info_request, actor=actor, action="record_delivery")
     if done:
         return info_request
-    if info_request.resolution not in RESOLUTIONS_TO_DELIVER:
-        raise TransitionNotAllowed(
-            action="record_delivery",
-            status=info_request.status,
-            detail="Only a granted or partially granted request has an answer to deliver.",
-        )
     if info_request.decided_at and delivered_on < timezone.localdate(info_request.decided_at):
         raise InvalidInput({"delivered_on": "The delivery cannot precede the decision."})
     info_request.status = Status.DELIVERED
@@ -665,12 +651,6 @@ def info_request_close(*, info_request: InfoRequest, actor: User) -> InfoRequest
     info_request, done = _begin(info_request=info_request, actor=actor, action="close")
     if done:
         return info_request
-    if info_request.status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER:
-        raise TransitionNotAllowed(
-            action="close",
-            status=info_request.status,
-            detail="A granted request closes once its delivery is recorded.",
-        )
     info_request.status = Status.CLOSED
     info_request.closed_at = timezone.now()
     info_request.save(update_fields=["status", "closed_at", "updated_at"])
@@ -697,13 +677,6 @@ def info_request_withdraw(*, info_request: InfoRequest, actor: User, reason: str
     return info_request
 
 
-EXTENDABLE = {
-    Status.SUBMITTED: "acknowledgement_due",
-    Status.ACKNOWLEDGED: "decision_due",
-    Status.DECIDED: "delivery_due",
-}
-
-
 @transaction.atomic
 def info_request_extend(
     *, info_request: InfoRequest, actor: User, new_due_date: date, reason: str
@@ -713,10 +686,8 @@ def info_request_extend(
         field="reason", text=reason, max_length=DeadlineChange.reason.field.max_length
     )
     info_request = _lock(info_request)
-    ensure_allowed(actor, "extend", info_request)
-    field = EXTENDABLE.get(info_request.status)
-    if field is None or (field == "delivery_due" and info_request.delivery_due is None):
-        raise TransitionNotAllowed(action="extend", status=info_request.status)
+    rules.check(actor, "extend", info_request)
+    field = rules.EXTENDABLE[info_request.status]
     old_date = getattr(info_request, field)
     if new_due_date == old_date:
         return info_request
@@ -790,7 +761,7 @@ def info_request_expire(*, info_request: InfoRequest, now: datetime | None = Non
 def note_add(*, info_request: InfoRequest, actor: User, text: str) -> InternalNote:
     """A prefecture-only note; screened like every free text."""
     text = _check_text(field="text", text=text, max_length=InternalNote.text.field.max_length)
-    ensure_allowed(actor, "add_note", info_request)
+    rules.check(actor, "add_note", info_request)
     note = InternalNote.objects.create(info_request=info_request, author=actor, text=text)
     audit_record(
         actor=actor,
