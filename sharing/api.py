@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.models import Organization, OrgKind, Role, User
+from accounts.models import COMMUNE_ROLES, Organization, OrgKind, User
 from accounts.selectors import organizations_where
 from accounts.step_up import api_require_recent_authentication
 from audit.services import audit_record
@@ -232,7 +232,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @staticmethod
     def _drafting_commune(user: User, insee: str | None) -> Organization:
-        communes = organizations_where(user=user, roles={Role.LEGAL_OFFICER, Role.MAYOR})
+        communes = organizations_where(user=user, roles=set(COMMUNE_ROLES))
         if not communes:
             raise PermissionDenied("Only a commune's legal officer or mayor drafts requests.")
         if insee is None:

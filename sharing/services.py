@@ -10,7 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, OrgKind, Role, User
+from accounts.models import (
+    COMMUNE_ROLES,
+    PREFECTURE_ROLES,
+    ROLES_BY_KIND,
+    Membership,
+    Organization,
+    User,
+)
 from accounts.services import organization_group
 from audit.services import audit_record
 
@@ -180,12 +187,7 @@ def _grant_to_organisation_groups(info_request: InfoRequest, *organizations: Org
     permissions = _permissions()
     for organization in organizations:
         for role, perms in PERMS_BY_ROLE.items():
-            if (
-                role not in {Role.LEGAL_OFFICER, Role.MAYOR}
-                and organization.kind == OrgKind.COMMUNE
-            ):
-                continue
-            if role in {Role.LEGAL_OFFICER, Role.MAYOR} and organization.kind != OrgKind.COMMUNE:
+            if role not in ROLES_BY_KIND[organization.kind]:
                 continue
             group = organization_group(organization=organization, role=role)
             rows.extend(
@@ -237,9 +239,8 @@ def info_request_create(
     secure_channel_ref: str = "",
 ) -> InfoRequest:
     """A legal officer (or the mayor) drafts a request in the name of their commune."""
-    drafting_roles = {Role.LEGAL_OFFICER, Role.MAYOR}
     if not Membership.objects.filter(
-        user=actor, organization=commune, role__in=drafting_roles
+        user=actor, organization=commune, role__in=COMMUNE_ROLES
     ).exists():
         raise InvalidInput({"commune": "You do not draft requests for this commune."})
     purpose = _check_text(
@@ -398,7 +399,7 @@ def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User
     is_liaison = Membership.objects.filter(
         user=liaison,
         organization=info_request.prefecture_id,
-        role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+        role__in=PREFECTURE_ROLES,
         user__is_active=True,
     ).exists()
     if not is_liaison:

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Membership, Role, User
+from accounts.models import PREFECTURE_ROLES, Membership, User
 from accounts.step_up import web_reauthentication_redirect
 
 from .. import rules, services
@@ -42,7 +42,7 @@ def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
     memberships = (
         Membership.objects.filter(
             organization=info_request.prefecture_id,
-            role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+            role__in=PREFECTURE_ROLES,
             user__is_active=True,
         )
         .select_related("user")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from guardian.core import ObjectPermissionChecker
 
-from accounts.models import Organization, OrgKind
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKind
 from accounts.selectors import memberships_of, organizations_where
 from audit.services import audit_record
 
@@ -54,8 +54,6 @@ from ..selectors import (
 from ..services import EDITABLE_FIELDS
 from .actions import available_actions
 from .common import (
-    COMMUNE_ROLES,
-    PREFECTURE_ROLES,
     audit_denied,
     audit_view,
     fetch,
