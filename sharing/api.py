@@ -237,12 +237,12 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             raise PermissionDenied("Only a commune's legal officer or mayor drafts requests.")
         if insee is None:
             if len(communes) > 1:
-                raise InvalidInput({"commune": "You belong to several communes: name one."})
+                raise InvalidInput({"commune": "several_communes"})
             return communes[0]
         for commune in communes:
             if commune.code == insee and commune.kind == OrgKind.COMMUNE:
                 return commune
-        raise InvalidInput({"commune": "You do not draft requests for this commune."})
+        raise InvalidInput({"commune": "not_your_commune"})
 
     @extend_schema(
         summary="Edit a draft",
@@ -313,7 +313,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer.is_valid(raise_exception=True)
         liaison = User.objects.filter(username=serializer.validated_data["liaison"]).first()
         if liaison is None:
-            raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+            raise InvalidInput({"liaison": "not_a_liaison"})
         return self._render(
             services.info_request_assign(
                 info_request=info_request, actor=request.user, liaison=liaison

@@ -22,7 +22,7 @@ from accounts.services import organization_group
 from audit.services import audit_record
 
 from . import deadlines, notifications, rules
-from .exceptions import ActionNotAllowed, InvalidInput
+from .exceptions import ActionNotAllowed, InvalidInput, Refusal
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
@@ -70,9 +70,9 @@ def _check_text(*, field: str, text: str, max_length: int, required: bool = True
     """Trims, bounds and screens a free-text field; raises InvalidInput naming the field."""
     text = (text or "").strip()
     if required and not text:
-        raise InvalidInput({field: "This field is required."})
+        raise InvalidInput({field: "required"})
     if len(text) > max_length:
-        raise InvalidInput({field: f"At most {max_length} characters."})
+        raise InvalidInput({field: Refusal("too_long", {"max_length": max_length})})
     if text:
         screen_text(field=field, text=text)
     return text
@@ -86,25 +86,25 @@ def _check_secure_ref(value: str) -> str:
         screen_text(field="secure_channel_ref", text=value)
         try:
             secure_channel_ref_validator(value)
-        except ValidationError as exc:
-            raise InvalidInput({"secure_channel_ref": str(exc.messages[0])}) from None
+        except ValidationError:
+            raise InvalidInput({"secure_channel_ref": "secure_channel_ref_shape"}) from None
     return value
 
 
 def _check_choice(*, field: str, value: str, choices: Iterable[str]) -> str:
     if value not in set(choices):
-        raise InvalidInput({field: f"'{value}' is not a valid choice."})
+        raise InvalidInput({field: Refusal("invalid_choice", {"value": value})})
     return value
 
 
 def _check_basis(*, category: Category, legal_basis: LegalBasis) -> None:
     if not category.active:
-        raise InvalidInput({"category": "This category is no longer offered."})
+        raise InvalidInput({"category": "category_inactive"})
     if not legal_basis.active:
-        raise InvalidInput({"legal_basis": "This legal basis is no longer offered."})
+        raise InvalidInput({"legal_basis": "legal_basis_inactive"})
     allowed = set(category.legal_bases.values_list("pk", flat=True))
     if allowed and legal_basis.pk not in allowed:
-        raise InvalidInput({"legal_basis": "This legal basis does not apply to this category."})
+        raise InvalidInput({"legal_basis": "legal_basis_not_for_category"})
 
 
 def _lock(info_request: InfoRequest) -> InfoRequest:
@@ -242,7 +242,7 @@ def info_request_create(
     if not Membership.objects.filter(
         user=actor, organization=commune, role__in=COMMUNE_ROLES
     ).exists():
-        raise InvalidInput({"commune": "You do not draft requests for this commune."})
+        raise InvalidInput({"commune": "not_your_commune"})
     purpose = _check_text(
         field="purpose", text=purpose, max_length=InfoRequest.purpose.field.max_length
     )
@@ -281,7 +281,7 @@ def info_request_update(*, info_request: InfoRequest, actor: User, **changes) ->
     rules.ensure_permitted(actor, "update", info_request)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidInput({name: "This field cannot be changed." for name in sorted(unknown)})
+        raise InvalidInput({name: "not_editable" for name in sorted(unknown)})
     rules.ensure_possible("update", info_request)
     if "purpose" in changes:
         changes["purpose"] = _check_text(
@@ -403,7 +403,7 @@ def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User
         user__is_active=True,
     ).exists()
     if not is_liaison:
-        raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+        raise InvalidInput({"liaison": "not_a_liaison"})
     if info_request.assigned_to_id == liaison.pk:
         return info_request
     info_request.assigned_to = liaison
@@ -516,18 +516,15 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
     return info_request
 
 
-AGREEMENT_MISSING = "This category needs this prior agreement, given, before anything is granted."
-
-
 def _ensure_required_agreements(info_request: InfoRequest, *, procureur: str, intelligence: str):
     """A category that needs prior agreements (of the procureur, of the intelligence services)
     is granted only once each was given: "Non requis" or "En attente" is refused."""
     category = info_request.category
     missing = {}
     if category.requires_procureur_agreement and procureur != AgreementStatus.AGREED:
-        missing["procureur_agreement"] = AGREEMENT_MISSING
+        missing["procureur_agreement"] = "agreement_missing"
     if category.requires_intelligence_agreement and intelligence != AgreementStatus.AGREED:
-        missing["intelligence_agreement"] = AGREEMENT_MISSING
+        missing["intelligence_agreement"] = "agreement_missing"
     if missing:
         raise InvalidInput(missing)
 
@@ -548,9 +545,9 @@ def info_request_decide(
     if reason_code:
         _check_choice(field="reason_code", value=reason_code, choices=ReasonCode.values)
     if resolution == Resolution.REFUSED and not reason_code:
-        raise InvalidInput({"reason_code": "A refusal needs a reason code."})
+        raise InvalidInput({"reason_code": "reason_code_required"})
     if resolution in {Resolution.GRANTED, Resolution.REDIRECTED} and reason_code:
-        raise InvalidInput({"reason_code": "Only a refusal or a partial grant has a reason code."})
+        raise InvalidInput({"reason_code": "reason_code_unexpected"})
     for field, value in (
         ("procureur_agreement", procureur_agreement),
         ("intelligence_agreement", intelligence_agreement),
@@ -561,9 +558,7 @@ def info_request_decide(
         procureur_agreement,
         intelligence_agreement,
     }:
-        raise InvalidInput(
-            {"resolution": "Nothing can be granted when a prior agreement was refused."}
-        )
+        raise InvalidInput({"resolution": "agreement_refused"})
     remarks = _check_text(
         field="remarks",
         text=remarks,
@@ -622,12 +617,12 @@ def info_request_record_delivery(
     """Records how and when the answer was given out of band; never what it said."""
     _check_choice(field="channel", value=channel, choices=DeliveryChannel.values)
     if delivered_on > _today():
-        raise InvalidInput({"delivered_on": "A delivery cannot be recorded in the future."})
+        raise InvalidInput({"delivered_on": "delivery_in_future"})
     info_request, done = _begin(info_request=info_request, actor=actor, action="record_delivery")
     if done:
         return info_request
     if info_request.decided_at and delivered_on < timezone.localdate(info_request.decided_at):
-        raise InvalidInput({"delivered_on": "The delivery cannot precede the decision."})
+        raise InvalidInput({"delivered_on": "delivery_before_decision"})
     info_request.status = Status.DELIVERED
     info_request.delivery_channel = channel
     info_request.delivered_on = delivered_on
@@ -693,13 +688,11 @@ def info_request_extend(
     if new_due_date == old_date:
         return info_request
     if old_date is not None and new_due_date < old_date:
-        raise InvalidInput({"new_due_date": "An extension cannot bring the deadline forward."})
+        raise InvalidInput({"new_due_date": "extension_earlier"})
     if new_due_date <= _today():
-        raise InvalidInput({"new_due_date": "The new deadline must be in the future."})
+        raise InvalidInput({"new_due_date": "extension_not_future"})
     if new_due_date > _one_year_after(max(old_date or _today(), _today())):
-        raise InvalidInput(
-            {"new_due_date": "An extension reaches at most one year past the current deadline."}
-        )
+        raise InvalidInput({"new_due_date": "extension_too_far"})
     setattr(info_request, field, new_due_date)
     info_request.save(update_fields=[field, "updated_at"])
     change = _record_due_change(

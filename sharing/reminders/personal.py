@@ -38,9 +38,9 @@ def personal_reminder_create(
     rules.check(actor, "remind", info_request)
     today = timezone.localdate(now)
     if remind_on < today:
-        raise InvalidInput({"remind_on": "A reminder cannot be set in the past."})
+        raise InvalidInput({"remind_on": "reminder_in_past"})
     if remind_on > today + timedelta(days=PERSONAL_HORIZON_DAYS):
-        raise InvalidInput({"remind_on": "A reminder can be set at most two years ahead."})
+        raise InvalidInput({"remind_on": "reminder_too_far"})
     key = {
         "kind": ReminderKind.PERSONAL,
         "info_request": info_request,

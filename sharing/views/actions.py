@@ -59,7 +59,7 @@ def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
 def _assign(request, info_request: InfoRequest, data: dict):
     liaison = User.objects.filter(username=data["liaison"]).first()
     if liaison is None:
-        raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+        raise InvalidInput({"liaison": "not_a_liaison"})
     return services.info_request_assign(
         info_request=info_request, actor=request.user, liaison=liaison
     )
