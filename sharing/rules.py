@@ -118,7 +118,9 @@ class Rule:
     detail: str = field(default="", compare=False)
 
 
-def _transition(action: str, who: Predicate, *, when: Predicate = always, repeat: bool = True):
+def _transition(
+    action: str, who: Predicate, *, when: Predicate = always, repeat: bool = True
+) -> Rule:
     sources, target = TRANSITIONS[action]
     return Rule(who=who, statuses=sources, when=when, repeat_target=target if repeat else None)
 

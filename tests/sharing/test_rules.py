@@ -286,6 +286,71 @@ def test_services_web_and_api_agree_on_every_status_and_action(
     assert api_wrong == []
 
 
+# What each role of the request's own commune and prefecture may do, status by status.
+NOTHING: set[str] = set()
+EXPECTED = {
+    "legal_officer": {
+        "draft": {"update", "remind"},
+        "submitted": {"remind"},
+        "acknowledged": {"remind"},
+        "clarification_requested": {"clarify", "remind"},
+        "decided_granted": {"remind"},
+        "decided_refused": {"remind"},
+        "delivered": {"remind"},
+        "closed": NOTHING,
+        "withdrawn": NOTHING,
+        "withdrawn_draft": NOTHING,
+    },
+    "mayor": {
+        "draft": {"update", "sign", "send_back", "withdraw", "remind"},
+        "submitted": {"withdraw", "remind"},
+        "acknowledged": {"withdraw", "remind"},
+        "clarification_requested": {"withdraw", "clarify", "remind"},
+        "decided_granted": {"remind"},
+        "decided_refused": {"remind"},
+        "delivered": {"remind"},
+        "closed": NOTHING,
+        "withdrawn": NOTHING,
+        "withdrawn_draft": NOTHING,
+    },
+    "liaison": {
+        "draft": NOTHING,  # not signed: the prefecture does not see it
+        "submitted": {"acknowledge", "extend", "add_note", "remind"},
+        "acknowledged": {"request_clarification", "decide", "extend", "add_note", "remind"},
+        "clarification_requested": {"add_note", "remind"},  # the clock is stopped
+        "decided_granted": {"record_delivery", "extend", "add_note", "remind"},
+        "decided_refused": {"close", "add_note", "remind"},
+        "delivered": {"close", "add_note", "remind"},
+        "closed": {"add_note"},
+        "withdrawn": {"add_note"},
+        "withdrawn_draft": NOTHING,
+    },
+}
+# The administrator does what a liaison does, and gives the request to a liaison from its
+# signature until its decision; not once the answer is delivered.
+ASSIGNABLE = {
+    "submitted",
+    "acknowledged",
+    "clarification_requested",
+    "decided_granted",
+    "decided_refused",
+}
+EXPECTED["prefecture_admin"] = {
+    variant: actions | {"assign"} if variant in ASSIGNABLE else actions
+    for variant, actions in EXPECTED["liaison"].items()
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_what_each_role_may_do_in_each_status(role, requests_by_variant, people):
+    actor = getattr(people, role)
+    allowed = {
+        variant: set(rules.allowed_actions(actor, info_request))
+        for variant, info_request in requests_by_variant.items()
+    }
+    assert allowed == EXPECTED[role]
+
+
 def test_no_reassignment_once_the_answer_is_delivered(orgs, people, web, api):
     """The admin may give a request to a liaison while it is worked on, not afterwards: the
     API and the web both refuse with 409 and the page offers nothing of the kind."""
