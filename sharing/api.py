@@ -67,7 +67,7 @@ REAUTHENTICATE = OpenApiResponse(
 )
 
 
-def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
+def _action_schema(request_serializer, summary: str, *, action: str, step_up: bool = False):
     step_up_params = (
         [
             OpenApiParameter(
@@ -83,6 +83,7 @@ def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
     )
     return extend_schema(
         summary=summary,
+        description=rules.describe(action),
         request=request_serializer,
         parameters=step_up_params,
         responses={
@@ -288,24 +289,26 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             service(info_request=info_request, actor=request.user, **serializer.validated_data)
         )
 
-    @_action_schema(EmptySerializer, "The mayor signs and submits", step_up=True)
+    @_action_schema(EmptySerializer, "The mayor signs and submits", action="sign", step_up=True)
     @action(detail=True, methods=["post"])
     def sign(self, request, reference=None):
         return self._run_after_step_up(
             request, EmptySerializer, services.info_request_sign, action="sign"
         )
 
-    @_action_schema(RemarkInSerializer, "The mayor sends the draft back with a remark")
+    @_action_schema(
+        RemarkInSerializer, "The mayor sends the draft back with a remark", action="send_back"
+    )
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, reference=None):
         return self._run(request, RemarkInSerializer, services.info_request_send_back)
 
-    @_action_schema(EmptySerializer, "The prefecture acknowledges receipt")
+    @_action_schema(EmptySerializer, "The prefecture acknowledges receipt", action="acknowledge")
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, reference=None):
         return self._run(request, EmptySerializer, services.info_request_acknowledge)
 
-    @_action_schema(AssignSerializer, "The prefecture admin assigns a liaison")
+    @_action_schema(AssignSerializer, "The prefecture admin assigns a liaison", action="assign")
     @action(detail=True, methods=["post"])
     def assign(self, request, reference=None):
         info_request = self.get_object()
@@ -320,39 +323,47 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
-    @_action_schema(MessageInSerializer, "The prefecture asks for precisions")
+    @_action_schema(
+        MessageInSerializer, "The prefecture asks for precisions", action="request_clarification"
+    )
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, reference=None):
         return self._run(request, MessageInSerializer, services.info_request_request_clarification)
 
-    @_action_schema(MessageInSerializer, "The commune answers a clarification")
+    @_action_schema(MessageInSerializer, "The commune answers a clarification", action="clarify")
     @action(detail=True, methods=["post"])
     def clarify(self, request, reference=None):
         return self._run(request, MessageInSerializer, services.info_request_clarify)
 
-    @_action_schema(DecideSerializer, "The prefecture decides", step_up=True)
+    @_action_schema(DecideSerializer, "The prefecture decides", action="decide", step_up=True)
     @action(detail=True, methods=["post"])
     def decide(self, request, reference=None):
         return self._run_after_step_up(
             request, DecideSerializer, services.info_request_decide, action="decide"
         )
 
-    @_action_schema(DeliverySerializer, "The prefecture records how the answer was given")
+    @_action_schema(
+        DeliverySerializer,
+        "The prefecture records how the answer was given",
+        action="record_delivery",
+    )
     @action(detail=True, methods=["post"], url_path="record-delivery")
     def record_delivery(self, request, reference=None):
         return self._run(request, DeliverySerializer, services.info_request_record_delivery)
 
-    @_action_schema(EmptySerializer, "The prefecture closes the request")
+    @_action_schema(EmptySerializer, "The prefecture closes the request", action="close")
     @action(detail=True, methods=["post"])
     def close(self, request, reference=None):
         return self._run(request, EmptySerializer, services.info_request_close)
 
-    @_action_schema(ReasonSerializer, "The mayor withdraws the request")
+    @_action_schema(ReasonSerializer, "The mayor withdraws the request", action="withdraw")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, reference=None):
         return self._run(request, ReasonSerializer, services.info_request_withdraw)
 
-    @_action_schema(ExtendSerializer, "The prefecture extends the running deadline")
+    @_action_schema(
+        ExtendSerializer, "The prefecture extends the running deadline", action="extend"
+    )
     @action(detail=True, methods=["post"])
     def extend(self, request, reference=None):
         return self._run(request, ExtendSerializer, services.info_request_extend)

@@ -24,7 +24,7 @@ from accounts.models import User
 
 from .exceptions import ActionNotAllowed, TransitionNotAllowed
 from .models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
-from .permissions import ASSIGN, CHANGE, DRAFT, NOTES, SIGN, VIEW, WORK
+from .permissions import ASSIGN, CHANGE, DRAFT, NOTES, PERMS_BY_ROLE, SIGN, VIEW, WORK
 
 # --- predicates ---------------------------------------------------------------------------
 
@@ -36,6 +36,8 @@ class Predicate:
 
     name: str
     test: Callable[[Any], bool]
+    # For a predicate on the actor: the roles it admits, as the API documents them.
+    roles: tuple[str, ...] = ()
 
     def __call__(self, subject: Any) -> bool:
         return self.test(subject)
@@ -63,7 +65,8 @@ def _holds(perm: str, name: str) -> Predicate:
     # The request's permissions are granted to its commune's role groups when it is drafted
     # and to its prefecture's when it is signed (services._grant_to_organisation_groups):
     # holding one is being that role in this request's own commune or prefecture.
-    return Predicate(name, lambda f: f.user.is_active and perm in f.perms)
+    roles = tuple(sorted(role for role, perms in PERMS_BY_ROLE.items() if perm in perms))
+    return Predicate(name, lambda f: f.user.is_active and perm in f.perms, roles)
 
 
 # Who: a role towards this request, never towards requests in general.
@@ -156,6 +159,22 @@ RULES: dict[str, Rule] = {
 }
 
 ACTIONS: tuple[str, ...] = tuple(RULES)
+
+
+def describe(action: str) -> str:
+    """The rule in words, for the API's documentation."""
+    rule = RULES[action]
+
+    def codes(values: Iterable[str]) -> str:
+        return ", ".join(f"`{value}`" for value in values)
+
+    text = (
+        f"Who: the request's own {codes(rule.who.roles)}. "
+        f"In status: {codes(status for status in Status if status in rule.statuses)}."
+    )
+    if rule.when is not always:
+        text += f" Only when: `{rule.when.name}`."
+    return text + " The request's `allowed_actions` says whether you may now."
 
 
 # --- asking the table -------------------------------------------------------------------------

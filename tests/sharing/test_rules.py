@@ -369,3 +369,15 @@ def test_no_reassignment_once_the_answer_is_delivered(orgs, people, web, api):
     assert page.status_code == 409
     assert InfoRequest.objects.get(pk=info_request.pk).assigned_to is None
     assert "assign" not in rules.allowed_actions(people.prefecture_admin, info_request)
+
+
+def test_the_api_schema_documents_the_rules_and_allowed_actions(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assign = schema["paths"]["/api/v1/requests/{reference}/assign/"]["post"]
+    assert "`prefecture_admin`" in assign["description"]
+    assert "`delivered`" not in assign["description"]
+    detail = schema["paths"]["/api/v1/requests/{reference}/"]["get"]["responses"]["200"]
+    component = detail["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    allowed = schema["components"]["schemas"][component]["properties"]["allowed_actions"]
+    enum = schema["components"]["schemas"][allowed["items"]["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert set(enum) == set(rules.ACTIONS)
