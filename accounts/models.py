@@ -28,6 +28,9 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
     OrgKind.PREFECTURE: frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN}),
     OrgKind.OVERSIGHT: frozenset({Role.AUDITOR}),
 }
+# Each side's roles, as the table above has them: who works for a commune, for a prefecture.
+COMMUNE_ROLES = ROLES_BY_KIND[OrgKind.COMMUNE]
+PREFECTURE_ROLES = ROLES_BY_KIND[OrgKind.PREFECTURE]
 
 
 class User(AbstractUser):

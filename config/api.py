@@ -68,8 +68,9 @@ def exception_handler(exc, context):
     if isinstance(exc, PersonalDataRefused):
         return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, InvalidInput):
+        # The words from the English catalogue, as the API has always answered.
         return Response(
-            {field: [message] for field, message in exc.errors.items()},
+            {field: [refusal.in_english()] for field, refusal in exc.errors.items()},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoValidationError):

@@ -13,16 +13,16 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.models import Organization, OrgKind, Role, User
+from accounts.models import COMMUNE_ROLES, Organization, OrgKind, User
 from accounts.selectors import organizations_where
 from accounts.step_up import api_require_recent_authentication
 from audit.services import audit_record
 
-from . import services
+from . import rules, services
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
-from .permissions import DRAFT, NOTES, ensure_allowed, get_request_for
+from .permissions import DRAFT, NOTES, get_request_for
 from .screening import reference_for_audit, screen_query
 from .selectors import (
     info_request_list_in_scope,
@@ -39,6 +39,7 @@ from .serializers import (
     EmptySerializer,
     ExtendSerializer,
     InfoRequestCreateSerializer,
+    InfoRequestDetailSerializer,
     InfoRequestSerializer,
     InfoRequestUpdateSerializer,
     LegalBasisSerializer,
@@ -66,7 +67,7 @@ REAUTHENTICATE = OpenApiResponse(
 )
 
 
-def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
+def _action_schema(request_serializer, summary: str, *, action: str, step_up: bool = False):
     step_up_params = (
         [
             OpenApiParameter(
@@ -82,10 +83,11 @@ def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
     )
     return extend_schema(
         summary=summary,
+        description=rules.describe(action),
         request=request_serializer,
         parameters=step_up_params,
         responses={
-            200: InfoRequestSerializer,
+            200: InfoRequestDetailSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
@@ -101,8 +103,8 @@ def _action_schema(request_serializer, summary: str, *, step_up: bool = False):
         responses={200: InfoRequestSerializer(many=True), 400: BAD_INPUT, 401: UNAUTHENTICATED},
     ),
     retrieve=extend_schema(
-        summary="One request",
-        responses={200: InfoRequestSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        summary="One request, with the actions you may take on it now",
+        responses={200: InfoRequestDetailSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     ),
 )
 class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -205,12 +207,21 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             organization=info_request.commune,
             details={"via": "api"},
         )
-        return Response(self.get_serializer(info_request).data)
+        return Response(self._detail(info_request))
+
+    def _detail(self, info_request) -> dict:
+        """The request as its detail shows it, with the reader's `allowed_actions`."""
+        return InfoRequestDetailSerializer(info_request, context={"request": self.request}).data
 
     @extend_schema(
         summary="Draft a new request",
         request=InfoRequestCreateSerializer,
-        responses={201: InfoRequestSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 403: None},
+        responses={
+            201: InfoRequestDetailSerializer,
+            400: BAD_INPUT,
+            401: UNAUTHENTICATED,
+            403: None,
+        },
     )
     def create(self, request, *args, **kwargs):
         serializer = InfoRequestCreateSerializer(data=request.data)
@@ -218,27 +229,27 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = serializer.validated_data
         commune = self._drafting_commune(request.user, data.pop("commune", None))
         info_request = services.info_request_create(actor=request.user, commune=commune, **data)
-        return Response(InfoRequestSerializer(info_request).data, status=status.HTTP_201_CREATED)
+        return Response(self._detail(info_request), status=status.HTTP_201_CREATED)
 
     @staticmethod
     def _drafting_commune(user: User, insee: str | None) -> Organization:
-        communes = organizations_where(user=user, roles={Role.LEGAL_OFFICER, Role.MAYOR})
+        communes = organizations_where(user=user, roles=set(COMMUNE_ROLES))
         if not communes:
             raise PermissionDenied("Only a commune's legal officer or mayor drafts requests.")
         if insee is None:
             if len(communes) > 1:
-                raise InvalidInput({"commune": "You belong to several communes: name one."})
+                raise InvalidInput({"commune": "several_communes"})
             return communes[0]
         for commune in communes:
             if commune.code == insee and commune.kind == OrgKind.COMMUNE:
                 return commune
-        raise InvalidInput({"commune": "You do not draft requests for this commune."})
+        raise InvalidInput({"commune": "not_your_commune"})
 
     @extend_schema(
         summary="Edit a draft",
         request=InfoRequestUpdateSerializer,
         responses={
-            200: InfoRequestSerializer,
+            200: InfoRequestDetailSerializer,
             400: BAD_INPUT,
             401: UNAUTHENTICATED,
             404: NOT_FOUND,
@@ -256,7 +267,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _render(self, info_request):
         info_request.refresh_from_db()
-        return Response(InfoRequestSerializer(info_request).data)
+        return Response(self._detail(info_request))
 
     def _run(self, request, serializer_class, service, **mapping):
         info_request = self.get_object()
@@ -270,7 +281,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         ever), then a recent authentication (403 reauthentication_required), then the
         service."""
         info_request = self.get_object()
-        ensure_allowed(request.user, action, info_request)
+        rules.ensure_permitted(request.user, action, info_request)
         api_require_recent_authentication(request)
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -278,24 +289,26 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             service(info_request=info_request, actor=request.user, **serializer.validated_data)
         )
 
-    @_action_schema(EmptySerializer, "The mayor signs and submits", step_up=True)
+    @_action_schema(EmptySerializer, "The mayor signs and submits", action="sign", step_up=True)
     @action(detail=True, methods=["post"])
     def sign(self, request, reference=None):
         return self._run_after_step_up(
             request, EmptySerializer, services.info_request_sign, action="sign"
         )
 
-    @_action_schema(RemarkInSerializer, "The mayor sends the draft back with a remark")
+    @_action_schema(
+        RemarkInSerializer, "The mayor sends the draft back with a remark", action="send_back"
+    )
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, reference=None):
         return self._run(request, RemarkInSerializer, services.info_request_send_back)
 
-    @_action_schema(EmptySerializer, "The prefecture acknowledges receipt")
+    @_action_schema(EmptySerializer, "The prefecture acknowledges receipt", action="acknowledge")
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, reference=None):
         return self._run(request, EmptySerializer, services.info_request_acknowledge)
 
-    @_action_schema(AssignSerializer, "The prefecture admin assigns a liaison")
+    @_action_schema(AssignSerializer, "The prefecture admin assigns a liaison", action="assign")
     @action(detail=True, methods=["post"])
     def assign(self, request, reference=None):
         info_request = self.get_object()
@@ -303,46 +316,54 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer.is_valid(raise_exception=True)
         liaison = User.objects.filter(username=serializer.validated_data["liaison"]).first()
         if liaison is None:
-            raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+            raise InvalidInput({"liaison": "not_a_liaison"})
         return self._render(
             services.info_request_assign(
                 info_request=info_request, actor=request.user, liaison=liaison
             )
         )
 
-    @_action_schema(MessageInSerializer, "The prefecture asks for precisions")
+    @_action_schema(
+        MessageInSerializer, "The prefecture asks for precisions", action="request_clarification"
+    )
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, reference=None):
         return self._run(request, MessageInSerializer, services.info_request_request_clarification)
 
-    @_action_schema(MessageInSerializer, "The commune answers a clarification")
+    @_action_schema(MessageInSerializer, "The commune answers a clarification", action="clarify")
     @action(detail=True, methods=["post"])
     def clarify(self, request, reference=None):
         return self._run(request, MessageInSerializer, services.info_request_clarify)
 
-    @_action_schema(DecideSerializer, "The prefecture decides", step_up=True)
+    @_action_schema(DecideSerializer, "The prefecture decides", action="decide", step_up=True)
     @action(detail=True, methods=["post"])
     def decide(self, request, reference=None):
         return self._run_after_step_up(
             request, DecideSerializer, services.info_request_decide, action="decide"
         )
 
-    @_action_schema(DeliverySerializer, "The prefecture records how the answer was given")
+    @_action_schema(
+        DeliverySerializer,
+        "The prefecture records how the answer was given",
+        action="record_delivery",
+    )
     @action(detail=True, methods=["post"], url_path="record-delivery")
     def record_delivery(self, request, reference=None):
         return self._run(request, DeliverySerializer, services.info_request_record_delivery)
 
-    @_action_schema(EmptySerializer, "The prefecture closes the request")
+    @_action_schema(EmptySerializer, "The prefecture closes the request", action="close")
     @action(detail=True, methods=["post"])
     def close(self, request, reference=None):
         return self._run(request, EmptySerializer, services.info_request_close)
 
-    @_action_schema(ReasonSerializer, "The mayor withdraws the request")
+    @_action_schema(ReasonSerializer, "The mayor withdraws the request", action="withdraw")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, reference=None):
         return self._run(request, ReasonSerializer, services.info_request_withdraw)
 
-    @_action_schema(ExtendSerializer, "The prefecture extends the running deadline")
+    @_action_schema(
+        ExtendSerializer, "The prefecture extends the running deadline", action="extend"
+    )
     @action(detail=True, methods=["post"])
     def extend(self, request, reference=None):
         return self._run(request, ExtendSerializer, services.info_request_extend)

@@ -5,11 +5,8 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Role
 from accounts.selectors import memberships_of
-
-COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
-PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
 
 
 def roles_of(user) -> frozenset[str]:

@@ -33,7 +33,15 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, OrgKind, Role, User
+from accounts.models import (
+    COMMUNE_ROLES,
+    PREFECTURE_ROLES,
+    Membership,
+    Organization,
+    OrgKind,
+    Role,
+    User,
+)
 from accounts.services import membership_create
 from accounts.territories import LoadResult, territories_load
 from accounts.validators import with_luhn_key
@@ -761,10 +769,10 @@ def _people(demo: _Demo, oversight: dict[str, Organization], password: str) -> N
     # it nineteen times would add about ten seconds to every run.
     password_hash = make_password(password)
     for code in COMMUNES:
-        for role in (Role.LEGAL_OFFICER, Role.MAYOR):
+        for role in sorted(COMMUNE_ROLES):
             _member(demo, demo.communes[code], role, password_hash)
     for code in PREFECTURES:
-        for role in (Role.LIAISON, Role.PREFECTURE_ADMIN):
+        for role in sorted(PREFECTURE_ROLES):
             _member(demo, demo.prefectures[code], role, password_hash)
     for body in oversight.values():
         _member(demo, body, Role.AUDITOR, password_hash)

@@ -43,51 +43,6 @@ KIND_LABELS = {
     "iban": _("un numéro de compte bancaire"),
 }
 
-# The services speak English to the API; these are the same refusals for the web pages.
-SERVICE_MESSAGES = {
-    "This field is required.": _("Ce champ est obligatoire."),
-    "This category is no longer offered.": _("Cette catégorie n'est plus proposée."),
-    "This legal basis is no longer offered.": _("Cette base légale n'est plus proposée."),
-    "This legal basis does not apply to this category.": _(
-        "Cette base légale ne s'applique pas à la catégorie choisie : choisissez l'une de "
-        "celles indiquées sous la catégorie."
-    ),
-    "You do not draft requests for this commune.": _(
-        "Vous ne rédigez pas de demandes pour cette commune."
-    ),
-    "A refusal needs a reason code.": _("Un refus doit indiquer un motif."),
-    "This category needs this prior agreement, given, before anything is granted.": _(
-        "Cette catégorie exige cet accord préalable : rien ne peut être accordé tant qu'il "
-        "n'a pas été donné."
-    ),
-    "Only a refusal or a partial grant has a reason code.": _(
-        "Seul un refus ou un accord partiel comporte un motif : laissez ce champ vide."
-    ),
-    "Nothing can be granted when a prior agreement was refused.": _(
-        "Rien ne peut être accordé lorsqu'un accord préalable a été refusé."
-    ),
-    "A delivery cannot be recorded in the future.": _(
-        "La date de remise ne peut pas être dans le futur."
-    ),
-    "The delivery cannot precede the decision.": _(
-        "La date de remise ne peut pas précéder la décision."
-    ),
-    "An extension cannot bring the deadline forward.": _(
-        "Une prolongation ne peut pas avancer l'échéance."
-    ),
-    "The new deadline must be in the future.": _("La nouvelle échéance doit être dans le futur."),
-    "An extension reaches at most one year past the current deadline.": _(
-        "Une prolongation va au plus un an au-delà de l'échéance actuelle."
-    ),
-    "No liaison of this prefecture has that username.": _(
-        "Cette personne n'est pas référente de cette préfecture."
-    ),
-    "A reminder cannot be set in the past.": _("Un rappel ne peut pas être fixé dans le passé."),
-    "A reminder can be set at most two years ahead.": _(
-        "Un rappel peut être fixé au plus deux ans à l'avance."
-    ),
-}
-
 
 def localised_field(obj, field: str) -> str:
     """The English variant of a data field when the page is in English and it exists."""
@@ -165,9 +120,9 @@ class RelaisForm(DsfrBaseForm):
         return self._personal_data_marks
 
     def refuse_input(self, exc: InvalidInput) -> None:
-        for field, text in exc.errors.items():
-            message = SERVICE_MESSAGES.get(text, text)
-            self.add_error(field if field in self.fields else None, message)
+        """Each refused field's words, from the catalogues, in the page's language."""
+        for field, refusal in exc.errors.items():
+            self.add_error(field if field in self.fields else None, str(refusal))
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

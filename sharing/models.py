@@ -8,6 +8,8 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Organization
 
+from .exceptions import REFUSALS
+
 PURPOSE_MAX = 1000
 MESSAGE_MAX = 1000
 NOTE_MAX = 1000
@@ -21,12 +23,7 @@ DRAFT_REMARK_MAX = 500
 # six digits) or a NIR's thirteen digits. The database holds the same rule (a check constraint).
 SECURE_CHANNEL_REF_PATTERN = r"^[A-Z]{1,4}([-/][A-Z]{1,4}){0,2}[-/]20[0-9]{2}[-/][0-9]{1,6}$"
 secure_channel_ref_validator = RegexValidator(
-    SECURE_CHANNEL_REF_PATTERN,
-    _(
-        "Une référence du courrier sécurisé a la forme lettres, année, numéro, par exemple "
-        "BR-2026-0141 ou CAB/2026/12 : un à trois groupes de 1 à 4 lettres majuscules, "
-        "l'année sur quatre chiffres, un numéro de 1 à 6 chiffres, séparés par - ou /."
-    ),
+    SECURE_CHANNEL_REF_PATTERN, REFUSALS["secure_channel_ref_shape"]
 )
 
 

@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import override
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import ROLES_BY_KIND, Membership, Organization, OrgKind, Role, User
 
 from .formats import long_date
 from .models import (
@@ -344,8 +344,9 @@ def notifications_link() -> str:
 
 # --- recipients ---------------------------------------------------------------------------
 
-COMMUNE_ROLES = (Role.LEGAL_OFFICER, Role.MAYOR)
-WORKER_ROLES = (Role.LIAISON, Role.PREFECTURE_ADMIN)
+# In a fixed order: the reminder ledger writes them into its SQL.
+COMMUNE_ROLES = tuple(sorted(ROLES_BY_KIND[OrgKind.COMMUNE]))
+WORKER_ROLES = tuple(sorted(ROLES_BY_KIND[OrgKind.PREFECTURE]))
 
 
 class Directory:

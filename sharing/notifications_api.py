@@ -174,6 +174,7 @@ class PersonalRemindersView(AuditedNotFoundMixin, APIView):
             200: OpenApiResponse(description="Already asked for that day: the same reminder."),
             400: OpenApiResponse(description="A date in the past or too far ahead."),
             404: NOT_FOUND,
+            409: OpenApiResponse(description="The request is closed or withdrawn."),
         },
     )
     def post(self, request, reference: str):

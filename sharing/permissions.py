@@ -1,10 +1,12 @@
-"""Who may do what to a request: object permissions held by organisation role groups."""
+"""Who may see and work on a request: object permissions held by organisation role groups.
+
+Which action each role may take in which status is `sharing.rules`; this module holds the
+permissions it reads and the one fetch-and-check."""
 
 from django.http import Http404
 
 from accounts.models import Role, User
 
-from .exceptions import ActionNotAllowed
 from .models import InfoRequest
 
 VIEW = "view_inforequest"
@@ -23,36 +25,12 @@ PERMS_BY_ROLE: dict[str, tuple[str, ...]] = {
     Role.PREFECTURE_ADMIN: (VIEW, WORK, NOTES, ASSIGN),
 }
 
-# The permission each action needs.
-PERM_FOR_ACTION: dict[str, str] = {
-    "update": CHANGE,
-    "sign": SIGN,
-    "send_back": SIGN,
-    "withdraw": SIGN,
-    "clarify": DRAFT,
-    "acknowledge": WORK,
-    "request_clarification": WORK,
-    "decide": WORK,
-    "record_delivery": WORK,
-    "close": WORK,
-    "extend": WORK,
-    "assign": ASSIGN,
-    "add_note": NOTES,
-    "list_notes": NOTES,
-}
-
 
 def can(user: User, perm: str, info_request: InfoRequest) -> bool:
     """True when one of the user's role groups holds the permission on this request."""
     if not user.is_active:
         return False
     return user.has_perm(f"sharing.{perm}", info_request)
-
-
-def ensure_allowed(user: User, action: str, info_request: InfoRequest) -> None:
-    """Raises ActionNotAllowed unless the user may perform the action on the request."""
-    if not can(user, PERM_FOR_ACTION[action], info_request):
-        raise ActionNotAllowed(action=action)
 
 
 def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequest:

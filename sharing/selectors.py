@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, User
 from accounts.selectors import group_ids_of, memberships_of
 
 from . import deadlines
@@ -227,10 +227,6 @@ def info_request_list(*, user: User) -> QuerySet[InfoRequest]:
     )
 
 
-_COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
-_PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
-
-
 def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
     """`info_request_list` narrowed to the user's own communes and prefectures, which is where
     the services grant the role groups their permissions: the same rows, but a condition the
@@ -244,8 +240,8 @@ def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
     if InfoRequestUserObjectPermission.objects.filter(user=user).exists():
         return queryset
     memberships = memberships_of(user=user)
-    communes = sorted({m.organization_id for m in memberships if m.role in _COMMUNE_ROLES})
-    prefectures = sorted({m.organization_id for m in memberships if m.role in _PREFECTURE_ROLES})
+    communes = sorted({m.organization_id for m in memberships if m.role in COMMUNE_ROLES})
+    prefectures = sorted({m.organization_id for m in memberships if m.role in PREFECTURE_ROLES})
     return queryset.filter(Q(commune_id__in=communes) | Q(prefecture_id__in=prefectures))
 
 

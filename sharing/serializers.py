@@ -1,7 +1,9 @@
 """Shapes of the API: input parsing and output rendering, no business rules."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import rules
 from .models import (
     AgreementStatus,
     Category,
@@ -182,6 +184,29 @@ class InfoRequestSerializer(serializers.ModelSerializer):
 
     def get_decision_clock_paused(self, obj: InfoRequest) -> bool:
         return self._counters(obj).decision_clock_paused
+
+
+class InfoRequestDetailSerializer(InfoRequestSerializer):
+    """One request, with what the reader may do to it now (`sharing.rules`)."""
+
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions you may take on this request now, from the same rules the "
+        "endpoints enforce. `update` is PATCH on the request, `add_note` POST notes/, "
+        "`remind` POST reminders/; every other action is POST on its own path, with `-` for "
+        "`_` (`record_delivery`: record-delivery/). A repeat of an action already done answers "
+        "200 without change; any other action not listed answers 404 (not yours) or 409 (not "
+        "in this status)."
+    )
+
+    class Meta(InfoRequestSerializer.Meta):
+        fields = [*InfoRequestSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(rules.ACTIONS)))
+    )
+    def get_allowed_actions(self, obj: InfoRequest) -> list[str]:
+        return rules.allowed_actions(self.context["request"].user, obj)
 
 
 class InfoRequestCreateSerializer(StrictSerializer):

@@ -10,12 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, OrgKind, Role, User
+from accounts.models import (
+    COMMUNE_ROLES,
+    PREFECTURE_ROLES,
+    ROLES_BY_KIND,
+    Membership,
+    Organization,
+    User,
+)
 from accounts.services import organization_group
 from audit.services import audit_record
 
-from . import deadlines, notifications
-from .exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
+from . import deadlines, notifications, rules
+from .exceptions import ActionNotAllowed, InvalidInput, Refusal
 from .models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
@@ -40,7 +47,7 @@ from .models import (
     Urgency,
     secure_channel_ref_validator,
 )
-from .permissions import PERMS_BY_ROLE, ensure_allowed
+from .permissions import PERMS_BY_ROLE
 from .privacy import screen_text
 from .selectors import notifications_of
 
@@ -63,9 +70,9 @@ def _check_text(*, field: str, text: str, max_length: int, required: bool = True
     """Trims, bounds and screens a free-text field; raises InvalidInput naming the field."""
     text = (text or "").strip()
     if required and not text:
-        raise InvalidInput({field: "This field is required."})
+        raise InvalidInput({field: "required"})
     if len(text) > max_length:
-        raise InvalidInput({field: f"At most {max_length} characters."})
+        raise InvalidInput({field: Refusal("too_long", {"max_length": max_length})})
     if text:
         screen_text(field=field, text=text)
     return text
@@ -79,25 +86,25 @@ def _check_secure_ref(value: str) -> str:
         screen_text(field="secure_channel_ref", text=value)
         try:
             secure_channel_ref_validator(value)
-        except ValidationError as exc:
-            raise InvalidInput({"secure_channel_ref": str(exc.messages[0])}) from None
+        except ValidationError:
+            raise InvalidInput({"secure_channel_ref": "secure_channel_ref_shape"}) from None
     return value
 
 
 def _check_choice(*, field: str, value: str, choices: Iterable[str]) -> str:
     if value not in set(choices):
-        raise InvalidInput({field: f"'{value}' is not a valid choice."})
+        raise InvalidInput({field: Refusal("invalid_choice", {"value": value})})
     return value
 
 
 def _check_basis(*, category: Category, legal_basis: LegalBasis) -> None:
     if not category.active:
-        raise InvalidInput({"category": "This category is no longer offered."})
+        raise InvalidInput({"category": "category_inactive"})
     if not legal_basis.active:
-        raise InvalidInput({"legal_basis": "This legal basis is no longer offered."})
+        raise InvalidInput({"legal_basis": "legal_basis_inactive"})
     allowed = set(category.legal_bases.values_list("pk", flat=True))
     if allowed and legal_basis.pk not in allowed:
-        raise InvalidInput({"legal_basis": "This legal basis does not apply to this category."})
+        raise InvalidInput({"legal_basis": "legal_basis_not_for_category"})
 
 
 def _lock(info_request: InfoRequest) -> InfoRequest:
@@ -107,19 +114,17 @@ def _lock(info_request: InfoRequest) -> InfoRequest:
 def _begin(
     *, info_request: InfoRequest, actor: User, action: str, repeatable: bool = True
 ) -> tuple[InfoRequest, bool]:
-    """Locks the row and checks permission; returns (row, already_done) or raises 409.
+    """Locks the row and checks the rules; returns (row, already_done) or raises 409.
 
     A repeat that finds the request already in the target state is harmless and does
-    nothing, unless the target is also reached otherwise (clarify leads back to
-    acknowledged), where a repeat cannot be told from a mistake.
+    nothing (`rules.already_done`), unless the target is also reached otherwise (clarify
+    leads back to acknowledged), where a repeat cannot be told from a mistake.
     """
     info_request = _lock(info_request)
-    ensure_allowed(actor, action, info_request)
-    sources, target = TRANSITIONS[action]
-    if repeatable and info_request.status == target:
+    rules.ensure_permitted(actor, action, info_request)
+    if repeatable and rules.already_done(action, info_request):
         return info_request, True
-    if info_request.status not in sources:
-        raise TransitionNotAllowed(action=action, status=info_request.status)
+    rules.ensure_possible(action, info_request)
     return info_request, False
 
 
@@ -182,12 +187,7 @@ def _grant_to_organisation_groups(info_request: InfoRequest, *organizations: Org
     permissions = _permissions()
     for organization in organizations:
         for role, perms in PERMS_BY_ROLE.items():
-            if (
-                role not in {Role.LEGAL_OFFICER, Role.MAYOR}
-                and organization.kind == OrgKind.COMMUNE
-            ):
-                continue
-            if role in {Role.LEGAL_OFFICER, Role.MAYOR} and organization.kind != OrgKind.COMMUNE:
+            if role not in ROLES_BY_KIND[organization.kind]:
                 continue
             group = organization_group(organization=organization, role=role)
             rows.extend(
@@ -239,11 +239,10 @@ def info_request_create(
     secure_channel_ref: str = "",
 ) -> InfoRequest:
     """A legal officer (or the mayor) drafts a request in the name of their commune."""
-    drafting_roles = {Role.LEGAL_OFFICER, Role.MAYOR}
     if not Membership.objects.filter(
-        user=actor, organization=commune, role__in=drafting_roles
+        user=actor, organization=commune, role__in=COMMUNE_ROLES
     ).exists():
-        raise InvalidInput({"commune": "You do not draft requests for this commune."})
+        raise InvalidInput({"commune": "not_your_commune"})
     purpose = _check_text(
         field="purpose", text=purpose, max_length=InfoRequest.purpose.field.max_length
     )
@@ -279,16 +278,11 @@ EDITABLE_FIELDS = ("category", "legal_basis", "purpose", "urgency", "secure_chan
 def info_request_update(*, info_request: InfoRequest, actor: User, **changes) -> InfoRequest:
     """Edits a draft; once signed, a request's wording is frozen."""
     info_request = _lock(info_request)
-    ensure_allowed(actor, "update", info_request)
+    rules.ensure_permitted(actor, "update", info_request)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidInput({name: "This field cannot be changed." for name in sorted(unknown)})
-    if info_request.status != Status.DRAFT:
-        raise TransitionNotAllowed(
-            action="update",
-            status=info_request.status,
-            detail="Only a draft can be edited.",
-        )
+        raise InvalidInput({name: "not_editable" for name in sorted(unknown)})
+    rules.ensure_possible("update", info_request)
     if "purpose" in changes:
         changes["purpose"] = _check_text(
             field="purpose",
@@ -398,19 +392,18 @@ def info_request_acknowledge(*, info_request: InfoRequest, actor: User) -> InfoR
 
 @transaction.atomic
 def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User) -> InfoRequest:
-    """The prefecture admin gives the request to a liaison of the same prefecture."""
+    """The prefecture admin gives the request to a liaison of the same prefecture, while
+    there is work to do (not once the answer is delivered or the request closed)."""
     info_request = _lock(info_request)
-    ensure_allowed(actor, "assign", info_request)
-    if info_request.status in {Status.DRAFT, Status.CLOSED, Status.WITHDRAWN}:
-        raise TransitionNotAllowed(action="assign", status=info_request.status)
+    rules.check(actor, "assign", info_request)
     is_liaison = Membership.objects.filter(
         user=liaison,
         organization=info_request.prefecture_id,
-        role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+        role__in=PREFECTURE_ROLES,
         user__is_active=True,
     ).exists()
     if not is_liaison:
-        raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+        raise InvalidInput({"liaison": "not_a_liaison"})
     if info_request.assigned_to_id == liaison.pk:
         return info_request
     info_request.assigned_to = liaison
@@ -523,18 +516,15 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
     return info_request
 
 
-AGREEMENT_MISSING = "This category needs this prior agreement, given, before anything is granted."
-
-
 def _ensure_required_agreements(info_request: InfoRequest, *, procureur: str, intelligence: str):
     """A category that needs prior agreements (of the procureur, of the intelligence services)
     is granted only once each was given: "Non requis" or "En attente" is refused."""
     category = info_request.category
     missing = {}
     if category.requires_procureur_agreement and procureur != AgreementStatus.AGREED:
-        missing["procureur_agreement"] = AGREEMENT_MISSING
+        missing["procureur_agreement"] = "agreement_missing"
     if category.requires_intelligence_agreement and intelligence != AgreementStatus.AGREED:
-        missing["intelligence_agreement"] = AGREEMENT_MISSING
+        missing["intelligence_agreement"] = "agreement_missing"
     if missing:
         raise InvalidInput(missing)
 
@@ -555,9 +545,9 @@ def info_request_decide(
     if reason_code:
         _check_choice(field="reason_code", value=reason_code, choices=ReasonCode.values)
     if resolution == Resolution.REFUSED and not reason_code:
-        raise InvalidInput({"reason_code": "A refusal needs a reason code."})
+        raise InvalidInput({"reason_code": "reason_code_required"})
     if resolution in {Resolution.GRANTED, Resolution.REDIRECTED} and reason_code:
-        raise InvalidInput({"reason_code": "Only a refusal or a partial grant has a reason code."})
+        raise InvalidInput({"reason_code": "reason_code_unexpected"})
     for field, value in (
         ("procureur_agreement", procureur_agreement),
         ("intelligence_agreement", intelligence_agreement),
@@ -568,9 +558,7 @@ def info_request_decide(
         procureur_agreement,
         intelligence_agreement,
     }:
-        raise InvalidInput(
-            {"resolution": "Nothing can be granted when a prior agreement was refused."}
-        )
+        raise InvalidInput({"resolution": "agreement_refused"})
     remarks = _check_text(
         field="remarks",
         text=remarks,
@@ -629,18 +617,12 @@ def info_request_record_delivery(
     """Records how and when the answer was given out of band; never what it said."""
     _check_choice(field="channel", value=channel, choices=DeliveryChannel.values)
     if delivered_on > _today():
-        raise InvalidInput({"delivered_on": "A delivery cannot be recorded in the future."})
+        raise InvalidInput({"delivered_on": "delivery_in_future"})
     info_request, done = _begin(info_request=info_request, actor=actor, action="record_delivery")
     if done:
         return info_request
-    if info_request.resolution not in RESOLUTIONS_TO_DELIVER:
-        raise TransitionNotAllowed(
-            action="record_delivery",
-            status=info_request.status,
-            detail="Only a granted or partially granted request has an answer to deliver.",
-        )
     if info_request.decided_at and delivered_on < timezone.localdate(info_request.decided_at):
-        raise InvalidInput({"delivered_on": "The delivery cannot precede the decision."})
+        raise InvalidInput({"delivered_on": "delivery_before_decision"})
     info_request.status = Status.DELIVERED
     info_request.delivery_channel = channel
     info_request.delivered_on = delivered_on
@@ -665,12 +647,6 @@ def info_request_close(*, info_request: InfoRequest, actor: User) -> InfoRequest
     info_request, done = _begin(info_request=info_request, actor=actor, action="close")
     if done:
         return info_request
-    if info_request.status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER:
-        raise TransitionNotAllowed(
-            action="close",
-            status=info_request.status,
-            detail="A granted request closes once its delivery is recorded.",
-        )
     info_request.status = Status.CLOSED
     info_request.closed_at = timezone.now()
     info_request.save(update_fields=["status", "closed_at", "updated_at"])
@@ -697,13 +673,6 @@ def info_request_withdraw(*, info_request: InfoRequest, actor: User, reason: str
     return info_request
 
 
-EXTENDABLE = {
-    Status.SUBMITTED: "acknowledgement_due",
-    Status.ACKNOWLEDGED: "decision_due",
-    Status.DECIDED: "delivery_due",
-}
-
-
 @transaction.atomic
 def info_request_extend(
     *, info_request: InfoRequest, actor: User, new_due_date: date, reason: str
@@ -713,21 +682,17 @@ def info_request_extend(
         field="reason", text=reason, max_length=DeadlineChange.reason.field.max_length
     )
     info_request = _lock(info_request)
-    ensure_allowed(actor, "extend", info_request)
-    field = EXTENDABLE.get(info_request.status)
-    if field is None or (field == "delivery_due" and info_request.delivery_due is None):
-        raise TransitionNotAllowed(action="extend", status=info_request.status)
+    rules.check(actor, "extend", info_request)
+    field = rules.EXTENDABLE[info_request.status]
     old_date = getattr(info_request, field)
     if new_due_date == old_date:
         return info_request
     if old_date is not None and new_due_date < old_date:
-        raise InvalidInput({"new_due_date": "An extension cannot bring the deadline forward."})
+        raise InvalidInput({"new_due_date": "extension_earlier"})
     if new_due_date <= _today():
-        raise InvalidInput({"new_due_date": "The new deadline must be in the future."})
+        raise InvalidInput({"new_due_date": "extension_not_future"})
     if new_due_date > _one_year_after(max(old_date or _today(), _today())):
-        raise InvalidInput(
-            {"new_due_date": "An extension reaches at most one year past the current deadline."}
-        )
+        raise InvalidInput({"new_due_date": "extension_too_far"})
     setattr(info_request, field, new_due_date)
     info_request.save(update_fields=[field, "updated_at"])
     change = _record_due_change(
@@ -790,7 +755,7 @@ def info_request_expire(*, info_request: InfoRequest, now: datetime | None = Non
 def note_add(*, info_request: InfoRequest, actor: User, text: str) -> InternalNote:
     """A prefecture-only note; screened like every free text."""
     text = _check_text(field="text", text=text, max_length=InternalNote.text.field.max_length)
-    ensure_allowed(actor, "add_note", info_request)
+    rules.check(actor, "add_note", info_request)
     note = InternalNote.objects.create(info_request=info_request, author=actor, text=text)
     audit_record(
         actor=actor,

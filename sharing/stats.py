@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.models import Organization, OrgKind, Role, User
+from accounts.models import PREFECTURE_ROLES, Organization, OrgKind, Role, User
 from accounts.selectors import memberships_of, organizations_where
 
 from .formats import month_year
@@ -42,7 +42,7 @@ from .selectors import overdue_q
 from .stats_period import Period, default_period, months_between
 
 THRESHOLD = 5
-STAFF_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
+STAFF_ROLES = frozenset(PREFECTURE_ROLES)  # a prefecture's own staff
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def prefectures_for(*, user: User) -> tuple[list[Organization] | None, str] | No
     national = False
     for membership in memberships_of(user=user):
         organization = membership.organization
-        if membership.role in {Role.LIAISON, Role.PREFECTURE_ADMIN}:
+        if membership.role in PREFECTURE_ROLES:
             prefecture_ids.add(organization.pk)
         elif membership.role == Role.AUDITOR and organization.kind == OrgKind.OVERSIGHT:
             if organization.departement_code:

@@ -181,6 +181,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryChannelEnum": "sharing.models.DeliveryChannel",
         "AgreementStatusEnum": "sharing.models.AgreementStatus",
         "ResolutionEnum": "sharing.models.Resolution",
+        "InfoStatusEnum": "sharing.models.Status",
     },
 }
 

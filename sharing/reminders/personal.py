@@ -10,9 +10,9 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import audit_record
 
+from .. import rules
 from ..exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
 from ..models import InfoRequest, Reminder, ReminderKind, ReminderStatus
-from ..permissions import VIEW, can
 from .schedule import at_hour, next_send_slot, working_hours
 
 # --- personal reminders -------------------------------------------------------------------
@@ -31,16 +31,16 @@ def personal_send_after(*, remind_on: date, departement_code: str, now: datetime
 def personal_reminder_create(
     *, info_request: InfoRequest, actor: User, remind_on: date, now: datetime | None = None
 ) -> tuple[Reminder, bool]:
-    """Anyone who can see a request may ask to be reminded of it on a day of their choosing;
-    asking twice for the same day is harmless. Returns (reminder, created)."""
+    """Anyone who can see a request may ask to be reminded of it on a day of their choosing,
+    until it is closed or withdrawn; asking twice for the same day is harmless. Returns
+    (reminder, created)."""
     now = now or timezone.now()
-    if not can(actor, VIEW, info_request):
-        raise ActionNotAllowed(action="remind")
+    rules.check(actor, "remind", info_request)
     today = timezone.localdate(now)
     if remind_on < today:
-        raise InvalidInput({"remind_on": "A reminder cannot be set in the past."})
+        raise InvalidInput({"remind_on": "reminder_in_past"})
     if remind_on > today + timedelta(days=PERSONAL_HORIZON_DAYS):
-        raise InvalidInput({"remind_on": "A reminder can be set at most two years ahead."})
+        raise InvalidInput({"remind_on": "reminder_too_far"})
     key = {
         "kind": ReminderKind.PERSONAL,
         "info_request": info_request,

@@ -6,7 +6,7 @@ the request moved on meanwhile, into the request's page with an explanation (409
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Membership, Role, User
+from accounts.models import PREFECTURE_ROLES, Membership, User
 from accounts.step_up import web_reauthentication_redirect
 
-from .. import services
+from .. import rules, services
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
 from ..forms import (
     AssignForm,
@@ -34,8 +34,7 @@ from ..forms import (
     RemarkForm,
     RemindForm,
 )
-from ..models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
-from ..permissions import PERM_FOR_ACTION, VIEW
+from ..models import InfoRequest
 from .common import audit_denied, audit_view, fetch, render_conflict, render_detail
 
 
@@ -43,7 +42,7 @@ def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
     memberships = (
         Membership.objects.filter(
             organization=info_request.prefecture_id,
-            role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+            role__in=PREFECTURE_ROLES,
             user__is_active=True,
         )
         .select_related("user")
@@ -60,7 +59,7 @@ def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
 def _assign(request, info_request: InfoRequest, data: dict):
     liaison = User.objects.filter(username=data["liaison"]).first()
     if liaison is None:
-        raise InvalidInput({"liaison": "No liaison of this prefecture has that username."})
+        raise InvalidInput({"liaison": "not_a_liaison"})
     return services.info_request_assign(
         info_request=info_request, actor=request.user, liaison=liaison
     )
@@ -77,7 +76,7 @@ def _remind(request, info_request: InfoRequest, data: dict):
 @dataclass(frozen=True)
 class WebAction:
     slug: str  # the URL segment, as in the API
-    name: str  # the key of PERM_FOR_ACTION and of the transition table
+    name: str  # the action's name in `rules.RULES`
     title: str
     done: str
     form_class: type[RelaisForm]
@@ -85,12 +84,7 @@ class WebAction:
     explanation: str = ""
     one_click: bool = False  # a button on the request's page, no form to fill
     danger: bool = False
-    perm: str = ""  # when the action is not in PERM_FOR_ACTION
     quiet: bool = False  # a side action, not a step of the lifecycle
-
-    @property
-    def permission(self) -> str:
-        return self.perm or PERM_FOR_ACTION[self.name]
 
     def form(self, data, info_request: InfoRequest) -> RelaisForm:
         if self.form_class is AssignForm:
@@ -245,7 +239,6 @@ ACTIONS: dict[str, WebAction] = {
                 "Vous recevrez une notification et un courriel ce jour-là (le matin du jour "
                 "ouvré suivant s'il tombe un week-end ou un jour férié)."
             ),
-            perm=VIEW,
             quiet=True,
         ),
         WebAction(
@@ -259,38 +252,15 @@ ACTIONS: dict[str, WebAction] = {
     ]
 }
 
-ASSIGNABLE = frozenset(
-    {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED, Status.DECIDED}
-)
 
-
-def possible_now(name: str, info_request: InfoRequest) -> bool:
-    """Whether the transition table (and the services' extra rules) allow the action now."""
-    status = info_request.status
-    if name in TRANSITIONS and status not in TRANSITIONS[name][0]:
-        return False
-    if name == "record_delivery":
-        return info_request.resolution in RESOLUTIONS_TO_DELIVER
-    if name == "close" and status == Status.DECIDED:
-        return info_request.resolution not in RESOLUTIONS_TO_DELIVER
-    if name == "extend":
-        field = services.EXTENDABLE.get(status)
-        return field is not None and (field != "delivery_due" or bool(info_request.delivery_due))
-    if name == "assign":
-        return status in ASSIGNABLE
-    if name == "remind":
-        return status not in {Status.CLOSED, Status.WITHDRAWN}
-    return True
-
-
-def available_actions(info_request: InfoRequest, perms: set[str]) -> list[WebAction]:
-    """The actions this user may take on this request now, in the lifecycle's order."""
+def available_actions(allowed: Iterable[str]) -> list[WebAction]:
+    """The pages of the actions `rules.allowed_actions` allows, in the lifecycle's order;
+    internal notes have their own form on the request's page."""
+    allowed = set(allowed)
     return [
         action
         for action in ACTIONS.values()
-        if action.name != "add_note"
-        and action.permission in perms
-        and possible_now(action.name, info_request)
+        if action.name != "add_note" and action.name in allowed
     ]
 
 
@@ -309,13 +279,17 @@ def request_action(request, reference: str, action: str):
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404
-    info_request = fetch(request, reference, perm=spec.permission)
+    info_request = fetch(request, reference)
+    if not rules.permitted(spec.name, rules.facts_for(request.user, info_request)):
+        # Not allowed answers exactly as not found, and is recorded as one.
+        audit_denied(request, action="request.not_found", reference=reference)
+        raise Http404
     if spec.name in STEP_UP_ACTIONS:
         # Signing and deciding need a recent authentication: a prompt, then back to the form.
         prompt = web_reauthentication_redirect(request, next_url=request.path)
         if prompt is not None:
             return prompt
-    if not possible_now(spec.name, info_request) and request.method == "GET":
+    if not rules.possible(spec.name, info_request) and request.method == "GET":
         return render_conflict(request, info_request)
     form = spec.form(request.POST if request.method == "POST" else None, info_request)
     if request.method == "POST" and form.is_valid():

@@ -6,15 +6,11 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
 
-from accounts.models import Role
 from audit.services import audit_record
 
 from ..models import InfoRequest
 from ..permissions import VIEW, get_request_for
 from ..screening import reference_for_audit
-
-COMMUNE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.MAYOR})
-PREFECTURE_ROLES = frozenset({Role.LIAISON, Role.PREFECTURE_ADMIN})
 
 
 def endpoint_of(request: HttpRequest) -> str:

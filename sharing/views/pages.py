@@ -5,10 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from accounts.models import Role
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Role
 
 from ..context_processors import roles_of
-from .common import COMMUNE_ROLES, PREFECTURE_ROLES
 
 
 def home(request):

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from guardian.core import ObjectPermissionChecker
 
-from accounts.models import Organization, OrgKind
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKind
 from accounts.selectors import memberships_of, organizations_where
 from audit.services import audit_record
 
-from .. import services, worklists
+from .. import rules, services, worklists
 from ..exceptions import (
     ActionNotAllowed,
     InvalidInput,
@@ -58,8 +58,6 @@ from ..services import EDITABLE_FIELDS
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from .actions import available_actions
 from .common import (
-    COMMUNE_ROLES,
-    PREFECTURE_ROLES,
     audit_denied,
     audit_view,
     fetch,
@@ -345,13 +343,14 @@ def detail_context(request, info_request: InfoRequest, **extra) -> dict:
     """Everything the request's page shows, for this user; internal notes only to those
     who hold the notes permission."""
     perms = set(ObjectPermissionChecker(request.user).get_perms(info_request))
+    allowed = rules.allowed_actions(request.user, info_request, perms)
     show_notes = NOTES in perms
     remarks = list(remarks_of(info_request=info_request)) if DRAFT in perms else []
     return {
         "info_request": info_request,
         "overdue": is_overdue(info_request),
-        "actions": available_actions(info_request, perms),
-        "can_edit": CHANGE in perms and info_request.status == Status.DRAFT,
+        "actions": available_actions(allowed),
+        "can_edit": "update" in allowed,
         "thread": list(messages_of(info_request=info_request)),
         "notes": list(notes_of(info_request=info_request)) if show_notes else None,
         "remarks": remarks,
@@ -429,7 +428,7 @@ def request_create(request):
 def request_edit(request, reference: str):
     """Edits a draft; once signed, the wording is frozen."""
     info_request = fetch(request, reference, perm=CHANGE)
-    if info_request.status != Status.DRAFT:
+    if not rules.possible("update", info_request):
         messages.info(request, _("Seul un brouillon peut être modifié."))
         return redirect("request-detail", reference=reference)
     initial = {name: getattr(info_request, name) for name in EDITABLE_FIELDS}

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.models import PREFECTURE_ROLES, Membership, Role
 from accounts.selectors import organizations_where
 from audit.services import audit_record
 
@@ -42,7 +42,7 @@ def team(request):
     for membership in (
         Membership.objects.filter(
             organization__in=prefectures,
-            role__in=[Role.LIAISON, Role.PREFECTURE_ADMIN],
+            role__in=PREFECTURE_ROLES,
             user__is_active=True,
         )
         .select_related("user")

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from sharing import notifications, reminders, services
+from sharing.exceptions import TransitionNotAllowed
 from sharing.mail_backends import JsonLinesEmailBackend, read_messages
 from sharing.models import (
     Category,
@@ -521,7 +522,7 @@ def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
         ).pk
     )
     before = (Reminder.objects.count(), Notification.objects.count())
-    with pytest.raises(services.TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed):
         services.info_request_sign(info_request=withdrawn, actor=people.mayor)
     assert (Reminder.objects.count(), Notification.objects.count()) == before
 

@@ -1,0 +1,240 @@
+"""What each role may do to a request, in which status: the one table.
+
+Every action is one `Rule`: who may take it (a named predicate on the actor's roles towards
+this request) and when (the statuses it starts from, and named predicates on the request).
+The services refuse through `check`, the web offers what `allowed_actions` lists, and the API
+publishes the same list (`allowed_actions` on a request). Small predicates, combined with `&`
+and `|`, in the spirit of MuckRock's `rules`.
+
+Two refusals, as everywhere in Relais: an actor who may never take the action on this request
+is `ActionNotAllowed` (answered as not found); an actor who may, but not in the request's
+current status, is `TransitionNotAllowed` (409). A repeat that finds the action already done
+(`already_done`) is harmless: the services return quietly instead of refusing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from guardian.core import ObjectPermissionChecker
+
+from accounts.models import User
+
+from .exceptions import ActionNotAllowed, TransitionNotAllowed
+from .models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
+from .permissions import ASSIGN, CHANGE, DRAFT, NOTES, PERMS_BY_ROLE, SIGN, VIEW, WORK
+
+# --- predicates ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A named yes/no question, about the actor (`Facts`) or about the request alone
+    (`InfoRequest`); `a & b`, `a | b` and `~a` make new ones."""
+
+    name: str
+    test: Callable[[Any], bool]
+    # For a predicate on the actor: the roles it admits, as the API documents them.
+    roles: tuple[str, ...] = ()
+
+    def __call__(self, subject: Any) -> bool:
+        return self.test(subject)
+
+    def __and__(self, other: Predicate) -> Predicate:
+        return Predicate(f"({self.name} & {other.name})", lambda f: self(f) and other(f))
+
+    def __or__(self, other: Predicate) -> Predicate:
+        return Predicate(f"({self.name} | {other.name})", lambda f: self(f) or other(f))
+
+    def __invert__(self) -> Predicate:
+        return Predicate(f"~{self.name}", lambda f: not self(f))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the predicates read: the actor's permissions on this request, read once."""
+
+    user: User
+    info_request: InfoRequest
+    perms: frozenset[str]
+
+
+def _holds(perm: str, name: str) -> Predicate:
+    # The request's permissions are granted to its commune's role groups when it is drafted
+    # and to its prefecture's when it is signed (services._grant_to_organisation_groups):
+    # holding one is being that role in this request's own commune or prefecture.
+    roles = tuple(sorted(role for role, perms in PERMS_BY_ROLE.items() if perm in perms))
+    return Predicate(name, lambda f: f.user.is_active and perm in f.perms, roles)
+
+
+# Who: a role towards this request, never towards requests in general.
+sees_it = _holds(VIEW, "sees_it")
+commune_author = _holds(CHANGE, "commune_author")  # a legal officer or the mayor of its commune
+commune_drafter = _holds(DRAFT, "commune_drafter")  # the same two, answering for the commune
+commune_mayor = _holds(SIGN, "commune_mayor")
+prefecture_worker = _holds(WORK, "prefecture_worker")  # a liaison or admin of its prefecture
+prefecture_admin = _holds(ASSIGN, "prefecture_admin")
+reads_notes = _holds(NOTES, "reads_notes")  # the prefecture's side only
+
+
+# When: what the request itself must be like, beyond its status.
+has_answer_to_deliver = Predicate(
+    "has_answer_to_deliver", lambda r: r.resolution in RESOLUTIONS_TO_DELIVER
+)
+delivered = Predicate("delivered", lambda r: r.status == Status.DELIVERED)
+# A decided request waits for its delivery date only when there is something to deliver.
+has_running_deadline = Predicate(
+    "has_running_deadline",
+    lambda r: r.status != Status.DECIDED or r.delivery_due is not None,
+)
+always = Predicate("always", lambda _subject: True)
+
+
+# --- the table ------------------------------------------------------------------------------
+
+ALL_STATUSES = frozenset(Status)
+# A liaison takes the request over while it is being worked on; once the answer is delivered
+# (or the request closed or withdrawn) there is no work left to give anyone.
+ASSIGNABLE = frozenset(
+    {Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED, Status.DECIDED}
+)
+# The deadline each status waits for, which `extend` moves.
+EXTENDABLE: dict[str, str] = {
+    Status.SUBMITTED: "acknowledgement_due",
+    Status.ACKNOWLEDGED: "decision_due",
+    Status.DECIDED: "delivery_due",
+}
+STILL_ALIVE = ALL_STATUSES - {Status.CLOSED, Status.WITHDRAWN}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take an action, from which statuses, and under which extra conditions."""
+
+    who: Predicate
+    statuses: frozenset[str]
+    when: Predicate = always
+    # The status a successful action leads to, where a repeat finding it there is harmless.
+    repeat_target: str | None = None
+    detail: str = field(default="", compare=False)
+
+
+def _transition(
+    action: str, who: Predicate, *, when: Predicate = always, repeat: bool = True
+) -> Rule:
+    sources, target = TRANSITIONS[action]
+    return Rule(who=who, statuses=sources, when=when, repeat_target=target if repeat else None)
+
+
+RULES: dict[str, Rule] = {
+    "update": Rule(commune_author, frozenset({Status.DRAFT}), detail="Only a draft can be edited."),
+    "sign": _transition("sign", commune_mayor),
+    "send_back": _transition("send_back", commune_mayor, repeat=False),
+    "withdraw": _transition("withdraw", commune_mayor),
+    # Clarify leads back to acknowledged, also reached otherwise: a repeat is a mistake.
+    "clarify": _transition("clarify", commune_drafter, repeat=False),
+    "acknowledge": _transition("acknowledge", prefecture_worker),
+    "assign": Rule(prefecture_admin, ASSIGNABLE),
+    "request_clarification": _transition("request_clarification", prefecture_worker),
+    "decide": _transition("decide", prefecture_worker),
+    "record_delivery": Rule(
+        prefecture_worker,
+        TRANSITIONS["record_delivery"][0],
+        when=has_answer_to_deliver,
+        repeat_target=TRANSITIONS["record_delivery"][1],
+        detail="Only a granted or partially granted request has an answer to deliver.",
+    ),
+    "close": Rule(
+        prefecture_worker,
+        TRANSITIONS["close"][0],
+        when=delivered | ~has_answer_to_deliver,
+        repeat_target=TRANSITIONS["close"][1],
+        detail="A granted request closes once its delivery is recorded.",
+    ),
+    "extend": Rule(prefecture_worker, frozenset(EXTENDABLE), when=has_running_deadline),
+    "add_note": Rule(reads_notes, ALL_STATUSES),
+    "remind": Rule(sees_it, STILL_ALIVE),
+}
+
+ACTIONS: tuple[str, ...] = tuple(RULES)
+
+
+def describe(action: str) -> str:
+    """The rule in words, for the API's documentation."""
+    rule = RULES[action]
+
+    def codes(values: Iterable[str]) -> str:
+        return ", ".join(f"`{value}`" for value in values)
+
+    text = (
+        f"Who: the request's own {codes(rule.who.roles)}. "
+        f"In status: {codes(status for status in Status if status in rule.statuses)}."
+    )
+    if rule.when is not always:
+        text += f" Only when: `{rule.when.name}`."
+    return text + " The request's `allowed_actions` says whether you may now."
+
+
+# --- asking the table -------------------------------------------------------------------------
+
+
+def facts_for(user: User, info_request: InfoRequest, perms: Iterable[str] | None = None) -> Facts:
+    """The facts the predicates read; `perms` when the caller already read them."""
+    if perms is None:
+        perms = ObjectPermissionChecker(user).get_perms(info_request) if user.is_active else ()
+    return Facts(user=user, info_request=info_request, perms=frozenset(perms))
+
+
+def permitted(action: str, facts: Facts) -> bool:
+    """Whether the actor's role towards this request lets them take the action at all."""
+    return RULES[action].who(facts)
+
+
+def possible(action: str, info_request: InfoRequest) -> bool:
+    """Whether the request's status and state let the action be taken now, by whoever may."""
+    rule = RULES[action]
+    return info_request.status in rule.statuses and rule.when(info_request)
+
+
+def already_done(action: str, info_request: InfoRequest) -> bool:
+    """A repeat that finds the request where the action leads: harmless, nothing to do."""
+    target = RULES[action].repeat_target
+    return target is not None and info_request.status == target
+
+
+def allows(
+    user: User, action: str, info_request: InfoRequest, *, facts: Facts | None = None
+) -> bool:
+    """Whether this user may take this action on this request now."""
+    facts = facts or facts_for(user, info_request)
+    return permitted(action, facts) and possible(action, info_request)
+
+
+def allowed_actions(
+    user: User, info_request: InfoRequest, perms: Iterable[str] | None = None
+) -> list[str]:
+    """The actions this user may take on this request now, in the table's order."""
+    facts = facts_for(user, info_request, perms)
+    return [action for action in RULES if allows(user, action, info_request, facts=facts)]
+
+
+def ensure_permitted(actor: User, action: str, info_request: InfoRequest) -> None:
+    """Raises ActionNotAllowed unless the actor's role lets them take the action here."""
+    if not permitted(action, facts_for(actor, info_request)):
+        raise ActionNotAllowed(action=action)
+
+
+def ensure_possible(action: str, info_request: InfoRequest) -> None:
+    """Raises TransitionNotAllowed unless the request's status and state allow the action."""
+    if not possible(action, info_request):
+        raise TransitionNotAllowed(
+            action=action, status=info_request.status, detail=RULES[action].detail
+        )
+
+
+def check(actor: User, action: str, info_request: InfoRequest) -> None:
+    """The services' one refusal: not allowed (ActionNotAllowed), then not now (409)."""
+    ensure_permitted(actor, action, info_request)
+    ensure_possible(action, info_request)
