@@ -4,6 +4,7 @@ changed fields, audit in the same transaction, side effects on commit."""
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import cast
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
@@ -66,12 +67,12 @@ def _one_year_after(day: date) -> date:
     return day.replace(year=day.year + 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
-def _check_text(*, field: str, text: str, max_length: int, required: bool = True) -> str:
+def _check_text(*, field: str, text: str, max_length: int | None, required: bool = True) -> str:
     """Trims, bounds and screens a free-text field; raises InvalidInput naming the field."""
     text = (text or "").strip()
     if required and not text:
         raise InvalidInput({field: "required"})
-    if len(text) > max_length:
+    if max_length is not None and len(text) > max_length:
         raise InvalidInput({field: Refusal("too_long", {"max_length": max_length})})
     if text:
         screen_text(field=field, text=text)
@@ -183,7 +184,7 @@ def _grant_to_organisation_groups(info_request: InfoRequest, *organizations: Org
     """The organisations' role groups get their role's permissions on the request: the
     commune's when it is drafted, the prefecture's when it is signed (a draft has not reached
     the prefecture, so no read path may show it there)."""
-    rows = []
+    rows: list[InfoRequestGroupObjectPermission] = []
     permissions = _permissions()
     for organization in organizations:
         for role, perms in PERMS_BY_ROLE.items():
@@ -252,7 +253,7 @@ def info_request_create(
     info_request = InfoRequest.objects.create(
         reference=_next_reference(commune=commune, year=_today().year),
         commune=commune,
-        prefecture=commune.prefecture,
+        prefecture=cast(Organization, commune.prefecture),  # every commune has one (territories)
         category=category,
         legal_basis=legal_basis,
         purpose=purpose,
@@ -595,9 +596,9 @@ def info_request_decide(
         )
         fields.append("delivery_due")
     info_request.save(update_fields=[*fields, "updated_at"])
-    due = (
-        {"delivery_due": info_request.delivery_due.isoformat()} if "delivery_due" in fields else {}
-    )
+    due = {}
+    if "delivery_due" in fields and info_request.delivery_due is not None:
+        due = {"delivery_due": info_request.delivery_due.isoformat()}
     _audit(
         actor=actor,
         action="request.decided",
@@ -773,11 +774,10 @@ def note_add(*, info_request: InfoRequest, actor: User, text: str) -> InternalNo
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
     """A user marks one of their own notices read; anyone else's is not theirs to touch."""
-    notification = (
-        Notification.objects.select_for_update().filter(pk=notification.pk, user=actor).first()
-    )
-    if notification is None:
+    locked = Notification.objects.select_for_update().filter(pk=notification.pk, user=actor).first()
+    if locked is None:
         raise ActionNotAllowed(action="mark_read")
+    notification = locked
     if notification.read_at is not None:
         return notification  # marking again is harmless
     notification.read_at = timezone.now()
