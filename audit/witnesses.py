@@ -112,7 +112,33 @@ def _store(checkpoint: AuditCheckpoint, witness: WitnessConfig, answer: str) -> 
     return False
 
 
+def _rotations_unseen_by(witness: WitnessConfig, checkpoint: AuditCheckpoint):
+    """The key rotations between what the witness last cosigned and `checkpoint`, oldest first:
+    a witness trusts a new log key only once it has cosigned the rotation that announces it."""
+    return (
+        AuditCheckpoint.objects.filter(
+            reason="rotation",
+            number__lt=checkpoint.number,
+            size__gte=_last_cosigned_size(witness.key),
+        )
+        .exclude(
+            number__in=AuditCosignature.objects.filter(witness=witness.key.encode()).values(
+                "checkpoint_number"
+            )
+        )
+        .order_by("number")
+    )
+
+
 def submit_to_witness(checkpoint: AuditCheckpoint, witness: WitnessConfig) -> Submission:
+    for rotation in _rotations_unseen_by(witness, checkpoint):
+        handed_over = _submit_one(rotation, witness)
+        if handed_over.outcome not in ("cosigned", "already"):
+            return handed_over
+    return _submit_one(checkpoint, witness)
+
+
+def _submit_one(checkpoint: AuditCheckpoint, witness: WitnessConfig) -> Submission:
     name = witness.key.name
     if AuditCosignature.objects.filter(
         checkpoint_number=checkpoint.number, witness=witness.key.encode()

@@ -67,11 +67,28 @@ def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
     return old, proof, note
 
 
+def _rotation(extension_lines: list[str]) -> VerifierKey | None:
+    """The key a rotation checkpoint hands over to (its `rotate-to` line), or None."""
+    for line in extension_lines:
+        if line.startswith("rotate-to "):
+            try:
+                return VerifierKey.parse(line.removeprefix("rotate-to "))
+            except (NoteError, ValueError) as exc:
+                raise Refused(400, f"the rotate-to line is not a verifier key: {exc}") from exc
+    return None
+
+
 class Witness:
     def __init__(self, *, key: SignerKey, store: Store, logs: dict[str, list[VerifierKey]]):
         self.key = key
         self.store = store
-        self.logs = logs
+        # The keys trusted per origin: those configured, until the log rotates its key through a
+        # checkpoint this witness cosigned; from then on the key it handed over to, alone, also
+        # after a restart (a retired key signs nothing more).
+        self.logs = {
+            origin: [VerifierKey.parse(rotated)] if (rotated := store.rotated_key(origin)) else keys
+            for origin, keys in logs.items()
+        }
 
     def add_checkpoint(self, body: bytes) -> Answer:
         old, proof, raw_note = parse_request(body)
@@ -95,12 +112,17 @@ class Witness:
             raise Refused(404, "unknown log origin")
         if not any(note.signed_by(key) for key in keys):
             raise Refused(403, "no signature by a key this witness trusts for the log")
+        rotate_to = _rotation(lines[3:])
+        if rotate_to is not None and not note.signed_by(rotate_to):
+            raise Refused(403, "a rotation checkpoint is also signed by the key it hands over to")
         if old > size:
             raise Refused(400, "the old size is larger than the checkpoint's")
         with self.store.lock:
             self.store.db.execute("BEGIN IMMEDIATE")
             try:
                 answer = self._check_and_cosign(origin, old, size, root, proof, note.text, raw_note)
+                if rotate_to is not None:
+                    self.store.record_rotation(origin, rotate_to.encode(), size)
             except Refused as refusal:
                 self.store.db.execute("ROLLBACK")
                 self.store.record_refusal(origin, refusal.status, refusal.reason, body.decode())
@@ -109,6 +131,8 @@ class Witness:
                 self.store.db.execute("ROLLBACK")
                 raise
             self.store.db.execute("COMMIT")
+            if rotate_to is not None:
+                self.logs[origin] = [rotate_to]
         return answer
 
     def _check_and_cosign(self, origin, old, size, root, proof, text, raw_note) -> Answer:

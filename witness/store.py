@@ -1,4 +1,5 @@
-"""The witness's state: per log origin, the latest checkpoint it cosigned (SQLite, one file)."""
+"""The witness's state: per log origin, the latest checkpoint it cosigned and the log key a
+rotation handed over to (SQLite, one file)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ class Store:
             " root BLOB NOT NULL, note TEXT NOT NULL)"
         )
         self.db.execute(
+            "CREATE TABLE IF NOT EXISTS rotated (origin TEXT PRIMARY KEY, vkey TEXT NOT NULL,"
+            " size INTEGER NOT NULL)"
+        )
+        self.db.execute(
             "CREATE TABLE IF NOT EXISTS refused (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"
             " status INTEGER NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL,"
             " at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
@@ -40,6 +45,19 @@ class Store:
             "SELECT size, root, note FROM latest WHERE origin = ?", (origin,)
         ).fetchone()
         return Latest(size=row[0], root=bytes(row[1]), note=row[2]) if row else None
+
+    def rotated_key(self, origin: str) -> str | None:
+        """The verifier key the log's latest cosigned rotation handed over to, if any."""
+        row = self.db.execute("SELECT vkey FROM rotated WHERE origin = ?", (origin,)).fetchone()
+        return row[0] if row else None
+
+    def record_rotation(self, origin: str, vkey: str, size: int) -> None:
+        """Inside the transaction that stores the rotation checkpoint as the latest."""
+        self.db.execute(
+            "INSERT INTO rotated (origin, vkey, size) VALUES (?, ?, ?) ON CONFLICT (origin)"
+            " DO UPDATE SET vkey = excluded.vkey, size = excluded.size",
+            (origin, vkey, size),
+        )
 
     def record_refusal(self, origin: str, status: int, reason: str, body: str) -> None:
         """Kept as possible evidence of a misbehaving log."""

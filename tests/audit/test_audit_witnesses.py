@@ -4,14 +4,14 @@
 import pytest
 
 from audit.models import AuditCheckpoint, AuditCosignature, AuditEvent, ChainHead
-from audit.services import audit_record, checkpoint_issue
+from audit.services import audit_record, checkpoint_issue, signing_key_rotate
 from audit.tasks import issue_checkpoint
 from audit.verification import verify_database
-from audit.verifier.notes import VerifierKey, parse_checkpoint, text_hash
+from audit.verifier.notes import SignerKey, VerifierKey, parse_checkpoint, text_hash
 from audit.witnesses import checkpoint_submit
 
 from ..witness.process import WitnessProcess
-from .conftest import rehash_from, sql
+from .conftest import raw_key, rehash_from, sql
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +176,21 @@ def test_an_export_carries_the_cosignatures_and_the_offline_verifier_requires_th
     other = WitnessProcess(tmp_path / "w3", name="ctrl.test/w3", logs={})
     (tmp_path / "other.pub").write_text(other.key + "\n")
     assert offline_verifier([*common, "--witness-key", str(tmp_path / "other.pub")]) == 1
+
+
+def test_the_witnesses_follow_a_key_rotation_even_one_they_were_not_sent(
+    witnesses, users, settings, audit_key
+):
+    activity(users)
+    issue_checkpoint.delay()
+    seed = raw_key()
+    new_key = SignerKey.from_material(name=audit_key.name, material=seed.encode())
+    rotation = signing_key_rotate(new_key=new_key)  # as if its submission had been lost
+    settings.AUDIT_SIGNING_KEY = seed
+    activity(users)
+    number = issue_checkpoint.delay().get()
+    # Each witness was handed the rotation first, then cosigned what the new key alone signed.
+    for checkpoint_number in (rotation.number, number):
+        assert AuditCosignature.objects.filter(checkpoint_number=checkpoint_number).count() == 2
+    report = verify_database()
+    assert report.ok, report.lines()

@@ -117,3 +117,35 @@ def test_a_restarted_witness_keeps_its_state_and_key(witness, log_key):
     assert witness.key == key
     assert add(witness, log_key, 0, 9) == (409, "text/x.tlog.size", "7\n")
     assert add(witness, log_key, 7, 9)[0] == 200
+
+
+def rotation(old_key: SignerKey, new_key: SignerKey, size: int, *, signed_by_new=True) -> str:
+    text = (
+        f"{ORIGIN}\n{size}\n{base64.b64encode(root(size)).decode()}\nnumber 2\n"
+        f"reason rotation\nrotate-to {new_key.verifier.encode()}\n"
+    )
+    signatures = old_key.sign_line(text) + (new_key.sign_line(text) if signed_by_new else "")
+    return text + "\n" + signatures
+
+
+def test_a_rotation_hands_the_log_over_to_the_new_key_also_after_a_restart(witness, log_key):
+    new_key = SignerKey(name=ORIGIN, private_key=Ed25519PrivateKey.generate())
+    assert add(witness, log_key, 0, 3)[0] == 200
+    assert add(witness, new_key, 3, 5)[0] == 403  # not announced yet
+    proof = merkle.consistency_proof(node, 3, 5)
+    assert post(witness, 3, proof, rotation(log_key, new_key, 5))[0] == 200
+    assert add(witness, new_key, 5, 8)[0] == 200
+    assert add(witness, log_key, 8, 10)[0] == 403  # the retired key signs nothing more
+    witness.stop()
+    witness.start()  # started with the first key on its command line, as an operator would
+    assert add(witness, log_key, 8, 10)[0] == 403
+    assert add(witness, new_key, 8, 10)[0] == 200
+
+
+def test_a_rotation_the_new_key_did_not_sign_is_refused_and_changes_nothing(witness, log_key):
+    new_key = SignerKey(name=ORIGIN, private_key=Ed25519PrivateKey.generate())
+    assert add(witness, log_key, 0, 3)[0] == 200
+    proof = merkle.consistency_proof(node, 3, 5)
+    assert post(witness, 3, proof, rotation(log_key, new_key, 5, signed_by_new=False))[0] == 403
+    assert add(witness, new_key, 3, 5)[0] == 403
+    assert add(witness, log_key, 3, 5)[0] == 200

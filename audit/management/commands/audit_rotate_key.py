@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from audit.exceptions import AuditError
 from audit.keys import load_key_file
 from audit.services import signing_key_rotate
+from audit.tasks import submit_to_witnesses
 
 
 class Command(BaseCommand):
@@ -24,6 +25,9 @@ class Command(BaseCommand):
             checkpoint = signing_key_rotate(new_key=new_key)
         except AuditError as exc:
             raise CommandError(str(exc)) from exc
+        # The witnesses learn the new key from this checkpoint, signed by both keys (a later
+        # submission hands it to any witness that missed it).
+        submit_to_witnesses.delay(checkpoint.number)
         self.stdout.write(checkpoint.note, ending="")
         self.stderr.write(
             "Now point AUDIT_SIGNING_KEY_FILE (or AUDIT_SIGNING_KEY) at the new key and restart "
