@@ -12,12 +12,13 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from .redaction import redactions_in
 from .selectors import EventFilters, audit_events_q
 from .services import audit_record, checkpoint_issue
 from .tree import compact_range_at
-from .verification import EVENT_COLUMNS, default_max_gap, line_from_row
+from .verification import EVENT_COLUMNS, default_max_gap, line_from_row, stored_lines
 from .verifier.encoding import body_hash, canonical_json
 from .verifier.merkle import CompactRange
 from .verifier.notes import NoteError, join_notes, parse_checkpoint, with_cosignatures
@@ -36,6 +37,7 @@ from .witnesses import checkpoint_submit
 logger = logging.getLogger("relais.audit")
 
 CHUNK = 2000
+PROGRESS_EVERY = 50 * CHUNK
 EXPORT_FORMAT = "relais-audit-export"
 
 
@@ -145,6 +147,29 @@ def _write_checkpoints(zf: ZipFile, checkpoints) -> tuple[dict, dict]:
     return writer.summary(), pubkeys
 
 
+def _event_lines(match: Q, first: int, last: int) -> Iterator[tuple[dict, bool]]:
+    """(line, whether the event matches the export's filters and scope) for seq first..last.
+
+    On PostgreSQL, one streamed query in which the database writes the JSON and timestamp text
+    and evaluates the filter, without the ORM's per-row converters."""
+    query = AuditEvent.objects.filter(match).query if match else None
+    if connection.vendor == "postgresql" and (query is None or len(query.alias_map) <= 1):
+        where, params = "TRUE", []
+        if query is not None:
+            where, params = query.get_compiler(connection=connection).compile(query.where)
+        yield from stored_lines(first=first, last=last, flag=(where, params))
+        return
+    flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
+    events = (
+        AuditEvent.objects.filter(seq__gte=first, seq__lte=last)
+        .annotate(matches=flag)
+        .order_by("seq")
+        .values_list(*EVENT_COLUMNS, "matches")
+    )
+    for row in events.iterator(chunk_size=CHUNK):
+        yield line_from_row(row[:-1])[0], bool(row[-1])
+
+
 def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
     filters = EventFilters.from_dict(export.filters)
     match = audit_events_q(scope=export.scope, filters=filters)
@@ -155,27 +180,21 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         Q(number__gte=first_number, number__lte=end.number)
         | Q(number__lt=first_number, reason="rotation")
     ).order_by("number")
-    flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
-    events = (
-        AuditEvent.objects.filter(seq__gte=start_seq, seq__lte=end.size)
-        .annotate(matches=flag)
-        .order_by("seq")
-        .values_list(*EVENT_COLUMNS, "matches")
-    )
+    events = _event_lines(match, start_seq, end.size)
     AuditExport.objects.filter(pk=export.pk).update(
         total=max(end.size - start_seq + 1, 0), first_seq=start_seq, last_seq=end.size
     )
     counts = {"events": 0, "matching": 0, "redacted": 0}
     redacted = redactions_in(start_seq, end.size)
-    with ZipFile(target, "w", compression=ZIP_DEFLATED, allowZip64=True) as zf:
+    # Level 1: a third of level 6's time on JSON lines, for a slightly larger file.
+    with ZipFile(target, "w", compression=ZIP_DEFLATED, compresslevel=1, allowZip64=True) as zf:
         with zf.open("events.jsonl", "w", force_zip64=True) as handle:
             writer = _HashingWriter(handle)
             lines: list[bytes] = []
-            for row in events.iterator(chunk_size=CHUNK):
-                line, _scope = line_from_row(row[:-1])
+            for line, matches in events:
                 kept = redacted.get(line["seq"])  # a redacted event never has its body
-                counts["matching"] += bool(row[-1])
-                if not row[-1] or kept is not None:
+                counts["matching"] += matches
+                if not matches or kept is not None:
                     line = {
                         "seq": line["seq"],
                         "prev_hash": line["prev_hash"],
@@ -183,12 +202,14 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
                         "body_hash": kept or body_hash(line["body"]),
                     }
                     counts["redacted"] += 1
-                lines.append(canonical_json(line) + b"\n")
+                # Written by audit_record, whose values were checked then: no second walk.
+                lines.append(canonical_json(line, checked=False) + b"\n")
                 counts["events"] += 1
                 if len(lines) == CHUNK:
                     writer.write(b"".join(lines))
                     lines.clear()
-                    AuditExport.objects.filter(pk=export.pk).update(processed=counts["events"])
+                    if counts["events"] % PROGRESS_EVERY == 0:
+                        AuditExport.objects.filter(pk=export.pk).update(processed=counts["events"])
             writer.write(b"".join(lines))
         files = {"events.jsonl": writer.summary()}
         files["checkpoints.txt"], files["pubkey.txt"] = _write_checkpoints(zf, checkpoints)

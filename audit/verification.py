@@ -104,8 +104,8 @@ _RAW_SELECT = (
     " actor_username, departement_code, details::text, ip,"
     " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " org_code, outcome, request_id, target_ref, target_type, user_agent, v, scope"
-    " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
 )
+_RAW_RANGE = " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
 
 
 def _scope_matches(scope: str, departement_code: object, roles: object) -> bool:
@@ -142,26 +142,41 @@ def iter_lines(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bo
             )
 
 
+def stored_lines(
+    *, first: int, last: int, flag: tuple[str, list] | None = None
+) -> Iterator[tuple[dict, bool]]:
+    """PostgreSQL: the lines of events first..last in seq order, each with whether its stored
+    scope column matches it, or, given `flag` (an SQL condition on the events table and its
+    parameters), whether the event meets that condition."""
+    loads = json.loads
+    # The same few actors recur: their roles' JSON text is parsed, and each scope checked,
+    # once per distinct value rather than once per event.
+    roles_by_text: dict[str, object] = {}
+    scope_checked: dict[tuple, bool] = {}
+    select, params = _RAW_SELECT, []
+    if flag is not None:
+        select, params = f"{_RAW_SELECT}, ({flag[0]})", list(flag[1])
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(select + _RAW_RANGE, [*params, first, last])
+        while rows := cursor.fetchmany(CHUNK):
+            for row in rows:
+                roles_text = row[6]
+                roles = roles_by_text.get(roles_text)
+                if roles is None:
+                    roles = roles_by_text[roles_text] = loads(roles_text)
+                if flag is not None:
+                    yield _line(row, roles, loads(row[9]), row[11]), bool(row[20])
+                    continue
+                key = (row[19], row[8], roles_text)
+                matches = scope_checked.get(key)
+                if matches is None:
+                    matches = scope_checked[key] = _scope_matches(row[19], row[8], roles)
+                yield _line(row, roles, loads(row[9]), row[11]), matches
+
+
 def _iter_stored(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bool]]:
     if connection.vendor == "postgresql":
-        loads = json.loads
-        # The same few actors recur: their roles' JSON text is parsed, and each scope checked,
-        # once per distinct value rather than once per event.
-        roles_by_text: dict[str, object] = {}
-        scope_checked: dict[tuple, bool] = {}
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(_RAW_SELECT, [start or 0, end if end is not None else 2**62])
-            while rows := cursor.fetchmany(CHUNK):
-                for row in rows:
-                    roles_text = row[6]
-                    roles = roles_by_text.get(roles_text)
-                    if roles is None:
-                        roles = roles_by_text[roles_text] = loads(roles_text)
-                    key = (row[19], row[8], roles_text)
-                    matches = scope_checked.get(key)
-                    if matches is None:
-                        matches = scope_checked[key] = _scope_matches(row[19], row[8], roles)
-                    yield _line(row, roles, loads(row[9]), row[11]), matches
+        yield from stored_lines(first=start or 0, last=end if end is not None else 2**62)
         return
     events = AuditEvent.objects.order_by("seq")
     if start is not None:
