@@ -398,7 +398,12 @@ class ChainVerifier:
         else:
             report.error(f"seq {seq}: unexpected fields {sorted(keys)}")
             digest = None
-        prev_hash, stored = event.get("prev_hash"), event.get("hash")
+        self.feed_link(seq, event.get("prev_hash"), event.get("hash"), digest)
+
+    def feed_link(self, seq: int, prev_hash: object, stored: object, digest: str | None) -> None:
+        """The rest of `feed`, for a caller that has computed the body hash itself (None: the
+        body was unusable, already reported)."""
+        report = self.report
         if not is_hex64(prev_hash) or not is_hex64(stored):
             report.error(f"seq {seq}: hash or prev_hash is not 64 lowercase hex digits")
             return

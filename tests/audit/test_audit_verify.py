@@ -342,3 +342,36 @@ def test_incremental_verification_refuses_a_log_that_lost_the_verified_checkpoin
     assert any("truncated tail" in e or "known checkpoint" in e for e in report.errors), (
         report.errors
     )
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["liaison-26", 'Ñoño "quoted" back\\slash', "tab\tnewline\ncontrol\x01\x1f del\x7f", "€𝄞"],
+)
+def test_the_stored_body_digest_is_the_canonical_body_hash(users, orgs, username):
+    """audit_verify hashes stored bodies field by field: the same bytes as the format's
+    canonical JSON, whatever the characters."""
+    from audit.verification import stored_body_digest
+    from audit.verifier.encoding import body_hash, canonical_json, format_timestamp
+
+    event = audit_record(
+        actor=users["liaison26"],
+        action="request.viewed",
+        organization=orgs["montelimar"],
+        details={"references": ["26198-2026-0001"], "count": 2, "nested": {"b": None, "a": True}},
+    )
+    event.actor_username, event.user_agent = username, username[::-1]
+    body = event.body()
+    row = (
+        event.seq, event.prev_hash, event.hash, body["action"], body["actor_id"],
+        body["actor_is_staff"], None, body["actor_username"], body["departement_code"], None,
+        body["ip"], format_timestamp(event.occurred_at), body["org_code"], body["outcome"],
+        body["request_id"], body["target_ref"], body["target_type"], body["user_agent"],
+        body["v"], event.scope,
+    )  # fmt: skip
+    roles = canonical_json(body["actor_roles"]).decode()
+    details = canonical_json(body["details"]).decode()
+    assert stored_body_digest(row, roles, details) == body_hash(body)
+    anonymous = (*row[:4], None, False, *row[6:])
+    body.update(actor_id=None, actor_is_staff=False)
+    assert stored_body_digest(anonymous, roles, details) == body_hash(body)
