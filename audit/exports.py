@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Iterator
 from functools import partial
+from json.encoder import encode_basestring as _json_string
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -28,8 +29,8 @@ from .redaction import redactions_in
 from .selectors import EventFilters, audit_events_q
 from .services import audit_record, checkpoint_issue
 from .tree import compact_range_at
-from .verification import EVENT_COLUMNS, default_max_gap, line_from_row, stored_lines
-from .verifier.encoding import body_hash, canonical_json
+from .verification import EVENT_COLUMNS, default_max_gap, line_from_row, stored_bodies
+from .verifier.encoding import canonical_json
 from .verifier.merkle import CompactRange
 from .verifier.notes import NoteError, join_notes, parse_checkpoint, with_cosignatures
 from .witnesses import checkpoint_submit
@@ -147,8 +148,9 @@ def _write_checkpoints(zf: ZipFile, checkpoints) -> tuple[dict, dict]:
     return writer.summary(), pubkeys
 
 
-def _event_lines(match: Q, first: int, last: int) -> Iterator[tuple[dict, bool]]:
-    """(line, whether the event matches the export's filters and scope) for seq first..last.
+def _event_bodies(match: Q, first: int, last: int) -> Iterator[tuple[int, str, str, str, bool]]:
+    """(seq, prev_hash, hash, canonical body text, whether the event matches the export's
+    filters and scope) for seq first..last.
 
     On PostgreSQL, one streamed query in which the database writes the JSON and timestamp text
     and evaluates the filter, without the ORM's per-row converters."""
@@ -157,7 +159,7 @@ def _event_lines(match: Q, first: int, last: int) -> Iterator[tuple[dict, bool]]
         where, params = "TRUE", []
         if query is not None:
             where, params = query.get_compiler(connection=connection).compile(query.where)
-        yield from stored_lines(first=first, last=last, flag=(where, params))
+        yield from stored_bodies(first=first, last=last, flag=(where, list(params)))
         return
     flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
     events = (
@@ -167,7 +169,9 @@ def _event_lines(match: Q, first: int, last: int) -> Iterator[tuple[dict, bool]]
         .values_list(*EVENT_COLUMNS, "matches")
     )
     for row in events.iterator(chunk_size=CHUNK):
-        yield line_from_row(row[:-1])[0], bool(row[-1])
+        line = line_from_row(row[:-1])[0]
+        body = canonical_json(line["body"], checked=False).decode("utf-8")
+        yield line["seq"], line["prev_hash"], line["hash"], body, bool(row[-1])
 
 
 def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
@@ -180,7 +184,7 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         Q(number__gte=first_number, number__lte=end.number)
         | Q(number__lt=first_number, reason="rotation")
     ).order_by("number")
-    events = _event_lines(match, start_seq, end.size)
+    events = _event_bodies(match, start_seq, end.size)
     AuditExport.objects.filter(pk=export.pk).update(
         total=max(end.size - start_seq + 1, 0), first_seq=start_seq, last_seq=end.size
     )
@@ -191,19 +195,19 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         with zf.open("events.jsonl", "w", force_zip64=True) as handle:
             writer = _HashingWriter(handle)
             lines: list[bytes] = []
-            for line, matches in events:
-                kept = redacted.get(line["seq"])  # a redacted event never has its body
+            # Each line's canonical JSON written out (keys sorted: body or body_hash, hash,
+            # prev_hash, seq) around the body's canonical text.
+            for seq, prev_hash, event_hash, body, matches in events:
+                kept = redacted.get(seq)  # a redacted event never has its body
                 counts["matching"] += matches
+                links = f'"hash":{_json_string(event_hash)},"prev_hash":{_json_string(prev_hash)}'
                 if not matches or kept is not None:
-                    line = {
-                        "seq": line["seq"],
-                        "prev_hash": line["prev_hash"],
-                        "hash": line["hash"],
-                        "body_hash": kept or body_hash(line["body"]),
-                    }
+                    digest = kept or hashlib.sha256(body.encode("utf-8")).hexdigest()
+                    text = f'{{"body_hash":{_json_string(digest)},{links},"seq":{int(seq)}}}\n'
                     counts["redacted"] += 1
-                # Written by audit_record, whose values were checked then: no second walk.
-                lines.append(canonical_json(line, checked=False) + b"\n")
+                else:
+                    text = f'{{"body":{body},{links},"seq":{int(seq)}}}\n'
+                lines.append(text.encode("utf-8"))
                 counts["events"] += 1
                 if len(lines) == CHUNK:
                     writer.write(b"".join(lines))

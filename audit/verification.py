@@ -143,31 +143,22 @@ def iter_lines(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bo
             )
 
 
-def stored_lines(
-    *, first: int, last: int, flag: tuple[str, list] | None = None
-) -> Iterator[tuple[dict, bool]]:
+def stored_lines(*, first: int, last: int) -> Iterator[tuple[dict, bool]]:
     """PostgreSQL: the lines of events first..last in seq order, each with whether its stored
-    scope column matches it, or, given `flag` (an SQL condition on the events table and its
-    parameters), whether the event meets that condition."""
+    scope column matches it."""
     loads = json.loads
     # The same few actors recur: their roles' JSON text is parsed, and each scope checked,
     # once per distinct value rather than once per event.
     roles_by_text: dict[str, object] = {}
     scope_checked: dict[tuple, bool] = {}
-    select, params = _RAW_SELECT, []
-    if flag is not None:
-        select, params = f"{_RAW_SELECT}, ({flag[0]})", list(flag[1])
     with connection.chunked_cursor() as cursor:
-        cursor.execute(select + _RAW_RANGE, [*params, first, last])
+        cursor.execute(_RAW_SELECT + _RAW_RANGE, [first, last])
         while rows := cursor.fetchmany(CHUNK):
             for row in rows:
                 roles_text = row[6]
                 roles = roles_by_text.get(roles_text)
                 if roles is None:
                     roles = roles_by_text[roles_text] = loads(roles_text)
-                if flag is not None:
-                    yield _line(row, roles, loads(row[9]), row[11]), bool(row[20])
-                    continue
                 key = (row[19], row[8], roles_text)
                 matches = scope_checked.get(key)
                 if matches is None:
@@ -219,13 +210,13 @@ _CANONICAL = json.JSONEncoder(
 _CACHED_VALUES = 10_000
 
 
-def stored_body_digest(row: tuple, roles: str, details: str) -> str:
-    """body_hash of a row of _RAW_SELECT whose roles and details are given as canonical JSON:
-    the canonical body written out field by field (keys sorted), the same bytes as
+def stored_body_text(row: tuple, roles: str, details: str) -> str:
+    """The canonical body of a row of _RAW_SELECT whose roles and details are given as
+    canonical JSON, written out field by field (keys sorted): the same text as
     canonical_json(body) for the column types of the events table."""
     s = _json_string
     actor_id = "null" if row[4] is None else int(row[4])
-    text = (
+    return (
         f'{{"action":{s(row[3])},"actor_id":{actor_id},'
         f'"actor_is_staff":{"true" if row[5] else "false"},"actor_roles":{roles},'
         f'"actor_username":{s(row[7])},"departement_code":{s(row[8])},"details":{details},'
@@ -233,7 +224,35 @@ def stored_body_digest(row: tuple, roles: str, details: str) -> str:
         f'"outcome":{s(row[13])},"request_id":{s(row[14])},"target_ref":{s(row[15])},'
         f'"target_type":{s(row[16])},"user_agent":{s(row[17])},"v":{int(row[18])}}}'
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored_body_digest(row: tuple, roles: str, details: str) -> str:
+    """body_hash of a row of _RAW_SELECT (see stored_body_text)."""
+    return hashlib.sha256(stored_body_text(row, roles, details).encode("utf-8")).hexdigest()
+
+
+def stored_bodies(
+    *, first: int, last: int, flag: tuple[str, list]
+) -> Iterator[tuple[int, str, str, str, bool]]:
+    """PostgreSQL: (seq, prev_hash, hash, canonical body text, whether the event meets the
+    SQL condition `flag`) for the events first..last in seq order (exports)."""
+    loads = json.loads
+    canonical: dict[str, str] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"{_RAW_SELECT}, ({flag[0]})" + _RAW_RANGE, [*flag[1], first, last])
+        while rows := cursor.fetchmany(CHUNK):
+            for row in rows:
+                roles = canonical.get(row[6])
+                if roles is None:
+                    roles = _CANONICAL(loads(row[6]))
+                    if len(canonical) < _CACHED_VALUES:
+                        canonical[row[6]] = roles
+                details = canonical.get(row[9])
+                if details is None:
+                    details = _CANONICAL(loads(row[9]))
+                    if len(canonical) < _CACHED_VALUES:
+                        canonical[row[9]] = details
+                yield row[0], row[1], row[2], stored_body_text(row, roles, details), bool(row[20])
 
 
 def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
