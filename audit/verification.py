@@ -449,6 +449,9 @@ def verify_database(
         except NoteError as exc:
             raise AuditError(f"the last verified checkpoint is unreadable: {exc}") from exc
         known_checkpoints.append(since_checkpoint)
+        first_kept = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+        if first_kept is not None and first_kept > from_seq:
+            from_seq = None  # purged beyond it since: verify everything that is left
     trusted = list(trusted_keys or [])
     if not trusted:
         trusted = [signing_key().verifier]
