@@ -24,6 +24,7 @@ from sharing.screening import ScreenedFiltersMixin, record_refused_filters
 
 from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
+from .findings import checkpoint_reason, findings
 from .labels import action_choices
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
 from .permissions import get_export_for, scope_or_404
@@ -285,6 +286,8 @@ def integrity(request):
             "fresh": fresh,
             "max_gap_minutes": int(max_gap.total_seconds() // 60) if max_gap else None,
             "report": report,
+            "findings": findings(report) if report is not None else ([], []),
+            "reason": checkpoint_reason(latest.reason) if latest else "",
             "error": error,
             "verified_from": verified_from,
             "recent": RECENT_EVENTS,
