@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "notification.listed": _("Notifications consultées"),
     "notification.read": _("Notifications marquées comme lues"),
     "notification.preference_changed": _("Préférence de notification modifiée"),
+    "saved_view.created": _("Vue de liste enregistrée"),
+    "saved_view.deleted": _("Vue de liste supprimée"),
     "stats.viewed": _("Statistiques consultées"),
     "stats.exported": _("Statistiques exportées"),
     "permission.denied": _("Accès refusé"),

@@ -43,6 +43,7 @@ from ..models import (
     running_due_expression,
 )
 from ..permissions import CHANGE, DRAFT, NOTES
+from ..saved_views import saved_views_of
 from ..selectors import (
     info_request_list,
     is_overdue,
@@ -241,6 +242,7 @@ def request_list(request):
             ],
             "sort": sort,
             "sort_query": kept.urlencode(),
+            "saved_views": saved_views_of(user=user),
             "export_query": export_query,
         },
     )
