@@ -129,3 +129,15 @@ def test_sorting_by_commune_puts_accented_names_in_their_alphabetical_place(web,
     table = table_of(client.get(LIST, {"sort": "-commune"}))
     order = sorted(rows, key=lambda name: table.index(rows[name]))
     assert order == ["Valence", "Montélimar", "Eurre", "Étoile"]
+
+
+def test_the_overdue_only_box_lists_the_overdue_requests(web, orgs, people, travel):
+    travel(days=-60)
+    late = request_in(Status.SUBMITTED, orgs.montelimar)
+    travel.back()
+    on_time = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = web(people.liaison).get(LIST, {"overdue": "on"})
+    assert response.status_code == 200
+    table = table_of(response)
+    assert late.reference in table
+    assert on_time.reference not in table
