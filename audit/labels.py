@@ -76,7 +76,7 @@ OUTCOME_LABELS = {
 
 
 def action_label(code: str) -> str:
-    return str(ACTION_LABELS.get(code, code))
+    return str(ACTION_LABELS.get(code) or ACTION_FAMILIES.get(code) or code)
 
 
 def outcome_label(code: str) -> str:
@@ -92,3 +92,34 @@ def action_choices() -> list:
         (_("Familles"), families),
         (_("Actions"), actions),
     ]
+
+
+FILTER_LABELS = {
+    "date_from": _("Du"),
+    "date_to": _("Au (inclus)"),
+    "user": _("Utilisateur"),
+    "organization": _("Organisation (code)"),
+    "action": _("Action"),
+    "reference": _("Référence de demande"),
+}
+
+
+def filters_in_words(filters: dict) -> list[tuple[str, str]]:
+    """An export's recorded filters (EventFilters.as_dict) as the search form names them: the
+    action by its label, the dates written out (the end is stored as the next day's midnight)."""
+    from datetime import datetime, timedelta
+
+    from sharing.formats import long_date
+
+    words = []
+    for name, label in FILTER_LABELS.items():
+        value = filters.get(name)
+        if not value:
+            continue
+        if name == "action":
+            value = action_label(value)
+        elif name in ("date_from", "date_to"):
+            moment = datetime.fromisoformat(value)
+            value = long_date(moment - timedelta(days=1) if name == "date_to" else moment)
+        words.append((str(label), str(value)))
+    return words

@@ -57,3 +57,23 @@ def test_checkpoint_reasons_in_plain_words():
     with translation.override("en"):
         assert checkpoint_reason("rotation") == "Signing key changed"
         assert checkpoint_reason("unheard-of") == "unheard-of"
+
+
+def test_an_exports_filters_in_plain_words():
+    from audit.labels import filters_in_words
+
+    recorded = {
+        "action": "request.viewed",
+        "date_from": "2026-12-01T00:00:00+01:00",
+        "date_to": "2026-12-09T00:00:00+01:00",  # the day after the last day asked for
+        "reference": "26198-2026-0007",
+    }
+    with translation.override("fr"):
+        assert filters_in_words(recorded) == [
+            ("Du", "1er décembre 2026"),
+            ("Au (inclus)", "8 décembre 2026"),
+            ("Action", "Demande consultée"),
+            ("Référence de demande", "26198-2026-0007"),
+        ]
+    with translation.override("en"):
+        assert ("Action", "Request viewed") in filters_in_words(recorded)

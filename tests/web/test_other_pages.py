@@ -206,6 +206,9 @@ def test_an_auditor_requests_an_export_watches_it_and_downloads_it(
     assert response["Location"] == reverse("audit-export-page", kwargs={"export_id": export.pk})
     page = client.get(response["Location"])
     assert 'id="export-bar"' in page.content.decode()
+    # The filters in plain words, as the search form names them, not as recorded.
+    assert "Action : Toutes les actions sur les demandes" in page.content.decode()
+    assert "request.*" not in page.content.decode()
     progress = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
     assert progress["done"] is True
     assert progress["progress"] == 100
