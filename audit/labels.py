@@ -102,6 +102,8 @@ OUTCOME_LABELS = {
     "failed": _("Échec"),
     "not_found": _("Introuvable"),
     "not_ready": _("Pas encore prêt"),
+    "refused": _("Refusé : données personnelles"),
+    "locked": _("Compte bloqué"),
 }
 
 

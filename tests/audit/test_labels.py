@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from audit.labels import ACTION_LABELS, action_label
+from audit.labels import ACTION_LABELS, OUTCOME_LABELS, action_label
 
 ROOT = Path(__file__).resolve().parents[2]
 # `action="request.viewed"`, also `action="a.b" if … else "c.d"` on the same line.
@@ -31,3 +31,15 @@ def test_every_recorded_action_has_a_label():
 
 def test_a_family_reads_as_a_family():
     assert action_label("member.*") == "Toutes les actions sur les membres"
+
+
+def test_every_recorded_outcome_has_a_label():
+    outcomes = set()
+    for app in ("accounts", "audit", "sharing"):
+        for path in (ROOT / app).rglob("*.py"):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if "outcome=" in line:
+                    after = line.split("outcome=", 1)[1].split("details=", 1)[0]
+                    outcomes.update(re.findall(r'"([a-z_]+)"', after))
+    assert {"ok", "refused"} <= outcomes
+    assert sorted(outcomes - set(OUTCOME_LABELS)) == []
