@@ -98,3 +98,9 @@ def test_the_history_is_whole_on_a_phone_and_a_desktop(new_page, people, inbox, 
     for start in page.locator(".relais-timeline").evaluate(MARKERS_LEFT):
         assert start >= max(left, 0) - 1, "an event's number is cut off at the left"
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def test_the_auditors_log_fits_a_desktop(new_page, people, inbox):
+    page = page_for(new_page, people.auditor_national, 1280)
+    page.goto("/audit/journal/")
+    assert page.locator("#events-table").evaluate(CUT_OFF) == []
