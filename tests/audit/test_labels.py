@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+from django.utils import translation
+
 from audit.labels import ACTION_LABELS, OUTCOME_LABELS, action_label
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +32,10 @@ def test_every_recorded_action_has_a_label():
 
 
 def test_a_family_reads_as_a_family():
-    assert action_label("member.*") == "Toutes les actions sur les membres"
+    with translation.override("fr"):
+        assert action_label("member.*") == "Toutes les actions sur les membres"
+    with translation.override("en"):
+        assert action_label("member.*") == "Every action on members"
 
 
 def test_every_recorded_outcome_has_a_label():
