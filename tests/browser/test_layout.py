@@ -3,9 +3,10 @@ the request's history is cut off or pushed out of its box. Measured in Chromium,
 
 import pytest
 
+from sharing import services
 from sharing.models import Status, Urgency
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, request_in
+from tests.factories import PASSWORD, CommuneFactory, request_in
 
 # Every element of `root` whose content is wider than its box (and that does not scroll on
 # purpose), or that sticks out of `root`'s visible area: what a reader sees cut off.
@@ -53,29 +54,44 @@ MARKERS_LEFT = """
 
 @pytest.fixture
 def inbox(orgs, people):
-    """A liaison's inbox with every column filled: an urgent request, assigned, overdue."""
+    """A liaison's inbox with every column filled: an urgent request, every open status, a long
+    commune name, a request assigned to someone with a long name."""
     urgent = request_in(Status.SUBMITTED, orgs.montelimar, urgency=Urgency.URGENT)
     for status in (Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED, Status.DECIDED):
         request_in(status, orgs.valence)
+    far = CommuneFactory(code="26324", name="Saint-Paul-Trois-Châteaux", prefecture=orgs.pref26)
+    liaison = people.liaison
+    liaison.first_name, liaison.last_name = "Marie-Christine", "de La Tour-Fontanges"
+    liaison.save(update_fields=["first_name", "last_name"])
+    services.info_request_assign(
+        info_request=request_in(Status.SUBMITTED, far),
+        actor=people.prefecture_admin,
+        liaison=liaison,
+    )
     return urgent
 
 
-def page_for(new_page, user, width: int):
-    page = new_page("fr")
+def page_for(new_page, user, width: int, language: str = "fr"):
+    user.language = language
+    user.save(update_fields=["language"])
+    page = new_page(language)
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, user.username, PASSWORD)
     return page
 
 
-@pytest.mark.parametrize("width", [1280, 375])
-def test_the_inbox_table_fits_and_shows_the_urgent_badge_whole(new_page, people, inbox, width):
-    page = page_for(new_page, people.liaison, width)
+@pytest.mark.parametrize(("width", "language"), [(1280, "fr"), (1280, "en"), (375, "fr")])
+def test_the_inbox_table_fits_and_shows_the_urgent_badge_whole(
+    new_page, people, inbox, width, language
+):
+    page = page_for(new_page, people.liaison, width, language)
     page.goto("/demandes/")
     table = page.locator("#requests-table")
     if width >= 1280:
         # At a desktop width the whole table fits: no cell is cut, nothing to scroll to.
         assert table.evaluate(CUT_OFF) == []
-    badge = page.locator("#requests-table .fr-badge", has_text="Urgente").first
+    urgent = "Urgente" if language == "fr" else "Urgent"
+    badge = page.locator("#requests-table .fr-badge", has_text=urgent).first
     badge.scroll_into_view_if_needed()
     box = badge.bounding_box()
     # The container is what scrolls sideways on a narrow screen: the badge is within its view.
