@@ -26,6 +26,7 @@ def test_a_liaison_saves_the_current_filters_and_finds_them_on_the_list(web, org
     urgent = request_in(Status.SUBMITTED, orgs.montelimar, urgency="urgent")
     other = request_in(Status.SUBMITTED, orgs.valence)
     client = web(people.liaison)
+    assert "Enregistrer cette vue" not in client.get(LIST).content.decode()  # no filter yet
     page = client.get(LIST, {"commune": "Montélimar", "sort": "-recue"}).content.decode()
     # The list's own query, encoded once more as the value of `query`.
     assert f"{VIEWS}?query=commune%3DMont%25C3%25A9limar%26sort%3D-recue" in page
