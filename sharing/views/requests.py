@@ -128,7 +128,7 @@ def request_list(request):
     reference = chosen.get("reference", "").strip().upper()
     exact = reference if FULL_REFERENCE.fullmatch(reference) else ""
     if chosen.get("overdue"):
-        params["overdue"] = "true"  # the filter set reads query values, as the API gives them
+        params["overdue"] = True
     if chosen.get("mine"):
         params["assigned_to"] = user.get_username()
     today = timezone.localdate()
@@ -166,7 +166,9 @@ def request_list(request):
         # Filtered here rather than by the filter set, whose multiple-choice filter adds a
         # DISTINCT that the visibility subquery does not need and that costs a sort.
         queryset = queryset.filter(status__in=statuses)
-    queryset = InfoRequestFilter(params, queryset=queryset).qs
+    # The filter set reads query values, as the API gives them ("true", not True).
+    query_values = {key: "true" if value is True else value for key, value in params.items()}
+    queryset = InfoRequestFilter(query_values, queryset=queryset).qs
     sort = chosen.get("sort", "")
 
     def in_order(rows):
