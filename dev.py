@@ -26,6 +26,11 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 UV_VERSION = "0.13.9"
 # The embedded default's files (broker, beat's schedule, e-mails); config/settings/local.py agrees.
 VAR = Path(os.environ.get("RELAIS_VAR_DIR", ROOT / "var"))
+# Byte-compiled modules are kept (__pycache__, ignored by git) even where the environment says
+# otherwise: each process the demo and the tests start (pytest-xdist workers, Celery, gunicorn,
+# the tests' own subprocesses) would else compile Django and the project again, about a
+# second of CPU each.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:

@@ -13,6 +13,10 @@ Names: département names come without their article ("Drôme", not "la Drôme")
 elision ("de l'Ain", "de la Drôme", "du Pas-de-Calais", "des Landes", "de Vaucluse") cannot
 be derived from the name. Rather than guess, a prefecture is named "Préfecture — Drôme",
 which is correct for every département and reads well in lists.
+
+A commune's name takes its article ("La Chapelle-en-Vercors", "L'Isle-sur-la-Sorgue",
+"Les Vans") from INSEE's type of name (TNCC) when the extract has a `tncc` column; without one
+the names are left as INSEE writes them without article (NCCENR), rather than guessed.
 """
 
 from __future__ import annotations
@@ -87,6 +91,19 @@ def prefecture_name(departement_name: str) -> str:
     return f"Préfecture — {departement_name}"
 
 
+# INSEE's TNCC: the article a commune's name takes (0 and 1: none; 5: elided, no space).
+ARTICLES = {"2": "Le ", "3": "La ", "4": "Les ", "5": "L'", "6": "Aux ", "7": "Las ", "8": "Los "}
+
+
+def with_article(name: str, tncc: str | None) -> str:
+    """`Chapelle-en-Vercors`, TNCC 3 → `La Chapelle-en-Vercors`; an unknown or empty type, or a
+    name that already starts with its article, is left as it is."""
+    article = ARTICLES.get((tncc or "").strip(), "")
+    if not article or name.startswith(article):
+        return name
+    return f"{article}{name}"
+
+
 def normalise_departement_code(code: str) -> str:
     """Pads "7" to "07"; Corsica keeps its letters ("2a" is "2A")."""
     code = code.strip().upper()
@@ -106,7 +123,7 @@ def read_communes(path: Path) -> list[Commune]:
         return [
             Commune(
                 insee=row["insee"].strip(),
-                name=row["name"].strip(),
+                name=with_article(row["name"].strip(), row.get("tncc")),
                 departement=row["departement"].strip(),
                 population=int(row["population"]) if row["population"].strip() else None,
             )

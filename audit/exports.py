@@ -12,12 +12,14 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from functools import partial
+from json.encoder import encode_basestring as _json_string
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
@@ -27,8 +29,8 @@ from .redaction import redactions_in
 from .selectors import EventFilters, audit_events_q
 from .services import audit_record, checkpoint_issue
 from .tree import compact_range_at
-from .verification import EVENT_COLUMNS, default_max_gap, line_from_row
-from .verifier.encoding import body_hash, canonical_json
+from .verification import EVENT_COLUMNS, default_max_gap, line_from_row, stored_bodies
+from .verifier.encoding import canonical_json
 from .verifier.merkle import CompactRange
 from .verifier.notes import NoteError, join_notes, parse_checkpoint, with_cosignatures
 from .witnesses import checkpoint_submit
@@ -36,6 +38,7 @@ from .witnesses import checkpoint_submit
 logger = logging.getLogger("relais.audit")
 
 CHUNK = 2000
+PROGRESS_EVERY = 50 * CHUNK
 EXPORT_FORMAT = "relais-audit-export"
 
 
@@ -145,6 +148,32 @@ def _write_checkpoints(zf: ZipFile, checkpoints) -> tuple[dict, dict]:
     return writer.summary(), pubkeys
 
 
+def _event_bodies(match: Q, first: int, last: int) -> Iterator[tuple[int, str, str, str, bool]]:
+    """(seq, prev_hash, hash, canonical body text, whether the event matches the export's
+    filters and scope) for seq first..last.
+
+    On PostgreSQL, one streamed query in which the database writes the JSON and timestamp text
+    and evaluates the filter, without the ORM's per-row converters."""
+    query = AuditEvent.objects.filter(match).query if match else None
+    if connection.vendor == "postgresql" and (query is None or len(query.alias_map) <= 1):
+        where, params = "TRUE", []
+        if query is not None:
+            where, params = query.get_compiler(connection=connection).compile(query.where)
+        yield from stored_bodies(first=first, last=last, flag=(where, list(params)))
+        return
+    flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
+    events = (
+        AuditEvent.objects.filter(seq__gte=first, seq__lte=last)
+        .annotate(matches=flag)
+        .order_by("seq")
+        .values_list(*EVENT_COLUMNS, "matches")
+    )
+    for row in events.iterator(chunk_size=CHUNK):
+        line = line_from_row(row[:-1])[0]
+        body = canonical_json(line["body"], checked=False).decode("utf-8")
+        yield line["seq"], line["prev_hash"], line["hash"], body, bool(row[-1])
+
+
 def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
     filters = EventFilters.from_dict(export.filters)
     match = audit_events_q(scope=export.scope, filters=filters)
@@ -155,40 +184,36 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         Q(number__gte=first_number, number__lte=end.number)
         | Q(number__lt=first_number, reason="rotation")
     ).order_by("number")
-    flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
-    events = (
-        AuditEvent.objects.filter(seq__gte=start_seq, seq__lte=end.size)
-        .annotate(matches=flag)
-        .order_by("seq")
-        .values_list(*EVENT_COLUMNS, "matches")
-    )
+    events = _event_bodies(match, start_seq, end.size)
     AuditExport.objects.filter(pk=export.pk).update(
         total=max(end.size - start_seq + 1, 0), first_seq=start_seq, last_seq=end.size
     )
     counts = {"events": 0, "matching": 0, "redacted": 0}
     redacted = redactions_in(start_seq, end.size)
-    with ZipFile(target, "w", compression=ZIP_DEFLATED, allowZip64=True) as zf:
+    # Level 1: a third of level 6's time on JSON lines, for a slightly larger file.
+    with ZipFile(target, "w", compression=ZIP_DEFLATED, compresslevel=1, allowZip64=True) as zf:
         with zf.open("events.jsonl", "w", force_zip64=True) as handle:
             writer = _HashingWriter(handle)
             lines: list[bytes] = []
-            for row in events.iterator(chunk_size=CHUNK):
-                line, _scope = line_from_row(row[:-1])
-                kept = redacted.get(line["seq"])  # a redacted event never has its body
-                counts["matching"] += bool(row[-1])
-                if not row[-1] or kept is not None:
-                    line = {
-                        "seq": line["seq"],
-                        "prev_hash": line["prev_hash"],
-                        "hash": line["hash"],
-                        "body_hash": kept or body_hash(line["body"]),
-                    }
+            # Each line's canonical JSON written out (keys sorted: body or body_hash, hash,
+            # prev_hash, seq) around the body's canonical text.
+            for seq, prev_hash, event_hash, body, matches in events:
+                kept = redacted.get(seq)  # a redacted event never has its body
+                counts["matching"] += matches
+                links = f'"hash":{_json_string(event_hash)},"prev_hash":{_json_string(prev_hash)}'
+                if not matches or kept is not None:
+                    digest = kept or hashlib.sha256(body.encode("utf-8")).hexdigest()
+                    text = f'{{"body_hash":{_json_string(digest)},{links},"seq":{int(seq)}}}\n'
                     counts["redacted"] += 1
-                lines.append(canonical_json(line) + b"\n")
+                else:
+                    text = f'{{"body":{body},{links},"seq":{int(seq)}}}\n'
+                lines.append(text.encode("utf-8"))
                 counts["events"] += 1
                 if len(lines) == CHUNK:
                     writer.write(b"".join(lines))
                     lines.clear()
-                    AuditExport.objects.filter(pk=export.pk).update(processed=counts["events"])
+                    if counts["events"] % PROGRESS_EVERY == 0:
+                        AuditExport.objects.filter(pk=export.pk).update(processed=counts["events"])
             writer.write(b"".join(lines))
         files = {"events.jsonl": writer.summary()}
         files["checkpoints.txt"], files["pubkey.txt"] = _write_checkpoints(zf, checkpoints)

@@ -32,6 +32,36 @@ ACTION_LABELS = {
     "notification.listed": _("Notifications consultées"),
     "notification.read": _("Notifications marquées comme lues"),
     "notification.preference_changed": _("Préférence de notification modifiée"),
+    "request.timeline_viewed": _("Historique d'une demande consulté"),
+    "request.transition_refused": _("Changement de statut refusé"),
+    "reminder.listed": _("Rappels consultés"),
+    "account.viewed": _("Compte consulté"),
+    "auth.locked_out": _("Compte bloqué après des échecs de connexion"),
+    "auth.unlocked": _("Compte débloqué"),
+    "auth.session_expired": _("Session expirée"),
+    "auth.reauthenticated": _("Identité confirmée de nouveau"),
+    "auth.reauthentication_failed": _("Échec de la confirmation d'identité"),
+    "auth.second_factor_enrolled": _("Second facteur enregistré"),
+    "auth.second_factor_verified": _("Second facteur vérifié"),
+    "auth.second_factor_failed": _("Échec du second facteur"),
+    "auth.second_factor_removed": _("Second facteur supprimé"),
+    "auth.second_factor_reset": _("Second facteur réinitialisé par un administrateur"),
+    "auth.recovery_code_used": _("Code de secours utilisé"),
+    "auth.recovery_codes_renewed": _("Codes de secours renouvelés"),
+    "auth.token_revoked": _("Jeton d'API révoqué"),
+    "auth.proconnect.login": _("Connexion par ProConnect"),
+    "auth.proconnect.logout": _("Déconnexion de ProConnect"),
+    "auth.proconnect.refused": _("Connexion par ProConnect refusée"),
+    "user.password_changed": _("Mot de passe changé"),
+    "user.profile_changed": _("Profil modifié"),
+    "member.invited": _("Membre invité"),
+    "member.role_changed": _("Rôle d'un membre modifié"),
+    "member.deactivated": _("Membre désactivé"),
+    "member.not_found": _("Membre introuvable ou non autorisé"),
+    "audit.event_redacted": _("Événement du journal caviardé"),
+    "audit.proof_viewed": _("Preuve d'inclusion consultée"),
+    "saved_view.created": _("Vue de liste enregistrée"),
+    "saved_view.deleted": _("Vue de liste supprimée"),
     "stats.viewed": _("Statistiques consultées"),
     "stats.exported": _("Statistiques exportées"),
     "permission.denied": _("Accès refusé"),
@@ -62,6 +92,8 @@ ACTION_FAMILIES = {
     "auth.*": _("Toutes les connexions"),
     "audit.*": _("Toutes les actions sur le journal"),
     "notification.*": _("Toutes les actions sur les notifications"),
+    "user.*": _("Toutes les actions sur les comptes"),
+    "member.*": _("Toutes les actions sur les membres"),
 }
 
 OUTCOME_LABELS = {
@@ -70,11 +102,13 @@ OUTCOME_LABELS = {
     "failed": _("Échec"),
     "not_found": _("Introuvable"),
     "not_ready": _("Pas encore prêt"),
+    "refused": _("Refusé : données personnelles"),
+    "locked": _("Compte bloqué"),
 }
 
 
 def action_label(code: str) -> str:
-    return str(ACTION_LABELS.get(code, code))
+    return str(ACTION_LABELS.get(code) or ACTION_FAMILIES.get(code) or code)
 
 
 def outcome_label(code: str) -> str:
@@ -90,3 +124,34 @@ def action_choices() -> list:
         (_("Familles"), families),
         (_("Actions"), actions),
     ]
+
+
+FILTER_LABELS = {
+    "date_from": _("Du"),
+    "date_to": _("Au (inclus)"),
+    "user": _("Utilisateur"),
+    "organization": _("Organisation (code)"),
+    "action": _("Action"),
+    "reference": _("Référence de demande"),
+}
+
+
+def filters_in_words(filters: dict) -> list[tuple[str, str]]:
+    """An export's recorded filters (EventFilters.as_dict) as the search form names them: the
+    action by its label, the dates written out (the end is stored as the next day's midnight)."""
+    from datetime import datetime, timedelta
+
+    from sharing.formats import long_date
+
+    words = []
+    for name, label in FILTER_LABELS.items():
+        value = filters.get(name)
+        if not value:
+            continue
+        if name == "action":
+            value = action_label(value)
+        elif name in ("date_from", "date_to"):
+            moment = datetime.fromisoformat(value)
+            value = long_date(moment - timedelta(days=1) if name == "date_to" else moment)
+        words.append((str(label), str(value)))
+    return words

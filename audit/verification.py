@@ -4,6 +4,7 @@ checks as the standalone verifier, plus the database's own bookkeeping (columns,
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing
 import os
@@ -16,13 +17,15 @@ from django.db import connection, connections
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from .exceptions import AuditError
 from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditCosignature, AuditEvent, ChainHead
 from .redaction import redactions_in
 from .services import scope_of
 from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
-from .verifier.encoding import format_timestamp
+from .verifier.encoding import FORMAT_VERSION, format_timestamp
+from .verifier.merkle import CompactRange
 from .verifier.notes import (
     NoteError,
     VerifierKey,
@@ -102,8 +105,8 @@ _RAW_SELECT = (
     " actor_username, departement_code, details::text, ip,"
     " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
     " org_code, outcome, request_id, target_ref, target_type, user_agent, v, scope"
-    " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
 )
+_RAW_RANGE = " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
 
 
 def _scope_matches(scope: str, departement_code: object, roles: object) -> bool:
@@ -140,26 +143,32 @@ def iter_lines(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bo
             )
 
 
+def stored_lines(*, first: int, last: int) -> Iterator[tuple[dict, bool]]:
+    """PostgreSQL: the lines of events first..last in seq order, each with whether its stored
+    scope column matches it."""
+    loads = json.loads
+    # The same few actors recur: their roles' JSON text is parsed, and each scope checked,
+    # once per distinct value rather than once per event.
+    roles_by_text: dict[str, object] = {}
+    scope_checked: dict[tuple, bool] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_RAW_SELECT + _RAW_RANGE, [first, last])
+        while rows := cursor.fetchmany(CHUNK):
+            for row in rows:
+                roles_text = row[6]
+                roles = roles_by_text.get(roles_text)
+                if roles is None:
+                    roles = roles_by_text[roles_text] = loads(roles_text)
+                key = (row[19], row[8], roles_text)
+                matches = scope_checked.get(key)
+                if matches is None:
+                    matches = scope_checked[key] = _scope_matches(row[19], row[8], roles)
+                yield _line(row, roles, loads(row[9]), row[11]), matches
+
+
 def _iter_stored(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bool]]:
     if connection.vendor == "postgresql":
-        loads = json.loads
-        # The same few actors recur: their roles' JSON text is parsed, and each scope checked,
-        # once per distinct value rather than once per event.
-        roles_by_text: dict[str, object] = {}
-        scope_checked: dict[tuple, bool] = {}
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(_RAW_SELECT, [start or 0, end if end is not None else 2**62])
-            while rows := cursor.fetchmany(CHUNK):
-                for row in rows:
-                    roles_text = row[6]
-                    roles = roles_by_text.get(roles_text)
-                    if roles is None:
-                        roles = roles_by_text[roles_text] = loads(roles_text)
-                    key = (row[19], row[8], roles_text)
-                    matches = scope_checked.get(key)
-                    if matches is None:
-                        matches = scope_checked[key] = _scope_matches(row[19], row[8], roles)
-                    yield _line(row, roles, loads(row[9]), row[11]), matches
+        yield from stored_lines(first=start or 0, last=end if end is not None else 2**62)
         return
     events = AuditEvent.objects.order_by("seq")
     if start is not None:
@@ -193,7 +202,108 @@ def _line(row: tuple, roles, details, occurred_at: str) -> dict:
     return {"seq": row[0], "prev_hash": row[1], "hash": row[2], "body": body}
 
 
+# The canonical encoder's own string escaping (docs/audit-format.md, section 2).
+_json_string = json.encoder.encode_basestring
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_CACHED_VALUES = 10_000
+
+
+def stored_body_text(row: tuple, roles: str, details: str) -> str:
+    """The canonical body of a row of _RAW_SELECT whose roles and details are given as
+    canonical JSON, written out field by field (keys sorted): the same text as
+    canonical_json(body) for the column types of the events table."""
+    s = _json_string
+    actor_id = "null" if row[4] is None else int(row[4])
+    return (
+        f'{{"action":{s(row[3])},"actor_id":{actor_id},'
+        f'"actor_is_staff":{"true" if row[5] else "false"},"actor_roles":{roles},'
+        f'"actor_username":{s(row[7])},"departement_code":{s(row[8])},"details":{details},'
+        f'"ip":{s(row[10])},"occurred_at":{s(row[11])},"org_code":{s(row[12])},'
+        f'"outcome":{s(row[13])},"request_id":{s(row[14])},"target_ref":{s(row[15])},'
+        f'"target_type":{s(row[16])},"user_agent":{s(row[17])},"v":{int(row[18])}}}'
+    )
+
+
+def stored_body_digest(row: tuple, roles: str, details: str) -> str:
+    """body_hash of a row of _RAW_SELECT (see stored_body_text)."""
+    return hashlib.sha256(stored_body_text(row, roles, details).encode("utf-8")).hexdigest()
+
+
+def stored_bodies(
+    *, first: int, last: int, flag: tuple[str, list]
+) -> Iterator[tuple[int, str, str, str, bool]]:
+    """PostgreSQL: (seq, prev_hash, hash, canonical body text, whether the event meets the
+    SQL condition `flag`) for the events first..last in seq order (exports)."""
+    loads = json.loads
+    canonical: dict[str, str] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(f"{_RAW_SELECT}, ({flag[0]})" + _RAW_RANGE, [*flag[1], first, last])
+        while rows := cursor.fetchmany(CHUNK):
+            for row in rows:
+                roles = canonical.get(row[6])
+                if roles is None:
+                    roles = _CANONICAL(loads(row[6]))
+                    if len(canonical) < _CACHED_VALUES:
+                        canonical[row[6]] = roles
+                details = canonical.get(row[9])
+                if details is None:
+                    details = _CANONICAL(loads(row[9]))
+                    if len(canonical) < _CACHED_VALUES:
+                        canonical[row[9]] = details
+                yield row[0], row[1], row[2], stored_body_text(row, roles, details), bool(row[20])
+
+
+def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
+    """PostgreSQL: rows straight to the chain verifier, each body hashed from its columns
+    without building the line (the JSON of the few distinct roles and details encoded once)."""
+    report = verifier.report
+    feed_link = verifier.feed_link
+    loads = json.loads
+    redacted = redactions_in(first, last)
+    canonical: dict[str, tuple[object, str]] = {}
+    scope_checked: dict[tuple, bool] = {}
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_RAW_SELECT + _RAW_RANGE, [first, last])
+        while rows := cursor.fetchmany(CHUNK):
+            for row in rows:
+                seq = row[0]
+                roles_text, details_text = row[6], row[9]
+                roles_entry = canonical.get(roles_text)
+                if roles_entry is None:
+                    value = loads(roles_text)
+                    roles_entry = (value, _CANONICAL(value))
+                    if len(canonical) < _CACHED_VALUES:
+                        canonical[roles_text] = roles_entry
+                details_entry = canonical.get(details_text)
+                if details_entry is None:
+                    value = loads(details_text)
+                    details_entry = (value, _CANONICAL(value))
+                    if len(canonical) < _CACHED_VALUES:
+                        canonical[details_text] = details_entry
+                digest = redacted.get(seq)
+                if digest is not None:
+                    report.redacted += 1
+                elif row[18] != FORMAT_VERSION:
+                    report.error(f"seq {seq}: unknown format version {row[18]!r}")
+                else:
+                    digest = stored_body_digest(row, roles_entry[1], details_entry[1])
+                feed_link(seq, row[1], row[2], digest)
+                if seq in redacted:
+                    continue  # its body is gone; the scope was checked before the redaction
+                key = (row[19], row[8], roles_text)
+                matches = scope_checked.get(key)
+                if matches is None:
+                    matches = scope_checked[key] = _scope_matches(row[19], row[8], roles_entry[0])
+                if not matches:
+                    report.error(f"seq {seq}: scope column does not match the event")
+
+
 def _feed(verifier: ChainVerifier, *, start: int | None, end: int | None) -> None:
+    if connection.vendor == "postgresql":
+        _feed_stored(verifier, first=start or 0, last=end if end is not None else 2**62)
+        return
     report = verifier.report
     feed = verifier.feed
     for line, scope_matches in iter_lines(start=start, end=end):
@@ -228,10 +338,23 @@ def _verify_segment(task: tuple[int, int, dict]) -> dict:
     verifier = ChainVerifier(trusted_keys=[], segment=True)
     verifier.by_size = by_size
     verifier._checkpoints_loaded = True
+    # The stored tree's compact range at the slice's start lets the slice check the Merkle roots
+    # inside it; it is only a hint, compared at the seam with the tree computed before it.
+    start_tree = None
+    # Not yet integrated: the slice returns its leaves instead.
+    with contextlib.suppress(ProofUnavailable):
+        start_tree = compact_range_at(first - 1) if first > 1 else CompactRange()
+    if start_tree is not None:
+        verifier.start_tree(start_tree.copy())
     _feed(verifier, start=first, end=last)
     connection.close()
     report = verifier.report
+    tree = verifier.tree
     return {
+        "tree_start": start_tree if tree is not None else None,
+        "tree_end": tree,
+        "roots_checked": verifier.merkle_roots_checked,
+        "root_errors": verifier.root_errors,
         "errors": report.errors,
         "suppressed": report.suppressed,
         "events": report.events,
@@ -239,7 +362,7 @@ def _verify_segment(task: tuple[int, int, dict]) -> dict:
         "first_prev_hash": verifier.first_prev_hash,
         "last_seq": report.last_seq,
         "last_hash": verifier._prev_stored,
-        "leaves": b"".join(verifier.leaves),
+        "leaves": b"" if start_tree is not None else b"".join(verifier.leaves),
     }
 
 
@@ -262,6 +385,10 @@ def _verify_in_parallel(verifier: ChainVerifier, segments: list[tuple[int, int]]
                 last_hash=result["last_hash"],
                 events=result["events"],
                 leaves=result["leaves"],
+                tree_start=result["tree_start"],
+                tree_end=result["tree_end"],
+                roots_checked=result["roots_checked"],
+                root_errors=result["root_errors"],
             )
 
 
@@ -305,9 +432,26 @@ def verify_database(
     known_checkpoints: list[str] = (),
     witness_keys: list[VerifierKey] | None = None,
     witness_quorum: int | None = None,
+    since_checkpoint: str | None = None,
 ) -> Report:
     """Check the chain (or a range widened to the nearest checkpoints) against the signed
-    checkpoints, the checkpoint chain, its periodicity and the head row."""
+    checkpoints, the checkpoint chain, its periodicity and the head row.
+
+    since_checkpoint: the note of the latest checkpoint a previous run verified (incremental
+    verification): it must still be in the log, unchanged, and only the events after it are
+    checked, from its signed Merkle root on; the checkpoints, their periodicity and the head
+    row are checked in full. `report.verified_checkpoint` names the checkpoint to start from
+    next time."""
+    known_checkpoints = list(known_checkpoints)
+    if since_checkpoint is not None:
+        try:
+            from_seq = parse_checkpoint(since_checkpoint).size + 1
+        except NoteError as exc:
+            raise AuditError(f"the last verified checkpoint is unreadable: {exc}") from exc
+        known_checkpoints.append(since_checkpoint)
+        first_kept = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+        if first_kept is not None and first_kept > from_seq:
+            from_seq = None  # purged beyond it since: verify everything that is left
     trusted = list(trusted_keys or [])
     if not trusted:
         trusted = [signing_key().verifier]
@@ -336,7 +480,7 @@ def verify_database(
             .first()
         )
         end = closing if closing is not None else to_seq
-    partial = start is not None or end is not None
+    partial = end is not None or (start is not None and since_checkpoint is None)
     verifier = ChainVerifier(
         trusted_keys=trusted,
         candidate_keys=candidates,
@@ -352,6 +496,7 @@ def verify_database(
             if witness_quorum is not None
             else getattr(settings, "AUDIT_WITNESS_QUORUM", 0)
         ),
+        start_seq=start,
     )
     cosignatures: dict[int, list[str]] = {}
     for number, line in AuditCosignature.objects.values_list("checkpoint_number", "line"):
@@ -381,6 +526,10 @@ def verify_database(
     verifier.finish()
     if not partial:
         _check_head(report, rows)
+    if report.ok and end is None:
+        covered = report.last_seq if report.events else (start or 1) - 1
+        latest = [row for row in rows if row.size <= covered]
+        report.verified_checkpoint = latest[-1].note if latest else None
     return report
 
 

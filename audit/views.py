@@ -24,7 +24,8 @@ from sharing.screening import ScreenedFiltersMixin, record_refused_filters
 
 from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
-from .labels import action_choices
+from .findings import checkpoint_reason, findings
+from .labels import action_choices, filters_in_words
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
 from .permissions import get_export_for, scope_or_404
 from .selectors import (
@@ -216,7 +217,8 @@ def export_page(request, export_id):
     audit_record(
         actor=request.user, action="audit.export_viewed", target=export, details={"via": "web"}
     )
-    return render(request, "audit/export.html", {"export": export, **_progress(export)})
+    context = {"export": export, "filters": filters_in_words(export.filters), **_progress(export)}
+    return render(request, "audit/export.html", context)
 
 
 @login_required
@@ -230,7 +232,12 @@ def export_file(request, export_id):
             target=export,
             outcome="not_ready",
         )
-        context = {"export": export, "not_ready": True, **_progress(export)}
+        context = {
+            "export": export,
+            "not_ready": True,
+            "filters": filters_in_words(export.filters),
+            **_progress(export),
+        }
         return render(request, "audit/export.html", context, status=409)
     export_downloaded(export=export, actor=request.user)
     return FileResponse(
@@ -285,6 +292,8 @@ def integrity(request):
             "fresh": fresh,
             "max_gap_minutes": int(max_gap.total_seconds() // 60) if max_gap else None,
             "report": report,
+            "findings": findings(report) if report is not None else ([], []),
+            "reason": checkpoint_reason(latest.reason) if latest else "",
             "error": error,
             "verified_from": verified_from,
             "recent": RECENT_EVENTS,

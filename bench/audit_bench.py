@@ -10,8 +10,12 @@ Reports, as a Markdown table:
   - API detail view latency (GET /api/v1/requests/{reference}/) with access logging on and
     off (ratio);
   - audit_verify over N events (seconds) and the ratio to hashing the same bytes with
-    hashlib alone;
-  - audit_export of N events (seconds, peak resident memory of the process).
+    hashlib alone; then `audit_verify --incremental` after 10,000 more events;
+  - audit_export of N events (seconds, peak resident memory of the process);
+  - bytes per event of the events table and of each of its indexes, and of the Merkle tree.
+
+--reuse keeps the database of a previous run (its million events) and measures only the
+verification, the export and the sizes.
 """
 
 from __future__ import annotations
@@ -285,6 +289,35 @@ def run_child(args: list[str]) -> tuple[float, int, str]:
     return elapsed, rss_kb // 1024, result.stdout
 
 
+def sizes(total: int) -> list[tuple[str, ...]]:
+    """Bytes per event of the events table (heap and TOAST), each index, the Merkle tree."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE audit_auditevent")
+        cursor.execute(
+            "SELECT pg_table_size('audit_auditevent'), pg_total_relation_size('audit_merklenode')"
+        )
+        table, tree = cursor.fetchone()
+        cursor.execute(
+            "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes"
+            " WHERE relname = 'audit_auditevent' ORDER BY 2 DESC"
+        )
+        indexes = cursor.fetchall()
+    out = [("bytes/event, events table (heap)", f"{table / total:.0f}", "", "")]
+    out += [(f"bytes/event, index {name}", f"{size / total:.0f}", "", "") for name, size in indexes]
+    out.append(
+        (
+            f"bytes/event, {len(indexes)} indexes together",
+            f"{sum(size for _, size in indexes) / total:.0f}",
+            "",
+            "",
+        )
+    )
+    out.append(("bytes/event, Merkle tree (audit_merklenode)", f"{tree / total:.0f}", "", ""))
+    return out
+
+
 def report(rows: list[tuple[str, ...]], row: tuple[str, ...]) -> None:
     rows.append(row)
     print("| " + " | ".join(row) + " |", file=sys.stderr, flush=True)
@@ -295,15 +328,31 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--appends", type=int, default=4000, help="appends per writer setting")
     parser.add_argument("--api-requests", type=int, default=300)
+    parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     args = parser.parse_args()
     name = prepare_environment()
-    recreate_database(name)
+    if not args.reuse:
+        recreate_database(name)
     setup_django()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    create_plain_table()
     rows = []
+    if not args.reuse:
+        appends_and_latency(rows, args)
+        print(f"loading {args.events:,} events...", file=sys.stderr)
+        hashing = bulk_load(args.events)
+    else:
+        hashing = None
+    verify_and_export(rows, hashing)
+    print(f"\n{os.cpu_count()} CPUs, PostgreSQL, {datetime.now(UTC):%Y-%m-%d}\n")
+    print("| measure | value | baseline | ratio |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def appends_and_latency(rows: list, args) -> None:
+    create_plain_table()
     for writers in WRITERS:
         chain = appends_per_second("chain", writers, args.appends)
         plain = appends_per_second("plain", writers, args.appends)
@@ -326,22 +375,38 @@ def main() -> None:
             f"{with_log / without_log:.2f}",
         ),
     )
+
+
+def verify_and_export(rows: list, hashing: float | None) -> None:
     from audit.models import ChainHead
 
-    print(f"loading {args.events:,} events...", file=sys.stderr)
-    hashing = bulk_load(args.events)
     total = ChainHead.objects.get().seq
-    verify_seconds, _verify_rss, output = run_child(["audit_verify", "--max-gap", "0"])
+    state = Path(os.environ.get("TMPDIR", "/tmp")) / "relais-bench-verified.txt"  # noqa: S108
+    state.unlink(missing_ok=True)
+    verify_seconds, _verify_rss, output = run_child(
+        ["audit_verify", "--max-gap", "0", "--incremental", str(state)]
+    )
     assert "OK:" in output, output
     report(
         rows,
         (
             f"audit_verify, {total:,} events (s)",
             f"{verify_seconds:.1f}",
-            f"hashlib alone {hashing:.1f}",
-            f"{verify_seconds / hashing:.1f}",
+            f"hashlib alone {hashing:.1f}" if hashing else "",
+            f"{verify_seconds / hashing:.1f}" if hashing else "",
         ),
     )
+    bulk_load(10_000)
+    incremental_seconds, _rss, output = run_child(
+        ["audit_verify", "--max-gap", "0", "--incremental", str(state)]
+    )
+    assert "OK: 10000 events" in output, output
+    state.unlink(missing_ok=True)
+    report(
+        rows,
+        ("audit_verify --incremental, 10,000 new events (s)", f"{incremental_seconds:.1f}", "", ""),
+    )
+    total = ChainHead.objects.get().seq
     target = Path(os.environ.get("TMPDIR", "/tmp")) / "relais-bench-export.zip"  # noqa: S108
     export_seconds, export_rss, _ = run_child(["audit_export", str(target)])
     report(
@@ -354,10 +419,8 @@ def main() -> None:
         ),
     )
     target.unlink(missing_ok=True)
-    print(f"\n{os.cpu_count()} CPUs, PostgreSQL, {datetime.now(UTC):%Y-%m-%d}\n")
-    print("| measure | value | baseline | ratio |\n|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    for row in sizes(total):
+        report(rows, row)
 
 
 if __name__ == "__main__":

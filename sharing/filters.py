@@ -10,12 +10,14 @@ from .selectors import due_within_q, overdue_by_at_least_q, overdue_q
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
-def parse_boolean(value: str | None) -> bool | None:
+def parse_boolean(value: str | bool | None) -> bool | None:
     """A boolean query value: absent or blank is None; anything but true/false/1/0 is refused
     (django-filter's own boolean reads "null" or "yes" as "no filter", which the schema does
     not say)."""
     if value is None or value == "":
         return None
+    if isinstance(value, bool):  # a filter set built in code rather than from a query
+        return value
     try:
         return BOOLEANS[value.lower()]
     except KeyError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
+from django.db.models import Func
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -93,3 +94,33 @@ def alphabetical(text: str) -> str:
     whatever the database's collation: SQLite compares bytes and sorts É after Z."""
     decomposed = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "OE"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+# The collation each database sorts names by, as a reader expects: SQLite's is registered on
+# every connection (sharing.apps); PostgreSQL's ICU French collation (a database created with
+# the C locale would otherwise sort É after Z too).
+COLLATIONS = {"sqlite": "relais_alphabetical", "postgresql": "fr-x-icu"}
+
+
+def _compare(left: str, right: str) -> int:
+    keys = (alphabetical(left), left), (alphabetical(right), right)
+    return (keys[0] > keys[1]) - (keys[0] < keys[1])
+
+
+def register_collation(sender, connection, **kwargs) -> None:
+    """connection_created: SQLite learns the alphabetical order of `alphabetical`."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_collation(COLLATIONS["sqlite"], _compare)
+
+
+class Alphabetical(Func):
+    """`ORDER BY name COLLATE …`: a column in alphabetical order whatever the database."""
+
+    template = "%(expressions)s COLLATE %(collation)s"
+
+    def as_sql(self, compiler, connection, **extra_context):
+        collation = COLLATIONS.get(connection.vendor)
+        if collation is None:
+            return compiler.compile(self.source_expressions[0])
+        extra_context["collation"] = connection.ops.quote_name(collation)
+        return super().as_sql(compiler, connection, **extra_context)

@@ -27,6 +27,7 @@ from sharing.models import (
 )
 
 from .exceptions import InvalidInput, PersonalDataRefused
+from .formats import Alphabetical
 from .privacy import find_highlights
 from .screening import ScreenedFiltersMixin
 
@@ -379,8 +380,9 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
         "-reference": ("-reference",),
         "recue": ("submitted_at",),
         "-recue": ("-submitted_at",),
-        "commune": ("commune__name",),
-        "-commune": ("-commune__name",),
+        # É among the E, not after Z (SQLite's and the C locale's byte order).
+        "commune": (Alphabetical("commune__name").asc(),),
+        "-commune": (Alphabetical("commune__name").desc(),),
     }
 
     def __init__(self, *args, communes, prefecture_side: bool, **kwargs) -> None:

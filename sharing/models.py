@@ -601,3 +601,27 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id}: {'daily digest' if self.daily_digest else 'each notice'}"
+
+
+class SavedView(models.Model):
+    """A user's named set of filters of the requests list (`?status=open&sort=commune`). Only
+    the filters' checked values are kept (a commune's code, a screened search), and only the
+    owner ever sees or uses it."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(_("nom"), max_length=60)
+    query = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vue enregistrée")
+        verbose_name_plural = _("vues enregistrées")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"saved view {self.pk} of user {self.owner_id}"

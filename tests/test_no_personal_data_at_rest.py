@@ -17,6 +17,7 @@ import base64
 import re
 from datetime import timedelta
 from itertools import cycle
+from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -38,6 +39,7 @@ from sharing.models import (
     Notification,
     Reminder,
     ReminderKind,
+    SavedView,
     Status,
 )
 from sharing.privacy import find_identifiers
@@ -471,6 +473,8 @@ WEB_READS = {
     "accessibility": (None, ["q"]),
     "legal-notice": (None, ["q"]),
     "personal-data": (None, ["q"]),
+    "saved-views": ("liaison", ["query", "name"]),
+    "saved-view-delete": ("liaison", ["q"]),
 }
 # Web forms posted with planted values, beside the lifecycle actions (ACTIONS, below).
 WEB_WRITES = {
@@ -485,6 +489,8 @@ WEB_WRITES = {
     "notification-preference": "liaison",
     "audit-export-list": "auditor_national",
     "audit-integrity": "auditor_national",
+    "saved-views": "liaison",
+    "saved-view-delete": "liaison",
 }
 # Each lifecycle action of the web: (who, the status it needs, a valid form).
 WEB_ACTIONS = {
@@ -552,6 +558,7 @@ def drive_web(people, requests, world, kinds) -> None:
         "request-action": [submitted.reference, "notes"],
         "audit-export-page": [world["export"].pk],
         "audit-export-file": [world["export"].pk],
+        "saved-view-delete": [999999],
     }
     # Pages: their parameters planted; the lists' filters with every kind.
     for name, (role, params) in WEB_READS.items():
@@ -595,6 +602,33 @@ def drive_web(people, requests, world, kinds) -> None:
             **headers(kind),
         )
         assert response.status_code == 400, ("audit-export-list", kind)
+        # A saved view: its name planted, then its filters (the name clean).
+        liaison = web_client(people.liaison)
+        response = liaison.post(
+            reverse("saved-views"), {"name": sentence(kind), "query": "status=open"}
+        )
+        assert response.status_code == 400, ("saved-views name", kind)
+        filters = "&".join(
+            f"{field}={quote(value(kind))}" for field in ("q", "reference", "commune")
+        )
+        response = liaison.post(
+            reverse("saved-views"), {"name": "Vue", "query": filters}, **headers(kind)
+        )
+        assert response.status_code == 400, ("saved-views query", kind)
+    kind = next(kinds)
+    liaison = web_client(people.liaison)
+    response = liaison.post(
+        reverse("saved-views"),
+        {"name": "En cours", "query": f"status=open&commune={quote(value(kind))}"},
+        **headers(kind),
+    )
+    assert response.status_code == 302, ("saved-views", response.status_code)
+    saved = SavedView.objects.get(owner=people.liaison, name="En cours")
+    liaison.post(reverse("saved-view-delete", args=[saved.pk]), {"x": value(kind)}, **headers(kind))
+    saved_again = liaison.post(
+        reverse("saved-views"), {"name": "Mes urgentes", "query": "sort=commune"}
+    )
+    assert saved_again.status_code == 302
     kind = next(kinds)
     mayor = web_client(people.mayor)
     mayor.post(

@@ -1,6 +1,6 @@
 """The database settings every environment shares (production included)."""
 
-from config.settings.base import database
+from config.settings.base import behind_pooler, database
 
 
 def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
@@ -18,3 +18,20 @@ def test_sqlite_shares_its_file_in_wal_mode_and_waits_for_the_write_lock():
     assert "PRAGMA journal_mode=WAL" in options["init_command"]
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 5
+
+
+def test_behind_a_transaction_pooler_no_persistent_connection_no_server_cursor_no_options():
+    config = behind_pooler(
+        database(
+            {
+                "ENGINE": "django.db.backends.postgresql",
+                "CONN_MAX_AGE": 600,
+                "CONN_HEALTH_CHECKS": True,
+                "OPTIONS": {"sslmode": "require"},
+            }
+        )
+    )
+    assert config["CONN_MAX_AGE"] == 0
+    assert config["CONN_HEALTH_CHECKS"] is False
+    assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert config["OPTIONS"] == {"sslmode": "require"}  # pgbouncer refuses `options`

@@ -35,6 +35,9 @@ class Report:
     last_seq: int | None = None
     checkpoints: int = 0
     suppressed: int = 0
+    # The note of the latest checkpoint whose events were all verified (audit_verify
+    # --incremental starts after it next time).
+    verified_checkpoint: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,6 +89,7 @@ class ChainVerifier:
         require_run_from_anchor: bool = False,
         witness_keys: list[VerifierKey] = (),
         witness_quorum: int = 0,
+        start_seq: int | None = None,
     ) -> None:
         """segment: a slice of a longer chain checked in parallel; its first event is linked
         to the previous slice by the caller (`join_segment`), not by an anchor."""
@@ -102,6 +106,9 @@ class ChainVerifier:
         self.require_purge_anchor = require_purge_anchor
         self.end_seq = end_seq
         self.require_run_from_anchor = require_run_from_anchor
+        # Where the events fed start (a verification from an anchor): with none fed, the log
+        # is then complete up to start_seq - 1.
+        self.start_seq = start_seq
         self.witness_keys = list(witness_keys)
         self.witness_quorum = witness_quorum
         self.run: list[Checkpoint] = []
@@ -115,6 +122,7 @@ class ChainVerifier:
         # range at the anchor (an export's tree.txt), checked against every format-2 root.
         self.tree: CompactRange | None = None
         self.leaves: list[bytes] = []  # segment mode: the leaves, for the caller to append
+        self.root_errors: list[str] = []  # segment mode with a starting tree
         self.merkle_roots_checked = 0
 
     def start_tree(self, compact: CompactRange) -> None:
@@ -127,10 +135,14 @@ class ChainVerifier:
             return
         self.merkle_roots_checked += 1
         if self.tree.root().hex() != cp.root_hash:
-            self.report.error(
+            message = (
                 f"seq {seq}: checkpoint {cp.number}'s Merkle root does not match the events "
                 "(history rewritten after it was checkpointed)"
             )
+            if self.segment:
+                self.root_errors.append(message)  # they count once the seam is checked
+            else:
+                self.report.error(message)
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -386,7 +398,12 @@ class ChainVerifier:
         else:
             report.error(f"seq {seq}: unexpected fields {sorted(keys)}")
             digest = None
-        prev_hash, stored = event.get("prev_hash"), event.get("hash")
+        self.feed_link(seq, event.get("prev_hash"), event.get("hash"), digest)
+
+    def feed_link(self, seq: int, prev_hash: object, stored: object, digest: str | None) -> None:
+        """The rest of `feed`, for a caller that has computed the body hash itself (None: the
+        body was unusable, already reported)."""
+        report = self.report
         if not is_hex64(prev_hash) or not is_hex64(stored):
             report.error(f"seq {seq}: hash or prev_hash is not 64 lowercase hex digits")
             return
@@ -417,7 +434,7 @@ class ChainVerifier:
         known = self._known_by_size.get(seq)
         if known is not None and known.head_hash != stored:
             report.error(f"seq {seq}: the known checkpoint commits to another hash at this size")
-        if self.segment:
+        if self.segment and self.tree is None:
             self.leaves.append(event_leaf(stored))
         elif self.tree is not None:
             if self.tree.size != seq - 1:
@@ -439,9 +456,18 @@ class ChainVerifier:
         last_hash: str,
         events: int,
         leaves: bytes = b"",
+        tree_start: CompactRange | None = None,
+        tree_end: CompactRange | None = None,
+        roots_checked: int = 0,
+        root_errors: list[str] = (),
     ) -> None:
         """Continue with a slice verified elsewhere: check the link at the seam, then carry on
-        as if its events had been fed here (errors inside it are merged by the caller)."""
+        as if its events had been fed here (errors inside it are merged by the caller).
+
+        A slice either returns its leaves, appended here, or was given a compact range to start
+        its own tree from (a hint, read from the stored tree) and returns where its tree ended,
+        the roots it checked and the root errors it found: these count only if the hint is the
+        tree this verifier computed up to the seam."""
         report = self.report
         if self._expected_seq is None:
             report.first_seq = first_seq
@@ -454,7 +480,21 @@ class ChainVerifier:
                 f"seq {first_seq}: prev_hash does not match the hash of seq {first_seq - 1} "
                 "(event removed, inserted, swapped or rehashed)"
             )
-        if self.tree is not None and self.tree.size == first_seq - 1:
+        if tree_start is not None:
+            if self.tree is None or self.tree.size != first_seq - 1:
+                pass  # roots after the seam stay unchecked; finish() counts them
+            elif tree_start.size != self.tree.size or tree_start.hashes != self.tree.hashes:
+                report.error(
+                    f"the stored Merkle tree of the first {first_seq - 1} events does not match "
+                    "the events (tampered tree nodes)"
+                )
+                self.tree = None
+            else:
+                for message in root_errors:
+                    report.error(message)
+                self.merkle_roots_checked += roots_checked
+                self.tree = tree_end
+        elif self.tree is not None and self.tree.size == first_seq - 1:
             for offset in range(0, len(leaves), 32):
                 self.tree.append(leaves[offset : offset + 32])
                 self._check_root(self.tree.size)
@@ -535,6 +575,8 @@ class ChainVerifier:
             covered_to = last_seq
         elif self.require_complete_tail and self.run:
             covered_to = self.run[0].size  # an export whose range holds no event
+        elif self.start_seq is not None:
+            covered_to = self.start_seq - 1
         else:
             covered_to = 0
         for cp in self.run:

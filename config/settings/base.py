@@ -96,6 +96,19 @@ def database(config: dict) -> dict:
     return config
 
 
+def behind_pooler(config: dict) -> dict:
+    """A PostgreSQL connection through a transaction-mode pooler (pgbouncer), as
+    DATABASE_POOLER=true asks: no persistent connection to the pooler and no health checks of
+    it, no server-side cursors (they do not survive from one transaction to the next there),
+    and no `options` startup parameter, which pgbouncer refuses (JIT is turned off for the
+    role on the server instead: `ALTER ROLE … SET jit = off`, docs/deployment.md)."""
+    config["CONN_MAX_AGE"] = 0
+    config["CONN_HEALTH_CHECKS"] = False
+    config["DISABLE_SERVER_SIDE_CURSORS"] = True
+    config["OPTIONS"] = {k: v for k, v in config.get("OPTIONS", {}).items() if k != "options"}
+    return config
+
+
 def sqlite_options() -> dict:
     """The embedded default shared by the web app, the worker and beat: WAL lets readers and
     the one writer go on together; every transaction takes the write lock when it begins

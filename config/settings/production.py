@@ -10,6 +10,7 @@ from .base import (
     RELAIS_MFA_REQUIRED_ROLES,
     RELAIS_STEP_UP_SECONDS,
     access_problems,
+    behind_pooler,
     database,
     env,
     replica_database,
@@ -48,13 +49,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 # no persistent connections to the pooler and no server-side cursors, which do not survive
 # from one transaction to the next there.
 DATABASE_POOLER = env.bool("DATABASE_POOLER", default=False)
-DATABASES["default"]["CONN_MAX_AGE"] = 0 if DATABASE_POOLER else env.int("CONN_MAX_AGE", 600)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = not DATABASE_POOLER
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER
 if DATABASE_POOLER:
-    # pgbouncer refuses the `options` startup parameter: JIT is turned off for the role on
-    # the server instead (`ALTER ROLE … SET jit = off`, docs/deployment.md).
-    DATABASES["default"].get("OPTIONS", {}).pop("options", None)
+    behind_pooler(DATABASES["default"])
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", 600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if replica_database():
     DATABASES["replica"] = {
         **replica_database(),

@@ -43,6 +43,7 @@ from ..models import (
     running_due_expression,
 )
 from ..permissions import CHANGE, DRAFT, NOTES
+from ..saved_views import saved_views_of
 from ..selectors import (
     info_request_list,
     is_overdue,
@@ -163,7 +164,9 @@ def request_list(request):
         # Filtered here rather than by the filter set, whose multiple-choice filter adds a
         # DISTINCT that the visibility subquery does not need and that costs a sort.
         queryset = queryset.filter(status__in=statuses)
-    queryset = InfoRequestFilter(params, queryset=queryset).qs
+    # The filter set reads query values, as the API gives them ("true", not True).
+    query_values = {key: "true" if value is True else value for key, value in params.items()}
+    queryset = InfoRequestFilter(query_values, queryset=queryset).qs
     sort = chosen.get("sort", "")
 
     def in_order(rows):
@@ -239,6 +242,7 @@ def request_list(request):
             ],
             "sort": sort,
             "sort_query": kept.urlencode(),
+            "saved_views": saved_views_of(user=user),
             "export_query": export_query,
         },
     )

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Organization, OrgKind
-from accounts.territories import DATA_DIR, territories_load
+from accounts.territories import DATA_DIR, territories_load, with_article
 from audit.models import AuditEvent
 
 
@@ -112,6 +112,47 @@ def test_load_from_a_newer_extract_updates_only_what_changed(tmp_path):
 
     assert (result.communes_created, result.communes_updated) == (0, 1)
     assert Organization.objects.get(kind=OrgKind.COMMUNE, code="07186").population == 9000
+
+
+@pytest.mark.django_db
+def test_communes_take_their_article_from_insees_type_of_name(tmp_path):
+    shutil.copy(DATA_DIR / "departements.csv", tmp_path / "departements.csv")
+    with gzip.open(DATA_DIR / "communes.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["departement"] == "07"]
+    types = {"07334": "4", "07181": "2"}  # Les Vans, Le Pouzin
+    for row in rows:
+        row["tncc"] = types.get(row["insee"], "0")
+    fields = ["insee", "name", "departement", "population", "tncc"]
+    with gzip.open(tmp_path / "communes.csv.gz", "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+    territories_load(departements=["07"], data_dir=tmp_path)
+
+    names = dict(
+        Organization.objects.filter(code__in=["07334", "07181", "07186"]).values_list(
+            "code", "name"
+        )
+    )
+    assert names["07334"] == "Les Vans"
+    assert names["07181"] == "Le Pouzin"
+    assert not names["07186"].startswith(("Le ", "La ", "Les ", "L'"))
+
+
+@pytest.mark.parametrize(
+    ("name", "tncc", "written"),
+    [
+        ("Chapelle-en-Vercors", "3", "La Chapelle-en-Vercors"),
+        ("Isle-sur-la-Sorgue", "5", "L'Isle-sur-la-Sorgue"),
+        ("Aix-en-Provence", "1", "Aix-en-Provence"),
+        ("Valence", "0", "Valence"),
+        ("Valence", "", "Valence"),
+        ("Les Vans", "4", "Les Vans"),
+    ],
+)
+def test_with_article(name, tncc, written):
+    assert with_article(name, tncc) == written
 
 
 @pytest.mark.django_db

@@ -199,3 +199,16 @@ def test_a_token_is_active_only_before_expiry_and_revocation(people):
     assert token.is_active
     token.expires_at = timezone.now() - timedelta(seconds=1)
     assert not token.is_active
+
+
+def test_the_security_page_writes_token_dates_out_in_the_readers_language(people):
+    """`1er décembre 2026` / `1 December 2026`, never 12/01/2026 read two ways."""
+    from sharing.formats import long_date
+
+    token = token_issue(user=people.mayor, name="x", second_factor=False, actor=people.mayor).token
+    client = Client()
+    client.force_login(people.mayor)
+    french = client.get("/compte/securite/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert long_date(token.expires_at, "fr") in french
+    english = client.get("/compte/securite/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert long_date(token.expires_at, "en") in english

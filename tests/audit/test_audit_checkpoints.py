@@ -175,6 +175,24 @@ def test_purge_keeps_the_log_verifiable_from_its_anchor(audit_key, users, settin
     assert any("deleted from the start" in e for e in verify_database().errors)
 
 
+def test_incremental_verification_after_a_purge_beyond_its_checkpoint_verifies_the_rest(
+    audit_key, users, settings
+):
+    settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 0
+    now = timezone.now()
+    record_at(now - timedelta(days=500), users, 3)
+    verified = verify_database().verified_checkpoint
+    assert verified == AuditCheckpoint.objects.order_by("-number").first().note
+    record_at(now - timedelta(days=400), users, 3)
+    anchor = AuditCheckpoint.objects.order_by("-number").first()
+    record_at(now - timedelta(days=10), users, 3)
+    assert audit_purge().purged_to == anchor.size
+    checkpoint_issue()
+    report = verify_database(since_checkpoint=verified)
+    assert report.ok, report.errors
+    assert report.first_seq == anchor.size + 1
+
+
 def test_purge_command_dry_run_then_purge(audit_key, users, settings, capsys):
     settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 0
     record_at(timezone.now() - timedelta(days=400), users, 2)

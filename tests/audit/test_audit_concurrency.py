@@ -70,9 +70,12 @@ def restore_log(transactional_db):
     with triggers_disabled():
         sql("DELETE FROM audit_auditevent WHERE seq > %s", [head.seq])
         sql("DELETE FROM audit_auditcheckpoint WHERE number > %s", [head.checkpoint_number])
+    sql("DELETE FROM audit_merklenode WHERE ((idx + 1) << level) > %s", [head.tree_size])
     ChainHead.objects.filter(pk=1).update(
         seq=head.seq,
         hash=head.hash,
+        tree_size=head.tree_size,
+        tree_range=head.tree_range,
         checkpoint_number=head.checkpoint_number,
         checkpoint_hash=head.checkpoint_hash,
         signer=head.signer,
@@ -112,3 +115,41 @@ def test_parallel_verification_checks_the_seams_between_slices(restore_log, sett
     assert f"seq {seam + 1} follows seq {seam - 1}: events missing" in errors
     assert f"seq {middle}: hash does not match" in errors
     assert AuditCheckpoint.objects.exists()
+
+
+def test_parallel_slices_check_the_merkle_roots_from_the_stored_tree_checked_at_the_seams(
+    restore_log, settings
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel verification runs on PostgreSQL only")
+    from audit.services import checkpoint_issue
+    from audit.verification import _segments, verify_database
+
+    from .conftest import raw_key
+
+    if restore_log.checkpoint_number:
+        pytest.skip("a previous test left checkpoints signed by another key")
+    settings.AUDIT_SIGNING_KEY = raw_key()
+    settings.AUDIT_VERIFY_WORKERS = 3
+    settings.AUDIT_VERIFY_PARALLEL_THRESHOLD = 10
+    for i in range(45):
+        audit_record(actor=None, action="reminder.sent", details={"i": i})
+        if i % 10 == 9:
+            checkpoint_issue()
+    checkpoint_issue()
+    segments = _segments(start=None, end=None)
+    assert len(segments) == 3
+    report = verify_database()
+    assert report.ok, report.errors
+    # Every checkpoint's root is checked, those inside the later slices by the slices.
+    assert not [e for e in report.errors if "could not be checked" in e]
+    seam = segments[1][0]
+    # The stored subtrees before the second slice are forged: its hint no longer matches the
+    # tree the verifier computed up to the seam.
+    sql(
+        "UPDATE audit_merklenode SET hash = sha256(hash) WHERE ((idx + 1) << level) <= %s",
+        [seam - 1],
+    )
+    errors = "\n".join(verify_database().errors)
+    assert f"the stored Merkle tree of the first {seam - 1} events does not match" in errors
+    assert "checkpoint Merkle roots in the range could not be checked" in errors

@@ -131,6 +131,32 @@ def test_filtered_export_redacts_other_events_and_still_verifies(chain, exports,
     assert manifest["matching"] == len(shown)
 
 
+def test_every_export_line_is_the_canonical_json_of_what_the_database_holds(
+    chain, exports, audit_key, users, orgs
+):
+    audit_record(
+        actor=users["liaison62"],
+        action="request.viewed",
+        organization=orgs["arras"],
+        details={"reference": 'Ñoño "q" \\ €𝄞', "nested": {"b": 1, "a": [True, None]}},
+    )
+    checkpoint_issue()
+    path = export(exports, "--departement", "62")
+    data = zipfile.ZipFile(path).read("events.jsonl")
+    assert data.endswith(b"\n")
+    by_seq = {event.seq: event for event in AuditEvent.objects.all()}
+    for raw in data.splitlines():
+        line = json.loads(raw)
+        assert raw == canonical_json(line)
+        event = by_seq[line["seq"]]
+        assert (line["hash"], line["prev_hash"]) == (event.hash, event.prev_hash)
+        if "body" in line:
+            assert line["body"] == event.body()
+        else:
+            assert line["body_hash"] == body_hash(event.body())
+    assert {"body" in json.loads(raw) for raw in data.splitlines()} == {True, False}
+
+
 def test_export_of_a_late_range_starts_at_an_anchor_checkpoint(chain, exports, audit_key):
     late = AuditEvent.objects.get(seq=chain[9]).occurred_at.isoformat()
     path = export(exports, "--from", late)

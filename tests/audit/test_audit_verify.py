@@ -295,3 +295,83 @@ def test_hashes_are_exactly_64_lowercase_hex_digits(value, expected):
     from audit.verifier.encoding import is_hex64
 
     assert is_hex64(value) is expected
+
+
+def test_incremental_verification_starts_after_the_last_verified_checkpoint(
+    chain, tamper, tmp_path, capsys, users
+):
+    state = tmp_path / "verified.txt"
+    call_command("audit_verify", "--incremental", str(state))
+    assert "OK: 10 events" in capsys.readouterr().out
+    assert state.read_text(encoding="utf-8") == latest_checkpoint().note
+    # Nothing new: nothing to hash, the checkpoints and the head still checked.
+    call_command("audit_verify", "--incremental", str(state))
+    assert "OK: 0 events" in capsys.readouterr().out
+    verified = latest_checkpoint().note
+    new = [audit_record(actor=users["mayor"], action="request.viewed").seq for _ in range(3)]
+    checkpoint_issue()
+    # An event after the recorded checkpoint is edited: found, and the state is not moved.
+    with tamper():
+        sql("UPDATE audit_auditevent SET ip = '192.0.2.1' WHERE seq = %s", [new[1]])
+    with pytest.raises(CommandError, match="failed verification"):
+        call_command("audit_verify", "--incremental", str(state))
+    assert f"seq {new[1]}: hash does not match" in capsys.readouterr().out
+    assert state.read_text(encoding="utf-8") == verified
+    with tamper():
+        sql("UPDATE audit_auditevent SET ip = '' WHERE seq = %s", [new[1]])
+    call_command("audit_verify", "--incremental", str(state))
+    assert f"OK: 3 events (seq {new[0]}..{new[2]}" in capsys.readouterr().out
+    assert state.read_text(encoding="utf-8") == latest_checkpoint().note
+
+
+def test_incremental_verification_refuses_a_log_that_lost_the_verified_checkpoint(
+    chain, tamper, tmp_path
+):
+    state = tmp_path / "verified.txt"
+    call_command("audit_verify", "--incremental", str(state))
+    verified = latest_checkpoint()
+    with tamper():
+        sql("DELETE FROM audit_auditcheckpoint WHERE number = %s", [verified.number])
+        sql(
+            "UPDATE audit_chainhead SET checkpoint_number = %s, checkpoint_hash = %s",
+            [verified.number - 1, parse_checkpoint(verified.note).prev],
+        )
+    # The log is otherwise intact up to the previous checkpoint: only the kept one tells.
+    report = verify_database(since_checkpoint=verified.note)
+    assert not report.ok
+    assert any("truncated tail" in e or "known checkpoint" in e for e in report.errors), (
+        report.errors
+    )
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["liaison-26", 'Ñoño "quoted" back\\slash', "tab\tnewline\ncontrol\x01\x1f del\x7f", "€𝄞"],
+)
+def test_the_stored_body_digest_is_the_canonical_body_hash(users, orgs, username):
+    """audit_verify hashes stored bodies field by field: the same bytes as the format's
+    canonical JSON, whatever the characters."""
+    from audit.verification import stored_body_digest
+    from audit.verifier.encoding import body_hash, canonical_json, format_timestamp
+
+    event = audit_record(
+        actor=users["liaison26"],
+        action="request.viewed",
+        organization=orgs["montelimar"],
+        details={"references": ["26198-2026-0001"], "count": 2, "nested": {"b": None, "a": True}},
+    )
+    event.actor_username, event.user_agent = username, username[::-1]
+    body = event.body()
+    row = (
+        event.seq, event.prev_hash, event.hash, body["action"], body["actor_id"],
+        body["actor_is_staff"], None, body["actor_username"], body["departement_code"], None,
+        body["ip"], format_timestamp(event.occurred_at), body["org_code"], body["outcome"],
+        body["request_id"], body["target_ref"], body["target_type"], body["user_agent"],
+        body["v"], event.scope,
+    )  # fmt: skip
+    roles = canonical_json(body["actor_roles"]).decode()
+    details = canonical_json(body["details"]).decode()
+    assert stored_body_digest(row, roles, details) == body_hash(body)
+    anonymous = (*row[:4], None, False, *row[6:])
+    body.update(actor_id=None, actor_is_staff=False)
+    assert stored_body_digest(anonymous, roles, details) == body_hash(body)

@@ -65,6 +65,7 @@ PAGES = {
         "/demandes/{acknowledged}/extend/",
         "/demandes/{decided}/record-delivery/",
         "/statistiques/",
+        "/demandes/vues/?query=status%3Dopen%26sort%3Dcommune",
     ],
     "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
     "auditor_national": [

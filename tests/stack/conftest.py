@@ -172,12 +172,6 @@ def stack(tmp_path_factory):
     }
     entries = procfile()
     run_step(entries["release"], env, logs / "release.log")
-    run_step(
-        f"python manage.py demo --allow-production --territories 26 "
-        f"--password {shlex.quote(PASSWORD)}",
-        env,
-        logs / "demo.log",
-    )
     stack = Stack(
         url=proxy.url,
         web_url=f"http://127.0.0.1:{base_port}",
@@ -201,6 +195,15 @@ def stack(tmp_path_factory):
         with (directory.parent / "process-groups").open("a") as groups:
             groups.write(f"{stack.processes[name].pid}\n")
     try:
+        # The data is loaded while the processes boot (the two take as long as each other, and
+        # a platform's processes run while a hosting team loads data): only the release step
+        # must come first.
+        run_step(
+            f"python manage.py demo --allow-production --territories 26 "
+            f"--password {shlex.quote(PASSWORD)}",
+            env,
+            logs / "demo.log",
+        )
         wait_for(
             lambda: stack.get("/healthz").status == 200, timeout=240, what="gunicorn to answer"
         )

@@ -207,6 +207,9 @@ def test_an_auditor_requests_an_export_watches_it_and_downloads_it(
     assert response["Location"] == reverse("audit-export-page", kwargs={"export_id": export.pk})
     page = client.get(response["Location"])
     assert 'id="export-bar"' in page.content.decode()
+    # The filters in plain words, as the search form names them, not as recorded.
+    assert "Action : Toutes les actions sur les demandes" in page.content.decode()
+    assert "request.*" not in page.content.decode()
     progress = client.get(response["Location"], HTTP_ACCEPT="application/json").json()
     assert progress["done"] is True
     assert progress["progress"] == 100
@@ -229,6 +232,7 @@ def test_the_integrity_page_shows_the_checkpoint_and_verifies_on_demand(
     client = web(people.auditor_national)
     html = client.get(reverse("audit-integrity")).content.decode()
     assert f'id="checkpoint-number">{checkpoint.number}<' in html
+    assert "Périodique" in html
     response = client.post(reverse("audit-integrity"))
     assert response.status_code == 200
     assert "Vérification réussie" in response.content.decode()
@@ -269,3 +273,20 @@ def test_notifications_about_requests_no_longer_visible_are_not_counted(web, org
     mine = set(notifications_of(user=people.legal_officer).values_list("pk", flat=True))
     assert not Notification.objects.filter(pk__in=mine, info_request=other).exists()
     assert Notification.objects.filter(pk__in=mine, info_request__isnull=True).count() == 1
+
+
+def test_the_integrity_page_tells_an_anomaly_in_the_readers_language(
+    web, orgs, people, audit_signing_key, monkeypatch
+):
+    from audit import views as audit_views
+    from audit.verifier.chain import Report
+
+    broken = Report(errors=["seq 3: hash does not match the event's content (edited event)"])
+    monkeypatch.setattr(audit_views, "verify_database", lambda **_: broken)
+    people.auditor_national.language = "en"
+    people.auditor_national.save(update_fields=["language"])
+    html = web(people.auditor_national, language="en").post(reverse("audit-integrity"))
+    html = html.content.decode()
+    assert "Event no. 3: its content was changed after it was recorded." in html
+    assert "ERROR seq 3: hash does not match" in html  # the verifier's own line, for the team
+    assert last_event("audit.verified").outcome == "failed"

@@ -19,7 +19,7 @@ SHARED_PEOPLE = True  # see tests/conftest.py
 # count) first reads the user's group ids, so that the database uses the permission table's
 # index: one query each, never cached, so that a role taken away counts at once.
 CEILING = {
-    "requests": 21,  # + the work lists' counts, one aggregate
+    "requests": 22,  # + the work lists' counts, one aggregate; the user's saved views, one
     "request-detail": 23,
     "team": 18,
     "stats": 22,

@@ -107,3 +107,38 @@ def test_the_commune_filter_takes_a_name_or_a_suggestion(web, orgs, people):
         assert valence.reference not in table
     unknown = client.get(LIST, {"commune": "Nulle-Part"}).content.decode()
     assert "Aucune commune de votre département ne porte ce nom." in unknown
+
+
+def test_sorting_by_commune_puts_accented_names_in_their_alphabetical_place(web, orgs, people):
+    from tests.factories import CommuneFactory
+
+    etoile = CommuneFactory(code="26124", name="Étoile-sur-Rhône", prefecture=orgs.pref26)
+    eurre = CommuneFactory(code="26131", name="Eurre", prefecture=orgs.pref26)
+    rows = {
+        name: request_in(Status.SUBMITTED, commune).reference
+        for name, commune in (
+            ("Étoile", etoile),
+            ("Eurre", eurre),
+            ("Valence", orgs.valence),
+            ("Montélimar", orgs.montelimar),
+        )
+    }
+    client = web(people.liaison)
+    table = table_of(client.get(LIST, {"sort": "commune"}))
+    order = sorted(rows, key=lambda name: table.index(rows[name]))
+    assert order == ["Étoile", "Eurre", "Montélimar", "Valence"]
+    table = table_of(client.get(LIST, {"sort": "-commune"}))
+    order = sorted(rows, key=lambda name: table.index(rows[name]))
+    assert order == ["Valence", "Montélimar", "Eurre", "Étoile"]
+
+
+def test_the_overdue_only_box_lists_the_overdue_requests(web, orgs, people, travel):
+    travel(days=-60)
+    late = request_in(Status.SUBMITTED, orgs.montelimar)
+    travel.back()
+    on_time = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = web(people.liaison).get(LIST, {"overdue": "on"})
+    assert response.status_code == 200
+    table = table_of(response)
+    assert late.reference in table
+    assert on_time.reference not in table

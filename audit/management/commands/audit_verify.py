@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from audit.exceptions import AuditError
 from audit.models import AuditEvent
 from audit.verification import verify_database
-from audit.verifier.notes import NoteError, VerifierKey, split_notes
+from audit.verifier.notes import NoteError, VerifierKey, parse_checkpoint, split_notes
 
 
 def read_keys(values: list[str], *, cosigner: bool = False) -> list[VerifierKey]:
@@ -80,6 +80,13 @@ class Command(BaseCommand):
             help="cosignatures required on the latest checkpoint (default AUDIT_WITNESS_QUORUM)",
         )
         parser.add_argument(
+            "--incremental",
+            metavar="STATE_FILE",
+            help="verify only the events after the checkpoint that the previous successful run "
+            "recorded in this file (everything when the file does not exist yet), then record "
+            "the latest checkpoint verified; checkpoints and head are always checked in full",
+        )
+        parser.add_argument(
             "--max-gap",
             type=int,
             help="seconds allowed between checkpoints, 0 to skip the check "
@@ -93,8 +100,18 @@ class Command(BaseCommand):
             known = read_known(options["known_checkpoint"])
         except (OSError, NoteError) as exc:
             raise CommandError(f"a key or checkpoint option: {exc}") from exc
+        state = Path(options["incremental"]) if options["incremental"] else None
+        since = None
+        if state is not None and state.exists():
+            if options["from_"] or options["to"]:
+                raise CommandError("--incremental starts where the last run ended: no --from/--to")
+            try:
+                since = state.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"--incremental: {exc}") from exc
         try:
             report = verify_database(
+                since_checkpoint=since,
                 known_checkpoints=known,
                 witness_keys=witness_keys or None,
                 witness_quorum=options["witness_quorum"],
@@ -111,3 +128,12 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if not report.ok:
             raise CommandError("the audit log failed verification")
+        if state is not None and report.verified_checkpoint:
+            partial = state.with_name(state.name + ".partial")
+            partial.write_text(report.verified_checkpoint, encoding="utf-8")
+            partial.replace(state)
+            verified = parse_checkpoint(report.verified_checkpoint)
+            self.stdout.write(
+                f"verified through checkpoint {verified.number} (size {verified.size}): the "
+                "next --incremental run starts after it"
+            )
