@@ -10,7 +10,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -27,6 +29,18 @@ ROLES = ["legal_officer", "liaison", "auditor_national"]
 # Built from the code, as /api/schema/ serves it (pytest-django has set Django up by now).
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = get_wsgi_application()  # every call and probe goes through WSGI, in process
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _connection_kept_across_requests():
+    """The WSGI application closes the database connection at each request's start and end
+    (an atomic block looks unusable to it); the test's transaction lives on that connection.
+    Django's test client unhooks the same two receivers for the same reason."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module")
