@@ -15,7 +15,7 @@ from django.db import transaction
 from rest_framework.test import APIClient
 from time_machine import escape_hatch as time_machine_escape
 
-from accounts.models import Role
+from accounts.models import Organization, Role, User
 from tests.factories import CommuneFactory, OversightFactory, PrefectureFactory, UserFactory, member
 
 # Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of these folders stay together
@@ -50,9 +50,30 @@ def make_orgs() -> SimpleNamespace:
     )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _module_people(request):
+    """For a module that sets `SHARED_PEOPLE = True`: the organisations and every user, built
+    once in a transaction around the module (see `module_db`); each test starts from them in a
+    savepoint rolled back after it, as if its `people` fixture had just made them. Only for
+    modules whose tests all use `db` (not `transactional_db`) and may all see every user."""
+    if not getattr(request.module, "SHARED_PEOPLE", False):
+        yield None
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock(), transaction.atomic():
+        organisations = make_orgs()
+        People(organisations).everyone()
+        yield {name: org.pk for name, org in vars(organisations).items()}
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def orgs(db):
-    return make_orgs()
+def orgs(db, _module_people):
+    if _module_people is None:
+        return make_orgs()
+    # Fresh instances for each test: a test's changes to them never reach the next one.
+    fresh = Organization.objects.in_bulk(_module_people.values())
+    return SimpleNamespace(**{name: fresh[pk] for name, pk in _module_people.items()})
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +132,28 @@ class People:
             getattr(self, name)
         return self
 
+    def username(self, name: str) -> str:
+        org, role, username = self.SPEC[name]
+        return username or f"{role}-{getattr(self._orgs, org).code}"
+
+    def already_made(self) -> "People":
+        """Every user, read in one query (they were made before the test began)."""
+        users = {
+            user.username: user
+            for user in User.objects.filter(
+                username__in=[self.username(name) for name in self.SPEC]
+            )
+        }
+        for name in self.SPEC:
+            setattr(self, name, users[self.username(name)])
+        return self
+
 
 @pytest.fixture
-def people(orgs):
+def people(orgs, _module_people):
     """Every user of every role, created up front (the matrix overrides this lazily)."""
+    if _module_people is not None:
+        return People(orgs).already_made()
     return People(orgs).everyone()
 
 

@@ -6,6 +6,7 @@ from audit.models import AuditEvent, ChainHead
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 TOKEN = "/api/v1/auth/token/"
 

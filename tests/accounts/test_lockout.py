@@ -17,6 +17,7 @@ from audit.models import AuditEvent, ChainHead
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 LOGIN = "/connexion/"
 ADMIN_LOGIN = "/admin/login/"

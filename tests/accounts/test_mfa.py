@@ -20,6 +20,7 @@ from tests.accounts.conftest import password_sign_in, totp_code
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 TOKEN = "/api/v1/auth/token/"
 

@@ -20,6 +20,7 @@ from tests.accounts.soft_authenticator import SoftAuthenticator
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 WEBAUTHN = "/compte/securite/webauthn/"
 

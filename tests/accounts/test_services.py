@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_membership_puts_the_user_in_the_organisation_role_group(orgs):

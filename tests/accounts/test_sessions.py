@@ -10,6 +10,7 @@ from accounts.security_services import token_issue
 from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_signed_in_pages_are_not_stored(people):

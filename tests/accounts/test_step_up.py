@@ -13,6 +13,7 @@ from tests.accounts.conftest import totp_code
 from tests.factories import PASSWORD, draft, request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 STALE = 301
 

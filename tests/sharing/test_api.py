@@ -16,6 +16,7 @@ from sharing.models import ClarificationMessage, InfoRequest, InternalNote, Stat
 from tests.factories import PASSWORD, PURPOSE, draft, request_in, today
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 LIST = "/api/v1/requests/"
 PERSONAL = "Concerne Karim BENALI, 06 12 34 56 78, karim.benali@example.fr"

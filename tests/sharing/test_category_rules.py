@@ -9,6 +9,7 @@ from sharing.models import AgreementStatus, Category, Resolution, Status
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 SENSITIVE = "municipal-employee-sensitive-post"
 

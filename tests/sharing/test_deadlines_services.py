@@ -23,6 +23,7 @@ from tests.factories import draft
 from tests.integration.support import Clock, at
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 SIGNED = date(2026, 3, 2)  # a Monday: acknowledgement due Mon 9 March, decision Mon 4 May
 

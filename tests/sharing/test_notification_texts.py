@@ -13,6 +13,7 @@ from sharing.notifications import COMMUNE, PREFECTURE, describe
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_a_clarification_request_tells_the_commune_to_answer_and_the_prefecture_to_wait():

@@ -15,6 +15,7 @@ from tests.factories import draft
 from tests.integration.support import Clock, at
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 INBOX = "/api/v1/notifications/"
 

@@ -12,6 +12,7 @@ from tests.factories import request_in, today
 from tests.sharing.test_permissions import ENDPOINTS, LIST, ROLES, SEES
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 @pytest.fixture

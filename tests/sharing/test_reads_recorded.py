@@ -8,6 +8,7 @@ from sharing.models import Status
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 LIST = "/api/v1/requests/"
 

@@ -11,6 +11,7 @@ from sharing.models import Resolution, Status
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_every_refusal_code_has_french_and_english_words():

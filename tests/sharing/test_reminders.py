@@ -26,6 +26,7 @@ from tests.factories import draft
 from tests.integration.support import Clock, at
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 SIGNED = date(2026, 3, 2)  # Monday: acknowledgement due Mon 9 March, decision due Mon 4 May
 

@@ -36,6 +36,7 @@ from sharing.views.actions import ACTIONS as WEB_ACTIONS
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 @pytest.fixture

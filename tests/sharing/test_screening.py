@@ -12,6 +12,7 @@ from sharing.screening import refusals_in
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 NAME = "Jean-Baptiste DURANDEAU"
 NIR = "1 85 03 75 123 456 78"

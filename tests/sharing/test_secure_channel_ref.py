@@ -9,6 +9,7 @@ from sharing.models import InfoRequest
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 @pytest.mark.parametrize(

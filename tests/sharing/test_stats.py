@@ -11,6 +11,7 @@ from sharing.stats_period import MAX_MONTHS, StatsPeriodForm
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 TODAY = date(2026, 3, 15)
 

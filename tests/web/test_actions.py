@@ -14,6 +14,7 @@ from tests.factories import draft, request_in
 from tests.web.conftest import last_event
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def action(info_request: InfoRequest, name: str) -> str:

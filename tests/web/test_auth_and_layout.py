@@ -10,6 +10,7 @@ from tests.factories import PASSWORD
 from tests.web.conftest import last_event
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_login_page_uses_the_state_design_system(web):

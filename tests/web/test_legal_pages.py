@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 PAGES = {
     "accessibility": ("Déclaration d'accessibilité", "Accessibility statement"),

@@ -10,6 +10,7 @@ from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_the_inbox_groups_notices_per_request(web, orgs, people):

@@ -11,6 +11,7 @@ from sharing.models import Status
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 # Ceilings per page: session, user and memberships; the page's own reads; the audit record
 # of the read (roles snapshot, seq, insert, head, inside a savepoint); the header's unread

@@ -15,6 +15,7 @@ from tests.factories import PURPOSE, category, draft, legal_basis, request_in
 from tests.web.conftest import last_event
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 PERSON = "Merci de nous dire si Jean DUPONT est inscrit au FSPRT et où il habite."
 

@@ -10,6 +10,7 @@ from sharing.models import Status
 from tests.factories import draft, request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 LIST = reverse("requests")
 
