@@ -426,3 +426,27 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
         if start and end and end < start:
             self.add_error("received_to", _("La date de fin précède la date de début."))
         return data
+
+
+class DelegationForm(RelaisForm):
+    """A mayor's delegation of signature: to whom, under which order, for which period."""
+
+    deputy = forms.ChoiceField(
+        label=_("Délégataire"),
+        help_text=_("Un membre de la commune, qui signera pour le maire et par délégation."),
+    )
+    order_reference = forms.CharField(
+        label=_("Référence de l'arrêté de délégation"),
+        max_length=20,
+        help_text=_("Par exemple 2026-045, ARR-2026-045 ou AM/2026/12."),
+    )
+    starts_on = forms.DateField(
+        label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("Au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, deputies: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deputy"].choices = [("", "—"), *deputies]

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from accounts import views as accounts_views
 from audit import views as audit_views
 
-from .views import actions, notifications, pages, requests, stats, team
+from .views import actions, delegations, notifications, pages, requests, stats, team
 
 REFERENCE = r"(?P<reference>[0-9AB]{5}-[0-9]{4}-[0-9]{4,})"
 
@@ -28,6 +28,12 @@ urlpatterns = [
         rf"^demandes/{REFERENCE}/(?P<action>[a-z-]+)/$",
         actions.request_action,
         name="request-action",
+    ),
+    path("delegations/", delegations.delegation_list, name="delegations"),
+    path(
+        "delegations/<int:pk>/revoquer/",
+        delegations.delegation_revoke,
+        name="delegation-revoke",
     ),
     path("equipe/", team.team, name="team"),
     path("statistiques/", stats.stats, name="stats"),

@@ -455,6 +455,7 @@ WEB_READS = {
     "request-receipt": ("mayor", ["lang"]),
     "request-action": ("liaison", ["message"]),
     "team": ("prefecture_admin", ["page", "q"]),
+    "delegations": ("mayor", ["commune"]),
     "stats": ("liaison", ["prefecture", "period", "year", "date_from", "date_to", "export"]),
     "notifications": ("mayor", ["page", "unread"]),
     "audit-log": (
@@ -485,6 +486,8 @@ WEB_WRITES = {
     "notification-preference": "liaison",
     "audit-export-list": "auditor_national",
     "audit-integrity": "auditor_national",
+    "delegations": "mayor",
+    "delegation-revoke": "mayor",
 }
 # Each lifecycle action of the web: (who, the status it needs, a valid form).
 WEB_ACTIONS = {
@@ -595,6 +598,21 @@ def drive_web(people, requests, world, kinds) -> None:
             **headers(kind),
         )
         assert response.status_code == 400, ("audit-export-list", kind)
+        today = timezone.localdate().isoformat()
+        response = web_client(people.mayor).post(
+            reverse("delegations"),
+            {
+                "deputy": str(people.legal_officer.pk),
+                "order_reference": value(kind),
+                "starts_on": today,
+                "ends_on": today,
+            },
+            **headers(kind),
+        )
+        assert response.status_code == 400, ("delegations", kind)
+        web_client(people.mayor).post(
+            reverse("delegation-revoke", args=[0]), {"x": value(kind)}, **headers(kind)
+        )
     kind = next(kinds)
     mayor = web_client(people.mayor)
     mayor.post(
