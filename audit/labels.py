@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "delegation.not_found": _("Délégation introuvable ou non autorisée"),
     "cover.created": _("Remplacement organisé"),
     "cover.ended": _("Remplacement terminé"),
+    "cover.not_found": _("Remplacement introuvable ou non autorisé"),
     "template.created": _("Modèle de message créé"),
     "template.updated": _("Modèle de message modifié"),
     "template.deleted": _("Modèle de message supprimé"),

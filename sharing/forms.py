@@ -450,3 +450,30 @@ class DelegationForm(RelaisForm):
     def __init__(self, *args, deputies: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["deputy"].choices = [("", "—"), *deputies]
+
+
+class CoverForm(RelaisForm):
+    """An absence cover: who is absent (the admin chooses; a liaison arranges their own), who
+    covers, for which period."""
+
+    absent = forms.ChoiceField(label=_("Personne absente"))
+    colleague = forms.ChoiceField(
+        label=_("Remplacée par"),
+        help_text=_(
+            "Un membre de la même préfecture : les demandes ouvertes confiées à la personne "
+            "absente apparaissent dans sa liste « En remplacement »."
+        ),
+    )
+    starts_on = forms.DateField(
+        label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("Au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(
+        self, *args, colleagues: list[tuple[str, str]], absentees: list[tuple[str, str]], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["colleague"].choices = [("", "—"), *colleagues]
+        self.fields["absent"].choices = absentees

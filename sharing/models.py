@@ -669,3 +669,44 @@ class SignatureDelegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_reference} ({self.starts_on} to {self.ends_on})"
+
+
+class AbsenceCover(models.Model):
+    """A colleague of the same prefecture covers for an absent liaison for a period: the absent
+    liaison's open assigned requests show in the colleague's "En remplacement" work list. It
+    ends by itself after `ends_on`, or earlier when ended."""
+
+    prefecture = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="absence_covers"
+    )
+    absent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covered_absences"
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covers_given"
+    )
+    starts_on = models.DateField(_("du"))
+    ends_on = models.DateField(_("au"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remplacement")
+        verbose_name_plural = _("remplacements")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="cover_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(absent=models.F("colleague")), name="cover_not_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["colleague", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.absent_id} -> {self.colleague_id} ({self.starts_on} to {self.ends_on})"

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from accounts import views as accounts_views
 from audit import views as audit_views
 
-from .views import actions, delegations, notifications, pages, requests, stats, team
+from .views import actions, cover, delegations, notifications, pages, requests, stats, team
 
 REFERENCE = r"(?P<reference>[0-9AB]{5}-[0-9]{4}-[0-9]{4,})"
 
@@ -35,6 +35,8 @@ urlpatterns = [
         delegations.delegation_revoke,
         name="delegation-revoke",
     ),
+    path("remplacements/", cover.cover_list, name="covers"),
+    path("remplacements/<int:pk>/terminer/", cover.cover_end, name="cover-end"),
     path("equipe/", team.team, name="team"),
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),

@@ -456,6 +456,7 @@ WEB_READS = {
     "request-action": ("liaison", ["message"]),
     "team": ("prefecture_admin", ["page", "q"]),
     "delegations": ("mayor", ["commune"]),
+    "covers": ("liaison", ["q"]),
     "stats": ("liaison", ["prefecture", "period", "year", "date_from", "date_to", "export"]),
     "notifications": ("mayor", ["page", "unread"]),
     "audit-log": (
@@ -488,6 +489,8 @@ WEB_WRITES = {
     "audit-integrity": "auditor_national",
     "delegations": "mayor",
     "delegation-revoke": "mayor",
+    "covers": "liaison",
+    "cover-end": "liaison",
 }
 # Each lifecycle action of the web: (who, the status it needs, a valid form).
 WEB_ACTIONS = {
@@ -612,6 +615,15 @@ def drive_web(people, requests, world, kinds) -> None:
         assert response.status_code == 400, ("delegations", kind)
         web_client(people.mayor).post(
             reverse("delegation-revoke", args=[0]), {"x": value(kind)}, **headers(kind)
+        )
+        response = web_client(people.liaison).post(
+            reverse("covers"),
+            {"absent": value(kind), "colleague": value(kind), "starts_on": value(kind)},
+            **headers(kind),
+        )
+        assert response.status_code == 400, ("covers", kind)
+        web_client(people.liaison).post(
+            reverse("cover-end", args=[0]), {"x": value(kind)}, **headers(kind)
         )
     kind = next(kinds)
     mayor = web_client(people.mayor)
