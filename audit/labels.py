@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "template.created": _("Modèle de message créé"),
     "template.updated": _("Modèle de message modifié"),
     "template.deleted": _("Modèle de message supprimé"),
+    "template.not_found": _("Modèle de message introuvable ou non autorisé"),
     "note.listed": _("Notes internes consultées"),
     "message.listed": _("Échanges de précisions consultés"),
     "remark.listed": _("Remarques du maire consultées"),

@@ -29,6 +29,13 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
         items.append((_("Demandes reçues"), "requests", ("requests", "request-detail")))
     if Role.PREFECTURE_ADMIN in roles:
         items.append((_("Équipe et retards"), "team", ("team",)))
+        items.append(
+            (
+                _("Modèles de message"),
+                "message-templates",
+                ("message-templates", "message-template-edit"),
+            )
+        )
     if roles & PREFECTURE_ROLES:
         items.append((_("Remplacements"), "covers", ("covers",)))
     if roles & {Role.PREFECTURE_ADMIN, Role.MAYOR}:

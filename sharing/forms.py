@@ -23,6 +23,7 @@ from sharing.models import (
     ReasonCode,
     Resolution,
     Status,
+    TemplateKind,
     Urgency,
 )
 
@@ -477,3 +478,18 @@ class CoverForm(RelaisForm):
         super().__init__(*args, **kwargs)
         self.fields["colleague"].choices = [("", "—"), *colleagues]
         self.fields["absent"].choices = absentees
+
+
+class MessageTemplateForm(RelaisForm):
+    """A prefecture's reusable wording; never a person's name or any personal data."""
+
+    kind = forms.ChoiceField(label=_("Usage"), choices=TemplateKind.choices)
+    title = forms.CharField(label=_("Intitulé"), max_length=80)
+    text = forms.CharField(
+        label=_("Texte"),
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=format_lazy(
+            _("Sans identifier personne. {max} caractères au plus."), max=MESSAGE_MAX
+        ),
+    )

@@ -710,3 +710,29 @@ class AbsenceCover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.absent_id} -> {self.colleague_id} ({self.starts_on} to {self.ends_on})"
+
+
+class TemplateKind(models.TextChoices):
+    CLARIFICATION = "clarification", _("Demande de précisions")
+    DECISION = "decision", _("Observations de la décision")
+
+
+class MessageTemplate(models.Model):
+    """A prefecture's reusable wording: a liaison picks one to prefill a clarification request
+    or a decision's remarks. Screened like every typed text: no personal data in a template."""
+
+    prefecture = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="message_templates"
+    )
+    kind = models.CharField(_("usage"), max_length=20, choices=TemplateKind.choices)
+    title = models.CharField(_("intitulé"), max_length=80)
+    text = models.TextField(_("texte"), max_length=MESSAGE_MAX)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("modèle de message")
+        verbose_name_plural = _("modèles de message")
+        ordering = ["kind", "title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,7 +5,17 @@ from django.urls import include, path, re_path
 from accounts import views as accounts_views
 from audit import views as audit_views
 
-from .views import actions, cover, delegations, notifications, pages, requests, stats, team
+from .views import (
+    actions,
+    cover,
+    delegations,
+    message_templates,
+    notifications,
+    pages,
+    requests,
+    stats,
+    team,
+)
 
 REFERENCE = r"(?P<reference>[0-9AB]{5}-[0-9]{4}-[0-9]{4,})"
 
@@ -37,6 +47,13 @@ urlpatterns = [
     ),
     path("remplacements/", cover.cover_list, name="covers"),
     path("remplacements/<int:pk>/terminer/", cover.cover_end, name="cover-end"),
+    path("modeles/", message_templates.template_list, name="message-templates"),
+    path("modeles/<int:pk>/", message_templates.template_edit, name="message-template-edit"),
+    path(
+        "modeles/<int:pk>/supprimer/",
+        message_templates.template_delete,
+        name="message-template-delete",
+    ),
     path("equipe/", team.team, name="team"),
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),
