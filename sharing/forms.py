@@ -203,6 +203,16 @@ class InfoRequestForm(RelaisForm):
         else:
             del self.fields["commune"]
 
+    @property
+    def bases_by_category(self) -> dict[str, list[int]]:
+        """Each offered category's legal bases (an empty list: any), so that a small static
+        script narrows the legal-basis choices as the category changes; without it, the
+        service refuses a basis that does not apply, next to the field."""
+        return {
+            str(category.pk): sorted(basis.pk for basis in category.legal_bases.all())
+            for category in self.fields["category"].queryset
+        }
+
     def clean_secure_channel_ref(self) -> str:
         return self.cleaned_data["secure_channel_ref"].strip().upper()
 
