@@ -127,8 +127,9 @@ ACTIONS: dict[str, WebAction] = {
             _service(services.info_request_sign),
             explanation=_(
                 "En signant, vous transmettez la demande à la préfecture en votre qualité de "
-                "maire. Son texte ne pourra plus être modifié, et les délais de réponse courent "
-                "à compter de ce jour. Un accusé de réception sera disponible."
+                "maire, ou pour le maire et par délégation si vous tenez une délégation de "
+                "signature. Son texte ne pourra plus être modifié, et les délais de réponse "
+                "courent à compter de ce jour. Un accusé de réception sera disponible."
             ),
         ),
         WebAction(
