@@ -250,3 +250,9 @@ def test_receipt_of_the_mayors_signature_names_the_mayor(orgs, people):
     text = " ".join(pdf_text(response.content).split())
     assert "Le maire de la commune." in text
     assert "par délégation" not in text
+
+
+def test_the_api_documents_who_may_sign():
+    text = rules.describe("sign")
+    assert "`legal_officer`, `mayor`" in text
+    assert "holds_signature_delegation" in text
