@@ -256,3 +256,17 @@ def test_the_api_documents_who_may_sign():
     text = rules.describe("sign")
     assert "`legal_officer`, `mayor`" in text
     assert "holds_signature_delegation" in text
+
+
+def test_the_deputys_request_page_offers_signing_only_during_the_delegation(orgs, people, travel):
+    info_request = draft(orgs.montelimar)
+    sign_url = reverse(
+        "request-action", kwargs={"reference": info_request.reference, "action": "sign"}
+    )
+    detail = reverse("request-detail", kwargs={"reference": info_request.reference})
+    deputy = client_for(people.legal_officer)
+    assert sign_url not in deputy.get(detail).content.decode()
+    delegate(people, orgs, lasts=1)
+    assert sign_url in deputy.get(detail).content.decode()
+    travel(days=2)
+    assert sign_url not in deputy.get(detail).content.decode()
