@@ -29,8 +29,19 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
         items.append((_("Demandes reçues"), "requests", ("requests", "request-detail")))
     if Role.PREFECTURE_ADMIN in roles:
         items.append((_("Équipe et retards"), "team", ("team",)))
+        items.append(
+            (
+                _("Modèles de message"),
+                "message-templates",
+                ("message-templates", "message-template-edit"),
+            )
+        )
+    if roles & PREFECTURE_ROLES:
+        items.append((_("Remplacements"), "covers", ("covers",)))
     if roles & {Role.PREFECTURE_ADMIN, Role.MAYOR}:
         items.append((_("Membres"), "members-home", ("members-home", "members")))
+    if Role.MAYOR in roles:
+        items.append((_("Délégations"), "delegations", ("delegations",)))
     if Role.AUDITOR in roles:
         items.append((_("Journal d'audit"), "audit-log", ("audit-log",)))
         items.append(

@@ -47,17 +47,21 @@ from accounts.territories import LoadResult, territories_load
 from accounts.validators import with_luhn_key
 
 from . import deadlines, services
+from .delegations import signature_delegation_create
+from .message_templates import message_template_create
 from .models import (
     AgreementStatus,
     Category,
     DeliveryChannel,
     InfoRequest,
     LegalBasis,
+    MessageTemplate,
     Notification,
     ReasonCode,
     Reminder,
     ReminderStatus,
     Resolution,
+    SignatureDelegation,
     Status,
     Urgency,
 )
@@ -665,6 +669,7 @@ def demo_load(*, password: str, departements: Collection[str] | None = None) -> 
         oversight = _oversight(result)
         _sirets([*demo.prefectures.values(), *demo.communes.values(), *oversight.values()])
         _people(demo, oversight, password)
+        _habits(demo)
         for scenario in (*SCENARIOS, *HISTORY):
             _play(demo, scenario)
     return result
@@ -778,6 +783,51 @@ def _people(demo: _Demo, oversight: dict[str, Organization], password: str) -> N
         _member(demo, body, Role.AUDITOR, password_hash)
     _user(demo, ADMIN_USERNAME, password_hash, superuser=True)
     demo.result.logins.append((ADMIN_USERNAME, "Administration de la plateforme (staff)"))
+
+
+# Each prefecture's reusable wordings (kind, title, text), as its admin would write them.
+DEMO_TEMPLATES = (
+    (
+        "clarification",
+        "Périmètre et période",
+        "Merci de préciser le périmètre géographique et la période visés par la demande.",
+    ),
+    (
+        "clarification",
+        "Cadre de l'échange",
+        "Merci d'indiquer dans quel cadre (CLSPD, réunion bilatérale) l'information serait "
+        "utilisée.",
+    ),
+    (
+        "decision",
+        "Remise en réunion",
+        "L'information sera remise lors de la prochaine réunion bilatérale.",
+    ),
+)
+
+
+def _habits(demo: _Demo) -> None:
+    """The administration's habits, once: message templates in each prefecture, and
+    Montélimar's mayor delegating signature to the commune's legal officer."""
+    for code, prefecture in demo.prefectures.items():
+        if MessageTemplate.objects.filter(prefecture=prefecture).exists():
+            continue
+        admin = demo.users[username(Role.PREFECTURE_ADMIN, code)]
+        for kind, title, text in DEMO_TEMPLATES:
+            message_template_create(
+                actor=admin, prefecture=prefecture, kind=kind, title=title, text=text
+            )
+    commune = demo.communes["26198"]
+    if not SignatureDelegation.objects.filter(commune=commune).exists():
+        today = timezone.localdate()
+        signature_delegation_create(
+            actor=demo.users[username(Role.MAYOR, commune.code)],
+            commune=commune,
+            deputy=demo.users[username(Role.LEGAL_OFFICER, commune.code)],
+            starts_on=today,
+            ends_on=today + timedelta(days=180),
+            order_reference=f"ARR-{today.year}-042",
+        )
 
 
 def _play(demo: _Demo, scenario: Scenario) -> None:

@@ -23,6 +23,16 @@ REFUSALS = {
         "BR-2026-0141 ou CAB/2026/12 : un à trois groupes de 1 à 4 lettres majuscules, "
         "l'année sur quatre chiffres, un numéro de 1 à 6 chiffres, séparés par - ou /."
     ),
+    "delegation_order_shape": _(
+        "Une référence d'arrêté a la forme préfixe facultatif, année, numéro, par exemple "
+        "2026-045, ARR-2026-045 ou AM/2026/12."
+    ),
+    "delegation_period": _("La fin de la délégation ne peut pas précéder son début."),
+    "delegation_ended": _("Une délégation ne peut pas se terminer dans le passé."),
+    "not_a_deputy": _("Cette personne n'est pas membre de la commune, ou en est le maire."),
+    "not_a_colleague": _("Choisissez un autre membre de cette préfecture."),
+    "cover_period": _("La fin du remplacement ne peut pas précéder son début."),
+    "cover_ended": _("Un remplacement ne peut pas se terminer dans le passé."),
     "category_inactive": _("Cette catégorie n'est plus proposée."),
     "legal_basis_inactive": _("Cette base légale n'est plus proposée."),
     "legal_basis_not_for_category": _(

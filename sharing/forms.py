@@ -23,6 +23,7 @@ from sharing.models import (
     ReasonCode,
     Resolution,
     Status,
+    TemplateKind,
     Urgency,
 )
 
@@ -202,6 +203,16 @@ class InfoRequestForm(RelaisForm):
             self.fields["commune"].choices = [("", "—")] + [(c.code, c.name) for c in communes]
         else:
             del self.fields["commune"]
+
+    @property
+    def bases_by_category(self) -> dict[str, list[int]]:
+        """Each offered category's legal bases (an empty list: any), so that a small static
+        script narrows the legal-basis choices as the category changes; without it, the
+        service refuses a basis that does not apply, next to the field."""
+        return {
+            str(category.pk): sorted(basis.pk for basis in category.legal_bases.all())
+            for category in self.fields["category"].queryset
+        }
 
     def clean_secure_channel_ref(self) -> str:
         return self.cleaned_data["secure_channel_ref"].strip().upper()
@@ -428,3 +439,69 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
         if start and end and end < start:
             self.add_error("received_to", _("La date de fin précède la date de début."))
         return data
+
+
+class DelegationForm(RelaisForm):
+    """A mayor's delegation of signature: to whom, under which order, for which period."""
+
+    deputy = forms.ChoiceField(
+        label=_("Délégataire"),
+        help_text=_("Un membre de la commune, qui signera pour le maire et par délégation."),
+    )
+    order_reference = forms.CharField(
+        label=_("Référence de l'arrêté de délégation"),
+        max_length=20,
+        help_text=_("Par exemple 2026-045, ARR-2026-045 ou AM/2026/12."),
+    )
+    starts_on = forms.DateField(
+        label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("Au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, deputies: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deputy"].choices = [("", "—"), *deputies]
+
+
+class CoverForm(RelaisForm):
+    """An absence cover: who is absent (the admin chooses; a liaison arranges their own), who
+    covers, for which period."""
+
+    absent = forms.ChoiceField(label=_("Personne absente"))
+    colleague = forms.ChoiceField(
+        label=_("Remplacée par"),
+        help_text=_(
+            "Un membre de la même préfecture : les demandes ouvertes confiées à la personne "
+            "absente apparaissent dans sa liste « En remplacement »."
+        ),
+    )
+    starts_on = forms.DateField(
+        label=_("Du"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label=_("Au (inclus)"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(
+        self, *args, colleagues: list[tuple[str, str]], absentees: list[tuple[str, str]], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["colleague"].choices = [("", "—"), *colleagues]
+        self.fields["absent"].choices = absentees
+
+
+class MessageTemplateForm(RelaisForm):
+    """A prefecture's reusable wording; never a person's name or any personal data."""
+
+    kind = forms.ChoiceField(label=_("Usage"), choices=TemplateKind.choices)
+    title = forms.CharField(label=_("Intitulé"), max_length=80)
+    text = forms.CharField(
+        label=_("Texte"),
+        max_length=MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=format_lazy(
+            _("Sans identifier personne. {max} caractères au plus."), max=MESSAGE_MAX
+        ),
+    )

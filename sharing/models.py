@@ -27,6 +27,15 @@ secure_channel_ref_validator = RegexValidator(
 )
 
 
+# The shape of a delegation order's reference (arrêté de délégation): an optional prefix of one
+# to six capital letters, the year, a number (2026-045, ARR-2026-045, AM/2026/12). Like the
+# secure-channel reference, it cannot spell a name or carry a date of birth.
+DELEGATION_ORDER_PATTERN = r"^([A-Z]{1,6}[-/])?20[0-9]{2}[-/][0-9]{1,5}$"
+delegation_order_validator = RegexValidator(
+    DELEGATION_ORDER_PATTERN, REFUSALS["delegation_order_shape"]
+)
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
     SUBMITTED = "submitted", _("Signée et transmise")
@@ -269,6 +278,14 @@ class InfoRequest(models.Model):
     )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Signed by a deputy "pour le maire et par délégation": the delegation it was signed under.
+    signature_delegation = models.ForeignKey(
+        "SignatureDelegation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signed_requests",
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -625,3 +642,121 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return f"saved view {self.pk} of user {self.owner_id}"
+
+
+class SignatureDelegation(models.Model):
+    """A mayor's delegation of signature to a member of the same commune, for a period, under
+    a delegation order (arrêté de délégation, CGCT L.2122-18): the deputy signs requests (and
+    sends drafts back) "pour le maire et par délégation" from `starts_on` to `ends_on`."""
+
+    commune = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="signature_delegations"
+    )
+    mayor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given"
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_held"
+    )
+    order_reference = models.CharField(
+        _("référence de l'arrêté de délégation"),
+        max_length=20,
+        validators=[delegation_order_validator],
+    )
+    starts_on = models.DateField(_("du"))
+    ends_on = models.DateField(_("au"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("délégation de signature")
+        verbose_name_plural = _("délégations de signature")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="delegation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(order_reference__regex=DELEGATION_ORDER_PATTERN),
+                name="delegation_order_shape",
+            ),
+        ]
+        indexes = [models.Index(fields=["deputy", "commune", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_reference} ({self.starts_on} to {self.ends_on})"
+
+
+class AbsenceCover(models.Model):
+    """A colleague of the same prefecture covers for an absent liaison for a period: the absent
+    liaison's open assigned requests show in the colleague's "En remplacement" work list. It
+    ends by itself after `ends_on`, or earlier when ended."""
+
+    prefecture = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="absence_covers"
+    )
+    absent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covered_absences"
+    )
+    colleague = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="covers_given"
+    )
+    starts_on = models.DateField(_("du"))
+    ends_on = models.DateField(_("au"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remplacement")
+        verbose_name_plural = _("remplacements")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="cover_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(absent=models.F("colleague")), name="cover_not_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["colleague", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.absent_id} -> {self.colleague_id} ({self.starts_on} to {self.ends_on})"
+
+
+class TemplateKind(models.TextChoices):
+    CLARIFICATION = "clarification", _("Demande de précisions")
+    DECISION = "decision", _("Observations de la décision")
+
+
+class MessageTemplate(models.Model):
+    """A prefecture's reusable wording: a liaison picks one to prefill a clarification request
+    or a decision's remarks. Screened like every typed text: no personal data in a template."""
+
+    prefecture = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="message_templates"
+    )
+    kind = models.CharField(_("usage"), max_length=20, choices=TemplateKind.choices)
+    title = models.CharField(_("intitulé"), max_length=80)
+    text = models.TextField(_("texte"), max_length=MESSAGE_MAX)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("modèle de message")
+        verbose_name_plural = _("modèles de message")
+        ordering = ["kind", "title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

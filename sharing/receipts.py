@@ -84,6 +84,18 @@ def service_lines(organization: Organization) -> list[str]:
     return found
 
 
+def signature_text(info_request: InfoRequest) -> str:
+    """In which capacity the request was signed: by the mayor, or by a deputy "pour le maire et
+    par délégation", named with the delegation order's reference."""
+    delegation = info_request.signature_delegation
+    if delegation is None:
+        return _("Le maire de la commune.")
+    return _("Pour le maire et par délégation, %(name)s (arrêté de délégation n° %(order)s).") % {
+        "name": delegation.deputy.display_name,
+        "order": delegation.order_reference,
+    }
+
+
 def receipt_pdf(*, info_request: InfoRequest) -> bytes:
     """The acknowledgement of receipt of a signed request (submitted_at is set): an official
     French document, in French whatever the reader's interface language."""
@@ -126,6 +138,7 @@ def _render(info_request: InfoRequest) -> bytes:
         (_("Commune"), f"{info_request.commune.name} ({info_request.commune.code})"),
         (_("Catégorie"), str(category_name)),
         (_("Base légale"), info_request.legal_basis.citation),
+        (_("Signataire"), signature_text(info_request)),
         (
             _("Date de réception"),
             _("%(date)s à %(time)s")
@@ -162,6 +175,12 @@ def _render(info_request: InfoRequest) -> bytes:
             _(
                 "La préfecture a reçu le %(date)s la demande d'information de la commune de "
                 "%(commune)s, signée par son maire et transmise par Relais."
+            )
+            % {"date": _day(received.date()), "commune": info_request.commune.name}
+            if info_request.signature_delegation_id is None
+            else _(
+                "La préfecture a reçu le %(date)s la demande d'information de la commune de "
+                "%(commune)s, signée pour le maire et par délégation et transmise par Relais."
             )
             % {"date": _day(received.date()), "commune": info_request.commune.name}
         ),

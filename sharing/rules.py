@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from guardian.core import ObjectPermissionChecker
 
-from accounts.models import User
+from accounts.models import Role, User
 
 from .exceptions import ActionNotAllowed, TransitionNotAllowed
 from .models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
@@ -46,7 +47,9 @@ class Predicate:
         return Predicate(f"({self.name} & {other.name})", lambda f: self(f) and other(f))
 
     def __or__(self, other: Predicate) -> Predicate:
-        return Predicate(f"({self.name} | {other.name})", lambda f: self(f) or other(f))
+        # Either admits: the roles of both, for the API's documentation.
+        roles = tuple(sorted({*self.roles, *other.roles}))
+        return Predicate(f"({self.name} | {other.name})", lambda f: self(f) or other(f), roles)
 
     def __invert__(self) -> Predicate:
         return Predicate(f"~{self.name}", lambda f: not self(f))
@@ -59,6 +62,16 @@ class Facts:
     user: User
     info_request: InfoRequest
     perms: frozenset[str]
+
+    @cached_property
+    def signature_delegation(self):
+        """The delegation of signature the actor holds for the request's commune today, read
+        once, and only of a member of that commune."""
+        from .delegations import delegation_in_force
+
+        if not (self.user.is_active and DRAFT in self.perms):
+            return None
+        return delegation_in_force(user=self.user, commune_id=self.info_request.commune_id)
 
 
 def _holds(perm: str, name: str) -> Predicate:
@@ -77,6 +90,14 @@ commune_mayor = _holds(SIGN, "commune_mayor")
 prefecture_worker = _holds(WORK, "prefecture_worker")  # a liaison or admin of its prefecture
 prefecture_admin = _holds(ASSIGN, "prefecture_admin")
 reads_notes = _holds(NOTES, "reads_notes")  # the prefecture's side only
+# A member of the commune to whom its mayor delegated signature, within the delegation's period
+# (sharing.delegations): signs "pour le maire et par délégation".
+holds_signature_delegation = Predicate(
+    "holds_signature_delegation",
+    lambda f: f.signature_delegation is not None,
+    (Role.LEGAL_OFFICER.value,),
+)
+signer = commune_mayor | holds_signature_delegation
 
 
 # When: what the request itself must be like, beyond its status.
@@ -130,8 +151,8 @@ def _transition(
 
 RULES: dict[str, Rule] = {
     "update": Rule(commune_author, frozenset({Status.DRAFT}), detail="Only a draft can be edited."),
-    "sign": _transition("sign", commune_mayor),
-    "send_back": _transition("send_back", commune_mayor, repeat=False),
+    "sign": _transition("sign", signer),
+    "send_back": _transition("send_back", signer, repeat=False),
     "withdraw": _transition("withdraw", commune_mayor),
     # Clarify leads back to acknowledged, also reached otherwise: a repeat is a mistake.
     "clarify": _transition("clarify", commune_drafter, repeat=False),
@@ -172,6 +193,8 @@ def describe(action: str) -> str:
         f"Who: the request's own {codes(rule.who.roles)}. "
         f"In status: {codes(status for status in Status if status in rule.statuses)}."
     )
+    if "|" in rule.who.name:
+        text += f" Who precisely: `{rule.who.name}`."
     if rule.when is not always:
         text += f" Only when: `{rule.when.name}`."
     return text + " The request's `allowed_actions` says whether you may now."

@@ -318,16 +318,21 @@ def info_request_update(*, info_request: InfoRequest, actor: User, **changes) ->
 
 @transaction.atomic
 def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
-    """The mayor signs: the request reaches the prefecture and its deadlines start."""
+    """The mayor, or a deputy under a delegation of signature in force, signs: the request
+    reaches the prefecture and its deadlines start. A deputy's signature records the delegation
+    ("pour le maire et par délégation")."""
     info_request, done = _begin(info_request=info_request, actor=actor, action="sign")
     if done:
         return info_request
+    facts = rules.facts_for(actor, info_request)
+    delegation = None if rules.commune_mayor(facts) else facts.signature_delegation
     now = timezone.now()
     today = timezone.localdate(now)
     dep = info_request.commune.departement_code
     category = info_request.category
     info_request.status = Status.SUBMITTED
     info_request.signed_by = actor
+    info_request.signature_delegation = delegation
     info_request.submitted_at = now
     info_request.acknowledgement_due = deadlines.add_business_days(
         today, category.acknowledgement_days, departement_code=dep
@@ -339,6 +344,7 @@ def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
         update_fields=[
             "status",
             "signed_by",
+            "signature_delegation",
             "submitted_at",
             "acknowledgement_due",
             "decision_due",
@@ -347,12 +353,18 @@ def info_request_sign(*, info_request: InfoRequest, actor: User) -> InfoRequest:
     )
     _grant_to_organisation_groups(info_request, info_request.prefecture)
     _address_remarks(info_request)
+    capacity = (
+        {"delegation": delegation.pk, "delegation_order": delegation.order_reference}
+        if delegation is not None
+        else {}
+    )
     _audit(
         actor=actor,
         action="request.signed",
         info_request=info_request,
         acknowledgement_due=info_request.acknowledgement_due.isoformat(),
         decision_due=info_request.decision_due.isoformat(),
+        **capacity,
     )
     _notify(info_request)
     return info_request
@@ -372,7 +384,19 @@ def info_request_send_back(*, info_request: InfoRequest, actor: User, remark: st
         return info_request  # the same remark sent twice (a second click) is harmless
     row = DraftRemark.objects.create(info_request=info_request, author=actor, text=remark)
     info_request.save(update_fields=["updated_at"])
-    _audit(actor=actor, action="request.sent_back", info_request=info_request, remark=row.pk)
+    facts = rules.facts_for(actor, info_request)
+    capacity = (
+        {}
+        if rules.commune_mayor(facts) or facts.signature_delegation is None
+        else {"delegation_order": facts.signature_delegation.order_reference}
+    )
+    _audit(
+        actor=actor,
+        action="request.sent_back",
+        info_request=info_request,
+        remark=row.pk,
+        **capacity,
+    )
     notifications.notify_sent_back(info_request=info_request)
     return info_request
 

@@ -5,7 +5,18 @@ from django.urls import include, path, re_path
 from accounts import views as accounts_views
 from audit import views as audit_views
 
-from .views import actions, notifications, pages, requests, saved, stats, team
+from .views import (
+    actions,
+    cover,
+    delegations,
+    message_templates,
+    notifications,
+    pages,
+    requests,
+    saved,
+    stats,
+    team,
+)
 
 REFERENCE = r"(?P<reference>[0-9AB]{5}-[0-9]{4}-[0-9]{4,})"
 
@@ -32,6 +43,21 @@ urlpatterns = [
         rf"^demandes/{REFERENCE}/(?P<action>[a-z-]+)/$",
         actions.request_action,
         name="request-action",
+    ),
+    path("delegations/", delegations.delegation_list, name="delegations"),
+    path(
+        "delegations/<int:pk>/revoquer/",
+        delegations.delegation_revoke,
+        name="delegation-revoke",
+    ),
+    path("remplacements/", cover.cover_list, name="covers"),
+    path("remplacements/<int:pk>/terminer/", cover.cover_end, name="cover-end"),
+    path("modeles/", message_templates.template_list, name="message-templates"),
+    path("modeles/<int:pk>/", message_templates.template_edit, name="message-template-edit"),
+    path(
+        "modeles/<int:pk>/supprimer/",
+        message_templates.template_delete,
+        name="message-template-delete",
     ),
     path("equipe/", team.team, name="team"),
     path("statistiques/", stats.stats, name="stats"),

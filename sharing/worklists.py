@@ -1,7 +1,8 @@
 """The work lists of the requests page: what each role looks at first, with its count.
 
 A prefecture's liaisons and admins: "À traiter" (to acknowledge, decide or deliver), "En
-attente de la commune" (a clarification asked), "En retard", "Qui me sont confiées". A
+attente de la commune" (a clarification asked), "En retard", "Qui me sont confiées", and
+"En remplacement" while covering for an absent colleague (sharing.cover). A
 commune: "À signer" (drafts waiting for the mayor, not those the mayor sent back), "Renvoyés
 au juriste", "En attente de la commune" (a clarification to answer), "En retard". The
 conditions apply on top of the visibility filter; the counts come in one query."""
@@ -34,6 +35,21 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
     to_deliver = Q(status=Status.DECIDED, resolution__in=RESOLUTIONS_TO_DELIVER)
     waiting_for_commune = Q(status=Status.CLARIFICATION_REQUESTED)
     if prefecture_side:
+        from .cover import covered_for
+
+        open_assigned = ~Q(status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DRAFT])
+        covering = list(covered_for(user=user, on=today).values_list("pk", flat=True))
+        cover_list = (
+            [
+                WorkList(
+                    "en-remplacement",
+                    _("En remplacement"),
+                    Q(assigned_to__in=covering) & open_assigned,
+                )
+            ]
+            if covering
+            else []
+        )
         return [
             WorkList(
                 "a-traiter",
@@ -42,12 +58,9 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
             ),
             WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
             WorkList("en-retard", _("En retard"), overdue_q(today=today)),
-            WorkList(
-                "confiees",
-                _("Qui me sont confiées"),
-                Q(assigned_to=user)
-                & ~Q(status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DRAFT]),
-            ),
+            WorkList("confiees", _("Qui me sont confiées"), Q(assigned_to=user) & open_assigned),
+            # A colleague covering for an absent liaison: that liaison's open requests.
+            *cover_list,
         ]
     return [
         WorkList("a-signer", _("À signer"), Q(status=Status.DRAFT, sent_back_open=False)),

@@ -32,6 +32,7 @@ from rest_framework.test import APIClient
 from accounts.security_services import token_issue
 from audit.models import AuditEvent, AuditExport
 from sharing import web_urls
+from sharing.message_templates import message_template_create
 from sharing.models import (
     Category,
     InfoRequest,
@@ -128,7 +129,14 @@ def world(people, orgs, settings, tmp_path):
         remind_on=timezone.localdate() + timedelta(days=10),
     )
     export = AuditExport.objects.create(owner=people.auditor_national, scope=None, filters={})
-    return {"submitted": submitted, "reminder": reminder, "export": export}
+    template = message_template_create(
+        actor=people.prefecture_admin,
+        prefecture=orgs.pref26,
+        kind="clarification",
+        title="Périmètre",
+        text="Merci de préciser le périmètre géographique de la demande.",
+    )
+    return {"submitted": submitted, "reminder": reminder, "export": export, "template": template}
 
 
 class Requests:
@@ -457,6 +465,10 @@ WEB_READS = {
     "request-receipt": ("mayor", ["lang"]),
     "request-action": ("liaison", ["message"]),
     "team": ("prefecture_admin", ["page", "q"]),
+    "delegations": ("mayor", ["commune"]),
+    "covers": ("liaison", ["q"]),
+    "message-templates": ("prefecture_admin", ["q"]),
+    "message-template-edit": ("prefecture_admin", ["q"]),
     "stats": ("liaison", ["prefecture", "period", "year", "date_from", "date_to", "export"]),
     "notifications": ("mayor", ["page", "unread"]),
     "audit-log": (
@@ -491,6 +503,13 @@ WEB_WRITES = {
     "audit-integrity": "auditor_national",
     "saved-views": "liaison",
     "saved-view-delete": "liaison",
+    "delegations": "mayor",
+    "delegation-revoke": "mayor",
+    "covers": "liaison",
+    "cover-end": "liaison",
+    "message-templates": "prefecture_admin",
+    "message-template-edit": "prefecture_admin",
+    "message-template-delete": "prefecture_admin",
 }
 # Each lifecycle action of the web: (who, the status it needs, a valid form).
 WEB_ACTIONS = {
@@ -559,6 +578,7 @@ def drive_web(people, requests, world, kinds) -> None:
         "audit-export-page": [world["export"].pk],
         "audit-export-file": [world["export"].pk],
         "saved-view-delete": [999999],
+        "message-template-edit": [world["template"].pk],
     }
     # Pages: their parameters planted; the lists' filters with every kind.
     for name, (role, params) in WEB_READS.items():
@@ -615,6 +635,43 @@ def drive_web(people, requests, world, kinds) -> None:
             reverse("saved-views"), {"name": "Vue", "query": filters}, **headers(kind)
         )
         assert response.status_code == 400, ("saved-views query", kind)
+        today = timezone.localdate().isoformat()
+        response = web_client(people.mayor).post(
+            reverse("delegations"),
+            {
+                "deputy": str(people.legal_officer.pk),
+                "order_reference": value(kind),
+                "starts_on": today,
+                "ends_on": today,
+            },
+            **headers(kind),
+        )
+        assert response.status_code == 400, ("delegations", kind)
+        web_client(people.mayor).post(
+            reverse("delegation-revoke", args=[0]), {"x": value(kind)}, **headers(kind)
+        )
+        response = web_client(people.liaison).post(
+            reverse("covers"),
+            {"absent": value(kind), "colleague": value(kind), "starts_on": value(kind)},
+            **headers(kind),
+        )
+        assert response.status_code == 400, ("covers", kind)
+        web_client(people.liaison).post(
+            reverse("cover-end", args=[0]), {"x": value(kind)}, **headers(kind)
+        )
+        for field in ("title", "text"):
+            planted = {"kind": "clarification", "title": "Périmètre", "text": "Précisez."}
+            for url in (
+                reverse("message-templates"),
+                reverse("message-template-edit", args=[world["template"].pk]),
+            ):
+                response = web_client(people.prefecture_admin).post(
+                    url, {**planted, field: sentence(kind)}, **headers(kind)
+                )
+                assert response.status_code == 400, ("message-templates", field, kind)
+        web_client(people.prefecture_admin).post(
+            reverse("message-template-delete", args=[0]), {"x": value(kind)}, **headers(kind)
+        )
     kind = next(kinds)
     liaison = web_client(people.liaison)
     response = liaison.post(

@@ -34,6 +34,7 @@ from ..forms import (
     RemarkForm,
     RemindForm,
 )
+from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
 from .common import audit_denied, audit_view, fetch, render_conflict, render_detail
 
@@ -126,8 +127,9 @@ ACTIONS: dict[str, WebAction] = {
             _service(services.info_request_sign),
             explanation=_(
                 "En signant, vous transmettez la demande à la préfecture en votre qualité de "
-                "maire. Son texte ne pourra plus être modifié, et les délais de réponse courent "
-                "à compter de ce jour. Un accusé de réception sera disponible."
+                "maire, ou pour le maire et par délégation si vous tenez une délégation de "
+                "signature. Son texte ne pourra plus être modifié, et les délais de réponse "
+                "courent à compter de ce jour. Un accusé de réception sera disponible."
             ),
         ),
         WebAction(
@@ -267,6 +269,20 @@ def available_actions(allowed: Iterable[str]) -> list[WebAction]:
 STEP_UP_ACTIONS = frozenset({"sign", "decide"})
 
 
+def _templates(request, spec: WebAction, info_request: InfoRequest):
+    """The prefecture's wordings for this action's free text, and the one picked (`?template=`)
+    to prefill it; none for an action without one, or for the commune's side."""
+    kind = KIND_OF_ACTION.get(spec.name)
+    if kind is None:
+        return [], None
+    templates = list(
+        templates_for(user=request.user, prefecture_id=info_request.prefecture_id, kind=kind)
+    )
+    picked = request.GET.get("template", "")
+    chosen = next((t for t in templates if str(t.pk) == picked), None)
+    return templates, chosen
+
+
 def _fresh(info_request: InfoRequest) -> InfoRequest:
     return InfoRequest.objects.select_related(
         "commune", "prefecture", "category", "legal_basis", "assigned_to"
@@ -292,6 +308,9 @@ def request_action(request, reference: str, action: str):
     if not rules.possible(spec.name, info_request) and request.method == "GET":
         return render_conflict(request, info_request)
     form = spec.form(request.POST if request.method == "POST" else None, info_request)
+    templates, chosen = _templates(request, spec, info_request)
+    if chosen is not None and request.method == "GET":
+        form.initial[FIELD_OF_KIND[chosen.kind]] = chosen.text
     if request.method == "POST" and form.is_valid():
         try:
             spec.run(request, info_request, form.cleaned_data)
@@ -315,6 +334,12 @@ def request_action(request, reference: str, action: str):
     return render(
         request,
         "sharing/request_action.html",
-        {"info_request": info_request, "action": spec, "form": form},
+        {
+            "info_request": info_request,
+            "action": spec,
+            "form": form,
+            "templates": templates,
+            "chosen_template": chosen,
+        },
         status=status,
     )
