@@ -58,6 +58,10 @@ REFUSALS = {
     "not_a_liaison": _("Cette personne n'est pas référente de cette préfecture."),
     "reminder_in_past": _("Un rappel ne peut pas être fixé dans le passé."),
     "reminder_too_far": _("Un rappel peut être fixé au plus deux ans à l'avance."),
+    "saved_view_name_required": _("Donnez un nom à cette vue."),
+    "saved_view_name_taken": _("Vous avez déjà une vue de ce nom."),
+    "saved_view_limit": _("Vous avez déjà %(max)s vues : supprimez-en une."),
+    "saved_view_filters_refused": _("Ces filtres ne peuvent pas être enregistrés."),
 }
 
 

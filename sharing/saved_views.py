@@ -13,11 +13,10 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.http import Http404, QueryDict
-from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 
-from .exceptions import ActionNotAllowed, InvalidInput
+from .exceptions import ActionNotAllowed, InvalidInput, Refusal
 from .models import SavedView
 from .privacy import screen_text
 
@@ -69,9 +68,9 @@ def get_saved_view_for(*, user, view_id: int) -> SavedView:
 def _clean_name(name: str) -> str:
     name = " ".join(str(name or "").split())
     if not name:
-        raise InvalidInput({"name": _("Donnez un nom à cette vue.")})
+        raise InvalidInput({"name": "saved_view_name_required"})
     if len(name) > NAME_MAX:
-        raise InvalidInput({"name": _("%(max)s caractères au plus.") % {"max": NAME_MAX}})
+        raise InvalidInput({"name": Refusal("too_long", {"max_length": NAME_MAX})})
     screen_text(field="name", text=name)
     return name
 
@@ -82,14 +81,12 @@ def saved_view_create(*, owner, name: str, query: str) -> SavedView:
     owner, at most MAX_PER_USER views)."""
     name = _clean_name(name)
     if SavedView.objects.filter(owner=owner).count() >= MAX_PER_USER:
-        raise InvalidInput(
-            {"name": _("Vous avez déjà %(max)s vues : supprimez-en une.") % {"max": MAX_PER_USER}}
-        )
+        raise InvalidInput({"name": Refusal("saved_view_limit", {"max": MAX_PER_USER})})
     try:
         with transaction.atomic():
             saved_view = SavedView.objects.create(owner=owner, name=name, query=query)
     except IntegrityError:
-        raise InvalidInput({"name": _("Vous avez déjà une vue de ce nom.")}) from None
+        raise InvalidInput({"name": "saved_view_name_taken"}) from None
     audit_record(
         actor=owner,
         action="saved_view.created",

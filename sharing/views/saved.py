@@ -62,7 +62,7 @@ def saved_view_list(request):
                 record_refused_filters(
                     actor=request.user, action="saved_view.created", kinds=refused, via="web"
                 )
-                raise InvalidInput({"query": _("Ces filtres ne peuvent pas être enregistrés.")})
+                raise InvalidInput({"query": "saved_view_filters_refused"})
             saved_view = saved_view_create(
                 owner=request.user, name=form.cleaned_data["name"], query=query
             )
