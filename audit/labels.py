@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "request.delivery_recorded": _("Remise de la réponse enregistrée"),
     "request.closed": _("Demande close"),
     "request.withdrawn": _("Demande retirée"),
+    "request.discarded": _("Brouillon abandonné"),
     "request.extended": _("Échéance prolongée"),
     "request.expired": _("Échéance dépassée (rejet implicite)"),
     "request.viewed": _("Demande consultée"),

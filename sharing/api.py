@@ -362,6 +362,13 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._run(request, ReasonSerializer, services.info_request_withdraw)
 
     @_action_schema(
+        EmptySerializer, "A legal officer or the mayor discards a draft", action="discard"
+    )
+    @action(detail=True, methods=["post"])
+    def discard(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_discard)
+
+    @_action_schema(
         ExtendSerializer, "The prefecture extends the running deadline", action="extend"
     )
     @action(detail=True, methods=["post"])

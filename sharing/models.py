@@ -36,6 +36,9 @@ class Status(models.TextChoices):
     DELIVERED = "delivered", _("Réponse remise")
     CLOSED = "closed", _("Close")
     WITHDRAWN = "withdrawn", _("Retirée")
+    # A draft its author gave up before signing: kept (its reference is never reused and the
+    # audit events naming it still verify), out of every list.
+    DISCARDED = "discarded", _("Brouillon abandonné")
 
 
 class Resolution(models.TextChoices):
@@ -99,6 +102,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
         ),
         Status.WITHDRAWN,
     ),
+    "discard": (frozenset({Status.DRAFT}), Status.DISCARDED),
     "expire": (
         frozenset({Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED}),
         Status.DECIDED,

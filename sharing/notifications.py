@@ -185,6 +185,10 @@ STATUS_NOTICES: dict[str, Texts] = {
         "Demande retirée par la commune — rien d'autre à faire.",
         "Request withdrawn by the commune — nothing else to do.",
     ),
+    Status.DISCARDED: _both(
+        "Brouillon abandonné par la commune — rien d'autre à faire.",
+        "Draft discarded by the commune — nothing else to do.",
+    ),
 }
 # A decision with nothing to deliver (refused, redirected): no date runs.
 DECIDED_WITHOUT_DELIVERY = _sides(

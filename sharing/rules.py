@@ -77,6 +77,13 @@ commune_mayor = _holds(SIGN, "commune_mayor")
 prefecture_worker = _holds(WORK, "prefecture_worker")  # a liaison or admin of its prefecture
 prefecture_admin = _holds(ASSIGN, "prefecture_admin")
 reads_notes = _holds(NOTES, "reads_notes")  # the prefecture's side only
+drafted_it = Predicate("drafted_it", lambda f: f.info_request.created_by_id == f.user.pk)
+# The mayor gives up any draft of the commune; a legal officer only the drafts they wrote.
+discards_it = Predicate(
+    "(commune_mayor | (commune_author & drafted_it))",
+    lambda f: commune_mayor(f) or (commune_author(f) and drafted_it(f)),
+    commune_author.roles,
+)
 
 
 # When: what the request itself must be like, beyond its status.
@@ -106,7 +113,7 @@ EXTENDABLE: dict[str, str] = {
     Status.ACKNOWLEDGED: "decision_due",
     Status.DECIDED: "delivery_due",
 }
-STILL_ALIVE = ALL_STATUSES - {Status.CLOSED, Status.WITHDRAWN}
+STILL_ALIVE = ALL_STATUSES - {Status.CLOSED, Status.WITHDRAWN, Status.DISCARDED}
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,12 @@ RULES: dict[str, Rule] = {
     "sign": _transition("sign", commune_mayor),
     "send_back": _transition("send_back", commune_mayor, repeat=False),
     "withdraw": _transition("withdraw", commune_mayor),
+    "discard": Rule(
+        discards_it,
+        TRANSITIONS["discard"][0],
+        repeat_target=TRANSITIONS["discard"][1],
+        detail="Only a draft can be discarded; a signed request is withdrawn.",
+    ),
     # Clarify leads back to acknowledged, also reached otherwise: a repeat is a mistake.
     "clarify": _transition("clarify", commune_drafter, repeat=False),
     "acknowledge": _transition("acknowledge", prefecture_worker),
@@ -169,7 +182,7 @@ def describe(action: str) -> str:
         return ", ".join(f"`{value}`" for value in values)
 
     text = (
-        f"Who: the request's own {codes(rule.who.roles)}. "
+        f"Who: the request's own {codes(rule.who.roles)} (`{rule.who.name}`). "
         f"In status: {codes(status for status in Status if status in rule.statuses)}."
     )
     if rule.when is not always:

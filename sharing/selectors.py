@@ -221,9 +221,12 @@ def personal_reminders_of(*, user: User, info_request: InfoRequest) -> QuerySet[
 
 
 def info_request_list(*, user: User) -> QuerySet[InfoRequest]:
-    """The visible requests with what a list renders, in a fixed number of queries."""
-    return info_requests_visible_to(user=user).select_related(
-        "commune", "prefecture", "category", "legal_basis", "assigned_to"
+    """The visible requests with what a list renders, in a fixed number of queries; a
+    discarded draft is no one's work any more and leaves every list (its page remains)."""
+    return (
+        info_requests_visible_to(user=user)
+        .exclude(status=Status.DISCARDED)
+        .select_related("commune", "prefecture", "category", "legal_basis", "assigned_to")
     )
 
 
@@ -279,6 +282,7 @@ TIMELINE_ACTIONS = (
     "request.delivery_recorded",
     "request.closed",
     "request.withdrawn",
+    "request.discarded",
     "request.extended",
     "request.expired",
 )

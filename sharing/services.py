@@ -674,6 +674,20 @@ def info_request_withdraw(*, info_request: InfoRequest, actor: User, reason: str
 
 
 @transaction.atomic
+def info_request_discard(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """A legal officer gives up their own draft, the mayor any draft of the commune. The row
+    stays, marked discarded: its reference is never reused, the audit events naming it still
+    verify, and it leaves every list."""
+    info_request, done = _begin(info_request=info_request, actor=actor, action="discard")
+    if done:
+        return info_request
+    info_request.status = Status.DISCARDED
+    info_request.save(update_fields=["status", "updated_at"])
+    _audit(actor=actor, action="request.discarded", info_request=info_request)
+    return info_request
+
+
+@transaction.atomic
 def info_request_extend(
     *, info_request: InfoRequest, actor: User, new_due_date: date, reason: str
 ) -> InfoRequest:

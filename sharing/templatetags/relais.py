@@ -18,6 +18,7 @@ STATUS_BADGE = {
     Status.DELIVERED: "fr-badge--success",
     Status.CLOSED: "",
     Status.WITHDRAWN: "",
+    Status.DISCARDED: "",
 }
 
 TIMELINE_LABELS = {
@@ -33,6 +34,7 @@ TIMELINE_LABELS = {
     "request.delivery_recorded": _("Remise de la réponse enregistrée"),
     "request.closed": _("Close"),
     "request.withdrawn": _("Retirée"),
+    "request.discarded": _("Brouillon abandonné"),
     "request.extended": _("Échéance prolongée"),
     "request.expired": _("Échéance dépassée : rejet implicite"),
 }

@@ -229,6 +229,19 @@ ACTIONS: dict[str, WebAction] = {
             danger=True,
         ),
         WebAction(
+            "discard",
+            "discard",
+            _("Abandonner le brouillon"),
+            _("Brouillon abandonné : il n'apparaît plus dans les listes."),
+            EmptyForm,
+            _service(services.info_request_discard),
+            explanation=_(
+                "Le brouillon n'est pas transmis et disparaît des listes. Sa référence n'est "
+                "jamais réattribuée et son historique reste consultable depuis sa page."
+            ),
+            danger=True,
+        ),
+        WebAction(
             "remind",
             "remind",
             _("Me le rappeler"),

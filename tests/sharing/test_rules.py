@@ -73,6 +73,7 @@ VARIANTS = {
     "closed": (Status.CLOSED, {}),
     "withdrawn": (Status.WITHDRAWN, {}),
     "withdrawn_draft": (Status.WITHDRAWN, {"withdrawn_from": Status.DRAFT}),
+    "discarded": (Status.DISCARDED, {}),
 }
 
 MESSAGE = "Merci de préciser le périmètre géographique de la demande."
@@ -122,6 +123,7 @@ def _service_call(action: str, info_request: InfoRequest, actor, people):
             delivered_on=today,
         ),
         "close": lambda: services.info_request_close(info_request=info_request, actor=actor),
+        "discard": lambda: services.info_request_discard(info_request=info_request, actor=actor),
         "extend": lambda: services.info_request_extend(
             info_request=info_request,
             actor=actor,
@@ -290,7 +292,7 @@ def test_services_web_and_api_agree_on_every_status_and_action(
 NOTHING: set[str] = set()
 EXPECTED = {
     "legal_officer": {
-        "draft": {"update", "remind"},
+        "draft": {"update", "discard", "remind"},  # a draft they wrote
         "submitted": {"remind"},
         "acknowledged": {"remind"},
         "clarification_requested": {"clarify", "remind"},
@@ -300,9 +302,10 @@ EXPECTED = {
         "closed": NOTHING,
         "withdrawn": NOTHING,
         "withdrawn_draft": NOTHING,
+        "discarded": NOTHING,
     },
     "mayor": {
-        "draft": {"update", "sign", "send_back", "withdraw", "remind"},
+        "draft": {"update", "sign", "send_back", "withdraw", "discard", "remind"},
         "submitted": {"withdraw", "remind"},
         "acknowledged": {"withdraw", "remind"},
         "clarification_requested": {"withdraw", "clarify", "remind"},
@@ -312,6 +315,7 @@ EXPECTED = {
         "closed": NOTHING,
         "withdrawn": NOTHING,
         "withdrawn_draft": NOTHING,
+        "discarded": NOTHING,
     },
     "liaison": {
         "draft": NOTHING,  # not signed: the prefecture does not see it
@@ -324,6 +328,7 @@ EXPECTED = {
         "closed": {"add_note"},
         "withdrawn": {"add_note"},
         "withdrawn_draft": NOTHING,
+        "discarded": NOTHING,
     },
 }
 # The administrator does what a liaison does, and gives the request to a liaison from its

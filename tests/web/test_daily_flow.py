@@ -1,0 +1,79 @@
+"""The daily flow of issue 13: discarding a draft, a liaison taking a request, the commune's
+clarification deadline and its reminders, bulk actions in the inbox, the team page's
+reassignment. Each goes through its service and `sharing.rules`, and is audited."""
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from sharing import rules, services
+from sharing.exceptions import ActionNotAllowed
+from sharing.models import InfoRequest, Status
+from tests.factories import draft, member, request_in
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("requests")
+
+
+def _action_url(info_request, slug: str) -> str:
+    return reverse("request-action", kwargs={"reference": info_request.reference, "action": slug})
+
+
+# --- discarding a draft ------------------------------------------------------------------------
+
+
+def test_a_legal_officer_discards_their_draft_which_leaves_the_lists_but_keeps_its_history(
+    web, orgs, people
+):
+    kept = draft(orgs.montelimar, actor=people.legal_officer)
+    gone = draft(orgs.montelimar, actor=people.legal_officer)
+    client = web(people.legal_officer)
+    response = client.post(_action_url(gone, "discard"))
+    assert response.status_code == 302
+    gone.refresh_from_db()
+    assert gone.status == Status.DISCARDED
+    html = client.get(LIST).content.decode()
+    assert kept.reference in html
+    assert gone.reference not in html
+    # Its page and its recorded history remain; nothing more may be done with it.
+    page = client.get(reverse("request-detail", kwargs={"reference": gone.reference}))
+    assert page.status_code == 200
+    assert "Brouillon abandonné" in page.content.decode()
+    assert list(
+        AuditEvent.objects.filter(target_ref=gone.reference, outcome="ok")
+        .exclude(action__in=["request.viewed", "request.listed"])
+        .order_by("seq")
+        .values_list("action", flat=True)
+    ) == ["request.created", "request.discarded"]
+    assert rules.allowed_actions(people.legal_officer, gone) == []
+    assert rules.allowed_actions(people.mayor, gone) == []
+
+
+def test_a_discarded_drafts_reference_is_never_reused(orgs, people):
+    gone = services.info_request_discard(info_request=draft(orgs.montelimar), actor=people.mayor)
+    following = draft(orgs.montelimar)
+    assert following.reference != gone.reference
+    assert InfoRequest.objects.filter(reference=gone.reference).count() == 1
+
+
+def test_a_legal_officer_may_not_discard_a_colleagues_draft(web, api, orgs, people):
+    colleague = member(orgs.montelimar, "legal_officer", username="juriste-bis")
+    theirs = draft(orgs.montelimar, actor=colleague)
+    assert "discard" not in rules.allowed_actions(people.legal_officer, theirs)
+    with pytest.raises(ActionNotAllowed):
+        services.info_request_discard(info_request=theirs, actor=people.legal_officer)
+    response = api(people.legal_officer).post(f"/api/v1/requests/{theirs.reference}/discard/")
+    assert response.status_code == 404
+    assert web(people.legal_officer).post(_action_url(theirs, "discard")).status_code == 404
+    # The mayor may discard any draft of the commune.
+    response = api(people.mayor).post(f"/api/v1/requests/{theirs.reference}/discard/")
+    assert response.status_code == 200
+    assert response.json()["status"] == Status.DISCARDED
+
+
+def test_a_signed_request_is_withdrawn_not_discarded(api, orgs, people):
+    signed = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = api(people.mayor).post(f"/api/v1/requests/{signed.reference}/discard/")
+    assert response.status_code == 409
+    assert InfoRequest.objects.get(pk=signed.pk).status == Status.SUBMITTED
