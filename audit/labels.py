@@ -10,6 +10,7 @@ ACTION_LABELS = {
     "request.signed": _("Demande signée et transmise"),
     "request.acknowledged": _("Réception accusée"),
     "request.assigned": _("Demande confiée à un référent"),
+    "request.taken": _("Demande prise en charge par un référent"),
     "request.clarification_requested": _("Précisions demandées"),
     "request.clarified": _("Précisions apportées"),
     "request.decided": _("Décision enregistrée"),

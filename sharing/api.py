@@ -323,6 +323,11 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
+    @_action_schema(EmptySerializer, "A liaison takes the request for themselves", action="take")
+    @action(detail=True, methods=["post"])
+    def take(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_take)
+
     @_action_schema(
         MessageInSerializer, "The prefecture asks for precisions", action="request_clarification"
     )

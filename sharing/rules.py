@@ -97,6 +97,7 @@ has_running_deadline = Predicate(
     lambda r: r.status != Status.DECIDED or r.delivery_due is not None,
 )
 always = Predicate("always", lambda _subject: True)
+holds_it = Predicate("holds_it", lambda f: f.info_request.assigned_to_id == f.user.pk)
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -125,6 +126,9 @@ class Rule:
     when: Predicate = always
     # The status a successful action leads to, where a repeat finding it there is harmless.
     repeat_target: str | None = None
+    # On the actor's facts: the action is already done for them (a request they hold already,
+    # for "take"); not offered, and the service returns quietly.
+    done_for: Predicate | None = None
     detail: str = field(default="", compare=False)
 
 
@@ -150,6 +154,8 @@ RULES: dict[str, Rule] = {
     "clarify": _transition("clarify", commune_drafter, repeat=False),
     "acknowledge": _transition("acknowledge", prefecture_worker),
     "assign": Rule(prefecture_admin, ASSIGNABLE),
+    # A liaison (or the admin) takes the request for themselves, in one click.
+    "take": Rule(prefecture_worker, ASSIGNABLE, done_for=holds_it),
     "request_clarification": _transition("request_clarification", prefecture_worker),
     "decide": _transition("decide", prefecture_worker),
     "record_delivery": Rule(
@@ -187,6 +193,8 @@ def describe(action: str) -> str:
     )
     if rule.when is not always:
         text += f" Only when: `{rule.when.name}`."
+    if rule.done_for is not None:
+        text += f" Not offered, and a quiet repeat, when: `{rule.done_for.name}`."
     return text + " The request's `allowed_actions` says whether you may now."
 
 
@@ -222,7 +230,12 @@ def allows(
 ) -> bool:
     """Whether this user may take this action on this request now."""
     facts = facts or facts_for(user, info_request)
-    return permitted(action, facts) and possible(action, info_request)
+    done_for = RULES[action].done_for
+    return (
+        permitted(action, facts)
+        and possible(action, info_request)
+        and not (done_for is not None and done_for(facts))
+    )
 
 
 def allowed_actions(

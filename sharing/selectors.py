@@ -276,6 +276,7 @@ TIMELINE_ACTIONS = (
     "request.signed",
     "request.acknowledged",
     "request.assigned",
+    "request.taken",
     "request.clarification_requested",
     "request.clarified",
     "request.decided",

@@ -415,6 +415,27 @@ def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User
 
 
 @transaction.atomic
+def info_request_take(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """A liaison of the request's prefecture takes it for themselves, unassigned or held by a
+    colleague, while there is work to do; taking one's own again is harmless."""
+    info_request = _lock(info_request)
+    rules.check(actor, "take", info_request)
+    if info_request.assigned_to_id == actor.pk:
+        return info_request
+    previous = info_request.assigned_to
+    info_request.assigned_to = actor
+    info_request.save(update_fields=["assigned_to", "updated_at"])
+    _audit(
+        actor=actor,
+        action="request.taken",
+        info_request=info_request,
+        liaison=actor.username,
+        previous=previous.username if previous else None,
+    )
+    return info_request
+
+
+@transaction.atomic
 def info_request_request_clarification(
     *, info_request: InfoRequest, actor: User, message: str
 ) -> InfoRequest:

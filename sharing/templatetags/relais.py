@@ -28,6 +28,7 @@ TIMELINE_LABELS = {
     "request.signed": _("Signée et transmise à la préfecture"),
     "request.acknowledged": _("Réception accusée"),
     "request.assigned": _("Confiée à un référent"),
+    "request.taken": _("Prise en charge par un référent"),
     "request.clarification_requested": _("Précisions demandées"),
     "request.clarified": _("Précisions apportées"),
     "request.decided": _("Décision enregistrée"),

@@ -161,6 +161,15 @@ ACTIONS: dict[str, WebAction] = {
             _assign,
         ),
         WebAction(
+            "take",
+            "take",
+            _("Je la prends"),
+            _("Demande prise en charge : elle vous est confiée."),
+            EmptyForm,
+            _service(services.info_request_take),
+            one_click=True,
+        ),
+        WebAction(
             "request-clarification",
             "request_clarification",
             _("Demander des précisions"),

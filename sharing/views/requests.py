@@ -202,6 +202,8 @@ def request_list(request):
     )
     rows = visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
     rows = list(in_order(with_sent_back(rows)))
+    if prefecture_side and rows:
+        _mark_takeable(user, rows)
     audit_record(
         actor=user,
         action="request.listed",
@@ -242,6 +244,16 @@ def request_list(request):
             "export_query": export_query,
         },
     )
+
+
+def _mark_takeable(user, rows: list[InfoRequest]) -> None:
+    """`row.takeable`: the inbox's "take it" button, offered exactly where the rules allow
+    it, with the page's permissions read in one go."""
+    checker = ObjectPermissionChecker(user)
+    checker.prefetch_perms(rows)
+    for row in rows:
+        facts = rules.facts_for(user, row, checker.get_perms(row))
+        row.takeable = rules.allows(user, "take", row, facts=facts)
 
 
 EXPORT_MAX_ROWS = 1000  # every exported reference is recorded, and the record has a bound

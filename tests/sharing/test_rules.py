@@ -123,6 +123,7 @@ def _service_call(action: str, info_request: InfoRequest, actor, people):
             delivered_on=today,
         ),
         "close": lambda: services.info_request_close(info_request=info_request, actor=actor),
+        "take": lambda: services.info_request_take(info_request=info_request, actor=actor),
         "discard": lambda: services.info_request_discard(info_request=info_request, actor=actor),
         "extend": lambda: services.info_request_extend(
             info_request=info_request,
@@ -319,11 +320,18 @@ EXPECTED = {
     },
     "liaison": {
         "draft": NOTHING,  # not signed: the prefecture does not see it
-        "submitted": {"acknowledge", "extend", "add_note", "remind"},
-        "acknowledged": {"request_clarification", "decide", "extend", "add_note", "remind"},
-        "clarification_requested": {"add_note", "remind"},  # the clock is stopped
-        "decided_granted": {"record_delivery", "extend", "add_note", "remind"},
-        "decided_refused": {"close", "add_note", "remind"},
+        "submitted": {"acknowledge", "take", "extend", "add_note", "remind"},
+        "acknowledged": {
+            "take",
+            "request_clarification",
+            "decide",
+            "extend",
+            "add_note",
+            "remind",
+        },
+        "clarification_requested": {"take", "add_note", "remind"},  # the clock is stopped
+        "decided_granted": {"take", "record_delivery", "extend", "add_note", "remind"},
+        "decided_refused": {"take", "close", "add_note", "remind"},
         "delivered": {"close", "add_note", "remind"},
         "closed": {"add_note"},
         "withdrawn": {"add_note"},

@@ -77,3 +77,57 @@ def test_a_signed_request_is_withdrawn_not_discarded(api, orgs, people):
     response = api(people.mayor).post(f"/api/v1/requests/{signed.reference}/discard/")
     assert response.status_code == 409
     assert InfoRequest.objects.get(pk=signed.pk).status == Status.SUBMITTED
+
+
+# --- "take it" ---------------------------------------------------------------------------------
+
+
+def test_a_liaison_takes_a_request_from_its_page_and_from_the_inbox(web, orgs, people):
+    on_page = request_in(Status.SUBMITTED, orgs.montelimar)
+    in_inbox = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    client = web(people.liaison)
+    page = client.get(reverse("request-detail", kwargs={"reference": on_page.reference}))
+    assert f'action="{_action_url(on_page, "take")}"' in page.content.decode()
+    assert client.post(_action_url(on_page, "take")).status_code == 302
+    inbox = client.get(LIST).content.decode()
+    assert f'formaction="{_action_url(in_inbox, "take")}"' in inbox
+    assert f'formaction="{_action_url(on_page, "take")}"' not in inbox  # already theirs
+    assert client.post(_action_url(in_inbox, "take")).status_code == 302
+    for info_request in (on_page, in_inbox):
+        info_request.refresh_from_db()
+        assert info_request.assigned_to == people.liaison
+        event = AuditEvent.objects.filter(
+            target_ref=info_request.reference, action="request.taken"
+        ).get()
+        assert event.details["liaison"] == people.liaison.username
+        assert event.details["previous"] is None
+
+
+def test_a_liaison_takes_a_colleagues_request_and_taking_ones_own_is_a_quiet_repeat(
+    api, orgs, people
+):
+    colleague = member(orgs.pref26, "liaison", username="referent-bis")
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    services.info_request_assign(
+        info_request=info_request, actor=people.prefecture_admin, liaison=colleague
+    )
+    client = api(people.liaison)
+    response = client.post(f"/api/v1/requests/{info_request.reference}/take/")
+    assert response.status_code == 200
+    assert response.json()["assigned_to"] == people.liaison.username
+    assert "take" not in response.json()["allowed_actions"]
+    event = AuditEvent.objects.get(target_ref=info_request.reference, action="request.taken")
+    assert event.details["previous"] == colleague.username
+    before = AuditEvent.objects.filter(action="request.taken").count()
+    assert client.post(f"/api/v1/requests/{info_request.reference}/take/").status_code == 200
+    assert AuditEvent.objects.filter(action="request.taken").count() == before
+
+
+def test_no_one_takes_a_delivered_request_nor_one_of_another_prefecture(api, orgs, people):
+    delivered = request_in(Status.DELIVERED, orgs.montelimar)
+    response = api(people.liaison).post(f"/api/v1/requests/{delivered.reference}/take/")
+    assert response.status_code == 409
+    other = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = api(people.liaison62).post(f"/api/v1/requests/{other.reference}/take/")
+    assert response.status_code == 404
+    assert InfoRequest.objects.get(pk=other.pk).assigned_to is None
