@@ -34,6 +34,7 @@ from .selectors import (
 from .serializers import (
     AssignSerializer,
     CategorySerializer,
+    ClarificationRequestSerializer,
     DecideSerializer,
     DeliverySerializer,
     EmptySerializer,
@@ -329,11 +330,15 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._run(request, EmptySerializer, services.info_request_take)
 
     @_action_schema(
-        MessageInSerializer, "The prefecture asks for precisions", action="request_clarification"
+        ClarificationRequestSerializer,
+        "The prefecture asks for precisions, to answer by a date",
+        action="request_clarification",
     )
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, reference=None):
-        return self._run(request, MessageInSerializer, services.info_request_request_clarification)
+        return self._run(
+            request, ClarificationRequestSerializer, services.info_request_request_clarification
+        )
 
     @_action_schema(MessageInSerializer, "The commune answers a clarification", action="clarify")
     @action(detail=True, methods=["post"])

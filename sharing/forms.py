@@ -246,6 +246,15 @@ class MessageForm(RelaisForm):
     )
 
 
+class ClarificationRequestForm(MessageForm):
+    answer_by = forms.DateField(
+        label=_("Réponse attendue avant le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Par défaut, dix jours ouvrés ; au plus trois mois."),
+    )
+
+
 class NoteForm(RelaisForm):
     text = forms.CharField(
         label=_("Note interne"),

@@ -295,6 +295,8 @@ class InfoRequest(models.Model):
     decision_due = models.DateField(null=True, blank=True, db_index=True)
     delivery_due = models.DateField(null=True, blank=True, db_index=True)
     clarification_requested_at = models.DateTimeField(null=True, blank=True)
+    # The day the commune's answer to a clarification is expected by (reminders watch it).
+    clarification_due = models.DateField(null=True, blank=True, db_index=True)
     # Business days of the decision clock still to run when a clarification paused it.
     decision_days_remaining = models.PositiveIntegerField(null=True, blank=True)
 
@@ -433,6 +435,8 @@ class ReminderKind(models.TextChoices):
     DECISION_DUE_TODAY = "decision_due_today", _("Décision due aujourd'hui")
     DECISION_OVERDUE = "decision_overdue", _("Décision en retard")
     CLARIFICATION_PENDING = "clarification_pending", _("Précisions attendues")
+    CLARIFICATION_DUE_SOON = "clarification_due_soon", _("Précisions bientôt dues")
+    CLARIFICATION_OVERDUE = "clarification_overdue", _("Précisions en retard")
     DELIVERY_PENDING = "delivery_pending", _("Remise de la réponse attendue")
     DELIVERY_OVERDUE = "delivery_overdue", _("Remise de la réponse en retard")
     OVERDUE_DIGEST = "overdue_digest", _("Relevé hebdomadaire des retards")

@@ -81,6 +81,25 @@ def overdue_q(*, today: date) -> Q:
     )
 
 
+def clarification_overdue_q(*, today: date) -> Q:
+    """The commune's answer to a clarification is late (the prefecture's clock is stopped
+    meanwhile: this is the commune's lateness, not the prefecture's)."""
+    return Q(status=Status.CLARIFICATION_REQUESTED, clarification_due__lt=today)
+
+
+def awaited_date(info_request: InfoRequest) -> date | None:
+    """The date a list shows as due: the running deadline, or the commune's answer date."""
+    if info_request.status == Status.CLARIFICATION_REQUESTED:
+        return info_request.clarification_due
+    return running_due_date(info_request)
+
+
+def is_late(info_request: InfoRequest, *, today: date | None = None) -> bool:
+    """Whoever is awaited is late: the prefecture on its deadline, or the commune's answer."""
+    due = awaited_date(info_request)
+    return due is not None and due < (today or timezone.localdate())
+
+
 def running_due_date(info_request: InfoRequest) -> date | None:
     """The due date of the step the request is waiting for, if any."""
     if info_request.status == Status.SUBMITTED:

@@ -5,6 +5,7 @@ changed fields, audit in the same transaction, side effects on commit."""
 from collections.abc import Iterable
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -435,11 +436,29 @@ def info_request_take(*, info_request: InfoRequest, actor: User) -> InfoRequest:
     return info_request
 
 
+def clarification_due_default(*, today: date, departement_code: str) -> date:
+    """RELAIS_CLARIFICATION_DAYS business days from today, on the commune's calendar."""
+    return deadlines.add_business_days(
+        today, settings.RELAIS_CLARIFICATION_DAYS, departement_code=departement_code
+    )
+
+
+def _check_answer_by(answer_by: date, *, today: date, departement_code: str) -> date:
+    """The commune's answer is due after today and within three months."""
+    if answer_by <= today:
+        raise InvalidInput({"answer_by": "answer_by_not_future"})
+    if answer_by > deadlines.add_months(today, 3, departement_code=departement_code):
+        raise InvalidInput({"answer_by": "answer_by_too_far"})
+    return answer_by
+
+
 @transaction.atomic
 def info_request_request_clarification(
-    *, info_request: InfoRequest, actor: User, message: str
+    *, info_request: InfoRequest, actor: User, message: str, answer_by: date | None = None
 ) -> InfoRequest:
-    """The prefecture asks the commune for precisions; the decision clock stops."""
+    """The prefecture asks the commune for precisions, to answer by a date (by default
+    RELAIS_CLARIFICATION_DAYS business days; at most three months); the decision clock
+    stops."""
     message = _check_text(
         field="message", text=message, max_length=ClarificationMessage.text.field.max_length
     )
@@ -450,8 +469,15 @@ def info_request_request_clarification(
         return info_request
     now = timezone.now()
     today = timezone.localdate(now)
+    if answer_by is not None:
+        _check_answer_by(
+            answer_by, today=today, departement_code=info_request.commune.departement_code
+        )
     info_request.status = Status.CLARIFICATION_REQUESTED
     info_request.clarification_requested_at = now
+    info_request.clarification_due = answer_by or clarification_due_default(
+        today=today, departement_code=info_request.commune.departement_code
+    )
     if info_request.decision_due is not None:
         info_request.decision_days_remaining = max(
             0,
@@ -465,6 +491,7 @@ def info_request_request_clarification(
         update_fields=[
             "status",
             "clarification_requested_at",
+            "clarification_due",
             "decision_days_remaining",
             "updated_at",
         ]
@@ -477,6 +504,7 @@ def info_request_request_clarification(
         action="request.clarification_requested",
         info_request=info_request,
         decision_days_remaining=info_request.decision_days_remaining,
+        clarification_due=info_request.clarification_due.isoformat(),
     )
     _notify(info_request)
     return info_request
@@ -504,12 +532,14 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
         )
     info_request.decision_days_remaining = None
     info_request.clarification_requested_at = None
+    info_request.clarification_due = None
     info_request.save(
         update_fields=[
             "status",
             "decision_due",
             "decision_days_remaining",
             "clarification_requested_at",
+            "clarification_due",
             "updated_at",
         ]
     )

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +24,7 @@ from .. import rules, services
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
 from ..forms import (
     AssignForm,
+    ClarificationRequestForm,
     DecideForm,
     DeliveryForm,
     EmptyForm,
@@ -92,6 +94,16 @@ class WebAction:
                 data,
                 liaisons=_liaisons(info_request),
                 initial={"liaison": getattr(info_request.assigned_to, "username", "")},
+            )
+        if self.form_class is ClarificationRequestForm:
+            return ClarificationRequestForm(
+                data,
+                initial={
+                    "answer_by": services.clarification_due_default(
+                        today=timezone.localdate(),
+                        departement_code=info_request.commune.departement_code,
+                    )
+                },
             )
         if self.form_class is DecideForm:
             return DecideForm(
@@ -174,7 +186,7 @@ ACTIONS: dict[str, WebAction] = {
             "request_clarification",
             _("Demander des précisions"),
             _("Demande de précisions envoyée à la commune ; le délai de décision est suspendu."),
-            MessageForm,
+            ClarificationRequestForm,
             _service(services.info_request_request_clarification),
             explanation=_(
                 "Le délai de décision est suspendu jusqu'à la réponse de la commune ; il reprend "

@@ -45,7 +45,7 @@ from ..models import (
 from ..permissions import CHANGE, DRAFT, NOTES
 from ..selectors import (
     info_request_list,
-    is_overdue,
+    is_late,
     messages_of,
     notes_of,
     personal_reminders_of,
@@ -360,9 +360,13 @@ def detail_context(request, info_request: InfoRequest, **extra) -> dict:
     remarks = list(remarks_of(info_request=info_request)) if DRAFT in perms else []
     return {
         "info_request": info_request,
-        "overdue": is_overdue(info_request),
+        "overdue": is_late(info_request),
         "actions": available_actions(allowed),
         "can_edit": "update" in allowed,
+        "to_answer": "clarify" in allowed,
+        "answer_late": info_request.status == Status.CLARIFICATION_REQUESTED
+        and info_request.clarification_due is not None
+        and info_request.clarification_due < timezone.localdate(),
         "thread": list(messages_of(info_request=info_request)),
         "notes": list(notes_of(info_request=info_request)) if show_notes else None,
         "remarks": remarks,

@@ -2,6 +2,9 @@
 clarification deadline and its reminders, bulk actions in the inbox, the team page's
 reassignment. Each goes through its service and `sharing.rules`, and is audited."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
 
@@ -14,6 +17,7 @@ from tests.factories import draft, member, request_in
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("requests")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _action_url(info_request, slug: str) -> str:
@@ -131,3 +135,52 @@ def test_no_one_takes_a_delivered_request_nor_one_of_another_prefecture(api, org
     response = api(people.liaison62).post(f"/api/v1/requests/{other.reference}/take/")
     assert response.status_code == 404
     assert InfoRequest.objects.get(pk=other.pk).assigned_to is None
+
+
+# --- the commune's clarification deadline ------------------------------------------------------
+
+
+def test_the_liaison_chooses_the_communes_answer_date_and_the_commune_sees_it(
+    web, api, orgs, people, time_machine
+):
+    time_machine.move_to(datetime(2026, 3, 10, 10, tzinfo=PARIS))  # a Tuesday
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    liaison = web(people.liaison)
+    form = liaison.get(_action_url(info_request, "request-clarification")).content.decode()
+    assert 'value="2026-03-24"' in form  # the default: ten business days
+    response = liaison.post(
+        _action_url(info_request, "request-clarification"),
+        {"message": "Merci de préciser le secteur.", "answer_by": "2026-03-20"},
+    )
+    assert response.status_code == 302
+    info_request.refresh_from_db()
+    assert info_request.clarification_due == date(2026, 3, 20)
+    event = AuditEvent.objects.get(
+        target_ref=info_request.reference, action="request.clarification_requested"
+    )
+    assert event.details["clarification_due"] == "2026-03-20"
+    page = web(people.legal_officer).get(
+        reverse("request-detail", kwargs={"reference": info_request.reference})
+    )
+    assert "à vous de répondre avant le 20 mars 2026" in page.content.decode()
+    detail = api(people.mayor).get(f"/api/v1/requests/{info_request.reference}/").json()
+    assert detail["clarification_due"] == "2026-03-20"
+    # Late: counted among the commune's late requests, with the badge in its row.
+    time_machine.move_to(datetime(2026, 3, 23, 10, tzinfo=PARIS))
+    html = web(people.legal_officer).get(LIST, {"worklist": "en-retard"}).content.decode()
+    assert "En retard&nbsp;: 1" in html
+    assert info_request.reference in html
+
+
+def test_an_answer_date_out_of_bounds_is_refused_with_its_field(api, orgs, people, time_machine):
+    time_machine.move_to(datetime(2026, 3, 10, 10, tzinfo=PARIS))
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    client = api(people.liaison)
+    url = f"/api/v1/requests/{info_request.reference}/request-clarification/"
+    for answer_by in ("2026-03-10", "2026-07-01"):
+        response = client.post(
+            url, {"message": "Merci de préciser.", "answer_by": answer_by}, format="json"
+        )
+        assert response.status_code == 400
+        assert "answer_by" in response.json()
+    assert InfoRequest.objects.get(pk=info_request.pk).status == Status.ACKNOWLEDGED
