@@ -274,6 +274,43 @@ class AssignForm(RelaisForm):
         self.fields["liaison"].choices = [("", "—"), *liaisons]
 
 
+class BulkForm(RelaisForm):
+    """Several requests of the inbox at once: what to do, and what it needs."""
+
+    ACKNOWLEDGE, TAKE, ASSIGN, REMIND = "acknowledge", "take", "assign", "remind"
+
+    operation = forms.ChoiceField(label=_("Pour les demandes cochées"))
+    liaison = forms.ChoiceField(label=_("Référent (pour « Confier à »)"), required=False)
+    remind_on = forms.DateField(
+        label=_("Date du rappel (pour « Me le rappeler »)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, liaisons: list[tuple[str, str]], can_assign: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        operations = [
+            (self.ACKNOWLEDGE, _("Accuser réception")),
+            (self.TAKE, _("Me les confier")),
+            (self.REMIND, _("Me le rappeler")),
+        ]
+        if can_assign:
+            operations.insert(2, (self.ASSIGN, _("Confier à un référent")))
+            self.fields["liaison"].choices = [("", "—"), *liaisons]
+        else:
+            del self.fields["liaison"]
+        self.fields["operation"].choices = operations
+
+    def clean(self):
+        data = super().clean()
+        operation = data.get("operation")
+        if operation == self.ASSIGN and not data.get("liaison"):
+            self.add_error("liaison", _("Choisissez le référent à qui confier les demandes."))
+        if operation == self.REMIND and not data.get("remind_on"):
+            self.add_error("remind_on", _("Choisissez le jour du rappel."))
+        return data
+
+
 class DecideForm(RelaisForm):
     resolution = forms.ChoiceField(
         label=_("Décision"),

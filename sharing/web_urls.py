@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from accounts import views as accounts_views
 from audit import views as audit_views
 
-from .views import actions, notifications, pages, requests, stats, team
+from .views import actions, bulk, notifications, pages, requests, stats, team
 
 REFERENCE = r"(?P<reference>[0-9AB]{5}-[0-9]{4}-[0-9]{4,})"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("compte/", include("accounts.web_urls")),
     path("demandes/", requests.request_list, name="requests"),
     path("demandes/nouvelle/", requests.request_create, name="request-create"),
+    path("demandes/action-groupee/", bulk.request_bulk, name="requests-bulk"),
     re_path(rf"^demandes/{REFERENCE}/$", requests.request_detail, name="request-detail"),
     re_path(rf"^demandes/{REFERENCE}/modifier/$", requests.request_edit, name="request-edit"),
     re_path(

@@ -57,6 +57,7 @@ from ..selectors import (
 from ..services import EDITABLE_FIELDS
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from .actions import available_actions
+from .bulk import bulk_form
 from .common import (
     audit_denied,
     audit_view,
@@ -239,6 +240,7 @@ def request_list(request):
                 }
                 for item in lists
             ],
+            "bulk_form": bulk_form(user) if prefecture_side else None,
             "sort": sort,
             "sort_query": kept.urlencode(),
             "export_query": export_query,

@@ -2,16 +2,17 @@
 clarification deadline and its reminders, bulk actions in the inbox, the team page's
 reassignment. Each goes through its service and `sharing.rules`, and is audited."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from sharing import rules, services
 from sharing.exceptions import ActionNotAllowed
-from sharing.models import InfoRequest, Status
+from sharing.models import InfoRequest, Reminder, ReminderKind, Status
 from tests.factories import draft, member, request_in
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +185,105 @@ def test_an_answer_date_out_of_bounds_is_refused_with_its_field(api, orgs, peopl
         assert response.status_code == 400
         assert "answer_by" in response.json()
     assert InfoRequest.objects.get(pk=info_request.pk).status == Status.ACKNOWLEDGED
+
+
+# --- bulk actions in the inbox -----------------------------------------------------------------
+
+BULK = reverse("requests-bulk")
+
+
+def test_the_inbox_offers_checkboxes_and_a_bulk_form_without_script(web, orgs, people):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    html = web(people.liaison).get(LIST).content.decode()
+    assert f'name="selected" value="{info_request.reference}"' in html
+    assert f'action="{BULK}"' in html
+    assert 'value="assign"' not in html  # assigning is the admin's
+    assert "onclick" not in html
+    assert 'value="assign"' in web(people.prefecture_admin).get(LIST).content.decode()
+    assert 'name="selected"' not in web(people.mayor).get(LIST).content.decode()
+
+
+def test_a_liaison_acknowledges_several_requests_and_is_told_which_were_refused_and_why(
+    web, orgs, people
+):
+    first = request_in(Status.SUBMITTED, orgs.montelimar)
+    second = request_in(Status.SUBMITTED, orgs.valence)
+    decided = request_in(Status.DECIDED, orgs.montelimar)
+    elsewhere = request_in(Status.SUBMITTED, orgs.arras)
+    response = web(people.liaison).post(
+        BULK,
+        {
+            "operation": "acknowledge",
+            "selected": [first.reference, decided.reference, second.reference, elsewhere.reference],
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    done = html[html.index('id="bulk-done"') : html.index('id="bulk-refused"')]
+    refused = html[html.index('id="bulk-refused"') :]
+    assert "2 demandes traitées" in done
+    assert first.reference in done
+    assert second.reference in done
+    assert "2 demandes refusées" in refused
+    assert f"{decided.reference}</span> : Pas possible au statut « Décidée »" in refused
+    assert f"{elsewhere.reference}</span> : Introuvable" in refused
+    for info_request in (first, second):
+        info_request.refresh_from_db()
+        assert info_request.status == Status.ACKNOWLEDGED
+        assert AuditEvent.objects.filter(
+            target_ref=info_request.reference, action="request.acknowledged"
+        ).exists()
+    assert InfoRequest.objects.get(pk=elsewhere.pk).status == Status.SUBMITTED
+    assert AuditEvent.objects.filter(
+        action="request.not_found", details__reference=elsewhere.reference
+    ).exists()
+
+
+def test_the_admin_assigns_several_requests_to_a_colleague_and_a_liaison_may_not(web, orgs, people):
+    rows = [request_in(Status.SUBMITTED, orgs.montelimar) for _ in range(2)]
+    references = [row.reference for row in rows]
+    refused = web(people.liaison).post(
+        BULK,
+        {"operation": "assign", "liaison": people.liaison.username, "selected": references},
+    )
+    assert refused.status_code == 400
+    response = web(people.prefecture_admin).post(
+        BULK,
+        {"operation": "assign", "liaison": people.liaison.username, "selected": references},
+    )
+    assert response.status_code == 200
+    assert "2 demandes traitées" in response.content.decode()
+    assert set(
+        InfoRequest.objects.filter(pk__in=[r.pk for r in rows]).values_list(
+            "assigned_to", flat=True
+        )
+    ) == {people.liaison.pk}
+    assert (
+        AuditEvent.objects.filter(action="request.assigned", target_ref__in=references).count() == 2
+    )
+
+
+def test_a_liaison_takes_and_is_reminded_of_several_requests(web, orgs, people):
+    rows = [request_in(Status.ACKNOWLEDGED, orgs.montelimar) for _ in range(2)]
+    references = [row.reference for row in rows]
+    client = web(people.liaison)
+    assert client.post(BULK, {"operation": "take", "selected": references}).status_code == 200
+    assert set(
+        InfoRequest.objects.filter(reference__in=references).values_list("assigned_to", flat=True)
+    ) == {people.liaison.pk}
+    day = (timezone.localdate() + timedelta(days=3)).isoformat()
+    missing = client.post(BULK, {"operation": "remind", "selected": references})
+    assert missing.status_code == 400
+    response = client.post(BULK, {"operation": "remind", "remind_on": day, "selected": references})
+    assert "2 demandes traitées" in response.content.decode()
+    assert (
+        Reminder.objects.filter(
+            kind=ReminderKind.PERSONAL, user=people.liaison, info_request__reference__in=references
+        ).count()
+        == 2
+    )
+    assert client.post(BULK, {"operation": "take"}).status_code == 400  # nothing selected
+    assert (
+        web(people.mayor).post(BULK, {"operation": "take", "selected": references}).status_code
+        == 404
+    )
