@@ -311,6 +311,21 @@ class BulkForm(RelaisForm):
         return data
 
 
+class ReassignForm(RelaisForm):
+    """The team page: a member's open requests (all ticked at first) to another liaison."""
+
+    liaison = forms.ChoiceField(label=_("Confier au référent"))
+    selected = forms.MultipleChoiceField(
+        label=_("Demandes à réassigner"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, liaisons: list[tuple[str, str]], references: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["liaison"].choices = [("", "—"), *liaisons]
+        self.fields["selected"].choices = [(reference, reference) for reference in references]
+        self.fields["selected"].initial = references
+
+
 class DecideForm(RelaisForm):
     resolution = forms.ChoiceField(
         label=_("Décision"),

@@ -31,6 +31,7 @@ urlpatterns = [
         name="request-action",
     ),
     path("equipe/", team.team, name="team"),
+    path("equipe/<str:username>/reassigner/", team.team_reassign, name="team-reassign"),
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(

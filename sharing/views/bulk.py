@@ -83,28 +83,12 @@ def _selected(request) -> list[str]:
     return list(seen)
 
 
-@login_required
-@require_POST
-def request_bulk(request):
+def apply_each(
+    request, references: list[str], run: Callable[[InfoRequest], object]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Runs `run` on each request through the one fetch-and-check, each in the service's own
+    transaction; returns the references done and those refused, with why."""
     user = request.user
-    form = bulk_form(user, request.POST)
-    if form is None:
-        audit_denied(request, action="permission.denied")
-        raise Http404
-    references = _selected(request)
-    problems = []
-    if not references:
-        problems.append(_("Cochez au moins une demande."))
-    elif len(references) > BULK_MAX:
-        problems.append(_("Au plus %(max)s demandes à la fois.") % {"max": BULK_MAX})
-    if not form.is_valid() or problems:
-        return render(
-            request,
-            "sharing/request_bulk.html",
-            {"form": form, "problems": problems, "done": [], "refused": []},
-            status=400,
-        )
-    run = _runner(form, user)
     done, refused = [], []
     for reference in references:
         try:
@@ -132,6 +116,31 @@ def request_bulk(request):
             refused.append((reference, " ".join(str(error) for error in errors)))
         else:
             done.append(reference)
+    return done, refused
+
+
+@login_required
+@require_POST
+def request_bulk(request):
+    user = request.user
+    form = bulk_form(user, request.POST)
+    if form is None:
+        audit_denied(request, action="permission.denied")
+        raise Http404
+    references = _selected(request)
+    problems = []
+    if not references:
+        problems.append(_("Cochez au moins une demande."))
+    elif len(references) > BULK_MAX:
+        problems.append(_("Au plus %(max)s demandes à la fois.") % {"max": BULK_MAX})
+    if not form.is_valid() or problems:
+        return render(
+            request,
+            "sharing/request_bulk.html",
+            {"form": form, "problems": problems, "done": [], "refused": []},
+            status=400,
+        )
+    done, refused = apply_each(request, references, _runner(form, user))
     operation = dict(form.fields["operation"].choices)[form.cleaned_data["operation"]]
     return render(
         request,

@@ -287,3 +287,60 @@ def test_a_liaison_takes_and_is_reminded_of_several_requests(web, orgs, people):
         web(people.mayor).post(BULK, {"operation": "take", "selected": references}).status_code
         == 404
     )
+
+
+# --- the team page: reassigning a member's open requests ---------------------------------------
+
+
+def _held_by(liaison, people, orgs, count: int) -> list[InfoRequest]:
+    rows = [request_in(Status.ACKNOWLEDGED, orgs.montelimar) for _ in range(count)]
+    for row in rows:
+        services.info_request_assign(
+            info_request=row, actor=people.prefecture_admin, liaison=liaison
+        )
+    return rows
+
+
+def test_the_admin_reassigns_the_requests_a_member_holds_all_or_those_ticked(web, orgs, people):
+    absent = member(orgs.pref26, "liaison", username="referent-absent")
+    rows = _held_by(absent, people, orgs, 3)
+    client = web(people.prefecture_admin)
+    team = client.get(reverse("team")).content.decode()
+    url = reverse("team-reassign", kwargs={"username": absent.username})
+    assert f'href="{url}"' in team
+    page = client.get(url).content.decode()
+    for row in rows:
+        assert f'value="{row.reference}"' in page
+    assert page.count("checked") == 3  # all ticked at first
+    keep = rows[2]
+    response = client.post(
+        url,
+        {"liaison": people.liaison.username, "selected": [rows[0].reference, rows[1].reference]},
+    )
+    assert response.status_code == 200
+    assert "2 demandes traitées" in response.content.decode()
+    assert [InfoRequest.objects.get(pk=row.pk).assigned_to for row in rows] == [
+        people.liaison,
+        people.liaison,
+        absent,
+    ]
+    assert (
+        AuditEvent.objects.filter(
+            action="request.assigned",
+            target_ref__in=[rows[0].reference, rows[1].reference],
+            details__liaison=people.liaison.username,
+        ).count()
+        == 2
+    )
+    assert keep.reference in client.get(url).content.decode()
+
+
+def test_only_an_admin_of_the_members_prefecture_reassigns(web, orgs, people):
+    _held_by(people.liaison, people, orgs, 1)
+    url = reverse("team-reassign", kwargs={"username": people.liaison.username})
+    assert web(people.liaison).get(url).status_code == 404
+    assert web(people.mayor).get(url).status_code == 404
+    admin62 = member(orgs.arras.prefecture, "prefecture_admin", username="admin-62")
+    assert web(admin62).get(url).status_code == 404
+    missing = web(people.prefecture_admin).post(url, {"selected": []})
+    assert missing.status_code == 400
