@@ -66,7 +66,11 @@ PAGES = {
         "/demandes/{decided}/record-delivery/",
         "/statistiques/",
     ],
-    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
+    "prefecture_admin": [
+        "/equipe/",
+        "/equipe/liaison-26/reassigner/",
+        "/demandes/{submitted}/assign/",
+    ],
     "auditor_national": [
         "/audit/journal/",
         "/audit/exports/",
