@@ -2,6 +2,7 @@
 come back here as field errors, in plain words, with the refused text cleared."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
@@ -251,7 +252,10 @@ class ClarificationRequestForm(MessageForm):
         label=_("Réponse attendue avant le"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Par défaut, dix jours ouvrés ; au plus trois mois."),
+        help_text=format_lazy(
+            _("Par défaut, {days} jours ouvrés ; au plus trois mois."),
+            days=settings.RELAIS_CLARIFICATION_DAYS,
+        ),
     )
 
 
