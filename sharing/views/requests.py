@@ -126,7 +126,7 @@ def request_list(request):
     reference = chosen.get("reference", "").strip().upper()
     exact = reference if FULL_REFERENCE.fullmatch(reference) else ""
     if chosen.get("overdue"):
-        params["overdue"] = True
+        params["overdue"] = "true"  # a query value, as the API's filter set reads it
     if chosen.get("mine"):
         params["assigned_to"] = user.get_username()
     today = timezone.localdate()
