@@ -34,6 +34,7 @@ from .selectors import (
 from .serializers import (
     AssignSerializer,
     CategorySerializer,
+    ClarificationRequestSerializer,
     DecideSerializer,
     DeliverySerializer,
     EmptySerializer,
@@ -323,12 +324,21 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             )
         )
 
+    @_action_schema(EmptySerializer, "A liaison takes the request for themselves", action="take")
+    @action(detail=True, methods=["post"])
+    def take(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_take)
+
     @_action_schema(
-        MessageInSerializer, "The prefecture asks for precisions", action="request_clarification"
+        ClarificationRequestSerializer,
+        "The prefecture asks for precisions, to answer by a date",
+        action="request_clarification",
     )
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, reference=None):
-        return self._run(request, MessageInSerializer, services.info_request_request_clarification)
+        return self._run(
+            request, ClarificationRequestSerializer, services.info_request_request_clarification
+        )
 
     @_action_schema(MessageInSerializer, "The commune answers a clarification", action="clarify")
     @action(detail=True, methods=["post"])
@@ -360,6 +370,13 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request, reference=None):
         return self._run(request, ReasonSerializer, services.info_request_withdraw)
+
+    @_action_schema(
+        EmptySerializer, "A legal officer or the mayor discards a draft", action="discard"
+    )
+    @action(detail=True, methods=["post"])
+    def discard(self, request, reference=None):
+        return self._run(request, EmptySerializer, services.info_request_discard)
 
     @_action_schema(
         ExtendSerializer, "The prefecture extends the running deadline", action="extend"

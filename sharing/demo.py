@@ -408,6 +408,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         steps=(step("withdraw", reason="Le point sera traité directement en séance du CLSPD."),),
     ),
+    # A draft its legal officer gave up before the mayor saw it: out of the lists, kept.
+    Scenario(
+        key="DEMO-BR-2026-0405",
+        commune="62498",
+        category="clspd-cpraf-working-group",
+        legal_basis="csi-l132-5",
+        purpose=(
+            "Point sur la sécurisation des abords du marché hebdomadaire, rédigé en double "
+            "d'une demande déjà transmise."
+        ),
+        steps=(step("discard"),),
+    ),
     Scenario(
         key="DEMO-BR-2026-0402",
         commune="62498",
@@ -854,6 +866,7 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
         "sign": lambda r, o: services.info_request_sign(info_request=r, actor=mayor),
         "send_back": lambda r, o: services.info_request_send_back(info_request=r, actor=mayor, **o),
         "withdraw": lambda r, o: services.info_request_withdraw(info_request=r, actor=mayor, **o),
+        "discard": lambda r, o: services.info_request_discard(info_request=r, actor=legal_officer),
         "clarify": lambda r, o: services.info_request_clarify(
             info_request=r, actor=legal_officer, **o
         ),

@@ -55,6 +55,8 @@ REFUSALS = {
     "extension_earlier": _("Une prolongation ne peut pas avancer l'échéance."),
     "extension_not_future": _("La nouvelle échéance doit être dans le futur."),
     "extension_too_far": _("Une prolongation va au plus un an au-delà de l'échéance actuelle."),
+    "answer_by_not_future": _("La date de réponse attendue doit être dans le futur."),
+    "answer_by_too_far": _("La commune a au plus trois mois pour répondre."),
     "not_a_liaison": _("Cette personne n'est pas référente de cette préfecture."),
     "reminder_in_past": _("Un rappel ne peut pas être fixé dans le passé."),
     "reminder_too_far": _("Un rappel peut être fixé au plus deux ans à l'avance."),

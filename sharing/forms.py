@@ -2,6 +2,7 @@
 come back here as field errors, in plain words, with the refused text cleared."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
@@ -258,6 +259,18 @@ class MessageForm(RelaisForm):
     )
 
 
+class ClarificationRequestForm(MessageForm):
+    answer_by = forms.DateField(
+        label=_("Réponse attendue avant le"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=format_lazy(
+            _("Par défaut, {days} jours ouvrés ; au plus trois mois."),
+            days=settings.RELAIS_CLARIFICATION_DAYS,
+        ),
+    )
+
+
 class NoteForm(RelaisForm):
     text = forms.CharField(
         label=_("Note interne"),
@@ -275,6 +288,58 @@ class AssignForm(RelaisForm):
     def __init__(self, *args, liaisons: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["liaison"].choices = [("", "—"), *liaisons]
+
+
+class BulkForm(RelaisForm):
+    """Several requests of the inbox at once: what to do, and what it needs."""
+
+    ACKNOWLEDGE, TAKE, ASSIGN, REMIND = "acknowledge", "take", "assign", "remind"
+
+    operation = forms.ChoiceField(label=_("Pour les demandes cochées"))
+    liaison = forms.ChoiceField(label=_("Référent (pour « Confier à »)"), required=False)
+    remind_on = forms.DateField(
+        label=_("Date du rappel (pour « Me le rappeler »)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, liaisons: list[tuple[str, str]], can_assign: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        operations = [
+            (self.ACKNOWLEDGE, _("Accuser réception")),
+            (self.TAKE, _("Me les confier")),
+            (self.REMIND, _("Me le rappeler")),
+        ]
+        if can_assign:
+            operations.insert(2, (self.ASSIGN, _("Confier à un référent")))
+            self.fields["liaison"].choices = [("", "—"), *liaisons]
+        else:
+            del self.fields["liaison"]
+        self.fields["operation"].choices = operations
+
+    def clean(self):
+        data = super().clean()
+        operation = data.get("operation")
+        if operation == self.ASSIGN and not data.get("liaison"):
+            self.add_error("liaison", _("Choisissez le référent à qui confier les demandes."))
+        if operation == self.REMIND and not data.get("remind_on"):
+            self.add_error("remind_on", _("Choisissez le jour du rappel."))
+        return data
+
+
+class ReassignForm(RelaisForm):
+    """The team page: a member's open requests (all ticked at first) to another liaison."""
+
+    liaison = forms.ChoiceField(label=_("Confier au référent"))
+    selected = forms.MultipleChoiceField(
+        label=_("Demandes à réassigner"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, liaisons: list[tuple[str, str]], references: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["liaison"].choices = [("", "—"), *liaisons]
+        self.fields["selected"].choices = [(reference, reference) for reference in references]
+        self.fields["selected"].initial = references
 
 
 class DecideForm(RelaisForm):

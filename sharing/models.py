@@ -45,6 +45,9 @@ class Status(models.TextChoices):
     DELIVERED = "delivered", _("Réponse remise")
     CLOSED = "closed", _("Close")
     WITHDRAWN = "withdrawn", _("Retirée")
+    # A draft its author gave up before signing: kept (its reference is never reused and the
+    # audit events naming it still verify), out of every list.
+    DISCARDED = "discarded", _("Brouillon abandonné")
 
 
 class Resolution(models.TextChoices):
@@ -108,6 +111,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
         ),
         Status.WITHDRAWN,
     ),
+    "discard": (frozenset({Status.DRAFT}), Status.DISCARDED),
     "expire": (
         frozenset({Status.SUBMITTED, Status.ACKNOWLEDGED, Status.CLARIFICATION_REQUESTED}),
         Status.DECIDED,
@@ -308,6 +312,8 @@ class InfoRequest(models.Model):
     decision_due = models.DateField(null=True, blank=True, db_index=True)
     delivery_due = models.DateField(null=True, blank=True, db_index=True)
     clarification_requested_at = models.DateTimeField(null=True, blank=True)
+    # The day the commune's answer to a clarification is expected by (reminders watch it).
+    clarification_due = models.DateField(null=True, blank=True, db_index=True)
     # Business days of the decision clock still to run when a clarification paused it.
     decision_days_remaining = models.PositiveIntegerField(null=True, blank=True)
 
@@ -446,6 +452,8 @@ class ReminderKind(models.TextChoices):
     DECISION_DUE_TODAY = "decision_due_today", _("Décision due aujourd'hui")
     DECISION_OVERDUE = "decision_overdue", _("Décision en retard")
     CLARIFICATION_PENDING = "clarification_pending", _("Précisions attendues")
+    CLARIFICATION_DUE_SOON = "clarification_due_soon", _("Précisions bientôt dues")
+    CLARIFICATION_OVERDUE = "clarification_overdue", _("Précisions en retard")
     DELIVERY_PENDING = "delivery_pending", _("Remise de la réponse attendue")
     DELIVERY_OVERDUE = "delivery_overdue", _("Remise de la réponse en retard")
     OVERDUE_DIGEST = "overdue_digest", _("Relevé hebdomadaire des retards")

@@ -65,6 +65,14 @@ HEADLINES: dict[str, dict[str, str]] = {
         "fr": "La préfecture attend vos précisions sur cette demande.",
         "en": "The prefecture is waiting for your clarification on this request.",
     },
+    ReminderKind.CLARIFICATION_DUE_SOON: {
+        "fr": "Vos précisions sur cette demande sont bientôt dues.",
+        "en": "Your clarification on this request is due soon.",
+    },
+    ReminderKind.CLARIFICATION_OVERDUE: {
+        "fr": "Vos précisions sur cette demande sont en retard.",
+        "en": "Your clarification on this request is overdue.",
+    },
     ReminderKind.DELIVERY_PENDING: {
         "fr": "La réponse accordée doit être remise à la commune.",
         "en": "The answer granted must be delivered to the commune.",
@@ -148,10 +156,10 @@ STATUS_NOTICES: dict[str, Texts] = {
     ),
     Status.CLARIFICATION_REQUESTED: _sides(
         (
-            "Précisions demandées par la préfecture — à vous de répondre dans Relais ; le délai "
-            "de décision est suspendu.",
-            "Clarification requested by the prefecture — yours to answer in Relais; the "
-            "decision clock is stopped.",
+            "Précisions demandées par la préfecture — à vous de répondre dans Relais avant le "
+            "{date} ; le délai de décision est suspendu.",
+            "Clarification requested by the prefecture — yours to answer in Relais by {date}; "
+            "the decision clock is stopped.",
         ),
         (
             "Précisions demandées à la commune — rien à faire avant sa réponse.",
@@ -184,6 +192,10 @@ STATUS_NOTICES: dict[str, Texts] = {
     Status.WITHDRAWN: _both(
         "Demande retirée par la commune — rien d'autre à faire.",
         "Request withdrawn by the commune — nothing else to do.",
+    ),
+    Status.DISCARDED: _both(
+        "Brouillon abandonné par la commune — rien d'autre à faire.",
+        "Draft discarded by the commune — nothing else to do.",
     ),
 }
 # A decision with nothing to deliver (refused, redirected): no date runs.
@@ -227,6 +239,14 @@ KIND_NOTICES: dict[str, Texts] = {
         "La préfecture attend toujours vos précisions — à vous de répondre dans Relais.",
         "The prefecture is still waiting for your clarification — yours to answer in Relais.",
     ),
+    ReminderKind.CLARIFICATION_DUE_SOON: _both(
+        "Précisions demandées par la préfecture — à vous de répondre avant le {date}.",
+        "Clarification requested by the prefecture — yours to answer by {date}.",
+    ),
+    ReminderKind.CLARIFICATION_OVERDUE: _both(
+        "Précisions en retard (attendues le {date}) — à apporter sans attendre.",
+        "Clarification overdue (expected {date}) — to give now.",
+    ),
     ReminderKind.DELIVERY_PENDING: _both(
         "Réponse accordée à remettre à la commune avant le {date}.",
         "Answer granted, to deliver to the commune by {date}.",
@@ -261,9 +281,10 @@ UNDATED = {
         ", le {date}",
         " (dû le {date})",
         " (due le {date})",
+        " (attendues le {date})",
         " avant le {date}",
     ),
-    "en": (", by {date}", ", {date}", " (due {date})", " by {date}"),
+    "en": (", by {date}", ", {date}", " (due {date})", " (expected {date})", " by {date}"),
 }
 
 
@@ -414,6 +435,8 @@ def running_due_date(info_request: InfoRequest) -> date | None:
         return info_request.decision_due
     if info_request.status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER:
         return info_request.delivery_due
+    if info_request.status == Status.CLARIFICATION_REQUESTED:
+        return info_request.clarification_due  # the commune's answer
     return None
 
 

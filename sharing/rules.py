@@ -98,6 +98,13 @@ holds_signature_delegation = Predicate(
     (Role.LEGAL_OFFICER.value,),
 )
 signer = commune_mayor | holds_signature_delegation
+drafted_it = Predicate("drafted_it", lambda f: f.info_request.created_by_id == f.user.pk)
+# The mayor gives up any draft of the commune; a legal officer only the drafts they wrote.
+discards_it = Predicate(
+    "(commune_mayor | (commune_author & drafted_it))",
+    lambda f: commune_mayor(f) or (commune_author(f) and drafted_it(f)),
+    commune_author.roles,
+)
 
 
 # When: what the request itself must be like, beyond its status.
@@ -111,6 +118,7 @@ has_running_deadline = Predicate(
     lambda r: r.status != Status.DECIDED or r.delivery_due is not None,
 )
 always = Predicate("always", lambda _subject: True)
+holds_it = Predicate("holds_it", lambda f: f.info_request.assigned_to_id == f.user.pk)
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -127,7 +135,7 @@ EXTENDABLE: dict[str, str] = {
     Status.ACKNOWLEDGED: "decision_due",
     Status.DECIDED: "delivery_due",
 }
-STILL_ALIVE = ALL_STATUSES - {Status.CLOSED, Status.WITHDRAWN}
+STILL_ALIVE = ALL_STATUSES - {Status.CLOSED, Status.WITHDRAWN, Status.DISCARDED}
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,9 @@ class Rule:
     when: Predicate = always
     # The status a successful action leads to, where a repeat finding it there is harmless.
     repeat_target: str | None = None
+    # On the actor's facts: the action is already done for them (a request they hold already,
+    # for "take"); not offered, and the service returns quietly.
+    done_for: Predicate | None = None
     detail: str = field(default="", compare=False)
 
 
@@ -154,10 +165,18 @@ RULES: dict[str, Rule] = {
     "sign": _transition("sign", signer),
     "send_back": _transition("send_back", signer, repeat=False),
     "withdraw": _transition("withdraw", commune_mayor),
+    "discard": Rule(
+        discards_it,
+        TRANSITIONS["discard"][0],
+        repeat_target=TRANSITIONS["discard"][1],
+        detail="Only a draft can be discarded; a signed request is withdrawn.",
+    ),
     # Clarify leads back to acknowledged, also reached otherwise: a repeat is a mistake.
     "clarify": _transition("clarify", commune_drafter, repeat=False),
     "acknowledge": _transition("acknowledge", prefecture_worker),
     "assign": Rule(prefecture_admin, ASSIGNABLE),
+    # A liaison (or the admin) takes the request for themselves, in one click.
+    "take": Rule(prefecture_worker, ASSIGNABLE, done_for=holds_it),
     "request_clarification": _transition("request_clarification", prefecture_worker),
     "decide": _transition("decide", prefecture_worker),
     "record_delivery": Rule(
@@ -190,13 +209,15 @@ def describe(action: str) -> str:
         return ", ".join(f"`{value}`" for value in values)
 
     text = (
-        f"Who: the request's own {codes(rule.who.roles)}. "
+        f"Who: the request's own {codes(rule.who.roles)} (`{rule.who.name}`). "
         f"In status: {codes(status for status in Status if status in rule.statuses)}."
     )
     if "|" in rule.who.name:
         text += f" Who precisely: `{rule.who.name}`."
     if rule.when is not always:
         text += f" Only when: `{rule.when.name}`."
+    if rule.done_for is not None:
+        text += f" Not offered, and a quiet repeat, when: `{rule.done_for.name}`."
     return text + " The request's `allowed_actions` says whether you may now."
 
 
@@ -232,7 +253,12 @@ def allows(
 ) -> bool:
     """Whether this user may take this action on this request now."""
     facts = facts or facts_for(user, info_request)
-    return permitted(action, facts) and possible(action, info_request)
+    done_for = RULES[action].done_for
+    return (
+        permitted(action, facts)
+        and possible(action, info_request)
+        and not (done_for is not None and done_for(facts))
+    )
 
 
 def allowed_actions(

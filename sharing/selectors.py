@@ -81,6 +81,25 @@ def overdue_q(*, today: date) -> Q:
     )
 
 
+def clarification_overdue_q(*, today: date) -> Q:
+    """The commune's answer to a clarification is late (the prefecture's clock is stopped
+    meanwhile: this is the commune's lateness, not the prefecture's)."""
+    return Q(status=Status.CLARIFICATION_REQUESTED, clarification_due__lt=today)
+
+
+def awaited_date(info_request: InfoRequest) -> date | None:
+    """The date a list shows as due: the running deadline, or the commune's answer date."""
+    if info_request.status == Status.CLARIFICATION_REQUESTED:
+        return info_request.clarification_due
+    return running_due_date(info_request)
+
+
+def is_late(info_request: InfoRequest, *, today: date | None = None) -> bool:
+    """Whoever is awaited is late: the prefecture on its deadline, or the commune's answer."""
+    due = awaited_date(info_request)
+    return due is not None and due < (today or timezone.localdate())
+
+
 def running_due_date(info_request: InfoRequest) -> date | None:
     """The due date of the step the request is waiting for, if any."""
     if info_request.status == Status.SUBMITTED:
@@ -221,9 +240,12 @@ def personal_reminders_of(*, user: User, info_request: InfoRequest) -> QuerySet[
 
 
 def info_request_list(*, user: User) -> QuerySet[InfoRequest]:
-    """The visible requests with what a list renders, in a fixed number of queries."""
-    return info_requests_visible_to(user=user).select_related(
-        "commune", "prefecture", "category", "legal_basis", "assigned_to"
+    """The visible requests with what a list renders, in a fixed number of queries; a
+    discarded draft is no one's work any more and leaves every list (its page remains)."""
+    return (
+        info_requests_visible_to(user=user)
+        .exclude(status=Status.DISCARDED)
+        .select_related("commune", "prefecture", "category", "legal_basis", "assigned_to")
     )
 
 
@@ -273,12 +295,14 @@ TIMELINE_ACTIONS = (
     "request.signed",
     "request.acknowledged",
     "request.assigned",
+    "request.taken",
     "request.clarification_requested",
     "request.clarified",
     "request.decided",
     "request.delivery_recorded",
     "request.closed",
     "request.withdrawn",
+    "request.discarded",
     "request.extended",
     "request.expired",
 )

@@ -140,6 +140,7 @@ class InfoRequestSerializer(serializers.ModelSerializer):
             "acknowledgement_due",
             "decision_due",
             "delivery_due",
+            "clarification_due",
             "is_overdue",
             "days_to_acknowledgement",
             "days_to_decision",
@@ -238,6 +239,14 @@ class EmptySerializer(StrictSerializer):
 
 class MessageInSerializer(StrictSerializer):
     message = serializers.CharField(max_length=ClarificationMessage.text.field.max_length)
+
+
+class ClarificationRequestSerializer(MessageInSerializer):
+    answer_by = serializers.DateField(
+        required=False,
+        help_text="The day the commune's answer is expected by: after today, within three "
+        "months; by default RELAIS_CLARIFICATION_DAYS business days from today.",
+    )
 
 
 class RemarkInSerializer(StrictSerializer):

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import cast
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -440,10 +441,49 @@ def info_request_assign(*, info_request: InfoRequest, actor: User, liaison: User
 
 
 @transaction.atomic
+def info_request_take(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """A liaison of the request's prefecture takes it for themselves, unassigned or held by a
+    colleague, while there is work to do; taking one's own again is harmless."""
+    info_request = _lock(info_request)
+    rules.check(actor, "take", info_request)
+    if info_request.assigned_to_id == actor.pk:
+        return info_request
+    previous = info_request.assigned_to
+    info_request.assigned_to = actor
+    info_request.save(update_fields=["assigned_to", "updated_at"])
+    _audit(
+        actor=actor,
+        action="request.taken",
+        info_request=info_request,
+        liaison=actor.username,
+        previous=previous.username if previous else None,
+    )
+    return info_request
+
+
+def clarification_due_default(*, today: date, departement_code: str) -> date:
+    """RELAIS_CLARIFICATION_DAYS business days from today, on the commune's calendar."""
+    return deadlines.add_business_days(
+        today, settings.RELAIS_CLARIFICATION_DAYS, departement_code=departement_code
+    )
+
+
+def _check_answer_by(answer_by: date, *, today: date, departement_code: str) -> date:
+    """The commune's answer is due after today and within three months."""
+    if answer_by <= today:
+        raise InvalidInput({"answer_by": "answer_by_not_future"})
+    if answer_by > deadlines.add_months(today, 3, departement_code=departement_code):
+        raise InvalidInput({"answer_by": "answer_by_too_far"})
+    return answer_by
+
+
+@transaction.atomic
 def info_request_request_clarification(
-    *, info_request: InfoRequest, actor: User, message: str
+    *, info_request: InfoRequest, actor: User, message: str, answer_by: date | None = None
 ) -> InfoRequest:
-    """The prefecture asks the commune for precisions; the decision clock stops."""
+    """The prefecture asks the commune for precisions, to answer by a date (by default
+    RELAIS_CLARIFICATION_DAYS business days; at most three months); the decision clock
+    stops."""
     message = _check_text(
         field="message", text=message, max_length=ClarificationMessage.text.field.max_length
     )
@@ -454,8 +494,15 @@ def info_request_request_clarification(
         return info_request
     now = timezone.now()
     today = timezone.localdate(now)
+    if answer_by is not None:
+        _check_answer_by(
+            answer_by, today=today, departement_code=info_request.commune.departement_code
+        )
     info_request.status = Status.CLARIFICATION_REQUESTED
     info_request.clarification_requested_at = now
+    info_request.clarification_due = answer_by or clarification_due_default(
+        today=today, departement_code=info_request.commune.departement_code
+    )
     if info_request.decision_due is not None:
         info_request.decision_days_remaining = max(
             0,
@@ -469,6 +516,7 @@ def info_request_request_clarification(
         update_fields=[
             "status",
             "clarification_requested_at",
+            "clarification_due",
             "decision_days_remaining",
             "updated_at",
         ]
@@ -481,6 +529,7 @@ def info_request_request_clarification(
         action="request.clarification_requested",
         info_request=info_request,
         decision_days_remaining=info_request.decision_days_remaining,
+        clarification_due=info_request.clarification_due.isoformat(),
     )
     _notify(info_request)
     return info_request
@@ -508,12 +557,14 @@ def info_request_clarify(*, info_request: InfoRequest, actor: User, message: str
         )
     info_request.decision_days_remaining = None
     info_request.clarification_requested_at = None
+    info_request.clarification_due = None
     info_request.save(
         update_fields=[
             "status",
             "decision_due",
             "decision_days_remaining",
             "clarification_requested_at",
+            "clarification_due",
             "updated_at",
         ]
     )
@@ -695,6 +746,20 @@ def info_request_withdraw(*, info_request: InfoRequest, actor: User, reason: str
     info_request.save(update_fields=["status", "withdraw_reason", "withdrawn_at", "updated_at"])
     _audit(actor=actor, action="request.withdrawn", info_request=info_request)
     _notify(info_request)
+    return info_request
+
+
+@transaction.atomic
+def info_request_discard(*, info_request: InfoRequest, actor: User) -> InfoRequest:
+    """A legal officer gives up their own draft, the mayor any draft of the commune. The row
+    stays, marked discarded: its reference is never reused, the audit events naming it still
+    verify, and it leaves every list."""
+    info_request, done = _begin(info_request=info_request, actor=actor, action="discard")
+    if done:
+        return info_request
+    info_request.status = Status.DISCARDED
+    info_request.save(update_fields=["status", "updated_at"])
+    _audit(actor=actor, action="request.discarded", info_request=info_request)
     return info_request
 
 

@@ -7,6 +7,7 @@ from audit import views as audit_views
 
 from .views import (
     actions,
+    bulk,
     cover,
     delegations,
     message_templates,
@@ -32,6 +33,7 @@ urlpatterns = [
     path(
         "demandes/vues/<int:view_id>/supprimer/", saved.saved_view_remove, name="saved-view-delete"
     ),
+    path("demandes/action-groupee/", bulk.request_bulk, name="requests-bulk"),
     re_path(rf"^demandes/{REFERENCE}/$", requests.request_detail, name="request-detail"),
     re_path(rf"^demandes/{REFERENCE}/modifier/$", requests.request_edit, name="request-edit"),
     re_path(
@@ -60,6 +62,7 @@ urlpatterns = [
         name="message-template-delete",
     ),
     path("equipe/", team.team, name="team"),
+    path("equipe/<str:username>/reassigner/", team.team_reassign, name="team-reassign"),
     path("statistiques/", stats.stats, name="stats"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(

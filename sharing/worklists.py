@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import RESOLUTIONS_TO_DELIVER, DraftRemark, InfoRequest, Status
-from .selectors import overdue_q
+from .selectors import clarification_overdue_q, overdue_q
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ def _open_remark() -> Exists:
 def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
     to_deliver = Q(status=Status.DECIDED, resolution__in=RESOLUTIONS_TO_DELIVER)
     waiting_for_commune = Q(status=Status.CLARIFICATION_REQUESTED)
+    # Late: the prefecture on its running deadline, or the commune on its answer.
+    late = overdue_q(today=today) | clarification_overdue_q(today=today)
     if prefecture_side:
         from .cover import covered_for
 
@@ -57,7 +59,7 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
                 Q(status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED]) | to_deliver,
             ),
             WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
-            WorkList("en-retard", _("En retard"), overdue_q(today=today)),
+            WorkList("en-retard", _("En retard"), late),
             WorkList("confiees", _("Qui me sont confiées"), Q(assigned_to=user) & open_assigned),
             # A colleague covering for an absent liaison: that liaison's open requests.
             *cover_list,
@@ -66,7 +68,7 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
         WorkList("a-signer", _("À signer"), Q(status=Status.DRAFT, sent_back_open=False)),
         WorkList("renvoyes", _("Renvoyés au juriste"), Q(status=Status.DRAFT, sent_back_open=True)),
         WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
-        WorkList("en-retard", _("En retard"), overdue_q(today=today)),
+        WorkList("en-retard", _("En retard"), late),
     ]
 
 

@@ -161,6 +161,10 @@ def request_in(
     request is withdrawn from `withdrawn_from` (by default once signed, so that both sides
     know it; withdrawn from a draft, it never reached the prefecture).
     """
+    if status == Status.DISCARDED:
+        return services.info_request_discard(
+            info_request=draft(commune, **draft_options), actor=_holder(commune, Role.MAYOR)
+        )
     if status == Status.WITHDRAWN:
         return services.info_request_withdraw(
             info_request=request_in(withdrawn_from, commune, **draft_options),

@@ -467,6 +467,8 @@ OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
 # Step-up: signing, deciding and asking for an audit export need an authentication at most
 # this many seconds old (0 turns the check off; production refuses 0).
 RELAIS_STEP_UP_SECONDS = env.int("RELAIS_STEP_UP_SECONDS", default=5 * 60)
+# Business days the commune has, by default, to answer a request for clarification.
+RELAIS_CLARIFICATION_DAYS = env.int("RELAIS_CLARIFICATION_DAYS", default=10)
 
 # What production insists on (config/settings/production.py refuses to start otherwise).
 MFA_MANDATORY_ROLES = ("liaison", "prefecture_admin", "auditor", "staff")

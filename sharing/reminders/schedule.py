@@ -155,6 +155,22 @@ RULES: tuple[Rule, ...] = (
         frozenset({Status.CLARIFICATION_REQUESTED}),
         COMMUNE,
     ),
+    # The commune's answer to a clarification: two business days before its date, and the
+    # first business day after it, while the request still waits for the commune.
+    Rule(
+        ReminderKind.CLARIFICATION_DUE_SOON,
+        "clarification_due",
+        -2,
+        frozenset({Status.CLARIFICATION_REQUESTED}),
+        COMMUNE,
+    ),
+    Rule(
+        ReminderKind.CLARIFICATION_OVERDUE,
+        "clarification_due",
+        1,
+        frozenset({Status.CLARIFICATION_REQUESTED}),
+        COMMUNE,
+    ),
     Rule(
         ReminderKind.DELIVERY_PENDING,
         "delivery_due",

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sharing.models import Resolution, Status, Urgency
-from sharing.selectors import is_overdue, running_due_date
+from sharing.selectors import awaited_date, is_late
 
 register = template.Library()
 
@@ -18,6 +18,7 @@ STATUS_BADGE = {
     Status.DELIVERED: "fr-badge--success",
     Status.CLOSED: "",
     Status.WITHDRAWN: "",
+    Status.DISCARDED: "",
 }
 
 TIMELINE_LABELS = {
@@ -27,12 +28,14 @@ TIMELINE_LABELS = {
     "request.signed": _("Signée et transmise à la préfecture"),
     "request.acknowledged": _("Réception accusée"),
     "request.assigned": _("Confiée à un référent"),
+    "request.taken": _("Prise en charge par un référent"),
     "request.clarification_requested": _("Précisions demandées"),
     "request.clarified": _("Précisions apportées"),
     "request.decided": _("Décision enregistrée"),
     "request.delivery_recorded": _("Remise de la réponse enregistrée"),
     "request.closed": _("Close"),
     "request.withdrawn": _("Retirée"),
+    "request.discarded": _("Brouillon abandonné"),
     "request.extended": _("Échéance prolongée"),
     "request.expired": _("Échéance dépassée : rejet implicite"),
 }
@@ -51,16 +54,18 @@ def status_badge(info_request):
 
 @register.simple_tag
 def overdue_badge(info_request):
-    """An "overdue" badge when the running step's deadline has passed."""
-    if not is_overdue(info_request):
+    """An "overdue" badge when the running step's deadline, or the commune's answer date
+    while it is asked for clarification, has passed."""
+    if not is_late(info_request):
         return ""
     return format_html('<p class="fr-badge fr-badge--sm fr-badge--error">{}</p>', _("En retard"))
 
 
 @register.filter
 def running_due(info_request):
-    """The due date of the step the request is waiting for, if any."""
-    return running_due_date(info_request)
+    """The due date of the step the request is waiting for (the commune's answer, while a
+    clarification is asked), if any."""
+    return awaited_date(info_request)
 
 
 @register.filter

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +24,7 @@ from .. import rules, services
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
 from ..forms import (
     AssignForm,
+    ClarificationRequestForm,
     DecideForm,
     DeliveryForm,
     EmptyForm,
@@ -94,6 +96,16 @@ class WebAction:
                 liaisons=_liaisons(info_request),
                 initial={"liaison": getattr(info_request.assigned_to, "username", "")},
             )
+        if self.form_class is ClarificationRequestForm:
+            return ClarificationRequestForm(
+                data,
+                initial={
+                    "answer_by": services.clarification_due_default(
+                        today=timezone.localdate(),
+                        departement_code=info_request.commune.departement_code,
+                    )
+                },
+            )
         if self.form_class is DecideForm:
             return DecideForm(
                 data,
@@ -163,11 +175,20 @@ ACTIONS: dict[str, WebAction] = {
             _assign,
         ),
         WebAction(
+            "take",
+            "take",
+            _("Je la prends"),
+            _("Demande prise en charge : elle vous est confiée."),
+            EmptyForm,
+            _service(services.info_request_take),
+            one_click=True,
+        ),
+        WebAction(
             "request-clarification",
             "request_clarification",
             _("Demander des précisions"),
             _("Demande de précisions envoyée à la commune ; le délai de décision est suspendu."),
-            MessageForm,
+            ClarificationRequestForm,
             _service(services.info_request_request_clarification),
             explanation=_(
                 "Le délai de décision est suspendu jusqu'à la réponse de la commune ; il reprend "
@@ -228,6 +249,19 @@ ACTIONS: dict[str, WebAction] = {
             ReasonForm,
             _service(services.info_request_withdraw),
             explanation=_("Le retrait est définitif ; la préfecture en est informée."),
+            danger=True,
+        ),
+        WebAction(
+            "discard",
+            "discard",
+            _("Abandonner le brouillon"),
+            _("Brouillon abandonné : il n'apparaît plus dans les listes."),
+            EmptyForm,
+            _service(services.info_request_discard),
+            explanation=_(
+                "Le brouillon n'est pas transmis et disparaît des listes. Sa référence n'est "
+                "jamais réattribuée et son historique reste consultable depuis sa page."
+            ),
             danger=True,
         ),
         WebAction(

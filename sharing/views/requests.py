@@ -46,7 +46,7 @@ from ..permissions import CHANGE, DRAFT, NOTES
 from ..saved_views import saved_views_of
 from ..selectors import (
     info_request_list,
-    is_overdue,
+    is_late,
     messages_of,
     notes_of,
     personal_reminders_of,
@@ -58,6 +58,7 @@ from ..selectors import (
 from ..services import EDITABLE_FIELDS
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from .actions import available_actions
+from .bulk import bulk_form
 from .common import (
     audit_denied,
     audit_view,
@@ -205,6 +206,8 @@ def request_list(request):
     )
     rows = visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
     rows = list(in_order(with_sent_back(rows)))
+    if prefecture_side and rows:
+        _mark_takeable(user, rows)
     audit_record(
         actor=user,
         action="request.listed",
@@ -240,12 +243,23 @@ def request_list(request):
                 }
                 for item in lists
             ],
+            "bulk_form": bulk_form(user) if prefecture_side else None,
             "sort": sort,
             "sort_query": kept.urlencode(),
             "saved_views": saved_views_of(user=user),
             "export_query": export_query,
         },
     )
+
+
+def _mark_takeable(user, rows: list[InfoRequest]) -> None:
+    """`row.takeable`: the inbox's "take it" button, offered exactly where the rules allow
+    it, with the page's permissions read in one go."""
+    checker = ObjectPermissionChecker(user)
+    checker.prefetch_perms(rows)
+    for row in rows:
+        facts = rules.facts_for(user, row, checker.get_perms(row))
+        row.takeable = rules.allows(user, "take", row, facts=facts)
 
 
 EXPORT_MAX_ROWS = 1000  # every exported reference is recorded, and the record has a bound
@@ -352,9 +366,13 @@ def detail_context(request, info_request: InfoRequest, **extra) -> dict:
     remarks = list(remarks_of(info_request=info_request)) if DRAFT in perms else []
     return {
         "info_request": info_request,
-        "overdue": is_overdue(info_request),
+        "overdue": is_late(info_request),
         "actions": available_actions(allowed),
         "can_edit": "update" in allowed,
+        "to_answer": "clarify" in allowed,
+        "answer_late": info_request.status == Status.CLARIFICATION_REQUESTED
+        and info_request.clarification_due is not None
+        and info_request.clarification_due < timezone.localdate(),
         "thread": list(messages_of(info_request=info_request)),
         "notes": list(notes_of(info_request=info_request)) if show_notes else None,
         "remarks": remarks,

@@ -67,7 +67,11 @@ PAGES = {
         "/statistiques/",
         "/demandes/vues/?query=status%3Dopen%26sort%3Dcommune",
     ],
-    "prefecture_admin": ["/equipe/", "/demandes/{submitted}/assign/"],
+    "prefecture_admin": [
+        "/equipe/",
+        "/equipe/liaison-26/reassigner/",
+        "/demandes/{submitted}/assign/",
+    ],
     "auditor_national": [
         "/audit/journal/",
         "/audit/exports/",

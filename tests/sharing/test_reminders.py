@@ -145,6 +145,63 @@ def test_clarification_pending_reminds_the_commune_after_five_business_days(orgs
     ).exists()
 
 
+def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_late(
+    orgs, people, clock
+):
+    info_request = acknowledged(orgs, people, clock)
+    clock.set(date(2026, 3, 10))  # Tuesday: ten business days → Tuesday 24 March
+    info_request = services.info_request_request_clarification(
+        info_request=info_request, actor=people.liaison, message="Merci de préciser."
+    )
+    assert info_request.clarification_due == date(2026, 3, 24)
+    commune = {people.mayor.username, people.legal_officer.username}
+    swept(clock, date(2026, 3, 19))
+    assert owed(info_request, ReminderKind.CLARIFICATION_DUE_SOON) == set()
+    swept(clock, date(2026, 3, 20))  # two business days before
+    assert owed(info_request, ReminderKind.CLARIFICATION_DUE_SOON) == commune
+    deliver_all(clock, date(2026, 3, 20))
+    swept(clock, date(2026, 3, 24))
+    assert owed(info_request, ReminderKind.CLARIFICATION_OVERDUE) == set()
+    swept(clock, date(2026, 3, 25))  # the first business day after
+    swept(clock, date(2026, 3, 25), hour=8)  # a second sweep writes nothing new
+    assert owed(info_request, ReminderKind.CLARIFICATION_OVERDUE) == commune
+    kinds = [ReminderKind.CLARIFICATION_DUE_SOON, ReminderKind.CLARIFICATION_OVERDUE]
+    rows = Reminder.objects.filter(info_request=info_request, kind__in=kinds)
+    assert rows.count() == 4
+    deliver_all(clock, date(2026, 3, 25))
+    assert set(rows.values_list("status", flat=True)) == {ReminderStatus.SENT}
+    late = Notification.objects.filter(
+        info_request=info_request, kind=ReminderKind.CLARIFICATION_OVERDUE
+    )
+    assert {notice.user.username for notice in late} == commune
+    assert notifications.describe(
+        kind=ReminderKind.CLARIFICATION_OVERDUE,
+        status=Status.CLARIFICATION_REQUESTED,
+        due_on=date(2026, 3, 24),
+        side=notifications.COMMUNE,
+        language="fr",
+    ) == ("Précisions en retard (attendues le 24 mars 2026) — à apporter sans attendre.")
+
+
+def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, clock):
+    info_request = acknowledged(orgs, people, clock)
+    clock.set(date(2026, 3, 10))
+    info_request = services.info_request_request_clarification(
+        info_request=info_request,
+        actor=people.liaison,
+        message="Merci de préciser.",
+        answer_by=date(2026, 3, 17),
+    )
+    assert info_request.clarification_due == date(2026, 3, 17)
+    clock.set(date(2026, 3, 16))
+    services.info_request_clarify(
+        info_request=info_request, actor=people.legal_officer, message="Le secteur nord."
+    )
+    swept(clock, date(2026, 3, 18))
+    assert owed(info_request, ReminderKind.CLARIFICATION_OVERDUE) == set()
+    assert InfoRequest.objects.get(pk=info_request.pk).clarification_due is None
+
+
 def test_delivery_reminders_follow_a_grant_only(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))

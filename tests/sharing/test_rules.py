@@ -74,6 +74,7 @@ VARIANTS = {
     "closed": (Status.CLOSED, {}),
     "withdrawn": (Status.WITHDRAWN, {}),
     "withdrawn_draft": (Status.WITHDRAWN, {"withdrawn_from": Status.DRAFT}),
+    "discarded": (Status.DISCARDED, {}),
 }
 
 MESSAGE = "Merci de préciser le périmètre géographique de la demande."
@@ -123,6 +124,8 @@ def _service_call(action: str, info_request: InfoRequest, actor, people):
             delivered_on=today,
         ),
         "close": lambda: services.info_request_close(info_request=info_request, actor=actor),
+        "take": lambda: services.info_request_take(info_request=info_request, actor=actor),
+        "discard": lambda: services.info_request_discard(info_request=info_request, actor=actor),
         "extend": lambda: services.info_request_extend(
             info_request=info_request,
             actor=actor,
@@ -291,7 +294,7 @@ def test_services_web_and_api_agree_on_every_status_and_action(
 NOTHING: set[str] = set()
 EXPECTED = {
     "legal_officer": {
-        "draft": {"update", "remind"},
+        "draft": {"update", "discard", "remind"},  # a draft they wrote
         "submitted": {"remind"},
         "acknowledged": {"remind"},
         "clarification_requested": {"clarify", "remind"},
@@ -301,9 +304,10 @@ EXPECTED = {
         "closed": NOTHING,
         "withdrawn": NOTHING,
         "withdrawn_draft": NOTHING,
+        "discarded": NOTHING,
     },
     "mayor": {
-        "draft": {"update", "sign", "send_back", "withdraw", "remind"},
+        "draft": {"update", "sign", "send_back", "withdraw", "discard", "remind"},
         "submitted": {"withdraw", "remind"},
         "acknowledged": {"withdraw", "remind"},
         "clarification_requested": {"withdraw", "clarify", "remind"},
@@ -313,18 +317,27 @@ EXPECTED = {
         "closed": NOTHING,
         "withdrawn": NOTHING,
         "withdrawn_draft": NOTHING,
+        "discarded": NOTHING,
     },
     "liaison": {
         "draft": NOTHING,  # not signed: the prefecture does not see it
-        "submitted": {"acknowledge", "extend", "add_note", "remind"},
-        "acknowledged": {"request_clarification", "decide", "extend", "add_note", "remind"},
-        "clarification_requested": {"add_note", "remind"},  # the clock is stopped
-        "decided_granted": {"record_delivery", "extend", "add_note", "remind"},
-        "decided_refused": {"close", "add_note", "remind"},
+        "submitted": {"acknowledge", "take", "extend", "add_note", "remind"},
+        "acknowledged": {
+            "take",
+            "request_clarification",
+            "decide",
+            "extend",
+            "add_note",
+            "remind",
+        },
+        "clarification_requested": {"take", "add_note", "remind"},  # the clock is stopped
+        "decided_granted": {"take", "record_delivery", "extend", "add_note", "remind"},
+        "decided_refused": {"take", "close", "add_note", "remind"},
         "delivered": {"close", "add_note", "remind"},
         "closed": {"add_note"},
         "withdrawn": {"add_note"},
         "withdrawn_draft": NOTHING,
+        "discarded": NOTHING,
     },
 }
 # The administrator does what a liaison does, and gives the request to a liaison from its

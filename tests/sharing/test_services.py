@@ -719,8 +719,8 @@ def _forbidden_cases():
                 continue
             if status == target and action != "clarify":
                 continue  # an idempotent repeat, tested above
-            if status == Status.DRAFT and action in PREFECTURE_ACTIONS:
-                continue  # a draft has not reached the prefecture: tested below
+            if status in {Status.DRAFT, Status.DISCARDED} and action in PREFECTURE_ACTIONS:
+                continue  # a draft (discarded or not) never reached the prefecture: below
             yield action, status
 
 
