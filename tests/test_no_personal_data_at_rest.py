@@ -293,6 +293,8 @@ API_WRITES = {
         {"channel": "secure_phone", "delivered_on": "TODAY"},
     ),
     ("post", "/api/v1/requests/{reference}/close/"): ("liaison", Status.DELIVERED, {}),
+    ("post", "/api/v1/requests/{reference}/take/"): ("liaison", Status.SUBMITTED, {}),
+    ("post", "/api/v1/requests/{reference}/discard/"): ("legal_officer", Status.DRAFT, {}),
     ("post", "/api/v1/requests/{reference}/withdraw/"): (
         "mayor",
         Status.SUBMITTED,
@@ -510,6 +512,8 @@ WEB_WRITES = {
     "message-templates": "prefecture_admin",
     "message-template-edit": "prefecture_admin",
     "message-template-delete": "prefecture_admin",
+    "requests-bulk": "liaison",
+    "team-reassign": "prefecture_admin",
 }
 # Each lifecycle action of the web: (who, the status it needs, a valid form).
 WEB_ACTIONS = {
@@ -533,6 +537,8 @@ WEB_ACTIONS = {
     "close": ("liaison", Status.DELIVERED, {}),
     "extend": ("liaison", Status.ACKNOWLEDGED, {"new_due_date": "LATER", "reason": "Avis."}),
     "withdraw": ("mayor", Status.SUBMITTED, {"reason": "La commune renonce."}),
+    "take": ("liaison", Status.SUBMITTED, {}),
+    "discard": ("legal_officer", Status.DRAFT, {}),
     "remind": ("legal_officer", Status.SUBMITTED, {"remind_on": "LATER"}),
     "notes": ("liaison", Status.SUBMITTED, {"text": "Voir avec le service juridique."}),
 }
@@ -672,6 +678,20 @@ def drive_web(people, requests, world, kinds) -> None:
         web_client(people.prefecture_admin).post(
             reverse("message-template-delete", args=[0]), {"x": value(kind)}, **headers(kind)
         )
+        # Several requests at once, and a member's requests reassigned: every field planted.
+        planted = {
+            field: value(kind) for field in ("operation", "selected", "liaison", "remind_on")
+        }
+        response = web_client(people.liaison).post(
+            reverse("requests-bulk"), planted, **headers(kind)
+        )
+        assert response.status_code < 500, ("requests-bulk", kind)
+        response = web_client(people.prefecture_admin).post(
+            reverse("team-reassign", args=["liaison-26"]),
+            {"liaison": value(kind), "selected": value(kind)},
+            **headers(kind),
+        )
+        assert response.status_code < 500, ("team-reassign", kind)
     kind = next(kinds)
     liaison = web_client(people.liaison)
     response = liaison.post(
