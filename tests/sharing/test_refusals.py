@@ -16,7 +16,7 @@ SHARED_PEOPLE = True  # see tests/conftest.py
 
 def test_every_refusal_code_has_french_and_english_words():
     for code in REFUSALS:
-        params = {"max_length": 10, "value": "x"}
+        params = {"max_length": 10, "max": 10, "value": "x"}
         with override("fr"):
             french = str(Refusal(code, params))
         with override("en"):

@@ -19,8 +19,10 @@ SHARED_PEOPLE = True  # see tests/conftest.py
 # count) first reads the user's group ids, so that the database uses the permission table's
 # index: one query each, never cached, so that a role taken away counts at once.
 CEILING = {
-    "requests": 22,  # + the work lists' counts, one aggregate; the user's saved views, one
-    "request-detail": 23,
+    # + the work lists' counts, one aggregate; the user's saved views, one; the bulk form's
+    # prefectures, their administrators and colleagues, three (a prefecture's people only)
+    "requests": 25,
+    "request-detail": 24,  # + the signature delegation the reader may hold, one
     "team": 18,
     "stats": 22,
     "notifications": 18,  # + which communes the reader acts for, and their e-mail choice
