@@ -89,7 +89,8 @@ def test_the_inbox_table_fits_and_shows_the_urgent_badge_whole(
     table = page.locator("#requests-table")
     if width >= 1280:
         # At a desktop width the whole table fits: no cell is cut, nothing to scroll to.
-        assert table.evaluate(CUT_OFF) == []
+        cut = table.evaluate(CUT_OFF)
+        assert cut == [], "\n".join(cut)
     urgent = "Urgente" if language == "fr" else "Urgent"
     badge = page.locator("#requests-table .fr-badge", has_text=urgent).first
     badge.scroll_into_view_if_needed()
