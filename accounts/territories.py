@@ -15,8 +15,8 @@ be derived from the name. Rather than guess, a prefecture is named "Préfecture 
 which is correct for every département and reads well in lists.
 
 A commune's name takes its article ("La Chapelle-en-Vercors", "L'Isle-sur-la-Sorgue",
-"Les Vans") from INSEE's type of name (TNCC) when the extract has a `tncc` column; without one
-the names are left as INSEE writes them without article (NCCENR), rather than guessed.
+"Les Vans") from INSEE's type of name (TNCC), the extract's `tncc` column; a file without one
+leaves the names as INSEE writes them without article (NCCENR), rather than guessed.
 """
 
 from __future__ import annotations

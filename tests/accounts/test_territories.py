@@ -104,7 +104,7 @@ def test_load_from_a_newer_extract_updates_only_what_changed(tmp_path):
         if row["insee"] == "07186":
             row["population"] = "9000"
     with gzip.open(tmp_path / "communes.csv.gz", "wt", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["insee", "name", "departement", "population"])
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
 
@@ -178,3 +178,18 @@ def test_full_load_has_every_departement_and_commune():
 
     again = territories_load()
     assert not again.changed
+
+
+@pytest.mark.django_db
+def test_the_shipped_extract_names_each_commune_with_its_article():
+    territories_load(departements=["26", "01"])
+    names = dict(
+        Organization.objects.filter(code__in=["26074", "01001", "26198"]).values_list(
+            "code", "name"
+        )
+    )
+    assert names == {
+        "26074": "La Chapelle-en-Vercors",
+        "01001": "L'Abergement-Clémenciat",
+        "26198": "Montélimar",
+    }
