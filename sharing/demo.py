@@ -47,9 +47,11 @@ from accounts.territories import LoadResult, territories_load
 from accounts.validators import with_luhn_key
 
 from . import deadlines, services
+from .cover import absence_cover_create
 from .delegations import signature_delegation_create
 from .message_templates import message_template_create
 from .models import (
+    AbsenceCover,
     AgreementStatus,
     Category,
     DeliveryChannel,
@@ -819,8 +821,8 @@ DEMO_TEMPLATES = (
 
 
 def _habits(demo: _Demo) -> None:
-    """The administration's habits, once: message templates in each prefecture, and
-    Montélimar's mayor delegating signature to the commune's legal officer."""
+    """The administration's habits, once: message templates in each prefecture, Montélimar's
+    mayor delegating signature to the commune's legal officer, and a cover in Drôme."""
     for code, prefecture in demo.prefectures.items():
         if MessageTemplate.objects.filter(prefecture=prefecture).exists():
             continue
@@ -839,6 +841,20 @@ def _habits(demo: _Demo) -> None:
             starts_on=today,
             ends_on=today + timedelta(days=180),
             order_reference=f"ARR-{today.year}-042",
+        )
+    # Drôme's liaison away for two weeks, covered by the prefecture's administrator, whose
+    # "En remplacement" list then holds the liaison's open requests.
+    prefecture = demo.prefectures["26"]
+    if not AbsenceCover.objects.filter(prefecture=prefecture).exists():
+        today = timezone.localdate()
+        liaison = demo.users[username(Role.LIAISON, prefecture.code)]
+        absence_cover_create(
+            actor=liaison,
+            prefecture=prefecture,
+            absent=liaison,
+            colleague=demo.users[username(Role.PREFECTURE_ADMIN, prefecture.code)],
+            starts_on=today,
+            ends_on=today + timedelta(days=14),
         )
 
 
