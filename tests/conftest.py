@@ -77,6 +77,16 @@ def orgs(db, _module_people):
 
 
 @pytest.fixture(scope="module")
+def shared_orgs(_module_people, django_db_blocker):
+    """`orgs` for the module-scoped fixtures of a `SHARED_PEOPLE` module: what they build lives
+    in the module's transaction, beside its people, and is rolled back with them."""
+    assert _module_people is not None, "only for a module that sets SHARED_PEOPLE = True"
+    with django_db_blocker.unblock():
+        found = Organization.objects.in_bulk(_module_people.values())
+    return SimpleNamespace(**{name: found[pk] for name, pk in _module_people.items()})
+
+
+@pytest.fixture(scope="module")
 def module_db(django_db_setup, django_db_blocker):
     """Data built once for a whole module: one transaction stays open around the module, what
     its module-scoped fixtures create lives in it, each test runs in a savepoint of it that is

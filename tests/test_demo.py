@@ -84,8 +84,7 @@ def demo(_demo_loaded, db):
     return _demo_loaded
 
 
-def test_second_run_creates_nothing_and_resets_passwords(db, client):
-    run_demo()
+def test_second_run_creates_nothing_and_resets_passwords(demo, client):
     first = snapshot()
 
     output = run_demo(password="another-demo-password")

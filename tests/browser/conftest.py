@@ -1,7 +1,9 @@
 """Real-browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
 
 Without /usr/bin/chromium they are skipped, with the reason, unless RELAIS_REQUIRE_BROWSER=1
-(CI) makes them fail. Screenshots of each main page go to artifacts/screenshots/.
+(CI) makes them fail. With RELAIS_SCREENSHOTS=1, screenshots of each main page go to
+artifacts/screenshots/ (for a person to look at; no test reads them, and a full-page capture
+costs more than the page's own checks, so they are not taken on every run).
 """
 
 import importlib
@@ -99,7 +101,9 @@ def csp_violations(page) -> list[str]:
     return page.evaluate("window.__cspViolations || []")
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str) -> Path | None:
+    if os.environ.get("RELAIS_SCREENSHOTS") != "1":
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -19,6 +19,7 @@ from sharing.models import AbsenceCover, Status
 from tests.factories import member, request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def client_for(user) -> Client:

@@ -19,6 +19,7 @@ from tests.factories import draft, request_in
 from tests.web.test_requests import pdf_text
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def client_for(user) -> Client:

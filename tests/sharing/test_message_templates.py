@@ -19,6 +19,7 @@ from sharing.models import MessageTemplate, Status
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 WORDING = "Merci de préciser le périmètre géographique et la période visée par la demande."
 

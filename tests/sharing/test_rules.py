@@ -10,10 +10,11 @@ status (a decided request with and without an answer to deliver), every action:
   it or repeats it quietly, 409 when the status forbids it, and 404 to whoever may not take it
   (including whoever does not see the request).
 
-Each request is built once per role; each attempt runs in a savepoint that is rolled back, so
-that every action meets the request in the same state. People of another commune, prefecture or
-body see none of these requests: their pages and details answer 404 in every status, and their
-action endpoints, which all start with that same fetch, are walked on one status.
+Each request is built once for the module; each attempt runs in a savepoint that is rolled
+back, so that every action meets the request in the same state. People of another commune,
+prefecture or body see none of these requests: their pages and details answer 404 in every
+status, and their action endpoints, which all start with that same fetch, are walked on one
+status.
 """
 
 from __future__ import annotations
@@ -221,13 +222,21 @@ def _offered_on_the_page(client, info_request: InfoRequest) -> set[str]:
     return offered
 
 
+@pytest.fixture(scope="module")
+def _variants(shared_orgs, django_db_blocker) -> dict[str, int]:
+    """One request of Montélimar in each status, built once for the module."""
+    with django_db_blocker.unblock():
+        return {
+            name: request_in(status, shared_orgs.montelimar, **options).pk
+            for name, (status, options) in VARIANTS.items()
+        }
+
+
 @pytest.fixture
-def requests_by_variant(orgs):
-    """One request of Montélimar in each status, built once for the whole walk of a role."""
-    return {
-        name: request_in(status, orgs.montelimar, **options)
-        for name, (status, options) in VARIANTS.items()
-    }
+def requests_by_variant(_variants, db):
+    """The module's requests, read afresh for each test (whose changes are rolled back)."""
+    found = InfoRequest.objects.in_bulk(_variants.values())
+    return {name: found[pk] for name, pk in _variants.items()}
 
 
 def _expected(actor, action: str, info_request: InfoRequest) -> str:

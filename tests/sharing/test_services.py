@@ -2,12 +2,10 @@
 
 import json
 import re
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
 
 from audit.models import AuditEvent, ChainHead
 from sharing import deadlines, services
@@ -17,12 +15,10 @@ from sharing.exceptions import (
     PersonalDataRefused,
     TransitionNotAllowed,
 )
-from sharing.legal_frame import seed_legal_frame
 from sharing.models import (
     TRANSITIONS,
     AgreementStatus,
     Author,
-    Category,
     ClarificationMessage,
     DeadlineChange,
     DeliveryChannel,
@@ -31,7 +27,6 @@ from sharing.models import (
     InfoRequestGroupObjectPermission,
     InfoRequestUserObjectPermission,
     InternalNote,
-    LegalBasis,
     Notification,
     ReasonCode,
     ReferenceCounter,
@@ -44,6 +39,7 @@ from tests.factories import category, draft, legal_basis, request_in, today
 from tests.integration.support import at
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py; the one transactional test is in test_references.py
 
 WITHDRAW_REASON = "La question a été traitée en séance du CLSPD."
 CLARIFICATION = "Merci de préciser le périmètre géographique de la demande."
@@ -908,54 +904,6 @@ def test_refused_creation_does_not_consume_a_reference(orgs, legal_officer):
         draft(orgs.montelimar, actor=legal_officer, purpose=PERSONAL)
     assert not ReferenceCounter.objects.filter(last__gt=0).exists()
     assert draft(orgs.montelimar, actor=legal_officer).reference.endswith("-0001")
-
-
-@pytest.fixture
-def legal_frame_after_flush(transactional_db):
-    """Transactional tests start from a flushed database: the seeded legal frame is gone."""
-    seed_legal_frame(category_model=Category, legal_basis_model=LegalBasis)
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite serialises every writer: concurrency is only meaningful on PostgreSQL",
-)
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_creations_for_one_commune_never_duplicate_a_reference(
-    legal_frame_after_flush, orgs, people
-):
-    threads_count = 8
-    per_thread = 3
-    barrier = threading.Barrier(threads_count)
-    references: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def create_some():
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(per_thread):
-                reference = draft(orgs.montelimar, actor=people.legal_officer).reference
-                with lock:
-                    references.append(reference)
-        except BaseException as exc:  # reported below, with the thread's traceback lost
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=create_some) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-
-    assert errors == []
-    total = threads_count * per_thread
-    assert len(references) == total
-    assert len(set(references)) == total
-    year = today().year
-    assert sorted(references) == [f"26198-{year}-{n:04d}" for n in range(1, total + 1)]
 
 
 # --- personal data: refused, nothing saved, nothing logged ------------------------------

@@ -16,6 +16,7 @@ from sharing.models import InfoRequest, Reminder, ReminderKind, Status
 from tests.factories import draft, member, request_in
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 LIST = reverse("requests")
 PARIS = ZoneInfo("Europe/Paris")

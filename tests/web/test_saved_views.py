@@ -13,6 +13,7 @@ from tests.factories import request_in
 from tests.web.conftest import last_event
 
 pytestmark = pytest.mark.django_db
+SHARED_PEOPLE = True  # see tests/conftest.py
 
 LIST = reverse("requests")
 VIEWS = reverse("saved-views")
