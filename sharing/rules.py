@@ -76,7 +76,7 @@ class Facts:
 
 def _holds(perm: str, name: str) -> Predicate:
     # The request's permissions are granted to its commune's role groups when it is drafted
-    # and to its prefecture's when it is signed (services._grant_to_organisation_groups):
+    # and to its prefecture's when it is signed (services.drafting._grant_to_organisation_groups):
     # holding one is being that role in this request's own commune or prefecture.
     roles = tuple(sorted(role for role, perms in PERMS_BY_ROLE.items() if perm in perms))
     return Predicate(name, lambda f: f.user.is_active and perm in f.perms, roles)

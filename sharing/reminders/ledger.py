@@ -16,7 +16,6 @@ from kombu.exceptions import KombuError
 
 from accounts.models import Membership, Organization, Role, User
 
-from .. import notifications
 from ..models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
@@ -27,7 +26,8 @@ from ..models import (
     ReminderStatus,
     Status,
 )
-from ..notifications import COMMUNE_ROLES, WORKER_ROLES
+from ..notifications import recipients
+from ..notifications.recipients import COMMUNE_ROLES, WORKER_ROLES
 from .schedule import (
     COMMUNE,
     DISPATCH_BATCH,
@@ -84,7 +84,7 @@ def expire_due(*, now: datetime) -> int:
 
     "Flag only" categories need nothing here: being overdue is derived from the dates (the
     `overdue` filter, the day counters) and the decision-overdue reminder escalates them."""
-    from ..services import info_request_expire
+    from ..services.handling import info_request_expire
 
     today = timezone.localdate(now)
     sources, _ = TRANSITIONS["expire"]
@@ -255,7 +255,7 @@ def create_digests(*, now: datetime) -> int:
         .values_list("prefecture_id", "prefecture__departement_code")
         .distinct()
     )
-    directory = notifications.Directory()
+    directory = recipients.Directory()
     prefectures = sorted(set(prefectures))
     directory.load([pk for pk, _ in prefectures])
     owed = []

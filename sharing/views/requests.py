@@ -21,7 +21,7 @@ from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKi
 from accounts.selectors import memberships_of, organizations_where
 from audit.services import audit_record
 
-from .. import rules, services, worklists
+from .. import rules, worklists
 from ..exceptions import (
     ActionNotAllowed,
     InvalidInput,
@@ -55,7 +55,7 @@ from ..selectors import (
     timeline_of,
     with_sent_back,
 )
-from ..services import EDITABLE_FIELDS
+from ..services.drafting import EDITABLE_FIELDS, info_request_create, info_request_update
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from .actions import available_actions
 from .bulk import bulk_form
@@ -419,7 +419,7 @@ def request_create(request):
         if "commune" in form.fields:
             commune = next(c for c in communes if c.code == data["commune"])
         try:
-            info_request = services.info_request_create(
+            info_request = info_request_create(
                 actor=request.user,
                 commune=commune,
                 category=data["category"],
@@ -460,7 +460,7 @@ def request_edit(request, reference: str):
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
         try:
-            services.info_request_update(info_request=info_request, actor=request.user, **changes)
+            info_request_update(info_request=info_request, actor=request.user, **changes)
         except PersonalDataRefused as exc:
             form.refuse_personal_data(exc)
         except InvalidInput as exc:

@@ -7,10 +7,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sharing import deadlines, reminders, services
+from sharing import deadlines, reminders
 from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
-from sharing.notifications import message_id_for
+from sharing.notifications.rendering import message_id_for
 from sharing.reminders.ledger import BROKER_EPOCH_KEY
+from sharing.services.drafting import info_request_sign
 from sharing.tasks import send_reminder, send_reminders
 from tests.factories import draft
 
@@ -27,7 +28,7 @@ def overdue_requests(orgs, people, count: int) -> list[InfoRequest]:
     """Signed requests whose acknowledgement deadline passed a few business days ago (the
     workers run on the real clock, so the dates move rather than the clock)."""
     signed = [
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
         for _ in range(count)
     ]
     passed = deadlines.subtract_business_days(timezone.localdate(), 2, departement_code="26")

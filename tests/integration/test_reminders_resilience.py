@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from sharing import deadlines, reminders
 from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
-from sharing.notifications import message_id_for
+from sharing.notifications.rendering import message_id_for
 from tests.factories import PURPOSE
 
 from .stack import all_sent, requires_stack, settle, wait_for

@@ -35,7 +35,7 @@ from audit.keys import write_new_key
 from audit.models import AuditEvent
 from sharing import deadlines, reminders
 from sharing.models import InfoRequest, Reminder, ReminderStatus, Status
-from sharing.notifications import message_id_for
+from sharing.notifications.rendering import message_id_for
 from tests.factories import PURPOSE, request_in
 
 from .stack import ROOT, all_sent, database_url, requires_stack, settle, wait_for

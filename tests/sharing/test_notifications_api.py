@@ -8,9 +8,11 @@ from django.core import mail
 
 from accounts.models import Membership
 from audit.models import AuditEvent
-from sharing import reminders, services
+from sharing import reminders
 from sharing.formats import long_date
 from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus, Status
+from sharing.services.drafting import info_request_sign
+from sharing.services.handling import info_request_acknowledge
 from tests.factories import draft
 from tests.integration.support import Clock, at
 
@@ -27,7 +29,7 @@ def clock(time_machine):
 
 @pytest.fixture
 def signed(orgs, people):
-    return services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    return info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
 
 
 def reminders_url(info_request) -> str:
@@ -74,7 +76,7 @@ def test_listing_the_inbox_is_audited_with_the_references_shown(api, people, sig
 
 def test_marking_one_as_read_and_the_unread_filter(api, people, signed):
     client = api(people.liaison)
-    services.info_request_acknowledge(info_request=signed, actor=people.liaison)
+    info_request_acknowledge(info_request=signed, actor=people.liaison)
     rows = client.get(INBOX).json()["results"]
     assert len(rows) == 2
     response = client.post(f"{INBOX}{rows[0]['id']}/read/")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from sharing import notifications, reminders, services
+from sharing import reminders
 from sharing.exceptions import TransitionNotAllowed
 from sharing.mail_backends import JsonLinesEmailBackend, read_messages
 from sharing.models import (
@@ -21,7 +21,16 @@ from sharing.models import (
     Resolution,
     Status,
 )
+from sharing.notifications import recipients, rendering
 from sharing.reminders import delivery, ledger
+from sharing.services.clarification import info_request_clarify, info_request_request_clarification
+from sharing.services.drafting import info_request_sign, info_request_withdraw
+from sharing.services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_decide,
+    info_request_extend,
+)
 from tests.factories import draft
 from tests.integration.support import Clock, at
 
@@ -38,12 +47,12 @@ def clock(time_machine):
 
 def signed(orgs, people, clock, day=SIGNED):
     clock.set(day)
-    return services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    return info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
 
 
 def acknowledged(orgs, people, clock, day=SIGNED):
     info_request = signed(orgs, people, clock, day)
-    return services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+    return info_request_acknowledge(info_request=info_request, actor=people.liaison)
 
 
 def swept(clock, day, hour=7):
@@ -87,7 +96,7 @@ def test_acknowledgement_reminders_go_to_the_prefecture_and_escalate_when_overdu
 
 def test_decision_reminders_at_seven_and_two_days_on_the_day_and_overdue(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
-    services.info_request_assign(
+    info_request_assign(
         info_request=info_request, actor=people.prefecture_admin, liaison=people.liaison
     )
     Category.objects.update(expiry_policy=ExpiryPolicy.FLAG)  # stays open after the date
@@ -129,7 +138,7 @@ def test_a_missed_day_is_caught_up_by_the_next_sweep(orgs, people, clock):
 def test_clarification_pending_reminds_the_commune_after_five_business_days(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 10))
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
     swept(clock, date(2026, 3, 16))
@@ -150,7 +159,7 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
 ):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 10))  # Tuesday: ten business days → Tuesday 24 March
-    info_request = services.info_request_request_clarification(
+    info_request = info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
     assert info_request.clarification_due == date(2026, 3, 24)
@@ -174,11 +183,11 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
         info_request=info_request, kind=ReminderKind.CLARIFICATION_OVERDUE
     )
     assert {notice.user.username for notice in late} == commune
-    assert notifications.describe(
+    assert rendering.describe(
         kind=ReminderKind.CLARIFICATION_OVERDUE,
         status=Status.CLARIFICATION_REQUESTED,
         due_on=date(2026, 3, 24),
-        side=notifications.COMMUNE,
+        side=recipients.COMMUNE,
         language="fr",
     ) == ("Précisions en retard (attendues le 24 mars 2026) — à apporter sans attendre.")
 
@@ -186,7 +195,7 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
 def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 10))
-    info_request = services.info_request_request_clarification(
+    info_request = info_request_request_clarification(
         info_request=info_request,
         actor=people.liaison,
         message="Merci de préciser.",
@@ -194,7 +203,7 @@ def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, cl
     )
     assert info_request.clarification_due == date(2026, 3, 17)
     clock.set(date(2026, 3, 16))
-    services.info_request_clarify(
+    info_request_clarify(
         info_request=info_request, actor=people.legal_officer, message="Le secteur nord."
     )
     swept(clock, date(2026, 3, 18))
@@ -205,7 +214,7 @@ def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, cl
 def test_delivery_reminders_follow_a_grant_only(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request, actor=people.liaison, resolution=Resolution.GRANTED
     )
     swept(clock, date(2026, 4, 1))  # two business days before Fri 3 April
@@ -223,7 +232,7 @@ def test_delivery_reminders_follow_a_grant_only(orgs, people, clock):
 def test_refused_request_gets_no_delivery_reminder(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request,
         actor=people.liaison,
         resolution=Resolution.REFUSED,
@@ -405,7 +414,7 @@ def test_a_takeover_does_not_send_again_what_the_backend_already_holds(
     # A worker claimed the row, wrote the message, and died before the "sent" mark.
     claim = delivery._claim(row.pk, now=now)
     rendered = delivery._render(claim.reminder, now=now)
-    email = notifications.email_for(
+    email = rendering.email_for(
         reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
     )
     JsonLinesEmailBackend().send_messages([email])
@@ -460,7 +469,7 @@ def test_a_reminder_no_longer_owed_is_cancelled_unsent(orgs, people, clock):
     info_request = signed(orgs, people, clock)
     swept(clock, date(2026, 3, 10))
     clock.set(date(2026, 3, 10), 8, 30)
-    services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+    info_request_acknowledge(info_request=info_request, actor=people.liaison)
     results = deliver_all(clock, date(2026, 3, 10))
     overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert {results[row.pk] for row in overdue} == {"cancelled"}
@@ -472,7 +481,7 @@ def test_an_extension_cancels_the_reminders_about_the_old_date(orgs, people, clo
     info_request = acknowledged(orgs, people, clock)
     swept(clock, date(2026, 4, 29))  # "due in 2 days" about 4 May
     clock.set(date(2026, 4, 29), 8, 30)
-    services.info_request_extend(
+    info_request_extend(
         info_request=info_request,
         actor=people.liaison,
         new_due_date=date(2026, 6, 1),
@@ -555,7 +564,7 @@ def test_status_change_e_mails_are_written_with_the_change_and_sent_after_commit
 ):
     info_request = draft(orgs.montelimar)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.info_request_sign(info_request=info_request, actor=people.mayor)
+        info_request_sign(info_request=info_request, actor=people.mayor)
     rows = Reminder.objects.filter(info_request=info_request, kind=ReminderKind.STATUS_CHANGED)
     told = {people.mayor, people.legal_officer, people.liaison, people.prefecture_admin}
     assert {row.user for row in rows} == told
@@ -573,7 +582,7 @@ def test_status_change_e_mails_are_written_with_the_change_and_sent_after_commit
 
 def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
     withdrawn = InfoRequest.objects.get(
-        pk=services.info_request_withdraw(
+        pk=info_request_withdraw(
             info_request=draft(orgs.montelimar),
             actor=people.mayor,
             reason="La question a été traitée en séance du CLSPD.",
@@ -581,7 +590,7 @@ def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
     )
     before = (Reminder.objects.count(), Notification.objects.count())
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_sign(info_request=withdrawn, actor=people.mayor)
+        info_request_sign(info_request=withdrawn, actor=people.mayor)
     assert (Reminder.objects.count(), Notification.objects.count()) == before
 
 
@@ -631,7 +640,7 @@ def test_a_failing_phase_does_not_hold_back_the_reminders_already_owed(
 
 
 def test_a_draft_withdrawn_is_told_to_the_commune_only(orgs, people):
-    info_request = services.info_request_withdraw(
+    info_request = info_request_withdraw(
         info_request=draft(orgs.montelimar),
         actor=people.mayor,
         reason="La question a été traitée en séance du CLSPD.",

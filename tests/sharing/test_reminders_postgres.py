@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from django.db import connection, transaction
 
-from sharing import reminders, services
+from sharing import reminders
 from sharing.legal_frame import seed_legal_frame
 from sharing.models import Category, LegalBasis, Reminder, ReminderKind
+from sharing.services.drafting import info_request_sign
 from tests.factories import draft
 from tests.integration.support import Clock
 
@@ -47,7 +48,7 @@ def published(monkeypatch):
 def overdue(orgs, people, clock, count):
     clock.set(date(2026, 3, 2))  # acknowledgement due Mon 9 March
     for _ in range(count):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     clock.set(date(2026, 3, 10), 7)
     reminders.create_due(now=clock.now)
     return list(
@@ -95,7 +96,7 @@ def test_two_sweeps_writing_at_once_leave_one_row_per_reminder(
 ):
     clock.set(date(2026, 3, 2))
     for _ in range(20):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     now = clock.set(date(2026, 3, 10), 9)
     barrier = threading.Barrier(2)
     reports: list[dict] = []

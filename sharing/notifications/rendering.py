@@ -8,31 +8,26 @@ French by default, English for users whose `language` is "en".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import override
 
-from accounts.models import ROLES_BY_KIND, Membership, Organization, OrgKind, Role, User
+from accounts.models import Organization, User
 
-from .formats import long_date
-from .models import (
-    RESOLUTIONS_TO_DELIVER,
-    InfoRequest,
-    Notification,
-    Reminder,
-    ReminderKind,
-    Status,
-)
+from ..formats import long_date
+from ..models import Notification, Reminder, ReminderKind, Status
+from .recipients import COMMUNE, PREFECTURE, commune_ids_of
 
 LANGUAGES = ("fr", "en")
+
+
 DIGEST_MAX_LINES = 50
+
 
 # What each kind of message says, in each language; the rest of the message is the same
 # reference / status / due date / link block for every kind.
@@ -109,10 +104,8 @@ HEADLINES: dict[str, dict[str, str]] = {
 
 
 # What happened and what is expected of the reader, by kind (and, for a status change, by the
-# new status) and by the reader's side: "commune" (legal officers, mayors) or "prefecture"
-# (liaisons, admins). `{date}` is the running due date, written out (sharing.formats).
-COMMUNE = "commune"
-PREFECTURE = "prefecture"
+# new status) and by the reader's side (`recipients.COMMUNE`, `recipients.PREFECTURE`).
+# `{date}` is the running due date, written out (sharing.formats).
 Texts = dict[str, dict[str, str]]  # side → language → text
 
 
@@ -198,6 +191,8 @@ STATUS_NOTICES: dict[str, Texts] = {
         "Draft discarded by the commune — nothing else to do.",
     ),
 }
+
+
 # A decision with nothing to deliver (refused, redirected): no date runs.
 DECIDED_WITHOUT_DELIVERY = _sides(
     (
@@ -209,6 +204,7 @@ DECIDED_WITHOUT_DELIVERY = _sides(
         "Decision recorded — nothing else to do.",
     ),
 )
+
 
 KIND_NOTICES: dict[str, Texts] = {
     ReminderKind.ACKNOWLEDGEMENT_DUE_SOON: _both(
@@ -274,6 +270,8 @@ KIND_NOTICES: dict[str, Texts] = {
         "Draft sent back by the mayor with a remark — yours to rework.",
     ),
 }
+
+
 # Without a running date, the sentence stops before it.
 UNDATED = {
     "fr": (
@@ -306,20 +304,6 @@ def describe(*, kind: str, status: str, due_on: date | None, side: str, language
             text = text.replace(fragment, "")
         return text.replace("{date}", "")
     return text.replace("{date}", long_date(due_on, language))
-
-
-def side_of(user: User, info_request: InfoRequest) -> str:
-    """The reader's side of this request: their commune's, or the prefecture's."""
-    if user.memberships.filter(organization_id=info_request.commune_id).exists():
-        return COMMUNE
-    return PREFECTURE
-
-
-def commune_ids_of(user: User) -> set[int]:
-    """The organisations in which the user acts for a commune (one query, for a whole inbox)."""
-    return set(
-        user.memberships.filter(role__in=COMMUNE_ROLES).values_list("organization_id", flat=True)
-    )
 
 
 def language_of(user: User) -> str:
@@ -361,184 +345,6 @@ def notifications_link() -> str:
     except NoReverseMatch:
         path = reverse("api:notification-list")
     return _absolute(path)
-
-
-# --- recipients ---------------------------------------------------------------------------
-
-# In a fixed order: the reminder ledger writes them into its SQL.
-COMMUNE_ROLES = tuple(sorted(ROLES_BY_KIND[OrgKind.COMMUNE]))
-WORKER_ROLES = tuple(sorted(ROLES_BY_KIND[OrgKind.PREFECTURE]))
-
-
-class Directory:
-    """Who holds which role where; loaded in bulk and kept for the length of one sweep."""
-
-    def __init__(self) -> None:
-        self._members: dict[int, dict[str, list[int]]] = {}
-
-    def load(self, organization_ids) -> None:
-        missing = sorted({pk for pk in organization_ids if pk not in self._members})
-        for start in range(0, len(missing), 2000):
-            chunk = missing[start : start + 2000]
-            for pk in chunk:
-                self._members[pk] = {}
-            rows = Membership.objects.filter(
-                organization_id__in=chunk, user__is_active=True
-            ).values_list("organization_id", "role", "user_id")
-            for organization_id, role, user_id in rows.order_by("user_id"):
-                self._members[organization_id].setdefault(role, []).append(user_id)
-
-    def members(self, organization_id: int, roles) -> list[int]:
-        self.load([organization_id])
-        by_role = self._members[organization_id]
-        return sorted({user_id for role in roles for user_id in by_role.get(role, ())})
-
-    def workers(self, *, prefecture_id: int, assigned_to_id: int | None) -> list[int]:
-        """The assigned liaison, or every liaison and admin while nobody is assigned."""
-        if assigned_to_id is not None:
-            return [assigned_to_id]
-        return self.members(prefecture_id, WORKER_ROLES)
-
-    def escalation(self, *, prefecture_id: int, assigned_to_id: int | None) -> list[int]:
-        """The workers and, above them, the prefecture's admins."""
-        return sorted(
-            set(self.workers(prefecture_id=prefecture_id, assigned_to_id=assigned_to_id))
-            | set(self.members(prefecture_id, [Role.PREFECTURE_ADMIN]))
-        )
-
-    def commune(self, *, commune_id: int) -> list[int]:
-        return self.members(commune_id, COMMUNE_ROLES)
-
-
-def status_change_recipients(*, info_request: InfoRequest) -> list[int]:
-    """Both sides: the commune's officers and mayors and, once the request has reached it (a
-    draft never does, even withdrawn), the prefecture's workers and admins. Whoever made the
-    change is included: the message is their receipt."""
-    directory = Directory()
-    directory.load([info_request.commune_id, info_request.prefecture_id])
-    users = set(directory.commune(commune_id=info_request.commune_id))
-    if info_request.submitted_at is not None:
-        users |= set(
-            directory.escalation(
-                prefecture_id=info_request.prefecture_id,
-                assigned_to_id=info_request.assigned_to_id,
-            )
-        )
-    return sorted(users)
-
-
-def running_due_date(info_request: InfoRequest) -> date | None:
-    """The date the request's current step is due, if a clock is running."""
-    if info_request.status == Status.SUBMITTED:
-        return info_request.acknowledgement_due
-    if info_request.status == Status.ACKNOWLEDGED:
-        return info_request.decision_due
-    if info_request.status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER:
-        return info_request.delivery_due
-    if info_request.status == Status.CLARIFICATION_REQUESTED:
-        return info_request.clarification_due  # the commune's answer
-    return None
-
-
-# --- status changes: a notice and an e-mail per recipient, in the transition's transaction ---
-
-
-def notify_status_change(
-    *, info_request: InfoRequest, now: datetime | None = None, by_sweep: bool = False
-) -> list[int]:
-    """Both sides hear that the request changed status."""
-    return _notify_event(
-        info_request=info_request, kind=ReminderKind.STATUS_CHANGED, now=now, by_sweep=by_sweep
-    )
-
-
-def notify_deadline_change(*, info_request: InfoRequest, now: datetime | None = None) -> list[int]:
-    """Both sides hear that the running deadline moved."""
-    return _notify_event(
-        info_request=info_request, kind=ReminderKind.DEADLINE_CHANGED, now=now, by_sweep=False
-    )
-
-
-def notify_sent_back(*, info_request: InfoRequest, now: datetime | None = None) -> list[int]:
-    """The commune's legal officers hear that the mayor sent the draft back (not the remark)."""
-    directory = Directory()
-    recipients = directory.members(info_request.commune_id, [Role.LEGAL_OFFICER])
-    return _notify_event(
-        info_request=info_request,
-        kind=ReminderKind.SENT_BACK,
-        now=now,
-        by_sweep=False,
-        recipients=recipients,
-    )
-
-
-def _notify_event(
-    *,
-    info_request: InfoRequest,
-    kind: str,
-    now: datetime | None,
-    by_sweep: bool,
-    recipients: list[int] | None = None,
-) -> list[int]:
-    """Writes, inside the caller's transaction, one in-app notification and one outbox row per
-    recipient, then enqueues the e-mails once the transaction commits.
-
-    The rows commit or roll back with the change itself: a change is never announced twice
-    nor lost. A change made by a person is e-mailed at once; one made by the sweep (an
-    expiry) waits for the next business morning like a reminder.
-    """
-    from . import reminders  # the ledger imports this module for rendering
-
-    now = now or timezone.now()
-    if recipients is None:
-        recipients = status_change_recipients(info_request=info_request)
-    if not recipients:
-        return []
-    due_on = running_due_date(info_request)
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=user_id,
-                info_request=info_request,
-                kind=kind,
-                status=info_request.status,
-                due_on=due_on,
-            )
-            for user_id in recipients
-        ]
-    )
-    send_after = (
-        reminders.next_send_slot(now, departement_code=info_request.commune.departement_code)
-        if by_sweep
-        else now
-    )
-    rows = Reminder.objects.bulk_create(
-        [
-            Reminder(
-                kind=kind,
-                info_request=info_request,
-                user_id=notification.user_id,
-                due_on=timezone.localdate(now),
-                about_status=info_request.status,
-                send_after=send_after,
-                # Sent at once: enqueued when the change commits, owed again only if lost.
-                enqueued_at=now if send_after <= now else None,
-                next_attempt_at=send_after + reminders.requeue_after()
-                if send_after <= now
-                else send_after,
-                notification=notification,
-            )
-            for notification in notifications
-        ]
-    )
-    ids = [row.pk for row in rows if row.enqueued_at is not None]
-    if ids:
-        # A lambda, not a partial: Django's robust on_commit logs the callable's __qualname__.
-        transaction.on_commit(lambda: reminders.enqueue(ids), robust=True)
-    return [row.pk for row in rows]
-
-
-# --- rendering ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -600,27 +406,6 @@ class DigestLine:
     due_on: date | None
 
 
-def overdue_of(*, prefecture_id: int, today: date) -> list[DigestLine]:
-    """The prefecture's overdue requests, most overdue first: reference, status, due date."""
-    from .selectors import overdue_q
-
-    rows = (
-        InfoRequest.objects.filter(overdue_q(today=today), prefecture_id=prefecture_id)
-        .only(
-            "reference",
-            "status",
-            "resolution",
-            "acknowledgement_due",
-            "decision_due",
-            "delivery_due",
-        )
-        .order_by("reference")
-    )
-    lines = [DigestLine(row.reference, row.status, running_due_date(row)) for row in rows]
-    lines.sort(key=lambda line: (line.due_on or date.max, line.reference))
-    return lines
-
-
 def render_digest(*, language: str, organization: Organization, lines: list[DigestLine]) -> Message:
     shown = lines[:DIGEST_MAX_LINES]
     context = {
@@ -643,23 +428,6 @@ def render_digest(*, language: str, organization: Organization, lines: list[Dige
     word = "en retard" if language == "fr" else "overdue"
     subject = f"[Relais] {organization.name} : {len(lines)} {word}"
     return Message(subject=subject, body=body)
-
-
-# Sent as they come whatever the preference: the digests themselves and what the user asked.
-NEVER_HELD_FOR_DIGEST = frozenset(
-    {ReminderKind.DAILY_DIGEST, ReminderKind.OVERDUE_DIGEST, ReminderKind.PERSONAL}
-)
-
-
-def wants_daily_digest(user: User) -> bool:
-    from .models import NotificationPreference
-
-    return NotificationPreference.objects.filter(user=user, daily_digest=True).exists()
-
-
-def waits_for_daily_digest(*, user: User, kind: str) -> bool:
-    """Whether this message's e-mail is left to the user's daily digest."""
-    return kind not in NEVER_HELD_FOR_DIGEST and wants_daily_digest(user)
 
 
 def render_daily_digest(*, user: User, language: str) -> Message:
@@ -710,16 +478,6 @@ def email_for(*, reminder: Reminder, user: User, message: Message) -> EmailMessa
         to=[user.email],
         headers={"Message-ID": message_id_for(reminder), "Auto-Submitted": "auto-generated"},
     )
-
-
-def already_delivered(connection, message_id: str) -> bool:
-    """Asks the mail backend whether it already accepted this Message-ID, when it can tell
-    (`sent_message_ids`, e.g. sharing.mail_backends.JsonLinesEmailBackend); SMTP cannot."""
-    probe = getattr(connection, "sent_message_ids", None)
-    return probe is not None and message_id in probe([message_id])
-
-
-# --- the in-app inbox ---------------------------------------------------------------------
 
 
 def notification_text(
