@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Role
 from accounts.selectors import memberships_of
 
+from .selectors import notifications_of
+
 
 def roles_of(user) -> frozenset[str]:
     """The roles the user holds anywhere (one cached query)."""
@@ -64,8 +66,6 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
 
 def unread_notifications(user) -> int:
     """The user's unread in-app notices about requests they can still see."""
-    from .selectors import notifications_of
-
     return notifications_of(user=user, unread=True).count()
 
 

@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 
 from audit.services import audit_record
 
-from . import reminders
 from .filters import parse_boolean
 from .models import Notification, ReminderKind
 from .notifications import recipients, rendering
 from .permissions import get_request_for
+from .reminders import personal
 from .screening import reference_for_audit
 from .selectors import notifications_of, personal_reminders_of
 from .serializers import (
@@ -183,7 +183,7 @@ class PersonalRemindersView(AuditedNotFoundMixin, APIView):
         info_request = get_request_for(user=request.user, reference=reference)
         serializer = ReminderInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reminder, created = reminders.personal_reminder_create(
+        reminder, created = personal.personal_reminder_create(
             info_request=info_request,
             actor=request.user,
             remind_on=serializer.validated_data["remind_on"],
@@ -211,5 +211,5 @@ class PersonalReminderCancelView(AuditedNotFoundMixin, APIView):
         )
         if reminder is None:
             raise Http404
-        reminder = reminders.personal_reminder_cancel(reminder=reminder, actor=request.user)
+        reminder = personal.personal_reminder_cancel(reminder=reminder, actor=request.user)
         return Response(PersonalReminderSerializer(reminder).data)

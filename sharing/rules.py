@@ -23,6 +23,7 @@ from guardian.core import ObjectPermissionChecker
 
 from accounts.models import Role, User
 
+from .delegations import delegation_in_force
 from .exceptions import ActionNotAllowed, TransitionNotAllowed
 from .models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
 from .permissions import ASSIGN, CHANGE, DRAFT, NOTES, PERMS_BY_ROLE, SIGN, VIEW, WORK
@@ -67,8 +68,6 @@ class Facts:
     def signature_delegation(self):
         """The delegation of signature the actor holds for the request's commune today, read
         once, and only of a member of that commune."""
-        from .delegations import delegation_in_force
-
         if not (self.user.is_active and DRAFT in self.perms):
             return None
         return delegation_in_force(user=self.user, commune_id=self.info_request.commune_id)

@@ -19,6 +19,8 @@ from ..models import (
     ReminderKind,
     Status,
 )
+from ..reminders.broker import enqueue
+from ..reminders.schedule import next_send_slot, requeue_after
 from ..selectors import overdue_q
 from .recipients import Directory, status_change_recipients
 from .rendering import DigestLine
@@ -81,8 +83,6 @@ def _notify_event(
     nor lost. A change made by a person is e-mailed at once; one made by the sweep (an
     expiry) waits for the next business morning like a reminder.
     """
-    from .. import reminders  # the ledger imports this module for rendering
-
     now = now or timezone.now()
     if recipients is None:
         recipients = status_change_recipients(info_request=info_request)
@@ -102,7 +102,7 @@ def _notify_event(
         ]
     )
     send_after = (
-        reminders.next_send_slot(now, departement_code=info_request.commune.departement_code)
+        next_send_slot(now, departement_code=info_request.commune.departement_code)
         if by_sweep
         else now
     )
@@ -117,9 +117,7 @@ def _notify_event(
                 send_after=send_after,
                 # Sent at once: enqueued when the change commits, owed again only if lost.
                 enqueued_at=now if send_after <= now else None,
-                next_attempt_at=send_after + reminders.requeue_after()
-                if send_after <= now
-                else send_after,
+                next_attempt_at=send_after + requeue_after() if send_after <= now else send_after,
                 notification=notification,
             )
             for notification in notifications
@@ -128,7 +126,7 @@ def _notify_event(
     ids = [row.pk for row in rows if row.enqueued_at is not None]
     if ids:
         # A lambda, not a partial: Django's robust on_commit logs the callable's __qualname__.
-        transaction.on_commit(lambda: reminders.enqueue(ids), robust=True)
+        transaction.on_commit(lambda: enqueue(ids), robust=True)
     return [row.pk for row in rows]
 
 

@@ -26,6 +26,7 @@ from ..models import (
 )
 from ..notifications import outbox, recipients, rendering
 from ..permissions import VIEW, can
+from ..selectors import overdue_q
 from .schedule import RULES_BY_KIND, claim_lease, max_attempts, next_send_slot
 
 logger = logging.getLogger("relais.reminders")
@@ -69,8 +70,6 @@ def _stale_reason(reminder: Reminder, *, today: date) -> str:
         unread = Notification.objects.filter(user=user, read_at__isnull=True).exists()
         return "" if unread else "nothing_unread"
     if reminder.kind == ReminderKind.OVERDUE_DIGEST:
-        from ..selectors import overdue_q
-
         is_admin = user.memberships.filter(
             organization=reminder.organization_id, role=Role.PREFECTURE_ADMIN
         ).exists()

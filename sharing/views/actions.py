@@ -38,6 +38,7 @@ from ..forms import (
 )
 from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
+from ..reminders.personal import personal_reminder_create
 from ..services.clarification import (
     clarification_due_default,
     info_request_clarify,
@@ -88,7 +89,6 @@ def _assign(request, info_request: InfoRequest, data: dict):
 
 
 def _remind(request, info_request: InfoRequest, data: dict):
-    from ..reminders import personal_reminder_create
 
     return personal_reminder_create(
         info_request=info_request, actor=request.user, remind_on=data["remind_on"]

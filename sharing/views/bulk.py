@@ -22,6 +22,7 @@ from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, Tr
 from ..forms import BulkForm
 from ..models import InfoRequest, Status
 from ..permissions import get_request_for
+from ..reminders.personal import personal_reminder_create
 from ..services.handling import info_request_acknowledge, info_request_assign, info_request_take
 from .common import audit_denied
 
@@ -69,7 +70,6 @@ def _runner(form: BulkForm, actor: User) -> Callable[[InfoRequest], object]:
     if operation == BulkForm.ASSIGN:
         liaison = User.objects.get(username=data["liaison"])
         return lambda r: info_request_assign(info_request=r, actor=actor, liaison=liaison)
-    from ..reminders import personal_reminder_create
 
     return lambda r: personal_reminder_create(
         info_request=r, actor=actor, remind_on=data["remind_on"]

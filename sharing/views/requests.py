@@ -43,6 +43,7 @@ from ..models import (
     running_due_expression,
 )
 from ..permissions import CHANGE, DRAFT, NOTES
+from ..receipts import receipt_pdf
 from ..saved_views import saved_views_of
 from ..selectors import (
     info_request_list,
@@ -57,6 +58,7 @@ from ..selectors import (
 )
 from ..services.drafting import EDITABLE_FIELDS, info_request_create, info_request_update
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
+from ..templatetags.relais import waiting_on
 from .actions import available_actions
 from .bulk import bulk_form
 from .common import (
@@ -309,7 +311,6 @@ def _export_list(
 def request_sheet(rows, *, prefecture_side: bool) -> Sheet:
     """One row per request: reference, status, dates, category, commune, prefecture, who
     is expected to act and, for the prefecture, who the request is assigned to."""
-    from ..templatetags.relais import waiting_on
 
     header = [
         _("Référence"),
@@ -491,7 +492,6 @@ def request_edit(request, reference: str):
 @login_required
 def request_receipt(request, reference: str):
     """The acknowledgement of receipt (CRPA L.112-3, R.112-5) of a signed request, as a PDF."""
-    from ..receipts import receipt_pdf
 
     info_request = fetch(request, reference)
     if info_request.submitted_at is None:

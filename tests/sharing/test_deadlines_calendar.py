@@ -11,7 +11,7 @@ import pytest
 from accounts.models import Role
 from sharing import deadlines
 from sharing.models import DeadlineChange, InfoRequest, ReminderKind, Status
-from sharing.reminders import RULES_BY_KIND
+from sharing.reminders.schedule import RULES_BY_KIND
 from sharing.services.clarification import info_request_clarify, info_request_request_clarification
 from sharing.services.drafting import info_request_sign
 from sharing.services.handling import info_request_acknowledge

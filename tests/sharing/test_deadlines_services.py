@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from sharing import reminders
 from sharing.models import (
     Category,
     DeadlineChange,
@@ -19,6 +18,7 @@ from sharing.models import (
     Resolution,
     Status,
 )
+from sharing.reminders import ledger
 from sharing.services.clarification import info_request_clarify, info_request_request_clarification
 from sharing.services.drafting import info_request_sign
 from sharing.services.handling import (
@@ -145,11 +145,11 @@ def test_implicit_rejection_policy_decides_the_request_the_day_after_the_deadlin
     assert info_request.category.expiry_policy == ExpiryPolicy.IMPLICIT_REJECTION
     clock.set(date(2026, 5, 4), 23)
     with django_capture_on_commit_callbacks(execute=True):
-        report = reminders.sweep()
+        report = ledger.sweep()
     assert report["expired"] == 0  # the due date itself is not past
     clock.set(date(2026, 5, 5), 9)
     with django_capture_on_commit_callbacks(execute=True):
-        report = reminders.sweep()
+        report = ledger.sweep()
     assert report["expired"] == 1
     info_request = reload(info_request)
     assert (info_request.status, info_request.resolution) == (
@@ -172,7 +172,7 @@ def test_implicit_rejection_waits_while_a_clarification_stops_the_clock(orgs, pe
     info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
-    report = reminders.sweep(now=at(date(2026, 5, 6)))
+    report = ledger.sweep(now=at(date(2026, 5, 6)))
     assert report["expired"] == 0
     assert reload(info_request).status == Status.CLARIFICATION_REQUESTED
 
@@ -180,7 +180,7 @@ def test_implicit_rejection_waits_while_a_clarification_stops_the_clock(orgs, pe
 def test_flag_only_policy_leaves_the_request_open_and_escalates(orgs, people, clock):
     Category.objects.filter(code="general-threat-briefing").update(expiry_policy=ExpiryPolicy.FLAG)
     info_request = acknowledged(orgs, people, clock)
-    report = reminders.sweep(now=at(date(2026, 5, 5), 9))
+    report = ledger.sweep(now=at(date(2026, 5, 5), 9))
     assert report["expired"] == 0
     info_request = reload(info_request)
     assert info_request.status == Status.ACKNOWLEDGED

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from django.core import mail
 
-from sharing import reminders
 from sharing.models import Reminder, ReminderKind, Status
 from sharing.notifications.recipients import COMMUNE, PREFECTURE
 from sharing.notifications.rendering import describe
+from sharing.reminders import ledger
 from sharing.services.drafting import info_request_sign
 from sharing.services.inbox import notification_preference_set, notifications_mark_all_read
 from tests.factories import draft
@@ -90,5 +90,5 @@ def test_no_daily_digest_when_nothing_is_unread(orgs, people, settings):
     notification_preference_set(actor=people.legal_officer, daily_digest=True)
     info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     notifications_mark_all_read(actor=people.legal_officer)
-    reminders.sweep()
+    ledger.sweep()
     assert not Reminder.objects.filter(kind=ReminderKind.DAILY_DIGEST).exists()

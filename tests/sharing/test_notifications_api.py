@@ -8,9 +8,9 @@ from django.core import mail
 
 from accounts.models import Membership
 from audit.models import AuditEvent
-from sharing import reminders
 from sharing.formats import long_date
 from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus, Status
+from sharing.reminders import delivery
 from sharing.services.drafting import info_request_sign
 from sharing.services.handling import info_request_acknowledge
 from tests.factories import draft
@@ -150,9 +150,9 @@ def test_a_personal_reminder_is_sent_on_its_day_with_an_in_app_notice(api, peopl
     api(people.liaison).post(reminders_url(signed), {"remind_on": "2026-03-12"}, format="json")
     [row] = Reminder.objects.filter(kind=ReminderKind.PERSONAL)
     clock.set(date(2026, 3, 12), 7)
-    assert reminders.deliver(reminder_id=row.pk) == "early"
+    assert delivery.deliver(reminder_id=row.pk) == "early"
     clock.set(date(2026, 3, 12), 8, 1)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     [message] = mail.outbox
     assert message.to == [people.liaison.email]
     assert signed.reference in message.body
@@ -173,7 +173,7 @@ def test_a_personal_reminder_can_be_cancelled_by_its_owner_only(api, people, sig
     assert response.status_code == 200
     assert response.json()["status"] == ReminderStatus.CANCELLED
     clock.set(date(2026, 3, 12), 9)
-    assert reminders.deliver(reminder_id=created.json()["id"]) == "done"
+    assert delivery.deliver(reminder_id=created.json()["id"]) == "done"
     assert mail.outbox == []
 
 

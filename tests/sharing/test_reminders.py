@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from sharing import reminders
 from sharing.exceptions import TransitionNotAllowed
 from sharing.mail_backends import JsonLinesEmailBackend, read_messages
 from sharing.models import (
@@ -22,7 +21,7 @@ from sharing.models import (
     Status,
 )
 from sharing.notifications import recipients, rendering
-from sharing.reminders import delivery, ledger
+from sharing.reminders import broker, delivery, ledger, schedule
 from sharing.services.clarification import info_request_clarify, info_request_request_clarification
 from sharing.services.drafting import info_request_sign, info_request_withdraw
 from sharing.services.handling import (
@@ -58,7 +57,7 @@ def acknowledged(orgs, people, clock, day=SIGNED):
 def swept(clock, day, hour=7):
     """The sweep as beat runs it, early in the morning of `day` (nothing dispatched yet)."""
     clock.set(day, hour)
-    return reminders.sweep()
+    return ledger.sweep()
 
 
 def owed(info_request, kind):
@@ -73,7 +72,7 @@ def owed(info_request, kind):
 def deliver_all(clock, day, hour=9):
     clock.set(day, hour)
     ids = Reminder.objects.filter(status=ReminderStatus.PENDING).values_list("pk", flat=True)
-    return {pk: reminders.deliver(reminder_id=pk) for pk in ids}
+    return {pk: delivery.deliver(reminder_id=pk) for pk in ids}
 
 
 # --- which reminders, to whom, when ----------------------------------------------------------
@@ -274,10 +273,10 @@ def test_a_reminder_written_on_a_saturday_waits_for_monday_morning(orgs, people,
     )
     assert {row.send_after for row in rows} == {at(date(2026, 3, 16), 8)}
     clock.set(date(2026, 3, 14), 11)
-    assert {reminders.deliver(reminder_id=row.pk) for row in rows} == {"early"}
+    assert {delivery.deliver(reminder_id=row.pk) for row in rows} == {"early"}
     assert mail.outbox == []
     clock.set(date(2026, 3, 16), 8, 5)
-    assert {reminders.deliver(reminder_id=row.pk) for row in rows} == {"sent"}
+    assert {delivery.deliver(reminder_id=row.pk) for row in rows} == {"sent"}
     assert len(mail.outbox) == rows.count()
 
 
@@ -296,7 +295,7 @@ def test_a_reminder_delivered_late_in_the_evening_is_deferred_to_the_next_mornin
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     clock.set(date(2026, 3, 10), 22)
-    assert reminders.deliver(reminder_id=row.pk) == "deferred"
+    assert delivery.deliver(reminder_id=row.pk) == "deferred"
     row.refresh_from_db()
     assert (row.status, row.send_after, row.attempts) == (
         ReminderStatus.PENDING,
@@ -316,7 +315,7 @@ def test_a_reminder_carries_reference_status_due_date_and_link_only(orgs, people
         kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.prefecture_admin
     )
     clock.set(date(2026, 3, 10), 9)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     [message] = mail.outbox
     assert message.to == [people.prefecture_admin.email]
     assert info_request.reference in message.subject
@@ -345,7 +344,7 @@ def test_a_reminder_to_an_english_speaking_user_is_in_english(orgs, people, cloc
         kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.prefecture_admin
     )
     clock.set(date(2026, 3, 10), 9)
-    reminders.deliver(reminder_id=row.pk)
+    delivery.deliver(reminder_id=row.pk)
     [message] = mail.outbox
     assert "Acknowledgement of receipt overdue (due 9 March 2026) — to do now." in message.body
     assert "Status: Signed and sent" in message.body  # the catalogue's label, as in the web app
@@ -357,8 +356,8 @@ def test_delivering_twice_sends_once(orgs, people, clock):
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     clock.set(date(2026, 3, 10), 9)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
-    assert reminders.deliver(reminder_id=row.pk) == "done"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "done"
     assert len(mail.outbox) == 1
     assert Notification.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 1
 
@@ -371,7 +370,7 @@ def test_a_row_claimed_by_a_live_worker_is_left_to_it(orgs, people, clock):
     Reminder.objects.filter(pk=row.pk).update(
         status=ReminderStatus.SENDING, claim_token=uuid.uuid4(), claimed_at=now, attempts=1
     )
-    assert reminders.deliver(reminder_id=row.pk) == "busy"
+    assert delivery.deliver(reminder_id=row.pk) == "busy"
     assert mail.outbox == []
 
 
@@ -386,17 +385,17 @@ def test_a_claim_whose_worker_died_is_taken_over_once_its_lease_expires(
         status=ReminderStatus.SENDING,
         claim_token=uuid.uuid4(),
         claimed_at=claimed,
-        next_attempt_at=claimed + reminders.claim_lease(),
+        next_attempt_at=claimed + schedule.claim_lease(),
         attempts=1,
     )
     assert row.pk not in owed_now(claimed + timedelta(minutes=1))
-    clock.now = claimed + reminders.claim_lease() + timedelta(seconds=1)
+    clock.now = claimed + schedule.claim_lease() + timedelta(seconds=1)
     # The sweep hands the row out again…
     assert row.pk in set(
-        Reminder.objects.filter(reminders.owed_q(now=clock.now)).values_list("pk", flat=True)
+        Reminder.objects.filter(ledger.owed_q(now=clock.now)).values_list("pk", flat=True)
     )
     # …and the next delivery sends it (SMTP-like backend: it cannot tell it was sent).
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     row.refresh_from_db()
     assert (row.status, row.attempts) == (ReminderStatus.SENT, 2)
     assert len(mail.outbox) == 1
@@ -418,8 +417,8 @@ def test_a_takeover_does_not_send_again_what_the_backend_already_holds(
         reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
     )
     JsonLinesEmailBackend().send_messages([email])
-    clock.now = now + reminders.claim_lease() + timedelta(seconds=1)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    clock.now = now + schedule.claim_lease() + timedelta(seconds=1)
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     assert len(read_messages(tmp_path / "mail.jsonl")) == 1
     row.refresh_from_db()
     assert row.status == ReminderStatus.SENT
@@ -443,8 +442,8 @@ def test_a_failed_send_is_owed_again_after_a_backoff_then_given_up(
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     now = clock.set(date(2026, 3, 10), 9)
-    with pytest.raises(reminders.DeliveryFailed) as failure:
-        reminders.deliver(reminder_id=row.pk)
+    with pytest.raises(delivery.DeliveryFailed) as failure:
+        delivery.deliver(reminder_id=row.pk)
     assert failure.value.retry_in == 60
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (
@@ -453,15 +452,15 @@ def test_a_failed_send_is_owed_again_after_a_backoff_then_given_up(
         "ConnectionRefusedError",
     )
     assert row.send_after == now + timedelta(seconds=60)
-    assert reminders.deliver(reminder_id=row.pk) == "early"
+    assert delivery.deliver(reminder_id=row.pk) == "early"
     for attempt in (2, 3):
         clock.now = row.send_after
-        with pytest.raises(reminders.DeliveryFailed):
-            reminders.deliver(reminder_id=row.pk)
+        with pytest.raises(delivery.DeliveryFailed):
+            delivery.deliver(reminder_id=row.pk)
         row.refresh_from_db()
         assert row.attempts == attempt
     assert row.status == ReminderStatus.FAILED
-    assert reminders.deliver(reminder_id=row.pk) == "done"
+    assert delivery.deliver(reminder_id=row.pk) == "done"
     assert Notification.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 0
 
 
@@ -500,7 +499,7 @@ def test_a_user_who_left_gets_nothing(orgs, people, clock):
     people.liaison.save(update_fields=["is_active"])
     row = Reminder.objects.get(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.liaison)
     clock.set(date(2026, 3, 10), 9)
-    assert reminders.deliver(reminder_id=row.pk) == "cancelled"
+    assert delivery.deliver(reminder_id=row.pk) == "cancelled"
     assert mail.outbox == []
 
 
@@ -508,7 +507,7 @@ def test_a_user_who_left_gets_nothing(orgs, people, clock):
 
 
 def owed_now(now):
-    return set(Reminder.objects.filter(reminders.owed_q(now=now)).values_list("pk", flat=True))
+    return set(Reminder.objects.filter(ledger.owed_q(now=now)).values_list("pk", flat=True))
 
 
 def test_dispatch_enqueues_each_owed_row_once_per_requeue_period(
@@ -532,11 +531,11 @@ def test_dispatch_enqueues_each_owed_row_once_per_requeue_period(
     owed_ids = owed_now(now)
     assert overdue <= owed_ids
     with django_capture_on_commit_callbacks(execute=True):
-        assert reminders.dispatch(now=now) == len(owed_ids)
+        assert ledger.dispatch(now=now) == len(owed_ids)
     assert sorted(published) == sorted(owed_ids)  # each once
-    assert owed_now(now + reminders.requeue_after() - timedelta(seconds=1)) == set()
+    assert owed_now(now + schedule.requeue_after() - timedelta(seconds=1)) == set()
     # A message the broker lost: the row is handed out again after the requeue period.
-    later = now + reminders.requeue_after() + timedelta(seconds=1)
+    later = now + schedule.requeue_after() + timedelta(seconds=1)
     assert owed_ids <= owed_now(later)
 
 
@@ -552,7 +551,7 @@ def test_a_broker_outage_leaves_rows_owed_for_the_next_sweep(
     signed(orgs, people, clock)
     now = clock.set(date(2026, 3, 10), 9)
     with django_capture_on_commit_callbacks(execute=True):
-        report = reminders.sweep()
+        report = ledger.sweep()
     assert report["enqueued"] > 0
     rows = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert {(row.status, row.enqueued_at) for row in rows} == {(ReminderStatus.PENDING, None)}
@@ -632,8 +631,8 @@ def test_a_failing_phase_does_not_hold_back_the_reminders_already_owed(
     monkeypatch.setattr(ledger, "create_digests", broken)
     signed(orgs, people, clock)
     clock.set(date(2026, 3, 10), 9)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(reminders.SweepFailed):
-        reminders.sweep()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ledger.SweepFailed):
+        ledger.sweep()
     overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert overdue.exists()
     assert set(overdue.values_list("pk", flat=True)) <= set(published)
@@ -723,12 +722,12 @@ def test_a_row_that_breaks_does_not_hold_back_the_rest_of_its_batch(
         return render(reminder, now=now)
 
     monkeypatch.setattr(delivery, "_render", broken_for_the_liaison)
-    outcome = reminders.deliver_batch(reminder_ids=[liaison, admin])
+    outcome = delivery.deliver_batch(reminder_ids=[liaison, admin])
     assert outcome.results == {liaison: "error", admin: "sent"}
     assert outcome.failed == {}
     assert [message.to for message in mail.outbox] == [[people.prefecture_admin.email]]
     # The broken row stays owed: a sweep hands it out again once its claim's lease is over.
-    later = clock.now + reminders.claim_lease() + timedelta(seconds=1)
+    later = clock.now + schedule.claim_lease() + timedelta(seconds=1)
     assert owed_now(later) & {liaison, admin} == {liaison}
 
 
@@ -738,7 +737,7 @@ def test_a_batch_stops_claiming_when_its_time_is_up_and_leaves_the_rest(
     ids = list(overdue_rows(orgs, people, clock).values())
     ticks = iter([0.0, 0.0, 10.0])  # the start, before the first row, before the second
     monkeypatch.setattr(delivery, "monotonic", lambda: next(ticks))
-    outcome = reminders.deliver_batch(reminder_ids=ids, budget=5)
+    outcome = delivery.deliver_batch(reminder_ids=ids, budget=5)
     assert outcome.results == {ids[0]: "sent"}
     assert outcome.unstarted == ids[1:]
     assert len(mail.outbox) == 1
@@ -753,7 +752,7 @@ def test_the_send_task_hands_what_it_had_no_time_for_to_a_new_message(
     ids = list(overdue_rows(orgs, people, clock).values())
     handed = []
     monkeypatch.setattr(tasks, "SEND_TIME_LIMIT", 0)  # no time at all: nothing is claimed
-    monkeypatch.setattr(tasks.reminders, "enqueue", handed.extend)
+    monkeypatch.setattr(tasks.broker, "enqueue", handed.extend)
     assert tasks.send_reminders.apply(kwargs={"ids": ids}).get() == {}
     assert handed == ids
     assert mail.outbox == []
@@ -773,7 +772,7 @@ def test_enqueue_publishes_one_message_per_batch_and_leaves_what_it_could_not_pu
         "sharing.tasks.send_reminders.apply_async",
         lambda *args, **kw: messages.append(kw["kwargs"]["ids"]),
     )
-    assert reminders.enqueue(ids) == len(ids)
+    assert broker.enqueue(ids) == len(ids)
     assert messages == [ids[start : start + 2] for start in range(0, len(ids), 2)]
 
     def broker_lost_after_one(*args, **kwargs):
@@ -784,7 +783,7 @@ def test_enqueue_publishes_one_message_per_batch_and_leaves_what_it_could_not_pu
     messages.clear()
     Reminder.objects.update(next_attempt_at=clock.now + timedelta(hours=1))
     monkeypatch.setattr("sharing.tasks.send_reminders.apply_async", broker_lost_after_one)
-    assert reminders.enqueue(ids) == 2
+    assert broker.enqueue(ids) == 2
     assert messages == [ids[0:2]]
     # What was handed over waits for its message; the rest is owed to the next sweep at once.
     assert owed_now(clock.now) == set(ids[2:])

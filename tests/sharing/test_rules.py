@@ -31,7 +31,7 @@ from audit.models import AuditEvent
 from sharing import rules
 from sharing.exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
 from sharing.models import DeliveryChannel, InfoRequest, Resolution, Status
-from sharing.reminders import personal_reminder_create
+from sharing.reminders.personal import personal_reminder_create
 from sharing.services.clarification import info_request_clarify, info_request_request_clarification
 from sharing.services.drafting import (
     info_request_discard,

@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from sharing import reminders
 from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus
+from sharing.reminders import ledger
 from sharing.services.drafting import info_request_sign
 from sharing.services.handling import info_request_acknowledge
 from tests.factories import draft
@@ -42,9 +42,9 @@ def test_a_user_who_chose_the_daily_digest_gets_one_email_a_day_with_the_unread_
     assert [m for m in mail.outbox if people.mayor.email in m.to]  # the others as before
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.sweep()
+        ledger.sweep()
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.sweep()  # the same day: nothing more
+        ledger.sweep()  # the same day: nothing more
     [row] = Reminder.objects.filter(kind=ReminderKind.DAILY_DIGEST)
     assert row.user == people.legal_officer
     assert row.status == ReminderStatus.SENT
