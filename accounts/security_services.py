@@ -137,10 +137,6 @@ def token_mark_used(*, token: PersonalAccessToken) -> None:
 # Second factor ---------------------------------------------------------------------------
 
 
-def totp_device_of(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-
-
 def has_totp(user: User) -> bool:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 

@@ -87,7 +87,6 @@ from .services.handling import (
 from .services.notes import note_add
 
 DEFAULT_PASSWORD = "relais-demo-2026"  # noqa: S105 - documented demo password, local use only
-DEMO_MARKER = "DEMO-"
 
 PREFECTURES = ("26", "62", "07")
 # The prefectures' own postal address and switchboard, printed on acknowledgements of receipt.
