@@ -8,7 +8,7 @@ from accounts.models import ROLES_BY_KIND, Membership, OrgKind, Role, User
 from ..models import InfoRequest
 
 # A reader's side of a request: "commune" (legal officers, mayors) or "prefecture" (liaisons,
-# admins); what they are told depends on it (`rendering.describe`).
+# admins); what they are told depends on it (`texts.describe`).
 COMMUNE = "commune"
 PREFECTURE = "prefecture"
 

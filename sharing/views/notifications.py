@@ -12,7 +12,8 @@ from audit.services import audit_record
 
 from ..notifications.outbox import wants_daily_digest
 from ..notifications.recipients import commune_ids_of
-from ..notifications.rendering import LANGUAGES, notification_text
+from ..notifications.rendering import notification_text
+from ..notifications.texts import LANGUAGES
 from ..selectors import notifications_of
 from ..services import inbox
 

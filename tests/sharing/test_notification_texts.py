@@ -9,7 +9,7 @@ from django.core import mail
 
 from sharing.models import Reminder, ReminderKind, Status
 from sharing.notifications.recipients import COMMUNE, PREFECTURE
-from sharing.notifications.rendering import describe
+from sharing.notifications.texts import describe
 from sharing.reminders import ledger
 from sharing.services.drafting import info_request_sign
 from sharing.services.inbox import notification_preference_set, notifications_mark_all_read

@@ -20,7 +20,7 @@ from sharing.models import (
     Resolution,
     Status,
 )
-from sharing.notifications import recipients, rendering
+from sharing.notifications import recipients, rendering, texts
 from sharing.reminders import broker, delivery, ledger, schedule
 from sharing.services.clarification import info_request_clarify, info_request_request_clarification
 from sharing.services.drafting import info_request_sign, info_request_withdraw
@@ -182,7 +182,7 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
         info_request=info_request, kind=ReminderKind.CLARIFICATION_OVERDUE
     )
     assert {notice.user.username for notice in late} == commune
-    assert rendering.describe(
+    assert texts.describe(
         kind=ReminderKind.CLARIFICATION_OVERDUE,
         status=Status.CLARIFICATION_REQUESTED,
         due_on=date(2026, 3, 24),
