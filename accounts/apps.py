@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 
 
 class AccountsConfig(AppConfig):
@@ -6,8 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Organisations et comptes"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
+        # Both need the models (django-axes' too): imported once the registry is ready.
         from . import lockout
         from .policy import stamp_sign_in
 

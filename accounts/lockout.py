@@ -7,6 +7,7 @@ import hashlib
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse, QueryDict
@@ -91,7 +92,6 @@ def on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
 
 
 def connect() -> None:
-    from axes.signals import user_locked_out
 
     user_locked_out.connect(on_locked_out, dispatch_uid="accounts.locked_out")
 

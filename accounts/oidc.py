@@ -27,6 +27,7 @@ from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from .exceptions import ProConnectRefused
+from .services import proconnect_identity_bind
 
 # The userinfo claims Relais asks for; ProConnect's scopes carry the same names.
 USERINFO_CLAIMS = ("given_name", "usual_name", "email", "uid", "siret", "idp_id")
@@ -208,7 +209,6 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         return self.verify_token(response.text)
 
     def get_or_create_user(self, access_token, id_token, payload):
-        from .services import proconnect_identity_bind
 
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if not payload.get("sub") or userinfo.get("sub") != payload.get("sub"):

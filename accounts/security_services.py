@@ -10,6 +10,7 @@ from base64 import b32encode
 from dataclasses import dataclass
 from datetime import timedelta
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
@@ -134,10 +135,6 @@ def token_mark_used(*, token: PersonalAccessToken) -> None:
 
 
 # Second factor ---------------------------------------------------------------------------
-
-
-def totp_device_of(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
 def has_totp(user: User) -> bool:
@@ -294,8 +291,6 @@ def token_reauthenticated(*, token: PersonalAccessToken) -> None:
 def lockout_lift(*, username: str = "", ip_address: str = "", actor: User | None) -> int:
     """An administrator lifts a lockout before its cool-off: the failed attempts of an account
     and/or an address are forgotten."""
-    from axes.models import AccessAttempt
-
     if not username and not ip_address:
         raise ValidationError("Name an account or an address.")
     attempts = AccessAttempt.objects.all()

@@ -2,15 +2,24 @@
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
 
 from audit.services import audit_record
 
 from .exceptions import MemberNotManaged, ProConnectRefused
 from .models import ROLES_BY_KIND, Membership, Organization, OrganizationGroup, User
 from .security_services import tokens_revoke_all
+from .selectors import managed_organization
 
 
 def organization_group(*, organization: Organization, role: str) -> Group:
@@ -235,7 +244,6 @@ def user_password_changed_record(*, user: User, via: str) -> None:
 
 
 def _ensure_manages(*, actor: User, organization: Organization) -> None:
-    from .selectors import managed_organization
 
     managed_organization(user=actor, organization_id=organization.pk)
 
@@ -260,8 +268,6 @@ def _member_in(*, organization: Organization, user: User, actor: User) -> list[M
 
 def unique_username(*, first_name: str, last_name: str, email: str) -> str:
     """`prenom.nom` (ASCII), or the e-mail's local part, with a number when already taken."""
-    from django.utils.text import slugify
-
     parts = [slugify(part) for part in (first_name, last_name) if slugify(part)]
     base = ".".join(parts) or slugify(email.split("@")[0])
     base = (base or "membre")[:140]
@@ -284,8 +290,6 @@ def member_invite(
 ) -> User:
     """A new account in the actor's organisation, with no usable password: the e-mailed link
     lets the person choose one (or they sign in through ProConnect with that address)."""
-    from django.core.validators import validate_email
-
     _ensure_manages(actor=actor, organization=organization)
     _ensure_role_fits(organization=organization, role=role)
     email = email.strip()
@@ -321,13 +325,6 @@ def member_invite(
 
 def send_invitation(*, user: User, organization: Organization, inviter: User) -> None:
     """The set-password link (Django's password-reset token, valid PASSWORD_RESET_TIMEOUT)."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     path = reverse(
         "password_reset_confirm",
         kwargs={

@@ -1,17 +1,17 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from .exceptions import AuditError, SigningKeyUnavailable
+from .keys import signing_key
 
 
 def signing_key_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """audit.E001: where a signing key is required (production), it must load."""
-    from django.conf import settings
-
-    from .exceptions import SigningKeyUnavailable
-    from .keys import signing_key
-
     if not getattr(settings, "AUDIT_REQUIRE_SIGNING_KEY", False):
         return []
     try:
@@ -30,9 +30,7 @@ def signing_key_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 def first_checkpoint(sender, using="default", **kwargs) -> None:
     """After migrate: a log that has a key but no checkpoint gets its first one at once."""
-    from django.db import connections
-
-    from .exceptions import AuditError
+    # Models and services need the app registry, ready only after this module is loaded.
     from .models import AuditCheckpoint
     from .services import checkpoint_issue
 
@@ -54,9 +52,9 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
-
-        from . import signals
+        # Signals and tasks need the models; the tasks are registered in every process, since
+        # audit.exports publishes `audit.run_export` by its name.
+        from . import signals, tasks  # noqa: F401
 
         signals.connect()
         checks.register(signing_key_check, checks.Tags.security)

@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ua_parser import load_builtins, parse
+
 USER_AGENT_MAX = 256
 USER_AGENT_OTHER = "Other"
 # An opaque id: plain hex (16 to 64 digits) or a UUID, with at least one letter and no run of
@@ -81,8 +83,6 @@ def _families() -> tuple[frozenset[str], frozenset[str]]:
     """Browser and OS family names that are the parser's own words, never text copied from the
     header: the literal family names of its rules, and the main families that its rules take
     from the header itself (a rule such as "(\\w+)bot" would otherwise copy any word)."""
-    from ua_parser import load_builtins
-
     agents, systems, _devices = load_builtins()
     literal_agents = {m.family for m in agents if "$" not in m.family}
     literal_systems = {m.family for m in systems if "$" not in m.family}
@@ -140,7 +140,6 @@ def reduce_user_agent(value: str) -> str:
     value = header_text(value or "").strip()
     if not value:
         return ""
-    from ua_parser import parse
 
     parsed = parse(value[:1000])
     agent_families, os_families = _families()

@@ -1,7 +1,11 @@
 """What the auditors' pages call each recorded action and outcome, in plain words (the codes
 stay in the log, the exports and the API)."""
 
+from datetime import datetime, timedelta
+
 from django.utils.translation import gettext_lazy as _
+
+from sharing.formats import long_date
 
 ACTION_LABELS = {
     "request.created": _("Brouillon créé"),
@@ -151,9 +155,6 @@ FILTER_LABELS = {
 def filters_in_words(filters: dict) -> list[tuple[str, str]]:
     """An export's recorded filters (EventFilters.as_dict) as the search form names them: the
     action by its label, the dates written out (the end is stored as the next day's midnight)."""
-    from datetime import datetime, timedelta
-
-    from sharing.formats import long_date
 
     words = []
     for name, label in FILTER_LABELS.items():

@@ -9,6 +9,8 @@ import re
 from django.db import connection, transaction
 from django.utils import timezone
 
+from sharing.privacy import find_identifiers
+
 from .exceptions import AuditError
 from .models import AuditEvent, AuditRedaction
 from .selectors import auditor_scope
@@ -39,8 +41,6 @@ def audit_redact(*, seq: int, authorisation: str, auditor) -> AuditRedaction:
     """Remove event `seq`'s personal fields (REDACTED_BLANK), keep its body hash, and record the
     redaction as an audit event, all in one transaction. `auditor` is the account of the
     auditor whose request (`authorisation`, its reference) authorises it."""
-    from sharing.privacy import find_identifiers
-
     if not isinstance(authorisation, str) or not AUTHORISATION.fullmatch(authorisation):
         raise RedactionRefused("the authorisation is the reference of an auditor's request")
     if find_identifiers(authorisation):

@@ -9,6 +9,8 @@ from typing import Literal
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
+from accounts.models import User
+
 from .models import AuditEvent, AuditExport
 
 ALL = None  # a scope that sees every event
@@ -58,8 +60,6 @@ class EventFilters:
         """The filters typed as free text, screened before they are recorded. A user filter
         naming an existing account is left alone: that username is already in every event
         its holder caused (actor_username), and usernames are not free text."""
-        from accounts.models import User
-
         if user and User.objects.filter(username=user).exists():
             return ("organization", "action", "reference")
         return ("user", "organization", "action", "reference")
@@ -121,8 +121,6 @@ def with_actor_names(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
     """Each event with `actor_name`: the person's name as the account shows it today (one
     subquery, no query per row), else the username the event recorded ("" when no one
     acted). The username stays the identifier the log is searched and verified by."""
-    from accounts.models import User
-
     full_name = (
         User.objects.filter(pk=OuterRef("actor_id"))
         .annotate(full_name=Trim(Concat("first_name", Value(" "), "last_name")))

@@ -2,7 +2,10 @@
 
 from celery import shared_task
 
+from .exports import export_run
+from .models import AuditCheckpoint
 from .services import checkpoint_issue
+from .witnesses import checkpoint_submit
 
 
 @shared_task(name="audit.issue_checkpoint")
@@ -19,9 +22,6 @@ def submit_to_witnesses(self, number: int) -> list[str]:
     """Cosignatures for one checkpoint; a witness that is down is retried (by the worker,
     with backoff), and in any case the next checkpoint catches it up (consistency proof from
     its last cosigned size). Never raises into the caller."""
-    from .models import AuditCheckpoint
-    from .witnesses import checkpoint_submit
-
     results = checkpoint_submit(AuditCheckpoint.objects.get(number=number))
     unreachable = [r.witness for r in results if r.outcome == "unreachable"]
     if unreachable and not self.request.is_eager and self.request.retries < self.max_retries:
@@ -32,6 +32,4 @@ def submit_to_witnesses(self, number: int) -> list[str]:
 @shared_task(name="audit.run_export")
 def run_export(export_id: str) -> str:
     """Write an auditor's export zip; a finished export is left alone."""
-    from .exports import export_run
-
     return export_run(export_id=export_id).status

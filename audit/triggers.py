@@ -7,8 +7,6 @@ tables (sql/audit_grants.sql). SQLite: row triggers refusing UPDATE and DELETE (
 """
 
 APPEND_ONLY_TABLES = ("audit_auditevent", "audit_auditcheckpoint")
-# Made append-only by later migrations (0005 and after), with `table_statements`.
-LATER_APPEND_ONLY_TABLES = ("audit_cosignature", "audit_redaction")
 
 POSTGRES_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

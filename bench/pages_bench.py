@@ -263,14 +263,17 @@ def _flush(batch, grants, permissions) -> list:
 
 def worked_requests(people, commune) -> dict:
     """A few requests of a measured commune through the real services (audited timeline)."""
-    from sharing import services
     from sharing.models import Category, LegalBasis
+    from sharing.services.clarification import info_request_request_clarification
+    from sharing.services.drafting import info_request_create, info_request_sign
+    from sharing.services.handling import info_request_acknowledge
+    from sharing.services.notes import note_add
 
     category = Category.objects.get(code="general-threat-briefing")
     basis = LegalBasis.objects.get(code="instruction-intk1826096j")
     made = {}
     for name in ("draft", "acknowledged", "clarification"):
-        request = services.info_request_create(
+        request = info_request_create(
             actor=people["legal_officer"],
             commune=commune,
             category=category,
@@ -278,15 +281,11 @@ def worked_requests(people, commune) -> dict:
             purpose="Point de situation sur l'état de la menace dans la commune.",
         )
         if name != "draft":
-            request = services.info_request_sign(info_request=request, actor=people["mayor"])
-            request = services.info_request_acknowledge(
-                info_request=request, actor=people["liaison"]
-            )
-            services.note_add(
-                info_request=request, actor=people["liaison"], text="Voir avec le cabinet."
-            )
+            request = info_request_sign(info_request=request, actor=people["mayor"])
+            request = info_request_acknowledge(info_request=request, actor=people["liaison"])
+            note_add(info_request=request, actor=people["liaison"], text="Voir avec le cabinet.")
         if name == "clarification":
-            request = services.info_request_request_clarification(
+            request = info_request_request_clarification(
                 info_request=request,
                 actor=people["liaison"],
                 message="Merci de préciser le périmètre géographique.",

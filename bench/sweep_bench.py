@@ -318,15 +318,15 @@ def undo_due(ids: list[int], today: date) -> None:
 def timed_sweep(now: datetime) -> dict[str, float]:
     from django.db import connection
 
-    from sharing import reminders
+    from sharing.reminders import ledger
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
     for phase, function in (
-        ("expire", reminders.expire_due),
-        ("create", reminders.create_due),
-        ("digests", reminders.create_digests),
-        ("dispatch", reminders.dispatch),
+        ("expire", ledger.expire_due),
+        ("create", ledger.create_due),
+        ("digests", ledger.create_digests),
+        ("dispatch", ledger.dispatch),
     ):
         begin = time.perf_counter()
         timings[f"{phase}_count"] = function(now=now)
@@ -352,8 +352,9 @@ def main() -> None:
         setup_django()
         from django.utils import timezone
 
-        from sharing import deadlines, reminders
-        from sharing.reminders import dispatch_limit, send_batch
+        from sharing import deadlines
+        from sharing.reminders import broker
+        from sharing.reminders.schedule import dispatch_limit, send_batch
         from tests.integration.support import at
 
         sweep_day = deadlines.previous_business_day(timezone.localdate(), departement_code="75")
@@ -367,7 +368,7 @@ def main() -> None:
         # imported the transport) before it took the sweep task: do the same once here,
         # with an empty enqueue, and report its cost apart.
         begin = time.perf_counter()
-        reminders.enqueue([])
+        broker.enqueue([])
         warm_up = time.perf_counter() - begin
         print(f"broker set-up in this process (first connection, imports): {warm_up:.3f}s")
 

@@ -18,7 +18,7 @@ from accounts.selectors import organizations_where
 from accounts.step_up import api_require_recent_authentication
 from audit.services import audit_record
 
-from . import rules, services
+from . import rules
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
@@ -53,6 +53,25 @@ from .serializers import (
     RemarkSerializer,
     TimelineEventSerializer,
 )
+from .services.clarification import info_request_clarify, info_request_request_clarification
+from .services.drafting import (
+    info_request_create,
+    info_request_discard,
+    info_request_send_back,
+    info_request_sign,
+    info_request_update,
+    info_request_withdraw,
+)
+from .services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_close,
+    info_request_decide,
+    info_request_extend,
+    info_request_record_delivery,
+    info_request_take,
+)
+from .services.notes import note_add
 
 NOT_FOUND = OpenApiResponse(description="No such request, or not yours to see: the same answer.")
 CONFLICT = OpenApiResponse(description="The lifecycle forbids this action in the current status.")
@@ -229,7 +248,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         commune = self._drafting_commune(request.user, data.pop("commune", None))
-        info_request = services.info_request_create(actor=request.user, commune=commune, **data)
+        info_request = info_request_create(actor=request.user, commune=commune, **data)
         return Response(self._detail(info_request), status=status.HTTP_201_CREATED)
 
     @staticmethod
@@ -261,7 +280,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         info_request = self.get_object()
         serializer = InfoRequestUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        info_request = services.info_request_update(
+        info_request = info_request_update(
             info_request=info_request, actor=request.user, **serializer.validated_data
         )
         return self._render(info_request)
@@ -293,21 +312,19 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @_action_schema(EmptySerializer, "The mayor signs and submits", action="sign", step_up=True)
     @action(detail=True, methods=["post"])
     def sign(self, request, reference=None):
-        return self._run_after_step_up(
-            request, EmptySerializer, services.info_request_sign, action="sign"
-        )
+        return self._run_after_step_up(request, EmptySerializer, info_request_sign, action="sign")
 
     @_action_schema(
         RemarkInSerializer, "The mayor sends the draft back with a remark", action="send_back"
     )
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, reference=None):
-        return self._run(request, RemarkInSerializer, services.info_request_send_back)
+        return self._run(request, RemarkInSerializer, info_request_send_back)
 
     @_action_schema(EmptySerializer, "The prefecture acknowledges receipt", action="acknowledge")
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, reference=None):
-        return self._run(request, EmptySerializer, services.info_request_acknowledge)
+        return self._run(request, EmptySerializer, info_request_acknowledge)
 
     @_action_schema(AssignSerializer, "The prefecture admin assigns a liaison", action="assign")
     @action(detail=True, methods=["post"])
@@ -319,15 +336,13 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if liaison is None:
             raise InvalidInput({"liaison": "not_a_liaison"})
         return self._render(
-            services.info_request_assign(
-                info_request=info_request, actor=request.user, liaison=liaison
-            )
+            info_request_assign(info_request=info_request, actor=request.user, liaison=liaison)
         )
 
     @_action_schema(EmptySerializer, "A liaison takes the request for themselves", action="take")
     @action(detail=True, methods=["post"])
     def take(self, request, reference=None):
-        return self._run(request, EmptySerializer, services.info_request_take)
+        return self._run(request, EmptySerializer, info_request_take)
 
     @_action_schema(
         ClarificationRequestSerializer,
@@ -337,19 +352,19 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"], url_path="request-clarification")
     def request_clarification(self, request, reference=None):
         return self._run(
-            request, ClarificationRequestSerializer, services.info_request_request_clarification
+            request, ClarificationRequestSerializer, info_request_request_clarification
         )
 
     @_action_schema(MessageInSerializer, "The commune answers a clarification", action="clarify")
     @action(detail=True, methods=["post"])
     def clarify(self, request, reference=None):
-        return self._run(request, MessageInSerializer, services.info_request_clarify)
+        return self._run(request, MessageInSerializer, info_request_clarify)
 
     @_action_schema(DecideSerializer, "The prefecture decides", action="decide", step_up=True)
     @action(detail=True, methods=["post"])
     def decide(self, request, reference=None):
         return self._run_after_step_up(
-            request, DecideSerializer, services.info_request_decide, action="decide"
+            request, DecideSerializer, info_request_decide, action="decide"
         )
 
     @_action_schema(
@@ -359,31 +374,31 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"], url_path="record-delivery")
     def record_delivery(self, request, reference=None):
-        return self._run(request, DeliverySerializer, services.info_request_record_delivery)
+        return self._run(request, DeliverySerializer, info_request_record_delivery)
 
     @_action_schema(EmptySerializer, "The prefecture closes the request", action="close")
     @action(detail=True, methods=["post"])
     def close(self, request, reference=None):
-        return self._run(request, EmptySerializer, services.info_request_close)
+        return self._run(request, EmptySerializer, info_request_close)
 
     @_action_schema(ReasonSerializer, "The mayor withdraws the request", action="withdraw")
     @action(detail=True, methods=["post"])
     def withdraw(self, request, reference=None):
-        return self._run(request, ReasonSerializer, services.info_request_withdraw)
+        return self._run(request, ReasonSerializer, info_request_withdraw)
 
     @_action_schema(
         EmptySerializer, "A legal officer or the mayor discards a draft", action="discard"
     )
     @action(detail=True, methods=["post"])
     def discard(self, request, reference=None):
-        return self._run(request, EmptySerializer, services.info_request_discard)
+        return self._run(request, EmptySerializer, info_request_discard)
 
     @_action_schema(
         ExtendSerializer, "The prefecture extends the running deadline", action="extend"
     )
     @action(detail=True, methods=["post"])
     def extend(self, request, reference=None):
-        return self._run(request, ExtendSerializer, services.info_request_extend)
+        return self._run(request, ExtendSerializer, info_request_extend)
 
     @extend_schema(
         methods=["GET"],
@@ -402,7 +417,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if request.method == "POST":
             serializer = NoteInSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            note = services.note_add(
+            note = note_add(
                 info_request=info_request,
                 actor=request.user,
                 text=serializer.validated_data["text"],

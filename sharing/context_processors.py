@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Role
-from accounts.selectors import memberships_of
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, ROLES_BY_KIND, OrgKind, Role
+from accounts.selectors import MANAGER_ROLE_BY_KIND, memberships_of
+
+from .selectors import notifications_of
 
 
 def roles_of(user) -> frozenset[str]:
@@ -38,7 +40,7 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
         )
     if roles & PREFECTURE_ROLES:
         items.append((_("Remplacements"), "covers", ("covers",)))
-    if roles & {Role.PREFECTURE_ADMIN, Role.MAYOR}:
+    if roles & set(MANAGER_ROLE_BY_KIND.values()):
         items.append((_("Membres"), "members-home", ("members-home", "members")))
     if Role.MAYOR in roles:
         items.append((_("Délégations"), "delegations", ("delegations",)))
@@ -48,7 +50,7 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
             (_("Exports"), "audit-export-list", ("audit-export-list", "audit-export-page"))
         )
         items.append((_("Intégrité"), "audit-integrity", ("audit-integrity",)))
-    if roles & (PREFECTURE_ROLES | {Role.AUDITOR}):
+    if roles & (PREFECTURE_ROLES | ROLES_BY_KIND[OrgKind.OVERSIGHT]):
         items.append((_("Statistiques"), "stats", ("stats",)))
     menu = []
     for label, name, names in items:
@@ -64,8 +66,6 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
 
 def unread_notifications(user) -> int:
     """The user's unread in-app notices about requests they can still see."""
-    from .selectors import notifications_of
-
     return notifications_of(user=user, unread=True).count()
 
 

@@ -5,7 +5,7 @@ communes of Montélimar, Valence, Arras, Lens and Privas, a national oversight b
 scoped to Drôme. Users are named `<role>-<code>` (a contract outside clients rely on), plus a
 staff superuser `admin`, all with one password. Requests cover every status and every
 resolution, an overdue and an urgent case, and are driven by the services of
-`sharing/services.py`. A history of finished requests over the last twelve months follows
+`sharing/services/`. A history of finished requests over the last twelve months follows
 (HISTORY), so that the statistics have something to show.
 
 The only direct writes shape time, since a fresh demo has no past: a few due dates are moved
@@ -46,7 +46,7 @@ from accounts.services import membership_create
 from accounts.territories import LoadResult, territories_load
 from accounts.validators import with_luhn_key
 
-from . import deadlines, services
+from . import deadlines
 from .cover import absence_cover_create
 from .delegations import signature_delegation_create
 from .message_templates import message_template_create
@@ -67,9 +67,26 @@ from .models import (
     Status,
     Urgency,
 )
+from .services.clarification import info_request_clarify, info_request_request_clarification
+from .services.drafting import (
+    info_request_create,
+    info_request_discard,
+    info_request_send_back,
+    info_request_sign,
+    info_request_withdraw,
+)
+from .services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_close,
+    info_request_decide,
+    info_request_expire,
+    info_request_extend,
+    info_request_record_delivery,
+)
+from .services.notes import note_add
 
 DEFAULT_PASSWORD = "relais-demo-2026"  # noqa: S105 - documented demo password, local use only
-DEMO_MARKER = "DEMO-"
 
 PREFECTURES = ("26", "62", "07")
 # The prefectures' own postal address and switchboard, printed on acknowledgements of receipt.
@@ -868,7 +885,7 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
     mayor = demo.users[username(Role.MAYOR, commune.code)]
     liaison = demo.users[username(Role.LIAISON, dep)]
     admin = demo.users[username(Role.PREFECTURE_ADMIN, dep)]
-    info_request = services.info_request_create(
+    info_request = info_request_create(
         actor=legal_officer,
         commune=commune,
         category=Category.objects.get(code=scenario.category),
@@ -879,35 +896,29 @@ def _play(demo: _Demo, scenario: Scenario) -> None:
     )
     today = timezone.localdate()
     actions: dict[str, Callable[[InfoRequest, dict], object]] = {
-        "sign": lambda r, o: services.info_request_sign(info_request=r, actor=mayor),
-        "send_back": lambda r, o: services.info_request_send_back(info_request=r, actor=mayor, **o),
-        "withdraw": lambda r, o: services.info_request_withdraw(info_request=r, actor=mayor, **o),
-        "discard": lambda r, o: services.info_request_discard(info_request=r, actor=legal_officer),
-        "clarify": lambda r, o: services.info_request_clarify(
-            info_request=r, actor=legal_officer, **o
-        ),
-        "acknowledge": lambda r, o: services.info_request_acknowledge(
-            info_request=r, actor=liaison
-        ),
-        "assign": lambda r, o: services.info_request_assign(
-            info_request=r, actor=admin, liaison=liaison
-        ),
-        "request_clarification": lambda r, o: services.info_request_request_clarification(
+        "sign": lambda r, o: info_request_sign(info_request=r, actor=mayor),
+        "send_back": lambda r, o: info_request_send_back(info_request=r, actor=mayor, **o),
+        "withdraw": lambda r, o: info_request_withdraw(info_request=r, actor=mayor, **o),
+        "discard": lambda r, o: info_request_discard(info_request=r, actor=legal_officer),
+        "clarify": lambda r, o: info_request_clarify(info_request=r, actor=legal_officer, **o),
+        "acknowledge": lambda r, o: info_request_acknowledge(info_request=r, actor=liaison),
+        "assign": lambda r, o: info_request_assign(info_request=r, actor=admin, liaison=liaison),
+        "request_clarification": lambda r, o: info_request_request_clarification(
             info_request=r, actor=liaison, **o
         ),
-        "decide": lambda r, o: services.info_request_decide(info_request=r, actor=liaison, **o),
-        "record_delivery": lambda r, o: services.info_request_record_delivery(
+        "decide": lambda r, o: info_request_decide(info_request=r, actor=liaison, **o),
+        "record_delivery": lambda r, o: info_request_record_delivery(
             info_request=r, actor=liaison, delivered_on=today, **o
         ),
-        "close": lambda r, o: services.info_request_close(info_request=r, actor=liaison),
-        "extend": lambda r, o: services.info_request_extend(
+        "close": lambda r, o: info_request_close(info_request=r, actor=liaison),
+        "extend": lambda r, o: info_request_extend(
             info_request=r,
             actor=liaison,
             new_due_date=_later_due(r, o["days"]),
             reason=o["reason"],
         ),
-        "note": lambda r, o: services.note_add(info_request=r, actor=liaison, **o),
-        "expire": lambda r, o: services.info_request_expire(info_request=r),
+        "note": lambda r, o: note_add(info_request=r, actor=liaison, **o),
+        "expire": lambda r, o: info_request_expire(info_request=r),
         "past_due": lambda r, o: _move_due_date_back(r, today=today, **o),
     }
     for current in scenario.steps:

@@ -15,10 +15,11 @@ from rest_framework.views import APIView
 
 from audit.services import audit_record
 
-from . import notifications, reminders, services
 from .filters import parse_boolean
 from .models import Notification, ReminderKind
+from .notifications import recipients, rendering
 from .permissions import get_request_for
+from .reminders import personal
 from .screening import reference_for_audit
 from .selectors import notifications_of, personal_reminders_of
 from .serializers import (
@@ -27,6 +28,7 @@ from .serializers import (
     PersonalReminderSerializer,
     ReminderInSerializer,
 )
+from .services.inbox import notification_mark_read, notifications_mark_all_read
 
 NOT_FOUND = OpenApiResponse(description="No such item, or not yours: the same answer.")
 
@@ -59,12 +61,12 @@ def _render_notification(
         "status": notification.status,
         "due_on": notification.due_on,
         "count": notification.count,
-        "message": notifications.notification_text(
+        "message": rendering.notification_text(
             notification, language=language, commune_ids=commune_ids
         ),
-        "link": notifications.request_link(info_request.reference)
+        "link": rendering.request_link(info_request.reference)
         if info_request
-        else notifications.overdue_link(),
+        else rendering.overdue_link(),
         "created_at": notification.created_at,
         "read_at": notification.read_at,
     }
@@ -80,8 +82,8 @@ class NotificationViewSet(viewsets.GenericViewSet):
         return notifications_of(user=self.request.user)
 
     def _data(self, rows) -> list[dict]:
-        language = notifications.language_of(self.request.user)
-        commune_ids = notifications.commune_ids_of(self.request.user)
+        language = rendering.language_of(self.request.user)
+        commune_ids = recipients.commune_ids_of(self.request.user)
         return [
             _render_notification(row, language=language, commune_ids=commune_ids) for row in rows
         ]
@@ -130,7 +132,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         if not str(pk).isdigit():
             raise Http404
         notification = self._own(pk)
-        marked = services.notification_mark_read(notification=notification, actor=request.user)
+        marked = notification_mark_read(notification=notification, actor=request.user)
         notification.read_at = marked.read_at
         return Response(NotificationSerializer(self._data([notification])[0]).data)
 
@@ -141,7 +143,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        return Response({"marked": services.notifications_mark_all_read(actor=request.user)})
+        return Response({"marked": notifications_mark_all_read(actor=request.user)})
 
 
 class PersonalRemindersView(AuditedNotFoundMixin, APIView):
@@ -181,7 +183,7 @@ class PersonalRemindersView(AuditedNotFoundMixin, APIView):
         info_request = get_request_for(user=request.user, reference=reference)
         serializer = ReminderInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reminder, created = reminders.personal_reminder_create(
+        reminder, created = personal.personal_reminder_create(
             info_request=info_request,
             actor=request.user,
             remind_on=serializer.validated_data["remind_on"],
@@ -209,5 +211,5 @@ class PersonalReminderCancelView(AuditedNotFoundMixin, APIView):
         )
         if reminder is None:
             raise Http404
-        reminder = reminders.personal_reminder_cancel(reminder=reminder, actor=request.user)
+        reminder = personal.personal_reminder_cancel(reminder=reminder, actor=request.user)
         return Response(PersonalReminderSerializer(reminder).data)

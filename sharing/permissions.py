@@ -8,6 +8,7 @@ from django.http import Http404
 from accounts.models import Role, User
 
 from .models import InfoRequest
+from .selectors import info_requests_visible_to
 
 VIEW = "view_inforequest"
 CHANGE = "change_inforequest"
@@ -35,8 +36,6 @@ def can(user: User, perm: str, info_request: InfoRequest) -> bool:
 
 def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequest:
     """The one fetch-and-check: missing and forbidden both answer Http404."""
-    from .selectors import info_requests_visible_to
-
     try:
         info_request = (
             info_requests_visible_to(user=user)

@@ -23,6 +23,7 @@ from guardian.core import ObjectPermissionChecker
 
 from accounts.models import Role, User
 
+from .delegations import delegation_in_force
 from .exceptions import ActionNotAllowed, TransitionNotAllowed
 from .models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
 from .permissions import ASSIGN, CHANGE, DRAFT, NOTES, PERMS_BY_ROLE, SIGN, VIEW, WORK
@@ -67,8 +68,6 @@ class Facts:
     def signature_delegation(self):
         """The delegation of signature the actor holds for the request's commune today, read
         once, and only of a member of that commune."""
-        from .delegations import delegation_in_force
-
         if not (self.user.is_active and DRAFT in self.perms):
             return None
         return delegation_in_force(user=self.user, commune_id=self.info_request.commune_id)
@@ -76,7 +75,7 @@ class Facts:
 
 def _holds(perm: str, name: str) -> Predicate:
     # The request's permissions are granted to its commune's role groups when it is drafted
-    # and to its prefecture's when it is signed (services._grant_to_organisation_groups):
+    # and to its prefecture's when it is signed (services.drafting._grant_to_organisation_groups):
     # holding one is being that role in this request's own commune or prefecture.
     roles = tuple(sorted(role for role, perms in PERMS_BY_ROLE.items() if perm in perms))
     return Predicate(name, lambda f: f.user.is_active and perm in f.perms, roles)

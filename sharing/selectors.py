@@ -4,12 +4,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, User
 from accounts.selectors import group_ids_of, memberships_of
+from audit.models import AuditEvent
 
 from . import deadlines
 from .models import (
@@ -25,7 +27,6 @@ from .models import (
     ReminderKind,
     Status,
 )
-from .permissions import VIEW
 
 
 def _view_permission() -> QuerySet[Permission, Any]:
@@ -34,7 +35,9 @@ def _view_permission() -> QuerySet[Permission, Any]:
     return Permission.objects.filter(
         content_type__app_label=InfoRequest._meta.app_label,
         content_type__model=InfoRequest._meta.model_name,
-        codename=VIEW,
+        # Django's own view permission (permissions.VIEW), named without importing the
+        # permissions module, whose fetch-and-check reads through this one.
+        codename=get_permission_codename("view", InfoRequest._meta),
     ).values("pk")
 
 
@@ -310,8 +313,6 @@ TIMELINE_ACTIONS = (
 
 def timeline_of(*, info_request: InfoRequest) -> list[dict]:
     """The request's recorded changes, oldest first, from the audit log."""
-    from audit.models import AuditEvent
-
     events = AuditEvent.objects.filter(
         target_type=InfoRequest._meta.label_lower,
         target_ref=info_request.reference,

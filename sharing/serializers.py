@@ -17,6 +17,7 @@ from .models import (
     Resolution,
     Urgency,
 )
+from .selectors import day_counters, is_overdue
 
 USERNAME_HELP = "The account's username: a stable identifier (what `assign` takes)."
 
@@ -159,12 +160,10 @@ class InfoRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_overdue(self, obj: InfoRequest) -> bool:
-        from .selectors import is_overdue
 
         return is_overdue(obj)
 
     def _counters(self, obj: InfoRequest):
-        from .selectors import day_counters
 
         cache = self.context.setdefault("_day_counters", {})
         if obj.pk not in cache:

@@ -10,13 +10,13 @@ from collections import Counter
 from celery import shared_task
 from django.utils import timezone
 
-from . import reminders
+from .reminders import broker, delivery, ledger, schedule
 
 # A worker still sending when its claim expires could send twice: the hard time limit
 # (prefork pool) ends it well before. A batch claims each row when its turn comes, after the
 # task started, so the limit holds for every row of it. Read once, at import, like every task
 # option; EMAIL_TIMEOUT (per SMTP operation) is meant to be well under it.
-_LEASE = int(reminders.claim_lease().total_seconds())
+_LEASE = int(schedule.claim_lease().total_seconds())
 SEND_TIME_LIMIT = max(2, _LEASE * 6 // 10)
 MAX_COUNTDOWN = 600
 # Both send tasks: acknowledged after the work, requeued if the worker dies, bounded retries.
@@ -34,7 +34,7 @@ SEND_OPTIONS = {
 @shared_task(name="sharing.sweep_deadlines", ignore_result=True)
 def sweep_deadlines() -> dict[str, int]:
     """Beat's entry point: expiries, due reminders, digests, then dispatch."""
-    return reminders.sweep(now=timezone.now())
+    return ledger.sweep(now=timezone.now())
 
 
 @shared_task(name="sharing.send_reminder", **SEND_OPTIONS)
@@ -42,8 +42,8 @@ def send_reminder(self, reminder_id: int) -> str:
     """Sends one ledger row once; a failed send retries with backoff, bounded twice over
     (Celery's `max_retries` here, the row's attempts cap in the ledger)."""
     try:
-        return reminders.deliver(reminder_id=reminder_id)
-    except reminders.DeliveryFailed as exc:
+        return delivery.deliver(reminder_id=reminder_id)
+    except delivery.DeliveryFailed as exc:
         # A worker holds a countdown in memory, and Redis redelivers what is unacknowledged
         # after its visibility timeout (an hour): retry within minutes; a longer backoff is
         # kept in the row, where the sweep finds it.
@@ -56,9 +56,9 @@ def send_reminders(self, ids: list[int]) -> dict[str, int]:
     failed, with backoff, bounded as `send_reminder` is."""
     # Claims stop at half the time limit: a row claimed after that could not finish a slow
     # send; the rest goes out in a fresh message (or, should that fail, with the next sweep).
-    outcome = reminders.deliver_batch(reminder_ids=ids, budget=SEND_TIME_LIMIT / 2)
+    outcome = delivery.deliver_batch(reminder_ids=ids, budget=SEND_TIME_LIMIT / 2)
     if outcome.unstarted:
-        reminders.enqueue(outcome.unstarted)
+        broker.enqueue(outcome.unstarted)
     if outcome.failed:
         # The longest backoff of the lot: none of them is still early when the retry comes.
         countdown = min(max(outcome.failed.values()), MAX_COUNTDOWN)

@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .cover import covered_for
 from .models import RESOLUTIONS_TO_DELIVER, DraftRemark, InfoRequest, Status
 from .selectors import clarification_overdue_q, overdue_q
 
@@ -37,8 +38,6 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
     # Late: the prefecture on its running deadline, or the commune on its answer.
     late = overdue_q(today=today) | clarification_overdue_q(today=today)
     if prefecture_side:
-        from .cover import covered_for
-
         open_assigned = ~Q(status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DRAFT])
         covering = list(covered_for(user=user, on=today).values_list("pk", flat=True))
         cover_list = (

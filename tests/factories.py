@@ -14,7 +14,6 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Organization, OrgKind, Role, User
 from accounts.services import membership_create
-from sharing import services
 from sharing.models import (
     Category,
     DeliveryChannel,
@@ -23,6 +22,19 @@ from sharing.models import (
     ReasonCode,
     Resolution,
     Status,
+)
+from sharing.services.clarification import info_request_request_clarification
+from sharing.services.drafting import (
+    info_request_create,
+    info_request_discard,
+    info_request_sign,
+    info_request_withdraw,
+)
+from sharing.services.handling import (
+    info_request_acknowledge,
+    info_request_close,
+    info_request_decide,
+    info_request_record_delivery,
 )
 
 PASSWORD = "pw-for-tests-only"
@@ -123,7 +135,7 @@ def draft(
     urgency: str = "normal",
     secure_channel_ref: str = "",
 ) -> InfoRequest:
-    return services.info_request_create(
+    return info_request_create(
         actor=actor or _holder(commune, Role.LEGAL_OFFICER),
         commune=commune,
         category=category(category_code),
@@ -162,11 +174,11 @@ def request_in(
     know it; withdrawn from a draft, it never reached the prefecture).
     """
     if status == Status.DISCARDED:
-        return services.info_request_discard(
+        return info_request_discard(
             info_request=draft(commune, **draft_options), actor=_holder(commune, Role.MAYOR)
         )
     if status == Status.WITHDRAWN:
-        return services.info_request_withdraw(
+        return info_request_withdraw(
             info_request=request_in(withdrawn_from, commune, **draft_options),
             actor=_holder(commune, Role.MAYOR),
             reason="La commune a obtenu l'information en séance du CLSPD.",
@@ -181,28 +193,26 @@ def request_in(
         return _holder(commune.prefecture, Role.LIAISON)
 
     steps = {
-        Status.SUBMITTED: lambda r: services.info_request_sign(info_request=r, actor=mayor()),
-        Status.ACKNOWLEDGED: lambda r: services.info_request_acknowledge(
-            info_request=r, actor=liaison()
-        ),
-        Status.CLARIFICATION_REQUESTED: lambda r: services.info_request_request_clarification(
+        Status.SUBMITTED: lambda r: info_request_sign(info_request=r, actor=mayor()),
+        Status.ACKNOWLEDGED: lambda r: info_request_acknowledge(info_request=r, actor=liaison()),
+        Status.CLARIFICATION_REQUESTED: lambda r: info_request_request_clarification(
             info_request=r,
             actor=liaison(),
             message="Merci de préciser le périmètre géographique de la demande.",
         ),
-        Status.DECIDED: lambda r: services.info_request_decide(
+        Status.DECIDED: lambda r: info_request_decide(
             info_request=r,
             actor=liaison(),
             resolution=resolution,
             reason_code=ReasonCode.NO_LEGAL_BASIS if resolution == Resolution.REFUSED else "",
         ),
-        Status.DELIVERED: lambda r: services.info_request_record_delivery(
+        Status.DELIVERED: lambda r: info_request_record_delivery(
             info_request=r,
             actor=liaison(),
             channel=DeliveryChannel.BILATERAL_MEETING,
             delivered_on=timezone.localdate(),
         ),
-        Status.CLOSED: lambda r: services.info_request_close(info_request=r, actor=liaison()),
+        Status.CLOSED: lambda r: info_request_close(info_request=r, actor=liaison()),
     }
     for step in _PATH[1 : target + 1]:
         if step == Status.CLARIFICATION_REQUESTED and target > _PATH.index(step):

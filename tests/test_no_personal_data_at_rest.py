@@ -44,7 +44,7 @@ from sharing.models import (
     Status,
 )
 from sharing.privacy import find_identifiers
-from sharing.reminders import personal_reminder_create
+from sharing.reminders.personal import personal_reminder_create
 from sharing.views.actions import ACTIONS
 from tests.factories import PASSWORD, request_in
 

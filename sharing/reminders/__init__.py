@@ -1,5 +1,10 @@
 """The reminders ledger: what is owed to whom and when, found by a sweep, sent exactly once.
 
+`schedule` (the rules and the sending hours), `ledger` (the sweep), `broker` (the hand-over
+to Celery), `delivery` (sending a row), `personal` (a user's own reminders). Callers import
+from the module they need; nothing is re-exported here, so that the outbox can use the
+schedule and the broker without loading the sweep, which calls the services.
+
 The database is the outbox. Nothing is scheduled ahead on the broker: a periodic sweep
 (Celery beat, `sharing.sweep_deadlines`, or `manage.py sweep_deadlines`)
 
@@ -29,63 +34,3 @@ next attempt asks the backend whether that Message-ID was already accepted (back
 can tell, like `sharing.mail_backends.JsonLinesEmailBackend`) and only marks it; over SMTP
 it cannot know, sends again with the same Message-ID, and the recipient may get two copies.
 """
-
-from .delivery import BatchOutcome, DeliveryFailed, backoff, deliver, deliver_batch
-from .ledger import (
-    SweepFailed,
-    create_daily_digests,
-    create_digests,
-    create_due,
-    dispatch,
-    enqueue,
-    expire_due,
-    owed_q,
-    sweep,
-    week_of,
-)
-from .personal import personal_reminder_cancel, personal_reminder_create, personal_send_after
-from .schedule import (
-    RULES,
-    RULES_BY_KIND,
-    Rule,
-    catchup_days,
-    claim_lease,
-    dispatch_limit,
-    max_attempts,
-    next_send_slot,
-    requeue_after,
-    send_batch,
-    working_hours,
-)
-
-__all__ = [
-    "RULES",
-    "RULES_BY_KIND",
-    "BatchOutcome",
-    "DeliveryFailed",
-    "Rule",
-    "SweepFailed",
-    "backoff",
-    "catchup_days",
-    "claim_lease",
-    "create_daily_digests",
-    "create_digests",
-    "create_due",
-    "deliver",
-    "deliver_batch",
-    "dispatch",
-    "dispatch_limit",
-    "enqueue",
-    "expire_due",
-    "max_attempts",
-    "next_send_slot",
-    "owed_q",
-    "personal_reminder_cancel",
-    "personal_reminder_create",
-    "personal_send_after",
-    "requeue_after",
-    "send_batch",
-    "sweep",
-    "week_of",
-    "working_hours",
-]

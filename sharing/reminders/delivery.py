@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from accounts.models import Role
 
-from .. import notifications
 from ..models import (
     EVENT_KINDS,
     RESOLUTIONS_TO_DELIVER,
@@ -25,7 +24,9 @@ from ..models import (
     ReminderKind,
     ReminderStatus,
 )
+from ..notifications import outbox, recipients, rendering
 from ..permissions import VIEW, can
+from ..selectors import overdue_q
 from .schedule import RULES_BY_KIND, claim_lease, max_attempts, next_send_slot
 
 logger = logging.getLogger("relais.reminders")
@@ -47,6 +48,13 @@ def backoff(attempts: int) -> int:
     return min(60 * 2 ** max(attempts - 1, 0), 3600)
 
 
+def already_delivered(connection, message_id: str) -> bool:
+    """Asks the mail backend whether it already accepted this Message-ID, when it can tell
+    (`sent_message_ids`, e.g. sharing.mail_backends.JsonLinesEmailBackend); SMTP cannot."""
+    probe = getattr(connection, "sent_message_ids", None)
+    return probe is not None and message_id in probe([message_id])
+
+
 def _departement_of(reminder: Reminder) -> str:
     if reminder.info_request_id is not None:
         return reminder.info_request.commune.departement_code
@@ -62,8 +70,6 @@ def _stale_reason(reminder: Reminder, *, today: date) -> str:
         unread = Notification.objects.filter(user=user, read_at__isnull=True).exists()
         return "" if unread else "nothing_unread"
     if reminder.kind == ReminderKind.OVERDUE_DIGEST:
-        from ..selectors import overdue_q
-
         is_admin = user.memberships.filter(
             organization=reminder.organization_id, role=Role.PREFECTURE_ADMIN
         ).exists()
@@ -155,20 +161,20 @@ def _claim(reminder_id: int, *, now: datetime) -> _Claim | str:
 
 @dataclass
 class _Rendered:
-    message: notifications.Message
+    message: rendering.Message
     notification: Notification | None  # the in-app notice to write with the "sent" mark
 
 
 def _render(reminder: Reminder, *, now: datetime) -> _Rendered:
     user = reminder.user
-    language = notifications.language_of(user)
+    language = rendering.language_of(user)
     if reminder.kind == ReminderKind.DAILY_DIGEST:
-        return _Rendered(notifications.render_daily_digest(user=user, language=language), None)
+        return _Rendered(rendering.render_daily_digest(user=user, language=language), None)
     if reminder.kind == ReminderKind.OVERDUE_DIGEST:
-        lines = notifications.overdue_of(
+        lines = outbox.overdue_of(
             prefecture_id=reminder.organization_id, today=timezone.localdate(now)
         )
-        message = notifications.render_digest(
+        message = rendering.render_digest(
             language=language, organization=reminder.organization, lines=lines
         )
         notice = Notification(
@@ -184,17 +190,17 @@ def _render(reminder: Reminder, *, now: datetime) -> _Rendered:
         due_on = reminder.notification.due_on if reminder.notification_id else None
     elif reminder.kind == ReminderKind.PERSONAL:
         status = info_request.status
-        due_on = notifications.running_due_date(info_request)
+        due_on = outbox.running_due_date(info_request)
     else:
         status = info_request.status
         due_on = reminder.due_on
-    message = notifications.render_request_message(
+    message = rendering.render_request_message(
         kind=reminder.kind,
         language=language,
         reference=info_request.reference,
         status=status,
         due_on=due_on,
-        side=notifications.side_of(user, info_request),
+        side=recipients.side_of(user, info_request),
     )
     notice = None
     if reminder.notification_id is None:
@@ -255,10 +261,10 @@ def deliver(*, reminder_id: int, now: datetime | None = None) -> str:
     if isinstance(claim, str):
         return claim
     rendered = _render(claim.reminder, now=now)
-    email = notifications.email_for(
+    email = rendering.email_for(
         reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
     )
-    if email is not None and notifications.waits_for_daily_digest(
+    if email is not None and outbox.waits_for_daily_digest(
         user=claim.reminder.user, kind=claim.reminder.kind
     ):
         email = None  # the in-app notice now, the e-mail in tomorrow's digest
@@ -266,7 +272,7 @@ def deliver(*, reminder_id: int, now: datetime | None = None) -> str:
         try:
             connection = get_connection()
             message_id = email.extra_headers["Message-ID"]
-            if not (claim.took_over and notifications.already_delivered(connection, message_id)):
+            if not (claim.took_over and already_delivered(connection, message_id)):
                 connection.send_messages([email])
         except Exception as exc:
             retry_in = _release(claim, error=type(exc).__name__, now=timezone.now())

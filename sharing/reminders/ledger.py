@@ -4,7 +4,6 @@ what is owed to the broker (see the package docstring)."""
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from enum import Enum
 
@@ -12,22 +11,25 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from kombu.exceptions import KombuError
 
 from accounts.models import Membership, Organization, Role, User
 
-from .. import notifications
 from ..models import (
     RESOLUTIONS_TO_DELIVER,
     TRANSITIONS,
     ExpiryPolicy,
     InfoRequest,
+    Notification,
+    NotificationPreference,
     Reminder,
     ReminderKind,
     ReminderStatus,
     Status,
 )
-from ..notifications import COMMUNE_ROLES, WORKER_ROLES
+from ..notifications.recipients import COMMUNE_ROLES, WORKER_ROLES, Directory
+from ..selectors import overdue_q
+from ..services.handling import info_request_expire
+from .broker import enqueue, recover_lost_messages
 from .schedule import (
     COMMUNE,
     DISPATCH_BATCH,
@@ -40,7 +42,6 @@ from .schedule import (
     dispatch_limit,
     next_send_slot,
     requeue_after,
-    send_batch,
     slices,
 )
 
@@ -84,8 +85,6 @@ def expire_due(*, now: datetime) -> int:
 
     "Flag only" categories need nothing here: being overdue is derived from the dates (the
     `overdue` filter, the day counters) and the decision-overdue reminder escalates them."""
-    from ..services import info_request_expire
-
     today = timezone.localdate(now)
     sources, _ = TRANSITIONS["expire"]
     candidates = list(
@@ -244,8 +243,6 @@ def week_of(day: date) -> date:
 
 def create_digests(*, now: datetime) -> int:
     """Once a week, a digest of overdue requests for each prefecture's admins."""
-    from ..selectors import overdue_q
-
     today = timezone.localdate(now)
     week = week_of(today)
     if Reminder.objects.filter(kind=ReminderKind.OVERDUE_DIGEST, due_on=week).exists():
@@ -255,7 +252,7 @@ def create_digests(*, now: datetime) -> int:
         .values_list("prefecture_id", "prefecture__departement_code")
         .distinct()
     )
-    directory = notifications.Directory()
+    directory = Directory()
     prefectures = sorted(set(prefectures))
     directory.load([pk for pk, _ in prefectures])
     owed = []
@@ -280,8 +277,6 @@ def create_daily_digests(*, now: datetime) -> int:
     """Once a day, for each user who chose it, one e-mail listing their unread notices (none
     when nothing is unread). The unique constraint makes a second sweep the same day a no-op;
     the row is about the user's first organisation, which only sets its quiet hours."""
-    from ..models import Notification, NotificationPreference
-
     today = timezone.localdate(now)
     users = NotificationPreference.objects.filter(
         daily_digest=True, user__is_active=True
@@ -325,55 +320,6 @@ def owed_q(*, now: datetime) -> Q:
     """Rows to hand to a worker now: not sent yet, and due for an attempt (first, or again
     because the message was lost or the worker that claimed the row died)."""
     return Q(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING], next_attempt_at__lte=now)
-
-
-BROKER_EPOCH_KEY = "relais:broker-epoch"
-
-
-def recover_lost_messages(*, now: datetime) -> int:
-    """Rows handed to a Redis broker that has since lost its messages (restarted without
-    persistence, failed over to an empty replica, flushed) become owed at once, instead of a
-    `requeue_after` later.
-
-    The sign is a key the sweep keeps in the broker beside the queues: it lives exactly as
-    long as their messages do, so finding it missing means what was published before may be
-    gone. Only rows never claimed are concerned: a claimed row is in a worker's hands, and a
-    row that failed keeps its backoff. A broker that kept its messages never loses the key;
-    a spurious recovery (the key evicted, the first sweep ever) only costs duplicate messages,
-    which find their rows sent."""
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    from ..tasks import send_reminders
-
-    conf = send_reminders.app.conf
-    url = conf.broker_url or ""
-    if conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
-        return 0
-    options = conf.broker_transport_options or {}
-    client = Redis.from_url(
-        url,
-        socket_connect_timeout=options.get("socket_connect_timeout", 4),
-        socket_timeout=options.get("socket_timeout", 10),
-    )
-    try:
-        if client.exists(BROKER_EPOCH_KEY):
-            return 0
-        recovered = Reminder.objects.filter(
-            status=ReminderStatus.PENDING,
-            attempts=0,
-            enqueued_at__isnull=False,
-            next_attempt_at__gt=now,
-        ).update(next_attempt_at=now)
-        client.set(BROKER_EPOCH_KEY, now.isoformat())
-    except RedisError as exc:
-        logger.warning("broker unavailable (%s): lost messages not checked", type(exc).__name__)
-        return 0
-    finally:
-        client.close()
-    if recovered:
-        logger.warning("broker lost its messages: %d reminder(s) owed again now", recovered)
-    return recovered
 
 
 def dispatch(*, now: datetime, limit: int | None = None) -> int:
@@ -422,41 +368,3 @@ def dispatch(*, now: datetime, limit: int | None = None) -> int:
         after = batch[-1]
         total += len(ids)
     return total
-
-
-def enqueue(reminder_ids: list[int]) -> int:
-    """Publishes the rows' send tasks, `send_batch()` rows per message; on a broker failure,
-    stops, and leaves the rows not yet handed over to the next sweep (never an error for the
-    web request that committed them). Returns how many rows were handed over.
-
-    One connection for all the messages, tried once: with the broker down the caller waits
-    for a refused connection, not for kombu's default retries (seconds per message)."""
-    from ..tasks import send_reminders
-
-    app = send_reminders.app
-    eager = app.conf.task_always_eager
-    size = send_batch()
-    published = 0
-    try:
-        with nullcontext() if eager else app.connection_for_write() as broker_connection:
-            options: dict = {"retry": False}
-            if broker_connection is not None:
-                broker_connection.ensure_connection(max_retries=0)
-                options["producer"] = app.amqp.Producer(broker_connection, auto_declare=False)
-            for start in range(0, len(reminder_ids), size):
-                chunk = reminder_ids[start : start + size]
-                send_reminders.apply_async(kwargs={"ids": chunk}, **options)
-                published += len(chunk)
-    except Exception as exc:
-        if eager and not isinstance(exc, KombuError):
-            raise  # the task itself failed, in-process: not a broker outage
-        logger.warning(
-            "broker unavailable (%s): %d reminder(s) left for the next sweep",
-            type(exc).__name__,
-            len(reminder_ids) - published,
-        )
-        Reminder.objects.filter(
-            pk__in=reminder_ids[published:],
-            status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING],
-        ).update(enqueued_at=None, next_attempt_at=timezone.now())
-    return published

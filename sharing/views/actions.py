@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import PREFECTURE_ROLES, Membership, User
 from accounts.step_up import web_reauthentication_redirect
 
-from .. import rules, services
+from .. import rules
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
 from ..forms import (
     AssignForm,
@@ -38,6 +38,28 @@ from ..forms import (
 )
 from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
+from ..reminders.personal import personal_reminder_create
+from ..services.clarification import (
+    clarification_due_default,
+    info_request_clarify,
+    info_request_request_clarification,
+)
+from ..services.drafting import (
+    info_request_discard,
+    info_request_send_back,
+    info_request_sign,
+    info_request_withdraw,
+)
+from ..services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_close,
+    info_request_decide,
+    info_request_extend,
+    info_request_record_delivery,
+    info_request_take,
+)
+from ..services.notes import note_add
 from .common import audit_denied, audit_view, fetch, render_conflict, render_detail
 
 
@@ -63,13 +85,10 @@ def _assign(request, info_request: InfoRequest, data: dict):
     liaison = User.objects.filter(username=data["liaison"]).first()
     if liaison is None:
         raise InvalidInput({"liaison": "not_a_liaison"})
-    return services.info_request_assign(
-        info_request=info_request, actor=request.user, liaison=liaison
-    )
+    return info_request_assign(info_request=info_request, actor=request.user, liaison=liaison)
 
 
 def _remind(request, info_request: InfoRequest, data: dict):
-    from ..reminders import personal_reminder_create
 
     return personal_reminder_create(
         info_request=info_request, actor=request.user, remind_on=data["remind_on"]
@@ -100,7 +119,7 @@ class WebAction:
             return ClarificationRequestForm(
                 data,
                 initial={
-                    "answer_by": services.clarification_due_default(
+                    "answer_by": clarification_due_default(
                         today=timezone.localdate(),
                         departement_code=info_request.commune.departement_code,
                     )
@@ -136,7 +155,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Signer et transmettre"),
             _("Demande signée et transmise à la préfecture."),
             EmptyForm,
-            _service(services.info_request_sign),
+            _service(info_request_sign),
             explanation=_(
                 "En signant, vous transmettez la demande à la préfecture en votre qualité de "
                 "maire, ou pour le maire et par délégation si vous tenez une délégation de "
@@ -150,7 +169,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Renvoyer au juriste"),
             _("Brouillon renvoyé au juriste avec votre remarque."),
             RemarkForm,
-            _service(services.info_request_send_back),
+            _service(info_request_send_back),
             explanation=_(
                 "Au lieu de signer, vous renvoyez le brouillon aux juristes de la commune avec "
                 "une courte remarque. Ils sont prévenus ; la remarque reste visible de la seule "
@@ -163,7 +182,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Accuser réception"),
             _("Réception accusée."),
             EmptyForm,
-            _service(services.info_request_acknowledge),
+            _service(info_request_acknowledge),
             one_click=True,
         ),
         WebAction(
@@ -180,7 +199,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Je la prends"),
             _("Demande prise en charge : elle vous est confiée."),
             EmptyForm,
-            _service(services.info_request_take),
+            _service(info_request_take),
             one_click=True,
         ),
         WebAction(
@@ -189,7 +208,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Demander des précisions"),
             _("Demande de précisions envoyée à la commune ; le délai de décision est suspendu."),
             ClarificationRequestForm,
-            _service(services.info_request_request_clarification),
+            _service(info_request_request_clarification),
             explanation=_(
                 "Le délai de décision est suspendu jusqu'à la réponse de la commune ; il reprend "
                 "ensuite avec les jours ouvrés qui restaient."
@@ -201,7 +220,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Apporter les précisions"),
             _("Précisions envoyées à la préfecture ; le délai de décision reprend."),
             MessageForm,
-            _service(services.info_request_clarify),
+            _service(info_request_clarify),
         ),
         WebAction(
             "decide",
@@ -209,7 +228,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Enregistrer la décision"),
             _("Décision enregistrée."),
             DecideForm,
-            _service(services.info_request_decide),
+            _service(info_request_decide),
             explanation=_(
                 "Relais enregistre l'issue, le motif et les accords préalables, jamais "
                 "l'information elle-même : celle-ci est remise hors de Relais."
@@ -221,7 +240,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Enregistrer la remise"),
             _("Remise enregistrée."),
             DeliveryForm,
-            _service(services.info_request_record_delivery),
+            _service(info_request_record_delivery),
             explanation=_("Comment et quand la réponse a été remise ; jamais ce qu'elle disait."),
         ),
         WebAction(
@@ -230,7 +249,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Clore la demande"),
             _("Demande close."),
             EmptyForm,
-            _service(services.info_request_close),
+            _service(info_request_close),
             one_click=True,
         ),
         WebAction(
@@ -239,7 +258,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Prolonger l'échéance"),
             _("Échéance prolongée."),
             ExtendForm,
-            _service(services.info_request_extend),
+            _service(info_request_extend),
         ),
         WebAction(
             "withdraw",
@@ -247,7 +266,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Retirer la demande"),
             _("Demande retirée."),
             ReasonForm,
-            _service(services.info_request_withdraw),
+            _service(info_request_withdraw),
             explanation=_("Le retrait est définitif ; la préfecture en est informée."),
             danger=True,
         ),
@@ -257,7 +276,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Abandonner le brouillon"),
             _("Brouillon abandonné : il n'apparaît plus dans les listes."),
             EmptyForm,
-            _service(services.info_request_discard),
+            _service(info_request_discard),
             explanation=_(
                 "Le brouillon n'est pas transmis et disparaît des listes. Sa référence n'est "
                 "jamais réattribuée et son historique reste consultable depuis sa page."
@@ -283,7 +302,7 @@ ACTIONS: dict[str, WebAction] = {
             _("Ajouter une note interne"),
             _("Note interne ajoutée."),
             NoteForm,
-            _service(services.note_add),
+            _service(note_add),
         ),
     ]
 }

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_POST
 from accounts.models import PREFECTURE_ROLES, Membership, Role, User
 from accounts.selectors import organizations_where
 
-from .. import services
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
 from ..forms import BulkForm
 from ..models import InfoRequest, Status
 from ..permissions import get_request_for
+from ..reminders.personal import personal_reminder_create
+from ..services.handling import info_request_acknowledge, info_request_assign, info_request_take
 from .common import audit_denied
 
 BULK_MAX = 100  # a page of the inbox is 50 rows: more is not a selection made by hand
@@ -63,13 +64,12 @@ def _runner(form: BulkForm, actor: User) -> Callable[[InfoRequest], object]:
     data = form.cleaned_data
     operation = data["operation"]
     if operation == BulkForm.ACKNOWLEDGE:
-        return lambda r: services.info_request_acknowledge(info_request=r, actor=actor)
+        return lambda r: info_request_acknowledge(info_request=r, actor=actor)
     if operation == BulkForm.TAKE:
-        return lambda r: services.info_request_take(info_request=r, actor=actor)
+        return lambda r: info_request_take(info_request=r, actor=actor)
     if operation == BulkForm.ASSIGN:
         liaison = User.objects.get(username=data["liaison"])
-        return lambda r: services.info_request_assign(info_request=r, actor=actor, liaison=liaison)
-    from ..reminders import personal_reminder_create
+        return lambda r: info_request_assign(info_request=r, actor=actor, liaison=liaison)
 
     return lambda r: personal_reminder_create(
         info_request=r, actor=actor, remind_on=data["remind_on"]

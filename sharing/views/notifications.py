@@ -10,9 +10,12 @@ from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
 
-from .. import services
-from ..notifications import LANGUAGES, commune_ids_of, notification_text, wants_daily_digest
+from ..notifications.outbox import wants_daily_digest
+from ..notifications.recipients import commune_ids_of
+from ..notifications.rendering import notification_text
+from ..notifications.texts import LANGUAGES
 from ..selectors import notifications_of
+from ..services import inbox
 
 SHOWN = 50
 
@@ -55,7 +58,7 @@ def notification_list(request):
 def notification_preference(request):
     """One e-mail per notice, or one a day with the unread ones."""
     daily = request.POST.get("daily_digest") == "on"
-    services.notification_preference_set(actor=request.user, daily_digest=daily)
+    inbox.notification_preference_set(actor=request.user, daily_digest=daily)
     messages.success(
         request,
         _("Vous recevrez un seul e-mail par jour, avec vos notifications non lues.")
@@ -92,7 +95,7 @@ def notification_mark_read(request, pk: int):
     notification = notifications_of(user=request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404
-    services.notification_mark_read(notification=notification, actor=request.user)
+    inbox.notification_mark_read(notification=notification, actor=request.user)
     return redirect("notifications")
 
 
@@ -100,7 +103,7 @@ def notification_mark_read(request, pk: int):
 @require_POST
 def notifications_mark_read(request):
     """Marks all the user's notices read, as the API's mark-all-read does."""
-    marked = services.notifications_mark_all_read(actor=request.user)
+    marked = inbox.notifications_mark_all_read(actor=request.user)
     messages.success(
         request,
         ngettext(

@@ -21,7 +21,7 @@ from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKi
 from accounts.selectors import memberships_of, organizations_where
 from audit.services import audit_record
 
-from .. import rules, services, worklists
+from .. import rules, worklists
 from ..exceptions import (
     ActionNotAllowed,
     InvalidInput,
@@ -43,6 +43,7 @@ from ..models import (
     running_due_expression,
 )
 from ..permissions import CHANGE, DRAFT, NOTES
+from ..receipts import receipt_pdf
 from ..saved_views import saved_views_of
 from ..selectors import (
     info_request_list,
@@ -55,8 +56,9 @@ from ..selectors import (
     timeline_of,
     with_sent_back,
 )
-from ..services import EDITABLE_FIELDS
+from ..services.drafting import EDITABLE_FIELDS, info_request_create, info_request_update
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
+from ..templatetags.relais import waiting_on
 from .actions import available_actions
 from .bulk import bulk_form
 from .common import (
@@ -309,7 +311,6 @@ def _export_list(
 def request_sheet(rows, *, prefecture_side: bool) -> Sheet:
     """One row per request: reference, status, dates, category, commune, prefecture, who
     is expected to act and, for the prefecture, who the request is assigned to."""
-    from ..templatetags.relais import waiting_on
 
     header = [
         _("Référence"),
@@ -419,7 +420,7 @@ def request_create(request):
         if "commune" in form.fields:
             commune = next(c for c in communes if c.code == data["commune"])
         try:
-            info_request = services.info_request_create(
+            info_request = info_request_create(
                 actor=request.user,
                 commune=commune,
                 category=data["category"],
@@ -460,7 +461,7 @@ def request_edit(request, reference: str):
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
         try:
-            services.info_request_update(info_request=info_request, actor=request.user, **changes)
+            info_request_update(info_request=info_request, actor=request.user, **changes)
         except PersonalDataRefused as exc:
             form.refuse_personal_data(exc)
         except InvalidInput as exc:
@@ -491,7 +492,6 @@ def request_edit(request, reference: str):
 @login_required
 def request_receipt(request, reference: str):
     """The acknowledgement of receipt (CRPA L.112-3, R.112-5) of a signed request, as a PDF."""
-    from ..receipts import receipt_pdf
 
     info_request = fetch(request, reference)
     if info_request.submitted_at is None:

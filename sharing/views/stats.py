@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.models import Organization, OrgKind
 from audit.services import audit_record
 from config.db_router import reading_from_replica
 
@@ -39,8 +40,6 @@ def stats(request):
     chosen = request.GET.get("prefecture", "")
     choices = prefectures
     if prefectures is None:
-        from accounts.models import Organization, OrgKind
-
         choices = list(Organization.objects.filter(kind=OrgKind.PREFECTURE).order_by("code"))
     selected = [p for p in choices if p.code == chosen] if chosen else []
     if selected:

@@ -12,10 +12,10 @@ from accounts.models import PREFECTURE_ROLES, Membership, Role, User
 from accounts.selectors import organizations_where
 from audit.services import audit_record
 
-from .. import services
 from ..forms import ReassignForm
 from ..models import OPEN_STATUSES, Urgency, running_due_expression
 from ..selectors import info_request_list, overdue_q
+from ..services.handling import info_request_assign
 from .bulk import apply_each, colleagues
 from .common import audit_denied
 
@@ -119,7 +119,7 @@ def team_reassign(request, username: str):
         done, refused = apply_each(
             request,
             form.cleaned_data["selected"],
-            lambda info_request: services.info_request_assign(
+            lambda info_request: info_request_assign(
                 info_request=info_request, actor=user, liaison=liaison
             ),
         )

@@ -3,8 +3,8 @@ the request's history is cut off or pushed out of its box. Measured in Chromium,
 
 import pytest
 
-from sharing import services
 from sharing.models import Status, Urgency
+from sharing.services.handling import info_request_assign
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, CommuneFactory, request_in
 
@@ -63,7 +63,7 @@ def inbox(orgs, people):
     liaison = people.liaison
     liaison.first_name, liaison.last_name = "Marie-Christine", "de La Tour-Fontanges"
     liaison.save(update_fields=["first_name", "last_name"])
-    services.info_request_assign(
+    info_request_assign(
         info_request=request_in(Status.SUBMITTED, far),
         actor=people.prefecture_admin,
         liaison=liaison,

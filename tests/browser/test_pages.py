@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from sharing import services
 from sharing.models import Resolution, Status
+from sharing.services.drafting import info_request_send_back
 from tests.browser.conftest import csp_violations, screenshot, serious_violations, sign_in
 from tests.factories import PASSWORD, draft, request_in
 
@@ -24,7 +24,7 @@ def requests_in_every_status(orgs, people):
         "clarification": request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar),
         "decided": request_in(Status.DECIDED, orgs.valence),
         "refused": request_in(Status.CLOSED, orgs.valence, resolution=Resolution.REFUSED),
-        "sent_back": services.info_request_send_back(
+        "sent_back": info_request_send_back(
             info_request=draft(orgs.montelimar),
             actor=people.mayor,
             remark="Préciser la base légale retenue.",

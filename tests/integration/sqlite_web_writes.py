@@ -13,8 +13,9 @@ import django
 django.setup()
 
 from accounts.models import Role  # noqa: E402
-from sharing import reminders, services  # noqa: E402
 from sharing.models import Status  # noqa: E402
+from sharing.reminders import ledger  # noqa: E402
+from sharing.services.inbox import notifications_mark_all_read  # noqa: E402
 from tests.factories import CommuneFactory, PrefectureFactory, member, request_in  # noqa: E402
 
 
@@ -28,9 +29,9 @@ def main(count: int) -> None:
         member(commune, Role.MAYOR)
     for number in range(count):
         request_in(Status.DELIVERED, communes[number % 2])
-        services.notifications_mark_all_read(actor=officers[number % 2])
-        services.notifications_mark_all_read(actor=admin)
-        reminders.sweep()
+        notifications_mark_all_read(actor=officers[number % 2])
+        notifications_mark_all_read(actor=admin)
+        ledger.sweep()
     print("writes done", flush=True)
 
 

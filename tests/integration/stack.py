@@ -172,11 +172,11 @@ class Worker:
 def all_sent(*, timeout: float, sweep_every: float | None = None) -> None:
     """Waits until no ledger row is owed any more, running the sweep meanwhile if asked (the
     beat of these tests)."""
-    from sharing import reminders
+    from sharing.reminders import ledger
 
     def done() -> bool:
         if sweep_every is not None:
-            reminders.sweep()
+            ledger.sweep()
         return not Reminder.objects.filter(
             status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
         ).exists()

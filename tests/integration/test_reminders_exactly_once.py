@@ -7,10 +7,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sharing import deadlines, reminders, services
+from sharing import deadlines
 from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
-from sharing.notifications import message_id_for
-from sharing.reminders.ledger import BROKER_EPOCH_KEY
+from sharing.notifications.rendering import message_id_for
+from sharing.reminders import ledger
+from sharing.reminders.broker import BROKER_EPOCH_KEY, enqueue
+from sharing.services.drafting import info_request_sign
 from sharing.tasks import send_reminder, send_reminders
 from tests.factories import draft
 
@@ -27,7 +29,7 @@ def overdue_requests(orgs, people, count: int) -> list[InfoRequest]:
     """Signed requests whose acknowledgement deadline passed a few business days ago (the
     workers run on the real clock, so the dates move rather than the clock)."""
     signed = [
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
         for _ in range(count)
     ]
     passed = deadlines.subtract_business_days(timezone.localdate(), 2, departement_code="26")
@@ -78,7 +80,7 @@ def test_two_racing_sweeps_and_tasks_delivered_twice_send_each_reminder_once(
     # A broker that has not lost its messages (its epoch key is there): the first sweep ever
     # would otherwise, rightly, hand out again what the other sweep just published.
     broker.cli("set", BROKER_EPOCH_KEY, "kept", check=True)
-    first, second = race(reminders.sweep, reminders.sweep)
+    first, second = race(ledger.sweep, ledger.sweep)
     swept = Reminder.objects.exclude(kind=ReminderKind.STATUS_CHANGED)
     # One row per request, kind, day and recipient, whoever wrote it…
     assert swept.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 10 * 2
@@ -87,7 +89,7 @@ def test_two_racing_sweeps_and_tasks_delivered_twice_send_each_reminder_once(
     # Every row is now handed out (at least) three times: by a sweep, again in batches as the
     # sweep publishes them, and one by one.
     ids = list(Reminder.objects.values_list("pk", flat=True))
-    assert reminders.enqueue(ids) == len(ids)
+    assert enqueue(ids) == len(ids)
     for pk in ids:
         send_reminder.apply_async((pk,))
     worker.wait_ready()
@@ -99,7 +101,7 @@ def test_two_racing_sweeps_and_tasks_delivered_twice_send_each_reminder_once(
 def test_two_workers_at_once_send_no_duplicate(world, orgs, people, broker, workers, mailbox):
     started = workers("one", "two", concurrency=2, wait=False)
     overdue_requests(orgs, people, 8)
-    reminders.sweep()
+    ledger.sweep()
     for worker in started:
         worker.wait_ready()
     ids = list(Reminder.objects.values_list("pk", flat=True))

@@ -4,9 +4,10 @@ web app is in use: once a worker (or Redis) is back, every e-mail goes out, once
 import pytest
 from django.utils import timezone
 
-from sharing import deadlines, reminders
+from sharing import deadlines
 from sharing.models import InfoRequest, Reminder, ReminderKind, ReminderStatus
-from sharing.notifications import message_id_for
+from sharing.notifications.rendering import message_id_for
+from sharing.reminders import ledger
 from tests.factories import PURPOSE
 
 from .stack import all_sent, requires_stack, settle, wait_for
@@ -101,7 +102,7 @@ def test_a_redis_outage_delays_reminders_and_loses_none(
 
     # Deadlines pass and beat sweeps: the reminders are written, their enqueue fails.
     pass_the_acknowledgement_deadline(references[1:])
-    report = reminders.sweep()
+    report = ledger.sweep()
     assert report["reminders"] == 3 * 2  # liaison and admin, for each unacknowledged request
     assert report["enqueued"] == Reminder.objects.count()  # each row tried once, then left
     owed = Reminder.objects.filter(status=ReminderStatus.PENDING)
@@ -123,16 +124,16 @@ def test_messages_a_restarted_redis_lost_are_published_again_by_the_next_sweep(
     out again at once, not a requeue period (here 600 s) later, and each goes out once."""
     references = sign_through_the_api(api, people, 2)
     pass_the_acknowledgement_deadline(references)
-    first = reminders.sweep()
+    first = ledger.sweep()
     assert first["enqueued"] == Reminder.objects.count() > 0
     assert broker.queued() > 0
-    assert reminders.sweep()["enqueued"] == 0  # nothing lost yet: nothing owed again
+    assert ledger.sweep()["enqueued"] == 0  # nothing lost yet: nothing owed again
 
     broker.stop()  # no persistence: its queue goes with it
     broker.start()
     assert broker.queued() == 0
 
-    again = reminders.sweep()
+    again = ledger.sweep()
     assert again["enqueued"] == first["enqueued"]
     workers("after-restart", concurrency=2)
     all_sent(timeout=40)

@@ -33,9 +33,10 @@ from accounts.security_services import token_issue
 from audit.context import request_id_from
 from audit.keys import write_new_key
 from audit.models import AuditEvent
-from sharing import deadlines, reminders
+from sharing import deadlines
 from sharing.models import InfoRequest, Reminder, ReminderStatus, Status
-from sharing.notifications import message_id_for
+from sharing.notifications.rendering import message_id_for
+from sharing.reminders import ledger
 from tests.factories import PURPOSE, request_in
 
 from .stack import ROOT, all_sent, database_url, requires_stack, settle, wait_for
@@ -260,7 +261,7 @@ def test_a_web_node_and_a_worker_killed_under_load_lose_no_audit_record_and_no_r
     mailed_before_kill = len(mailbox.messages())
     for thread in threads:
         while thread.is_alive():
-            reminders.sweep()  # this process is beat meanwhile
+            ledger.sweep()  # this process is beat meanwhile
             thread.join(timeout=1)
     # A write served by the surviving node after the kill: its reminders are owed after it.
     late = request_in(Status.DRAFT, orgs.montelimar)

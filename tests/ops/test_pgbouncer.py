@@ -32,9 +32,10 @@ from audit.services import checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.encoding import GENESIS_HASH
 from config.settings.base import behind_pooler
-from sharing import services
 from sharing.legal_frame import seed_legal_frame
 from sharing.models import Category, InfoRequest, LegalBasis, Status
+from sharing.services.drafting import info_request_sign
+from sharing.services.handling import info_request_acknowledge
 from tests.audit.conftest import sql, triggers_disabled
 from tests.factories import PURPOSE, draft, today
 
@@ -296,8 +297,8 @@ def test_two_writers_at_once_through_a_smaller_pool_leave_a_valid_chain(
         try:
             barrier.wait(timeout=10)
             for info_request in own:
-                signed = services.info_request_sign(info_request=info_request, actor=people.mayor)
-                services.info_request_acknowledge(info_request=signed, actor=people.liaison)
+                signed = info_request_sign(info_request=info_request, actor=people.mayor)
+                info_request_acknowledge(info_request=signed, actor=people.liaison)
         except BaseException as exc:  # reported by the test below
             errors.append(exc)
         finally:

@@ -3,9 +3,9 @@ procureur, of the intelligence services) is granted only once both were given.""
 
 import pytest
 
-from sharing import services
 from sharing.exceptions import InvalidInput
 from sharing.models import AgreementStatus, Category, Resolution, Status
+from sharing.services.handling import info_request_decide
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_granting_without_the_required_agreements_is_refused(
 ):
     info_request = acknowledged(orgs)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_decide(
+        info_request_decide(
             info_request=info_request,
             actor=people.liaison,
             resolution=Resolution.GRANTED,
@@ -51,7 +51,7 @@ def test_granting_without_the_required_agreements_is_refused(
 
 
 def test_granting_with_both_agreements_given_and_refusing_without_them_are_allowed(orgs, people):
-    granted = services.info_request_decide(
+    granted = info_request_decide(
         info_request=acknowledged(orgs),
         actor=people.liaison,
         resolution=Resolution.GRANTED,
@@ -59,7 +59,7 @@ def test_granting_with_both_agreements_given_and_refusing_without_them_are_allow
         intelligence_agreement=AgreementStatus.AGREED,
     )
     assert granted.status == Status.DECIDED
-    refused = services.info_request_decide(
+    refused = info_request_decide(
         info_request=acknowledged(orgs),
         actor=people.liaison,
         resolution=Resolution.REFUSED,

@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from accounts.models import Role
 from audit.models import AuditEvent
-from sharing import rules, services
+from sharing import rules
 from sharing.cover import absence_cover_create, absence_cover_end, covered_for
 from sharing.exceptions import ActionNotAllowed, InvalidInput
 from sharing.models import AbsenceCover, Status
+from sharing.services.clarification import info_request_request_clarification
+from sharing.services.handling import info_request_assign
 from tests.factories import member, request_in
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ def colleague(orgs, people):
 
 def assigned_to_liaison(orgs, people, status=Status.ACKNOWLEDGED):
     info_request = request_in(status, orgs.montelimar)
-    return services.info_request_assign(
+    return info_request_assign(
         info_request=info_request, actor=people.prefecture_admin, liaison=people.liaison
     )
 
@@ -71,7 +73,7 @@ def test_covered_requests_appear_in_the_colleagues_list_and_the_colleague_acts(
     assert "En remplacement" in page
     assert info_request.reference in page
     assert "decide" in rules.allowed_actions(colleague, info_request)
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=colleague, message="Précisez le périmètre."
     )
     assert AuditEvent.objects.filter(action="cover.created").exists()

@@ -9,9 +9,12 @@ from datetime import date
 import pytest
 
 from accounts.models import Role
-from sharing import deadlines, services
+from sharing import deadlines
 from sharing.models import DeadlineChange, InfoRequest, ReminderKind, Status
-from sharing.reminders import RULES_BY_KIND
+from sharing.reminders.schedule import RULES_BY_KIND
+from sharing.services.clarification import info_request_clarify, info_request_request_clarification
+from sharing.services.drafting import info_request_sign
+from sharing.services.handling import info_request_acknowledge
 from tests.factories import CommuneFactory, PrefectureFactory, draft, member
 from tests.integration.support import Clock
 
@@ -48,7 +51,7 @@ def people_of(departement_code: str):
 def signed_on(day: date, departement_code: str, clock) -> InfoRequest:
     commune, mayor, _, _ = people_of(departement_code)
     clock.set(day)
-    return services.info_request_sign(info_request=draft(commune), actor=mayor)
+    return info_request_sign(info_request=draft(commune), actor=mayor)
 
 
 # (département, signed on, acknowledgement due: 5 business days later)
@@ -176,16 +179,16 @@ def test_the_decision_clock_stops_during_a_clarification_and_resumes_with_the_da
 ):
     commune, mayor, legal_officer, liaison = people_of(departement_code)
     clock.set(signed)
-    info_request = services.info_request_sign(info_request=draft(commune), actor=mayor)
-    services.info_request_acknowledge(info_request=info_request, actor=liaison)
+    info_request = info_request_sign(info_request=draft(commune), actor=mayor)
+    info_request_acknowledge(info_request=info_request, actor=liaison)
     due_before = InfoRequest.objects.get(pk=info_request.pk).decision_due
     clock.set(asked)
-    paused = services.info_request_request_clarification(
+    paused = info_request_request_clarification(
         info_request=info_request, actor=liaison, message="Merci de préciser le périmètre."
     )
     assert paused.decision_days_remaining == left
     clock.set(answered)
-    resumed = services.info_request_clarify(
+    resumed = info_request_clarify(
         info_request=info_request, actor=legal_officer, message="Le périmètre est la commune."
     )
     assert resumed.status == Status.ACKNOWLEDGED

@@ -7,7 +7,6 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from sharing import reminders, services
 from sharing.models import (
     Category,
     DeadlineChange,
@@ -18,6 +17,14 @@ from sharing.models import (
     ReminderKind,
     Resolution,
     Status,
+)
+from sharing.reminders import ledger
+from sharing.services.clarification import info_request_clarify, info_request_request_clarification
+from sharing.services.drafting import info_request_sign
+from sharing.services.handling import (
+    info_request_acknowledge,
+    info_request_decide,
+    info_request_extend,
 )
 from tests.factories import draft
 from tests.integration.support import Clock, at
@@ -41,14 +48,14 @@ def events(info_request, action):
 
 def signed(orgs, people, clock, *, day=SIGNED, category_code="general-threat-briefing"):
     clock.set(day)
-    return services.info_request_sign(
+    return info_request_sign(
         info_request=draft(orgs.montelimar, category_code=category_code), actor=people.mayor
     )
 
 
 def acknowledged(orgs, people, clock, **options):
     info_request = signed(orgs, people, clock, **options)
-    return services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+    return info_request_acknowledge(info_request=info_request, actor=people.liaison)
 
 
 def reload(info_request):
@@ -65,7 +72,7 @@ def test_signature_audits_the_due_dates_it_sets(orgs, people, clock):
 def test_extension_records_its_reason_and_audits_old_and_new_dates(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 4, 20))
-    services.info_request_extend(
+    info_request_extend(
         info_request=info_request,
         actor=people.liaison,
         new_due_date=date(2026, 6, 1),
@@ -88,7 +95,7 @@ def test_extension_records_its_reason_and_audits_old_and_new_dates(orgs, people,
 
 def test_extension_tells_both_sides_that_the_deadline_moved(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
-    services.info_request_extend(
+    info_request_extend(
         info_request=info_request,
         actor=people.liaison,
         new_due_date=date(2026, 6, 1),
@@ -102,11 +109,11 @@ def test_extension_tells_both_sides_that_the_deadline_moved(orgs, people, clock)
 def test_clarification_audits_the_paused_clock_and_the_resumed_due_date(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 4, 1))
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
     clock.set(date(2026, 4, 10))
-    services.info_request_clarify(
+    info_request_clarify(
         info_request=info_request, actor=people.legal_officer, message="Voici les précisions."
     )
     [asked] = events(info_request, "request.clarification_requested")
@@ -121,7 +128,7 @@ def test_clarification_audits_the_paused_clock_and_the_resumed_due_date(orgs, pe
 def test_decision_granting_access_audits_the_delivery_due_date(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))  # a Friday: 10 business days → Fri 3 April
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request, actor=people.liaison, resolution=Resolution.GRANTED
     )
     [event] = events(info_request, "request.decided")
@@ -138,11 +145,11 @@ def test_implicit_rejection_policy_decides_the_request_the_day_after_the_deadlin
     assert info_request.category.expiry_policy == ExpiryPolicy.IMPLICIT_REJECTION
     clock.set(date(2026, 5, 4), 23)
     with django_capture_on_commit_callbacks(execute=True):
-        report = reminders.sweep()
+        report = ledger.sweep()
     assert report["expired"] == 0  # the due date itself is not past
     clock.set(date(2026, 5, 5), 9)
     with django_capture_on_commit_callbacks(execute=True):
-        report = reminders.sweep()
+        report = ledger.sweep()
     assert report["expired"] == 1
     info_request = reload(info_request)
     assert (info_request.status, info_request.resolution) == (
@@ -162,10 +169,10 @@ def test_implicit_rejection_policy_decides_the_request_the_day_after_the_deadlin
 def test_implicit_rejection_waits_while_a_clarification_stops_the_clock(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 4, 30))
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
-    report = reminders.sweep(now=at(date(2026, 5, 6)))
+    report = ledger.sweep(now=at(date(2026, 5, 6)))
     assert report["expired"] == 0
     assert reload(info_request).status == Status.CLARIFICATION_REQUESTED
 
@@ -173,7 +180,7 @@ def test_implicit_rejection_waits_while_a_clarification_stops_the_clock(orgs, pe
 def test_flag_only_policy_leaves_the_request_open_and_escalates(orgs, people, clock):
     Category.objects.filter(code="general-threat-briefing").update(expiry_policy=ExpiryPolicy.FLAG)
     info_request = acknowledged(orgs, people, clock)
-    report = reminders.sweep(now=at(date(2026, 5, 5), 9))
+    report = ledger.sweep(now=at(date(2026, 5, 5), 9))
     assert report["expired"] == 0
     info_request = reload(info_request)
     assert info_request.status == Status.ACKNOWLEDGED
@@ -222,7 +229,7 @@ def test_day_counters_while_the_acknowledgement_is_awaited(orgs, people, clock, 
 def test_day_counters_show_the_stopped_clock_during_a_clarification(orgs, people, clock, api):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 4, 1))
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
     clock.set(date(2026, 4, 20))
@@ -238,7 +245,7 @@ def test_day_counters_show_the_stopped_clock_during_a_clarification(orgs, people
 def test_day_counters_after_a_grant_count_down_to_delivery(orgs, people, clock, api):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request, actor=people.liaison, resolution=Resolution.GRANTED
     )
     clock.set(date(2026, 4, 7))  # delivery was due Fri 3 April; Easter Monday not counted
@@ -274,7 +281,7 @@ def test_coming_deadlines_filter_counts_on_the_communes_own_calendar(db, clock, 
     mayor = member(metz, Role.MAYOR)
     liaison = member(moselle, Role.LIAISON)
     clock.set(date(2026, 3, 30))  # a Monday; Good Friday and Easter Monday are off in Moselle
-    info_request = services.info_request_sign(info_request=draft(metz), actor=mayor)
+    info_request = info_request_sign(info_request=draft(metz), actor=mayor)
     assert info_request.acknowledgement_due == date(2026, 4, 8)
     # From Wed 1 April: Thu 2, Tue 7, Wed 8 in Moselle (4 days on the national calendar).
     clock.set(date(2026, 4, 1))

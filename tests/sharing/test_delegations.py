@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from sharing import rules, services
+from sharing import rules
 from sharing.delegations import signature_delegation_create, signature_delegation_revoke
 from sharing.exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused
 from sharing.models import SignatureDelegation, Status
+from sharing.services.drafting import info_request_send_back, info_request_sign
 from tests.factories import draft, request_in
 from tests.web.test_requests import pdf_text
 
@@ -44,7 +45,7 @@ def test_sign_refused_when_actor_is_legal_officer_without_delegation(orgs, peopl
     info_request = draft(orgs.montelimar)
     assert "sign" not in rules.allowed_actions(people.legal_officer, info_request)
     with pytest.raises(ActionNotAllowed):
-        services.info_request_sign(info_request=info_request, actor=people.legal_officer)
+        info_request_sign(info_request=info_request, actor=people.legal_officer)
 
 
 def test_deputy_signs_for_the_mayor_and_the_signature_records_the_delegation(orgs, people):
@@ -54,7 +55,7 @@ def test_deputy_signs_for_the_mayor_and_the_signature_records_the_delegation(org
     assert {"sign", "send_back"} <= set(allowed)
     assert "withdraw" not in allowed  # the delegation is of signature, nothing more
 
-    signed = services.info_request_sign(info_request=info_request, actor=people.legal_officer)
+    signed = info_request_sign(info_request=info_request, actor=people.legal_officer)
 
     assert signed.status == Status.SUBMITTED
     assert signed.signed_by == people.legal_officer
@@ -66,7 +67,7 @@ def test_deputy_signs_for_the_mayor_and_the_signature_records_the_delegation(org
 
 def test_mayor_signature_records_no_delegation(orgs, people):
     delegate(people, orgs)
-    signed = services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    signed = info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     assert signed.signature_delegation is None
     event = AuditEvent.objects.get(action="request.signed", target_ref=signed.reference)
     assert "delegation_order" not in event.details
@@ -75,7 +76,7 @@ def test_mayor_signature_records_no_delegation(orgs, people):
 def test_deputy_may_send_back_and_the_remark_records_the_capacity(orgs, people):
     delegate(people, orgs)
     info_request = draft(orgs.montelimar)
-    services.info_request_send_back(
+    info_request_send_back(
         info_request=info_request, actor=people.legal_officer, remark="Préciser le cadre."
     )
     event = AuditEvent.objects.get(action="request.sent_back", target_ref=info_request.reference)
@@ -88,29 +89,27 @@ def test_expired_delegation_stops_working(orgs, people, travel):
     travel(days=4)
     assert "sign" not in rules.allowed_actions(people.legal_officer, info_request)
     with pytest.raises(ActionNotAllowed):
-        services.info_request_sign(info_request=info_request, actor=people.legal_officer)
+        info_request_sign(info_request=info_request, actor=people.legal_officer)
 
 
 def test_delegation_works_on_its_last_day(orgs, people, travel):
     delegate(people, orgs, lasts=3)
     travel(days=3)
-    signed = services.info_request_sign(
-        info_request=draft(orgs.montelimar), actor=people.legal_officer
-    )
+    signed = info_request_sign(info_request=draft(orgs.montelimar), actor=people.legal_officer)
     assert signed.signature_delegation is not None
 
 
 def test_delegation_not_yet_started_does_not_work(orgs, people):
     delegate(people, orgs, starts_in=2)
     with pytest.raises(ActionNotAllowed):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.legal_officer)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.legal_officer)
 
 
 def test_revoked_delegation_stops_working_and_the_revocation_is_audited(orgs, people):
     delegation = delegate(people, orgs)
     signature_delegation_revoke(actor=people.mayor, delegation=delegation)
     with pytest.raises(ActionNotAllowed):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.legal_officer)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.legal_officer)
     assert AuditEvent.objects.filter(
         action="delegation.revoked", details__delegation=delegation.pk
     ).exists()
@@ -123,7 +122,7 @@ def test_delegation_is_for_its_own_commune_only(orgs, people):
     assert refused.value.errors["deputy"].code == "not_a_deputy"
     other = draft(orgs.valence)
     with pytest.raises(ActionNotAllowed):
-        services.info_request_sign(info_request=other, actor=people.legal_officer)
+        info_request_sign(info_request=other, actor=people.legal_officer)
 
 
 def test_only_the_communes_mayor_delegates_or_revokes(orgs, people):
@@ -229,9 +228,7 @@ def test_receipt_and_timeline_say_pour_le_maire_et_par_delegation(orgs, people):
     people.legal_officer.first_name, people.legal_officer.last_name = "Claire", "Adjointe"
     people.legal_officer.save()
     delegate(people, orgs)
-    signed = services.info_request_sign(
-        info_request=draft(orgs.montelimar), actor=people.legal_officer
-    )
+    signed = info_request_sign(info_request=draft(orgs.montelimar), actor=people.legal_officer)
     mayor = client_for(people.mayor)
     response = mayor.get(reverse("request-receipt", kwargs={"reference": signed.reference}))
     text = " ".join(pdf_text(response.content).split())

@@ -7,9 +7,12 @@ from datetime import date
 import pytest
 from django.core import mail
 
-from sharing import reminders, services
 from sharing.models import Reminder, ReminderKind, Status
-from sharing.notifications import COMMUNE, PREFECTURE, describe
+from sharing.notifications.recipients import COMMUNE, PREFECTURE
+from sharing.notifications.texts import describe
+from sharing.reminders import ledger
+from sharing.services.drafting import info_request_sign
+from sharing.services.inbox import notification_preference_set, notifications_mark_all_read
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +78,7 @@ def test_the_email_of_a_signature_tells_the_prefecture_what_to_do(
     orgs, people, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     [to_liaison] = [m for m in mail.outbox if people.liaison.email in m.to]
     assert "à vous d'en accuser réception avant le" in to_liaison.subject
     [to_officer] = [m for m in mail.outbox if people.legal_officer.email in m.to]
@@ -84,8 +87,8 @@ def test_the_email_of_a_signature_tells_the_prefecture_what_to_do(
 
 def test_no_daily_digest_when_nothing_is_unread(orgs, people, settings):
     settings.REMINDER_WORKING_HOURS = None
-    services.notification_preference_set(actor=people.legal_officer, daily_digest=True)
-    services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
-    services.notifications_mark_all_read(actor=people.legal_officer)
-    reminders.sweep()
+    notification_preference_set(actor=people.legal_officer, daily_digest=True)
+    info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    notifications_mark_all_read(actor=people.legal_officer)
+    ledger.sweep()
     assert not Reminder.objects.filter(kind=ReminderKind.DAILY_DIGEST).exists()

@@ -8,9 +8,11 @@ from django.core import mail
 
 from accounts.models import Membership
 from audit.models import AuditEvent
-from sharing import reminders, services
 from sharing.formats import long_date
 from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus, Status
+from sharing.reminders import delivery
+from sharing.services.drafting import info_request_sign
+from sharing.services.handling import info_request_acknowledge
 from tests.factories import draft
 from tests.integration.support import Clock, at
 
@@ -27,7 +29,7 @@ def clock(time_machine):
 
 @pytest.fixture
 def signed(orgs, people):
-    return services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    return info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
 
 
 def reminders_url(info_request) -> str:
@@ -74,7 +76,7 @@ def test_listing_the_inbox_is_audited_with_the_references_shown(api, people, sig
 
 def test_marking_one_as_read_and_the_unread_filter(api, people, signed):
     client = api(people.liaison)
-    services.info_request_acknowledge(info_request=signed, actor=people.liaison)
+    info_request_acknowledge(info_request=signed, actor=people.liaison)
     rows = client.get(INBOX).json()["results"]
     assert len(rows) == 2
     response = client.post(f"{INBOX}{rows[0]['id']}/read/")
@@ -148,9 +150,9 @@ def test_a_personal_reminder_is_sent_on_its_day_with_an_in_app_notice(api, peopl
     api(people.liaison).post(reminders_url(signed), {"remind_on": "2026-03-12"}, format="json")
     [row] = Reminder.objects.filter(kind=ReminderKind.PERSONAL)
     clock.set(date(2026, 3, 12), 7)
-    assert reminders.deliver(reminder_id=row.pk) == "early"
+    assert delivery.deliver(reminder_id=row.pk) == "early"
     clock.set(date(2026, 3, 12), 8, 1)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     [message] = mail.outbox
     assert message.to == [people.liaison.email]
     assert signed.reference in message.body
@@ -171,7 +173,7 @@ def test_a_personal_reminder_can_be_cancelled_by_its_owner_only(api, people, sig
     assert response.status_code == 200
     assert response.json()["status"] == ReminderStatus.CANCELLED
     clock.set(date(2026, 3, 12), 9)
-    assert reminders.deliver(reminder_id=created.json()["id"]) == "done"
+    assert delivery.deliver(reminder_id=created.json()["id"]) == "done"
     assert mail.outbox == []
 
 

@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import override
 
-from sharing import services
 from sharing.exceptions import REFUSALS, InvalidInput, Refusal
 from sharing.models import Resolution, Status
+from sharing.services.handling import info_request_decide
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_an_unknown_code_is_a_mistake_of_the_code_not_a_message():
 def test_the_service_refuses_with_a_code(orgs, people):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_decide(
+        info_request_decide(
             info_request=info_request, actor=people.liaison, resolution=Resolution.REFUSED
         )
     assert caught.value.errors["reason_code"].code == "reason_code_required"

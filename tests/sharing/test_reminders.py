@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from sharing import notifications, reminders, services
 from sharing.exceptions import TransitionNotAllowed
 from sharing.mail_backends import JsonLinesEmailBackend, read_messages
 from sharing.models import (
@@ -21,7 +20,16 @@ from sharing.models import (
     Resolution,
     Status,
 )
-from sharing.reminders import delivery, ledger
+from sharing.notifications import recipients, rendering, texts
+from sharing.reminders import broker, delivery, ledger, schedule
+from sharing.services.clarification import info_request_clarify, info_request_request_clarification
+from sharing.services.drafting import info_request_sign, info_request_withdraw
+from sharing.services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_decide,
+    info_request_extend,
+)
 from tests.factories import draft
 from tests.integration.support import Clock, at
 
@@ -38,18 +46,18 @@ def clock(time_machine):
 
 def signed(orgs, people, clock, day=SIGNED):
     clock.set(day)
-    return services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    return info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
 
 
 def acknowledged(orgs, people, clock, day=SIGNED):
     info_request = signed(orgs, people, clock, day)
-    return services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+    return info_request_acknowledge(info_request=info_request, actor=people.liaison)
 
 
 def swept(clock, day, hour=7):
     """The sweep as beat runs it, early in the morning of `day` (nothing dispatched yet)."""
     clock.set(day, hour)
-    return reminders.sweep()
+    return ledger.sweep()
 
 
 def owed(info_request, kind):
@@ -64,7 +72,7 @@ def owed(info_request, kind):
 def deliver_all(clock, day, hour=9):
     clock.set(day, hour)
     ids = Reminder.objects.filter(status=ReminderStatus.PENDING).values_list("pk", flat=True)
-    return {pk: reminders.deliver(reminder_id=pk) for pk in ids}
+    return {pk: delivery.deliver(reminder_id=pk) for pk in ids}
 
 
 # --- which reminders, to whom, when ----------------------------------------------------------
@@ -87,7 +95,7 @@ def test_acknowledgement_reminders_go_to_the_prefecture_and_escalate_when_overdu
 
 def test_decision_reminders_at_seven_and_two_days_on_the_day_and_overdue(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
-    services.info_request_assign(
+    info_request_assign(
         info_request=info_request, actor=people.prefecture_admin, liaison=people.liaison
     )
     Category.objects.update(expiry_policy=ExpiryPolicy.FLAG)  # stays open after the date
@@ -129,7 +137,7 @@ def test_a_missed_day_is_caught_up_by_the_next_sweep(orgs, people, clock):
 def test_clarification_pending_reminds_the_commune_after_five_business_days(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 10))
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
     swept(clock, date(2026, 3, 16))
@@ -150,7 +158,7 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
 ):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 10))  # Tuesday: ten business days → Tuesday 24 March
-    info_request = services.info_request_request_clarification(
+    info_request = info_request_request_clarification(
         info_request=info_request, actor=people.liaison, message="Merci de préciser."
     )
     assert info_request.clarification_due == date(2026, 3, 24)
@@ -174,11 +182,11 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
         info_request=info_request, kind=ReminderKind.CLARIFICATION_OVERDUE
     )
     assert {notice.user.username for notice in late} == commune
-    assert notifications.describe(
+    assert texts.describe(
         kind=ReminderKind.CLARIFICATION_OVERDUE,
         status=Status.CLARIFICATION_REQUESTED,
         due_on=date(2026, 3, 24),
-        side=notifications.COMMUNE,
+        side=recipients.COMMUNE,
         language="fr",
     ) == ("Précisions en retard (attendues le 24 mars 2026) — à apporter sans attendre.")
 
@@ -186,7 +194,7 @@ def test_the_commune_is_reminded_before_its_answer_is_due_and_once_when_it_is_la
 def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 10))
-    info_request = services.info_request_request_clarification(
+    info_request = info_request_request_clarification(
         info_request=info_request,
         actor=people.liaison,
         message="Merci de préciser.",
@@ -194,7 +202,7 @@ def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, cl
     )
     assert info_request.clarification_due == date(2026, 3, 17)
     clock.set(date(2026, 3, 16))
-    services.info_request_clarify(
+    info_request_clarify(
         info_request=info_request, actor=people.legal_officer, message="Le secteur nord."
     )
     swept(clock, date(2026, 3, 18))
@@ -205,7 +213,7 @@ def test_a_commune_that_answered_in_time_is_not_told_it_is_late(orgs, people, cl
 def test_delivery_reminders_follow_a_grant_only(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request, actor=people.liaison, resolution=Resolution.GRANTED
     )
     swept(clock, date(2026, 4, 1))  # two business days before Fri 3 April
@@ -223,7 +231,7 @@ def test_delivery_reminders_follow_a_grant_only(orgs, people, clock):
 def test_refused_request_gets_no_delivery_reminder(orgs, people, clock):
     info_request = acknowledged(orgs, people, clock)
     clock.set(date(2026, 3, 20))
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request,
         actor=people.liaison,
         resolution=Resolution.REFUSED,
@@ -265,10 +273,10 @@ def test_a_reminder_written_on_a_saturday_waits_for_monday_morning(orgs, people,
     )
     assert {row.send_after for row in rows} == {at(date(2026, 3, 16), 8)}
     clock.set(date(2026, 3, 14), 11)
-    assert {reminders.deliver(reminder_id=row.pk) for row in rows} == {"early"}
+    assert {delivery.deliver(reminder_id=row.pk) for row in rows} == {"early"}
     assert mail.outbox == []
     clock.set(date(2026, 3, 16), 8, 5)
-    assert {reminders.deliver(reminder_id=row.pk) for row in rows} == {"sent"}
+    assert {delivery.deliver(reminder_id=row.pk) for row in rows} == {"sent"}
     assert len(mail.outbox) == rows.count()
 
 
@@ -287,7 +295,7 @@ def test_a_reminder_delivered_late_in_the_evening_is_deferred_to_the_next_mornin
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     clock.set(date(2026, 3, 10), 22)
-    assert reminders.deliver(reminder_id=row.pk) == "deferred"
+    assert delivery.deliver(reminder_id=row.pk) == "deferred"
     row.refresh_from_db()
     assert (row.status, row.send_after, row.attempts) == (
         ReminderStatus.PENDING,
@@ -307,7 +315,7 @@ def test_a_reminder_carries_reference_status_due_date_and_link_only(orgs, people
         kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.prefecture_admin
     )
     clock.set(date(2026, 3, 10), 9)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     [message] = mail.outbox
     assert message.to == [people.prefecture_admin.email]
     assert info_request.reference in message.subject
@@ -336,7 +344,7 @@ def test_a_reminder_to_an_english_speaking_user_is_in_english(orgs, people, cloc
         kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.prefecture_admin
     )
     clock.set(date(2026, 3, 10), 9)
-    reminders.deliver(reminder_id=row.pk)
+    delivery.deliver(reminder_id=row.pk)
     [message] = mail.outbox
     assert "Acknowledgement of receipt overdue (due 9 March 2026) — to do now." in message.body
     assert "Status: Signed and sent" in message.body  # the catalogue's label, as in the web app
@@ -348,8 +356,8 @@ def test_delivering_twice_sends_once(orgs, people, clock):
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     clock.set(date(2026, 3, 10), 9)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
-    assert reminders.deliver(reminder_id=row.pk) == "done"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "done"
     assert len(mail.outbox) == 1
     assert Notification.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 1
 
@@ -362,7 +370,7 @@ def test_a_row_claimed_by_a_live_worker_is_left_to_it(orgs, people, clock):
     Reminder.objects.filter(pk=row.pk).update(
         status=ReminderStatus.SENDING, claim_token=uuid.uuid4(), claimed_at=now, attempts=1
     )
-    assert reminders.deliver(reminder_id=row.pk) == "busy"
+    assert delivery.deliver(reminder_id=row.pk) == "busy"
     assert mail.outbox == []
 
 
@@ -377,17 +385,17 @@ def test_a_claim_whose_worker_died_is_taken_over_once_its_lease_expires(
         status=ReminderStatus.SENDING,
         claim_token=uuid.uuid4(),
         claimed_at=claimed,
-        next_attempt_at=claimed + reminders.claim_lease(),
+        next_attempt_at=claimed + schedule.claim_lease(),
         attempts=1,
     )
     assert row.pk not in owed_now(claimed + timedelta(minutes=1))
-    clock.now = claimed + reminders.claim_lease() + timedelta(seconds=1)
+    clock.now = claimed + schedule.claim_lease() + timedelta(seconds=1)
     # The sweep hands the row out again…
     assert row.pk in set(
-        Reminder.objects.filter(reminders.owed_q(now=clock.now)).values_list("pk", flat=True)
+        Reminder.objects.filter(ledger.owed_q(now=clock.now)).values_list("pk", flat=True)
     )
     # …and the next delivery sends it (SMTP-like backend: it cannot tell it was sent).
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     row.refresh_from_db()
     assert (row.status, row.attempts) == (ReminderStatus.SENT, 2)
     assert len(mail.outbox) == 1
@@ -405,12 +413,12 @@ def test_a_takeover_does_not_send_again_what_the_backend_already_holds(
     # A worker claimed the row, wrote the message, and died before the "sent" mark.
     claim = delivery._claim(row.pk, now=now)
     rendered = delivery._render(claim.reminder, now=now)
-    email = notifications.email_for(
+    email = rendering.email_for(
         reminder=claim.reminder, user=claim.reminder.user, message=rendered.message
     )
     JsonLinesEmailBackend().send_messages([email])
-    clock.now = now + reminders.claim_lease() + timedelta(seconds=1)
-    assert reminders.deliver(reminder_id=row.pk) == "sent"
+    clock.now = now + schedule.claim_lease() + timedelta(seconds=1)
+    assert delivery.deliver(reminder_id=row.pk) == "sent"
     assert len(read_messages(tmp_path / "mail.jsonl")) == 1
     row.refresh_from_db()
     assert row.status == ReminderStatus.SENT
@@ -434,8 +442,8 @@ def test_a_failed_send_is_owed_again_after_a_backoff_then_given_up(
     swept(clock, date(2026, 3, 10))
     row = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).first()
     now = clock.set(date(2026, 3, 10), 9)
-    with pytest.raises(reminders.DeliveryFailed) as failure:
-        reminders.deliver(reminder_id=row.pk)
+    with pytest.raises(delivery.DeliveryFailed) as failure:
+        delivery.deliver(reminder_id=row.pk)
     assert failure.value.retry_in == 60
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (
@@ -444,15 +452,15 @@ def test_a_failed_send_is_owed_again_after_a_backoff_then_given_up(
         "ConnectionRefusedError",
     )
     assert row.send_after == now + timedelta(seconds=60)
-    assert reminders.deliver(reminder_id=row.pk) == "early"
+    assert delivery.deliver(reminder_id=row.pk) == "early"
     for attempt in (2, 3):
         clock.now = row.send_after
-        with pytest.raises(reminders.DeliveryFailed):
-            reminders.deliver(reminder_id=row.pk)
+        with pytest.raises(delivery.DeliveryFailed):
+            delivery.deliver(reminder_id=row.pk)
         row.refresh_from_db()
         assert row.attempts == attempt
     assert row.status == ReminderStatus.FAILED
-    assert reminders.deliver(reminder_id=row.pk) == "done"
+    assert delivery.deliver(reminder_id=row.pk) == "done"
     assert Notification.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).count() == 0
 
 
@@ -460,7 +468,7 @@ def test_a_reminder_no_longer_owed_is_cancelled_unsent(orgs, people, clock):
     info_request = signed(orgs, people, clock)
     swept(clock, date(2026, 3, 10))
     clock.set(date(2026, 3, 10), 8, 30)
-    services.info_request_acknowledge(info_request=info_request, actor=people.liaison)
+    info_request_acknowledge(info_request=info_request, actor=people.liaison)
     results = deliver_all(clock, date(2026, 3, 10))
     overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert {results[row.pk] for row in overdue} == {"cancelled"}
@@ -472,7 +480,7 @@ def test_an_extension_cancels_the_reminders_about_the_old_date(orgs, people, clo
     info_request = acknowledged(orgs, people, clock)
     swept(clock, date(2026, 4, 29))  # "due in 2 days" about 4 May
     clock.set(date(2026, 4, 29), 8, 30)
-    services.info_request_extend(
+    info_request_extend(
         info_request=info_request,
         actor=people.liaison,
         new_due_date=date(2026, 6, 1),
@@ -491,7 +499,7 @@ def test_a_user_who_left_gets_nothing(orgs, people, clock):
     people.liaison.save(update_fields=["is_active"])
     row = Reminder.objects.get(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE, user=people.liaison)
     clock.set(date(2026, 3, 10), 9)
-    assert reminders.deliver(reminder_id=row.pk) == "cancelled"
+    assert delivery.deliver(reminder_id=row.pk) == "cancelled"
     assert mail.outbox == []
 
 
@@ -499,7 +507,7 @@ def test_a_user_who_left_gets_nothing(orgs, people, clock):
 
 
 def owed_now(now):
-    return set(Reminder.objects.filter(reminders.owed_q(now=now)).values_list("pk", flat=True))
+    return set(Reminder.objects.filter(ledger.owed_q(now=now)).values_list("pk", flat=True))
 
 
 def test_dispatch_enqueues_each_owed_row_once_per_requeue_period(
@@ -523,11 +531,11 @@ def test_dispatch_enqueues_each_owed_row_once_per_requeue_period(
     owed_ids = owed_now(now)
     assert overdue <= owed_ids
     with django_capture_on_commit_callbacks(execute=True):
-        assert reminders.dispatch(now=now) == len(owed_ids)
+        assert ledger.dispatch(now=now) == len(owed_ids)
     assert sorted(published) == sorted(owed_ids)  # each once
-    assert owed_now(now + reminders.requeue_after() - timedelta(seconds=1)) == set()
+    assert owed_now(now + schedule.requeue_after() - timedelta(seconds=1)) == set()
     # A message the broker lost: the row is handed out again after the requeue period.
-    later = now + reminders.requeue_after() + timedelta(seconds=1)
+    later = now + schedule.requeue_after() + timedelta(seconds=1)
     assert owed_ids <= owed_now(later)
 
 
@@ -543,7 +551,7 @@ def test_a_broker_outage_leaves_rows_owed_for_the_next_sweep(
     signed(orgs, people, clock)
     now = clock.set(date(2026, 3, 10), 9)
     with django_capture_on_commit_callbacks(execute=True):
-        report = reminders.sweep()
+        report = ledger.sweep()
     assert report["enqueued"] > 0
     rows = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert {(row.status, row.enqueued_at) for row in rows} == {(ReminderStatus.PENDING, None)}
@@ -555,7 +563,7 @@ def test_status_change_e_mails_are_written_with_the_change_and_sent_after_commit
 ):
     info_request = draft(orgs.montelimar)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.info_request_sign(info_request=info_request, actor=people.mayor)
+        info_request_sign(info_request=info_request, actor=people.mayor)
     rows = Reminder.objects.filter(info_request=info_request, kind=ReminderKind.STATUS_CHANGED)
     told = {people.mayor, people.legal_officer, people.liaison, people.prefecture_admin}
     assert {row.user for row in rows} == told
@@ -573,7 +581,7 @@ def test_status_change_e_mails_are_written_with_the_change_and_sent_after_commit
 
 def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
     withdrawn = InfoRequest.objects.get(
-        pk=services.info_request_withdraw(
+        pk=info_request_withdraw(
             info_request=draft(orgs.montelimar),
             actor=people.mayor,
             reason="La question a été traitée en séance du CLSPD.",
@@ -581,7 +589,7 @@ def test_a_failed_transition_writes_no_notice_nor_outbox_row(orgs, people):
     )
     before = (Reminder.objects.count(), Notification.objects.count())
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_sign(info_request=withdrawn, actor=people.mayor)
+        info_request_sign(info_request=withdrawn, actor=people.mayor)
     assert (Reminder.objects.count(), Notification.objects.count()) == before
 
 
@@ -623,15 +631,15 @@ def test_a_failing_phase_does_not_hold_back_the_reminders_already_owed(
     monkeypatch.setattr(ledger, "create_digests", broken)
     signed(orgs, people, clock)
     clock.set(date(2026, 3, 10), 9)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(reminders.SweepFailed):
-        reminders.sweep()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ledger.SweepFailed):
+        ledger.sweep()
     overdue = Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE)
     assert overdue.exists()
     assert set(overdue.values_list("pk", flat=True)) <= set(published)
 
 
 def test_a_draft_withdrawn_is_told_to_the_commune_only(orgs, people):
-    info_request = services.info_request_withdraw(
+    info_request = info_request_withdraw(
         info_request=draft(orgs.montelimar),
         actor=people.mayor,
         reason="La question a été traitée en séance du CLSPD.",
@@ -714,12 +722,12 @@ def test_a_row_that_breaks_does_not_hold_back_the_rest_of_its_batch(
         return render(reminder, now=now)
 
     monkeypatch.setattr(delivery, "_render", broken_for_the_liaison)
-    outcome = reminders.deliver_batch(reminder_ids=[liaison, admin])
+    outcome = delivery.deliver_batch(reminder_ids=[liaison, admin])
     assert outcome.results == {liaison: "error", admin: "sent"}
     assert outcome.failed == {}
     assert [message.to for message in mail.outbox] == [[people.prefecture_admin.email]]
     # The broken row stays owed: a sweep hands it out again once its claim's lease is over.
-    later = clock.now + reminders.claim_lease() + timedelta(seconds=1)
+    later = clock.now + schedule.claim_lease() + timedelta(seconds=1)
     assert owed_now(later) & {liaison, admin} == {liaison}
 
 
@@ -729,7 +737,7 @@ def test_a_batch_stops_claiming_when_its_time_is_up_and_leaves_the_rest(
     ids = list(overdue_rows(orgs, people, clock).values())
     ticks = iter([0.0, 0.0, 10.0])  # the start, before the first row, before the second
     monkeypatch.setattr(delivery, "monotonic", lambda: next(ticks))
-    outcome = reminders.deliver_batch(reminder_ids=ids, budget=5)
+    outcome = delivery.deliver_batch(reminder_ids=ids, budget=5)
     assert outcome.results == {ids[0]: "sent"}
     assert outcome.unstarted == ids[1:]
     assert len(mail.outbox) == 1
@@ -744,7 +752,7 @@ def test_the_send_task_hands_what_it_had_no_time_for_to_a_new_message(
     ids = list(overdue_rows(orgs, people, clock).values())
     handed = []
     monkeypatch.setattr(tasks, "SEND_TIME_LIMIT", 0)  # no time at all: nothing is claimed
-    monkeypatch.setattr(tasks.reminders, "enqueue", handed.extend)
+    monkeypatch.setattr(tasks.broker, "enqueue", handed.extend)
     assert tasks.send_reminders.apply(kwargs={"ids": ids}).get() == {}
     assert handed == ids
     assert mail.outbox == []
@@ -764,7 +772,7 @@ def test_enqueue_publishes_one_message_per_batch_and_leaves_what_it_could_not_pu
         "sharing.tasks.send_reminders.apply_async",
         lambda *args, **kw: messages.append(kw["kwargs"]["ids"]),
     )
-    assert reminders.enqueue(ids) == len(ids)
+    assert broker.enqueue(ids) == len(ids)
     assert messages == [ids[start : start + 2] for start in range(0, len(ids), 2)]
 
     def broker_lost_after_one(*args, **kwargs):
@@ -775,7 +783,7 @@ def test_enqueue_publishes_one_message_per_batch_and_leaves_what_it_could_not_pu
     messages.clear()
     Reminder.objects.update(next_attempt_at=clock.now + timedelta(hours=1))
     monkeypatch.setattr("sharing.tasks.send_reminders.apply_async", broker_lost_after_one)
-    assert reminders.enqueue(ids) == 2
+    assert broker.enqueue(ids) == 2
     assert messages == [ids[0:2]]
     # What was handed over waits for its message; the rest is owed to the next sweep at once.
     assert owed_now(clock.now) == set(ids[2:])

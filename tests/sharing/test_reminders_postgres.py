@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from django.db import connection, transaction
 
-from sharing import reminders, services
 from sharing.legal_frame import seed_legal_frame
 from sharing.models import Category, LegalBasis, Reminder, ReminderKind
+from sharing.reminders import ledger
+from sharing.services.drafting import info_request_sign
 from tests.factories import draft
 from tests.integration.support import Clock
 
@@ -47,9 +48,9 @@ def published(monkeypatch):
 def overdue(orgs, people, clock, count):
     clock.set(date(2026, 3, 2))  # acknowledgement due Mon 9 March
     for _ in range(count):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     clock.set(date(2026, 3, 10), 7)
-    reminders.create_due(now=clock.now)
+    ledger.create_due(now=clock.now)
     return list(
         Reminder.objects.filter(kind=ReminderKind.ACKNOWLEDGEMENT_OVERDUE).values_list(
             "pk", flat=True
@@ -79,14 +80,14 @@ def test_dispatch_skips_the_rows_another_transaction_holds(
     holder.start()
     assert locked.wait(timeout=30)
     now = clock.set(date(2026, 3, 10), 9)
-    taken = reminders.dispatch(now=now)
+    taken = ledger.dispatch(now=now)
     release.set()
     holder.join(timeout=30)
     assert set(published) & set(ids) == free
     assert taken == len(published)
     # Once released, the next sweep takes what was held.
     published.clear()
-    reminders.dispatch(now=now)
+    ledger.dispatch(now=now)
     assert set(published) & set(ids) == held
 
 
@@ -95,7 +96,7 @@ def test_two_sweeps_writing_at_once_leave_one_row_per_reminder(
 ):
     clock.set(date(2026, 3, 2))
     for _ in range(20):
-        services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
     now = clock.set(date(2026, 3, 10), 9)
     barrier = threading.Barrier(2)
     reports: list[dict] = []
@@ -104,7 +105,7 @@ def test_two_sweeps_writing_at_once_leave_one_row_per_reminder(
     def sweep():
         try:
             barrier.wait(timeout=10)
-            reports.append(reminders.sweep(now=now))
+            reports.append(ledger.sweep(now=now))
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:

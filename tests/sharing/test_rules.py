@@ -29,10 +29,28 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from sharing import rules, services
+from sharing import rules
 from sharing.exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
 from sharing.models import DeliveryChannel, InfoRequest, Resolution, Status
-from sharing.reminders import personal_reminder_create
+from sharing.reminders.personal import personal_reminder_create
+from sharing.services.clarification import info_request_clarify, info_request_request_clarification
+from sharing.services.drafting import (
+    info_request_discard,
+    info_request_send_back,
+    info_request_sign,
+    info_request_update,
+    info_request_withdraw,
+)
+from sharing.services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_close,
+    info_request_decide,
+    info_request_extend,
+    info_request_record_delivery,
+    info_request_take,
+)
+from sharing.services.notes import note_add
 from sharing.views.actions import ACTIONS as WEB_ACTIONS
 from tests.factories import request_in
 
@@ -93,47 +111,45 @@ def _service_call(action: str, info_request: InfoRequest, actor, people):
     """The action's service with valid input."""
     today = timezone.localdate()
     calls = {
-        "update": lambda: services.info_request_update(
+        "update": lambda: info_request_update(
             info_request=info_request, actor=actor, urgency="urgent"
         ),
-        "sign": lambda: services.info_request_sign(info_request=info_request, actor=actor),
-        "send_back": lambda: services.info_request_send_back(
+        "sign": lambda: info_request_sign(info_request=info_request, actor=actor),
+        "send_back": lambda: info_request_send_back(
             info_request=info_request, actor=actor, remark="Merci de revoir l'objet."
         ),
-        "withdraw": lambda: services.info_request_withdraw(
+        "withdraw": lambda: info_request_withdraw(
             info_request=info_request, actor=actor, reason="La demande n'a plus d'objet."
         ),
-        "clarify": lambda: services.info_request_clarify(
+        "clarify": lambda: info_request_clarify(
             info_request=info_request, actor=actor, message=MESSAGE
         ),
-        "acknowledge": lambda: services.info_request_acknowledge(
-            info_request=info_request, actor=actor
-        ),
-        "assign": lambda: services.info_request_assign(
+        "acknowledge": lambda: info_request_acknowledge(info_request=info_request, actor=actor),
+        "assign": lambda: info_request_assign(
             info_request=info_request, actor=actor, liaison=people.liaison
         ),
-        "request_clarification": lambda: services.info_request_request_clarification(
+        "request_clarification": lambda: info_request_request_clarification(
             info_request=info_request, actor=actor, message=MESSAGE
         ),
-        "decide": lambda: services.info_request_decide(
+        "decide": lambda: info_request_decide(
             info_request=info_request, actor=actor, resolution=Resolution.REDIRECTED
         ),
-        "record_delivery": lambda: services.info_request_record_delivery(
+        "record_delivery": lambda: info_request_record_delivery(
             info_request=info_request,
             actor=actor,
             channel=DeliveryChannel.SECURE_PHONE,
             delivered_on=today,
         ),
-        "close": lambda: services.info_request_close(info_request=info_request, actor=actor),
-        "take": lambda: services.info_request_take(info_request=info_request, actor=actor),
-        "discard": lambda: services.info_request_discard(info_request=info_request, actor=actor),
-        "extend": lambda: services.info_request_extend(
+        "close": lambda: info_request_close(info_request=info_request, actor=actor),
+        "take": lambda: info_request_take(info_request=info_request, actor=actor),
+        "discard": lambda: info_request_discard(info_request=info_request, actor=actor),
+        "extend": lambda: info_request_extend(
             info_request=info_request,
             actor=actor,
             new_due_date=_new_due(info_request),
             reason="Avis du procureur attendu.",
         ),
-        "add_note": lambda: services.note_add(
+        "add_note": lambda: note_add(
             info_request=info_request, actor=actor, text="Point à revoir lundi."
         ),
         "remind": lambda: personal_reminder_create(

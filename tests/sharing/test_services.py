@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent, ChainHead
-from sharing import deadlines, services
+from sharing import deadlines
 from sharing.exceptions import (
     ActionNotAllowed,
     InvalidInput,
@@ -34,7 +34,28 @@ from sharing.models import (
     Resolution,
     Status,
 )
+from sharing.notifications import outbox
 from sharing.selectors import is_overdue
+from sharing.services import _common, drafting
+from sharing.services.clarification import info_request_clarify, info_request_request_clarification
+from sharing.services.drafting import (
+    info_request_create,
+    info_request_send_back,
+    info_request_sign,
+    info_request_update,
+    info_request_withdraw,
+)
+from sharing.services.handling import (
+    info_request_acknowledge,
+    info_request_assign,
+    info_request_close,
+    info_request_decide,
+    info_request_expire,
+    info_request_extend,
+    info_request_record_delivery,
+)
+from sharing.services.inbox import notification_mark_read, notifications_mark_all_read
+from sharing.services.notes import note_add
 from tests.factories import category, draft, legal_basis, request_in, today
 from tests.integration.support import at
 
@@ -126,7 +147,7 @@ def test_create_grants_permissions_to_the_commune_groups_never_to_users(orgs, le
 
 def test_sign_grants_permissions_to_the_prefecture_groups(orgs, mayor):
     info_request = draft(orgs.montelimar)
-    services.info_request_sign(info_request=info_request, actor=mayor)
+    info_request_sign(info_request=info_request, actor=mayor)
     assert not InfoRequestUserObjectPermission.objects.exists()
     assert _groups_granted(info_request) == {
         "commune:26198:legal_officer",
@@ -138,7 +159,7 @@ def test_sign_grants_permissions_to_the_prefecture_groups(orgs, mayor):
 
 def test_create_refused_when_legal_basis_does_not_apply_to_category(orgs, legal_officer):
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_create(
+        info_request_create(
             actor=legal_officer,
             commune=orgs.montelimar,
             category=category("general-threat-briefing"),
@@ -171,7 +192,7 @@ def test_create_refused_when_purpose_is_too_long(orgs, legal_officer):
 
 def test_update_changes_a_draft_and_audits_the_field_names(orgs, legal_officer):
     info_request = draft(orgs.montelimar, actor=legal_officer)
-    services.info_request_update(info_request=info_request, actor=legal_officer, urgency="urgent")
+    info_request_update(info_request=info_request, actor=legal_officer, urgency="urgent")
     assert reload(info_request).urgency == "urgent"
     [event] = events_of(info_request, "request.updated")
     assert event.details["fields"] == ["urgency"]
@@ -179,32 +200,28 @@ def test_update_changes_a_draft_and_audits_the_field_names(orgs, legal_officer):
 
 def test_update_without_change_records_nothing(orgs, legal_officer):
     info_request = draft(orgs.montelimar, actor=legal_officer)
-    services.info_request_update(info_request=info_request, actor=legal_officer, urgency="normal")
+    info_request_update(info_request=info_request, actor=legal_officer, urgency="normal")
     assert events_of(info_request, "request.updated") == []
 
 
 def test_update_refused_once_signed(orgs, legal_officer):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_update(
-            info_request=info_request, actor=legal_officer, urgency="urgent"
-        )
+        info_request_update(info_request=info_request, actor=legal_officer, urgency="urgent")
     assert reload(info_request).urgency == "normal"
 
 
 def test_update_refused_for_a_field_that_is_not_editable(orgs, legal_officer):
     info_request = draft(orgs.montelimar, actor=legal_officer)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_update(
-            info_request=info_request, actor=legal_officer, status=Status.CLOSED
-        )
+        info_request_update(info_request=info_request, actor=legal_officer, status=Status.CLOSED)
     assert "status" in caught.value.errors
     assert reload(info_request).status == Status.DRAFT
 
 
 def test_sign_by_mayor_submits_and_starts_the_deadlines(orgs, mayor):
     info_request = draft(orgs.montelimar)
-    services.info_request_sign(info_request=info_request, actor=mayor)
+    info_request_sign(info_request=info_request, actor=mayor)
     info_request = reload(info_request)
     assert info_request.status == Status.SUBMITTED
     assert info_request.signed_by == mayor
@@ -221,7 +238,7 @@ def test_sign_by_mayor_submits_and_starts_the_deadlines(orgs, mayor):
 
 def test_acknowledge_by_liaison_records_receipt(orgs, liaison):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
-    services.info_request_acknowledge(info_request=info_request, actor=liaison)
+    info_request_acknowledge(info_request=info_request, actor=liaison)
     info_request = reload(info_request)
     assert info_request.status == Status.ACKNOWLEDGED
     assert info_request.acknowledged_at is not None
@@ -230,7 +247,7 @@ def test_acknowledge_by_liaison_records_receipt(orgs, liaison):
 
 def test_assign_by_prefecture_admin_sets_the_liaison(orgs, prefecture_admin, liaison):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
-    services.info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
+    info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
     assert reload(info_request).assigned_to == liaison
     [event] = events_of(info_request, "request.assigned")
     assert event.details["liaison"] == liaison.username
@@ -242,7 +259,7 @@ def test_assign_refused_when_assignee_is_not_a_liaison_of_the_prefecture(
 ):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_assign(
+        info_request_assign(
             info_request=info_request, actor=prefecture_admin, liaison=getattr(people, who)
         )
     assert "liaison" in caught.value.errors
@@ -253,14 +270,12 @@ def test_assign_refused_when_assignee_is_not_a_liaison_of_the_prefecture(
 def test_assign_refused_when_request_is_not_open(orgs, prefecture_admin, liaison, status):
     info_request = request_in(status, orgs.montelimar, resolution=Resolution.REFUSED)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_assign(
-            info_request=info_request, actor=prefecture_admin, liaison=liaison
-        )
+        info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
 
 
 def test_request_clarification_by_liaison_stops_the_clock_and_posts_the_message(orgs, liaison):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    services.info_request_request_clarification(
+    info_request_request_clarification(
         info_request=info_request, actor=liaison, message=CLARIFICATION
     )
     info_request = reload(info_request)
@@ -287,7 +302,7 @@ def test_clarify_by_legal_officer_resumes_with_the_business_days_left(
     answered_on = today() + timedelta(days=30)
     time_machine.move_to(at(answered_on), tick=False)
 
-    services.info_request_clarify(info_request=info_request, actor=legal_officer, message=ANSWER)
+    info_request_clarify(info_request=info_request, actor=legal_officer, message=ANSWER)
 
     info_request = reload(info_request)
     assert info_request.status == Status.ACKNOWLEDGED
@@ -312,14 +327,14 @@ def test_pending_clarification_is_never_overdue_nor_expired(orgs, time_machine):
     far_future = info_request.decision_due + timedelta(days=60)
     assert not is_overdue(info_request, today=far_future)
     time_machine.move_to(at(far_future), tick=False)
-    services.info_request_expire(info_request=info_request)
+    info_request_expire(info_request=info_request)
     assert reload(info_request).status == Status.CLARIFICATION_REQUESTED
 
 
 def test_expire_after_the_decision_deadline_is_an_implicit_rejection(orgs, time_machine):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     time_machine.move_to(at(info_request.decision_due + timedelta(days=1)), tick=False)
-    services.info_request_expire(info_request=info_request)
+    info_request_expire(info_request=info_request)
     info_request = reload(info_request)
     assert (info_request.status, info_request.resolution) == (
         Status.DECIDED,
@@ -331,14 +346,14 @@ def test_expire_after_the_decision_deadline_is_an_implicit_rejection(orgs, time_
 
 def test_expire_before_the_deadline_changes_nothing(orgs):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    services.info_request_expire(info_request=info_request)
+    info_request_expire(info_request=info_request)
     assert reload(info_request).status == Status.ACKNOWLEDGED
     assert events_of(info_request, "request.expired") == []
 
 
 def test_decide_granted_by_liaison_sets_outcome_and_delivery_deadline(orgs, liaison):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request,
         actor=liaison,
         resolution=Resolution.GRANTED,
@@ -358,7 +373,7 @@ def test_decide_granted_by_liaison_sets_outcome_and_delivery_deadline(orgs, liai
 
 def test_decide_refused_records_reason_code_and_no_delivery_deadline(orgs, liaison):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    services.info_request_decide(
+    info_request_decide(
         info_request=info_request,
         actor=liaison,
         resolution=Resolution.REFUSED,
@@ -388,14 +403,14 @@ def test_decide_refused_records_reason_code_and_no_delivery_deadline(orgs, liais
 def test_decide_refused_for_inconsistent_outcome(orgs, liaison, arguments, field):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_decide(info_request=info_request, actor=liaison, **arguments)
+        info_request_decide(info_request=info_request, actor=liaison, **arguments)
     assert field in caught.value.errors
     assert reload(info_request).status == Status.ACKNOWLEDGED
 
 
 def test_record_delivery_by_liaison_records_channel_and_date(orgs, liaison):
     info_request = request_in(Status.DECIDED, orgs.montelimar)
-    services.info_request_record_delivery(
+    info_request_record_delivery(
         info_request=info_request,
         actor=liaison,
         channel=DeliveryChannel.SECURE_PHONE,
@@ -413,7 +428,7 @@ def test_record_delivery_by_liaison_records_channel_and_date(orgs, liaison):
 def test_record_delivery_refused_in_the_future(orgs, liaison):
     info_request = request_in(Status.DECIDED, orgs.montelimar)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_record_delivery(
+        info_request_record_delivery(
             info_request=info_request,
             actor=liaison,
             channel=DeliveryChannel.SECURE_PHONE,
@@ -425,7 +440,7 @@ def test_record_delivery_refused_in_the_future(orgs, liaison):
 def test_record_delivery_refused_before_the_decision_date(orgs, liaison):
     info_request = request_in(Status.DECIDED, orgs.montelimar)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_record_delivery(
+        info_request_record_delivery(
             info_request=info_request,
             actor=liaison,
             channel=DeliveryChannel.SECURE_PHONE,
@@ -436,7 +451,7 @@ def test_record_delivery_refused_before_the_decision_date(orgs, liaison):
 
 def test_close_after_delivery(orgs, liaison):
     info_request = request_in(Status.DELIVERED, orgs.montelimar)
-    services.info_request_close(info_request=info_request, actor=liaison)
+    info_request_close(info_request=info_request, actor=liaison)
     info_request = reload(info_request)
     assert info_request.status == Status.CLOSED
     assert info_request.closed_at is not None
@@ -445,7 +460,7 @@ def test_close_after_delivery(orgs, liaison):
 @pytest.mark.parametrize("resolution", [Resolution.REFUSED, Resolution.REDIRECTED])
 def test_close_directly_after_a_decision_with_nothing_to_deliver(orgs, liaison, resolution):
     info_request = request_in(Status.DECIDED, orgs.montelimar, resolution=resolution)
-    services.info_request_close(info_request=info_request, actor=liaison)
+    info_request_close(info_request=info_request, actor=liaison)
     assert reload(info_request).status == Status.CLOSED
 
 
@@ -453,7 +468,7 @@ def test_close_directly_after_a_decision_with_nothing_to_deliver(orgs, liaison, 
 def test_close_refused_when_granted_request_was_not_delivered(orgs, liaison, resolution):
     info_request = request_in(Status.DECIDED, orgs.montelimar, resolution=resolution)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_close(info_request=info_request, actor=liaison)
+        info_request_close(info_request=info_request, actor=liaison)
     assert reload(info_request).status == Status.DECIDED
 
 
@@ -461,7 +476,7 @@ def test_close_refused_when_granted_request_was_not_delivered(orgs, liaison, res
 def test_record_delivery_refused_when_nothing_was_granted(orgs, liaison, resolution):
     info_request = request_in(Status.DECIDED, orgs.montelimar, resolution=resolution)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_record_delivery(
+        info_request_record_delivery(
             info_request=info_request,
             actor=liaison,
             channel=DeliveryChannel.SECURE_PHONE,
@@ -475,7 +490,7 @@ def test_record_delivery_refused_when_nothing_was_granted(orgs, liaison, resolut
 )
 def test_withdraw_by_mayor_before_a_decision(orgs, mayor, status):
     info_request = request_in(status, orgs.montelimar)
-    services.info_request_withdraw(info_request=info_request, actor=mayor, reason=WITHDRAW_REASON)
+    info_request_withdraw(info_request=info_request, actor=mayor, reason=WITHDRAW_REASON)
     info_request = reload(info_request)
     assert info_request.status == Status.WITHDRAWN
     assert info_request.withdraw_reason == WITHDRAW_REASON
@@ -494,7 +509,7 @@ def test_extend_moves_the_running_deadline_with_its_reason(orgs, liaison, status
     info_request = request_in(status, orgs.montelimar)
     old = getattr(info_request, field)
     new = old + timedelta(days=15)
-    services.info_request_extend(
+    info_request_extend(
         info_request=info_request, actor=liaison, new_due_date=new, reason=EXTEND_REASON
     )
     assert getattr(reload(info_request), field) == new
@@ -510,7 +525,7 @@ def test_extend_moves_the_running_deadline_with_its_reason(orgs, liaison, status
 def test_extend_refused_when_it_brings_the_deadline_forward(orgs, liaison):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     with pytest.raises(InvalidInput) as caught:
-        services.info_request_extend(
+        info_request_extend(
             info_request=info_request,
             actor=liaison,
             new_due_date=info_request.decision_due - timedelta(days=1),
@@ -524,7 +539,7 @@ def test_extend_reaches_at_most_one_year_past_the_current_deadline(orgs, liaison
     due = info_request.decision_due
     for too_far in (due.replace(year=due.year + 1) + timedelta(days=1), date(9999, 12, 31)):
         with pytest.raises(InvalidInput) as caught:
-            services.info_request_extend(
+            info_request_extend(
                 info_request=info_request,
                 actor=liaison,
                 new_due_date=too_far,
@@ -532,7 +547,7 @@ def test_extend_reaches_at_most_one_year_past_the_current_deadline(orgs, liaison
             )
         assert "new_due_date" in caught.value.errors
     assert reload(info_request).decision_due == due
-    services.info_request_extend(
+    info_request_extend(
         info_request=info_request,
         actor=liaison,
         new_due_date=due + timedelta(days=300),
@@ -547,7 +562,7 @@ def test_extend_reaches_at_most_one_year_past_the_current_deadline(orgs, liaison
 def test_extend_refused_without_a_running_deadline(orgs, liaison, status):
     info_request = request_in(status, orgs.montelimar, resolution=Resolution.REFUSED)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_extend(
+        info_request_extend(
             info_request=info_request,
             actor=liaison,
             new_due_date=today() + timedelta(days=200),
@@ -557,7 +572,7 @@ def test_extend_refused_without_a_running_deadline(orgs, liaison, status):
 
 def test_note_by_liaison_is_stored_and_audited_without_its_text(orgs, liaison):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    note = services.note_add(info_request=info_request, actor=liaison, text=NOTE)
+    note = note_add(info_request=info_request, actor=liaison, text=NOTE)
     assert InternalNote.objects.get(pk=note.pk).text == NOTE
     [event] = events_of(info_request, "note.added")
     assert NOTE not in json.dumps(event.details, ensure_ascii=False)
@@ -567,7 +582,7 @@ def test_note_by_liaison_is_stored_and_audited_without_its_text(orgs, liaison):
 def test_note_refused_when_actor_is_a_commune_role(orgs, people, who):
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     with pytest.raises(ActionNotAllowed):
-        services.note_add(info_request=info_request, actor=getattr(people, who), text=NOTE)
+        note_add(info_request=info_request, actor=getattr(people, who), text=NOTE)
     assert not InternalNote.objects.exists()
 
 
@@ -575,39 +590,35 @@ def test_note_refused_when_actor_is_a_commune_role(orgs, people, who):
 
 # Who performs each action, and how it is called with valid arguments.
 ACTIONS = {
-    "sign": ("mayor", lambda r, u: services.info_request_sign(info_request=r, actor=u)),
+    "sign": ("mayor", lambda r, u: info_request_sign(info_request=r, actor=u)),
     "acknowledge": (
         "liaison",
-        lambda r, u: services.info_request_acknowledge(info_request=r, actor=u),
+        lambda r, u: info_request_acknowledge(info_request=r, actor=u),
     ),
     "request_clarification": (
         "liaison",
-        lambda r, u: services.info_request_request_clarification(
+        lambda r, u: info_request_request_clarification(
             info_request=r, actor=u, message=CLARIFICATION
         ),
     ),
     "clarify": (
         "legal_officer",
-        lambda r, u: services.info_request_clarify(info_request=r, actor=u, message=ANSWER),
+        lambda r, u: info_request_clarify(info_request=r, actor=u, message=ANSWER),
     ),
     "decide": (
         "liaison",
-        lambda r, u: services.info_request_decide(
-            info_request=r, actor=u, resolution=Resolution.REDIRECTED
-        ),
+        lambda r, u: info_request_decide(info_request=r, actor=u, resolution=Resolution.REDIRECTED),
     ),
     "record_delivery": (
         "liaison",
-        lambda r, u: services.info_request_record_delivery(
+        lambda r, u: info_request_record_delivery(
             info_request=r, actor=u, channel=DeliveryChannel.CLSPD_SESSION, delivered_on=today()
         ),
     ),
-    "close": ("liaison", lambda r, u: services.info_request_close(info_request=r, actor=u)),
+    "close": ("liaison", lambda r, u: info_request_close(info_request=r, actor=u)),
     "withdraw": (
         "mayor",
-        lambda r, u: services.info_request_withdraw(
-            info_request=r, actor=u, reason=WITHDRAW_REASON
-        ),
+        lambda r, u: info_request_withdraw(info_request=r, actor=u, reason=WITHDRAW_REASON),
     ),
 }
 
@@ -689,18 +700,16 @@ def test_repeating_a_transition_is_a_no_op_without_second_audit_event(orgs, peop
 
 def test_repeating_clarify_is_refused_because_it_cannot_be_told_from_a_mistake(orgs, legal_officer):
     info_request = request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar)
-    services.info_request_clarify(info_request=info_request, actor=legal_officer, message=ANSWER)
+    info_request_clarify(info_request=info_request, actor=legal_officer, message=ANSWER)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_clarify(
-            info_request=info_request, actor=legal_officer, message=ANSWER
-        )
+        info_request_clarify(info_request=info_request, actor=legal_officer, message=ANSWER)
     assert info_request.messages.filter(side=Author.COMMUNE).count() == 1
 
 
 def test_repeating_assign_to_the_same_liaison_records_nothing(orgs, prefecture_admin, liaison):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
-    services.info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
-    services.info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
+    info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
+    info_request_assign(info_request=info_request, actor=prefecture_admin, liaison=liaison)
     assert len(events_of(info_request, "request.assigned")) == 1
 
 
@@ -782,7 +791,7 @@ def test_inactive_user_may_not_act_even_with_the_role(orgs, mayor):
     mayor.is_active = False
     mayor.save(update_fields=["is_active"])
     with pytest.raises(ActionNotAllowed):
-        services.info_request_sign(info_request=info_request, actor=mayor)
+        info_request_sign(info_request=info_request, actor=mayor)
 
 
 # --- audit in the same transaction, side effects on commit -------------------------------
@@ -797,10 +806,10 @@ def test_failure_after_the_audit_write_rolls_back_both_change_and_event(
     info_request = request_for(action, status, orgs.montelimar)
     seq = head_seq()
 
-    def broken_notify(_info_request):
+    def broken_notify(**_kwargs):
         raise RuntimeError("the queue is down")
 
-    monkeypatch.setattr(services, "_notify", broken_notify)
+    monkeypatch.setattr(outbox, "notify_status_change", broken_notify)
     with pytest.raises(RuntimeError):
         perform(info_request, getattr(people, role))
     assert reload(info_request).status == status
@@ -814,9 +823,9 @@ def test_failure_of_the_audit_write_refuses_the_change(orgs, mayor, monkeypatch)
     def broken_audit(**_kwargs):
         raise RuntimeError("the audit log is unavailable")
 
-    monkeypatch.setattr(services, "audit_record", broken_audit)
+    monkeypatch.setattr(_common, "audit_record", broken_audit)
     with pytest.raises(RuntimeError):
-        services.info_request_sign(info_request=info_request, actor=mayor)
+        info_request_sign(info_request=info_request, actor=mayor)
     assert reload(info_request).status == Status.DRAFT
 
 
@@ -826,7 +835,7 @@ def test_create_failure_after_allocation_leaves_no_request_and_no_reference_used
     def broken_grant(*_args):
         raise RuntimeError("grant failed")
 
-    monkeypatch.setattr(services, "_grant_to_organisation_groups", broken_grant)
+    monkeypatch.setattr(drafting, "_grant_to_organisation_groups", broken_grant)
     with pytest.raises(RuntimeError):
         draft(orgs.montelimar, actor=legal_officer)
     monkeypatch.undo()
@@ -839,7 +848,7 @@ def test_notification_is_sent_only_once_the_transaction_commits(
 ):
     info_request = draft(orgs.montelimar)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.info_request_sign(info_request=info_request, actor=people.mayor)
+        info_request_sign(info_request=info_request, actor=people.mayor)
     assert callbacks
     assert mail.outbox == []
 
@@ -864,9 +873,9 @@ def test_no_notification_when_the_service_fails(orgs, mayor, django_capture_on_c
     submitted = request_in(Status.SUBMITTED, orgs.montelimar)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(TransitionNotAllowed):
-            services.info_request_sign(info_request=withdrawn, actor=mayor)
+            info_request_sign(info_request=withdrawn, actor=mayor)
         with pytest.raises(ActionNotAllowed):
-            services.info_request_close(info_request=submitted, actor=mayor)
+            info_request_close(info_request=submitted, actor=mayor)
     assert callbacks == []
     assert mail.outbox == []
 
@@ -875,9 +884,9 @@ def test_idempotent_repeat_sends_no_second_notification(
     orgs, liaison, django_capture_on_commit_callbacks
 ):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
-    services.info_request_acknowledge(info_request=info_request, actor=liaison)
+    info_request_acknowledge(info_request=info_request, actor=liaison)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.info_request_acknowledge(info_request=info_request, actor=liaison)
+        info_request_acknowledge(info_request=info_request, actor=liaison)
     assert callbacks == []
 
 
@@ -920,28 +929,28 @@ def _refusing_calls(orgs, people):
         "update.purpose": (
             "purpose",
             Status.DRAFT,
-            lambda r: services.info_request_update(
+            lambda r: info_request_update(
                 info_request=r, actor=people.legal_officer, purpose=PERSONAL
             ),
         ),
         "request_clarification.message": (
             "message",
             Status.ACKNOWLEDGED,
-            lambda r: services.info_request_request_clarification(
+            lambda r: info_request_request_clarification(
                 info_request=r, actor=people.liaison, message=PERSONAL
             ),
         ),
         "clarify.message": (
             "message",
             Status.CLARIFICATION_REQUESTED,
-            lambda r: services.info_request_clarify(
+            lambda r: info_request_clarify(
                 info_request=r, actor=people.legal_officer, message=PERSONAL
             ),
         ),
         "decide.remarks": (
             "remarks",
             Status.ACKNOWLEDGED,
-            lambda r: services.info_request_decide(
+            lambda r: info_request_decide(
                 info_request=r,
                 actor=people.liaison,
                 resolution=Resolution.REFUSED,
@@ -952,14 +961,12 @@ def _refusing_calls(orgs, people):
         "withdraw.reason": (
             "reason",
             Status.SUBMITTED,
-            lambda r: services.info_request_withdraw(
-                info_request=r, actor=people.mayor, reason=PERSONAL
-            ),
+            lambda r: info_request_withdraw(info_request=r, actor=people.mayor, reason=PERSONAL),
         ),
         "extend.reason": (
             "reason",
             Status.ACKNOWLEDGED,
-            lambda r: services.info_request_extend(
+            lambda r: info_request_extend(
                 info_request=r,
                 actor=people.liaison,
                 new_due_date=r.decision_due + timedelta(days=10),
@@ -969,7 +976,7 @@ def _refusing_calls(orgs, people):
         "note.text": (
             "text",
             Status.ACKNOWLEDGED,
-            lambda r: services.note_add(info_request=r, actor=people.liaison, text=PERSONAL),
+            lambda r: note_add(info_request=r, actor=people.liaison, text=PERSONAL),
         ),
     }
 
@@ -1038,7 +1045,7 @@ def test_send_back_keeps_the_draft_and_records_the_remark_for_the_commune_only(o
     info_request = draft(orgs.montelimar)
     seq = head_seq()
 
-    services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
+    info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
 
     assert reload(info_request).status == Status.DRAFT
     [remark] = DraftRemark.objects.filter(info_request=info_request)
@@ -1053,9 +1060,7 @@ def test_send_back_tells_the_legal_officers_without_the_remark(
 ):
     info_request = draft(orgs.montelimar)
     with django_capture_on_commit_callbacks(execute=True):
-        services.info_request_send_back(
-            info_request=info_request, actor=people.mayor, remark=REMARK
-        )
+        info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
     notices = Notification.objects.filter(info_request=info_request, kind=ReminderKind.SENT_BACK)
     assert {notice.user for notice in notices} == {people.legal_officer}
     assert [message.to for message in mail.outbox] == [[people.legal_officer.email]]
@@ -1070,7 +1075,7 @@ def test_send_back_is_refused_to_anyone_but_the_communes_mayor(orgs, people, rol
     info_request = draft(orgs.montelimar)
     seq = head_seq()
     with pytest.raises(ActionNotAllowed):
-        services.info_request_send_back(
+        info_request_send_back(
             info_request=info_request, actor=getattr(people, role), remark=REMARK
         )
     assert not DraftRemark.objects.exists()
@@ -1081,24 +1086,18 @@ def test_send_back_is_refused_to_anyone_but_the_communes_mayor(orgs, people, rol
 def test_send_back_is_refused_once_the_request_is_no_longer_a_draft(orgs, people, status):
     info_request = request_in(status, orgs.montelimar)
     with pytest.raises(TransitionNotAllowed):
-        services.info_request_send_back(
-            info_request=info_request, actor=people.mayor, remark=REMARK
-        )
+        info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
     assert not DraftRemark.objects.exists()
 
 
 def test_send_back_refuses_personal_data_and_an_empty_or_long_remark(orgs, people):
     info_request = draft(orgs.montelimar)
     with pytest.raises(PersonalDataRefused) as caught:
-        services.info_request_send_back(
-            info_request=info_request, actor=people.mayor, remark=PERSONAL
-        )
+        info_request_send_back(info_request=info_request, actor=people.mayor, remark=PERSONAL)
     assert caught.value.field == "remark"
     for remark in ("  ", "x" * 501):
         with pytest.raises(InvalidInput) as invalid:
-            services.info_request_send_back(
-                info_request=info_request, actor=people.mayor, remark=remark
-            )
+            info_request_send_back(info_request=info_request, actor=people.mayor, remark=remark)
         assert set(invalid.value.errors) == {"remark"}
     assert not DraftRemark.objects.exists()
     assert not events_of(info_request, "request.sent_back")
@@ -1107,20 +1106,16 @@ def test_send_back_refuses_personal_data_and_an_empty_or_long_remark(orgs, peopl
 def test_sending_the_same_remark_twice_records_it_once(orgs, people):
     info_request = draft(orgs.montelimar)
     for _ in range(2):
-        services.info_request_send_back(
-            info_request=info_request, actor=people.mayor, remark=REMARK
-        )
+        info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
     assert DraftRemark.objects.count() == 1
     assert len(events_of(info_request, "request.sent_back")) == 1
 
 
 def test_editing_the_draft_addresses_the_open_remarks(orgs, people):
     info_request = draft(orgs.montelimar)
-    services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
+    info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
 
-    services.info_request_update(
-        info_request=info_request, actor=people.legal_officer, urgency="urgent"
-    )
+    info_request_update(info_request=info_request, actor=people.legal_officer, urgency="urgent")
 
     assert DraftRemark.objects.get().addressed_at is not None
     [event] = events_of(info_request, "request.updated")
@@ -1129,8 +1124,8 @@ def test_editing_the_draft_addresses_the_open_remarks(orgs, people):
 
 def test_signing_addresses_the_open_remarks(orgs, people):
     info_request = draft(orgs.montelimar)
-    services.info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
-    services.info_request_sign(info_request=info_request, actor=people.mayor)
+    info_request_send_back(info_request=info_request, actor=people.mayor, remark=REMARK)
+    info_request_sign(info_request=info_request, actor=people.mayor)
     assert DraftRemark.objects.get().addressed_at is not None
 
 
@@ -1141,9 +1136,9 @@ def test_marking_a_notice_read_is_audited_once_and_harmless_again(orgs, people):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
     notice = Notification.objects.get(user=people.liaison, info_request=info_request)
 
-    services.notification_mark_read(notification=notice, actor=people.liaison)
+    notification_mark_read(notification=notice, actor=people.liaison)
     seq = head_seq()
-    services.notification_mark_read(notification=notice, actor=people.liaison)
+    notification_mark_read(notification=notice, actor=people.liaison)
 
     notice.refresh_from_db()
     assert notice.read_at is not None
@@ -1159,7 +1154,7 @@ def test_nobody_marks_someone_elses_notice_read(orgs, people):
     info_request = request_in(Status.SUBMITTED, orgs.montelimar)
     theirs = Notification.objects.get(user=people.mayor, info_request=info_request)
     with pytest.raises(ActionNotAllowed):
-        services.notification_mark_read(notification=theirs, actor=people.liaison)
+        notification_mark_read(notification=theirs, actor=people.liaison)
     theirs.refresh_from_db()
     assert theirs.read_at is None
 
@@ -1169,8 +1164,8 @@ def test_marking_all_read_touches_only_ones_own_unread_notices(orgs, people):
     unread = Notification.objects.filter(user=people.liaison, read_at__isnull=True).count()
     assert unread == 2
 
-    assert services.notifications_mark_all_read(actor=people.liaison) == 2
-    assert services.notifications_mark_all_read(actor=people.liaison) == 0
+    assert notifications_mark_all_read(actor=people.liaison) == 2
+    assert notifications_mark_all_read(actor=people.liaison) == 0
 
     assert not Notification.objects.filter(user=people.liaison, read_at__isnull=True).exists()
     assert Notification.objects.filter(user=people.mayor, read_at__isnull=True).count() == 2

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from sharing import rules, services
+from sharing import rules
 from sharing.exceptions import ActionNotAllowed
 from sharing.models import InfoRequest, Reminder, ReminderKind, Status
+from sharing.services.drafting import info_request_discard
+from sharing.services.handling import info_request_assign
 from tests.factories import draft, member, request_in
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +59,7 @@ def test_a_legal_officer_discards_their_draft_which_leaves_the_lists_but_keeps_i
 
 
 def test_a_discarded_drafts_reference_is_never_reused(orgs, people):
-    gone = services.info_request_discard(info_request=draft(orgs.montelimar), actor=people.mayor)
+    gone = info_request_discard(info_request=draft(orgs.montelimar), actor=people.mayor)
     following = draft(orgs.montelimar)
     assert following.reference != gone.reference
     assert InfoRequest.objects.filter(reference=gone.reference).count() == 1
@@ -68,7 +70,7 @@ def test_a_legal_officer_may_not_discard_a_colleagues_draft(web, api, orgs, peop
     theirs = draft(orgs.montelimar, actor=colleague)
     assert "discard" not in rules.allowed_actions(people.legal_officer, theirs)
     with pytest.raises(ActionNotAllowed):
-        services.info_request_discard(info_request=theirs, actor=people.legal_officer)
+        info_request_discard(info_request=theirs, actor=people.legal_officer)
     response = api(people.legal_officer).post(f"/api/v1/requests/{theirs.reference}/discard/")
     assert response.status_code == 404
     assert web(people.legal_officer).post(_action_url(theirs, "discard")).status_code == 404
@@ -114,9 +116,7 @@ def test_a_liaison_takes_a_colleagues_request_and_taking_ones_own_is_a_quiet_rep
 ):
     colleague = member(orgs.pref26, "liaison", username="referent-bis")
     info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
-    services.info_request_assign(
-        info_request=info_request, actor=people.prefecture_admin, liaison=colleague
-    )
+    info_request_assign(info_request=info_request, actor=people.prefecture_admin, liaison=colleague)
     client = api(people.liaison)
     response = client.post(f"/api/v1/requests/{info_request.reference}/take/")
     assert response.status_code == 200
@@ -296,9 +296,7 @@ def test_a_liaison_takes_and_is_reminded_of_several_requests(web, orgs, people):
 def _held_by(liaison, people, orgs, count: int) -> list[InfoRequest]:
     rows = [request_in(Status.ACKNOWLEDGED, orgs.montelimar) for _ in range(count)]
     for row in rows:
-        services.info_request_assign(
-            info_request=row, actor=people.prefecture_admin, liaison=liaison
-        )
+        info_request_assign(info_request=row, actor=people.prefecture_admin, liaison=liaison)
     return rows
 
 

@@ -5,8 +5,10 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from sharing import reminders, services
 from sharing.models import Notification, Reminder, ReminderKind, ReminderStatus
+from sharing.reminders import ledger
+from sharing.services.drafting import info_request_sign
+from sharing.services.handling import info_request_acknowledge
 from tests.factories import draft
 
 pytestmark = pytest.mark.django_db
@@ -14,8 +16,8 @@ SHARED_PEOPLE = True  # see tests/conftest.py
 
 
 def test_the_inbox_groups_notices_per_request(web, orgs, people):
-    signed = services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
-    services.info_request_acknowledge(info_request=signed, actor=people.liaison)
+    signed = info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    info_request_acknowledge(info_request=signed, actor=people.liaison)
     page = web(people.legal_officer).get("/notifications/").content.decode()
     assert page.count(f">{signed.reference}</a>") == 1
     assert "1 notification plus ancienne sur cette demande" in page
@@ -32,17 +34,17 @@ def test_a_user_who_chose_the_daily_digest_gets_one_email_a_day_with_the_unread_
     assert AuditEvent.objects.filter(action="notification.preference_changed").exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        signed = services.info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
-        services.info_request_acknowledge(info_request=signed, actor=people.liaison)
+        signed = info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+        info_request_acknowledge(info_request=signed, actor=people.liaison)
     officer_mail = [m for m in mail.outbox if people.legal_officer.email in m.to]
     assert officer_mail == []  # the in-app notices only, for now
     assert Notification.objects.filter(user=people.legal_officer, read_at=None).count() == 2
     assert [m for m in mail.outbox if people.mayor.email in m.to]  # the others as before
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.sweep()
+        ledger.sweep()
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.sweep()  # the same day: nothing more
+        ledger.sweep()  # the same day: nothing more
     [row] = Reminder.objects.filter(kind=ReminderKind.DAILY_DIGEST)
     assert row.user == people.legal_officer
     assert row.status == ReminderStatus.SENT

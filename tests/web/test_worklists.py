@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from sharing import services
 from sharing.models import Status
+from sharing.services.drafting import info_request_send_back
 from tests.factories import draft, request_in
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_the_prefectures_work_lists_count_and_filter(web, orgs, people):
 def test_a_signer_lists_only_drafts_waiting_for_the_mayor(web, orgs, people):
     waiting = draft(orgs.montelimar)
     sent_back = draft(orgs.montelimar)
-    services.info_request_send_back(
+    info_request_send_back(
         info_request=sent_back, actor=people.mayor, remark="Merci de préciser le périmètre."
     )
     request_in(Status.SUBMITTED, orgs.montelimar)

@@ -7,6 +7,9 @@ from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import User
+from accounts.policy import roles_need_second_factor
+from accounts.security_services import totp_enrol_for_demo, totp_secret
 from sharing.demo import DEFAULT_PASSWORD, demo_load
 
 
@@ -73,10 +76,6 @@ class Command(BaseCommand):
     def _second_factors(self, usernames: list[str]) -> None:
         """The accounts whose role needs a second factor are enrolled with TOTP; their
         secrets are printed for an authenticator app (or run with RELAIS_DEMO_SKIP_MFA=1)."""
-        from accounts.models import User
-        from accounts.policy import roles_need_second_factor
-        from accounts.security_services import totp_enrol_for_demo, totp_secret
-
         enrolled = [
             (user, totp_enrol_for_demo(user=user))
             for user in User.objects.filter(username__in=usernames).order_by("username")

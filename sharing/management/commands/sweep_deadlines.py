@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from sharing import reminders
+from sharing.reminders import ledger
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        report = reminders.sweep()
+        report = ledger.sweep()
         self.stdout.write(
             "expired {expired}, reminders written {reminders}, digests written {digests}, "
             "enqueued {enqueued}".format(**report)
