@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from audit import labels
+from sharing import formats
 from sharing.models import Resolution, Status, Urgency
 from sharing.selectors import awaited_date, is_late
 
@@ -86,41 +88,31 @@ def resolution_label(value: str) -> str:
 @register.filter
 def localised(obj, field: str) -> str:
     """`obj.<field>_en` on English pages when it is filled in, else `obj.<field>`."""
-    from sharing.forms import localised_field
-
-    return localised_field(obj, field)
+    return formats.localised_field(obj, field)
 
 
 @register.filter
 def long_date(value, language=None):
     """`1er décembre 2026` / `1 December 2026` in the page's language (or the one given)."""
-    from sharing.formats import long_date as written_out
-
-    return written_out(value, language)
+    return formats.long_date(value, language)
 
 
 @register.filter
 def long_datetime(value, language=None):
     """`1er décembre 2026 à 14:05` / `1 December 2026 at 14:05`, local time."""
-    from sharing.formats import long_datetime as written_out
-
-    return written_out(value, language)
+    return formats.long_datetime(value, language)
 
 
 @register.filter
 def action_label(code):
     """An audited action in plain words (audit.labels)."""
-    from audit.labels import action_label as label
-
-    return label(code)
+    return labels.action_label(code)
 
 
 @register.filter
 def outcome_label(code):
     """An audited outcome in plain words (audit.labels)."""
-    from audit.labels import outcome_label as label
-
-    return label(code)
+    return labels.outcome_label(code)
 
 
 @register.filter

@@ -29,8 +29,8 @@ from ..exceptions import (
     TransitionNotAllowed,
 )
 from ..filters import InfoRequestFilter
-from ..formats import alphabetical
-from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm, localised_field
+from ..formats import alphabetical, localised_field
+from ..forms import OPEN, InfoRequestForm, NoteForm, RequestFilterForm
 from ..models import (
     OPEN_STATUSES,
     DeadlineChange,
