@@ -28,9 +28,10 @@ from sharing.models import (
 )
 
 from .exceptions import InvalidInput, PersonalDataRefused
-from .formats import Alphabetical, localised_field
+from .formats import localised_field
 from .privacy import find_highlights
 from .screening import ScreenedFiltersMixin
+from .selectors.request_list import OPEN, SORTS
 
 # What the personal-data screen found, said to the person who typed it (never the value).
 KIND_LABELS = {
@@ -390,7 +391,6 @@ class RemindForm(RelaisForm):
 
 
 # The list's status filter: "open" is what still waits for someone.
-OPEN = "open"
 
 
 class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
@@ -430,19 +430,9 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     worklist = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
 
-    SORTS = {
-        "reference": ("reference",),
-        "-reference": ("-reference",),
-        "recue": ("submitted_at",),
-        "-recue": ("-submitted_at",),
-        # É among the E, not after Z (SQLite's and the C locale's byte order).
-        "commune": (Alphabetical("commune__name").asc(),),
-        "-commune": (Alphabetical("commune__name").desc(),),
-    }
-
     def __init__(self, *args, communes, prefecture_side: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sort"].choices = [("", ""), *((key, key) for key in self.SORTS)]
+        self.fields["sort"].choices = [("", ""), *((key, key) for key in SORTS)]
         statuses = [(s.value, s.label) for s in Status]
         if prefecture_side:
             statuses = [s for s in statuses if s[0] != Status.DRAFT]

@@ -38,7 +38,8 @@ from ..forms import (
 )
 from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
-from .common import audit_denied, audit_view, fetch, render_conflict, render_detail
+from ..selectors.request_page import record_request_viewed
+from .common import audit_denied, fetch, render_conflict, render_detail
 
 
 def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
@@ -363,7 +364,7 @@ def request_action(request, reference: str, action: str):
     if spec.slug == "notes" and request.method == "POST":
         return render_detail(request, info_request, status=400, note_form=form)
     if request.method == "GET":
-        audit_view(request, info_request, form=spec.slug)
+        record_request_viewed(user=request.user, info_request=info_request, form=spec.slug)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

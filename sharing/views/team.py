@@ -16,7 +16,8 @@ from .. import services
 from ..forms import ReassignForm
 from ..models import OPEN_STATUSES, Urgency, running_due_expression
 from ..selectors import info_request_list, overdue_q
-from .bulk import apply_each, colleagues
+from ..selectors.people import colleagues
+from .bulk import apply_each
 from .common import audit_denied
 
 OVERDUE_SHOWN = 100

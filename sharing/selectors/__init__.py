@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, User
 from accounts.selectors import group_ids_of, memberships_of
 
-from . import deadlines
-from .models import (
+from .. import deadlines
+from ..models import (
     RESOLUTIONS_TO_DELIVER,
     ClarificationMessage,
     DraftRemark,
@@ -25,7 +25,7 @@ from .models import (
     ReminderKind,
     Status,
 )
-from .permissions import VIEW
+from ..permissions import VIEW
 
 
 def _view_permission() -> QuerySet[Permission, Any]:
