@@ -4,7 +4,9 @@ one member's open requests to hand over. Each list of requests is recorded as re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -24,7 +26,7 @@ OVERDUE_SHOWN = 100
 class TeamPage:
     rows: list[dict]  # {"user", "open", "overdue", "urgent"} per member
     unassigned: dict  # the same counts for the requests nobody holds
-    overdue: list[InfoRequest]  # the most overdue first, OVERDUE_SHOWN at most
+    overdue: Sequence[InfoRequest]  # the most overdue first, OVERDUE_SHOWN at most
 
 
 def team_page(*, user: User) -> TeamPage | None:
@@ -36,7 +38,7 @@ def team_page(*, user: User) -> TeamPage | None:
     open_requests = info_request_list(user=user).filter(
         prefecture__in=prefectures, status__in=OPEN_STATUSES
     )
-    load = {
+    load: dict[int | None, Any] = {
         row["assigned_to"]: row
         for row in open_requests.values("assigned_to")
         .annotate(
