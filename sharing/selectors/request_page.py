@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
@@ -13,19 +14,29 @@ from accounts.models import User
 from audit.services import audit_record
 
 from .. import rules
-from ..models import DeadlineChange, InfoRequest, ReminderStatus, Status
+from ..models import (
+    ClarificationMessage,
+    DeadlineChange,
+    DraftRemark,
+    InfoRequest,
+    InternalNote,
+    ReminderStatus,
+    Status,
+)
 from ..permissions import DRAFT, NOTES
 from . import is_late, messages_of, notes_of, personal_reminders_of, remarks_of, timeline_of
 
 
-def record_request_viewed(*, user: User, info_request: InfoRequest, **details: Any) -> None:
-    """Who saw which request (its page, or one of its forms), as the API records it."""
+def record_request_viewed(
+    *, user: User, info_request: InfoRequest, via: str = "web", **details: Any
+) -> None:
+    """Who saw which request (its page, one of its forms, the API's detail)."""
     audit_record(
         actor=user,
         action="request.viewed",
         target=info_request,
         organization=info_request.commune,
-        details={"via": "web", **details},
+        details={"via": via, **details},
     )
 
 
@@ -87,3 +98,42 @@ def request_receipt_pdf(*, user: User, info_request: InfoRequest) -> bytes:
         details={"via": "web"},
     )
     return pdf
+
+
+def _listed(*, user: User, info_request: InfoRequest, action: str, rows: list) -> list:
+    audit_record(
+        actor=user,
+        action=action,
+        target=info_request,
+        organization=info_request.commune,
+        details={"count": len(rows)},
+    )
+    return rows
+
+
+def request_notes(*, user: User, info_request: InfoRequest) -> list[InternalNote]:
+    """The internal notes (the caller checked the notes permission), recorded as read."""
+    rows = list(notes_of(info_request=info_request))
+    return _listed(user=user, info_request=info_request, action="note.listed", rows=rows)
+
+
+def request_remarks(*, user: User, info_request: InfoRequest) -> list[DraftRemark]:
+    """The mayor's remarks on the draft (the caller checked the draft permission), recorded."""
+    rows = list(remarks_of(info_request=info_request))
+    return _listed(user=user, info_request=info_request, action="remark.listed", rows=rows)
+
+
+def request_messages(*, user: User, info_request: InfoRequest) -> list[ClarificationMessage]:
+    """The clarification thread, recorded as read."""
+    rows = list(messages_of(info_request=info_request))
+    return _listed(user=user, info_request=info_request, action="message.listed", rows=rows)
+
+
+def request_timeline(*, user: User, info_request: InfoRequest) -> list[dict]:
+    """The request's recorded changes, read with its record in one transaction (the record
+    joins the very log the timeline is read from)."""
+    with transaction.atomic():
+        rows = list(timeline_of(info_request=info_request))
+        return _listed(
+            user=user, info_request=info_request, action="request.timeline_viewed", rows=rows
+        )
