@@ -16,7 +16,7 @@ from config.forms import DsfrForm
 
 from .exceptions import MemberNotManaged
 from .models import ROLES_BY_KIND, Organization, Role, User
-from .selectors import managed_organization, members_of, organizations_managed_by
+from .selectors import managed_organization, member_of, members_of, organizations_managed_by
 from .services import member_deactivate, member_invite, member_role_change
 
 # Service refusals in the person's words.
@@ -63,7 +63,7 @@ def _organization(request, organization_id: int) -> Organization:
 
 
 def _member(request, organization: Organization, user_id: int) -> User:
-    user = User.objects.filter(pk=user_id, memberships__organization=organization).first()
+    user = member_of(organization=organization, user_id=user_id)
     if user is None:
         _denied(request)
     return user
