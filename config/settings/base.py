@@ -189,6 +189,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.document_generic_responses",
+        "sharing.openapi.link_request_lifecycle",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DeliveryChannelEnum": "sharing.models.DeliveryChannel",

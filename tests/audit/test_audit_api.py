@@ -206,6 +206,19 @@ def test_exports_of_others_are_404(activity, users, audit_key, export_dir):
     assert client_for(users["staff"]).get(f"{EXPORTS}{export_id}/").status_code == 200
 
 
+@pytest.mark.parametrize("field", ["user", "organization", "reference"])
+def test_an_export_filter_that_is_not_printable_is_refused_with_400(
+    activity, users, audit_key, export_dir, field
+):
+    """Found by Schemathesis's stateful phase: such a filter reached the export's audit record,
+    which refused it, and the API answered 500."""
+    before = AuditExport.objects.count()
+    response = client_for(users["auditor26"]).post(EXPORTS, {field: "26\u200b"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert AuditExport.objects.count() == before
+
+
 def test_download_before_the_export_is_done_answers_409(activity, users, audit_key, export_dir):
     client = client_for(users["auditor26"])
     with mock.patch("audit.tasks.run_export.delay"):
