@@ -11,15 +11,17 @@ import base64
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 from collections.abc import Iterator
 from functools import partial
 from json.encoder import encode_basestring as _json_string
 from pathlib import Path
+from queue import Empty
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.utils import timezone
 
@@ -39,6 +41,7 @@ logger = logging.getLogger("relais.audit")
 
 CHUNK = 2000
 PROGRESS_EVERY = 50 * CHUNK
+PARALLEL_BLOCK = 10_000  # events per block written by an export worker
 EXPORT_FORMAT = "relais-audit-export"
 
 
@@ -150,17 +153,8 @@ def _write_checkpoints(zf: ZipFile, checkpoints) -> tuple[dict, dict]:
 
 def _event_bodies(match: Q, first: int, last: int) -> Iterator[tuple[int, str, str, str, bool]]:
     """(seq, prev_hash, hash, canonical body text, whether the event matches the export's
-    filters and scope) for seq first..last.
-
-    On PostgreSQL, one streamed query in which the database writes the JSON and timestamp text
-    and evaluates the filter, without the ORM's per-row converters."""
-    query = AuditEvent.objects.filter(match).query if match else None
-    if connection.vendor == "postgresql" and (query is None or len(query.alias_map) <= 1):
-        where, params = "TRUE", []
-        if query is not None:
-            where, params = query.get_compiler(connection=connection).compile(query.where)
-        yield from stored_bodies(first=first, last=last, flag=(where, list(params)))
-        return
+    filters and scope) for seq first..last, through the ORM (SQLite, or a filter PostgreSQL
+    cannot take as one condition)."""
     flag = ExpressionWrapper(match, output_field=BooleanField()) if match else Value(True)
     events = (
         AuditEvent.objects.filter(seq__gte=first, seq__lte=last)
@@ -174,6 +168,134 @@ def _event_bodies(match: Q, first: int, last: int) -> Iterator[tuple[int, str, s
         yield line["seq"], line["prev_hash"], line["hash"], body, bool(row[-1])
 
 
+def _sql_flag(match: Q) -> tuple[str, list] | None:
+    """The export's filter as one SQL condition on the events table (PostgreSQL), or None."""
+    if connection.vendor != "postgresql":
+        return None
+    if not match:
+        return "TRUE", []
+    query = AuditEvent.objects.filter(match).query
+    if len(query.alias_map) > 1:
+        return None
+    where, params = query.get_compiler(connection=connection).compile(query.where)
+    return where, list(params)
+
+
+# A block of events.jsonl: its bytes, then how many events, matching and redacted it holds.
+Block = tuple[bytes, int, int, int]
+
+
+def _lines(
+    bodies: Iterator[tuple[int, str, str, str, bool]], redacted: dict[int, str]
+) -> Iterator[Block]:
+    """events.jsonl, a block of CHUNK lines at a time: each line's canonical JSON written out
+    (keys sorted: body or body_hash, hash, prev_hash, seq) around the body's canonical text;
+    an event outside the filter, or redacted, with its body hash only."""
+    s, sha256 = _json_string, hashlib.sha256
+    lines: list[str] = []
+    matching = hidden = 0
+    for seq, prev_hash, event_hash, body, matches in bodies:
+        kept = redacted.get(seq)  # a redacted event never has its body
+        matching += matches
+        if not matches or kept is not None:
+            digest = kept or sha256(body.encode("utf-8")).hexdigest()
+            lines.append(
+                f'{{"body_hash":{s(digest)},"hash":{s(event_hash)},'
+                f'"prev_hash":{s(prev_hash)},"seq":{int(seq)}}}\n'
+            )
+            hidden += 1
+        else:
+            lines.append(
+                f'{{"body":{body},"hash":{s(event_hash)},"prev_hash":{s(prev_hash)},'
+                f'"seq":{int(seq)}}}\n'
+            )
+        if len(lines) == CHUNK:
+            yield "".join(lines).encode("utf-8"), len(lines), matching, hidden
+            lines.clear()
+            matching = hidden = 0
+    if lines:
+        yield "".join(lines).encode("utf-8"), len(lines), matching, hidden
+
+
+def _stored_block(first: int, last: int, flag: tuple[str, list], redacted: dict) -> Block:
+    """PostgreSQL: the lines of seq first..last as one block."""
+    blocks = list(_lines(stored_bodies(first=first, last=last, flag=flag), redacted))
+    return (
+        b"".join(block[0] for block in blocks),
+        sum(block[1] for block in blocks),
+        sum(block[2] for block in blocks),
+        sum(block[3] for block in blocks),
+    )
+
+
+def _block_worker(queue, ranges: list[tuple[int, int]], flag, redacted: dict) -> None:
+    """In a forked process: the blocks of its ranges, in order, into its queue (bounded: it
+    waits while the writer is behind)."""
+    try:
+        for first, last in ranges:
+            queue.put(_stored_block(first, last, flag, redacted))
+    except Exception as exc:  # the writer fails the export with it
+        queue.put(AuditError(f"export worker: {exc!r}"[:200]))
+    finally:
+        connection.close()
+
+
+def _parallel_blocks(first: int, last: int, flag: tuple[str, list], redacted: dict, workers: int):
+    """The blocks of seq first..last written by `workers` processes side by side (block k by
+    process k mod workers), yielded in order; each holds at most two blocks ahead."""
+    ranges = [
+        (low, min(low + PARALLEL_BLOCK - 1, last)) for low in range(first, last + 1, PARALLEL_BLOCK)
+    ]
+    connections.close_all()  # the forked processes open their own connections
+    context = multiprocessing.get_context("fork")
+    queues = [context.Queue(maxsize=2) for _ in range(workers)]
+    processes = [
+        context.Process(
+            target=_block_worker,
+            args=(queues[k], ranges[k::workers], flag, redacted),
+            daemon=True,
+        )
+        for k in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        for index in range(len(ranges)):
+            queue, process = queues[index % workers], processes[index % workers]
+            while True:
+                try:
+                    block = queue.get(timeout=1)
+                    break
+                except Empty:
+                    if not process.is_alive():
+                        raise AuditError("an export worker died") from None
+            if isinstance(block, Exception):
+                raise block
+            yield block
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+
+
+def _blocks(match: Q, first: int, last: int, redacted: dict[int, str]) -> Iterator[Block]:
+    """events.jsonl for seq first..last, block by block. On PostgreSQL, streamed queries in
+    which the database writes the JSON and timestamp text and evaluates the filter, without
+    the ORM's per-row converters, by several processes for a long range."""
+    flag = _sql_flag(match)
+    if flag is None:
+        yield from _lines(_event_bodies(match, first, last), redacted)
+        return
+    workers = getattr(settings, "AUDIT_EXPORT_WORKERS", os.cpu_count() or 1)
+    threshold = getattr(settings, "AUDIT_EXPORT_PARALLEL_THRESHOLD", 200_000)
+    # The workers are other sessions: they cannot see what this transaction has not committed.
+    if workers < 2 or last - first + 1 < threshold or connection.in_atomic_block:
+        yield from _lines(stored_bodies(first=first, last=last, flag=flag), redacted)
+        return
+    yield from _parallel_blocks(first, last, flag, redacted, workers)
+
+
 def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
     filters = EventFilters.from_dict(export.filters)
     match = audit_events_q(scope=export.scope, filters=filters)
@@ -184,7 +306,6 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         Q(number__gte=first_number, number__lte=end.number)
         | Q(number__lt=first_number, reason="rotation")
     ).order_by("number")
-    events = _event_bodies(match, start_seq, end.size)
     AuditExport.objects.filter(pk=export.pk).update(
         total=max(end.size - start_seq + 1, 0), first_seq=start_seq, last_seq=end.size
     )
@@ -194,27 +315,15 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
     with ZipFile(target, "w", compression=ZIP_DEFLATED, compresslevel=1, allowZip64=True) as zf:
         with zf.open("events.jsonl", "w", force_zip64=True) as handle:
             writer = _HashingWriter(handle)
-            lines: list[bytes] = []
-            # Each line's canonical JSON written out (keys sorted: body or body_hash, hash,
-            # prev_hash, seq) around the body's canonical text.
-            for seq, prev_hash, event_hash, body, matches in events:
-                kept = redacted.get(seq)  # a redacted event never has its body
-                counts["matching"] += matches
-                links = f'"hash":{_json_string(event_hash)},"prev_hash":{_json_string(prev_hash)}'
-                if not matches or kept is not None:
-                    digest = kept or hashlib.sha256(body.encode("utf-8")).hexdigest()
-                    text = f'{{"body_hash":{_json_string(digest)},{links},"seq":{int(seq)}}}\n'
-                    counts["redacted"] += 1
-                else:
-                    text = f'{{"body":{body},{links},"seq":{int(seq)}}}\n'
-                lines.append(text.encode("utf-8"))
-                counts["events"] += 1
-                if len(lines) == CHUNK:
-                    writer.write(b"".join(lines))
-                    lines.clear()
-                    if counts["events"] % PROGRESS_EVERY == 0:
-                        AuditExport.objects.filter(pk=export.pk).update(processed=counts["events"])
-            writer.write(b"".join(lines))
+            reported = 0
+            for block, events, matching, hidden in _blocks(match, start_seq, end.size, redacted):
+                writer.write(block)
+                counts["events"] += events
+                counts["matching"] += matching
+                counts["redacted"] += hidden
+                if counts["events"] - reported >= PROGRESS_EVERY:
+                    reported = counts["events"]
+                    AuditExport.objects.filter(pk=export.pk).update(processed=reported)
         files = {"events.jsonl": writer.summary()}
         files["checkpoints.txt"], files["pubkey.txt"] = _write_checkpoints(zf, checkpoints)
         files["tree.txt"] = _member(zf, "tree.txt", tree_text(compact_range_at(start_seq - 1)))
