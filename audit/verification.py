@@ -282,7 +282,7 @@ def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
     feed_links = verifier.feed_links
     loads = json.loads
     sha256 = hashlib.sha256
-    s, template, version = _json_string, _BODY_TEMPLATE, FORMAT_VERSION
+    text, version = stored_body_text, FORMAT_VERSION
     redacted = redactions_in(first, last)
     canonical: dict[str, tuple[object, str]] = {}
     scope_checked: dict[tuple, bool] = {}
@@ -310,25 +310,7 @@ def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
                 if matches is None:
                     matches = scope_checked[key] = _scope_matches(row[19], row[8], roles_entry[0])
                 if matches and row[18] == version and seq not in redacted:
-                    # stored_body_text, inlined
-                    body = template % (
-                        s(row[3]),
-                        "null" if row[4] is None else int(row[4]),
-                        "true" if row[5] else "false",
-                        roles_entry[1],
-                        s(row[7]),
-                        s(row[8]),
-                        details_entry[1],
-                        s(row[10]),
-                        s(row[11]),
-                        s(row[12]),
-                        s(row[13]),
-                        s(row[14]),
-                        s(row[15]),
-                        s(row[16]),
-                        s(row[17]),
-                        version,
-                    )
+                    body = text(row, roles_entry[1], details_entry[1])
                     links.append((seq, row[1], row[2], sha256(body.encode()).hexdigest()))
                     continue
                 # Anything to report, or a redacted event: in order, after the links before it.
