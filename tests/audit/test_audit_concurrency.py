@@ -153,3 +153,60 @@ def test_parallel_slices_check_the_merkle_roots_from_the_stored_tree_checked_at_
     errors = "\n".join(verify_database().errors)
     assert f"the stored Merkle tree of the first {seam - 1} events does not match" in errors
     assert "checkpoint Merkle roots in the range could not be checked" in errors
+
+
+def test_parallel_export_writes_the_same_lines_as_a_serial_one(
+    restore_log, settings, tmp_path, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel exports run on PostgreSQL only")
+    import zipfile
+
+    from django.core.management import call_command
+
+    from audit import exports
+    from audit.keys import signing_key
+    from audit.services import checkpoint_issue
+    from audit.verifier.export import verify_export
+
+    from .conftest import raw_key
+
+    if restore_log.checkpoint_number:
+        pytest.skip("a previous test left checkpoints signed by another key")
+    settings.AUDIT_SIGNING_KEY = raw_key()
+    settings.AUDIT_EXPORT_DIR = tmp_path / "exports"
+    settings.AUDIT_EXPORT_PARALLEL_THRESHOLD = 10
+    for i in range(45):
+        action = "reminder.sent" if i % 3 else "request.viewed"
+        audit_record(actor=None, action=action, details={"i": i, "text": 'é "q" \\ 𝄞'})
+        if i % 10 == 9:
+            checkpoint_issue()
+    verifier = signing_key().verifier
+    parallel = []
+    original = exports._parallel_blocks
+
+    def counted(*args):
+        parallel.append(args[-1])
+        yield from original(*args)
+
+    monkeypatch.setattr(exports, "_parallel_blocks", counted)
+    written = {}
+    for workers, block in ((1, exports.PARALLEL_BLOCK), (3, 4), (2, 7)):
+        settings.AUDIT_EXPORT_WORKERS = workers
+        exports.PARALLEL_BLOCK, saved = block, exports.PARALLEL_BLOCK
+        try:
+            for args in ((), ("--action", "request.viewed")):
+                path = tmp_path / f"export-{workers}-{len(args)}.zip"
+                call_command("audit_export", str(path), *args)
+                report, manifest = verify_export(path, trusted_keys=[verifier])
+                assert report.ok, report.errors
+                with zipfile.ZipFile(path) as zf:
+                    lines = zf.read("events.jsonl").splitlines()
+                # Each export adds its own events: compare the lines the first one covered.
+                written.setdefault(args, lines)
+                assert lines[: len(written[args])] == written[args]
+                assert manifest["events"] == len(lines)
+                assert manifest["redacted"] == sum(b'"body_hash"' in line for line in lines)
+        finally:
+            exports.PARALLEL_BLOCK = saved
+    assert parallel == [3, 3, 2, 2]  # the worker counts of the parallel exports
