@@ -229,14 +229,14 @@ def insert_record(chain, key):
     for seq in reversed(chain[6:]):
         sql("UPDATE audit_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
     fake = AuditEvent.objects.get(seq=chain[5])
-    fake.seq, fake.hash, fake.actor_username = chain[6], "e" * 64, "ghost"
+    fake.pk, fake.seq, fake.hash, fake.actor_username = None, chain[6], "e" * 64, "ghost"
     fake.save(force_insert=True)
     rehash_from(chain[6])
 
 
 def duplicate_record(chain, key):
     copy = AuditEvent.objects.get(seq=chain[5])
-    copy.seq, copy.hash = chain[-1] + 1, "d" * 64
+    copy.pk, copy.seq, copy.hash = None, chain[-1] + 1, "d" * 64
     copy.save(force_insert=True)
     sync_head()
 

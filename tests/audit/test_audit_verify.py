@@ -118,7 +118,7 @@ def test_inserted_record_is_detected(chain, tamper):
         for seq in reversed(chain[5:]):
             sql("UPDATE audit_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
         original = AuditEvent.objects.get(seq=chain[4])
-        original.seq = chain[5]
+        original.pk, original.seq = None, chain[5]
         original.details = {"references": ["26198-2026-0999"], "count": 1}
         original.hash = "e" * 64
         original.save(force_insert=True)
@@ -128,7 +128,7 @@ def test_inserted_record_is_detected(chain, tamper):
 
 def test_duplicated_record_is_detected(chain, tamper):
     copy = AuditEvent.objects.get(seq=chain[4])
-    copy.seq = chain[-1] + 1
+    copy.pk, copy.seq = None, chain[-1] + 1
     copy.hash = "f" * 64
     copy.save(force_insert=True)
     sync_head()
