@@ -102,3 +102,14 @@ def audit_sequence(*, batch: int = BATCH) -> int:
         if done < batch:
             break
     return total
+
+
+def sequenced(event: AuditEvent) -> AuditEvent:
+    """The event as audit_record returned it, with its seq, prev_hash and hash (sequencing
+    first when it has none yet: proofs, tests)."""
+    if event.seq is None:
+        audit_sequence()
+        event.seq, event.prev_hash, event.hash = (
+            AuditEvent.objects.filter(id=event.id).values_list("seq", "prev_hash", "hash").get()
+        )
+    return event

@@ -267,7 +267,7 @@ def integrity(request):
             details={"via": "web", "checkpoint": latest.number if latest else 0},
         )
     if request.method == "POST":
-        last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        last_seq = ChainHead.objects.filter(pk=HEAD_PK).values_list("seq", flat=True).first() or 0
         verified_from = max(1, last_seq - RECENT_EVENTS + 1)
         try:
             report = verify_database(from_seq=verified_from)

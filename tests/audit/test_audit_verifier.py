@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from audit.sequencer import sequenced
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
 from audit.services import _issue, audit_record, checkpoint_issue
 from audit.verification import verify_database
@@ -51,7 +52,7 @@ def chain(audit_key, users, orgs, exports):
             organization=orgs["montelimar"] if drome else orgs["arras"],
             details={"reference": f"{'26198' if drome else '62041'}-2026-{i:04d}"},
         )
-        seqs.append(event.seq)
+        seqs.append(sequenced(event).seq)
         if i in (3, 7, 11):
             checkpoint_issue()
     return seqs

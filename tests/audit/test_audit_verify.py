@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from audit.sequencer import sequenced
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
 from audit.services import _issue, audit_record, checkpoint_issue
 from audit.verification import verify_database
@@ -30,7 +31,7 @@ def chain(audit_key, users, orgs):
             organization=orgs["montelimar"],
             details={"references": [f"26198-2026-{i:04d}"], "count": 1},
         )
-        seqs.append(event.seq)
+        seqs.append(sequenced(event).seq)
         if i in (3, 7, 9):
             checkpoint_issue()
     assert verify_database().ok
@@ -308,7 +309,10 @@ def test_incremental_verification_starts_after_the_last_verified_checkpoint(
     call_command("audit_verify", "--incremental", str(state))
     assert "OK: 0 events" in capsys.readouterr().out
     verified = latest_checkpoint().note
-    new = [audit_record(actor=users["mayor"], action="request.viewed").seq for _ in range(3)]
+    new = [
+        sequenced(audit_record(actor=users["mayor"], action="request.viewed")).seq
+        for _ in range(3)
+    ]
     checkpoint_issue()
     # An event after the recorded checkpoint is edited: found, and the state is not moved.
     with tamper():
