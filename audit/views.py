@@ -26,7 +26,7 @@ from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
 from .findings import checkpoint_reason, findings
 from .labels import action_choices, filters_in_words
-from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
+from .models import HEAD_PK, AuditCheckpoint, ChainHead, ExportStatus
 from .permissions import get_export_for, scope_or_404
 from .selectors import (
     EventFilters,

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.db import transaction
 
-from audit.sequencer import audit_sequence, sequenced
 from audit import context
 from audit.exceptions import AuditRecordRefused
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence, sequenced
 from audit.services import audit_record
 from audit.verifier.encoding import (
     GENESIS_HASH,

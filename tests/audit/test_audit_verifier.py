@@ -15,8 +15,8 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from audit.sequencer import sequenced
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.sequencer import sequenced
 from audit.services import _issue, audit_record, checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.encoding import body_hash, canonical_json, link_hash

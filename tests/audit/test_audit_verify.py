@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from audit.sequencer import sequenced
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.sequencer import sequenced
 from audit.services import _issue, audit_record, checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.notes import SignerKey, parse_checkpoint, sign_checkpoint
@@ -310,8 +310,7 @@ def test_incremental_verification_starts_after_the_last_verified_checkpoint(
     assert "OK: 0 events" in capsys.readouterr().out
     verified = latest_checkpoint().note
     new = [
-        sequenced(audit_record(actor=users["mayor"], action="request.viewed")).seq
-        for _ in range(3)
+        sequenced(audit_record(actor=users["mayor"], action="request.viewed")).seq for _ in range(3)
     ]
     checkpoint_issue()
     # An event after the recorded checkpoint is edited: found, and the state is not moved.
