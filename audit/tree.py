@@ -7,6 +7,7 @@ chains, under the head row's lock, with `tree_integrate`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db import connection
 
@@ -37,7 +38,7 @@ def tree_integrate(
     if compact.size == head.seq:
         return compact
     first = compact.size + 1
-    hashes: Iterable[tuple[int, str]]
+    hashes: Iterable[Any]
     if known and known[0][0] == first and known[-1][0] == head.seq:
         hashes = known
     else:
@@ -55,7 +56,7 @@ def tree_integrate(
                 f"the Merkle tree cannot integrate seq {seq}: seq {expected} is missing"
                 " (events purged before the tree was built, or deleted)"
             )
-        compact.append(merkle.event_leaf(event_hash), nodes)
+        compact.append(merkle.event_leaf(cast(str, event_hash)), nodes)
         expected += 1
         if len(nodes) >= BATCH:
             _insert_nodes(nodes)

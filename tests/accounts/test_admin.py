@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +36,7 @@ def change_form(user: User, **overrides) -> dict:
 
 
 def events_since(seq: int, action: str):
+    audit_sequence()
     return list(AuditEvent.objects.filter(seq__gt=seq, action=action))
 
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts.throttling import SharedScopedRateThrottle
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,7 @@ def api_attempt(username, password, *, forwarded="203.0.113.9"):
 
 
 def events_since(seq, action):
+    audit_sequence()
     return list(AuditEvent.objects.filter(seq__gt=seq, action=action).order_by("seq"))
 
 

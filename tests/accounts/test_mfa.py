@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from accounts.models import PersonalAccessToken
 from accounts.security_services import token_issue
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from config.settings.base import access_problems
 from tests.accounts.conftest import password_sign_in, totp_code
 from tests.factories import PASSWORD
@@ -26,6 +27,7 @@ TOKEN = "/api/v1/auth/token/"
 
 
 def events(seq, action):
+    audit_sequence()
     return list(AuditEvent.objects.filter(seq__gt=seq, action=action).order_by("seq"))
 
 

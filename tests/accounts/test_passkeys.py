@@ -13,6 +13,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.policy import AUTHENTICATED_AT
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from config.settings.base import _webauthn_site
 from sharing.models import Status
 from tests.accounts.conftest import password_sign_in, totp_code
@@ -26,6 +27,7 @@ WEBAUTHN = "/compte/securite/webauthn/"
 
 
 def events(seq, action):
+    audit_sequence()
     return list(AuditEvent.objects.filter(seq__gt=seq, action=action).order_by("seq"))
 
 

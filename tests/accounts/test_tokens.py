@@ -13,6 +13,7 @@ from accounts.models import PersonalAccessToken
 from accounts.security_services import token_issue
 from accounts.services import user_privileges_save
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,7 @@ def test_issuing_and_revoking_are_audited_without_the_secret(people):
     seq = ChainHead.objects.get().seq
     body = issue()
     with_token(body["token"]).delete(f"{TOKENS}{body['id']}/")
+    audit_sequence()
     issued = AuditEvent.objects.get(seq__gt=seq, action="auth.token_issued")
     revoked = AuditEvent.objects.get(seq__gt=seq, action="auth.token_revoked")
     assert issued.actor_username == revoked.actor_username == "mayor-26198"

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection, connections
 
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from audit.services import checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.encoding import GENESIS_HASH
@@ -272,6 +273,7 @@ def test_a_request_lifecycle_through_the_api_with_reads_and_a_verified_chain(
         "request.closed",
     ]
     # Each detail and list read left its record, in the chain after the writes.
+    audit_sequence()
     actions = list(
         AuditEvent.objects.filter(seq__gt=head).order_by("seq").values_list("action", flat=True)
     )
@@ -312,6 +314,7 @@ def test_two_writers_at_once_through_a_smaller_pool_leave_a_valid_chain(
     assert errors == []
     every = [info_request.pk for own in drafts for info_request in own]
     assert InfoRequest.objects.filter(pk__in=every, status=Status.ACKNOWLEDGED).count() == 8
+    audit_sequence()
     actions = list(AuditEvent.objects.filter(seq__gt=head).values_list("action", flat=True))
     assert actions.count("request.signed") == 8
     assert actions.count("request.acknowledged") == 8

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.drainage import GENERATOR_STATS
 
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from sharing.models import ClarificationMessage, InfoRequest, InternalNote, Status
 from tests.factories import PASSWORD, PURPOSE, draft, request_in, today
 
@@ -322,6 +323,7 @@ def test_personal_data_in_the_purpose_is_refused_without_echo_and_not_stored(api
     for marker in PERSONAL_MARKERS:
         assert marker not in text
     assert not InfoRequest.objects.exists()
+    audit_sequence()
     logged = json.dumps(
         list(AuditEvent.objects.filter(seq__gt=seq).values("details")), ensure_ascii=False
     ).lower()
@@ -377,6 +379,7 @@ def test_personal_data_in_any_free_text_answers_400_and_nothing_is_saved(
         ],
         ensure_ascii=False,
     ).lower()
+    audit_sequence()
     logged = json.dumps(
         list(AuditEvent.objects.filter(seq__gt=seq).values("details")), ensure_ascii=False
     ).lower()
@@ -524,6 +527,7 @@ def test_personal_data_typed_in_a_filter_is_refused_and_not_written_to_the_audit
     assert "e-mail" in response.json()["reference"][0]
     for marker in PERSONAL_MARKERS:
         assert marker not in response.content.decode().lower()
+    audit_sequence()
     [event] = AuditEvent.objects.filter(seq__gt=seq)
     assert (event.action, event.outcome) == ("request.listed", "refused")
     assert event.details == {"via": "api", "refused": {"reference": ["email"]}}

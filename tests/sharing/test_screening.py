@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from audit.models import AuditEvent, AuditExport, ChainHead
+from audit.sequencer import audit_sequence
 from sharing.models import Status
 from sharing.screening import refusals_in
 from tests.factories import request_in
@@ -21,6 +22,7 @@ EMAIL = "kevin.durandeau@example.fr"
 
 def since(seq: int) -> list[AuditEvent]:
     """What was recorded after `seq`, sign-ins aside."""
+    audit_sequence()
     return list(AuditEvent.objects.filter(seq__gt=seq).exclude(action="auth.login").order_by("seq"))
 
 

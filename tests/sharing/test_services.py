@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection, connections
 
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from sharing import deadlines, services
 from sharing.exceptions import (
     ActionNotAllowed,
@@ -70,6 +71,7 @@ def head_seq() -> int:
 
 
 def audit_text_since(seq: int) -> str:
+    audit_sequence()
     rows = AuditEvent.objects.filter(seq__gt=seq).values(
         "action", "target_ref", "details", "actor_username"
     )
