@@ -113,3 +113,10 @@ def sequenced(event: AuditEvent) -> AuditEvent:
             AuditEvent.objects.filter(id=event.id).values_list("seq", "prev_hash", "hash").get()
         )
     return event
+
+
+def sequenced_size() -> int:
+    """The log's size once every event committed so far is sequenced (a mark to read the
+    events recorded after it by seq)."""
+    audit_sequence()
+    return ChainHead.objects.get(pk=HEAD_PK).seq
