@@ -23,7 +23,13 @@ from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
 from .sequencer import audit_sequence, sequence_locked
 from .tree import tree_integrate
-from .verifier.encoding import FORMAT_VERSION, EncodingError, body_hash, canonical_json
+from .verifier.encoding import (
+    FORMAT_VERSION,
+    EncodingError,
+    body_hash,
+    canonical_json,
+    link_hash,
+)
 from .verifier.notes import SignerKey, checkpoint_text, sign_checkpoint, text_hash
 
 ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
@@ -146,12 +152,18 @@ _JSON_COLUMNS = {"actor_roles", "details"}
 
 # A plain INSERT: no lock, no seq (the sequencer gives it). Built from the constant column list
 # above, never from input; values go as parameters.
-_INSERT = {
-    vendor: f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ("  # noqa: S608
-    + ", ".join(f"%s{cast}" if c in _JSON_COLUMNS else "%s" for c in _INSERT_COLUMNS)
+_INSERT_POSTGRESQL = (
+    f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ("  # noqa: S608
+    + ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in _INSERT_COLUMNS)
     + ") RETURNING id"
-    for vendor, cast in (("postgresql", "::jsonb"), ("sqlite", ""))
-}
+)
+# SQLite: sequenced at once, so the row goes in with its seq and hashes.
+_INSERT_SQLITE = (
+    "INSERT INTO audit_auditevent (seq, prev_hash, hash, "  # noqa: S608
+    f"{', '.join(_INSERT_COLUMNS)}) VALUES (%s, %s, %s, "
+    + ", ".join("%s" for _ in _INSERT_COLUMNS)
+    + ") RETURNING id"
+)
 
 
 def _insert(event: AuditEvent) -> None:
@@ -159,13 +171,30 @@ def _insert(event: AuditEvent) -> None:
         json.dumps(getattr(event, column)) if column in _JSON_COLUMNS else getattr(event, column)
         for column in _INSERT_COLUMNS
     ]
+    statement = _INSERT_POSTGRESQL
     if connection.vendor != "postgresql":
         params[_INSERT_COLUMNS.index("occurred_at")] = connection.ops.adapt_datetimefield_value(
             event.occurred_at
         )
+        params = [event.seq, event.prev_hash, event.hash, *params]
+        statement = _INSERT_SQLITE
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT[connection.vendor], params)
+        cursor.execute(statement, params)
         event.id = cursor.fetchone()[0]
+
+
+def _take_seq_sqlite() -> tuple[int, str]:
+    """SQLite: the next seq under the database's write lock (one writer at a time), kept until
+    commit, so a rollback leaves no gap; the tree follows at the next sequencer run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_chainhead SET seq = seq + 1 WHERE id = %s RETURNING seq, hash",
+            [HEAD_PK],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the audit chain head row is missing: run the audit migrations")
+    return row[0], row[1]
 
 
 def _target_fields(target) -> tuple[str, str]:
@@ -219,17 +248,16 @@ def audit_record(
         details=details,
     )
     # Refused here, not at sequencing: a body without a canonical form never gets in.
-    body_hash(event.body())
+    digest = body_hash(event.body())
     if connection.vendor == "postgresql":
         # One statement: atomic on its own, in autocommit as in the caller's transaction.
         _insert(event)
         return event
     with transaction.atomic():
+        event.seq, event.prev_hash = _take_seq_sqlite()
+        event.hash = link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest)
         _insert(event)
-        sequence_locked(tree=False)
-        event.seq, event.prev_hash, event.hash = (
-            AuditEvent.objects.filter(id=event.id).values_list("seq", "prev_hash", "hash").get()
-        )
+        ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
     return event
 
 

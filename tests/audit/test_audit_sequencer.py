@@ -127,3 +127,14 @@ def test_a_sequenced_event_cannot_be_refilled_nor_emptied(users, statement):
         sql(statement, {"h": HASH, "id": event.id})
     stored = AuditEvent.objects.get(id=event.id)
     assert (stored.seq, stored.hash) == (event.seq, event.hash)
+
+
+def test_a_recorded_event_is_chained_from_its_stored_row_on_both_engines(pending):
+    head = ChainHead.objects.get()
+    assert audit_sequence() == 1
+    stored = AuditEvent.objects.get(id=pending)
+    assert (stored.seq, stored.prev_hash) == (head.seq + 1, head.hash)
+    digest = body_hash(stored.body())
+    assert link_hash(seq=stored.seq, prev_hash=stored.prev_hash, body_digest=digest) == stored.hash
+    after = ChainHead.objects.get()
+    assert (after.seq, after.hash, after.tree_size) == (stored.seq, stored.hash, stored.seq)
