@@ -8,6 +8,15 @@ from .services import checkpoint_issue
 from .witnesses import checkpoint_submit
 
 
+@shared_task(name="audit.sequence")
+def sequence() -> int:
+    """Chain the recorded events and add them to the tree (Celery beat, every few seconds);
+    one run at a time in effect, since each batch holds the head row's lock."""
+    from .sequencer import audit_sequence
+
+    return audit_sequence()
+
+
 @shared_task(name="audit.issue_checkpoint")
 def issue_checkpoint() -> int:
     """Periodic signed checkpoint (Celery beat), issued even when nothing happened, then

@@ -611,7 +611,12 @@ def _check_head(report: Report, rows: list[AuditCheckpoint]) -> None:
     if head is None:
         report.error("the chain head row is missing")
         return
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    last = (
+        AuditEvent.objects.filter(seq__isnull=False)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
     if last is not None and (head.seq, head.hash) != last:
         report.error(
             f"the chain head says seq {head.seq}, the last event is seq {last[0]} "

@@ -291,6 +291,12 @@ LOGGING = {
 
 # One beat only; a static schedule. Deadlines live in the database and the sweep finds them.
 CELERY_BEAT_SCHEDULE = {
+    # Recorded events are chained and added to the tree by the sequencer (audit/sequencer.py);
+    # every checkpoint also sequences first, so this only keeps the batches small.
+    "audit-sequence": {
+        "task": "audit.sequence",
+        "schedule": env.int("AUDIT_SEQUENCER_SECONDS", default=2),
+    },
     "audit-checkpoint": {
         "task": "audit.issue_checkpoint",
         "schedule": env.int("AUDIT_CHECKPOINT_SECONDS", default=300),

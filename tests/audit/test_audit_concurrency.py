@@ -1,4 +1,5 @@
-"""Concurrent appenders leave one contiguous, valid chain (PostgreSQL: real row locks)."""
+"""Concurrent writers, with the sequencer running beside them, leave one contiguous, valid
+chain (PostgreSQL: real concurrent transactions)."""
 
 import threading
 
@@ -6,6 +7,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from audit.services import audit_record
 from audit.verifier.encoding import body_hash, link_hash
 
@@ -21,8 +23,11 @@ def restore_chain(transactional_db):
     head = ChainHead.objects.get()
     yield head
     with triggers_disabled("audit_auditevent"):
-        sql("DELETE FROM audit_auditevent WHERE seq > %s", [head.seq])
-    ChainHead.objects.filter(pk=1).update(seq=head.seq, hash=head.hash)
+        sql("DELETE FROM audit_auditevent WHERE seq > %s OR seq IS NULL", [head.seq])
+    sql("DELETE FROM audit_merklenode WHERE ((idx + 1) << level) > %s", [head.tree_size])
+    ChainHead.objects.filter(pk=1).update(
+        seq=head.seq, hash=head.hash, tree_size=head.tree_size, tree_range=head.tree_range
+    )
 
 
 def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain):
@@ -43,12 +48,31 @@ def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain
             close_old_connections()
             connection.close()
 
+    writing = threading.Event()
+    writing.set()
+    batches = []
+
+    def sequencer() -> None:
+        try:
+            while writing.is_set():
+                batches.append(audit_sequence(batch=50))
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    beside = threading.Thread(target=sequencer)
+    beside.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    writing.clear()
+    beside.join()
     assert failures == []
+    batches.append(audit_sequence())
+    assert sum(batches) == WRITERS * PER_WRITER
     events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
     assert [e.seq for e in events] == list(range(start + 1, start + 1 + WRITERS * PER_WRITER))
     prev = restore_chain.hash
@@ -68,7 +92,7 @@ def restore_log(transactional_db):
     head = ChainHead.objects.get()
     yield head
     with triggers_disabled():
-        sql("DELETE FROM audit_auditevent WHERE seq > %s", [head.seq])
+        sql("DELETE FROM audit_auditevent WHERE seq > %s OR seq IS NULL", [head.seq])
         sql("DELETE FROM audit_auditcheckpoint WHERE number > %s", [head.checkpoint_number])
     sql("DELETE FROM audit_merklenode WHERE ((idx + 1) << level) > %s", [head.tree_size])
     ChainHead.objects.filter(pk=1).update(
