@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .exports import export_run
 from .models import AuditCheckpoint
+from .sequencer import audit_sequence
 from .services import checkpoint_issue
 from .witnesses import checkpoint_submit
 
@@ -12,8 +13,6 @@ from .witnesses import checkpoint_submit
 def sequence() -> int:
     """Chain the recorded events and add them to the tree (Celery beat, every few seconds);
     one run at a time in effect, since each batch holds the head row's lock."""
-    from .sequencer import audit_sequence
-
     return audit_sequence()
 
 
