@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import PREFECTURE_ROLES, Membership, User
+from accounts.models import User
 from accounts.step_up import web_reauthentication_redirect
 
 from .. import rules
@@ -40,6 +40,7 @@ from ..forms import (
 from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
 from ..reminders.personal import personal_reminder_create
+from ..selectors.people import colleagues
 from ..selectors.request_page import record_request_viewed, request_page
 from ..services.clarification import (
     clarification_due_default,
@@ -63,24 +64,6 @@ from ..services.handling import (
 )
 from ..services.notes import note_add
 from .common import audit_denied, fetch
-
-
-def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
-    memberships = (
-        Membership.objects.filter(
-            organization=info_request.prefecture_id,
-            role__in=PREFECTURE_ROLES,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
-    seen: dict[str, str] = {}
-    for membership in memberships:
-        user = membership.user
-        full_name = user.get_full_name()
-        seen[user.username] = f"{full_name} ({user.username})" if full_name else user.username
-    return list(seen.items())
 
 
 def _assign(request, info_request: InfoRequest, data: dict):
@@ -114,7 +97,7 @@ class WebAction:
         if self.form_class is AssignForm:
             return AssignForm(
                 data,
-                liaisons=_liaisons(info_request),
+                liaisons=colleagues([info_request.prefecture_id]),
                 initial={"liaison": getattr(info_request.assigned_to, "username", "")},
             )
         if self.form_class is ClarificationRequestForm:
