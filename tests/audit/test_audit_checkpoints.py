@@ -3,9 +3,9 @@
 import base64
 import stat
 from datetime import timedelta
-from unittest import mock
 
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -144,7 +144,7 @@ def test_checkpoint_signed_by_the_retired_key_is_detected(audit_key, users, sett
 
 
 def record_at(moment, users, count):
-    with mock.patch("django.utils.timezone.now", return_value=moment):
+    with time_machine.travel(moment, tick=False):
         for _ in range(count):
             audit_record(actor=users["mayor"], action="request.viewed")
         checkpoint_issue()

@@ -7,9 +7,9 @@ import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
-from unittest import mock
 
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
@@ -320,7 +320,7 @@ def test_sql_tampering_is_reported_by_audit_verify_and_by_the_standalone_verifie
 def test_missing_periodic_checkpoint_is_reported_by_both(chain, exports, audit_key, settings):
     settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 600
     later = timezone.now() + timedelta(hours=2)
-    with mock.patch("django.utils.timezone.now", return_value=later):
+    with time_machine.travel(later, tick=False):
         audit_record(actor=None, action="reminder.sent")
         assert any("missing periodic" in e for e in verify_database(now=later).errors)
         path = export(exports)

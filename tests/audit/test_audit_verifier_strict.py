@@ -8,6 +8,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("gap", [0, 100_000, "x"])
 def test_the_manifest_cannot_switch_the_gap_check_off(chain, exports, audit_key, gap):  # noqa: F811
     later = timezone.now() + timedelta(hours=2)
-    with mock.patch("django.utils.timezone.now", return_value=later):
+    with time_machine.travel(later, tick=False):
         audit_record(actor=None, action="request.viewed")
         path = export(exports, "--from", (later - timedelta(seconds=1)).isoformat())
     altered = rewrite(

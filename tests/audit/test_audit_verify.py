@@ -2,9 +2,9 @@
 
 import base64
 from datetime import timedelta
-from unittest import mock
 
 import pytest
+import time_machine
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.utils import timezone
@@ -205,7 +205,7 @@ def test_deleted_checkpoint_is_detected_as_missing(chain, tamper):
 def test_missing_periodic_checkpoint_is_detected(chain, settings):
     settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 600
     later = timezone.now() + timedelta(hours=1)
-    with mock.patch("django.utils.timezone.now", return_value=later):
+    with time_machine.travel(later, tick=False):
         checkpoint_issue()
         report = verify_database(now=later)
     assert any("missing periodic checkpoint" in e for e in report.errors)
