@@ -1,15 +1,12 @@
 """The "who am I" and organisations endpoints (the token endpoint: accounts/api_security.py)."""
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from audit.services import audit_record
-
 from .models import Membership, Organization
-from .selectors import memberships_of, organizations_visible_to
+from .selectors import organizations_visible_to, own_account
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -43,9 +40,7 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer, 401: None})
     def get(self, request):
         user = request.user
-        with transaction.atomic():
-            memberships = list(memberships_of(user=user))
-            audit_record(actor=user, action="account.viewed", details={"via": "api"})
+        memberships = own_account(user=user)
         return Response(
             MeSerializer(
                 {

@@ -4,21 +4,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
-from sharing.forms import DSFR_RENDERER
+from config.forms import DsfrForm
 
 from .models import User
 
 
-class DsfrMixin(DsfrBaseForm):
-    default_renderer = DSFR_RENDERER
-
-    def get_context(self):
-        return forms.Form.get_context(self)
-
-
-class ProfileForm(DsfrMixin, forms.Form):
+class ProfileForm(DsfrForm, forms.Form):
     """Names (unless ProConnect sets them) and language."""
 
     first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
@@ -34,15 +26,15 @@ class ProfileForm(DsfrMixin, forms.Form):
                 self.fields[name].help_text = _("Transmis par ProConnect à chaque connexion.")
 
 
-class RelaisPasswordChangeForm(DsfrMixin, PasswordChangeForm):
+class RelaisPasswordChangeForm(DsfrForm, PasswordChangeForm):
     pass
 
 
-class RelaisSetPasswordForm(DsfrMixin, SetPasswordForm):
+class RelaisSetPasswordForm(DsfrForm, SetPasswordForm):
     pass
 
 
-class RelaisPasswordResetForm(DsfrMixin, PasswordResetForm):
+class RelaisPasswordResetForm(DsfrForm, PasswordResetForm):
     """Only accounts that sign in with a password: a ProConnect account's password is
     ProConnect's business, and the answer is the same whether the address is known or not."""
 

@@ -3,16 +3,12 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm
 
-from sharing.forms import DSFR_RENDERER
+from config.forms import DsfrForm
 
 
-class SecurityForm(DsfrBaseForm):
-    default_renderer = DSFR_RENDERER
-
-    def get_context(self):
-        return forms.Form.get_context(self)
+class SecurityForm(DsfrForm):
+    """A security page's form."""
 
 
 class CodeForm(SecurityForm):

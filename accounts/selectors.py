@@ -1,6 +1,9 @@
 """Reads about who belongs where."""
 
+from django.db import transaction
 from django.db.models import QuerySet
+
+from audit.services import audit_record
 
 from .exceptions import MemberNotManaged
 from .models import Membership, Organization, OrgKind, Role, User
@@ -86,3 +89,17 @@ def members_of(*, organization: Organization) -> list[dict]:
         row = rows.setdefault(membership.user_id, {"user": membership.user, "roles": []})
         row["roles"].append(membership.role)
     return list(rows.values())
+
+
+def member_of(*, organization: Organization, user_id: int) -> User | None:
+    """A member of the organisation, by id; None for anyone else."""
+    return User.objects.filter(pk=user_id, memberships__organization=organization).first()
+
+
+def own_account(*, user: User) -> list[Membership]:
+    """The user's memberships for their own account's page in the API, recorded as read
+    (`account.viewed`) in the same transaction."""
+    with transaction.atomic():
+        memberships = list(memberships_of(user=user))
+        audit_record(actor=user, action="account.viewed", details={"via": "api"})
+    return memberships

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_record
+from config.forms import DsfrForm
 
 from .exceptions import MemberNotManaged
-from .forms_profile import DsfrMixin
 from .models import ROLES_BY_KIND, Organization, Role, User
-from .selectors import managed_organization, members_of, organizations_managed_by
+from .selectors import managed_organization, member_of, members_of, organizations_managed_by
 from .services import member_deactivate, member_invite, member_role_change
 
 # Service refusals in the person's words.
@@ -36,7 +36,7 @@ def role_choices(organization: Organization) -> list[tuple[str, str]]:
     return [(role.value, role.label) for role in Role if role in ROLES_BY_KIND[organization.kind]]
 
 
-class InviteForm(DsfrMixin, forms.Form):
+class InviteForm(DsfrForm, forms.Form):
     first_name = forms.CharField(label=gettext_lazy("Prénom"), max_length=150)
     last_name = forms.CharField(label=gettext_lazy("Nom"), max_length=150)
     email = forms.EmailField(label=gettext_lazy("Adresse électronique professionnelle"))
@@ -63,7 +63,7 @@ def _organization(request, organization_id: int) -> Organization:
 
 
 def _member(request, organization: Organization, user_id: int) -> User:
-    user = User.objects.filter(pk=user_id, memberships__organization=organization).first()
+    user = member_of(organization=organization, user_id=user_id)
     if user is None:
         _denied(request)
     return user

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from accounts.models import User
 
 from .models import AuditEvent, AuditExport
+from .services import audit_record
 
 ALL = None  # a scope that sees every event
 
@@ -138,3 +139,51 @@ def audit_exports_visible_to(*, user) -> QuerySet[AuditExport]:
     if user.is_staff:
         return AuditExport.objects.all()
     return AuditExport.objects.filter(owner=user)
+
+
+@dataclass(frozen=True)
+class AuditLogPage:
+    events: list[AuditEvent]  # newest first, PAGE_SIZE at most
+    has_more: bool  # older events match the same filters
+
+
+def audit_log_page(
+    *, user, filters: EventFilters, before: int | None, refused: dict, page_size: int
+) -> AuditLogPage:
+    """The events of the auditor's scope older than `before` (by seq: no count of a
+    million-row table is needed), recorded as read (`audit.listed`) with the filters applied
+    and those the personal-data screen refused, by their kinds."""
+    events = with_actor_names(audit_events_visible_to(user=user, filters=filters))
+    if before is not None:
+        events = events.filter(seq__lt=before)
+    page = list(events[: page_size + 1])
+    has_more = len(page) > page_size
+    page = page[:page_size]
+    audit_record(
+        actor=user,
+        action="audit.listed",
+        details={
+            "via": "web",
+            "count": len(page),
+            "seqs": [event.seq for event in page],
+            "filters": filters.as_dict(),
+            **({"refused": refused} if refused else {}),
+        },
+    )
+    return AuditLogPage(events=page, has_more=has_more)
+
+
+def audit_exports_page(*, user, shown: int) -> list[AuditExport]:
+    """The auditor's latest exports, recorded as read (`audit.exports_listed`)."""
+    exports = list(audit_exports_visible_to(user=user)[:shown])
+    audit_record(
+        actor=user,
+        action="audit.exports_listed",
+        details={"via": "web", "count": len(exports)},
+    )
+    return exports
+
+
+def audit_export_viewed(*, user, export: AuditExport) -> None:
+    """An export's page was seen (`audit.export_viewed`)."""
+    audit_record(actor=user, action="audit.export_viewed", target=export, details={"via": "web"})

@@ -30,9 +30,9 @@ from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatu
 from .permissions import get_export_for, scope_or_404
 from .selectors import (
     EventFilters,
-    audit_events_visible_to,
-    audit_exports_visible_to,
-    with_actor_names,
+    audit_export_viewed,
+    audit_exports_page,
+    audit_log_page,
 )
 from .services import audit_record
 from .verification import default_max_gap, verify_database
@@ -119,36 +119,25 @@ def audit_log(request):
     million-row table is needed)."""
     scope_or_404(user=request.user, resource="audit.events")
     form = EventFilterForm(request.GET or None)
-    filters = form.filters()
-    events = with_actor_names(audit_events_visible_to(user=request.user, filters=filters))
     before = request.GET.get("before", "")
-    if before.isdigit():
-        events = events.filter(seq__lt=int(before))
-    page = list(events[: PAGE_SIZE + 1])
-    has_more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
-    audit_record(
-        actor=request.user,
-        action="audit.listed",
-        details={
-            "via": "web",
-            "count": len(page),
-            "seqs": [event.seq for event in page],
-            "filters": filters.as_dict(),
-            **({"refused": form.refused} if form.refused else {}),
-        },
+    listing = audit_log_page(
+        user=request.user,
+        filters=form.filters(),
+        before=int(before) if before.isdigit() else None,
+        refused=form.refused,
+        page_size=PAGE_SIZE,
     )
     query = request.GET.copy()
     query.pop("before", None)
-    if page:
-        query["before"] = str(page[-1].seq)
+    if listing.events:
+        query["before"] = str(listing.events[-1].seq)
     return render(
         request,
         "audit/events.html",
         {
             "form": form,
-            "events": page,
-            "older_query": query.urlencode() if has_more else "",
+            "events": listing.events,
+            "older_query": query.urlencode() if listing.has_more else "",
             "first_page": not before,
             "export_query": request.GET.urlencode(),
         },
@@ -174,16 +163,11 @@ def export_list(request):
         export = export_request(owner=request.user, scope=scope, filters=form.filters())
         messages.success(request, _("Export demandé : il est préparé en arrière-plan."))
         return redirect("audit-export-page", export_id=export.pk)
-    exports = list(audit_exports_visible_to(user=request.user)[:EXPORTS_SHOWN])
     if form.refused:  # an export asked for with personal data in its filters: none is made
         record_refused_filters(
             actor=request.user, action="audit.export_requested", kinds=form.refused, via="web"
         )
-    audit_record(
-        actor=request.user,
-        action="audit.exports_listed",
-        details={"via": "web", "count": len(exports)},
-    )
+    exports = audit_exports_page(user=request.user, shown=EXPORTS_SHOWN)
     return render(
         request,
         "audit/exports.html",
@@ -214,9 +198,7 @@ def export_page(request, export_id):
     export = get_export_for(user=request.user, export_id=export_id)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(_progress(export))  # the page's own polling, like the API's
-    audit_record(
-        actor=request.user, action="audit.export_viewed", target=export, details={"via": "web"}
-    )
+    audit_export_viewed(user=request.user, export=export)
     context = {"export": export, "filters": filters_in_words(export.filters), **_progress(export)}
     return render(request, "audit/export.html", context)
 

@@ -1,6 +1,5 @@
 """The request API: parse, call one service or selector, render. No business rules here."""
 
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,10 +25,13 @@ from .permissions import DRAFT, NOTES, get_request_for
 from .screening import reference_for_audit, screen_query
 from .selectors import (
     info_request_list_in_scope,
-    messages_of,
-    notes_of,
-    remarks_of,
-    timeline_of,
+)
+from .selectors.request_page import (
+    record_request_viewed,
+    request_messages,
+    request_notes,
+    request_remarks,
+    request_timeline,
 )
 from .serializers import (
     AssignSerializer,
@@ -220,13 +222,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def retrieve(self, request, *args, **kwargs):
         info_request = self.get_object()
-        audit_record(
-            actor=request.user,
-            action="request.viewed",
-            target=info_request,
-            organization=info_request.commune,
-            details={"via": "api"},
-        )
+        record_request_viewed(user=request.user, info_request=info_request, via="api")
         return Response(self._detail(info_request))
 
     def _detail(self, info_request) -> dict:
@@ -423,14 +419,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 text=serializer.validated_data["text"],
             )
             return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
-        notes = list(notes_of(info_request=info_request))
-        audit_record(
-            actor=request.user,
-            action="note.listed",
-            target=info_request,
-            organization=info_request.commune,
-            details={"count": len(notes)},
-        )
+        notes = request_notes(user=request.user, info_request=info_request)
         return Response(NoteSerializer(notes, many=True).data)
 
     @extend_schema(
@@ -440,14 +429,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["get"], pagination_class=None)
     def remarks(self, request, reference=None):
         info_request = self.get_object(perm=DRAFT)
-        remarks = list(remarks_of(info_request=info_request))
-        audit_record(
-            actor=request.user,
-            action="remark.listed",
-            target=info_request,
-            organization=info_request.commune,
-            details={"count": len(remarks)},
-        )
+        remarks = request_remarks(user=request.user, info_request=info_request)
         return Response(RemarkSerializer(remarks, many=True).data)
 
     @extend_schema(
@@ -457,14 +439,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["get"], pagination_class=None)
     def messages(self, request, reference=None):
         info_request = self.get_object()
-        messages = list(messages_of(info_request=info_request))
-        audit_record(
-            actor=request.user,
-            action="message.listed",
-            target=info_request,
-            organization=info_request.commune,
-            details={"count": len(messages)},
-        )
+        messages = request_messages(user=request.user, info_request=info_request)
         return Response(MessageSerializer(messages, many=True).data)
 
     @extend_schema(
@@ -474,15 +449,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, reference=None):
         info_request = self.get_object()
-        with transaction.atomic():
-            events = list(timeline_of(info_request=info_request))
-            audit_record(
-                actor=request.user,
-                action="request.timeline_viewed",
-                target=info_request,
-                organization=info_request.commune,
-                details={"count": len(events)},
-            )
+        events = request_timeline(user=request.user, info_request=info_request)
         return Response(TimelineEventSerializer(events, many=True).data)
 
 

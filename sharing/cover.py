@@ -5,11 +5,14 @@ assigned requests in the colleague's work list. Each write audited in its transa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import PREFECTURE_ROLES, Membership, Organization, Role, User
 from audit.services import audit_record
@@ -61,6 +64,43 @@ def covers_of(*, user: User, prefecture: Organization) -> QuerySet[AbsenceCover]
     if not prefecture_colleagues(prefecture=prefecture).filter(pk=user.pk).exists():
         return rows.none()
     return rows.filter(Q(absent=user) | Q(colleague=user))
+
+
+@dataclass(frozen=True)
+class CoverPage:
+    """The covers page of a prefecture's liaison or admin."""
+
+    prefecture: Organization
+    admin: bool  # arranges covers for anyone of the prefecture
+    people: list[User]  # prefecture_colleagues: who may cover or be covered
+    covers: Any  # covers_of, read only when the page is rendered (not after a write)
+
+
+def cover_page(*, user: User) -> CoverPage | None:
+    """None for whoever works for no prefecture."""
+    membership = (
+        Membership.objects.filter(user=user, role__in=PREFECTURE_ROLES, user__is_active=True)
+        .select_related("organization")
+        .order_by("organization__code", "role")
+        .first()
+    )
+    if membership is None:
+        return None
+    prefecture = membership.organization
+    admin = Membership.objects.filter(
+        user=user, organization=prefecture, role=Role.PREFECTURE_ADMIN
+    ).exists()
+    return CoverPage(
+        prefecture=prefecture,
+        admin=admin,
+        people=list(prefecture_colleagues(prefecture=prefecture)),
+        covers=SimpleLazyObject(lambda: covers_of(user=user, prefecture=prefecture)),
+    )
+
+
+def cover_with_pk(pk: int) -> AbsenceCover | None:
+    """A cover by its number, for `absence_cover_end`, which checks who may end it."""
+    return AbsenceCover.objects.filter(pk=pk).first()
 
 
 @transaction.atomic

@@ -4,12 +4,15 @@ each audited in its own transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import COMMUNE_ROLES, Membership, Organization, Role, User
 from audit.services import audit_record
@@ -71,6 +74,44 @@ def deputies_of(*, commune: Organization) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+@dataclass(frozen=True)
+class DelegationPage:
+    """A mayor's delegations page for one of their communes."""
+
+    commune: Organization
+    deputies: list[User]  # deputies_of: who may hold a delegation
+    delegations: Any  # delegations_of, read only when the page is rendered (not after a write)
+
+
+def delegation_page(*, user: User, code: str = "") -> DelegationPage | None:
+    """The commune whose mayor the user is (the one with INSEE `code` if several); None when
+    the user is no commune's mayor, or not this one's."""
+    mayoralties = Membership.objects.filter(
+        user=user, role=Role.MAYOR, user__is_active=True
+    ).select_related("organization")
+    mayoralty = next(
+        (
+            membership
+            for membership in mayoralties.order_by("organization__code")
+            if not code or membership.organization.code == code
+        ),
+        None,
+    )
+    if mayoralty is None:
+        return None
+    commune = mayoralty.organization
+    return DelegationPage(
+        commune=commune,
+        deputies=list(deputies_of(commune=commune)),
+        delegations=SimpleLazyObject(lambda: delegations_of(user=user, commune=commune)),
+    )
+
+
+def delegation_with_pk(pk: int) -> SignatureDelegation | None:
+    """A delegation by its number, for `signature_delegation_revoke`, which checks who may."""
+    return SignatureDelegation.objects.select_related("commune").filter(pk=pk).first()
 
 
 def _check_order_reference(value: str) -> str:

@@ -124,3 +124,12 @@ class Alphabetical(Func):
             return compiler.compile(self.source_expressions[0])
         extra_context["collation"] = connection.ops.quote_name(collation)
         return super().as_sql(compiler, connection, **extra_context)
+
+
+def localised_field(obj, field: str) -> str:
+    """The English variant of a data field when the page is in English and it exists."""
+    if get_language() == "en":
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, field)

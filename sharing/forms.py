@@ -5,11 +5,10 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from dsfr.forms import DsfrBaseForm, DsfrDjangoTemplates
 
 from accounts.models import Organization
+from config.forms import DsfrForm
 from sharing.models import (
     DRAFT_REMARK_MAX,
     MESSAGE_MAX,
@@ -29,9 +28,10 @@ from sharing.models import (
 )
 
 from .exceptions import InvalidInput, PersonalDataRefused
-from .formats import Alphabetical
+from .formats import localised_field
 from .privacy import find_highlights
 from .screening import ScreenedFiltersMixin
+from .selectors.request_list import OPEN, SORTS
 
 # What the personal-data screen found, said to the person who typed it (never the value).
 KIND_LABELS = {
@@ -45,20 +45,6 @@ KIND_LABELS = {
     "plate": _("une plaque d'immatriculation"),
     "iban": _("un numéro de compte bancaire"),
 }
-
-
-def localised_field(obj, field: str) -> str:
-    """The English variant of a data field when the page is in English and it exists."""
-    if get_language() == "en":
-        english = getattr(obj, f"{field}_en", "")
-        if english:
-            return english
-    return getattr(obj, field)
-
-
-# One renderer for every form: DsfrBaseForm otherwise builds a new template engine (and
-# recompiles the field templates) for each form instance.
-DSFR_RENDERER = DsfrDjangoTemplates()
 
 
 def marked_segments(text: str) -> list[tuple[str, str]]:
@@ -85,14 +71,8 @@ def marked_segments(text: str) -> list[tuple[str, str]]:
     return segments
 
 
-class RelaisForm(DsfrBaseForm):
+class RelaisForm(DsfrForm):
     """A DSFR form that can show a service's refusal next to the right field."""
-
-    default_renderer = DSFR_RENDERER
-
-    def get_context(self):
-        # DsfrBaseForm.get_context only adds a transitional warning; the fields render the same.
-        return forms.Form.get_context(self)
 
     def refuse_personal_data(self, exc: PersonalDataRefused) -> None:
         """Shows the refusal next to the field, with the words in question marked, so that the
@@ -411,7 +391,6 @@ class RemindForm(RelaisForm):
 
 
 # The list's status filter: "open" is what still waits for someone.
-OPEN = "open"
 
 
 class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
@@ -451,19 +430,9 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     worklist = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
 
-    SORTS = {
-        "reference": ("reference",),
-        "-reference": ("-reference",),
-        "recue": ("submitted_at",),
-        "-recue": ("-submitted_at",),
-        # É among the E, not after Z (SQLite's and the C locale's byte order).
-        "commune": (Alphabetical("commune__name").asc(),),
-        "-commune": (Alphabetical("commune__name").desc(),),
-    }
-
     def __init__(self, *args, communes, prefecture_side: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["sort"].choices = [("", ""), *((key, key) for key in self.SORTS)]
+        self.fields["sort"].choices = [("", ""), *((key, key) for key in SORTS)]
         statuses = [(s.value, s.label) for s in Status]
         if prefecture_side:
             statuses = [s for s in statuses if s[0] != Status.DRAFT]

@@ -4,6 +4,8 @@ pick one to prefill a form. Each write audited in its transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -34,6 +36,44 @@ def templates_for(
         return MessageTemplate.objects.none()
     rows = MessageTemplate.objects.filter(prefecture_id=prefecture_id)
     return rows.filter(kind=kind) if kind else rows
+
+
+def administered_prefecture(*, user: User) -> Organization | None:
+    """The prefecture the user administers (the first by code), whose templates they manage."""
+    membership = (
+        Membership.objects.filter(user=user, role=Role.PREFECTURE_ADMIN, user__is_active=True)
+        .select_related("organization")
+        .order_by("organization__code")
+        .first()
+    )
+    return membership.organization if membership is not None else None
+
+
+@dataclass(frozen=True)
+class TemplatePage:
+    prefecture: Organization  # the one the user administers
+    templates: QuerySet[MessageTemplate]  # its templates, read when the page is rendered
+
+
+def template_page(*, user: User) -> TemplatePage | None:
+    """None for whoever administers no prefecture."""
+    prefecture = administered_prefecture(user=user)
+    if prefecture is None:
+        return None
+    return TemplatePage(
+        prefecture=prefecture, templates=MessageTemplate.objects.filter(prefecture=prefecture)
+    )
+
+
+def managed_template(*, user: User, pk: int) -> MessageTemplate | None:
+    """One of the templates of the prefecture the user administers, with its prefecture."""
+    prefecture = administered_prefecture(user=user)
+    if prefecture is None:
+        return None
+    template = MessageTemplate.objects.filter(pk=pk, prefecture=prefecture).first()
+    if template is not None:
+        template.prefecture = prefecture
+    return template
 
 
 def _ensure_admin(actor: User, prefecture: Organization | int) -> None:

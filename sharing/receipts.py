@@ -21,8 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from accounts.models import Organization
 
-from .formats import long_date
-from .forms import localised_field
+from .formats import localised_field, long_date
 from .models import ExpiryPolicy, InfoRequest
 
 BLUE_FRANCE = colors.HexColor("#000091")

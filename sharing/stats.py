@@ -18,6 +18,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -32,9 +33,12 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.models import PREFECTURE_ROLES, Organization, OrgKind, Role, User
 from accounts.selectors import memberships_of, organizations_where
+from audit.services import audit_record
+from config.db_router import reading_from_replica
 
 from .formats import month_year
 from .models import InfoRequest, Resolution
@@ -341,3 +345,75 @@ def hbar_chart(
         "bars": bars,
         "label_x": label_width - 8,
     }
+
+
+CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class StatsPage:
+    numbers: Statistics
+    national: bool  # every prefecture's numbers
+    kind: str  # prefectures_for's kind of reader
+    choices: list[Organization]  # the prefectures the reader may pick among
+
+
+def stats_page(
+    *, user: User, chosen: str, period: Period, today: date, export_format: str = ""
+) -> StatsPage | None:
+    """The numbers of the prefecture `chosen` (an INSEE-like code, or "" for the reader's
+    whole scope), None for whoever reads no statistics. Recorded every time, as viewed or
+    (`export_format` given) as exported, with the scope, the period and whether small
+    numbers are masked."""
+    allowed = prefectures_for(user=user)
+    if allowed is None:
+        return None
+    prefectures, kind = allowed
+    choices = prefectures
+    if prefectures is None:
+        choices = list(Organization.objects.filter(kind=OrgKind.PREFECTURE).order_by("code"))
+    selected = [p for p in choices if p.code == chosen] if chosen else []
+    scope: list[Organization] | None
+    if selected:
+        scope, label = selected, selected[0].name
+    elif prefectures is None:
+        scope, label = None, ""
+    else:
+        scope, label = prefectures, ", ".join(p.name for p in prefectures)
+    masked = masked_for(user=user, prefectures=scope)
+    # Aggregates move slowly: computed at most every few minutes per scope, period, masking
+    # and language (the read itself is still recorded below, every time).
+    key = "relais:stats:{}:{}:{}:{}:{}:{}".format(
+        "national" if scope is None else ",".join(p.code for p in scope),
+        today.isoformat(),
+        period.start.isoformat(),
+        period.end.isoformat(),
+        "masked" if masked else "exact",
+        get_language(),
+    )
+
+    def compute():
+        # Aggregates over the whole scope: read from the replica when there is one.
+        with reading_from_replica():
+            return statistics_for(
+                prefectures=scope, scope_label=label, period=period, masked=masked, today=today
+            )
+
+    numbers = cache.get_or_set(key, compute, CACHE_SECONDS)
+    audit_record(
+        actor=user,
+        action="stats.exported" if export_format else "stats.viewed",
+        details={
+            **({"format": export_format} if export_format else {}),
+            "via": "web",
+            "scope": "national" if scope is None else [p.code for p in scope],
+            # Choices and validated dates only: nothing typed freely reaches the period.
+            "period": {
+                "kind": period.kind,
+                "from": period.start.isoformat(),
+                "to": period.end.isoformat(),
+            },
+            "masked": masked,
+        },
+    )
+    return StatsPage(numbers=numbers, national=scope is None, kind=kind, choices=choices)

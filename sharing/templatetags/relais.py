@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import labels
 from sharing import formats
-from sharing.forms import localised_field
 from sharing.models import Resolution, Status, Urgency
 from sharing.selectors import awaited_date, is_late
 
@@ -89,7 +88,7 @@ def resolution_label(value: str) -> str:
 @register.filter
 def localised(obj, field: str) -> str:
     """`obj.<field>_en` on English pages when it is filled in, else `obj.<field>`."""
-    return localised_field(obj, field)
+    return formats.localised_field(obj, field)
 
 
 @register.filter

@@ -39,6 +39,7 @@ from ..forms import (
 from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
 from ..reminders.personal import personal_reminder_create
+from ..selectors.request_page import record_request_viewed
 from ..services.clarification import (
     clarification_due_default,
     info_request_clarify,
@@ -60,7 +61,7 @@ from ..services.handling import (
     info_request_take,
 )
 from ..services.notes import note_add
-from .common import audit_denied, audit_view, fetch, render_conflict, render_detail
+from .common import audit_denied, fetch, render_conflict, render_detail
 
 
 def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
@@ -382,7 +383,7 @@ def request_action(request, reference: str, action: str):
     if spec.slug == "notes" and request.method == "POST":
         return render_detail(request, info_request, status=400, note_form=form)
     if request.method == "GET":
-        audit_view(request, info_request, form=spec.slug)
+        record_request_viewed(user=request.user, info_request=info_request, form=spec.slug)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

@@ -15,14 +15,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import PREFECTURE_ROLES, Membership, Role, User
-from accounts.selectors import organizations_where
+from accounts.models import User
 
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused, TransitionNotAllowed
 from ..forms import BulkForm
 from ..models import InfoRequest, Status
 from ..permissions import get_request_for
 from ..reminders.personal import personal_reminder_create
+from ..selectors.people import BulkChoices, bulk_choices
 from ..services.handling import info_request_acknowledge, info_request_assign, info_request_take
 from .common import audit_denied
 
@@ -30,34 +30,15 @@ BULK_MAX = 100  # a page of the inbox is 50 rows: more is not a selection made b
 REFERENCE = re.compile(r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,}")
 
 
-def colleagues(prefecture_ids: list[int]) -> list[tuple[str, str]]:
-    """The active liaisons and admins of these prefectures, as (username, label)."""
-    memberships = (
-        Membership.objects.filter(
-            organization__in=prefecture_ids, role__in=PREFECTURE_ROLES, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
-    seen: dict[str, str] = {}
-    for membership in memberships:
-        user = membership.user
-        full_name = user.get_full_name()
-        seen[user.username] = f"{full_name} ({user.username})" if full_name else user.username
-    return list(seen.items())
-
-
 def bulk_form(user: User, data=None) -> BulkForm | None:
     """The inbox's form for several requests at once, for a prefecture's people only."""
-    prefectures = organizations_where(user=user, roles=set(PREFECTURE_ROLES))
-    if not prefectures:
+    return form_for(bulk_choices(user=user), data)
+
+
+def form_for(choices: BulkChoices | None, data=None) -> BulkForm | None:
+    if choices is None:
         return None
-    admin_of = organizations_where(user=user, roles={Role.PREFECTURE_ADMIN})
-    return BulkForm(
-        data,
-        liaisons=colleagues([org.pk for org in admin_of]) if admin_of else [],
-        can_assign=bool(admin_of),
-    )
+    return BulkForm(data, liaisons=choices.liaisons, can_assign=choices.can_assign)
 
 
 def _runner(form: BulkForm, actor: User) -> Callable[[InfoRequest], object]:

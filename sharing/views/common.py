@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import render
+from django.utils.translation import get_language
 
 from audit.services import audit_record
 
+from ..forms import NoteForm
 from ..models import InfoRequest
 from ..permissions import VIEW, get_request_for
 from ..screening import reference_for_audit
+from ..selectors.request_page import request_page
 
 
 def endpoint_of(request: HttpRequest) -> str:
@@ -38,28 +41,26 @@ def fetch(request: HttpRequest, reference: str, perm: str = VIEW) -> InfoRequest
         raise
 
 
-def audit_view(request: HttpRequest, info_request: InfoRequest, **details) -> None:
-    """Who saw which request, as the API records it."""
-    audit_record(
-        actor=request.user,
-        action="request.viewed",
-        target=info_request,
-        organization=info_request.commune,
-        details={"via": "web", **details},
-    )
+def render_detail(
+    request: HttpRequest,
+    info_request: InfoRequest,
+    *,
+    status: int = 200,
+    note_form: NoteForm | None = None,
+    **extra,
+):
+    """The request's page (read and recorded as seen by `request_page`), with the actions the
+    rules allow as buttons, and the form for a note to those who may write one."""
+    from .actions import available_actions  # the actions' pages render through this module
 
-
-def render_detail(request: HttpRequest, info_request: InfoRequest, *, status: int = 200, **extra):
-    """The request's page, recorded as a view of the request."""
-    from .requests import detail_context
-
-    context = detail_context(request, info_request, **extra)
-    audit_view(
-        request,
-        info_request,
-        messages=len(context["thread"]),
-        notes=len(context["notes"]) if context["notes"] is not None else 0,
-    )
+    page = request_page(user=request.user, info_request=info_request)
+    context = {
+        **page,
+        "actions": available_actions(page["allowed"]),
+        "note_form": note_form or (NoteForm() if page["notes"] is not None else None),
+        "english": get_language() == "en",
+        **extra,
+    }
     return render(request, "sharing/request_detail.html", context, status=status)
 
 

@@ -11,42 +11,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import PREFECTURE_ROLES, Membership, Organization, Role
-
-from ..cover import absence_cover_create, absence_cover_end, covers_of, prefecture_colleagues
+from ..cover import absence_cover_create, absence_cover_end, cover_page, cover_with_pk
 from ..exceptions import ActionNotAllowed, InvalidInput
 from ..forms import CoverForm
-from ..models import AbsenceCover
 from .common import audit_denied
-
-
-def _prefecture(request) -> tuple[Organization, bool]:
-    """The prefecture the user works for, and whether they administer it."""
-    membership = (
-        Membership.objects.filter(
-            user=request.user, role__in=PREFECTURE_ROLES, user__is_active=True
-        )
-        .select_related("organization")
-        .order_by("organization__code", "role")
-        .first()
-    )
-    if membership is None:
-        audit_denied(request, action="cover.not_found")
-        raise Http404
-    prefecture = membership.organization
-    admin = Membership.objects.filter(
-        user=request.user, organization=prefecture, role=Role.PREFECTURE_ADMIN
-    ).exists()
-    return prefecture, admin
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def cover_list(request):
-    prefecture, admin = _prefecture(request)
-    people = list(prefecture_colleagues(prefecture=prefecture))
-    choices = [(str(user.pk), user.display_name) for user in people]
-    absentees = choices if admin else [(str(request.user.pk), request.user.display_name)]
+    page = cover_page(user=request.user)
+    if page is None:
+        audit_denied(request, action="cover.not_found")
+        raise Http404
+    choices = [(str(user.pk), user.display_name) for user in page.people]
+    absentees = choices if page.admin else [(str(request.user.pk), request.user.display_name)]
     form = CoverForm(
         request.POST if request.method == "POST" else None,
         colleagues=choices,
@@ -55,11 +34,11 @@ def cover_list(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        by_pk = {str(user.pk): user for user in people}
+        by_pk = {str(user.pk): user for user in page.people}
         try:
             absence_cover_create(
                 actor=request.user,
-                prefecture=prefecture,
+                prefecture=page.prefecture,
                 absent=by_pk[data["absent"]],
                 colleague=by_pk[data["colleague"]],
                 starts_on=data["starts_on"],
@@ -77,10 +56,10 @@ def cover_list(request):
         request,
         "sharing/covers.html",
         {
-            "prefecture": prefecture,
-            "covers": covers_of(user=request.user, prefecture=prefecture),
+            "prefecture": page.prefecture,
+            "covers": page.covers,
             "form": form,
-            "admin": admin,
+            "admin": page.admin,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -89,7 +68,7 @@ def cover_list(request):
 @login_required
 @require_POST
 def cover_end(request, pk: int):
-    cover = AbsenceCover.objects.filter(pk=pk).first()
+    cover = cover_with_pk(pk)
     try:
         if cover is None:
             raise ActionNotAllowed(action="end_cover")

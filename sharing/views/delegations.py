@@ -11,53 +11,37 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership, Organization, Role
-
 from ..delegations import (
-    delegations_of,
-    deputies_of,
+    delegation_page,
+    delegation_with_pk,
     signature_delegation_create,
     signature_delegation_revoke,
 )
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused
 from ..forms import DelegationForm
-from ..models import SignatureDelegation
 from .common import audit_denied
-
-
-def _commune(request) -> Organization:
-    """The commune whose mayor the user is (the one named by `?commune=` if several)."""
-    mayoralties = Membership.objects.filter(
-        user=request.user, role=Role.MAYOR, user__is_active=True
-    ).select_related("organization")
-    code = request.GET.get("commune", "")
-    for membership in mayoralties.order_by("organization__code"):
-        if not code or membership.organization.code == code:
-            return membership.organization
-    audit_denied(request, action="delegation.not_found")
-    raise Http404
-
-
-def _deputies(commune: Organization) -> list[tuple[str, str]]:
-    return [(str(user.pk), user.display_name) for user in deputies_of(commune=commune)]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def delegation_list(request):
-    commune = _commune(request)
+    page = delegation_page(user=request.user, code=request.GET.get("commune", ""))
+    if page is None:
+        audit_denied(request, action="delegation.not_found")
+        raise Http404
     form = DelegationForm(
-        request.POST if request.method == "POST" else None, deputies=_deputies(commune)
+        request.POST if request.method == "POST" else None,
+        deputies=[(str(user.pk), user.display_name) for user in page.deputies],
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        deputy = deputies_of(commune=commune).filter(pk=data["deputy"]).first()
+        deputy = next((user for user in page.deputies if str(user.pk) == data["deputy"]), None)
         try:
             if deputy is None:
                 raise InvalidInput({"deputy": "not_a_deputy"})
             signature_delegation_create(
                 actor=request.user,
-                commune=commune,
+                commune=page.commune,
                 deputy=deputy,
                 starts_on=data["starts_on"],
                 ends_on=data["ends_on"],
@@ -75,8 +59,8 @@ def delegation_list(request):
         request,
         "sharing/delegations.html",
         {
-            "commune": commune,
-            "delegations": delegations_of(user=request.user, commune=commune),
+            "commune": page.commune,
+            "delegations": page.delegations,
             "form": form,
         },
         status=status,
@@ -86,7 +70,7 @@ def delegation_list(request):
 @login_required
 @require_POST
 def delegation_revoke(request, pk: int):
-    delegation = SignatureDelegation.objects.select_related("commune").filter(pk=pk).first()
+    delegation = delegation_with_pk(pk)
     try:
         if delegation is None:
             raise ActionNotAllowed(action="revoke_delegation")

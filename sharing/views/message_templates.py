@@ -10,37 +10,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership, Organization, Role
-
 from ..exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused
 from ..forms import MessageTemplateForm
 from ..message_templates import (
+    managed_template,
     message_template_create,
     message_template_delete,
     message_template_update,
+    template_page,
 )
 from ..models import MessageTemplate
 from .common import audit_denied
 
 
-def _prefecture(request) -> Organization:
-    """The prefecture the user administers."""
-    membership = (
-        Membership.objects.filter(
-            user=request.user, role=Role.PREFECTURE_ADMIN, user__is_active=True
-        )
-        .select_related("organization")
-        .order_by("organization__code")
-        .first()
-    )
-    if membership is None:
-        audit_denied(request, action="template.not_found")
-        raise Http404
-    return membership.organization
-
-
-def _template(request, prefecture: Organization, pk: int) -> MessageTemplate:
-    template = MessageTemplate.objects.filter(pk=pk, prefecture=prefecture).first()
+def _template(request, pk: int) -> MessageTemplate:
+    """One of the administered prefecture's templates; anything else is a 404."""
+    template = managed_template(user=request.user, pk=pk)
     if template is None:
         audit_denied(request, action="template.not_found")
         raise Http404
@@ -68,12 +53,17 @@ def _save(request, form: MessageTemplateForm, run) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_list(request):
-    prefecture = _prefecture(request)
+    page = template_page(user=request.user)
+    if page is None:
+        audit_denied(request, action="template.not_found")
+        raise Http404
     form = MessageTemplateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and _save(
         request,
         form,
-        lambda **data: message_template_create(actor=request.user, prefecture=prefecture, **data),
+        lambda **data: message_template_create(
+            actor=request.user, prefecture=page.prefecture, **data
+        ),
     ):
         messages.success(request, _("Modèle enregistré."))
         return redirect("message-templates")
@@ -81,8 +71,8 @@ def template_list(request):
         request,
         "sharing/message_templates.html",
         {
-            "prefecture": prefecture,
-            "templates": MessageTemplate.objects.filter(prefecture=prefecture),
+            "prefecture": page.prefecture,
+            "templates": page.templates,
             "form": form,
         },
         status=400 if request.method == "POST" else 200,
@@ -92,8 +82,7 @@ def template_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def template_edit(request, pk: int):
-    prefecture = _prefecture(request)
-    template = _template(request, prefecture, pk)
+    template = _template(request, pk)
     form = MessageTemplateForm(
         request.POST if request.method == "POST" else None,
         initial={"kind": template.kind, "title": template.title, "text": template.text},
@@ -108,7 +97,7 @@ def template_edit(request, pk: int):
     return render(
         request,
         "sharing/message_template_edit.html",
-        {"prefecture": prefecture, "template": template, "form": form},
+        {"prefecture": template.prefecture, "template": template, "form": form},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -116,8 +105,7 @@ def template_edit(request, pk: int):
 @login_required
 @require_POST
 def template_delete(request, pk: int):
-    prefecture = _prefecture(request)
-    template = _template(request, prefecture, pk)
+    template = _template(request, pk)
     try:
         message_template_delete(actor=request.user, template=template)
     except ActionNotAllowed:

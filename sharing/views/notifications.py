@@ -8,47 +8,22 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.services import audit_record
-
-from ..notifications.outbox import wants_daily_digest
-from ..notifications.recipients import commune_ids_of
-from ..notifications.rendering import notification_text
-from ..notifications.texts import LANGUAGES
 from ..selectors import notifications_of
+from ..selectors.notices import SHOWN, notices_page
 from ..services import inbox
-
-SHOWN = 50
 
 
 @login_required
 def notification_list(request):
-    language = get_language() if get_language() in LANGUAGES else "fr"
-    notices = list(
-        notifications_of(user=request.user)
-        .select_related("info_request", "organization")
-        .order_by("-created_at", "-pk")[:SHOWN]
-    )
-    commune_ids = commune_ids_of(request.user)
-    rows = [
-        {
-            "notice": notice,
-            "text": notification_text(notice, language=language, commune_ids=commune_ids),
-        }
-        for notice in notices
-    ]
-    audit_record(
-        actor=request.user,
-        action="notification.listed",
-        details={"via": "web", "count": len(rows)},
-    )
+    page = notices_page(user=request.user, language=get_language())
     return render(
         request,
         "sharing/notifications.html",
         {
-            "groups": group_by_request(rows),
-            "rows": rows,
+            "groups": page.groups,
+            "rows": page.rows,
             "shown": SHOWN,
-            "daily_digest": wants_daily_digest(request.user),
+            "daily_digest": page.daily_digest,
         },
     )
 
@@ -66,26 +41,6 @@ def notification_preference(request):
         else _("Vous recevrez un e-mail pour chaque notification."),
     )
     return redirect("notifications")
-
-
-def group_by_request(rows: list[dict]) -> list[dict]:
-    """The notices of one request together, under its latest; newest request first. A
-    notice about no request (a digest) stands alone."""
-    groups: list[dict] = []
-    by_request: dict[int, dict] = {}
-    for row in rows:  # newest first
-        key = row["notice"].info_request_id
-        group = by_request.get(key) if key is not None else None
-        if group is None:
-            group = {"latest": row, "earlier": [], "unread": 0}
-            groups.append(group)
-            if key is not None:
-                by_request[key] = group
-        else:
-            group["earlier"].append(row)
-        if row["notice"].read_at is None:
-            group["unread"] += 1
-    return groups
 
 
 @login_required

@@ -24,7 +24,7 @@ from ..saved_views import (
     saved_views_of,
 )
 from ..screening import record_refused_filters
-from .requests import _filter_communes, _sides
+from ..selectors.request_list import list_scope
 
 
 class SavedViewForm(RelaisForm):
@@ -38,12 +38,9 @@ class SavedViewForm(RelaisForm):
 
 def _checked_query(request, raw: str) -> tuple[str, dict]:
     """The list's filters in `raw` as the list's own form checks them: (query, refused)."""
-    communes, prefecture_side = _sides(request.user)
-    params = QueryDict(raw)
+    scope = list_scope(user=request.user)
     filters = RequestFilterForm(
-        params,
-        communes=_filter_communes(request.user, communes, prefecture_side),
-        prefecture_side=prefecture_side,
+        QueryDict(raw), communes=scope.filter_communes, prefecture_side=scope.prefecture_side
     )
     filters.is_valid()
     return saved_view_query(getattr(filters, "cleaned_data", {})), filters.refused

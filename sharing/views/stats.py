@@ -2,16 +2,10 @@
 oversight; aggregates only, small numbers suppressed (sharing/stats.py)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-
-from accounts.models import Organization, OrgKind
-from audit.services import audit_record
-from config.db_router import reading_from_replica
 
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from ..stats import (
@@ -20,78 +14,34 @@ from ..stats import (
     Statistics,
     bar_chart,
     hbar_chart,
-    masked_for,
-    prefectures_for,
-    statistics_for,
+    stats_page,
 )
 from ..stats_period import StatsPeriodForm
 from .common import audit_denied
 
-CACHE_SECONDS = 300
-
 
 @login_required
 def stats(request):
-    allowed = prefectures_for(user=request.user)
-    if allowed is None:
-        audit_denied(request, action="permission.denied")
-        raise Http404
-    prefectures, kind = allowed
     chosen = request.GET.get("prefecture", "")
-    choices = prefectures
-    if prefectures is None:
-        choices = list(Organization.objects.filter(kind=OrgKind.PREFECTURE).order_by("code"))
-    selected = [p for p in choices if p.code == chosen] if chosen else []
-    if selected:
-        scope, label = selected, selected[0].name
-    elif prefectures is None:
-        scope, label = None, ""
-    else:
-        scope, label = prefectures, ", ".join(p.name for p in prefectures)
     today = timezone.localdate()
     form = StatsPeriodForm(request.GET or None, today=today)
     period = form.chosen()
-    masked = masked_for(user=request.user, prefectures=scope)
-    # Aggregates move slowly: computed at most every few minutes per scope, period, masking
-    # and language (the read itself is still recorded below, every time).
-    key = "relais:stats:{}:{}:{}:{}:{}:{}".format(
-        "national" if scope is None else ",".join(p.code for p in scope),
-        today.isoformat(),
-        period.start.isoformat(),
-        period.end.isoformat(),
-        "masked" if masked else "exact",
-        get_language(),
-    )
-
-    def compute():
-        # Aggregates over the whole scope: read from the replica when there is one.
-        with reading_from_replica():
-            return statistics_for(
-                prefectures=scope, scope_label=label, period=period, masked=masked, today=today
-            )
-
-    numbers = cache.get_or_set(key, compute, CACHE_SECONDS)
     export = request.GET.get("export", "")
     exporting = export in FORMATS and (form.is_valid() if form.is_bound else True)
-    audit_record(
-        actor=request.user,
-        action="stats.exported" if exporting else "stats.viewed",
-        details={
-            **({"format": export} if exporting else {}),
-            "via": "web",
-            "scope": "national" if scope is None else [p.code for p in scope],
-            # Choices and validated dates only: nothing typed freely reaches the period.
-            "period": {
-                "kind": period.kind,
-                "from": period.start.isoformat(),
-                "to": period.end.isoformat(),
-            },
-            "masked": masked,
-        },
+    page = stats_page(
+        user=request.user,
+        chosen=chosen,
+        period=period,
+        today=today,
+        export_format=export if exporting else "",
     )
+    if page is None:
+        audit_denied(request, action="permission.denied")
+        raise Http404
+    numbers = page.numbers
     if exporting:
         return spreadsheet_response(
-            sheets=statistics_sheets(numbers, national=scope is None),
+            sheets=statistics_sheets(numbers, national=page.national),
             file_format=export,
             filename=f"relais-statistiques-{period.start.isoformat()}-{period.end.isoformat()}",
         )
@@ -103,9 +53,9 @@ def stats(request):
         {
             "form": form,
             "numbers": numbers,
-            "national": scope is None,
-            "kind": kind,
-            "choices": choices if len(choices) > 1 else [],
+            "national": page.national,
+            "kind": page.kind,
+            "choices": page.choices if len(page.choices) > 1 else [],
             "chosen": chosen,
             "threshold": THRESHOLD,
             "below": THRESHOLD - 1,

@@ -13,8 +13,8 @@ from odf.table import Table, TableCell, TableRow
 
 from audit.models import AuditEvent
 from sharing.models import InfoRequest, Status
+from sharing.selectors import request_list as list_selectors
 from sharing.spreadsheets import Sheet, csv_bytes
-from sharing.views import requests as request_views
 from tests.factories import request_in
 from tests.web.conftest import last_event
 
@@ -144,7 +144,7 @@ def test_personal_data_typed_in_the_search_is_left_out_of_the_export_and_its_rec
 
 
 def test_a_list_too_long_to_export_sends_back_to_the_list(web, orgs, people, monkeypatch):
-    monkeypatch.setattr(request_views, "EXPORT_MAX_ROWS", 2)
+    monkeypatch.setattr(list_selectors, "EXPORT_MAX_ROWS", 2)
     for _ in range(3):
         request_in(Status.SUBMITTED, orgs.montelimar)
     client = web(people.liaison)

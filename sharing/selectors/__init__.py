@@ -13,8 +13,8 @@ from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, User
 from accounts.selectors import group_ids_of, memberships_of
 from audit.models import AuditEvent
 
-from . import deadlines
-from .models import (
+from .. import deadlines
+from ..models import (
     RESOLUTIONS_TO_DELIVER,
     ClarificationMessage,
     DraftRemark,

@@ -1,0 +1,312 @@
+"""The request list's reads: what its filter form offers, one page of it, the rows of its
+export. Each page and each export is recorded as the read it is (`request.listed`,
+`request.exported`) once its rows are read and before they are returned: no list is answered
+without its record, and a failed record fails the read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import Combinable
+from django.utils import timezone
+from guardian.core import ObjectPermissionChecker
+
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKind, User
+from accounts.selectors import memberships_of, organizations_where
+from audit.services import audit_record
+
+from .. import rules, worklists
+from ..filters import InfoRequestFilter
+from ..formats import Alphabetical, alphabetical
+from ..models import (
+    OPEN_STATUSES,
+    InfoRequest,
+    InfoRequestUserObjectPermission,
+    SavedView,
+    Status,
+    running_due_expression,
+)
+from ..saved_views import saved_views_of
+from . import info_request_list, with_sent_back
+from .people import BulkChoices, bulk_choices
+
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 1000  # every exported reference is recorded, and the record has a bound
+FULL_REFERENCE = re.compile(r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,}")
+OPEN = "open"  # the status filter's "every open status"
+SORTS: dict[str, tuple[str | Combinable, ...]] = {
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+    "recue": ("submitted_at",),
+    "-recue": ("-submitted_at",),
+    # É among the E, not after Z (SQLite's and the C locale's byte order).
+    "commune": (Alphabetical("commune__name").asc(),),
+    "-commune": (Alphabetical("commune__name").desc(),),
+}
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """Whom the list is for: the communes the user works for (where they may draft), whether
+    they work for a prefecture, and the communes the filter offers."""
+
+    communes: list[Organization]
+    prefecture_side: bool
+    filter_communes: list[Organization]
+
+    @property
+    def default_status(self) -> str:
+        """A prefecture's inbox opens on what is in progress; a commune's list on everything."""
+        return OPEN if self.prefecture_side else ""
+
+
+def sides_of(*, user: User) -> tuple[list[Organization], bool]:
+    """The communes the user works for, and whether the user works for a prefecture."""
+    memberships = memberships_of(user=user)
+    communes = {m.organization_id: m.organization for m in memberships if m.role in COMMUNE_ROLES}
+    prefecture_side = any(m.role in PREFECTURE_ROLES for m in memberships)
+    return list(communes.values()), prefecture_side
+
+
+def list_scope(*, user: User) -> ListScope:
+    communes, prefecture_side = sides_of(user=user)
+    offered: Any = communes
+    if prefecture_side:
+        prefectures = organizations_where(user=user, roles=set(PREFECTURE_ROLES))
+        offered = Organization.objects.filter(
+            kind=OrgKind.COMMUNE, prefecture__in=prefectures
+        ).only("code", "name")
+    # Sorted here, as a reader expects (Étoile among the E), not by SQLite's byte order.
+    offered = sorted(offered, key=lambda commune: (alphabetical(commune.name), commune.code))
+    return ListScope(communes=communes, prefecture_side=prefecture_side, filter_communes=offered)
+
+
+def within_own_organisations(queryset, *, user, communes, prefecture_side):
+    """Narrows the visible requests to the user's own communes and prefectures, which is where
+    the services grant the role groups their permissions: the same rows, but a condition the
+    database can use an index for instead of testing visibility on every request. A user
+    holding a permission granted to them personally (never done by the services) keeps the
+    plain visibility filter, so that nothing visible is ever left out."""
+    if InfoRequestUserObjectPermission.objects.filter(user=user).exists():
+        return queryset
+    own = Q(commune__in=communes)
+    if prefecture_side:
+        own |= Q(prefecture__in=organizations_where(user=user, roles=set(PREFECTURE_ROLES)))
+    return queryset.filter(own)
+
+
+@dataclass
+class _Query:
+    """The list's rows for the chosen filters, before ordering and paging."""
+
+    visible: QuerySet[InfoRequest]
+    own: QuerySet[InfoRequest]  # every row of the user's scope, for the work lists' counts
+    rows: QuerySet[InfoRequest]
+    lists: list[worklists.WorkList]
+    chosen_list: worklists.WorkList | None
+    recorded: dict[str, Any]
+    sort: str
+    prefecture_side: bool
+    today: date
+
+    def in_order(self, rows: QuerySet[InfoRequest]) -> QuerySet[InfoRequest]:
+        if self.sort in SORTS:
+            return rows.order_by(*SORTS[self.sort], "pk")
+        if self.prefecture_side:
+            return rows.annotate(running_due=running_due_expression()).order_by(
+                F("running_due").asc(nulls_last=True), "-created_at", "pk"
+            )
+        return rows.order_by("-created_at", "pk")
+
+
+def _query(*, user: User, scope: ListScope, chosen: dict) -> _Query:
+    """`chosen`: the filter form's cleaned values (a refused one left out)."""
+    prefecture_side = scope.prefecture_side
+    status = chosen.get("status", scope.default_status)
+    params: dict = {}
+    for name in ("commune", "category"):
+        if chosen.get(name):
+            params[name] = chosen[name]
+    reference = chosen.get("reference", "").strip().upper()
+    exact = reference if FULL_REFERENCE.fullmatch(reference) else ""
+    if chosen.get("overdue"):
+        params["overdue"] = "true"  # the filter set reads query strings, as the API sends them
+    if chosen.get("mine"):
+        params["assigned_to"] = user.get_username()
+    today = timezone.localdate()
+    lists = worklists.work_lists(prefecture_side=prefecture_side, user=user, today=today)
+    chosen_list = next((item for item in lists if item.key == chosen.get("worklist")), None)
+    if chosen_list is not None:
+        status = ""  # a work list says which statuses it holds
+    statuses = sorted(OPEN_STATUSES) if status == OPEN else [status] if status else []
+
+    visible = info_request_list(user=user)
+    own = within_own_organisations(
+        visible, user=user, communes=scope.communes, prefecture_side=prefecture_side
+    )
+    if prefecture_side and not scope.communes:
+        own = own.exclude(status=Status.DRAFT)  # a draft has not reached them yet
+    if not prefecture_side:
+        own = worklists.with_work_marks(own)
+    queryset = own
+    if chosen_list is not None:
+        queryset = queryset.filter(chosen_list.condition)
+    if exact:  # a whole reference: the unique index, not a scan of every request
+        queryset = queryset.filter(reference=exact)
+    elif reference:
+        queryset = queryset.filter(reference__icontains=reference)
+    if chosen.get("q"):
+        queryset = queryset.filter(
+            Q(reference__icontains=chosen["q"]) | Q(purpose__icontains=chosen["q"])
+        )
+    if chosen.get("received_from"):
+        queryset = queryset.filter(submitted_at__date__gte=chosen["received_from"])
+    if chosen.get("received_to"):
+        queryset = queryset.filter(submitted_at__date__lte=chosen["received_to"])
+    if statuses:
+        # Filtered here rather than by the filter set, whose multiple-choice filter adds a
+        # DISTINCT that the visibility subquery does not need and that costs a sort.
+        queryset = queryset.filter(status__in=statuses)
+    # The filter set reads query values, as the API gives them ("true", not True).
+    query_values = {key: "true" if value is True else value for key, value in params.items()}
+    queryset = InfoRequestFilter(query_values, queryset=queryset).qs
+    sort = chosen.get("sort", "")
+    recorded = {
+        **params,
+        "status": ",".join(statuses),
+        "reference": reference,
+        "q": chosen.get("q", ""),  # screened by the form: refused text never gets here
+        "received_from": chosen.get("received_from") or "",
+        "received_to": chosen.get("received_to") or "",
+        "worklist": chosen_list.key if chosen_list else "",
+        "sort": sort,
+    }
+    return _Query(
+        visible=visible,
+        rows=queryset,
+        lists=lists,
+        chosen_list=chosen_list,
+        own=own,
+        recorded=recorded,
+        sort=sort,
+        prefecture_side=prefecture_side,
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class RequestListPage:
+    """One page of the list, with what the page shows around it."""
+
+    page: Page
+    rows: list[InfoRequest]
+    today: date
+    sort: str
+    work_lists: list[dict]
+    saved_views: list[SavedView]
+    bulk: BulkChoices | None  # the form for several requests at once, a prefecture's only
+
+
+def request_list_page(
+    *, user: User, scope: ListScope, chosen: dict, page_number: Any, refused: dict
+) -> RequestListPage:
+    """A commune's requests, newest first; a prefecture's inbox, what is due first. `refused`:
+    the filters the personal-data screen refused, recorded by their kinds."""
+    query = _query(user=user, scope=scope, chosen=chosen)
+    counts = worklists.counts(query.own, query.lists)
+    # The page's ids in a subquery, then only their rows with what they render (still
+    # through the visibility filter): sorting and skipping thousands of narrow rows is cheap,
+    # joining every row before the sort is not.
+    page = Paginator(query.in_order(query.rows).values_list("pk", flat=True), PAGE_SIZE).get_page(
+        page_number
+    )
+    rows = query.visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
+    rows_read = list(query.in_order(with_sent_back(rows)))
+    if scope.prefecture_side and rows_read:
+        _mark_takeable(user, rows_read)
+    audit_record(
+        actor=user,
+        action="request.listed",
+        details={
+            "via": "web",
+            "references": [row.reference for row in rows_read],
+            "count": page.paginator.count,
+            "query": {
+                key: str(value)[:40] for key, value in sorted(query.recorded.items()) if value
+            },
+            **({"refused": refused} if refused else {}),
+        },
+    )
+    chosen_key = query.chosen_list.key if query.chosen_list is not None else None
+    return RequestListPage(
+        page=page,
+        rows=rows_read,
+        today=query.today,
+        sort=query.sort,
+        work_lists=[
+            {
+                "key": item.key,
+                "label": item.label,
+                "count": counts[item.key],
+                "current": item.key == chosen_key,
+            }
+            for item in query.lists
+        ],
+        bulk=bulk_choices(user=user) if scope.prefecture_side else None,
+        saved_views=saved_views_of(user=user),
+    )
+
+
+def _mark_takeable(user: User, rows: list[InfoRequest]) -> None:
+    """`row.takeable`: the inbox's "take it" button, offered exactly where the rules allow
+    it, with the page's permissions read in one go."""
+    checker = ObjectPermissionChecker(user)
+    checker.prefetch_perms(rows)  # type: ignore[arg-type]  # any iterable of objects
+    for row in rows:
+        facts = rules.facts_for(user, row, checker.get_perms(row))
+        row.takeable = rules.allows(user, "take", row, facts=facts)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RequestListExport:
+    """The filtered list's rows for a spreadsheet; `rows` is None when there are more than
+    EXPORT_MAX_ROWS (nothing read, nothing recorded: the filters are to be narrowed)."""
+
+    count: int
+    rows: list[InfoRequest] | None
+
+
+def request_list_export(
+    *, user: User, scope: ListScope, chosen: dict, refused: dict, file_format: str
+) -> RequestListExport:
+    """The filtered list for a spreadsheet (the columns the list shows, the prefecture too),
+    recorded as one event with the kinds of filter applied (not their values) and every
+    reference exported."""
+    query = _query(user=user, scope=scope, chosen=chosen)
+    ordered = query.in_order(query.rows)
+    count = ordered.count()
+    if count > EXPORT_MAX_ROWS:
+        return RequestListExport(count=count, rows=None)
+    rows = list(
+        with_sent_back(ordered).select_related(
+            "assigned_to", "commune", "commune__prefecture", "category"
+        )
+    )
+    audit_record(
+        actor=user,
+        action="request.exported",
+        details={
+            "via": "web",
+            "format": file_format,
+            "count": len(rows),
+            "filters": sorted(key for key, value in query.recorded.items() if value),
+            "references": [row.reference for row in rows],
+            **({"refused": refused} if refused else {}),
+        },
+    )
+    return RequestListExport(count=len(rows), rows=rows)

@@ -1,0 +1,126 @@
+"""The prefecture administrator's team page: open requests per member, what is overdue, and
+one member's open requests to hand over. Each list of requests is recorded as read
+(`request.listed`) before it is returned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import PREFECTURE_ROLES, Membership, Role, User
+from accounts.selectors import organizations_where
+from audit.services import audit_record
+
+from ..models import OPEN_STATUSES, InfoRequest, Urgency, running_due_expression
+from . import info_request_list, overdue_q
+from .people import colleagues
+
+OVERDUE_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    rows: list[dict]  # {"user", "open", "overdue", "urgent"} per member
+    unassigned: dict  # the same counts for the requests nobody holds
+    overdue: Sequence[InfoRequest]  # the most overdue first, OVERDUE_SHOWN at most
+
+
+def team_page(*, user: User) -> TeamPage | None:
+    """None when the user administers no prefecture."""
+    prefectures = organizations_where(user=user, roles={Role.PREFECTURE_ADMIN})
+    if not prefectures:
+        return None
+    today = timezone.localdate()
+    open_requests = info_request_list(user=user).filter(
+        prefecture__in=prefectures, status__in=OPEN_STATUSES
+    )
+    load: dict[int | None, Any] = {
+        row["assigned_to"]: row
+        for row in open_requests.values("assigned_to")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=overdue_q(today=today)),
+            urgent=Count("pk", filter=Q(urgency=Urgency.URGENT)),
+        )
+        .order_by()
+    }
+    members: dict[int, User] = {}
+    for membership in (
+        Membership.objects.filter(
+            organization__in=prefectures,
+            role__in=PREFECTURE_ROLES,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        members.setdefault(membership.user_id, membership.user)
+    empty = {"open": 0, "overdue": 0, "urgent": 0}
+    rows = [{"user": member, **load.get(pk, empty)} for pk, member in members.items()]
+    overdue = list(
+        open_requests.filter(overdue_q(today=today))
+        .annotate(running_due=running_due_expression())
+        # The inbox's order, which its index serves: the most overdue are read first.
+        .order_by(F("running_due").asc(nulls_last=True), "-created_at", "pk")[:OVERDUE_SHOWN]
+    )
+    audit_record(
+        actor=user,
+        action="request.listed",
+        details={
+            "via": "web",
+            "view": "team",
+            "references": [row.reference for row in overdue],
+            "count": len(overdue),
+        },
+    )
+    return TeamPage(rows=rows, unassigned=load.get(None, empty), overdue=overdue)
+
+
+@dataclass(frozen=True)
+class MemberRequests:
+    member: User
+    rows: list[InfoRequest]  # the member's open requests, by reference
+    liaisons: list[tuple[str, str]]  # to whom they may go: the member's colleagues
+
+
+def member_requests(*, user: User, username: str, record: bool) -> MemberRequests | None:
+    """A member of the prefectures the user administers, with their open requests; None for
+    anyone else. `record`: the list is shown (and recorded as read), not only checked."""
+    prefectures = organizations_where(user=user, roles={Role.PREFECTURE_ADMIN})
+    membership = (
+        Membership.objects.filter(
+            organization__in=prefectures, role__in=PREFECTURE_ROLES, user__username=username
+        )
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        return None
+    member = membership.user
+    rows = list(
+        info_request_list(user=user)
+        .filter(prefecture__in=prefectures, status__in=OPEN_STATUSES, assigned_to=member)
+        .order_by("reference")
+    )
+    references = [row.reference for row in rows]
+    liaisons = [
+        (name, label)
+        for name, label in colleagues([org.pk for org in prefectures])
+        if name != member.username
+    ]
+    if record:
+        audit_record(
+            actor=user,
+            action="request.listed",
+            details={
+                "via": "web",
+                "view": "team_reassign",
+                "references": references,
+                "count": len(references),
+            },
+        )
+    return MemberRequests(member=member, rows=rows, liaisons=liaisons)
