@@ -179,19 +179,30 @@ def run_phase(nodes, clients: int, seconds: float, kind: str, people) -> tuple[l
     return results, time.perf_counter() - started
 
 
-def audit_counts(database_url: str, after_seq: int | None) -> tuple[int, Counter]:
+def audit_counts(database_url: str, after: int | None) -> tuple[int, Counter]:
+    """The audit table's last position (`after` None), or the events written after it by
+    action. The position is the order of arrival (`id`) where events get their `seq` later
+    from a sequencer, else `seq`."""
     import psycopg
 
     with psycopg.connect(database_url) as connection:
-        if after_seq is None:
+        column = (
+            "id"
+            if connection.execute(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'audit_auditevent' AND column_name = 'id'"
+            ).fetchone()
+            else "seq"
+        )
+        if after is None:
             return connection.execute(
-                "SELECT coalesce(max(seq), 0) FROM audit_auditevent"
+                f"SELECT coalesce(max({column}), 0) FROM audit_auditevent"
             ).fetchone()[0], Counter()
         rows = connection.execute(
-            "SELECT action, count(*) FROM audit_auditevent WHERE seq > %s GROUP BY action",
-            [after_seq],
+            f"SELECT action, count(*) FROM audit_auditevent WHERE {column} > %s GROUP BY action",
+            [after],
         ).fetchall()
-    return after_seq, Counter(dict(rows))
+    return after, Counter(dict(rows))
 
 
 def percentile(values: list[float], share: float) -> float:
