@@ -77,6 +77,14 @@ class MomentField(serializers.Field):
         return value.isoformat()
 
 
+def printable(value: str) -> str:
+    """A filter is an identifier: it is recorded with the export that uses it, and the audit
+    log keeps printable identifiers only."""
+    if not value.isprintable():
+        raise serializers.ValidationError("printable characters only")
+    return value
+
+
 class EventFilterSerializer(serializers.Serializer):
     date_from = MomentField(required=False, help_text="From this date or datetime (inclusive).")
     date_to = MomentField(
@@ -84,12 +92,17 @@ class EventFilterSerializer(serializers.Serializer):
     )
     # Optional filters: blank means "any", as DRF reads a blank query or form value as absent.
     user = serializers.CharField(
-        required=False, allow_blank=True, max_length=150, help_text="Username."
+        required=False,
+        allow_blank=True,
+        max_length=150,
+        validators=[printable],
+        help_text="Username.",
     )
     organization = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=40,
+        validators=[printable],
         help_text="Code of the organisation the event concerns.",
     )
     action = serializers.RegexField(
@@ -103,6 +116,7 @@ class EventFilterSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=100,
+        validators=[printable],
         help_text="A request reference, e.g. 26198-2026-0007.",
     )
 

@@ -18,23 +18,29 @@ HEAD_PK = 1
 
 
 class AuditEvent(models.Model):
-    """One recorded action; `hash` chains it to the previous event (docs/audit-format.md)."""
+    """One recorded action; `hash` chains it to the previous event (docs/audit-format.md).
 
-    seq = models.BigIntegerField(primary_key=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    `id` is the order of arrival. `seq`, `prev_hash` and `hash` are None from the moment the
+    event is recorded (audit_record, in the caller's transaction) until the sequencer gives
+    them (audit.sequencer.audit_sequence: every few seconds, and before every checkpoint,
+    verification and export); on SQLite audit_record sequences at once."""
+
+    id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     v = models.PositiveSmallIntegerField(default=FORMAT_VERSION)
-    occurred_at = models.DateTimeField(db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    occurred_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
     actor_username = models.CharField(max_length=150, blank=True)
     actor_is_staff = models.BooleanField(default=False)
     actor_roles = models.JSONField(default=list)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     outcome = models.CharField(max_length=32, default="ok")
     target_type = models.CharField(max_length=100, blank=True)
-    target_ref = models.CharField(max_length=100, blank=True, db_index=True)
-    org_code = models.CharField(max_length=40, blank=True, db_index=True)
-    departement_code = models.CharField(max_length=3, blank=True, db_index=True)
+    target_ref = models.CharField(max_length=100, blank=True)
+    org_code = models.CharField(max_length=40, blank=True)
+    departement_code = models.CharField(max_length=3, blank=True)
     # Derived from departement_code and actor_roles, for auditors' scope: ",26,07,".
     scope = models.CharField(max_length=200, blank=True)
     ip = models.CharField(max_length=45, blank=True)
@@ -45,7 +51,8 @@ class AuditEvent(models.Model):
     class Meta:
         managed = False
         db_table = "audit_auditevent"
-        ordering = ["seq"]
+        # Not yet sequenced (seq None) last, in their order of arrival.
+        ordering = ["seq", "id"]
         verbose_name = _("événement d'audit")
         verbose_name_plural = _("événements d'audit")
 
@@ -108,18 +115,19 @@ class AuditCheckpoint(models.Model):
 
 
 class ChainHead(models.Model):
-    """The single row locked by every append: last seq and hash, last checkpoint, current key."""
+    """The single row locked by the sequencer and by checkpoints (never by audit_record): last
+    sequenced seq and hash, the tree's compact range, last checkpoint, current key."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=HEAD_PK)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
-    # The hash before the last append (scratch space for the one-statement PostgreSQL append).
+    # Unused since the sequencer (migration 0008); was scratch space for the locked append.
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     checkpoint_number = models.BigIntegerField(default=0)
     checkpoint_hash = models.CharField(max_length=64)
     signer = models.CharField(max_length=200, blank=True)
     # The Merkle tree: how many events it holds and its compact range (hex hashes, comma
-    # separated, largest subtree first), advanced in batches when a checkpoint is issued.
+    # separated, largest subtree first), advanced by the sequencer with the chain.
     tree_size = models.BigIntegerField(default=0)
     tree_range = models.TextField(blank=True, default="")
 

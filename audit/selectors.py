@@ -110,12 +110,15 @@ def audit_events_q(*, scope: list[str] | None, filters: EventFilters) -> Q:
 
 
 def audit_events_visible_to(*, user, filters: EventFilters) -> QuerySet[AuditEvent]:
-    """The events of the asker's scope matching the filters, newest first; none for a
-    non-auditor (the API answers 404 before asking)."""
+    """The sequenced events of the asker's scope matching the filters, newest first; none for
+    a non-auditor (the API answers 404 before asking). An event appears once the sequencer
+    has given it its seq (within seconds: docs/audit-format.md, section 3.2)."""
     scope = auditor_scope(user=user)
     if scope is False:
         return AuditEvent.objects.none()
-    return AuditEvent.objects.filter(audit_events_q(scope=scope, filters=filters)).order_by("-seq")
+    return AuditEvent.objects.filter(
+        audit_events_q(scope=scope, filters=filters), seq__isnull=False
+    ).order_by("-seq")
 
 
 def with_actor_names(events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:

@@ -15,15 +15,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import context, triggers
 from .exceptions import AuditRecordRefused, SigningKeyMismatch
 from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
+from .sequencer import audit_sequence, sequence_locked
 from .tree import tree_integrate
-from .verifier.encoding import FORMAT_VERSION, EncodingError, body_hash, canonical_json, link_hash
+from .verifier.encoding import (
+    FORMAT_VERSION,
+    EncodingError,
+    body_hash,
+    canonical_json,
+    link_hash,
+)
 from .verifier.notes import SignerKey, checkpoint_text, sign_checkpoint, text_hash
 
 ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
@@ -123,20 +129,6 @@ def scope_of(*, departement_code: str, roles: list[dict]) -> str:
     return f",{','.join(sorted(codes))}," if codes else ""
 
 
-def _lock_head_and_take_seq() -> tuple[int, str]:
-    """Take the next seq under the head row's lock (row lock on PostgreSQL, write lock on
-    SQLite); released at commit, so a rollback leaves no gap."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_chainhead SET seq = seq + 1 WHERE id = %s RETURNING seq, hash",
-            [HEAD_PK],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise RuntimeError("the audit chain head row is missing: run the audit migrations")
-    return row[0], row[1]
-
-
 _INSERT_COLUMNS = (
     "v",
     "occurred_at",
@@ -158,35 +150,51 @@ _INSERT_COLUMNS = (
 )
 _JSON_COLUMNS = {"actor_roles", "details"}
 
-# One round trip under the head row's lock: take the next seq, chain the link hash (the same
-# canonical link as verifier.encoding.link_hash, built in SQL) and insert the event.
-# Built from the constant column list above, never from input; values go as parameters.
-_APPEND_POSTGRESQL = (
-    "WITH head AS ("  # noqa: S608
-    " UPDATE audit_chainhead SET seq = seq + 1, prev_hash = hash,"
-    ' hash = encode(sha256(convert_to(\'{"body_hash":"\' || %s || \'","prev_hash":"\' || hash'
-    " || '\",\"seq\":' || (seq + 1)::text || '}', 'UTF8')), 'hex')"
-    " WHERE id = %s RETURNING seq, prev_hash, hash)"
-    f" INSERT INTO audit_auditevent (seq, prev_hash, hash, {', '.join(_INSERT_COLUMNS)})"
-    " SELECT head.seq, head.prev_hash, head.hash, "
+# A plain INSERT: no lock, no seq (the sequencer gives it). Built from the constant column list
+# above, never from input; values go as parameters.
+_INSERT_POSTGRESQL = (
+    f"INSERT INTO audit_auditevent ({', '.join(_INSERT_COLUMNS)}) VALUES ("  # noqa: S608
     + ", ".join("%s::jsonb" if c in _JSON_COLUMNS else "%s" for c in _INSERT_COLUMNS)
-    + " FROM head RETURNING seq, prev_hash, hash"
+    + ") RETURNING id"
+)
+# SQLite: sequenced at once, so the row goes in with its seq and hashes.
+_INSERT_SQLITE = (
+    "INSERT INTO audit_auditevent (seq, prev_hash, hash, "  # noqa: S608
+    f"{', '.join(_INSERT_COLUMNS)}) VALUES (%s, %s, %s, "
+    + ", ".join("%s" for _ in _INSERT_COLUMNS)
+    + ") RETURNING id"
 )
 
 
-def _append_postgresql(event: AuditEvent, digest: str) -> None:
-    params: list[Any] = [digest, HEAD_PK] + [
+def _insert(event: AuditEvent) -> None:
+    params: list[Any] = [
         json.dumps(getattr(event, column)) if column in _JSON_COLUMNS else getattr(event, column)
         for column in _INSERT_COLUMNS
     ]
+    statement = _INSERT_POSTGRESQL
+    if connection.vendor != "postgresql":
+        params[_INSERT_COLUMNS.index("occurred_at")] = connection.ops.adapt_datetimefield_value(
+            event.occurred_at
+        )
+        params = [event.seq, event.prev_hash, event.hash, *params]
+        statement = _INSERT_SQLITE
     with connection.cursor() as cursor:
-        cursor.execute(_APPEND_POSTGRESQL, params)
+        cursor.execute(statement, params)
+        event.id = cursor.fetchone()[0]
+
+
+def _take_seq_sqlite() -> tuple[int, str]:
+    """SQLite: the next seq under the database's write lock (one writer at a time), kept until
+    commit, so a rollback leaves no gap; the tree follows at the next sequencer run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_chainhead SET seq = seq + 1 WHERE id = %s RETURNING seq, hash",
+            [HEAD_PK],
+        )
         row = cursor.fetchone()
     if row is None:
         raise RuntimeError("the audit chain head row is missing: run the audit migrations")
-    event.seq, event.prev_hash, event.hash = row
-    if link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest) != event.hash:
-        raise RuntimeError("the database and the code disagree on the link hash")
+    return row[0], row[1]
 
 
 def _target_fields(target) -> tuple[str, str]:
@@ -205,8 +213,11 @@ def audit_record(
     outcome: str = "ok",
     details: dict | None = None,
 ) -> AuditEvent:
-    """Append one event to the hash chain, in the caller's transaction: if it fails, so does
-    the action."""
+    """Record one event in the caller's transaction (if it fails, so does the action, and if
+    the action rolls back, so does the event). On PostgreSQL the event has no seq yet (None):
+    the sequencer chains it within seconds, and before any checkpoint, verification or
+    export; callers needing its seq call audit.sequencer.audit_sequence first. On SQLite (one
+    writer at a time) it is sequenced at once."""
     if not isinstance(action, str) or len(action) > 64 or not ACTION.fullmatch(action):
         raise AuditRecordRefused(f"action {action!r} is not a dotted lowercase name")
     if not isinstance(outcome, str) or not OUTCOME.fullmatch(outcome):
@@ -219,7 +230,6 @@ def audit_record(
     where = context.current()
     event = AuditEvent(
         v=FORMAT_VERSION,
-        # Taken just before the lock, so that the body is hashed outside it.
         occurred_at=timezone.now(),
         actor_id=actor_id,
         actor_username=username[:150],
@@ -237,19 +247,17 @@ def audit_record(
         request_id=where.request_id,
         details=details,
     )
+    # Refused here, not at sequencing: a body without a canonical form never gets in.
     digest = body_hash(event.body())
-    if connection.vendor == "postgresql" and connection.get_autocommit():
-        # One statement is its own transaction: no BEGIN and COMMIT round trips around it.
-        _append_postgresql(event, digest)
+    if connection.vendor == "postgresql":
+        # One statement: atomic on its own, in autocommit as in the caller's transaction.
+        _insert(event)
         return event
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            _append_postgresql(event, digest)
-        else:
-            event.seq, event.prev_hash = _lock_head_and_take_seq()
-            event.hash = link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest)
-            event.save(force_insert=True)
-            ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
+        event.seq, event.prev_hash = _take_seq_sqlite()
+        event.hash = link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest)
+        _insert(event)
+        ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
     return event
 
 
@@ -272,12 +280,6 @@ def checkpoint_file_append(*, note: str) -> None:
             os.fsync(handle.fileno())
     except OSError:
         logger.exception("could not append the checkpoint to AUDIT_CHECKPOINT_FILE")
-
-
-def _lock_head() -> ChainHead:
-    """The head row, locked until commit (a no-op UPDATE takes the lock on every vendor)."""
-    ChainHead.objects.filter(pk=HEAD_PK).update(checkpoint_number=F("checkpoint_number"))
-    return ChainHead.objects.get(pk=HEAD_PK)
 
 
 def _issue(
@@ -329,13 +331,17 @@ def _issue(
     return checkpoint
 
 
-@transaction.atomic
 def checkpoint_issue(
     *, reason: str = "periodic", signer: SignerKey | None = None
 ) -> AuditCheckpoint:
-    """Sign the current head, even when nothing happened since the last checkpoint."""
-    head = _lock_head()
-    return _issue(head=head, signers=[signer or signing_key()], reason=reason)
+    """Sequence every committed event, then sign the head, even when nothing happened since
+    the last checkpoint. The batches go in their own transactions when called outside one;
+    the last one, under the lock the checkpoint keeps, catches those committed meanwhile."""
+    if not connection.in_atomic_block:
+        audit_sequence()
+    with transaction.atomic():
+        head = sequence_locked()
+        return _issue(head=head, signers=[signer or signing_key()], reason=reason)
 
 
 @transaction.atomic
@@ -349,7 +355,7 @@ def signing_key_rotate(*, new_key: SignerKey, actor=None) -> AuditCheckpoint:
         action="audit.key_rotated",
         details={"new_key_id": new_key.verifier.key_id.hex()},
     )
-    head = _lock_head()
+    head = sequence_locked()
     return _issue(head=head, signers=[old_key, new_key], reason="rotation", rotate_to=new_key)
 
 
@@ -364,7 +370,7 @@ def purge_cut(*, before: datetime) -> int:
     """The last seq that may go: the largest checkpointed size whose events are all older
     than `before` (so an existing signed checkpoint anchors what remains)."""
     newest_old = (
-        AuditEvent.objects.filter(occurred_at__lt=before)
+        AuditEvent.objects.filter(occurred_at__lt=before, seq__isnull=False)
         .order_by("-seq")
         .values_list("seq", flat=True)
         .first()
@@ -392,7 +398,12 @@ def audit_purge(*, before: datetime | None = None, actor=None) -> PurgeResult:
     if before is None:
         before = timezone.now() - timedelta(days=getattr(settings, "AUDIT_RETENTION_DAYS", 365))
     cut = purge_cut(before=before)
-    first = AuditEvent.objects.order_by("seq").values_list("seq", flat=True).first()
+    first = (
+        AuditEvent.objects.filter(seq__isnull=False)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+        .first()
+    )
     if cut == 0 or first is None or first > cut:
         return PurgeResult(purged_to=(first or 1) - 1, deleted=0, checkpoint=None)
     key = signing_key()
@@ -401,7 +412,7 @@ def audit_purge(*, before: datetime | None = None, actor=None) -> PurgeResult:
         action="audit.purged",
         details={"purged_to_seq": cut, "count": cut - first + 1},
     )
-    head = _lock_head()
+    head = sequence_locked()
     checkpoint = _issue(head=head, signers=[key], reason="purge", purged_to=cut)
     vendor = connection.vendor
     triggers.execute(connection, triggers.disable_statements(vendor, "audit_auditevent"))

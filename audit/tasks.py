@@ -4,8 +4,16 @@ from celery import shared_task
 
 from .exports import export_run
 from .models import AuditCheckpoint
+from .sequencer import audit_sequence
 from .services import checkpoint_issue
 from .witnesses import checkpoint_submit
+
+
+@shared_task(name="audit.sequence")
+def sequence() -> int:
+    """Chain the recorded events and add them to the tree (Celery beat, every few seconds);
+    one run at a time in effect, since each batch holds the head row's lock."""
+    return audit_sequence()
 
 
 @shared_task(name="audit.issue_checkpoint")

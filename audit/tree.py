@@ -1,11 +1,13 @@
 """The Merkle tree over the audit events, as stored: complete subtrees in audit_merklenode, the
 compact range in the head row (docs/audit-format.md, section 4).
 
-Appends do not touch the tree: `tree_integrate` adds, in one batch under the head row's lock,
-every event appended since the last checkpoint (the sequencer step), just before the
-checkpoint signs the new root."""
+Appends do not touch the tree: the sequencer (audit/sequencer.py) integrates each batch it
+chains, under the head row's lock, with `tree_integrate`."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django.db import connection
 
@@ -27,26 +29,34 @@ def _insert_nodes(nodes: list[tuple[int, int, bytes]]) -> None:
         )
 
 
-def tree_integrate(head: ChainHead) -> merkle.CompactRange:
-    """Add events tree_size+1 … head.seq to the tree; the caller holds the head row's lock."""
+def tree_integrate(
+    head: ChainHead, *, known: list[tuple[int, str]] | None = None
+) -> merkle.CompactRange:
+    """Add events tree_size+1 … head.seq to the tree; the caller holds the head row's lock.
+    `known`: the (seq, hash) of the events just sequenced, read from the table otherwise."""
     compact = merkle.CompactRange.decode(head.tree_size, head.tree_range)
     if compact.size == head.seq:
         return compact
     first = compact.size + 1
-    hashes = (
-        AuditEvent.objects.filter(seq__gte=first, seq__lte=head.seq)
-        .order_by("seq")
-        .values_list("seq", "hash")
-    )
+    hashes: Iterable[Any]
+    if known and known[0][0] == first and known[-1][0] == head.seq:
+        hashes = known
+    else:
+        hashes = (
+            AuditEvent.objects.filter(seq__gte=first, seq__lte=head.seq)
+            .order_by("seq")
+            .values_list("seq", "hash")
+            .iterator(chunk_size=BATCH)
+        )
     expected = first
     nodes: list[tuple[int, int, bytes]] = []
-    for seq, event_hash in hashes.iterator(chunk_size=BATCH):
+    for seq, event_hash in hashes:
         if seq != expected:
             raise AuditError(
                 f"the Merkle tree cannot integrate seq {seq}: seq {expected} is missing"
                 " (events purged before the tree was built, or deleted)"
             )
-        compact.append(merkle.event_leaf(event_hash), nodes)
+        compact.append(merkle.event_leaf(cast(str, event_hash)), nodes)
         expected += 1
         if len(nodes) >= BATCH:
             _insert_nodes(nodes)

@@ -34,27 +34,55 @@ REDACTION_KEPT = (
 )  # fmt: skip
 
 
-def _redaction_condition(vendor: str) -> str:
+def _same(column: str, vendor: str) -> str:
+    """NEW.column equals OLD.column, NULL equal to NULL (never an unknown)."""
+    if vendor == "postgresql":
+        return f"NEW.{column} IS NOT DISTINCT FROM OLD.{column}"
+    return f"NEW.{column} IS OLD.{column}"
+
+
+def _redaction_condition(vendor: str, *, sequencing: bool = True) -> str:
     jsonb = "::jsonb" if vendor == "postgresql" else ""
-    kept = [f"NEW.{c} = OLD.{c}" for c in REDACTION_KEPT]
-    kept.append(
-        "NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id"
-        if vendor == "postgresql"
-        else "NEW.actor_id IS OLD.actor_id"
-    )
+    columns = ("id", *REDACTION_KEPT, "actor_id") if sequencing else (*REDACTION_KEPT, "actor_id")
+    kept = [_same(c, vendor) for c in columns]
     blank = [
         f"NEW.{c} = {v}{jsonb if c in ('actor_roles', 'details') else ''}"
         for c, v in REDACTED_BLANK.items()
     ]
     exists = "EXISTS (SELECT 1 FROM audit_redaction r WHERE r.seq = OLD.seq)"
-    return " AND ".join([exists, *kept, *blank])
+    return "(" + " AND ".join(["OLD.seq IS NOT NULL", exists, *kept, *blank]) + ")"
 
 
-def postgres_event_guard() -> list[str]:
+# Sequencing (migration 0008, docs/audit-format.md section 3.2): the other UPDATE allowed fills
+# seq, prev_hash and hash of an event recorded without them, and changes nothing else.
+SEQUENCED = ("seq", "prev_hash", "hash")
+BODY_COLUMNS = (
+    "id", "v", "occurred_at", "actor_id", "actor_username", "actor_is_staff", "actor_roles",
+    "action", "outcome", "target_type", "target_ref", "org_code", "departement_code", "scope",
+    "ip", "user_agent", "request_id", "details",
+)  # fmt: skip
+
+
+def _sequencing_condition(vendor: str) -> str:
+    filled = [f"OLD.{c} IS NULL AND NEW.{c} IS NOT NULL" for c in SEQUENCED]
+    shape = ["NEW.seq >= 1", "length(NEW.prev_hash) = 64", "length(NEW.hash) = 64"]
+    kept = [_same(c, vendor) for c in BODY_COLUMNS]
+    return "(" + " AND ".join([*filled, *shape, *kept]) + ")"
+
+
+def _allowed_update(vendor: str, *, sequencing: bool) -> str:
+    """sequencing=False: the guard of migrations 0006 and 0007, before events had an id."""
+    if not sequencing:
+        return _redaction_condition(vendor, sequencing=False)
+    return f"({_redaction_condition(vendor)} OR {_sequencing_condition(vendor)})"
+
+
+def postgres_event_guard(*, sequencing: bool = True) -> list[str]:
+    allowed = _allowed_update("postgresql", sequencing=sequencing)
     return [
         "CREATE OR REPLACE FUNCTION audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         "BEGIN\n"
-        f"    IF TG_OP = 'UPDATE' AND {_redaction_condition('postgresql')} THEN\n"
+        f"    IF TG_OP = 'UPDATE' AND coalesce({allowed}, false) THEN\n"
         "        RETURN NEW;\n"
         "    END IF;\n"
         "    RAISE EXCEPTION 'audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME\n"
@@ -67,20 +95,20 @@ def postgres_event_guard() -> list[str]:
     ]
 
 
-def sqlite_event_guard() -> list[str]:
+def sqlite_event_guard(*, sequencing: bool = True) -> list[str]:
     return [
         "DROP TRIGGER IF EXISTS audit_auditevent_no_update",
         "CREATE TRIGGER audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent "
-        f"WHEN NOT ({_redaction_condition('sqlite')}) BEGIN "
+        f"WHEN NOT coalesce({_allowed_update('sqlite', sequencing=sequencing)}, 0) BEGIN "
         "SELECT RAISE(ABORT, 'audit log is append-only: UPDATE on audit_auditevent refused'); END",
     ]
 
 
-def event_guard_statements(vendor: str) -> list[str]:
+def event_guard_statements(vendor: str, *, sequencing: bool = True) -> list[str]:
     if vendor == "postgresql":
-        return postgres_event_guard()
+        return postgres_event_guard(sequencing=sequencing)
     if vendor == "sqlite":
-        return sqlite_event_guard()
+        return sqlite_event_guard(sequencing=sequencing)
     raise NotImplementedError(f"no append-only triggers for database vendor {vendor!r}")
 
 

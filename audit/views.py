@@ -26,7 +26,7 @@ from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
 from .findings import checkpoint_reason, findings
 from .labels import action_choices, filters_in_words
-from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead, ExportStatus
+from .models import HEAD_PK, AuditCheckpoint, ChainHead, ExportStatus
 from .permissions import get_export_for, scope_or_404
 from .selectors import (
     EventFilters,
@@ -249,7 +249,7 @@ def integrity(request):
             details={"via": "web", "checkpoint": latest.number if latest else 0},
         )
     if request.method == "POST":
-        last_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+        last_seq = ChainHead.objects.filter(pk=HEAD_PK).values_list("seq", flat=True).first() or 0
         verified_from = max(1, last_seq - RECENT_EVENTS + 1)
         try:
             report = verify_database(from_seq=verified_from)

@@ -5,8 +5,13 @@
 
 The database named in DATABASE_URL is DROPPED and recreated: its name must contain "bench".
 Reports, as a Markdown table:
-  - chain appends per second with 1, 8 and 32 concurrent writer processes, next to plain
-    single-row inserts into an equivalent table without chain or lock (ratio);
+  - appends per second (audit_record) with 1, 8 and 32 concurrent writer processes while a
+    sequencer process runs beside them as Celery beat would (every second here), next to plain
+    single-row INSERTs of the same row into a table of the same shape and indexes (ratio);
+  - the sequencer's throughput on the backlog left at the end of each run (events/s; it must
+    keep up with the appends), and the events it sequenced during the run;
+  - bytes per event of the table and of each index after those appends and their sequencing
+    (VACUUMed: the sequencing UPDATE leaves one dead version per event until VACUUM);
   - API detail view latency (GET /api/v1/requests/{reference}/) with access logging on and
     off (ratio);
   - audit_verify over N events (seconds) and the ratio to hashing the same bytes with
@@ -15,7 +20,9 @@ Reports, as a Markdown table:
   - bytes per event of the events table and of each of its indexes, and of the Merkle tree.
 
 --reuse keeps the database of a previous run (its million events) and measures only the
-verification, the export and the sizes.
+verification, the export and the sizes. --appends-only stops after the appends, the sequencer,
+their sizes and the API latency. The load average is printed with the table: the machine may
+be shared.
 """
 
 from __future__ import annotations
@@ -82,27 +89,44 @@ def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
         for i in range(count):
             audit_record(actor=None, action="bench.append", details={"writer": number, "i": i})
     else:
+        # The row audit_record writes, as one parameterised statement with no Python around it.
         with connection.cursor() as cursor:
             for i in range(count):
                 cursor.execute(
-                    "INSERT INTO bench_plain_event (prev_hash, hash, v, occurred_at, actor_id,"
-                    " actor_username, actor_is_staff, actor_roles, action, outcome, target_type,"
-                    " target_ref, org_code, departement_code, scope, ip, user_agent, request_id,"
-                    " details) VALUES (%s, %s, 1, now(), NULL, '', false, '[]', 'bench.append',"
-                    " 'ok', '', '', '', '', '', '', '', '', %s)",
-                    [
-                        "0" * 64,
-                        hashlib.sha256(os.urandom(8)).hexdigest(),
-                        f'{{"writer": {number}, "i": {i}}}',
-                    ],
+                    "INSERT INTO bench_plain_event (v, occurred_at, actor_id, actor_username,"
+                    " actor_is_staff, actor_roles, action, outcome, target_type, target_ref,"
+                    " org_code, departement_code, scope, ip, user_agent, request_id, details)"
+                    " VALUES (1, %s, NULL, '', false, %s::jsonb, 'bench.append', 'ok', '', '',"
+                    " '', '', '', '', '', '', %s::jsonb) RETURNING id",
+                    [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": {number}}}'],
                 )
+                cursor.fetchone()
     connection.close()
     done.put(count)
 
 
-def appends_per_second(kind: str, writers: int, total: int) -> float:
+def _sequencer(stop, done) -> None:
+    """What the Celery beat task does, every second, until told to stop."""
+    setup_django()
+    from django.db import connection
+
+    from audit.sequencer import audit_sequence
+
+    sequenced = 0
+    while not stop.wait(1.0):
+        sequenced += audit_sequence()
+    connection.close()
+    done.put(sequenced)
+
+
+def appends_per_second(kind: str, writers: int, total: int) -> tuple[float, int]:
+    """(appends per second, events the sequencer beside them chained meanwhile)."""
     context = multiprocessing.get_context("spawn")
     ready, start, done = context.Queue(), context.Event(), context.Queue()
+    stop, sequenced = context.Event(), context.Queue()
+    beside = context.Process(target=_sequencer, args=(stop, sequenced))
+    if kind == "chain":
+        beside.start()
     per = max(total // writers, 1)
     processes = [
         context.Process(target=_writer, args=(kind, per, n, ready, start, done))
@@ -118,21 +142,31 @@ def appends_per_second(kind: str, writers: int, total: int) -> float:
     elapsed = time.perf_counter() - began
     for process in processes:
         process.join()
-    return written / elapsed
+    during = 0
+    if kind == "chain":
+        stop.set()
+        during = sequenced.get()
+        beside.join()
+    return written / elapsed, during
+
+
+def sequencer_per_second() -> tuple[float, int]:
+    """The sequencer draining the backlog: (events per second, events)."""
+    from audit.sequencer import audit_sequence
+
+    began = time.perf_counter()
+    count = audit_sequence()
+    elapsed = time.perf_counter() - began
+    return (count / elapsed if count else 0.0), count
 
 
 def create_plain_table() -> None:
+    """Same columns, defaults, identity and indexes as the events table; no trigger."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_plain_event")
-        cursor.execute(
-            "CREATE TABLE bench_plain_event (LIKE audit_auditevent INCLUDING DEFAULTS "
-            "INCLUDING INDEXES)"
-        )
-        cursor.execute(
-            "ALTER TABLE bench_plain_event ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY"
-        )
+        cursor.execute("CREATE TABLE bench_plain_event (LIKE audit_auditevent INCLUDING ALL)")
 
 
 # -- API detail latency -----------------------------------------------------------------------
@@ -289,12 +323,13 @@ def run_child(args: list[str]) -> tuple[float, int, str]:
     return elapsed, rss_kb // 1024, result.stdout
 
 
-def sizes(total: int) -> list[tuple[str, ...]]:
+def sizes(total: int, label: str = "") -> list[tuple[str, ...]]:
     """Bytes per event of the events table (heap and TOAST), each index, the Merkle tree."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE audit_auditevent")
+        cursor.execute("VACUUM ANALYZE audit_merklenode")
         cursor.execute(
             "SELECT pg_table_size('audit_auditevent'), pg_total_relation_size('audit_merklenode')"
         )
@@ -304,17 +339,22 @@ def sizes(total: int) -> list[tuple[str, ...]]:
             " WHERE relname = 'audit_auditevent' ORDER BY 2 DESC"
         )
         indexes = cursor.fetchall()
-    out = [("bytes/event, events table (heap)", f"{table / total:.0f}", "", "")]
-    out += [(f"bytes/event, index {name}", f"{size / total:.0f}", "", "") for name, size in indexes]
+    out = [(f"bytes/event{label}, events table (heap)", f"{table / total:.0f}", "", "")]
+    out += [
+        (f"bytes/event{label}, index {name}", f"{size / total:.0f}", "", "")
+        for name, size in indexes
+    ]
     out.append(
         (
-            f"bytes/event, {len(indexes)} indexes together",
+            f"bytes/event{label}, {len(indexes)} indexes together",
             f"{sum(size for _, size in indexes) / total:.0f}",
             "",
             "",
         )
     )
-    out.append(("bytes/event, Merkle tree (audit_merklenode)", f"{tree / total:.0f}", "", ""))
+    out.append(
+        (f"bytes/event{label}, Merkle tree (audit_merklenode)", f"{tree / total:.0f}", "", "")
+    )
     return out
 
 
@@ -329,6 +369,7 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=4000, help="appends per writer setting")
     parser.add_argument("--api-requests", type=int, default=300)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
+    parser.add_argument("--appends-only", action="store_true", help="skip the million events")
     args = parser.parse_args()
     name = prepare_environment()
     if not args.reuse:
@@ -340,31 +381,50 @@ def main() -> None:
     rows = []
     if not args.reuse:
         appends_and_latency(rows, args)
-        print(f"loading {args.events:,} events...", file=sys.stderr)
-        hashing = bulk_load(args.events)
-    else:
+    if not args.appends_only:
         hashing = None
-    verify_and_export(rows, hashing)
-    print(f"\n{os.cpu_count()} CPUs, PostgreSQL, {datetime.now(UTC):%Y-%m-%d}\n")
+        if not args.reuse:
+            print(f"loading {args.events:,} events...", file=sys.stderr)
+            hashing = bulk_load(args.events)
+        verify_and_export(rows, hashing)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(
+        f"\n{os.cpu_count()} CPUs (load average {load} at the end), PostgreSQL,"
+        f" {datetime.now(UTC):%Y-%m-%d}\n"
+    )
     print("| measure | value | baseline | ratio |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
 
 
 def appends_and_latency(rows: list, args) -> None:
+    from audit.models import AuditEvent
+
     create_plain_table()
     for writers in WRITERS:
-        chain = appends_per_second("chain", writers, args.appends)
-        plain = appends_per_second("plain", writers, args.appends)
+        chain, during = appends_per_second("chain", writers, args.appends)
+        plain, _ = appends_per_second("plain", writers, args.appends)
         report(
             rows,
             (
-                f"appends/s, {writers} writer(s)",
+                f"appends/s, {writers} writer(s), sequencer beside",
                 f"{chain:,.0f}",
                 f"plain {plain:,.0f}",
                 f"{chain / plain:.2f}",
             ),
         )
+        drain, backlog = sequencer_per_second()
+        report(
+            rows,
+            (
+                f"sequencer, {writers} writer(s): chained during the run / backlog after",
+                f"{during:,} / {backlog:,}",
+                f"backlog at {drain:,.0f} events/s",
+                f"{drain / chain:.1f} x appends" if drain else "",
+            ),
+        )
+    for row in sizes(AuditEvent.objects.count(), " (appended and sequenced)"):
+        report(rows, row)
     with_log, without_log = api_latency(args.api_requests)
     report(
         rows,

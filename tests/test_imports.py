@@ -29,9 +29,6 @@ ALLOWED_LOCAL_IMPORTS = {
     ("sharing.apps", "sharing.tasks"): "AppConfig.ready: registers the tasks published by name",
     # The French named-entity model weighs hundreds of megabytes and is optional.
     ("sharing.privacy.model", "spacy"): "heavy and optional: loaded when first needed",
-    # Pending: the request page's context moves from views/requests.py to the selectors
-    # (issue 10); render_detail then imports it at the top like everything else.
-    ("sharing.views.common", "sharing.views.requests"): "detail_context moving to selectors",
 }
 
 

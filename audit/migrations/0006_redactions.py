@@ -20,7 +20,7 @@ def forwards(apps, schema_editor):
             " auditor_id bigint NULL, auditor_username varchar(150) NOT NULL,"
             f" redacted_at {TIMESTAMP[vendor]} NOT NULL)",
             *triggers.table_statements(vendor, "audit_redaction"),
-            *triggers.event_guard_statements(vendor),
+            *triggers.event_guard_statements(vendor, sequencing=False),
         ],
     )
 

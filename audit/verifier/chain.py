@@ -6,6 +6,7 @@ Standard library and `cryptography` only.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -399,6 +400,74 @@ class ChainVerifier:
             report.error(f"seq {seq}: unexpected fields {sorted(keys)}")
             digest = None
         self.feed_link(seq, event.get("prev_hash"), event.get("hash"), digest)
+
+    def feed_links(self, links: list[tuple[int, str, str, str]]) -> None:
+        """feed_link for a run of (seq, prev_hash, hash, body_hash), with the same checks and
+        outcome: the usual event (the next seq, linked to the previous one, its hash
+        recomputed equal, no checkpoint at its size, the tree in step) in a tight loop, any
+        other through feed_link."""
+        sha256 = hashlib.sha256
+        fromhex = bytes.fromhex
+        by_size = self.by_size
+        known = self._known_by_size
+        expected, previous = self._expected_seq, self._prev_stored
+        checked = 0
+        tree, collect, hashes, size = self._fast_tree()
+        for seq, prev_hash, stored, digest in links:
+            if (
+                seq != expected
+                or prev_hash != previous
+                or seq in by_size
+                or seq in known
+                or (collect is None and size != seq - 1)
+                or sha256(
+                    f'{{"body_hash":"{digest}","prev_hash":"{prev_hash}","seq":{seq}}}'.encode()
+                ).hexdigest()
+                != stored
+            ):
+                # The first event, a checkpoint's size, or anything that fails: one by one.
+                self._end_fast(checked, expected, previous, tree, size)
+                checked = 0
+                self.feed_link(seq, prev_hash, stored, digest)
+                expected, previous = self._expected_seq, self._prev_stored
+                tree, collect, hashes, size = self._fast_tree()
+                continue
+            # hexdigest() equal: stored is 64 lowercase hex digits, and so was prev_hash.
+            leaf = sha256(b"\x00" + fromhex(stored)).digest()
+            if collect is not None:
+                collect(leaf)
+            else:
+                index = size
+                while index & 1:
+                    leaf = sha256(b"\x01" + hashes.pop() + leaf).digest()
+                    index >>= 1
+                hashes.append(leaf)
+                size += 1
+            checked += 1
+            expected = seq + 1
+            previous = stored
+        self._end_fast(checked, expected, previous, tree, size)
+
+    def _fast_tree(self) -> tuple[CompactRange | None, object, list[bytes], int]:
+        """feed_links' view of the tree: (tree, where a segment collects its leaves instead,
+        the tree's hashes, its size; -2 when there is no tree, which no seq - 1 equals)."""
+        tree = self.tree
+        if self.segment and tree is None:
+            return None, self.leaves.append, [], -2
+        if tree is None:
+            return None, None, [], -2
+        return tree, None, tree.hashes, tree.size
+
+    def _end_fast(
+        self, checked: int, expected: int | None, previous: str | None, tree, size: int
+    ) -> None:
+        if not checked:
+            return
+        self.report.events += checked
+        self.report.last_seq = expected - 1
+        self._expected_seq, self._prev_stored = expected, previous
+        if tree is not None:
+            tree.size = size
 
     def feed_link(self, seq: int, prev_hash: object, stored: object, digest: str | None) -> None:
         """The rest of `feed`, for a caller that has computed the body hash itself (None: the

@@ -189,6 +189,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.document_generic_responses",
+        "sharing.openapi.link_request_lifecycle",
     ],
     "ENUM_NAME_OVERRIDES": {
         "DeliveryChannelEnum": "sharing.models.DeliveryChannel",
@@ -290,6 +291,12 @@ LOGGING = {
 
 # One beat only; a static schedule. Deadlines live in the database and the sweep finds them.
 CELERY_BEAT_SCHEDULE = {
+    # Recorded events are chained and added to the tree by the sequencer (audit/sequencer.py);
+    # every checkpoint also sequences first, so this only keeps the batches small.
+    "audit-sequence": {
+        "task": "audit.sequence",
+        "schedule": env.int("AUDIT_SEQUENCER_SECONDS", default=2),
+    },
     "audit-checkpoint": {
         "task": "audit.issue_checkpoint",
         "schedule": env.int("AUDIT_CHECKPOINT_SECONDS", default=300),

@@ -11,32 +11,17 @@ from django.utils import timezone
 from accounts.models import Role, User
 
 from ..models import (
-    RESOLUTIONS_TO_DELIVER,
     InfoRequest,
     Notification,
     NotificationPreference,
     Reminder,
     ReminderKind,
-    Status,
 )
 from ..reminders.broker import enqueue
 from ..reminders.schedule import next_send_slot, requeue_after
-from ..selectors import overdue_q
+from ..selectors import awaited_date, overdue_q
 from .recipients import Directory, status_change_recipients
 from .rendering import DigestLine
-
-
-def running_due_date(info_request: InfoRequest) -> date | None:
-    """The date the request's current step is due, if a clock is running."""
-    if info_request.status == Status.SUBMITTED:
-        return info_request.acknowledgement_due
-    if info_request.status == Status.ACKNOWLEDGED:
-        return info_request.decision_due
-    if info_request.status == Status.DECIDED and info_request.resolution in RESOLUTIONS_TO_DELIVER:
-        return info_request.delivery_due
-    if info_request.status == Status.CLARIFICATION_REQUESTED:
-        return info_request.clarification_due  # the commune's answer
-    return None
 
 
 def notify_status_change(
@@ -88,7 +73,7 @@ def _notify_event(
         recipients = status_change_recipients(info_request=info_request)
     if not recipients:
         return []
-    due_on = running_due_date(info_request)
+    due_on = awaited_date(info_request)
     notifications = Notification.objects.bulk_create(
         [
             Notification(
@@ -144,7 +129,7 @@ def overdue_of(*, prefecture_id: int, today: date) -> list[DigestLine]:
         )
         .order_by("reference")
     )
-    lines = [DigestLine(row.reference, row.status, running_due_date(row)) for row in rows]
+    lines = [DigestLine(row.reference, row.status, awaited_date(row)) for row in rows]
     lines.sort(key=lambda line: (line.due_on or date.max, line.reference))
     return lines
 

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..notifications import outbox, recipients, rendering
 from ..permissions import VIEW, can
-from ..selectors import overdue_q
+from ..selectors import awaited_date, overdue_q
 from .schedule import RULES_BY_KIND, claim_lease, max_attempts, next_send_slot
 
 logger = logging.getLogger("relais.reminders")
@@ -190,7 +190,7 @@ def _render(reminder: Reminder, *, now: datetime) -> _Rendered:
         due_on = reminder.notification.due_on if reminder.notification_id else None
     elif reminder.kind == ReminderKind.PERSONAL:
         status = info_request.status
-        due_on = outbox.running_due_date(info_request)
+        due_on = awaited_date(info_request)
     else:
         status = info_request.status
         due_on = reminder.due_on

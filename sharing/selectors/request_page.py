@@ -24,6 +24,7 @@ from ..models import (
     Status,
 )
 from ..permissions import DRAFT, NOTES
+from ..receipts import receipt_pdf
 from . import is_late, messages_of, notes_of, personal_reminders_of, remarks_of, timeline_of
 
 
@@ -87,8 +88,6 @@ def request_page(*, user: User, info_request: InfoRequest) -> dict[str, Any]:
 def request_receipt_pdf(*, user: User, info_request: InfoRequest) -> bytes:
     """The acknowledgement of receipt (CRPA L.112-3, R.112-5) of a signed request, as a PDF,
     recorded as downloaded. The caller checks that the request was signed."""
-    from ..receipts import receipt_pdf  # reportlab, loaded only when a receipt is asked for
-
     pdf = receipt_pdf(info_request=info_request)
     audit_record(
         actor=user,

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import PREFECTURE_ROLES, Membership, User
+from accounts.models import User
 from accounts.step_up import web_reauthentication_redirect
 
 from .. import rules
@@ -39,7 +40,8 @@ from ..forms import (
 from ..message_templates import FIELD_OF_KIND, KIND_OF_ACTION, templates_for
 from ..models import InfoRequest
 from ..reminders.personal import personal_reminder_create
-from ..selectors.request_page import record_request_viewed
+from ..selectors.people import colleagues
+from ..selectors.request_page import record_request_viewed, request_page
 from ..services.clarification import (
     clarification_due_default,
     info_request_clarify,
@@ -61,25 +63,7 @@ from ..services.handling import (
     info_request_take,
 )
 from ..services.notes import note_add
-from .common import audit_denied, fetch, render_conflict, render_detail
-
-
-def _liaisons(info_request: InfoRequest) -> list[tuple[str, str]]:
-    memberships = (
-        Membership.objects.filter(
-            organization=info_request.prefecture_id,
-            role__in=PREFECTURE_ROLES,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
-    seen: dict[str, str] = {}
-    for membership in memberships:
-        user = membership.user
-        full_name = user.get_full_name()
-        seen[user.username] = f"{full_name} ({user.username})" if full_name else user.username
-    return list(seen.items())
+from .common import audit_denied, fetch
 
 
 def _assign(request, info_request: InfoRequest, data: dict):
@@ -113,7 +97,7 @@ class WebAction:
         if self.form_class is AssignForm:
             return AssignForm(
                 data,
-                liaisons=_liaisons(info_request),
+                liaisons=colleagues([info_request.prefecture_id]),
                 initial={"liaison": getattr(info_request.assigned_to, "username", "")},
             )
         if self.form_class is ClarificationRequestForm:
@@ -397,3 +381,29 @@ def request_action(request, reference: str, action: str):
         },
         status=status,
     )
+
+
+def render_detail(
+    request: HttpRequest,
+    info_request: InfoRequest,
+    *,
+    status: int = 200,
+    note_form: NoteForm | None = None,
+    **extra,
+):
+    """The request's page (read and recorded as seen by `request_page`), with the actions the
+    rules allow as buttons, and the form for a note to those who may write one."""
+    page = request_page(user=request.user, info_request=info_request)
+    context = {
+        **page,
+        "actions": available_actions(page["allowed"]),
+        "note_form": note_form or (NoteForm() if page["notes"] is not None else None),
+        "english": get_language() == "en",
+        **extra,
+    }
+    return render(request, "sharing/request_detail.html", context, status=status)
+
+
+def render_conflict(request: HttpRequest, info_request: InfoRequest):
+    """A forbidden transition: the request moved on meanwhile; show where it stands (409)."""
+    return render_detail(request, info_request, status=409, conflict=True)

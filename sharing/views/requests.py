@@ -37,8 +37,9 @@ from ..selectors.request_page import record_request_viewed, request_receipt_pdf
 from ..services.drafting import EDITABLE_FIELDS, info_request_create, info_request_update
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
 from ..templatetags.relais import waiting_on
+from .actions import render_detail
 from .bulk import form_for
-from .common import audit_denied, fetch, render_detail
+from .common import audit_denied, fetch
 
 
 @login_required

@@ -7,7 +7,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.security_services import token_issue
-from audit.models import AuditEvent, ChainHead
+from audit.models import AuditEvent
+from audit.sequencer import audit_sequence, sequenced_size
 from sharing.models import Status
 from tests.accounts.conftest import totp_code
 from tests.factories import PASSWORD, draft, request_in
@@ -57,7 +58,7 @@ def test_a_mayor_with_an_old_session_is_asked_for_the_password_before_signing(or
     assert info_request.status == Status.DRAFT
     prompt = client.get(response["Location"])
     assert 'name="password"' in prompt.content.decode()
-    seq = ChainHead.objects.get().seq
+    seq = sequenced_size()
     wrong = client.post("/compte/securite/confirmer/", {"password": "wrong", "next": url})
     assert wrong.status_code == 400
     back = client.post("/compte/securite/confirmer/", {"password": PASSWORD, "next": url})
@@ -65,6 +66,7 @@ def test_a_mayor_with_an_old_session_is_asked_for_the_password_before_signing(or
     assert client.post(url).status_code == 302
     info_request.refresh_from_db()
     assert info_request.status == Status.SUBMITTED
+    audit_sequence()
     actions = list(
         AuditEvent.objects.filter(seq__gt=seq, action__startswith="auth.reauth").values_list(
             "action", flat=True

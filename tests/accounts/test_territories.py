@@ -90,7 +90,7 @@ def test_load_restores_a_changed_name_population_and_prefecture():
         63714,
     )
     assert Organization.objects.get(pk=drome.pk).name == "Préfecture — Drôme"
-    event = AuditEvent.objects.filter(action="territories.loaded").order_by("-seq").first()
+    event = AuditEvent.objects.filter(action="territories.loaded").order_by("-id").first()
     assert event.details["communes_updated"] == 2
 
 

@@ -10,6 +10,11 @@ Two passes over every operation:
   operation from run to run and spread over the three (about 190 cases an operation: run
   as every role, this pass alone took three quarters of the file's time, for input parsing
   that does not depend on who asks).
+
+And a stateful pass: Schemathesis follows the schema's links (sharing/openapi.py) from a new
+draft through the lifecycle, each step sent as the role that takes it (the legal officer
+drafts, the mayor signs, the liaison answers), so that actions meet real requests in every
+status instead of unknown references.
 """
 
 import os
@@ -17,9 +22,10 @@ import zlib
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
@@ -32,6 +38,8 @@ from tests.factories import draft, request_in
 
 EXAMPLES = int(os.environ.get("RELAIS_SCHEMATHESIS_EXAMPLES", "4"))
 ROLES = ["legal_officer", "liaison", "auditor_national"]
+# The stateful pass also needs the mayor, who signs.
+TOKEN_HOLDERS = [*ROLES, "mayor"]
 
 
 def _schema(**phases: dict) -> schemathesis.BaseSchema:
@@ -48,6 +56,7 @@ def _schema(**phases: dict) -> schemathesis.BaseSchema:
 OFF = {"enabled": False}
 fuzzed = _schema(coverage=OFF, stateful=OFF)
 covered = _schema(examples=OFF, fuzzing=OFF, stateful=OFF)
+linked = _schema(examples=OFF, fuzzing=OFF, coverage=OFF)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -78,7 +87,7 @@ def tokens(module_orgs, module_db):
                 second_factor=True,
                 actor=getattr(people, role),
             ).secret
-            for role in ROLES
+            for role in TOKEN_HOLDERS
         }
 
 
@@ -123,3 +132,76 @@ def test_api_answers_boundary_and_negative_cases_as_its_schema_says(case, tokens
 def test_boundary_cases_are_sent_as_every_role():
     roles = {role_for(result.ok().label) for result in covered.get_all_operations()}
     assert roles == set(ROLES)
+
+
+MAYOR_STEPS = {"sign", "send-back", "withdraw", "discard"}
+PREFECTURE_STEPS = {
+    "acknowledge",
+    "assign",
+    "take",
+    "request-clarification",
+    "decide",
+    "record-delivery",
+    "close",
+    "extend",
+    "notes",
+}
+
+
+def actor_for(case) -> str:
+    """Who takes a step of the lifecycle: the commune drafts and clarifies, its mayor signs,
+    the prefecture's liaison answers."""
+    step = case.path.rstrip("/").rsplit("/", 1)[-1]
+    if step in MAYOR_STEPS:
+        return "mayor"
+    if step in PREFECTURE_STEPS or case.path.startswith("/api/v1/audit/"):
+        return "auditor_national" if case.path.startswith("/api/v1/audit/") else "liaison"
+    return "legal_officer"
+
+
+def test_the_lifecycle_followed_through_the_schemas_links(tokens, db):
+    class Lifecycle(linked.as_state_machine()):
+        """Each scenario starts from the same data and the same throttling counters: what the
+        previous one wrote is rolled back, so Hypothesis can replay a scenario exactly."""
+
+        def setup(self):
+            super().setup()
+            cache.clear()
+            self._scenario = transaction.atomic()
+            self._scenario.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self._scenario.__exit__(None, None, None)
+            super().teardown()
+
+        def get_call_kwargs(self, case):
+            return {
+                "headers": {"Authorization": f"Token {tokens[actor_for(case)]}"},
+                "base_url": "http://testserver",
+            }
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                excluded_checks=[positive_data_acceptance],
+                headers=kwargs.get("headers"),  # explicit, valid: the probes replace them
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    Lifecycle.run(
+        settings=settings(
+            max_examples=EXAMPLES * 5, stateful_step_count=8, database=None, **HYPOTHESIS
+        )
+    )
+
+
+def test_a_new_request_links_to_every_step_of_its_lifecycle():
+    created = linked.raw_schema["paths"]["/api/v1/requests/"]["post"]["responses"]["201"]
+    operation_ids = {link["operationId"] for link in created["links"].values()}
+    assert {"v1_requests_sign_create", "v1_requests_decide_create"} <= operation_ids
+    assert all(
+        link["parameters"] == {"reference": "$response.body#/reference"}
+        for link in created["links"].values()
+    )

@@ -1,4 +1,5 @@
-"""Concurrent appenders leave one contiguous, valid chain (PostgreSQL: real row locks)."""
+"""Concurrent writers, with the sequencer running beside them, leave one contiguous, valid
+chain (PostgreSQL: real concurrent transactions)."""
 
 import threading
 
@@ -6,6 +7,7 @@ import pytest
 from django.db import close_old_connections, connection
 
 from audit.models import AuditEvent, ChainHead
+from audit.sequencer import audit_sequence
 from audit.services import audit_record
 from audit.verifier.encoding import body_hash, link_hash
 
@@ -21,8 +23,11 @@ def restore_chain(transactional_db):
     head = ChainHead.objects.get()
     yield head
     with triggers_disabled("audit_auditevent"):
-        sql("DELETE FROM audit_auditevent WHERE seq > %s", [head.seq])
-    ChainHead.objects.filter(pk=1).update(seq=head.seq, hash=head.hash)
+        sql("DELETE FROM audit_auditevent WHERE seq > %s OR seq IS NULL", [head.seq])
+    sql("DELETE FROM audit_merklenode WHERE ((idx + 1) << level) > %s", [head.tree_size])
+    ChainHead.objects.filter(pk=1).update(
+        seq=head.seq, hash=head.hash, tree_size=head.tree_size, tree_range=head.tree_range
+    )
 
 
 def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain):
@@ -43,12 +48,31 @@ def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain
             close_old_connections()
             connection.close()
 
+    writing = threading.Event()
+    writing.set()
+    batches = []
+
+    def sequencer() -> None:
+        try:
+            while writing.is_set():
+                batches.append(audit_sequence(batch=50))
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    beside = threading.Thread(target=sequencer)
+    beside.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    writing.clear()
+    beside.join()
     assert failures == []
+    batches.append(audit_sequence())
+    assert sum(batches) == WRITERS * PER_WRITER
     events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
     assert [e.seq for e in events] == list(range(start + 1, start + 1 + WRITERS * PER_WRITER))
     prev = restore_chain.hash
@@ -68,7 +92,7 @@ def restore_log(transactional_db):
     head = ChainHead.objects.get()
     yield head
     with triggers_disabled():
-        sql("DELETE FROM audit_auditevent WHERE seq > %s", [head.seq])
+        sql("DELETE FROM audit_auditevent WHERE seq > %s OR seq IS NULL", [head.seq])
         sql("DELETE FROM audit_auditcheckpoint WHERE number > %s", [head.checkpoint_number])
     sql("DELETE FROM audit_merklenode WHERE ((idx + 1) << level) > %s", [head.tree_size])
     ChainHead.objects.filter(pk=1).update(
@@ -153,3 +177,60 @@ def test_parallel_slices_check_the_merkle_roots_from_the_stored_tree_checked_at_
     errors = "\n".join(verify_database().errors)
     assert f"the stored Merkle tree of the first {seam - 1} events does not match" in errors
     assert "checkpoint Merkle roots in the range could not be checked" in errors
+
+
+def test_parallel_export_writes_the_same_lines_as_a_serial_one(
+    restore_log, settings, tmp_path, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel exports run on PostgreSQL only")
+    import zipfile
+
+    from django.core.management import call_command
+
+    from audit import exports
+    from audit.keys import signing_key
+    from audit.services import checkpoint_issue
+    from audit.verifier.export import verify_export
+
+    from .conftest import raw_key
+
+    if restore_log.checkpoint_number:
+        pytest.skip("a previous test left checkpoints signed by another key")
+    settings.AUDIT_SIGNING_KEY = raw_key()
+    settings.AUDIT_EXPORT_DIR = tmp_path / "exports"
+    settings.AUDIT_EXPORT_PARALLEL_THRESHOLD = 10
+    for i in range(45):
+        action = "reminder.sent" if i % 3 else "request.viewed"
+        audit_record(actor=None, action=action, details={"i": i, "text": 'é "q" \\ 𝄞'})
+        if i % 10 == 9:
+            checkpoint_issue()
+    verifier = signing_key().verifier
+    parallel = []
+    original = exports._parallel_blocks
+
+    def counted(*args):
+        parallel.append(args[-1])
+        yield from original(*args)
+
+    monkeypatch.setattr(exports, "_parallel_blocks", counted)
+    written = {}
+    for workers, block in ((1, exports.PARALLEL_BLOCK), (3, 4), (2, 7)):
+        settings.AUDIT_EXPORT_WORKERS = workers
+        exports.PARALLEL_BLOCK, saved = block, exports.PARALLEL_BLOCK
+        try:
+            for args in ((), ("--action", "request.viewed")):
+                path = tmp_path / f"export-{workers}-{len(args)}.zip"
+                call_command("audit_export", str(path), *args)
+                report, manifest = verify_export(path, trusted_keys=[verifier])
+                assert report.ok, report.errors
+                with zipfile.ZipFile(path) as zf:
+                    lines = zf.read("events.jsonl").splitlines()
+                # Each export adds its own events: compare the lines the first one covered.
+                written.setdefault(args, lines)
+                assert lines[: len(written[args])] == written[args]
+                assert manifest["events"] == len(lines)
+                assert manifest["redacted"] == sum(b'"body_hash"' in line for line in lines)
+        finally:
+            exports.PARALLEL_BLOCK = saved
+    assert parallel == [3, 3, 2, 2]  # the worker counts of the parallel exports

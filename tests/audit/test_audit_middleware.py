@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from audit.context import header_text, reduce_user_agent
 from audit.middleware import RequestContextMiddleware
 from audit.models import AuditEvent
+from audit.sequencer import audit_sequence
 from audit.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,7 @@ def test_login_logout_and_failed_login_are_recorded(client, users, rf):
     assert client.login(request=rf.post("/"), username="mayor-26198", password="pw-for-tests-only")
     client.logout()
     assert authenticate(rf.post("/"), username="mayor-26198", password="wrong-password") is None
+    audit_sequence()
     events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
     assert [(e.action, e.outcome, e.actor_username) for e in events] == [
         ("auth.login", "ok", "mayor-26198"),

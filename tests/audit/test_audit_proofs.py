@@ -6,6 +6,7 @@ import base64
 import pytest
 
 from audit.models import AuditEvent
+from audit.sequencer import sequenced
 from audit.services import audit_record, checkpoint_issue
 from audit.verifier import merkle
 from audit.verifier.encoding import body_hash, link_hash
@@ -60,8 +61,7 @@ def test_an_auditor_gets_a_proof_that_verifies_in_the_latest_and_an_older_checkp
 
 def test_a_proof_is_refused_when_no_checkpoint_covers_the_event(activity, users, audit_key):  # noqa: F811
     checkpoint_issue()
-    audit_record(actor=users["mayor"], action="request.viewed")
-    seq = AuditEvent.objects.order_by("-seq").first().seq
+    seq = sequenced(audit_record(actor=users["mayor"], action="request.viewed")).seq
     client = client_for(users["auditor_national"])
     assert client.get(PROOF.format(seq=seq)).status_code == 409
     assert client.get(PROOF.format(seq=1), {"checkpoint": "x"}).status_code == 400

@@ -9,6 +9,7 @@ from django.db import DatabaseError, transaction
 from audit.models import AuditEvent, AuditRedaction
 from audit.proofs import event_line
 from audit.redaction import RedactionRefused, audit_redact
+from audit.sequencer import sequenced
 from audit.services import audit_record, checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.export import verify_export
@@ -30,7 +31,7 @@ def logged(audit_key, users, orgs):
     )
     audit_record(actor=users["liaison26"], action="request.viewed", organization=orgs["montelimar"])
     checkpoint_issue()
-    return leaked
+    return sequenced(leaked)
 
 
 def test_redaction_keeps_the_hash_and_everything_still_verifies(

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, ChainHead
+from audit.sequencer import audit_sequence, sequenced
 from audit.services import audit_record, checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier import merkle
@@ -51,11 +52,12 @@ def test_format_1_checkpoints_and_the_first_tree_verify_together(
 ):
     settings.AUDIT_EXPORT_DIR = tmp_path / "exports"
     events = [audit_record(actor=users["mayor"], action="request.viewed") for _ in range(6)]
+    audit_sequence()
     old = format_1_checkpoint(audit_key)
     assert parse_checkpoint(old.note).root_hash is None
     events += [audit_record(actor=users["mayor"], action="request.viewed") for _ in range(3)]
     new = checkpoint_issue()
-    leaves = [merkle.event_leaf(event.hash) for event in events]
+    leaves = [merkle.event_leaf(sequenced(event).hash) for event in events]
     assert parse_checkpoint(new.note).root_hash == merkle.root_of(leaves).hex()
     report = verify_database()
     assert report.ok, report.lines()

@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.sequencer import sequenced
 from audit.services import _issue, audit_record, checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.encoding import body_hash, canonical_json, link_hash
@@ -51,7 +52,7 @@ def chain(audit_key, users, orgs, exports):
             organization=orgs["montelimar"] if drome else orgs["arras"],
             details={"reference": f"{'26198' if drome else '62041'}-2026-{i:04d}"},
         )
-        seqs.append(event.seq)
+        seqs.append(sequenced(event).seq)
         if i in (3, 7, 11):
             checkpoint_issue()
     return seqs
@@ -229,14 +230,14 @@ def insert_record(chain, key):
     for seq in reversed(chain[6:]):
         sql("UPDATE audit_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
     fake = AuditEvent.objects.get(seq=chain[5])
-    fake.seq, fake.hash, fake.actor_username = chain[6], "e" * 64, "ghost"
+    fake.pk, fake.seq, fake.hash, fake.actor_username = None, chain[6], "e" * 64, "ghost"
     fake.save(force_insert=True)
     rehash_from(chain[6])
 
 
 def duplicate_record(chain, key):
     copy = AuditEvent.objects.get(seq=chain[5])
-    copy.seq, copy.hash = chain[-1] + 1, "d" * 64
+    copy.pk, copy.seq, copy.hash = None, chain[-1] + 1, "d" * 64
     copy.save(force_insert=True)
     sync_head()
 

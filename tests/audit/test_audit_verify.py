@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.sequencer import sequenced
 from audit.services import _issue, audit_record, checkpoint_issue
 from audit.verification import verify_database
 from audit.verifier.notes import SignerKey, parse_checkpoint, sign_checkpoint
@@ -30,7 +31,7 @@ def chain(audit_key, users, orgs):
             organization=orgs["montelimar"],
             details={"references": [f"26198-2026-{i:04d}"], "count": 1},
         )
-        seqs.append(event.seq)
+        seqs.append(sequenced(event).seq)
         if i in (3, 7, 9):
             checkpoint_issue()
     assert verify_database().ok
@@ -118,7 +119,7 @@ def test_inserted_record_is_detected(chain, tamper):
         for seq in reversed(chain[5:]):
             sql("UPDATE audit_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
         original = AuditEvent.objects.get(seq=chain[4])
-        original.seq = chain[5]
+        original.pk, original.seq = None, chain[5]
         original.details = {"references": ["26198-2026-0999"], "count": 1}
         original.hash = "e" * 64
         original.save(force_insert=True)
@@ -128,7 +129,7 @@ def test_inserted_record_is_detected(chain, tamper):
 
 def test_duplicated_record_is_detected(chain, tamper):
     copy = AuditEvent.objects.get(seq=chain[4])
-    copy.seq = chain[-1] + 1
+    copy.pk, copy.seq = None, chain[-1] + 1
     copy.hash = "f" * 64
     copy.save(force_insert=True)
     sync_head()
@@ -308,7 +309,9 @@ def test_incremental_verification_starts_after_the_last_verified_checkpoint(
     call_command("audit_verify", "--incremental", str(state))
     assert "OK: 0 events" in capsys.readouterr().out
     verified = latest_checkpoint().note
-    new = [audit_record(actor=users["mayor"], action="request.viewed").seq for _ in range(3)]
+    new = [
+        sequenced(audit_record(actor=users["mayor"], action="request.viewed")).seq for _ in range(3)
+    ]
     checkpoint_issue()
     # An event after the recorded checkpoint is edited: found, and the state is not moved.
     with tamper():

@@ -165,7 +165,7 @@ def test_a_not_found_reference_with_non_printable_characters_is_audited_without_
         "/api/v1/requests/26198-2026-0099%C2%85%E2%80%8B/reminders/1/cancel/", {}, format="json"
     )
     assert_json_error(response, 404)
-    event = AuditEvent.objects.filter(action="request.not_found").order_by("-seq").first()
+    event = AuditEvent.objects.filter(action="request.not_found").order_by("-id").first()
     assert event.details["reference"] == "26198-2026-0099"
 
 

@@ -14,7 +14,7 @@ LIST = "/api/v1/requests/"
 
 
 def last(action: str) -> AuditEvent:
-    return AuditEvent.objects.filter(action=action).order_by("-seq").first()
+    return AuditEvent.objects.filter(action=action).order_by("-id").first()
 
 
 def test_a_requests_timeline_and_reminders_are_recorded(api, people, orgs):

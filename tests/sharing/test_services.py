@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
-from audit.models import AuditEvent, ChainHead
+from audit.models import AuditEvent
+from audit.sequencer import audit_sequence, sequenced_size
 from sharing import deadlines
 from sharing.exceptions import (
     ActionNotAllowed,
@@ -83,10 +84,11 @@ def events_of(info_request, action=None):
 
 
 def head_seq() -> int:
-    return ChainHead.objects.get().seq
+    return sequenced_size()
 
 
 def audit_text_since(seq: int) -> str:
+    audit_sequence()
     rows = AuditEvent.objects.filter(seq__gt=seq).values(
         "action", "target_ref", "details", "actor_username"
     )

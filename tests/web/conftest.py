@@ -45,4 +45,4 @@ def audit_signing_key(settings):
 
 
 def last_event(action: str, **filters) -> AuditEvent | None:
-    return AuditEvent.objects.filter(action=action, **filters).order_by("-seq").first()
+    return AuditEvent.objects.filter(action=action, **filters).order_by("-id").first()

@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 
 from audit.exceptions import AuditError
 from audit.models import AuditEvent
+from audit.sequencer import audit_sequence
 from audit.verification import verify_database
 from audit.verifier.notes import NoteError, VerifierKey, parse_checkpoint, split_notes
 
@@ -94,6 +95,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            # Events recorded but not yet sequenced are chained first, so that they are checked.
+            audit_sequence()
+        except AuditError as exc:
+            self.stderr.write(f"the sequencer could not run: {exc}")
         try:
             keys = read_keys(options["pubkey"])
             witness_keys = read_keys(options["witness_key"], cosigner=True)
