@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_pages_bench \
         uv run python bench/pages_bench.py [--requests 100000] [--baseline-requests 1000] \
-        [--runs 30] [--reuse] [--only LABEL]
+        [--events 10000000] [--runs 30] [--reuse] [--only LABEL] [--explain]
     uv run python bench/pages_bench.py            # SQLite file var/pages-bench.sqlite3
 
 The database named in DATABASE_URL is DROPPED and recreated: its name must contain "bench".
@@ -18,10 +18,23 @@ after each page at scale. Read the ratio: it says what the 100,000 requests cost
 else the machine is doing. Each page is fetched in-process with Django's test client (server
 time: routing, queries, audit record, template; no network), warmed up, then measured `--runs`
 times. Prints a Markdown table: median, 95th percentile, queries per page. Target: under
-200 ms per page.
+100 ms at the 95th percentile per page.
+
+`--events N` (PostgreSQL) brings the audit table to N events with COPY after the load: events
+on the loaded requests (views, lists with their references, changes), spread over the 18
+months, by the bench's users, in the proportions a day of traffic writes them. Their `hash`
+and `prev_hash` are placeholders, not the chain's: the chain of a bench database does not
+verify (nothing here verifies it; `bench/audit_bench.py` measures the real appends). The
+indexes of the audit table are dropped for the COPY and built again after it, as a restore
+does.
+
+`--explain` prints, for each page at scale, an `EXPLAIN (ANALYZE, BUFFERS)` summary of each of
+its queries that reads the requests, their permissions or the audit log: the plan's scans
+(index or sequential, on which relation), the rows and buffers, the time; a sequential scan
+of one of those tables is flagged.
 
 `--reuse` skips the load when the database already holds a previous run's data (to iterate on
-a fix; publish figures from a fresh load).
+a fix; publish figures from a fresh load); `--events` then only adds the events missing.
 """
 
 from __future__ import annotations
@@ -40,7 +53,7 @@ from urllib.parse import urlparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-TARGET_MS = 200
+TARGET_MS = 100  # issue 14: p95 ≤ 100 ms at 1,000,000 requests
 PREFECTURES = {"26": "Drôme", "62": "Pas-de-Calais", "07": "Ardèche"}
 # Share of the requests each prefecture receives: the measured one (26) gets half.
 SHARE = {"26": 0.5, "62": 0.3, "07": 0.2}
@@ -133,6 +146,7 @@ def bulk_requests(plan: list[tuple[str, int]], prefectures, communes, author) ->
     object permissions granted to the commune's and the prefecture's role groups as the
     services grant them."""
     from django.contrib.auth.models import Permission
+    from django.db import connection
 
     from accounts.models import OrgKind
     from accounts.services import organization_group
@@ -169,6 +183,7 @@ def bulk_requests(plan: list[tuple[str, int]], prefectures, communes, author) ->
             ]
         return groups[organization.pk]
 
+    postgresql = connection.vendor == "postgresql"
     now = datetime.now(UTC)
     today = now.date()
     sequence: dict[str, int] = {}
@@ -222,12 +237,20 @@ def bulk_requests(plan: list[tuple[str, int]], prefectures, communes, author) ->
             )
             batch.append(request)
             if len(batch) == 5000:
+                if postgresql:
+                    InfoRequest.objects.bulk_create(batch)
+                    batch.clear()
+                    continue
                 permission_rows += _flush(batch, grants, permissions)
                 if len(permission_rows) >= 50_000:
                     InfoRequestGroupObjectPermission.objects.bulk_create(permission_rows)
                     permission_rows = []
-    permission_rows += _flush(batch, grants, permissions)
-    InfoRequestGroupObjectPermission.objects.bulk_create(permission_rows)
+    if postgresql:
+        InfoRequest.objects.bulk_create(batch)
+        _grant_in_sql(communes, prefectures, grants, permissions)
+    else:
+        permission_rows += _flush(batch, grants, permissions)
+        InfoRequestGroupObjectPermission.objects.bulk_create(permission_rows)
     # The services allocate the next references after the loaded ones.
     by_code = {c.code: c for cs in communes.values() for c in cs}
     ReferenceCounter.objects.bulk_create(
@@ -236,6 +259,48 @@ def bulk_requests(plan: list[tuple[str, int]], prefectures, communes, author) ->
             for key, last in sequence.items()
         ]
     )
+
+
+def _grant_in_sql(communes, prefectures, grants, permissions) -> None:
+    """PostgreSQL: the same permission rows as `_flush`, written by the server from the loaded
+    requests (one INSERT … SELECT per side; the foreign keys are the loader's own, so their
+    per-row checks are skipped, and the secondary indexes are built once afterwards)."""
+    from django.db import connection
+
+    rows = [
+        (organization.pk, group.pk, permissions[codename].pk)
+        for organization in [*prefectures.values(), *(c for cs in communes.values() for c in cs)]
+        for group, perms in grants(organization)
+        for codename in perms
+    ]
+    table = "sharing_inforequestgroupobjectpermission"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            [table],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(
+            "CREATE TEMPORARY TABLE bench_grant (organization_id bigint, group_id integer, "
+            "permission_id integer)"
+        )
+        with cursor.cursor.copy("COPY bench_grant FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute("SET session_replication_role = replica")
+        for side in ("commune_id", "prefecture_id"):
+            cursor.execute(
+                f"INSERT INTO {table} (content_object_id, group_id, permission_id) "
+                f"SELECT r.id, g.group_id, g.permission_id FROM sharing_inforequest r "
+                f"JOIN bench_grant g ON g.organization_id = r.{side}"
+            )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("DROP TABLE bench_grant")
+        for _name, definition in indexes:
+            cursor.execute(definition)
 
 
 def _flush(batch, grants, permissions) -> list:
@@ -292,6 +357,147 @@ def worked_requests(people, commune) -> dict:
             )
         made[name] = request
     return made
+
+
+def generate_events(total: int) -> None:
+    """COPY audit events until the table holds `total` (see the module's docstring)."""
+    import json
+
+    from django.db import connection
+
+    from accounts.models import User
+    from audit.models import HEAD_PK, AuditEvent, ChainHead
+    from audit.verifier.encoding import FORMAT_VERSION
+    from sharing.models import InfoRequest
+
+    missing = total - AuditEvent.objects.count()
+    if missing <= 0:
+        return
+    started = time.perf_counter()
+    rng = random.Random(2027)
+    requests = list(
+        InfoRequest.objects.values_list("reference", "commune__code", "prefecture__code")
+    )
+    roles = {}
+    for dep in {*PREFECTURES, BASELINE_PREFECTURE[0]}:
+        people = User.objects.filter(username__endswith=f"-{dep}").values_list("pk", "username")
+        if people:
+            roles[dep] = [
+                (pk, name, json.dumps([{"dep": dep, "org": dep, "kind": "prefecture",
+                                        "role": name.split("-")[0]}]))
+                for pk, name in people
+            ]  # fmt: skip
+    fallback = next(iter(roles.values()))
+    changes = ("request.created", "request.signed", "request.acknowledged", "request.decided",
+               "request.delivery_recorded", "request.closed")  # fmt: skip
+    head = ChainHead.objects.get(pk=HEAD_PK)
+    first = head.seq + 1
+    now = datetime.now(UTC)
+    span = 540 * 86400
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_auditevent' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        columns = (
+            "seq, prev_hash, hash, v, occurred_at, actor_id, actor_username, actor_is_staff, "
+            "actor_roles, action, outcome, target_type, target_ref, org_code, departement_code, "
+            "scope, ip, user_agent, request_id, details"
+        )
+        copy_sql = f"COPY audit_auditevent ({columns}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            lines = []
+            for number in range(missing):
+                seq = first + number
+                reference, commune, dep = rng.choice(requests)
+                actor_id, username, actor_roles = rng.choice(roles.get(dep, fallback))
+                draw = rng.random()
+                if draw < 0.45:
+                    action, details = "request.viewed", "{}"
+                elif draw < 0.75:
+                    picked = [rng.choice(requests)[0] for _ in range(20)]
+                    action = "request.listed"
+                    details = json.dumps({"count": 20, "query": {}, "references": picked})
+                else:
+                    action, details = rng.choice(changes), "{}"
+                when = now - timedelta(seconds=span * (1 - number / missing))
+                lines.append(
+                    f"{seq}\t{seq - 1:064x}\t{seq:064x}\t{FORMAT_VERSION}\t{when.isoformat()}\t"
+                    f"{actor_id}\t{username}\tf\t{actor_roles}\t{action}\tok\t"
+                    f"sharing.inforequest\t{reference}\t{commune}\t{dep}\t,{dep},\t"
+                    f"192.0.2.10\tbench\t\t{details}\n"
+                )
+                if len(lines) == 10_000:
+                    copy.write("".join(lines))
+                    lines = []
+            copy.write("".join(lines))
+        copied = time.perf_counter() - started
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute(
+            "UPDATE audit_chainhead SET seq = %s, hash = %s WHERE id = %s",
+            [first + missing - 1, f"{first + missing - 1:064x}", HEAD_PK],
+        )
+    print(
+        f"{missing:,} audit events copied in {copied:.0f} s, "
+        f"{len(indexes)} indexes built in {time.perf_counter() - started - copied:.0f} s",
+        file=sys.stderr,
+    )
+
+
+BIG_TABLES = ("audit_auditevent", "sharing_inforequest", "sharing_inforequestgroupobjectpermission")
+
+
+def explain(sql: str) -> str:
+    """One line: the time, the buffers and the plan's scans of the big tables (index or
+    sequential, rows), in plan order; a sequential scan of one of them flagged."""
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
+        raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
+    steps, flags = [], []
+
+    def walk(node):
+        kind, relation = node["Node Type"], node.get("Relation Name")
+        index = node.get("Index Name")
+        if relation in BIG_TABLES or (index and not relation):
+            steps.append(f"{kind} {index or relation} ({node.get('Actual Rows', 0)} rows)")
+            if kind == "Seq Scan":
+                flags.append(f"SEQ SCAN {relation}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan["Plan"])
+    top = plan["Plan"]
+    buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+    return (
+        f"{plan['Execution Time']:.1f} ms, {buffers} buffers: "
+        + ", ".join(steps)
+        + (f"  ** {', '.join(flags)}" if flags else "")
+    )
+
+
+def explain_page(client, url: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    lines = []
+    for number, query in enumerate(queries.captured_queries, 1):
+        sql = query["sql"]
+        if sql.lstrip().upper().startswith("SELECT") and any(t in sql for t in BIG_TABLES):
+            summary = explain(sql)
+            if not summary.endswith(": "):
+                lines.append(f"    q{number}: {summary}")
+    return lines
 
 
 def measure(client, url: str, runs: int) -> tuple[float, float, int]:
@@ -407,6 +613,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--only", default="", help="measure only pages whose label contains this")
+    parser.add_argument("--events", type=int, default=0, help="audit events (PostgreSQL, COPY)")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN the pages' big reads")
     args = parser.parse_args()
     prepare_environment(reuse=args.reuse)
     from django.db import connection
@@ -418,6 +626,8 @@ def main() -> None:
     started = time.perf_counter()
     if not (args.reuse and InfoRequest.objects.exists()):
         load(args)
+    if args.events and connection.vendor == "postgresql":
+        generate_events(args.events)
     if connection.vendor == "postgresql":
         # What autovacuum does after a bulk load, done now rather than while pages are timed
         # (VACUUM sets the visibility map that index-only scans rely on).
@@ -429,33 +639,46 @@ def main() -> None:
     gc.freeze()
     loaded = time.perf_counter() - started
     count = InfoRequest.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM audit_auditevent")
+        events = cursor.fetchone()[0]
     small = InfoRequest.objects.filter(prefecture__code=BASELINE_PREFECTURE[0]).count()
     print(f"{count:,} requests loaded in {loaded:.0f} s ({connection.vendor})", file=sys.stderr)
 
     scale, scale_worked = side(MEASURED_COMMUNE, "26")
     base, base_worked = side(BASELINE_COMMUNE, BASELINE_PREFECTURE[0])
-    rows = []
+    rows, plans = [], []
     for label, who, path, baseline_path in PAGES:
         if args.only and args.only not in label:
             continue
         url = path.format(**scale_worked, prefecture="26")
         median, p95, queries = measure(scale[who], url, args.runs)
+        if args.explain and connection.vendor == "postgresql":
+            plans += [f"- {label} (`{url}`)", *explain_page(scale[who], url)]
         if baseline_path is None:
             versus = ratio = "—"
         else:
             url = (baseline_path or path).format(**base_worked, prefecture=BASELINE_PREFECTURE[0])
             base_median, _p95, _queries = measure(base[who], url, args.runs)
             versus, ratio = f"{base_median:.1f}", f"{median / base_median:.1f}"
-        verdict = "ok" if p95 < TARGET_MS else "SLOW"
+        verdict = "ok" if p95 <= TARGET_MS else "SLOW"
         rows.append((label, f"{median:.1f}", f"{p95:.1f}", str(queries), versus, ratio, verdict))
+    load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(
         f"\n{count - small:,} requests (+ {small:,} in the baseline prefecture), "
-        f"{connection.vendor}, {args.runs} runs per page\n"
+        f"{events:,} audit events, {connection.vendor}, {args.runs} runs per page, "
+        f"load average {load_average}\n"
     )
-    print("| page | median ms | p95 ms | queries | baseline median ms | ratio | p95 < 200 ms |")
+    print(
+        "| page | median ms | p95 ms | queries | baseline median ms | ratio "
+        f"| p95 ≤ {TARGET_MS} ms |"
+    )
     print("|---|---:|---:|---:|---:|---:|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    if plans:
+        print("\nQuery plans at scale (EXPLAIN ANALYZE, BUFFERS), reads of the big tables:\n")
+        print("\n".join(plans))
 
 
 if __name__ == "__main__":

@@ -34,8 +34,11 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class InfoRequestFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    resolution = django_filters.MultipleChoiceFilter(choices=Resolution.choices)
+    # Columns of the request itself: one row per request whatever the values chosen, so no
+    # DISTINCT (django-filter's default for a multiple choice), which would make the list's
+    # count and pages sort every row of the reader's scope on all its columns.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    resolution = django_filters.MultipleChoiceFilter(choices=Resolution.choices, distinct=False)
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     commune = django_filters.CharFilter(field_name="commune__code")
     category = django_filters.CharFilter(field_name="category__code")

@@ -41,11 +41,17 @@ def _view_permission() -> QuerySet[Permission, Any]:
     ).values("pk")
 
 
-def visible_condition(*, user: User, ref: str = "pk") -> Q:
+def visible_condition(*, user: User, ref: str = "pk", personal: bool = True) -> Q:
     """The condition "one of the user's groups (or the user) holds the view permission on the
     request at `ref`". The user's group ids are resolved first (`group_ids_of`), so that the
     database looks up the group-object-permission table by its unique index (group,
-    permission, request) instead of joining through the user's groups for every request."""
+    permission, request) instead of joining through the user's groups for every request.
+
+    `personal=False` leaves out the permissions granted to the user personally, for a caller
+    that has checked the user holds none: the same rows, and one EXISTS instead of two joined
+    by OR, which PostgreSQL can run as a semi-join probing the index for each row a page reads
+    (an OR of two EXISTS is a hashed subplan that first reads every permission row of the
+    user's groups: the whole prefecture's, for a page of 50)."""
     group_ids = group_ids_of(user=user)
     permission = Subquery(_view_permission())
     by_user = Exists(
@@ -54,16 +60,16 @@ def visible_condition(*, user: User, ref: str = "pk") -> Q:
         )
     )
     if not group_ids:
-        return Q(by_user)
+        return Q(by_user) if personal else Q(pk__in=[])
     by_group = Exists(
         InfoRequestGroupObjectPermission.objects.filter(
             content_object=OuterRef(ref), permission_id=permission, group_id__in=group_ids
         )
     )
-    return Q(by_group) | Q(by_user)
+    return Q(by_group) | Q(by_user) if personal else Q(by_group)
 
 
-def info_requests_visible_to(*, user: User) -> QuerySet[InfoRequest]:
+def info_requests_visible_to(*, user: User, personal: bool = True) -> QuerySet[InfoRequest]:
     """Requests on which one of the user's groups (or the user) holds the view permission.
 
     Staff administer through the admin, not through this list: they see nothing here unless
@@ -71,7 +77,7 @@ def info_requests_visible_to(*, user: User) -> QuerySet[InfoRequest]:
     """
     if not user.is_authenticated or not user.is_active:
         return InfoRequest.objects.none()
-    return InfoRequest.objects.filter(visible_condition(user=user))
+    return InfoRequest.objects.filter(visible_condition(user=user, personal=personal))
 
 
 def overdue_q(*, today: date) -> Q:
@@ -242,14 +248,21 @@ def personal_reminders_of(*, user: User, info_request: InfoRequest) -> QuerySet[
     ).order_by("due_on", "pk")
 
 
-def info_request_list(*, user: User) -> QuerySet[InfoRequest]:
+def info_request_list(*, user: User, personal: bool = True) -> QuerySet[InfoRequest]:
     """The visible requests with what a list renders, in a fixed number of queries; a
-    discarded draft is no one's work any more and leaves every list (its page remains)."""
+    discarded draft is no one's work any more and leaves every list (its page remains).
+    `personal`: see `visible_condition`."""
     return (
-        info_requests_visible_to(user=user)
+        info_requests_visible_to(user=user, personal=personal)
         .exclude(status=Status.DISCARDED)
         .select_related("commune", "prefecture", "category", "legal_basis", "assigned_to")
     )
+
+
+def holds_personal_permissions(*, user: User) -> bool:
+    """Whether a request permission was granted to the user personally (never done by the
+    services, which grant to organisation role groups)."""
+    return InfoRequestUserObjectPermission.objects.filter(user=user).exists()
 
 
 def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
@@ -259,11 +272,11 @@ def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
     its pages cost what the reader's scope holds, not what the country holds. A user holding
     a permission granted to them personally (never done by the services) keeps the plain
     visibility filter, so that nothing visible is ever left out."""
-    queryset = info_request_list(user=user)
     if not user.is_authenticated or not user.is_active:
-        return queryset
-    if InfoRequestUserObjectPermission.objects.filter(user=user).exists():
-        return queryset
+        return info_request_list(user=user)
+    if holds_personal_permissions(user=user):
+        return info_request_list(user=user)
+    queryset = info_request_list(user=user, personal=False)
     memberships = memberships_of(user=user)
     communes = sorted({m.organization_id for m in memberships if m.role in COMMUNE_ROLES})
     prefectures = sorted({m.organization_id for m in memberships if m.role in PREFECTURE_ROLES})

@@ -3,6 +3,8 @@ that its count and pages cost the reader's scope: the same rows as the visibilit
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sharing.models import InfoRequestUserObjectPermission, Status
 from sharing.selectors import info_request_list, info_request_list_in_scope
@@ -62,3 +64,26 @@ def test_a_personal_permission_outside_the_readers_organisations_is_still_listed
 def test_a_user_without_any_organisation_lists_nothing(requests_everywhere, api):
     body = api(UserFactory()).get("/api/v1/requests/").json()
     assert (body["count"], body["results"]) == (0, [])
+
+
+@pytest.mark.django_db
+def test_the_inbox_filter_on_several_statuses_counts_and_pages_without_distinct(
+    people, requests_everywhere, api
+):
+    """The status filter reads a column of the request: no DISTINCT, whose sort over every
+    row of the reader's scope would make the count grow with it, and the same rows."""
+    url = "/api/v1/requests/?status=submitted&status=decided&ordering=decision_due"
+    client = api(people.liaison)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(url).json()
+    reads = [q["sql"] for q in captured.captured_queries if "sharing_inforequest" in q["sql"]]
+    assert reads
+    assert not any("DISTINCT" in sql.upper() for sql in reads)
+    expected = {
+        r.reference
+        for r in requests_everywhere
+        if r.prefecture == people.liaison.memberships.get().organization
+        and r.status in {Status.SUBMITTED, Status.DECIDED}
+    }
+    assert body["count"] == len(expected)
+    assert {row["reference"] for row in body["results"]} == expected
