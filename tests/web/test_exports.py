@@ -3,10 +3,12 @@ shows, no typed text, one audit event per export with the kinds of filter, not t
 
 import csv
 import io
+from datetime import UTC, datetime
 from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from odf import teletype
 from odf.opendocument import load
 from odf.table import Table, TableCell, TableRow
@@ -82,7 +84,8 @@ def test_the_liaison_exports_the_filtered_list_as_csv_without_typed_text(web, or
     assert body[0][header.index("Commune")] == "Montélimar"
     assert body[0][header.index("Préfecture")] == "Préfecture de la Drôme"
     assert body[0][header.index("Statut")] == str(Status.SUBMITTED.label)
-    assert body[0][header.index("Reçue le")] == briefing.submitted_at.date().isoformat()
+    received = timezone.localdate(briefing.submitted_at).isoformat()
+    assert body[0][header.index("Reçue le")] == received
     text = response.content.decode("utf-8-sig")
     assert PURPOSE_WORDS not in text
     assert "BR-2026-0777" not in text
@@ -94,6 +97,15 @@ def test_the_liaison_exports_the_filtered_list_as_csv_without_typed_text(web, or
     assert not AuditEvent.objects.filter(
         action="request.listed", actor_username=people.liaison.username
     ).exists()
+
+
+def test_the_export_dates_are_the_day_in_france(web, orgs, people, time_machine):
+    # 23:30 in UTC on 1 December is 00:30 on 2 December in Paris.
+    time_machine.move_to(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), tick=False)
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    response = web(people.liaison).get(reverse("requests"), {"export": "csv"})
+    header, first = read_csv(response.content)[:2]
+    assert first[header.index("Reçue le")] == "2026-12-02"
 
 
 def test_the_ods_export_parses_and_holds_the_same_rows(web, orgs, people):
