@@ -14,6 +14,7 @@ from tests.browser.conftest import (
     csp_violations,
     screenshot,
     serious_violations,
+    settled,
     sign_in,
     sign_out,
 )
@@ -42,7 +43,7 @@ class Checks:
         self.problems: list[str] = []
 
     def page(self, page, name: str) -> None:
-        page.wait_for_load_state("networkidle")
+        settled(page)
         screenshot(page, name)
         self.problems += [f"{name}: {line}" for line in serious_violations(page)]
         self.problems += [f"{name}: CSP {line}" for line in csp_violations(page)]

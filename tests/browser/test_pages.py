@@ -11,7 +11,13 @@ import pytest
 
 from sharing.models import Resolution, Status
 from sharing.services.drafting import info_request_send_back
-from tests.browser.conftest import csp_violations, screenshot, serious_violations, sign_in
+from tests.browser.conftest import (
+    csp_violations,
+    screenshot,
+    serious_violations,
+    settled,
+    sign_in,
+)
 from tests.factories import PASSWORD, draft, request_in
 
 
@@ -111,7 +117,7 @@ def test_main_pages_are_accessible_and_csp_clean(
         path = template.format(**references)
         response = page.goto(path)
         assert response.status == 200, path
-        page.wait_for_load_state("networkidle")
+        settled(page)
         assert page.locator("html").get_attribute("lang") == language
         screenshot(page, f"{language}-{role or 'anonymous'}-{index:02d}")
         problems += [f"{path}: {line}" for line in serious_violations(page)]
