@@ -137,14 +137,15 @@ _ESCAPED = {*range(0x20), ord('"'), ord("\\")} - {ord("\t")}
 NOT_ESCAPED = bytes(c for c in range(256) if c not in _ESCAPED)
 
 # The canonical body, keys sorted, for a line none of whose strings needs escaping: the
-# roles, details, actor_id, actor_is_staff and v in their JSON text.
+# roles, details, actor_id, actor_is_staff and v in their JSON text, the timestamp's date and
+# time (canonical_timestamp's text on either side of the "T").
 PLAIN_BODY = (
     b'{"action":"%s","actor_id":%s,"actor_is_staff":%s,"actor_roles":%s,"actor_username":"%s",'
-    b'"departement_code":"%s","details":%s,"ip":"%s","occurred_at":"%s","org_code":"%s",'
+    b'"departement_code":"%s","details":%s,"ip":"%s","occurred_at":"%sT%sZ","org_code":"%s",'
     b'"outcome":"%s","request_id":"%s","target_ref":"%s","target_type":"%s","user_agent":"%s",'
     b'"v":%s}'
 )
-_BODY = PLAIN_BODY.decode().replace('"%s"', "%s")
+_BODY = PLAIN_BODY.decode().replace('"%sT%sZ"', "%s").replace('"%s"', "%s")
 _json_string = json.encoder.encode_basestring
 
 
@@ -193,8 +194,8 @@ class Bodies:
         (v, actor_id, is_staff, _scope, _timestamp, action, username, dep, ip, org, outcome,
          request_id, target_ref, target_type, user_agent) = parts[3:18]  # fmt: skip
         return PLAIN_BODY % (
-            action, actor_id, is_staff, roles[1], username, dep, details[1], ip, timestamp, org,
-            outcome, request_id, target_ref, target_type, user_agent, v,
+            action, actor_id, is_staff, roles[1], username, dep, details[1], ip, timestamp[:10],
+            timestamp[11:-1], org, outcome, request_id, target_ref, target_type, user_agent, v,
         ), True  # fmt: skip
 
 

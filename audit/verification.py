@@ -264,24 +264,26 @@ def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
                     )
                 if matches and v == version and seq not in redacted:
                     details = canonical.get(details_text) or canonical_of(details_text)
-                    timestamp = (
-                        occurred[:10] + b"T" + occurred[11:26] + b"Z"
-                        if len(occurred) == 29 and occurred[26:] == b"+00" and occurred[10] == 32
-                        else canonical_timestamp(occurred)
-                    )
-                    if timestamp is not None:
-                        if len(line.translate(None, not_escaped)) == roles[2] + details[2]:
-                            body = plain_body % (
-                                action, actor_id, is_staff, roles[1], username, dep, details[1],
-                                ip, timestamp, org, outcome, request_id, target_ref,
-                                target_type, user_agent, v,
-                            )  # fmt: skip
-                        else:
-                            body = escaped_body(parts, roles[1], details[1], timestamp)
-                        links.append(
-                            (seq, prev.decode(), stored.decode(), sha256(body).hexdigest())
-                        )
-                        continue
+                    if len(occurred) == 29 and occurred[26:] == b"+00" and occurred[10] == 32:
+                        date, time = occurred[:10], occurred[11:26]  # the usual timestamp
+                    else:
+                        timestamp = canonical_timestamp(occurred)
+                        if timestamp is None:
+                            feed_links(links)
+                            links = []
+                            _feed_raw(verifier, raw_row(seq), scope_checked, redacted)
+                            continue
+                        date, time = timestamp[:10], timestamp[11:-1]
+                    if len(line.translate(None, not_escaped)) == roles[2] + details[2]:
+                        body = plain_body % (
+                            action, actor_id, is_staff, roles[1], username, dep, details[1], ip,
+                            date, time, org, outcome, request_id, target_ref, target_type,
+                            user_agent, v,
+                        )  # fmt: skip
+                    else:
+                        body = escaped_body(parts, roles[1], details[1], date + b"T" + time + b"Z")
+                    links.append((seq, prev.decode(), stored.decode(), sha256(body).hexdigest()))
+                    continue
             else:
                 seq = int(line.partition(b"\t")[0])
             # Anything to report, redacted, or a line that cannot be trusted: in order, after
@@ -295,12 +297,13 @@ def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
 def _feed_raw(
     verifier: ChainVerifier, row: tuple | None, scope_checked: dict, redacted: dict
 ) -> None:
-    """One event from its RAW_SELECT row (audit.stored), every check reported."""
+    """One event from its RAW_SELECT row (audit.stored) as the offline verifier takes an
+    export's line, every check reported, NULLs included."""
     if row is None:  # gone since its line was read
         return
     report = verifier.report
     seq = row[0]
-    roles = json.loads(row[6])
+    roles, details = (json.loads(text) if text is not None else None for text in (row[6], row[9]))
     key = (row[19], row[8], row[6])
     matches = scope_checked.get(key)
     if matches is None:
@@ -308,13 +311,9 @@ def _feed_raw(
     digest = redacted.get(seq)
     if digest is not None:
         report.redacted += 1
-    elif row[18] != FORMAT_VERSION:
-        report.error(f"seq {seq}: unknown format version {row[18]!r}")
-    else:
-        digest = stored_body_digest(row, _CANONICAL(roles), _CANONICAL(json.loads(row[9])))
-    verifier.feed_link(seq, row[1], row[2], digest)
-    if seq in redacted:
+        verifier.feed_link(seq, row[1], row[2], digest)
         return  # its body is gone; the scope was checked before the redaction
+    verifier.feed(_line(row, roles, details, row[11]))
     if not matches:
         report.error(f"seq {seq}: scope column does not match the event")
 
