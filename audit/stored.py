@@ -3,10 +3,12 @@ events: one line of text per event, and its canonical body (docs/audit-format.md
 written from that line.
 
 PostgreSQL writes each event as its columns' plain text joined by tabs (`LINE_SELECT`), which
-costs it less than JSON or `to_char`, and costs psycopg one string per row instead of twenty
-values. A line is read back with `str.split`; a column holding a tab, or a NULL (written as two
+costs it less than JSON or `to_char`, and costs psycopg one bytes value per row instead of
+twenty values. A line is split on its tabs; a column holding a tab, or a NULL (written as two
 tabs), gives a line with more than `FIELDS` fields, which no caller trusts: it reads that event
-again through `RAW_SELECT`, column by column, and treats it as before."""
+again through `RAW_SELECT`, column by column, and treats it as before. A line none of whose
+strings holds a character the canonical encoder escapes (`NOT_ESCAPED`) has its body written
+with one template (`PLAIN_BODY`), any other through the encoder's own escaping."""
 
 from __future__ import annotations
 
@@ -17,8 +19,7 @@ from django.db import connection, transaction
 
 CHUNK = 5000
 
-# (position in the line, column), the two JSON columns last: what comes before them is checked
-# for characters to escape in one search.
+# The line's fields in order, the two JSON columns last (they are canonicalised apart).
 LINE_COLUMNS = (
     "seq",
     "prev_hash",
