@@ -32,8 +32,9 @@ from .models import AuditCheckpoint, AuditCosignature, AuditEvent, AuditExport, 
 from .redaction import redactions_in
 from .selectors import EventFilters, audit_events_q
 from .services import audit_record, checkpoint_issue
+from .stored import FIELDS, Bodies, line_chunks, raw_row
 from .tree import compact_range_at
-from .verification import EVENT_COLUMNS, default_max_gap, line_from_row, stored_bodies
+from .verification import EVENT_COLUMNS, default_max_gap, line_from_row, stored_body_text
 from .verifier.encoding import canonical_json
 from .verifier.merkle import CompactRange
 from .verifier.notes import NoteError, join_notes, parse_checkpoint, with_cosignatures
@@ -221,9 +222,72 @@ def _lines(
         yield "".join(lines).encode("utf-8"), len(lines), matching, hidden
 
 
+def _stored_blocks(
+    first: int, last: int, flag: tuple[str, list], redacted: dict[int, str]
+) -> Iterator[Block]:
+    """PostgreSQL: events.jsonl for seq first..last, a block per CHUNK events, each line's
+    canonical JSON written out (keys sorted) around the body built from the event's stored line
+    (audit.stored) without decoding it; an event outside the filter, or redacted, with its body
+    hash only. An event whose line cannot be used as it is is read again alone."""
+    sha256 = hashlib.sha256
+    bodies = Bodies()
+    body_of = bodies.body
+    extra, params = f", ({flag[0]})", flag[1]
+    for rows in line_chunks(first, last, extra=extra, params=params, chunk=CHUNK):
+        lines = []
+        matching = hidden = 0
+        for line, matches in rows:
+            parts = line.split(b"\t")
+            built = body_of(line, parts) if len(parts) == FIELDS else None
+            if built is None:
+                seq, prev_hash, event_hash, body, matches = _raw_body(
+                    int(line.partition(b"\t")[0]), extra, params
+                )
+            else:
+                body, plain = built
+                seq, prev_hash, event_hash = parts[0], parts[1], parts[2]
+                if not plain:
+                    prev_hash, event_hash = (
+                        _escaped(prev_hash.decode()),
+                        _escaped(event_hash.decode()),
+                    )
+            kept = redacted.get(int(seq))  # a redacted event never has its body
+            matching += matches
+            if not matches or kept is not None:
+                digest = kept.encode() if kept else sha256(body).hexdigest().encode()
+                lines.append(
+                    b'{"body_hash":"%s","hash":"%s","prev_hash":"%s","seq":%s}\n'
+                    % (digest, event_hash, prev_hash, seq)
+                )
+                hidden += 1
+            else:
+                lines.append(
+                    b'{"body":%s,"hash":"%s","prev_hash":"%s","seq":%s}\n'
+                    % (body, event_hash, prev_hash, seq)
+                )
+        yield b"".join(lines), len(rows), matching, hidden
+
+
+def _raw_body(seq: int, extra: str, params: list) -> tuple[bytes, bytes, bytes, bytes, bool]:
+    """(seq, prev_hash, hash as JSON string contents, canonical body, matches) of one event
+    read through RAW_SELECT, as exports wrote it before lines."""
+    row = raw_row(seq, extra=extra, params=params)
+    if row is None:
+        raise AuditError(f"event {seq} disappeared during the export")
+    roles = canonical_json(json.loads(row[6]), checked=False).decode()
+    details = canonical_json(json.loads(row[9]), checked=False).decode()
+    body = stored_body_text(row, roles, details).encode()
+    return str(int(row[0])).encode(), _escaped(row[1]), _escaped(row[2]), body, bool(row[20])
+
+
+def _escaped(value: str) -> bytes:
+    """A string's JSON text between its quotes."""
+    return _json_string(value)[1:-1].encode()
+
+
 def _stored_block(first: int, last: int, flag: tuple[str, list], redacted: dict) -> Block:
     """PostgreSQL: the lines of seq first..last as one block."""
-    blocks = list(_lines(stored_bodies(first=first, last=last, flag=flag), redacted))
+    blocks = list(_stored_blocks(first, last, flag, redacted))
     return (
         b"".join(block[0] for block in blocks),
         sum(block[1] for block in blocks),
@@ -299,7 +363,7 @@ def _blocks(match: Q, first: int, last: int, redacted: dict[int, str]) -> Iterat
     threshold = getattr(settings, "AUDIT_EXPORT_PARALLEL_THRESHOLD", 200_000)
     # The workers are other sessions: they cannot see what this transaction has not committed.
     if workers < 2 or last - first + 1 < threshold or connection.in_atomic_block:
-        yield from _lines(stored_bodies(first=first, last=last, flag=flag), redacted)
+        yield from _stored_blocks(first, last, flag, redacted)
         return
     yield from _parallel_blocks(first, last, flag, redacted, workers)
 

@@ -22,6 +22,15 @@ from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditCosignature, AuditEvent, ChainHead
 from .redaction import redactions_in
 from .services import scope_of
+from .stored import (
+    FIELDS,
+    NOT_ESCAPED,
+    PLAIN_BODY,
+    canonical_timestamp,
+    escaped_body,
+    line_chunks,
+    raw_row,
+)
 from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
 from .verifier.encoding import FORMAT_VERSION, format_timestamp
@@ -99,16 +108,6 @@ def line_from_row(row: tuple) -> tuple[dict, str]:
     return {"seq": seq, "prev_hash": prev_hash, "hash": hash_, "body": body}, scope
 
 
-# PostgreSQL does the JSON and timestamp text itself: no ORM converters on a million rows.
-_RAW_SELECT = (
-    "SELECT seq, prev_hash, hash, action, actor_id, actor_is_staff, actor_roles::text,"
-    " actor_username, departement_code, details::text, ip,"
-    " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-    " org_code, outcome, request_id, target_ref, target_type, user_agent, v, scope"
-)
-_RAW_RANGE = " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
-
-
 def _scope_matches(scope: str, departement_code: object, roles: object) -> bool:
     if not isinstance(roles, list):
         return True  # reported by the chain verifier as a body problem
@@ -143,33 +142,8 @@ def iter_lines(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bo
             )
 
 
-def stored_lines(*, first: int, last: int) -> Iterator[tuple[dict, bool]]:
-    """PostgreSQL: the lines of events first..last in seq order, each with whether its stored
-    scope column matches it."""
-    loads = json.loads
-    # The same few actors recur: their roles' JSON text is parsed, and each scope checked,
-    # once per distinct value rather than once per event.
-    roles_by_text: dict[str, object] = {}
-    scope_checked: dict[tuple, bool] = {}
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(_RAW_SELECT + _RAW_RANGE, [first, last])
-        while rows := cursor.fetchmany(CHUNK):
-            for row in rows:
-                roles_text = row[6]
-                roles = roles_by_text.get(roles_text)
-                if roles is None:
-                    roles = roles_by_text[roles_text] = loads(roles_text)
-                key = (row[19], row[8], roles_text)
-                matches = scope_checked.get(key)
-                if matches is None:
-                    matches = scope_checked[key] = _scope_matches(row[19], row[8], roles)
-                yield _line(row, roles, loads(row[9]), row[11]), matches
-
-
 def _iter_stored(*, start: int | None, end: int | None) -> Iterator[tuple[dict, bool]]:
-    if connection.vendor == "postgresql":
-        yield from stored_lines(first=start or 0, last=end if end is not None else 2**62)
-        return
+    """Through the ORM (SQLite; PostgreSQL reads lines, see _feed_stored)."""
     events = AuditEvent.objects.order_by("seq")
     if start is not None:
         events = events.filter(seq__gte=start)
@@ -220,7 +194,7 @@ _BODY_TEMPLATE = (
 
 
 def stored_body_text(row: tuple, roles: str, details: str) -> str:
-    """The canonical body of a row of _RAW_SELECT whose roles and details are given as
+    """The canonical body of a row of RAW_SELECT (audit.stored) whose roles and details are given as
     canonical JSON, written out field by field (keys sorted): the same text as
     canonical_json(body) for the column types of the events table."""
     s = _json_string
@@ -245,90 +219,103 @@ def stored_body_text(row: tuple, roles: str, details: str) -> str:
 
 
 def stored_body_digest(row: tuple, roles: str, details: str) -> str:
-    """body_hash of a row of _RAW_SELECT (see stored_body_text)."""
+    """body_hash of a row of RAW_SELECT (see stored_body_text)."""
     return hashlib.sha256(stored_body_text(row, roles, details).encode("utf-8")).hexdigest()
 
 
-def stored_bodies(
-    *, first: int, last: int, flag: tuple[str, list]
-) -> Iterator[tuple[int, str, str, str, bool]]:
-    """PostgreSQL: (seq, prev_hash, hash, canonical body text, whether the event meets the
-    SQL condition `flag`) for the events first..last in seq order (exports)."""
-    loads = json.loads
-    canonical: dict[str, str] = {}
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(f"{_RAW_SELECT}, ({flag[0]})" + _RAW_RANGE, [*flag[1], first, last])
-        while rows := cursor.fetchmany(CHUNK):
-            for row in rows:
-                roles = canonical.get(row[6])
-                if roles is None:
-                    roles = _CANONICAL(loads(row[6]))
-                    if len(canonical) < _CACHED_VALUES:
-                        canonical[row[6]] = roles
-                details = canonical.get(row[9])
-                if details is None:
-                    details = _CANONICAL(loads(row[9]))
-                    if len(canonical) < _CACHED_VALUES:
-                        canonical[row[9]] = details
-                yield row[0], row[1], row[2], stored_body_text(row, roles, details), bool(row[20])
-
-
 def _feed_stored(verifier: ChainVerifier, *, first: int, last: int) -> None:
-    """PostgreSQL: rows straight to the chain verifier, each body hashed from its columns
-    without building the line (the JSON of the few distinct roles and details encoded once),
-    the links checked a chunk at a time (ChainVerifier.feed_links)."""
-    report = verifier.report
-    feed_link = verifier.feed_link
+    """PostgreSQL: each event's line (audit.stored) to its body hash without decoding it or
+    building any value but the few distinct roles and details (parsed and encoded once), the
+    links checked a chunk at a time (ChainVerifier.feed_links). An event whose line cannot be
+    trusted as it is, with anything to report, or redacted, is read again alone and checked as
+    before, in its place."""
     feed_links = verifier.feed_links
-    loads = json.loads
     sha256 = hashlib.sha256
-    text, version = stored_body_text, FORMAT_VERSION
+    plain_body, version, not_escaped = PLAIN_BODY, str(FORMAT_VERSION).encode(), NOT_ESCAPED
     redacted = redactions_in(first, last)
-    canonical: dict[str, tuple[object, str]] = {}
+    # JSON text as stored: (value, canonical bytes, how many of its bytes are escapes).
+    canonical: dict[bytes, tuple[object, bytes, int]] = {}
     scope_checked: dict[tuple, bool] = {}
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(_RAW_SELECT + _RAW_RANGE, [first, last])
-        while rows := cursor.fetchmany(CHUNK):
-            links = []
-            for row in rows:
-                seq = row[0]
-                roles_text, details_text = row[6], row[9]
-                roles_entry = canonical.get(roles_text)
-                if roles_entry is None:
-                    value = loads(roles_text)
-                    roles_entry = (value, _CANONICAL(value))
-                    if len(canonical) < _CACHED_VALUES:
-                        canonical[roles_text] = roles_entry
-                details_entry = canonical.get(details_text)
-                if details_entry is None:
-                    value = loads(details_text)
-                    details_entry = (value, _CANONICAL(value))
-                    if len(canonical) < _CACHED_VALUES:
-                        canonical[details_text] = details_entry
-                key = (row[19], row[8], roles_text)
+
+    def canonical_of(text: bytes) -> tuple[object, bytes, int]:
+        entry = canonical.get(text)
+        if entry is None:
+            value = json.loads(text)
+            entry = (value, _CANONICAL(value).encode(), len(text.translate(None, not_escaped)))
+            if len(canonical) < _CACHED_VALUES:
+                canonical[text] = entry
+        return entry
+
+    for rows in line_chunks(first, last):
+        links = []
+        for (line,) in rows:
+            parts = line.split(b"\t")
+            if len(parts) == FIELDS:
+                (seq, prev, stored, v, actor_id, is_staff, scope, occurred, action, username,
+                 dep, ip, org, outcome, request_id, target_ref, target_type, user_agent,
+                 roles_text, details_text) = parts  # fmt: skip
+                seq = int(seq)
+                roles = canonical.get(roles_text) or canonical_of(roles_text)
+                key = (scope, dep, roles_text)
                 matches = scope_checked.get(key)
                 if matches is None:
-                    matches = scope_checked[key] = _scope_matches(row[19], row[8], roles_entry[0])
-                if matches and row[18] == version and seq not in redacted:
-                    body = text(row, roles_entry[1], details_entry[1])
-                    links.append((seq, row[1], row[2], sha256(body.encode()).hexdigest()))
+                    matches = scope_checked[key] = _scope_matches(
+                        scope.decode(), dep.decode(), roles[0]
+                    )
+                if matches and v == version and seq not in redacted:
+                    details = canonical.get(details_text) or canonical_of(details_text)
+                    if len(occurred) == 29 and occurred[26:] == b"+00" and occurred[10] == 32:
+                        date, time = occurred[:10], occurred[11:26]  # the usual timestamp
+                    else:
+                        timestamp = canonical_timestamp(occurred)
+                        if timestamp is None:
+                            feed_links(links)
+                            links = []
+                            _feed_raw(verifier, raw_row(seq), scope_checked, redacted)
+                            continue
+                        date, time = timestamp[:10], timestamp[11:-1]
+                    if len(line.translate(None, not_escaped)) == roles[2] + details[2]:
+                        body = plain_body % (
+                            action, actor_id, is_staff, roles[1], username, dep, details[1], ip,
+                            date, time, org, outcome, request_id, target_ref, target_type,
+                            user_agent, v,
+                        )  # fmt: skip
+                    else:
+                        body = escaped_body(parts, roles[1], details[1], date + b"T" + time + b"Z")
+                    links.append((seq, prev.decode(), stored.decode(), sha256(body).hexdigest()))
                     continue
-                # Anything to report, or a redacted event: in order, after the links before it.
-                feed_links(links)
-                links = []
-                digest = redacted.get(seq)
-                if digest is not None:
-                    report.redacted += 1
-                elif row[18] != FORMAT_VERSION:
-                    report.error(f"seq {seq}: unknown format version {row[18]!r}")
-                else:
-                    digest = stored_body_digest(row, roles_entry[1], details_entry[1])
-                feed_link(seq, row[1], row[2], digest)
-                if seq in redacted:
-                    continue  # its body is gone; the scope was checked before the redaction
-                if not matches:
-                    report.error(f"seq {seq}: scope column does not match the event")
+            else:
+                seq = int(line.partition(b"\t")[0])
+            # Anything to report, redacted, or a line that cannot be trusted: in order, after
+            # the links before it, from the event's columns read alone.
             feed_links(links)
+            links = []
+            _feed_raw(verifier, raw_row(seq), scope_checked, redacted)
+        feed_links(links)
+
+
+def _feed_raw(
+    verifier: ChainVerifier, row: tuple | None, scope_checked: dict, redacted: dict
+) -> None:
+    """One event from its RAW_SELECT row (audit.stored) as the offline verifier takes an
+    export's line, every check reported, NULLs included."""
+    if row is None:  # gone since its line was read
+        return
+    report = verifier.report
+    seq = row[0]
+    roles, details = (json.loads(text) if text is not None else None for text in (row[6], row[9]))
+    key = (row[19], row[8], row[6])
+    matches = scope_checked.get(key)
+    if matches is None:
+        matches = scope_checked[key] = _scope_matches(row[19], row[8], roles)
+    digest = redacted.get(seq)
+    if digest is not None:
+        report.redacted += 1
+        verifier.feed_link(seq, row[1], row[2], digest)
+        return  # its body is gone; the scope was checked before the redaction
+    verifier.feed(_line(row, roles, details, row[11]))
+    if not matches:
+        report.error(f"seq {seq}: scope column does not match the event")
 
 
 def _feed(verifier: ChainVerifier, *, start: int | None, end: int | None) -> None:
