@@ -283,6 +283,8 @@ AUDIT_WITNESS_TIMEOUT_SECONDS = env.int("AUDIT_WITNESS_TIMEOUT_SECONDS", default
 # PostgreSQL: the events table has one partition per month (audit/partitions.py); the beat
 # task keeps the current month's and this many more ready.
 AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
+# What `manage.py audit_purge` keeps.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 LOGGING = {
     "version": 1,
