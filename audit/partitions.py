@@ -72,9 +72,9 @@ def add_months(month: date, count: int) -> date:
 
 
 def months_between(first: date, last: date) -> list[date]:
-    """Every month from first's to last's, both included."""
-    months, month = [], month_start(first)
-    while month <= last:
+    """Every month from first's to last's, both included (dates or datetimes)."""
+    months, month, end = [], month_start(first), month_start(last)
+    while month <= end:
         months.append(month)
         month = add_months(month, 1)
     return months

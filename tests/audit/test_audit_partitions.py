@@ -3,6 +3,8 @@ fails, retention by dropping whole months behind the anchor, date filters that r
 
 import json
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -171,3 +173,36 @@ def test_an_auditors_date_filter_reads_only_its_months_partition(users):
     assert {name for name in scanned(events) if name.startswith("audit_auditevent")} == {
         f"audit_auditevent_y{this_month.year}m{this_month.month:02d}"
     }
+
+
+def is_partitioned() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_partitioned_table"
+            " WHERE partrelid = 'audit_auditevent'::regclass"
+        )
+        return cursor.fetchone()[0] == 1
+
+
+def test_migration_copies_the_events_into_their_months_and_back(audit_key, users, settings):
+    settings.AUDIT_CHECKPOINT_MAX_GAP_SECONDS = 0
+    old_month = month_start(timezone.now() - timedelta(days=200))
+    record_at(at(old_month, 2), users, 2)
+    record_at(timezone.now(), users, 2)
+    migration = import_module("audit.migrations.0009_monthly_partitions")
+    editor = SimpleNamespace(connection=connection)
+
+    migration.backwards(None, editor)
+    assert not is_partitioned()
+    assert verify_database().ok
+    migration.forwards(None, editor)
+
+    assert is_partitioned()
+    assert old_month in monthly_partitions()  # made for the oldest event's month
+    old = AuditEvent.objects.order_by("seq").first()
+    assert home(old) == f"audit_auditevent_y{old_month.year}m{old_month.month:02d}"
+    later = audit_record(actor=users["mayor"], action="request.viewed")
+    assert later.id > AuditEvent.objects.exclude(id=later.id).order_by("-id").first().id
+    checkpoint_issue()
+    report = verify_database()
+    assert report.ok, report.errors
