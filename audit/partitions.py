@@ -80,6 +80,11 @@ def months_between(first: date, last: date) -> list[date]:
     return months
 
 
+def partition_name(month: date) -> str:
+    """audit_auditevent_y2026m12: what audit_partition_create names the month's partition."""
+    return f"{TABLE}_y{month.year:04d}m{month.month:02d}"
+
+
 def bounds(month: date) -> tuple[datetime, datetime]:
     """The partition's range: [first instant of the month, first of the next) in UTC."""
     lower = datetime(month.year, month.month, 1, tzinfo=UTC)
@@ -164,14 +169,10 @@ def _holds_events_after(month: date, cut: int) -> bool:
     )
 
 
-def _partition(month: date) -> str:
-    return f"{TABLE}_y{month.year:04d}m{month.month:02d}"
-
-
 def purge_partitions(*, cut: int, before: datetime) -> list[str]:
     """Remove the events up to seq `cut` (all older than `before`), in the purge's transaction,
     run by the tables' owner: months entirely behind the cut are detached and dropped (no row
-    is read, no index grows smaller by deletion), the other months older than `before` and the
+    is read, and their indexes go with them), the other months older than `before` and the
     default partition have their rows deleted, their guard trigger off for this transaction.
     The detaching comes last, so that the parent's lock is held only until commit. Returns the
     dropped partitions."""
@@ -181,7 +182,7 @@ def purge_partitions(*, cut: int, before: datetime) -> list[str]:
         if lower >= before:
             break
         behind = upper <= before and not _holds_events_after(month, cut)
-        (whole if behind else partial).append(_partition(month))
+        (whole if behind else partial).append(partition_name(month))
     trigger = f"{TABLE}_append_only"
     with connection.cursor() as cursor:
         for name in partial:
