@@ -483,7 +483,10 @@ def explain(sql: str) -> str:
         rows = node.get("Actual Rows", 0)
         if relation.startswith("audit_auditevent_"):
             months[relation] = months.get(relation, 0) + rows
-            if kind == "Seq Scan":
+            # An empty partition (a month ahead) is read in no block: not worth a flag.
+            if kind == "Seq Scan" and node.get("Shared Hit Blocks", 0) + node.get(
+                "Shared Read Blocks", 0
+            ):
                 flags.append(f"SEQ SCAN {relation}")
         elif relation in BIG_TABLES or (index and not relation):
             steps.append(f"{kind} {index or relation} ({rows} rows)")
