@@ -5,8 +5,8 @@ the oldest event's to AUDIT_PARTITION_MONTHS_AHEAD months after the current one,
 partition, the events copied (in time proportional to their number: plan the upgrade of a
 large log), the old table dropped. A partitioned table's unique indexes must hold the
 partition key, so the primary key becomes (id, occurred_at) and the unique index on seq
-(seq, occurred_at); id comes from one identity and seq from the sequencer under the head
-row's lock, so both stay unique alone. The indexes are those of migration 0008, created on
+(seq, occurred_at), 8 bytes more per entry each; id comes from one identity and seq from
+the sequencer under the head row's lock, so both stay unique alone. The indexes are those of migration 0008, created on
 the parent (hence on every partition, present and future); the append-only triggers too
 (row triggers on a partitioned table are cloned to its partitions, `ENABLE ALWAYS` with them).
 
