@@ -15,6 +15,8 @@ before it), and at the start of audit_verify. On SQLite, audit_record calls it a
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import connection, transaction
 from django.db.models import F, Max
 
@@ -28,6 +30,8 @@ _UPDATE_POSTGRESQL = (
     "UPDATE audit_auditevent AS e SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash"
     " FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[])"
     " AS s(id, seq, prev_hash, hash) WHERE e.id = s.id"
+    # The batch's time span: the planner then reads only its months' partitions.
+    " AND e.occurred_at BETWEEN %s AND %s"
 )
 _UPDATE_SQLITE = "UPDATE audit_auditevent SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"
 
@@ -38,10 +42,11 @@ def lock_head() -> ChainHead:
     return ChainHead.objects.get(pk=HEAD_PK)
 
 
-def _fill(rows: list[tuple[int, int, str, str]]) -> None:
+def _fill(rows: list[tuple[int, int, str, str]], span: tuple[datetime, datetime]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_UPDATE_POSTGRESQL, [list(column) for column in zip(*rows, strict=True)])
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(_UPDATE_POSTGRESQL, [*columns, *span])
         else:
             cursor.executemany(_UPDATE_SQLITE, [(s, p, h, i) for i, s, p, h in rows])
 
@@ -57,14 +62,16 @@ def sequence_batch(
     if up_to_id is not None:
         pending = pending.filter(id__lte=up_to_id)
     rows: list[tuple[int, int, str, str]] = []
+    moments = []
     seq, prev = head.seq, head.hash
     for event in pending[:limit]:
+        moments.append(event.occurred_at)
         seq += 1
         digest = link_hash(seq=seq, prev_hash=prev, body_digest=body_hash(event.body()))
         rows.append((event.id, seq, prev, digest))
         prev = digest
     if rows:
-        _fill(rows)
+        _fill(rows, (min(moments), max(moments)))
         ChainHead.objects.filter(pk=HEAD_PK).update(seq=seq, hash=prev)
         head.seq, head.hash = seq, prev
     if tree:
@@ -110,7 +117,9 @@ def sequenced(event: AuditEvent) -> AuditEvent:
     if event.seq is None:
         audit_sequence()
         event.seq, event.prev_hash, event.hash = (
-            AuditEvent.objects.filter(id=event.id).values_list("seq", "prev_hash", "hash").get()
+            AuditEvent.objects.filter(id=event.id, occurred_at=event.occurred_at)
+            .values_list("seq", "prev_hash", "hash")
+            .get()
         )
     return event
 

@@ -1,9 +1,11 @@
 """Celery tasks: thin, named, safe to run twice."""
 
 from celery import shared_task
+from django.db import connection
 
 from .exports import export_run
 from .models import AuditCheckpoint
+from .partitions import partitions_ensure
 from .sequencer import audit_sequence
 from .services import checkpoint_issue
 from .witnesses import checkpoint_submit
@@ -14,6 +16,21 @@ def sequence() -> int:
     """Chain the recorded events and add them to the tree (Celery beat, every few seconds);
     one run at a time in effect, since each batch holds the head row's lock."""
     return audit_sequence()
+
+
+@shared_task(name="audit.ensure_partitions")
+def ensure_partitions() -> dict:
+    """The audit table's partitions for this month and the next AUDIT_PARTITION_MONTHS_AHEAD
+    (Celery beat, hourly; PostgreSQL only): months created, months that failed, events in the
+    default partition (also logged as a warning and exported as a metric)."""
+    if connection.vendor != "postgresql":
+        return {}
+    report = partitions_ensure()
+    return {
+        "created": [str(month) for month in report.created],
+        "failed": [str(month) for month in report.failed],
+        "default_events": report.default_events,
+    }
 
 
 @shared_task(name="audit.issue_checkpoint")

@@ -330,13 +330,17 @@ def sizes(total: int, label: str = "") -> list[tuple[str, ...]]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE audit_auditevent")
         cursor.execute("VACUUM ANALYZE audit_merklenode")
+        # Summed over the monthly partitions (a partitioned table or index has no storage of
+        # its own; on a plain table the "tree" is the table or index alone).
         cursor.execute(
-            "SELECT pg_table_size('audit_auditevent'), pg_total_relation_size('audit_merklenode')"
+            "SELECT (SELECT sum(pg_table_size(relid)) FROM pg_partition_tree('audit_auditevent')),"
+            " pg_total_relation_size('audit_merklenode')"
         )
         table, tree = cursor.fetchone()
         cursor.execute(
-            "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes"
-            " WHERE relname = 'audit_auditevent' ORDER BY 2 DESC"
+            "SELECT c.relname, (SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(c.oid))"
+            " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE i.indrelid = 'audit_auditevent'::regclass ORDER BY 2 DESC"
         )
         indexes = cursor.fetchall()
     out = [(f"bytes/event{label}, events table (heap)", f"{table / total:.0f}", "", "")]

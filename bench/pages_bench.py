@@ -25,13 +25,14 @@ on the loaded requests (views, lists with their references, changes), spread ove
 months, by the bench's users, in the proportions a day of traffic writes them. Their `hash`
 and `prev_hash` are placeholders, not the chain's: the chain of a bench database does not
 verify (nothing here verifies it; `bench/audit_bench.py` measures the real appends). The
-indexes of the audit table are dropped for the COPY and built again after it, as a restore
-does.
+months' partitions are created first, as the beat task would have; the indexes of the audit
+table are dropped for the COPY and built again after it, as a restore does.
 
 `--explain` prints, for each page at scale, an `EXPLAIN (ANALYZE, BUFFERS)` summary of each of
 its queries that reads the requests, their permissions or the audit log: the plan's scans
-(index or sequential, on which relation), the rows and buffers, the time; a sequential scan
-of one of those tables is flagged.
+(index or sequential, on which relation), the rows and buffers, the time, and how many of
+the audit table's monthly partitions the query reads (partition pruning: a date filter reads
+its months only); a sequential scan of one of those tables is flagged.
 
 `--reuse` skips the load when the database already holds a previous run's data (to iterate on
 a fix; publish figures from a fresh load); `--events` then only adds the events missing.
@@ -366,6 +367,7 @@ def generate_events(total: int) -> None:
     from django.db import connection
 
     from accounts.models import User
+    from audit import partitions
     from audit.models import HEAD_PK, AuditEvent, ChainHead
     from audit.verifier.encoding import FORMAT_VERSION
     from sharing.models import InfoRequest
@@ -395,11 +397,16 @@ def generate_events(total: int) -> None:
     now = datetime.now(UTC)
     span = 540 * 86400
     with connection.cursor() as cursor:
+        # The months' partitions, as the beat task would have made them month after month.
+        partitions.create_months(
+            cursor, partitions.months_between(now - timedelta(seconds=span), now)
+        )
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_auditevent' "
             "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
         )
-        indexes = cursor.fetchall()
+        # A partitioned index's definition reads "ON ONLY": built again on every partition.
+        indexes = [(name, sql.replace(" ON ONLY ", " ON ")) for name, sql in cursor.fetchall()]
         for name, _definition in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         columns = (
@@ -461,20 +468,39 @@ def explain(sql: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)
         raw = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM pg_inherits WHERE inhparent = 'audit_auditevent'::regclass"
+        )
+        partitions = cursor.fetchone()[0]
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
     steps, flags = [], []
+    # The audit table's partitions read (those the planner did not prune), in one step.
+    months: dict[str, int] = {}
 
     def walk(node):
-        kind, relation = node["Node Type"], node.get("Relation Name")
+        kind, relation = node["Node Type"], node.get("Relation Name") or ""
         index = node.get("Index Name")
-        if relation in BIG_TABLES or (index and not relation):
-            steps.append(f"{kind} {index or relation} ({node.get('Actual Rows', 0)} rows)")
+        rows = node.get("Actual Rows", 0)
+        if relation.startswith("audit_auditevent_"):
+            months[relation] = months.get(relation, 0) + rows
+            # An empty partition (a month ahead) is read in no block: not worth a flag.
+            if kind == "Seq Scan" and node.get("Shared Hit Blocks", 0) + node.get(
+                "Shared Read Blocks", 0
+            ):
+                flags.append(f"SEQ SCAN {relation}")
+        elif relation in BIG_TABLES or (index and not relation):
+            steps.append(f"{kind} {index or relation} ({rows} rows)")
             if kind == "Seq Scan":
                 flags.append(f"SEQ SCAN {relation}")
         for child in node.get("Plans", []):
             walk(child)
 
     walk(plan["Plan"])
+    if months:
+        steps.append(
+            f"audit_auditevent: {len(months)} of {partitions} partitions read "
+            f"({sum(months.values())} rows)"
+        )
     top = plan["Plan"]
     buffers = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
     return (
@@ -596,6 +622,12 @@ PAGES = [
     ("oversight: national statistics", "auditor", "/statistiques/",
      "/statistiques/?prefecture={prefecture}"),
     ("oversight: audit log", "auditor", "/audit/journal/", None),
+    # A month's events: the date filter reads that month's partitions only.
+    ("oversight: audit log, one month", "auditor",
+     "/audit/journal/?date_from={month_from}&date_to={month_to}", None),
+    ("oversight: audit API", "auditor", "/api/v1/audit/events/", None),
+    ("oversight: audit API, one month", "auditor",
+     "/api/v1/audit/events/?date_from={month_from}&date_to={month_to}", None),
     ("commune: notifications", "legal_officer", "/notifications/", ""),
     # The API list: its count and pages are narrowed to the reader's organisations.
     ("commune: API list", "legal_officer", "/api/v1/requests/", ""),
@@ -646,6 +678,12 @@ def main() -> None:
     print(f"{count:,} requests loaded in {loaded:.0f} s ({connection.vendor})", file=sys.stderr)
 
     scale, scale_worked = side(MEASURED_COMMUNE, "26")
+    # Three months ago: inside the events' 18 months.
+    month = (datetime.now(UTC) - timedelta(days=90)).date().replace(day=1)
+    scale_worked |= {
+        "month_from": month.isoformat(),
+        "month_to": (month + timedelta(days=27)).isoformat(),
+    }
     base, base_worked = side(BASELINE_COMMUNE, BASELINE_PREFECTURE[0])
     rows, plans = [], []
     for label, who, path, baseline_path in PAGES:

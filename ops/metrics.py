@@ -134,7 +134,12 @@ class StateCollector(Collector):
         )
 
     def _audit(self):
+        from django.db import connection
+
         from audit.models import AuditCheckpoint
+
+        if connection.vendor == "postgresql":
+            yield from self._audit_partitions()
 
         latest = AuditCheckpoint.objects.aggregate(issued_at=Max("issued_at"), size=Max("size"))
         if latest["issued_at"] is None:
@@ -148,6 +153,29 @@ class StateCollector(Collector):
             "relais_audit_checkpoint_size",
             "Events covered by the last signed audit checkpoint.",
             value=latest["size"],
+        )
+
+    def _audit_partitions(self):
+        from audit.partitions import (
+            add_months,
+            default_partition_events,
+            month_start,
+            monthly_partitions,
+        )
+
+        months = set(monthly_partitions())
+        current, ahead = month_start(timezone.now()), -1
+        while add_months(current, ahead + 1) in months:
+            ahead += 1
+        yield GaugeMetricFamily(
+            "relais_audit_partition_months_ahead",
+            "Months after the current one whose audit partition exists (-1: not even this one).",
+            value=ahead,
+        )
+        yield GaugeMetricFamily(
+            "relais_audit_default_partition_events",
+            "Audit events in the default partition (a month without its partition); 0 normally.",
+            value=default_partition_events(),
         )
 
 

@@ -45,6 +45,13 @@ REVOKE ALL ON audit_merklenode FROM PUBLIC;
 REVOKE ALL ON audit_merklenode FROM :"app_role";
 GRANT SELECT, INSERT ON audit_merklenode TO :"app_role";
 
+-- The events table's monthly partitions (audit/partitions.py): the beat task creates the
+-- coming months through this function, which runs with the owner's rights and does nothing
+-- else; the default partition is read to report events that fell into it. The partitions
+-- themselves need no grant: reads and appends go through audit_auditevent.
+GRANT EXECUTE ON FUNCTION audit_partition_create(date) TO :"app_role";
+GRANT SELECT ON audit_auditevent_default TO :"app_role";
+
 -- Exports are ordinary rows (status, progress), not part of the chain.
 GRANT SELECT, INSERT, UPDATE ON audit_auditexport TO :"app_role";
 

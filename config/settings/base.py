@@ -280,6 +280,11 @@ AUDIT_WITNESSES = [
 ]
 AUDIT_WITNESS_QUORUM = env.int("AUDIT_WITNESS_QUORUM", default=len(AUDIT_WITNESSES))
 AUDIT_WITNESS_TIMEOUT_SECONDS = env.int("AUDIT_WITNESS_TIMEOUT_SECONDS", default=5)
+# PostgreSQL: the events table has one partition per month (audit/partitions.py); the beat
+# task keeps the current month's and this many more ready.
+AUDIT_PARTITION_MONTHS_AHEAD = env.int("AUDIT_PARTITION_MONTHS_AHEAD", default=3)
+# What `manage.py audit_purge` keeps.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 LOGGING = {
     "version": 1,
@@ -300,6 +305,13 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "audit.issue_checkpoint",
         "schedule": env.int("AUDIT_CHECKPOINT_SECONDS", default=300),
+    },
+    # Creates the coming months' partitions of the audit table (PostgreSQL; nothing on SQLite)
+    # and reports events that fell in the default partition. Hourly: a run that could not
+    # take its lock is retried long before a month is missing.
+    "audit-partitions": {
+        "task": "audit.ensure_partitions",
+        "schedule": env.int("AUDIT_PARTITION_SECONDS", default=3600),
     },
     "sweep-deadlines": {
         "task": "sharing.sweep_deadlines",

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from audit import partitions
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
+from audit.partitions import partitions_ensure
 from audit.services import audit_record, checkpoint_issue
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +109,14 @@ def test_application_role_can_append_and_read(app_role):
     assert AuditEvent.objects.filter(seq=appended.seq).exists()
 
 
+def test_application_role_creates_the_coming_months_partitions_it_cannot_drop(app_role):
+    report = partitions_ensure(ahead=partitions.MONTHS_AHEAD + 1)
+    assert (len(report.created), report.failed, report.default_events) == (1, [], 0)
+    [month] = report.created
+    with pytest.raises(DatabaseError, match="must be owner"):
+        run(f"DROP TABLE {partitions.partition_name(month)}")
+
+
 @pytest.mark.parametrize(
     "statement",
     [
@@ -116,6 +126,10 @@ def test_application_role_can_append_and_read(app_role):
         "ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_append_only",
         "DROP TRIGGER audit_auditevent_append_only ON audit_auditevent",
         "DELETE FROM audit_chainhead",
+        "DELETE FROM audit_auditevent_default",
+        "TRUNCATE audit_auditevent_default",
+        "ALTER TABLE audit_auditevent DETACH PARTITION audit_auditevent_default",
+        "DROP TABLE audit_auditevent_default",
     ],
 )
 def test_application_role_cannot_change_or_unprotect_the_log(app_role, statement):

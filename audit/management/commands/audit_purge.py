@@ -14,7 +14,8 @@ from audit.services import audit_purge, purge_cut
 class Command(BaseCommand):
     help = (
         "Purge events older than AUDIT_RETENTION_DAYS (default 365) up to the last checkpoint "
-        "before that date. Needs the audit tables' owner (run with the owner's DATABASE_URL)."
+        "before that date; on PostgreSQL, months entirely behind it are dropped as partitions. "
+        "Needs the audit tables' owner (run with the owner's DATABASE_URL)."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             result = audit_purge(before=before)
         except (AuditError, DatabaseError) as exc:
             raise CommandError(f"purge refused: {exc}") from exc
+        dropped = len(result.dropped_partitions)
         self.stdout.write(
-            f"purged {result.deleted} events; the log now starts at seq {result.purged_to + 1}"
+            f"purged {result.deleted} events ({dropped} monthly partitions dropped); "
+            f"the log now starts at seq {result.purged_to + 1}"
         )
