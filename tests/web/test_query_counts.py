@@ -27,7 +27,7 @@ CEILING = {
     "request-detail": 24,  # + the signature delegation the reader may hold, one
     # + whether the administrator holds a personal permission, one: without, the open
     # requests' counts probe the permission index per request instead of first reading every
-    # permission row of the prefecture (1.1 s to ... at 1,000,000 requests)
+    # permission row of the prefecture
     "team": 19,
     "stats": 22,
     "notifications": 18,  # + which communes the reader acts for, and their e-mail choice
