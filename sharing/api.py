@@ -21,6 +21,7 @@ from . import rules
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
 from .models import Category, LegalBasis
+from .pagination import COUNT_MAX, BoundedPageNumberPagination
 from .permissions import DRAFT, NOTES, get_request_for
 from .screening import reference_for_audit, screen_query
 from .selectors import (
@@ -122,6 +123,10 @@ def _action_schema(request_serializer, summary: str, *, action: str, step_up: bo
 @extend_schema_view(
     list=extend_schema(
         summary="Requests visible to you",
+        description="Newest first unless `ordering` says otherwise. `count` stops at "
+        f"{COUNT_MAX:,} and `count_capped` says when more requests match; the pages stop at "
+        f"the {COUNT_MAX:,}th request too (`page=last` is the last of those): narrow the "
+        "filters (`created_after`, `created_before`, `status`, `commune`) to reach the others.",
         responses={200: InfoRequestSerializer(many=True), 400: BAD_INPUT, 401: UNAUTHENTICATED},
     ),
     retrieve=extend_schema(
@@ -143,7 +148,12 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "delivery_due",
         "urgency",
     ]
-    ordering = ["-created_at"]
+    # The id breaks ties, so that pages never repeat or skip a request created in the same
+    # instant; the scope's (…, created_at, id) indexes serve this order.
+    ordering = ["-created_at", "-id"]
+    # The count and the pages stop at COUNT_MAX rows: a page costs what it reads, not the
+    # reader's whole scope (sharing.pagination).
+    pagination_class = BoundedPageNumberPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -186,8 +196,11 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             via="api",
         )
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        rows = page if page is not None else list(queryset)
+        # The page's ids first, from a narrow read that the scope's indexes answer alone
+        # ((prefecture | commune, created_at, id) with the status: no row of the table read
+        # but the page's), then only their rows with what they render, in the same order.
+        page = self.paginator.page_of(queryset.values_list("pk", flat=True), request, view=self)
+        rows = list(queryset.filter(pk__in=page)) if page is not None else list(queryset)
         audit_record(
             actor=request.user,
             action="request.listed",

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .cover import covered_for
 from .models import RESOLUTIONS_TO_DELIVER, DraftRemark, InfoRequest, Status
+from .pagination import bounded_counts
 from .selectors import clarification_overdue_q, overdue_q
 
 
@@ -76,8 +77,7 @@ def with_work_marks(queryset: QuerySet[InfoRequest]) -> QuerySet[InfoRequest]:
     return queryset.annotate(sent_back_open=_open_remark())
 
 
-def counts(queryset: QuerySet[InfoRequest], lists: list[WorkList]) -> dict[str, int]:
-    """Each list's count, in one query."""
-    aggregates = {item.key.replace("-", "_"): Count("pk", filter=item.condition) for item in lists}
-    result = queryset.aggregate(**aggregates)
-    return {item.key: result[item.key.replace("-", "_")] for item in lists}
+def counts(queryset: QuerySet[InfoRequest], lists: list[WorkList]) -> dict[str, tuple[int, bool]]:
+    """Each list's count, up to COUNT_MAX, and whether it holds more (sharing.pagination), in
+    one query: each reads at most COUNT_MAX + 1 rows of the list, not every row of the scope."""
+    return bounded_counts(queryset, {item.key: item.condition for item in lists})

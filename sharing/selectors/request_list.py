@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import Combinable
 from django.utils import timezone
@@ -30,6 +30,7 @@ from ..models import (
     Status,
     running_due_expression,
 )
+from ..pagination import BoundedPaginator
 from ..saved_views import saved_views_of
 from . import holds_personal_permissions, info_request_list, with_sent_back
 from .people import BulkChoices, bulk_choices
@@ -226,10 +227,11 @@ def request_list_page(
     counts = worklists.counts(query.own, query.lists)
     # The page's ids in a subquery, then only their rows with what they render (still
     # through the visibility filter): sorting and skipping thousands of narrow rows is cheap,
-    # joining every row before the sort is not.
-    page = Paginator(query.in_order(query.rows).values_list("pk", flat=True), PAGE_SIZE).get_page(
-        page_number
-    )
+    # joining every row before the sort is not. The count and the pages stop at COUNT_MAX
+    # rows (sharing.pagination): they cost a page's reading, not the reader's whole scope.
+    page = BoundedPaginator(
+        query.in_order(query.rows).values_list("pk", flat=True), PAGE_SIZE
+    ).get_page(page_number)
     rows = query.visible.filter(pk__in=page.object_list).select_related("assigned_to", "commune")
     rows_read = list(query.in_order(with_sent_back(rows)))
     if scope.prefecture_side and rows_read:
@@ -257,7 +259,8 @@ def request_list_page(
             {
                 "key": item.key,
                 "label": item.label,
-                "count": counts[item.key],
+                "count": counts[item.key][0],
+                "capped": counts[item.key][1],
                 "current": item.key == chosen_key,
             }
             for item in query.lists

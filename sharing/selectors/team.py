@@ -16,7 +16,7 @@ from accounts.selectors import organizations_where
 from audit.services import audit_record
 
 from ..models import OPEN_STATUSES, InfoRequest, Urgency, running_due_expression
-from . import info_request_list, overdue_q
+from . import holds_personal_permissions, info_request_list, overdue_q
 from .people import colleagues
 
 OVERDUE_SHOWN = 100
@@ -35,9 +35,12 @@ def team_page(*, user: User) -> TeamPage | None:
     if not prefectures:
         return None
     today = timezone.localdate()
-    open_requests = info_request_list(user=user).filter(
-        prefecture__in=prefectures, status__in=OPEN_STATUSES
-    )
+    # Without personal permissions, the group condition alone (see `visible_condition`): a
+    # probe of the permission index per open request, not every permission row of the
+    # prefecture read first.
+    open_requests = info_request_list(
+        user=user, personal=holds_personal_permissions(user=user)
+    ).filter(prefecture__in=prefectures, status__in=OPEN_STATUSES)
     load: dict[int | None, Any] = {
         row["assigned_to"]: row
         for row in open_requests.values("assigned_to")
@@ -102,7 +105,7 @@ def member_requests(*, user: User, username: str, record: bool) -> MemberRequest
         return None
     member = membership.user
     rows = list(
-        info_request_list(user=user)
+        info_request_list(user=user, personal=holds_personal_permissions(user=user))
         .filter(prefecture__in=prefectures, status__in=OPEN_STATUSES, assigned_to=member)
         .order_by("reference")
     )

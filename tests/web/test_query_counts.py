@@ -25,7 +25,10 @@ CEILING = {
     # prefectures, their administrators and colleagues, three (a prefecture's people only)
     "requests": 25,
     "request-detail": 24,  # + the signature delegation the reader may hold, one
-    "team": 18,
+    # + whether the administrator holds a personal permission, one: without, the open
+    # requests' counts probe the permission index per request instead of first reading every
+    # permission row of the prefecture
+    "team": 19,
     "stats": 22,
     "notifications": 18,  # + which communes the reader acts for, and their e-mail choice
     # + sequencing what was committed before the auditor looked (PostgreSQL): the newest
