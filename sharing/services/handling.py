@@ -42,18 +42,33 @@ def _one_year_after(day: date) -> date:
     return day.replace(year=day.year + 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
 
+def _move(
+    info_request: InfoRequest, actor: User, action: str, status: Status, stamp: str, event: str
+) -> InfoRequest:
+    """A transition that sets the status and the moment it happened (`stamp`), nothing else:
+    recorded as `event` and told to whoever follows the request."""
+    info_request, done = begin(info_request=info_request, actor=actor, action=action)
+    if done:
+        return info_request
+    info_request.status = status
+    setattr(info_request, stamp, timezone.now())
+    info_request.save(update_fields=["status", stamp, "updated_at"])
+    audit_request(actor=actor, action=event, info_request=info_request)
+    notify(info_request)
+    return info_request
+
+
 @transaction.atomic
 def info_request_acknowledge(*, info_request: InfoRequest, actor: User) -> InfoRequest:
     """Prefecture receipt (CRPA L.112-3); the acknowledgement deadline is met."""
-    info_request, done = begin(info_request=info_request, actor=actor, action="acknowledge")
-    if done:
-        return info_request
-    info_request.status = Status.ACKNOWLEDGED
-    info_request.acknowledged_at = timezone.now()
-    info_request.save(update_fields=["status", "acknowledged_at", "updated_at"])
-    audit_request(actor=actor, action="request.acknowledged", info_request=info_request)
-    notify(info_request)
-    return info_request
+    return _move(
+        info_request,
+        actor,
+        "acknowledge",
+        Status.ACKNOWLEDGED,
+        "acknowledged_at",
+        "request.acknowledged",
+    )
 
 
 @transaction.atomic
@@ -229,15 +244,7 @@ def info_request_record_delivery(
 @transaction.atomic
 def info_request_close(*, info_request: InfoRequest, actor: User) -> InfoRequest:
     """Closes a delivered request, or a decided one that had nothing to deliver."""
-    info_request, done = begin(info_request=info_request, actor=actor, action="close")
-    if done:
-        return info_request
-    info_request.status = Status.CLOSED
-    info_request.closed_at = timezone.now()
-    info_request.save(update_fields=["status", "closed_at", "updated_at"])
-    audit_request(actor=actor, action="request.closed", info_request=info_request)
-    notify(info_request)
-    return info_request
+    return _move(info_request, actor, "close", Status.CLOSED, "closed_at", "request.closed")
 
 
 @transaction.atomic
