@@ -20,11 +20,12 @@ from audit.services import audit_record
 from . import rules
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
-from .models import Category, LegalBasis
+from .models import Category, InfoRequest, LegalBasis
 from .pagination import COUNT_MAX, BoundedPageNumberPagination
 from .permissions import DRAFT, NOTES, get_request_for
 from .screening import reference_for_audit, screen_query
 from .selectors import (
+    SHOWN_WITH,
     info_request_list_in_scope,
 )
 from .selectors.request_page import (
@@ -295,7 +296,9 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self._render(info_request)
 
     def _render(self, info_request):
-        info_request.refresh_from_db()
+        """The request as the service left it, read again with what its detail shows (the
+        reader's permissions, already read on this instance, are kept)."""
+        info_request.refresh_from_db(from_queryset=InfoRequest.objects.select_related(*SHOWN_WITH))
         return Response(self._detail(info_request))
 
     def _run(self, request, serializer_class, service, **mapping):

@@ -4,11 +4,12 @@ Which action each role may take in which status is `sharing.rules`; this module 
 permissions it reads and the one fetch-and-check."""
 
 from django.http import Http404
+from guardian.core import ObjectPermissionChecker
 
 from accounts.models import Role, User
 
 from .models import InfoRequest
-from .selectors import info_requests_visible_to
+from .selectors import SHOWN_WITH, info_requests_visible_to
 
 VIEW = "view_inforequest"
 CHANGE = "change_inforequest"
@@ -27,20 +28,34 @@ PERMS_BY_ROLE: dict[str, tuple[str, ...]] = {
 }
 
 
+def perms_on(user: User, info_request: InfoRequest) -> frozenset[str]:
+    """The permissions the user holds on this request (through their role groups or their
+    own), read once per user on this instance of the request: an action's check, its refusal
+    and its answer's `allowed_actions` ask the same question. A grant forgets them
+    (`forget_perms`); a new instance, as each HTTP request fetches, reads them afresh."""
+    if not user.is_active:
+        return frozenset()
+    known = info_request.__dict__.setdefault("_perms_by_user", {})
+    if user.pk not in known:
+        known[user.pk] = frozenset(ObjectPermissionChecker(user).get_perms(info_request))
+    return known[user.pk]
+
+
+def forget_perms(info_request: InfoRequest) -> None:
+    """After a grant on this instance: the next `perms_on` reads the permissions again."""
+    info_request.__dict__.pop("_perms_by_user", None)
+
+
 def can(user: User, perm: str, info_request: InfoRequest) -> bool:
     """True when one of the user's role groups holds the permission on this request."""
-    if not user.is_active:
-        return False
-    return user.has_perm(f"sharing.{perm}", info_request)
+    return perm in perms_on(user, info_request)
 
 
 def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequest:
     """The one fetch-and-check: missing and forbidden both answer Http404."""
     try:
         info_request = (
-            info_requests_visible_to(user=user)
-            .select_related("commune", "prefecture", "category", "legal_basis", "assigned_to")
-            .get(reference=reference)
+            info_requests_visible_to(user=user).select_related(*SHOWN_WITH).get(reference=reference)
         )
     except InfoRequest.DoesNotExist:
         raise Http404 from None

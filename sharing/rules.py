@@ -19,14 +19,22 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from guardian.core import ObjectPermissionChecker
-
 from accounts.models import Role, User
 
 from .delegations import delegation_in_force
 from .exceptions import ActionNotAllowed, TransitionNotAllowed
 from .models import RESOLUTIONS_TO_DELIVER, TRANSITIONS, InfoRequest, Status
-from .permissions import ASSIGN, CHANGE, DRAFT, NOTES, PERMS_BY_ROLE, SIGN, VIEW, WORK
+from .permissions import (
+    ASSIGN,
+    CHANGE,
+    DRAFT,
+    NOTES,
+    PERMS_BY_ROLE,
+    SIGN,
+    VIEW,
+    WORK,
+    perms_on,
+)
 
 # --- predicates ---------------------------------------------------------------------------
 
@@ -226,7 +234,7 @@ def describe(action: str) -> str:
 def facts_for(user: User, info_request: InfoRequest, perms: Iterable[str] | None = None) -> Facts:
     """The facts the predicates read; `perms` when the caller already read them."""
     if perms is None:
-        perms = ObjectPermissionChecker(user).get_perms(info_request) if user.is_active else ()
+        perms = perms_on(user, info_request)
     return Facts(user=user, info_request=info_request, perms=frozenset(perms))
 
 

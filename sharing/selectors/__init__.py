@@ -248,6 +248,10 @@ def personal_reminders_of(*, user: User, info_request: InfoRequest) -> QuerySet[
     ).order_by("due_on", "pk")
 
 
+# What a request's detail, page or list row shows beside the request itself, read with it.
+SHOWN_WITH = ("commune", "prefecture", "category", "legal_basis", "assigned_to")
+
+
 def info_request_list(*, user: User, personal: bool = True) -> QuerySet[InfoRequest]:
     """The visible requests with what a list renders, in a fixed number of queries; a
     discarded draft is no one's work any more and leaves every list (its page remains).
@@ -255,7 +259,7 @@ def info_request_list(*, user: User, personal: bool = True) -> QuerySet[InfoRequ
     return (
         info_requests_visible_to(user=user, personal=personal)
         .exclude(status=Status.DISCARDED)
-        .select_related("commune", "prefecture", "category", "legal_basis", "assigned_to")
+        .select_related(*SHOWN_WITH)
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from guardian.core import ObjectPermissionChecker
 
 from accounts.models import User
 from audit.services import audit_record
@@ -23,7 +22,7 @@ from ..models import (
     ReminderStatus,
     Status,
 )
-from ..permissions import DRAFT, NOTES
+from ..permissions import DRAFT, NOTES, perms_on
 from ..receipts import receipt_pdf
 from . import is_late, messages_of, notes_of, personal_reminders_of, remarks_of, timeline_of
 
@@ -45,7 +44,7 @@ def request_page(*, user: User, info_request: InfoRequest) -> dict[str, Any]:
     """Everything the request's page shows, for this user: internal notes only to those who
     hold the notes permission (`notes` is None for the others), the mayor's remarks to the
     commune. `allowed`: the actions the rules open to this user now."""
-    perms = set(ObjectPermissionChecker(user).get_perms(info_request))
+    perms = perms_on(user, info_request)
     allowed = rules.allowed_actions(user, info_request, perms)
     show_notes = NOTES in perms
     remarks = list(remarks_of(info_request=info_request)) if DRAFT in perms else []

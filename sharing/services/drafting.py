@@ -25,7 +25,7 @@ from ..models import (
     secure_channel_ref_validator,
 )
 from ..notifications import outbox
-from ..permissions import PERMS_BY_ROLE
+from ..permissions import PERMS_BY_ROLE, forget_perms
 from ..privacy import screen_text
 from ._common import audit_request, begin, check_choice, check_text, local_today, lock, notify
 
@@ -83,6 +83,7 @@ def _grant_to_organisation_groups(info_request: InfoRequest, *organizations: Org
                 for perm in perms
             )
     InfoRequestGroupObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
+    forget_perms(info_request)
 
 
 def _next_reference(*, commune: Organization, year: int) -> str:
