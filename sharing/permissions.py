@@ -46,6 +46,12 @@ def forget_perms(info_request: InfoRequest) -> None:
     info_request.__dict__.pop("_perms_by_user", None)
 
 
+def keep_perms(read: InfoRequest, again: InfoRequest) -> None:
+    """The same request read again (`again`, locked say) keeps what `read` knew of them."""
+    if "_perms_by_user" in read.__dict__:
+        again.__dict__["_perms_by_user"] = read.__dict__["_perms_by_user"]
+
+
 def can(user: User, perm: str, info_request: InfoRequest) -> bool:
     """True when one of the user's role groups holds the permission on this request."""
     return perm in perms_on(user, info_request)

@@ -13,6 +13,7 @@ from .. import rules
 from ..exceptions import InvalidInput, Refusal
 from ..models import DeadlineChange, InfoRequest
 from ..notifications import outbox
+from ..permissions import keep_perms
 from ..privacy import screen_text
 
 
@@ -39,7 +40,16 @@ def check_choice(*, field: str, value: str, choices: Iterable[str]) -> str:
 
 
 def lock(info_request: InfoRequest) -> InfoRequest:
-    return InfoRequest.objects.select_for_update().get(pk=info_request.pk)
+    """The request's row read again under a lock, with its commune and prefecture (the audit
+    record and the notices name them); the actor's permissions already read on the instance
+    given are kept, as only a create or a sign grants any."""
+    locked = (
+        InfoRequest.objects.select_for_update(of=("self",))
+        .select_related("commune", "prefecture")
+        .get(pk=info_request.pk)
+    )
+    keep_perms(info_request, locked)
+    return locked
 
 
 def begin(
