@@ -355,6 +355,17 @@ class InfoRequest(models.Model):
                 condition=models.Q(status__in=["submitted", "acknowledged"]),
                 name="inforequest_pref_open_due_idx",
             ),
+            # A prefecture's answers to deliver ("À traiter" holds them beside what is to
+            # acknowledge or decide): its capped count reads them from here instead of
+            # intersecting the prefecture's decided requests with the country's granted ones
+            # (the national `resolution` index, which grows with the country).
+            models.Index(
+                fields=["prefecture", "delivery_due"],
+                condition=models.Q(
+                    status="decided", resolution__in=["granted", "partially_granted"]
+                ),
+                name="inforequest_pref_deliver_idx",
+            ),
             # The API list's default order (newest first) within the reader's scope: a page's
             # ids are read from the index alone (the status is included for the discarded
             # drafts' test), instead of the country's `created_at` index filtered row by row

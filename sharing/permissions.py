@@ -3,12 +3,16 @@
 Which action each role may take in which status is `sharing.rules`; this module holds the
 permissions it reads and the one fetch-and-check."""
 
+from collections.abc import Sequence
+
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 
 from accounts.models import Role, User
+from accounts.selectors import group_ids_of
 
-from .models import InfoRequest
+from .models import InfoRequest, InfoRequestGroupObjectPermission, InfoRequestUserObjectPermission
 from .selectors import SHOWN_WITH, info_requests_visible_to
 
 VIEW = "view_inforequest"
@@ -68,3 +72,35 @@ def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequ
     if perm != VIEW and not can(user, perm, info_request):
         raise Http404
     return info_request
+
+
+def perms_on_each(*, user: User, info_requests: Sequence[InfoRequest]) -> dict[int, frozenset[str]]:
+    """The permissions the user holds on each request (by its id), as django-guardian's
+    `ObjectPermissionChecker(user).get_perms` answers them (none for an inactive user, every
+    one for a superuser, else those of the user's groups and the user's own), read for a whole
+    page in one query by the requests' ids after the user's group ids. Guardian's
+    `prefetch_perms` joins the user's groups instead, and PostgreSQL then reads the group's
+    every permission row through the group index (300,000 rows at a prefecture of 100,000
+    requests, 30 to 100 ms for a page of 50) rather than the page's own through the request
+    index."""
+    if not user.is_active:
+        return {info_request.pk: frozenset() for info_request in info_requests}
+    content_type = ContentType.objects.get_for_model(InfoRequest)
+    if user.is_superuser:
+        every = frozenset(content_type.permission_set.values_list("codename", flat=True))
+        return {info_request.pk: every for info_request in info_requests}
+    found: dict[int, set[str]] = {info_request.pk: set() for info_request in info_requests}
+    if not found:
+        return {}
+    ids = list(found)
+    by_group = InfoRequestGroupObjectPermission.objects.filter(
+        content_object_id__in=ids,
+        group_id__in=group_ids_of(user=user),
+        permission__content_type=content_type,
+    ).values_list("content_object_id", "permission__codename")
+    by_user = InfoRequestUserObjectPermission.objects.filter(
+        content_object_id__in=ids, user=user, permission__content_type=content_type
+    ).values_list("content_object_id", "permission__codename")
+    for pk, codename in by_group.union(by_user, all=True):
+        found[pk].add(codename)
+    return {pk: frozenset(codenames) for pk, codenames in found.items()}

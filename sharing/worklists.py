@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from .cover import covered_for
 from .models import RESOLUTIONS_TO_DELIVER, DraftRemark, InfoRequest, Status
 from .pagination import bounded_counts
-from .selectors import clarification_overdue_q, overdue_q
+from .selectors import clarification_overdue_q, overdue_q, running_due_before_q
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
     # Late: the prefecture on its running deadline, or the commune on its answer.
     late = overdue_q(today=today) | clarification_overdue_q(today=today)
     if prefecture_side:
+        # The same rows, in the form the prefecture inbox's index answers as a range: a rare
+        # list's capped count reads its rows only, not the scope's open requests one by one.
+        late = running_due_before_q(today=today) | clarification_overdue_q(today=today)
         open_assigned = ~Q(status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DRAFT])
         covering = list(covered_for(user=user, on=today).values_list("pk", flat=True))
         cover_list = (

@@ -257,6 +257,8 @@ CONTENT_SECURITY_POLICY = {
 # lifetime counted from the sign-in (accounts.middleware.SessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT", default=env.int("SESSION_COOKIE_AGE", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, the renewal of every request in one UPDATE (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=10 * 60 * 60)
 
 # How many reverse proxies in front of the app append to X-Forwarded-For: the audit log, the

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, User
@@ -26,7 +27,27 @@ from ..models import (
     Reminder,
     ReminderKind,
     Status,
+    running_due_expression,
 )
+
+
+class ProbedExists(Exists):
+    """An EXISTS that PostgreSQL evaluates for each row the outer query reads, as a probe of
+    the subquery's index, never as a join that first reads every row the subquery could match.
+
+    The visibility test of a list narrowed to the reader's scope is such a probe: a page, a
+    capped count, reads at most a thousand rows, each checked in the permission table's unique
+    index (group, permission, request) in three buffers. Left to itself, the planner turns the
+    EXISTS into a hash join that first reads every view permission of the user's groups (the
+    whole prefecture's, 100,000 rows at a scope of 100,000 requests) because it cannot know the
+    permission id (a subquery) nor how few rows the LIMIT will read. `OFFSET 0` keeps the
+    subquery from being pulled up into a join or hashed (PostgreSQL plans neither for a subquery
+    with an OFFSET), which leaves the per-row probe; the rows are the same."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="EXISTS(%(subquery)s OFFSET 0)", **extra_context
+        )
 
 
 def _view_permission() -> QuerySet[Permission, Any]:
@@ -41,7 +62,9 @@ def _view_permission() -> QuerySet[Permission, Any]:
     ).values("pk")
 
 
-def visible_condition(*, user: User, ref: str = "pk", personal: bool = True) -> Q:
+def visible_condition(
+    *, user: User, ref: str = "pk", personal: bool = True, groups_in_query: bool = False
+) -> Q:
     """The condition "one of the user's groups (or the user) holds the view permission on the
     request at `ref`". The user's group ids are resolved first (`group_ids_of`), so that the
     database looks up the group-object-permission table by its unique index (group,
@@ -51,22 +74,39 @@ def visible_condition(*, user: User, ref: str = "pk", personal: bool = True) -> 
     that has checked the user holds none: the same rows, and one EXISTS instead of two joined
     by OR, which PostgreSQL can run as a semi-join probing the index for each row a page reads
     (an OR of two EXISTS is a hashed subplan that first reads every permission row of the
-    user's groups: the whole prefecture's, for a page of 50)."""
-    group_ids = group_ids_of(user=user)
+    user's groups: the whole prefecture's, for a page of 50). That EXISTS is a `ProbedExists`:
+    a caller leaving out the personal permissions narrows the rows to the reader's scope, whose
+    lists and capped counts read a bounded number of rows, each probed.
+
+    `groups_in_query=True` reads the user's groups in the same statement (a subquery) instead
+    of a query of their own first: for a caller whose rows are few (the user's own notices, the
+    header's count on every page), where a query less counts for more than the plan. Read
+    afresh by that statement all the same."""
+    group_ids: Any
+    if groups_in_query:
+        group_ids = user.groups.values("pk")
+        if not personal:
+            raise ValueError("groups_in_query reads few rows: keep the personal permissions")
+    else:
+        group_ids = group_ids_of(user=user)
     permission = Subquery(_view_permission())
     by_user = Exists(
         InfoRequestUserObjectPermission.objects.filter(
             content_object=OuterRef(ref), permission_id=permission, user=user
         )
     )
-    if not group_ids:
+    if not groups_in_query and not group_ids:
         return Q(by_user) if personal else Q(pk__in=[])
-    by_group = Exists(
-        InfoRequestGroupObjectPermission.objects.filter(
-            content_object=OuterRef(ref), permission_id=permission, group_id__in=group_ids
-        )
+    by_groups = InfoRequestGroupObjectPermission.objects.filter(
+        content_object=OuterRef(ref), permission_id=permission, group_id__in=group_ids
     )
-    return Q(by_group) | Q(by_user) if personal else Q(by_group)
+    if not personal:
+        return Q(ProbedExists(by_groups))
+    if groups_in_query:
+        # Probed for each of the few rows: hashed, it would first read every view permission
+        # of the user's groups (the prefecture's 100,000 for a liaison's 5 notices).
+        return Q(ProbedExists(by_groups)) | Q(by_user)
+    return Q(Exists(by_groups)) | Q(by_user)
 
 
 def info_requests_visible_to(*, user: User, personal: bool = True) -> QuerySet[InfoRequest]:
@@ -88,6 +128,14 @@ def overdue_q(*, today: date) -> Q:
         | Q(status=Status.ACKNOWLEDGED, decision_due__lt=today)
         | Q(status=Status.DECIDED, delivery_due__lt=today, resolution__in=RESOLUTIONS_TO_DELIVER)
     )
+
+
+def running_due_before_q(*, today: date) -> Q:
+    """The rows of `overdue_q`, written as "the running due date (`running_due_expression`) is
+    before today": the form the prefecture inbox's index (prefecture, running due date) answers
+    as a range, for a query narrowed to prefectures. Unnarrowed, it reads every request (the
+    national due-date indexes answer `overdue_q`'s form instead)."""
+    return Q(LessThan(running_due_expression(), today))
 
 
 def clarification_overdue_q(*, today: date) -> Q:
@@ -234,7 +282,8 @@ def notifications_of(*, user: User, unread: bool | None = None) -> QuerySet[Noti
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
     rows = Notification.objects.filter(user=user).filter(
-        Q(info_request__isnull=True) | visible_condition(user=user, ref="info_request_id")
+        Q(info_request__isnull=True)
+        | visible_condition(user=user, ref="info_request_id", groups_in_query=True)
     )
     if unread is not None:
         rows = rows.filter(read_at__isnull=unread)

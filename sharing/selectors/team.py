@@ -16,7 +16,7 @@ from accounts.selectors import organizations_where
 from audit.services import audit_record
 
 from ..models import OPEN_STATUSES, InfoRequest, Urgency, running_due_expression
-from . import holds_personal_permissions, info_request_list, overdue_q
+from . import holds_personal_permissions, info_request_list, overdue_q, running_due_before_q
 from .people import colleagues
 
 OVERDUE_SHOWN = 100
@@ -65,7 +65,8 @@ def team_page(*, user: User) -> TeamPage | None:
     empty = {"open": 0, "overdue": 0, "urgent": 0}
     rows = [{"user": member, **load.get(pk, empty)} for pk, member in members.items()]
     overdue = list(
-        open_requests.filter(overdue_q(today=today))
+        # `overdue_q`'s rows in the form the inbox index reads as a range, in its order.
+        open_requests.filter(running_due_before_q(today=today))
         .annotate(running_due=running_due_expression())
         # The inbox's order, which its index serves: the most overdue are read first.
         .order_by(F("running_due").asc(nulls_last=True), "-created_at", "pk")[:OVERDUE_SHOWN]

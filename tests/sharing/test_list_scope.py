@@ -1,14 +1,23 @@
 """The API list is narrowed to the reader's own organisations before visibility is tested, so
 that its count and pages cost the reader's scope: the same rows as the visibility filter."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from guardian.core import ObjectPermissionChecker
 
-from sharing.models import InfoRequestUserObjectPermission, Status
-from sharing.selectors import info_request_list, info_request_list_in_scope
-from tests.factories import UserFactory, request_in
+from sharing.models import InfoRequest, InfoRequestUserObjectPermission, Resolution, Status
+from sharing.permissions import perms_on_each
+from sharing.selectors import (
+    info_request_list,
+    info_request_list_in_scope,
+    overdue_q,
+    running_due_before_q,
+)
+from tests.factories import UserFactory, request_in, today
 
 ROLES = [
     "legal_officer",
@@ -87,3 +96,69 @@ def test_the_inbox_filter_on_several_statuses_counts_and_pages_without_distinct(
     }
     assert body["count"] == len(expected)
     assert {row["reference"] for row in body["results"]} == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_a_pages_permissions_read_at_once_are_guardians_own(people, requests_everywhere, role):
+    user = getattr(people, role)
+    answered = perms_on_each(user=user, info_requests=requests_everywhere)
+    checker = ObjectPermissionChecker(user)
+    assert answered == {row.pk: frozenset(checker.get_perms(row)) for row in requests_everywhere}
+
+
+@pytest.mark.django_db
+def test_a_pages_permissions_include_personal_ones_and_none_for_an_inactive_user(
+    people, requests_everywhere
+):
+    elsewhere = requests_everywhere[-1]  # Arras: outside the liaison's prefecture
+    InfoRequestUserObjectPermission.objects.create(
+        user=people.liaison,
+        content_object=elsewhere,
+        permission=Permission.objects.get(codename="view_inforequest"),
+    )
+    assert perms_on_each(user=people.liaison, info_requests=[elsewhere]) == {
+        elsewhere.pk: frozenset({"view_inforequest"})
+    }
+    people.liaison.is_active = False
+    assert perms_on_each(user=people.liaison, info_requests=requests_everywhere) == {
+        row.pk: frozenset() for row in requests_everywhere
+    }
+
+
+@pytest.mark.django_db
+def test_a_superuser_holds_every_permission_on_each_request(requests_everywhere):
+    root = UserFactory(is_superuser=True)
+    answered = perms_on_each(user=root, info_requests=requests_everywhere[:1])
+    assert answered[requests_everywhere[0].pk] == frozenset(
+        ObjectPermissionChecker(root).get_perms(requests_everywhere[0])
+    )
+    assert "view_inforequest" in answered[requests_everywhere[0].pk]
+
+
+@pytest.mark.django_db
+def test_the_running_due_form_of_overdue_holds_the_same_requests(orgs):
+    made = [
+        request_in(status, orgs.montelimar, resolution=resolution)
+        for status, resolution in [
+            (Status.SUBMITTED, Resolution.GRANTED),
+            (Status.ACKNOWLEDGED, Resolution.GRANTED),
+            (Status.CLARIFICATION_REQUESTED, Resolution.GRANTED),
+            (Status.DECIDED, Resolution.GRANTED),
+            (Status.DECIDED, Resolution.REFUSED),
+            (Status.CLOSED, Resolution.REFUSED),
+        ]
+    ]
+    # Every due date in the past: each request whose running step has a deadline is late.
+    InfoRequest.objects.filter(pk__in=[row.pk for row in made]).update(
+        acknowledgement_due=today() - timedelta(days=3),
+        decision_due=today() - timedelta(days=2),
+        delivery_due=today() - timedelta(days=1),
+    )
+    late = set(InfoRequest.objects.filter(overdue_q(today=today())).values_list("pk", flat=True))
+    same = set(
+        InfoRequest.objects.filter(running_due_before_q(today=today())).values_list("pk", flat=True)
+    )
+    assert same == late
+    assert len(late) == 3  # submitted, acknowledged, granted and to deliver
+    assert not InfoRequest.objects.filter(running_due_before_q(today=today() - timedelta(days=5)))

@@ -17,24 +17,25 @@ SHARED_PEOPLE = True  # see tests/conftest.py
 
 # Ceilings per page: session, user and memberships; the page's own reads; the audit record
 # of the read (roles snapshot, seq, insert, head, inside a savepoint); the header's unread
-# count; the session's inactivity refresh. Each visibility filter (the page's, the header's
-# count) first reads the user's group ids, so that the database uses the permission table's
-# index: one query each, never cached, so that a role taken away counts at once.
+# count; the session's inactivity refresh. The page's visibility filter first reads the
+# user's group ids, so that the database uses the permission table's index: one query, never
+# cached, so that a role taken away counts at once; the header's count, over the user's few
+# notices, reads them in its own statement (one query less on every page).
 CEILING = {
     # + the work lists' counts, one aggregate; the user's saved views, one; the bulk form's
     # prefectures, their administrators and colleagues, three (a prefecture's people only)
-    "requests": 25,
-    "request-detail": 24,  # + the signature delegation the reader may hold, one
+    "requests": 24,
+    "request-detail": 23,  # + the signature delegation the reader may hold, one
     # + whether the administrator holds a personal permission, one: without, the open
     # requests' counts probe the permission index per request instead of first reading every
     # permission row of the prefecture
-    "team": 19,
-    "stats": 22,
-    "notifications": 18,  # + which communes the reader acts for, and their e-mail choice
+    "team": 18,
+    "stats": 21,
+    "notifications": 17,  # + which communes the reader acts for, and their e-mail choice
     # + sequencing what was committed before the auditor looked (PostgreSQL): the newest
     # pending arrival, the head's lock and row, the batch read and written, the head moved,
     # the tree's ranges; a fixed number per batch of 2,000 events
-    "audit-log": 24,
+    "audit-log": 23,
 }
 
 
