@@ -19,6 +19,8 @@ from sharing.selectors import (
 )
 from tests.factories import UserFactory, request_in, today
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 ROLES = [
     "legal_officer",
     "mayor",
@@ -33,13 +35,21 @@ ROLES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _requests_everywhere(shared_orgs, django_db_blocker) -> list[int]:
+    """Three requests in each commune, built once for the module."""
+    with django_db_blocker.unblock():
+        return [
+            request_in(status, commune).pk
+            for commune in (shared_orgs.montelimar, shared_orgs.valence, shared_orgs.arras)
+            for status in (Status.DRAFT, Status.SUBMITTED, Status.DECIDED)
+        ]
+
+
 @pytest.fixture
-def requests_everywhere(orgs):
-    return [
-        request_in(status, commune)
-        for commune in (orgs.montelimar, orgs.valence, orgs.arras)
-        for status in (Status.DRAFT, Status.SUBMITTED, Status.DECIDED)
-    ]
+def requests_everywhere(_requests_everywhere, db):
+    found = InfoRequest.objects.select_related("prefecture").in_bulk(_requests_everywhere)
+    return [found[pk] for pk in _requests_everywhere]
 
 
 @pytest.mark.django_db
@@ -155,10 +165,9 @@ def test_the_running_due_form_of_overdue_holds_the_same_requests(orgs):
         decision_due=today() - timedelta(days=2),
         delivery_due=today() - timedelta(days=1),
     )
-    late = set(InfoRequest.objects.filter(overdue_q(today=today())).values_list("pk", flat=True))
-    same = set(
-        InfoRequest.objects.filter(running_due_before_q(today=today())).values_list("pk", flat=True)
-    )
+    rows = InfoRequest.objects.filter(pk__in=[row.pk for row in made])
+    late = set(rows.filter(overdue_q(today=today())).values_list("pk", flat=True))
+    same = set(rows.filter(running_due_before_q(today=today())).values_list("pk", flat=True))
     assert same == late
     assert len(late) == 3  # submitted, acknowledged, granted and to deliver
-    assert not InfoRequest.objects.filter(running_due_before_q(today=today() - timedelta(days=5)))
+    assert not rows.filter(running_due_before_q(today=today() - timedelta(days=5)))
