@@ -14,6 +14,8 @@ from accounts.services import member_deactivate, member_invite, member_role_chan
 from audit.models import AuditEvent
 from tests.factories import member
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 
 @pytest.fixture
 def web():

@@ -12,6 +12,8 @@ from accounts.validators import siret_is_valid, validate_siret, with_luhn_key
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 
 def signed_in(user) -> Client:
     client = Client()

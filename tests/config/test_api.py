@@ -8,6 +8,8 @@ from django.test import Client
 from sharing.models import Status
 from tests.factories import request_in
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 DEEP = "[" * 100_000 + "]" * 100_000
 
 

@@ -11,6 +11,8 @@ from sharing import pagination
 from sharing.models import InfoRequest, Status
 from tests.factories import request_in
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 pytestmark = pytest.mark.django_db
 API_LIST = "/api/v1/requests/"
 WEB_LIST = reverse("requests")

@@ -17,6 +17,8 @@ from sharing.models import AgreementStatus, Category, InfoRequest, Resolution, S
 from tests.factories import request_in
 from tests.sharing.test_api import url
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 pytestmark = pytest.mark.django_db
 
 SENSITIVE = "municipal-employee-sensitive-post"

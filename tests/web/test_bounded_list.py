@@ -8,6 +8,8 @@ from sharing import pagination
 from sharing.models import Status
 from tests.factories import request_in
 
+SHARED_PEOPLE = True  # see tests/conftest.py
+
 pytestmark = pytest.mark.django_db
 WEB_LIST = reverse("requests")
 
