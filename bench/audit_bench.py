@@ -10,9 +10,10 @@ Reports, as a Markdown table:
     single-row INSERTs of the same row into a table of the same shape and indexes (ratio);
   - the CPU per append of the writers' processes and of their PostgreSQL backends (read from
     /proc: the server must run on this machine), and of the sequencer (its process and its
-    backend) per event it sequenced, against the plain inserts' own: unlike the rates, these
-    do not depend on what else the machine runs; their ratio is that of the rates on cores
-    the writers, their backends and the sequencer had to themselves;
+    backend) per event it sequenced, against the plain inserts' own, and the ratio of rates
+    they would give on cores of their own. Far less sensitive to other work than the rates,
+    not immune: at load averages above 10 every figure grows (by 1.5 to 2 here), so compare
+    runs made under the same load, and prefer an in-process A/B for small differences;
   - the sequencer's throughput on the backlog left at the end of each run (events/s; it must
     keep up with the appends), and the events it sequenced during the run;
   - bytes per event of the table and of each index after those appends and their sequencing
@@ -489,7 +490,7 @@ def appends_and_latency(rows: list, args) -> None:
                 f"{chain.rate / plain.rate:.2f}",
             ),
         )
-        # CPU per append does not depend on what else the machine runs, unlike the rates.
+        # CPU per append: far less sensitive than the rates to what else the machine runs.
         report(
             rows,
             (
