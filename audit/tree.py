@@ -22,11 +22,23 @@ class ProofUnavailable(AuditError):
     """No proof can be given (event not yet in a checkpoint, or sizes out of range)."""
 
 
+# PostgreSQL: a batch's nodes in one statement (three arrays), not one INSERT per node: about
+# two nodes per event, so this was most of the sequencer's own CPU per event.
+_INSERT_NODES_POSTGRESQL = (
+    "INSERT INTO audit_merklenode (level, idx, hash)"
+    " SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])"
+)
+
+
 def _insert_nodes(nodes: list[tuple[int, int, bytes]]) -> None:
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO audit_merklenode (level, idx, hash) VALUES (%s, %s, %s)", nodes
-        )
+        if connection.vendor == "postgresql":
+            levels, indexes, hashes = (list(column) for column in zip(*nodes, strict=True))
+            cursor.execute(_INSERT_NODES_POSTGRESQL, [levels, indexes, hashes])
+        else:
+            cursor.executemany(
+                "INSERT INTO audit_merklenode (level, idx, hash) VALUES (%s, %s, %s)", nodes
+            )
 
 
 def tree_integrate(

@@ -8,6 +8,12 @@ Reports, as a Markdown table:
   - appends per second (audit_record) with 1, 8 and 32 concurrent writer processes while a
     sequencer process runs beside them as Celery beat would (every second here), next to plain
     single-row INSERTs of the same row into a table of the same shape and indexes (ratio);
+  - the CPU per append of the writers' processes and of their PostgreSQL backends (read from
+    /proc: the server must run on this machine), and of the sequencer (its process and its
+    backend) per event it sequenced, against the plain inserts' own, and the ratio of rates
+    they would give on cores of their own. Far less sensitive to other work than the rates,
+    not immune: at load averages above 10 every figure grows (by 1.5 to 2 here), so compare
+    runs made under the same load, and prefer an in-process A/B for small differences;
   - the sequencer's throughput on the backlog left at the end of each run (events/s; it must
     keep up with the appends), and the events it sequenced during the run;
   - bytes per event of the table and of each index after those appends and their sequencing
@@ -36,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -76,6 +83,29 @@ def setup_django() -> None:
 # -- appends ---------------------------------------------------------------------------------
 
 
+def _backend_cpu(connection) -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend so far (user and system), read
+    from /proc when the server runs on this machine; None otherwise."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(connection) -> tuple[float, float | None]:
+    return time.process_time(), _backend_cpu(connection)
+
+
+def _spent(before: tuple[float, float | None], after: tuple[float, float | None]) -> tuple:
+    """(process CPU seconds, backend CPU seconds or None) between two _cpu readings."""
+    backend = None if before[1] is None or after[1] is None else after[1] - before[1]
+    return after[0] - before[0], backend
+
+
 def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
     setup_django()
     from django.db import connection
@@ -85,6 +115,7 @@ def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
     connection.ensure_connection()
     ready.put(number)
     start.wait()
+    began = _cpu(connection)
     if kind == "chain":
         for i in range(count):
             audit_record(actor=None, action="bench.append", details={"writer": number, "i": i})
@@ -101,8 +132,9 @@ def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
                     [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": {number}}}'],
                 )
                 cursor.fetchone()
+    spent = _spent(began, _cpu(connection))
     connection.close()
-    done.put(count)
+    done.put((count, *spent))
 
 
 def _sequencer(stop, done) -> None:
@@ -113,14 +145,33 @@ def _sequencer(stop, done) -> None:
     from audit.sequencer import audit_sequence
 
     sequenced = 0
+    began = _cpu(connection)
     while not stop.wait(1.0):
         sequenced += audit_sequence()
+    spent = _spent(began, _cpu(connection))
     connection.close()
-    done.put(sequenced)
+    done.put((sequenced, *spent))
 
 
-def appends_per_second(kind: str, writers: int, total: int) -> tuple[float, int]:
-    """(appends per second, events the sequencer beside them chained meanwhile)."""
+@dataclass
+class Run:
+    """One setting's appends: the rate, and CPU seconds of the writers' processes, of their
+    PostgreSQL backends (None when the server is not on this machine) and of the sequencer
+    (its process and its backend together)."""
+
+    rate: float
+    appends: int
+    writers_cpu: float
+    backends_cpu: float | None
+    sequenced: int = 0
+    sequencer_cpu: float | None = None
+
+    def per_append(self, seconds: float | None) -> str:
+        return "?" if seconds is None else f"{seconds / self.appends * 1e6:,.0f}"
+
+
+def appends_per_second(kind: str, writers: int, total: int) -> Run:
+    """The appends' rate and CPU, with the sequencer beside them for kind "chain"."""
     context = multiprocessing.get_context("spawn")
     ready, start, done = context.Queue(), context.Event(), context.Queue()
     stop, sequenced = context.Event(), context.Queue()
@@ -138,16 +189,24 @@ def appends_per_second(kind: str, writers: int, total: int) -> tuple[float, int]
         ready.get()  # every writer has imported Django and connected
     began = time.perf_counter()
     start.set()
-    written = sum(done.get() for _ in processes)
+    results = [done.get() for _ in processes]
     elapsed = time.perf_counter() - began
     for process in processes:
         process.join()
-    during = 0
+    written = sum(count for count, _, _ in results)
+    backends = [backend for _, _, backend in results]
+    run = Run(
+        rate=written / elapsed,
+        appends=written,
+        writers_cpu=sum(cpu for _, cpu, _ in results),
+        backends_cpu=None if None in backends else sum(backends),
+    )
     if kind == "chain":
         stop.set()
-        during = sequenced.get()
+        run.sequenced, process_cpu, backend_cpu = sequenced.get()
+        run.sequencer_cpu = None if backend_cpu is None else process_cpu + backend_cpu
         beside.join()
-    return written / elapsed, during
+    return run
 
 
 def sequencer_per_second() -> tuple[float, int]:
@@ -401,20 +460,47 @@ def main() -> None:
         print("| " + " | ".join(row) + " |")
 
 
+def _per_event(seconds: float | None, events: int) -> str:
+    return "?" if seconds is None or not events else f"{seconds / events * 1e6:,.0f}"
+
+
+def _cpu_ratio(chain: Run, plain: Run) -> str:
+    """Plain inserts' CPU per row over the appends' (writer, backend and sequencer): the
+    ratio of rates the two would reach on cores they had to themselves."""
+    if chain.backends_cpu is None or plain.backends_cpu is None or not chain.sequenced:
+        return ""
+    append = (chain.writers_cpu + chain.backends_cpu) / chain.appends
+    append += (chain.sequencer_cpu or 0.0) / chain.sequenced
+    return f"{(plain.writers_cpu + plain.backends_cpu) / plain.appends / append:.2f} (CPU)"
+
+
 def appends_and_latency(rows: list, args) -> None:
     from audit.models import AuditEvent
 
     create_plain_table()
     for writers in WRITERS:
-        chain, during = appends_per_second("chain", writers, args.appends)
-        plain, _ = appends_per_second("plain", writers, args.appends)
+        chain = appends_per_second("chain", writers, args.appends)
+        plain = appends_per_second("plain", writers, args.appends)
         report(
             rows,
             (
                 f"appends/s, {writers} writer(s), sequencer beside",
-                f"{chain:,.0f}",
-                f"plain {plain:,.0f}",
-                f"{chain / plain:.2f}",
+                f"{chain.rate:,.0f}",
+                f"plain {plain.rate:,.0f}",
+                f"{chain.rate / plain.rate:.2f}",
+            ),
+        )
+        # CPU per append: far less sensitive than the rates to what else the machine runs.
+        report(
+            rows,
+            (
+                f"CPU µs/append, {writers} writer(s): writer process / its backend"
+                " / sequencer (process and backend, per event sequenced)",
+                f"{chain.per_append(chain.writers_cpu)} / {chain.per_append(chain.backends_cpu)}"
+                f" / {_per_event(chain.sequencer_cpu, chain.sequenced)}",
+                f"plain {plain.per_append(plain.writers_cpu)}"
+                f" / {plain.per_append(plain.backends_cpu)}",
+                _cpu_ratio(chain, plain),
             ),
         )
         drain, backlog = sequencer_per_second()
@@ -422,9 +508,9 @@ def appends_and_latency(rows: list, args) -> None:
             rows,
             (
                 f"sequencer, {writers} writer(s): chained during the run / backlog after",
-                f"{during:,} / {backlog:,}",
+                f"{chain.sequenced:,} / {backlog:,}",
                 f"backlog at {drain:,.0f} events/s",
-                f"{drain / chain:.1f} x appends" if drain else "",
+                f"{drain / chain.rate:.1f} x appends" if drain else "",
             ),
         )
     for row in sizes(AuditEvent.objects.count(), " (appended and sequenced)"):

@@ -172,3 +172,125 @@ def test_enum_and_choice_values_are_recorded_as_their_plain_value(users):
     sequenced(event)
     digest = body_hash(event.body())
     assert link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest) == event.hash
+
+
+def test_the_returned_event_is_the_row_as_stored(users, orgs):
+    where = context.RequestContext(ip="203.0.113.9", user_agent="Firefox", request_id="a" * 32)
+    with context.bound(where):
+        event = audit_record(
+            actor=users["liaison26"],
+            action="request.acknowledged",
+            target=orgs["montelimar"],
+            organization=orgs["montelimar"],
+            details={"count": 2, "urgent": True, "references": ["26198-2026-0007"]},
+        )
+    stored = AuditEvent.objects.get(id=event.id, occurred_at=event.occurred_at)
+    fields = [field.attname for field in AuditEvent._meta.concrete_fields]
+    assert [getattr(event, name) for name in fields] == [getattr(stored, name) for name in fields]
+    assert canonical_json(event.body()) == canonical_json(stored.body())
+    sequenced(event)
+    digest = body_hash(stored.body())
+    assert link_hash(seq=event.seq, prev_hash=event.prev_hash, body_digest=digest) == event.hash
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {"references": ["26198-2026-0007", "Jean DUPONT\n"]},
+        {"filters": {"q": "x" * 201}},
+        {"filters": {"ids": [1, 2, "tab\there"]}},
+        {"count": 1, "note": "\x00"},
+    ],
+)
+def test_text_anywhere_in_the_details_is_still_screened(users, details):
+    start = AuditEvent.objects.count()
+    with pytest.raises(AuditRecordRefused, match="free text"):
+        audit_record(actor=users["mayor"], action="request.viewed", details=details)
+    assert AuditEvent.objects.count() == start
+
+
+def test_appends_reuse_one_cursor_per_connection_and_queries_are_still_counted(users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.services import _append_cursor
+
+    first = audit_record(actor=users["mayor"], action="request.viewed")
+    kept = _append_cursor(connection)
+    assert _append_cursor(connection) is kept
+    with CaptureQueriesContext(connection) as queries:
+        second = audit_record(actor=None, action="reminder.sent", details={"count": 1})
+        # While queries are logged, the debug cursor: the INSERT is seen and counted.
+        assert _append_cursor(connection) is not kept
+    inserts = [q for q in queries if q["sql"].startswith("INSERT INTO audit_auditevent")]
+    assert len(inserts) == 1
+    third = audit_record(actor=None, action="reminder.sent")
+    assert _append_cursor(connection) is not kept  # a new one after logging stops, reused
+    assert first.id < second.id < third.id
+    assert AuditEvent.objects.filter(id__in=[first.id, second.id, third.id]).count() == 3
+
+
+def _body(**changes):
+    body = {
+        "action": "request.viewed",
+        "actor_id": 7,
+        "actor_is_staff": False,
+        "actor_roles": [{"dep": "26", "kind": "prefecture", "org": "26", "role": "liaison"}],
+        "actor_username": "liaison-26",
+        "departement_code": "26",
+        "details": {"count": 3},
+        "ip": "203.0.113.9",
+        "occurred_at": "2026-03-29T01:30:00.000007Z",
+        "org_code": "26198",
+        "outcome": "ok",
+        "request_id": "a" * 32,
+        "target_ref": "26198-2026-0007",
+        "target_type": "sharing.inforequest",
+        "user_agent": "Firefox 133 / Windows 10",
+        "v": 1,
+    }
+    return {**body, **changes}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _body(),
+        _body(actor_id=None, actor_roles=[], actor_username="", actor_is_staff=True),
+        _body(actor_username="Ñoño 🚨"),
+        _body(actor_username="nul\x00"),
+        _body(target_ref="\ud800"),
+        _body(actor_id=2**53),
+        _body(actor_id=-(2**53) + 1),
+        _body(actor_roles=[{"dep": "26", "kind": "prefecture", "org": "26", "role": "\x00"}]),
+        _body(actor_roles=[{"dép": "26"}]),
+        _body(actor_roles=[{"dep": 26}]),
+        _body(actor_roles=[{"dep": 0.5}]),
+        _body(actor_roles=["26"]),
+        _body(org_code=1.5),
+        _body(org_code=b"26198"),
+    ],
+)
+def test_the_body_check_refuses_exactly_what_canonical_json_refuses(body):
+    """audit_record checks the body without walking its details again (clean_details has);
+    what it refuses must be what canonical_json refuses."""
+    from audit.services import _check_body
+    from audit.verifier.encoding import EncodingError
+
+    try:
+        canonical_json(body)
+    except EncodingError:
+        with pytest.raises(EncodingError):
+            _check_body(body)
+    else:
+        assert _check_body(body) is None
+
+
+def test_a_target_reference_without_canonical_form_is_refused_and_nothing_is_written(users, orgs):
+    from audit.verifier.encoding import EncodingError
+
+    start = AuditEvent.objects.count()
+    orgs["arras"].reference = "62041-2026-\ud800"
+    with pytest.raises(EncodingError):
+        audit_record(actor=users["liaison62"], action="request.viewed", target=orgs["arras"])
+    assert AuditEvent.objects.count() == start
