@@ -24,11 +24,11 @@ import os
 import pstats
 import sys
 import time
-from datetime import UTC, datetime
 
 from audit_bench import (
     _backend_cpu,
     create_plain_table,
+    plain_inserts,
     prepare_environment,
     recreate_database,
     setup_django,
@@ -58,17 +58,7 @@ def main() -> None:
             audit_record(actor=None, action="bench.append", details={"writer": 0, "i": i})
 
     def plain(count: int) -> None:
-        with connection.cursor() as cursor:
-            for i in range(count):
-                cursor.execute(
-                    "INSERT INTO bench_plain_event (v, occurred_at, actor_id, actor_username,"
-                    " actor_is_staff, actor_roles, action, outcome, target_type, target_ref,"
-                    " org_code, departement_code, scope, ip, user_agent, request_id, details)"
-                    " VALUES (1, %s, NULL, '', false, %s::jsonb, 'bench.append', 'ok', '', '',"
-                    " '', '', '', '', '', '', %s::jsonb) RETURNING id",
-                    [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": 0}}'],
-                )
-                cursor.fetchone()
+        plain_inserts(connection, count, writer=0)
 
     def measure(work) -> tuple[float, float, int]:
         process, backend = time.process_time(), _backend_cpu(connection)

@@ -120,21 +120,30 @@ def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
         for i in range(count):
             audit_record(actor=None, action="bench.append", details={"writer": number, "i": i})
     else:
-        # The row audit_record writes, as one parameterised statement with no Python around it.
-        with connection.cursor() as cursor:
-            for i in range(count):
-                cursor.execute(
-                    "INSERT INTO bench_plain_event (v, occurred_at, actor_id, actor_username,"
-                    " actor_is_staff, actor_roles, action, outcome, target_type, target_ref,"
-                    " org_code, departement_code, scope, ip, user_agent, request_id, details)"
-                    " VALUES (1, %s, NULL, '', false, %s::jsonb, 'bench.append', 'ok', '', '',"
-                    " '', '', '', '', '', '', %s::jsonb) RETURNING id",
-                    [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": {number}}}'],
-                )
-                cursor.fetchone()
+        plain_inserts(connection, count, writer=number)
     spent = _spent(began, _cpu(connection))
     connection.close()
     done.put((count, *spent))
+
+
+# The row audit_record writes, as one parameterised statement with no Python around it.
+PLAIN_INSERT = (
+    "INSERT INTO bench_plain_event (v, occurred_at, actor_id, actor_username,"
+    " actor_is_staff, actor_roles, action, outcome, target_type, target_ref,"
+    " org_code, departement_code, scope, ip, user_agent, request_id, details)"
+    " VALUES (1, %s, NULL, '', false, %s::jsonb, 'bench.append', 'ok', '', '',"
+    " '', '', '', '', '', '', %s::jsonb) RETURNING id"
+)
+
+
+def plain_inserts(connection, count: int, *, writer: int) -> None:
+    """The baseline: `count` plain INSERTs of the row an append writes, each its own commit."""
+    with connection.cursor() as cursor:
+        for i in range(count):
+            cursor.execute(
+                PLAIN_INSERT, [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": {writer}}}']
+            )
+            cursor.fetchone()
 
 
 def _sequencer(stop, done) -> None:
