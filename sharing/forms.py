@@ -4,6 +4,8 @@ come back here as field errors, in plain words, with the refused text cleared.""
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -451,6 +453,16 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
             del self.fields["commune"]
         if not prefecture_side:
             del self.fields["mine"]
+
+    def commune_options(self) -> SafeString:
+        """The commune filter's datalist options, one per commune: a département has hundreds,
+        written here rather than by a template loop."""
+        return mark_safe(  # noqa: S308 - each label is escaped
+            "".join(f'<option value="{escape(label)}"></option>' for label in self.commune_labels())
+        )
+
+    def commune_labels(self) -> list[str]:
+        return [label for _code, label in self.commune_choices]
 
     def clean_commune(self) -> str:
         """A commune's INSEE code, from the code itself, "Name (code)" or the exact name."""
