@@ -51,6 +51,23 @@ def test_the_inbox_sorts_by_what_is_due_first_and_hides_drafts(web, orgs, people
     assert "En retard" in html
 
 
+def test_the_inbox_rows_escape_what_was_typed_and_link_each_request(web, orgs, people):
+    """The rows are written in Python (sharing.templatetags.relais.request_rows): what the
+    commune typed stays escaped, and each row links to its own request and "take" action."""
+    typed = "Troubles devant l'école & <b>tapage</b> nocturne"
+    submitted = request_in(Status.SUBMITTED, orgs.montelimar, purpose=typed)
+    for language, take in (("fr", "Je la prends"), ("en", "Take it")):
+        html = web(people.liaison, language=language).get(reverse("requests")).content.decode()
+        assert "<b>tapage</b>" not in html
+        assert "Troubles devant l&#x27;école &amp; &lt;b&gt;tapage&lt;/b&gt; nocturne" in html
+        assert f'<a href="{detail(submitted.reference)}" class="relais-nowrap">' in html
+        action = reverse(
+            "request-action", kwargs={"reference": submitted.reference, "action": "take"}
+        )
+        assert f'formaction="{action}">{take}<span class="fr-sr-only"> (' in html
+        assert f'id="select-{submitted.reference}" name="selected"' in html
+
+
 def test_the_inbox_filters_by_status_commune_category_overdue_and_reference(web, orgs, people):
     montelimar = request_in(Status.SUBMITTED, orgs.montelimar)
     valence = request_in(Status.ACKNOWLEDGED, orgs.valence, category_code="social-support")
