@@ -458,11 +458,8 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
         """The commune filter's datalist options, one per commune: a département has hundreds,
         written here rather than by a template loop."""
         return mark_safe(  # noqa: S308 - each label is escaped
-            "".join(f'<option value="{escape(label)}"></option>' for label in self.commune_labels())
+            "".join(f'<option value="{escape(name)}"></option>' for _, name in self.commune_choices)
         )
-
-    def commune_labels(self) -> list[str]:
-        return [label for _code, label in self.commune_choices]
 
     def clean_commune(self) -> str:
         """A commune's INSEE code, from the code itself, "Name (code)" or the exact name."""
