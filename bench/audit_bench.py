@@ -59,6 +59,7 @@ def prepare_environment() -> str:
     if not url.startswith("postgres") or "bench" not in name:
         sys.exit("DATABASE_URL must name a PostgreSQL database whose name contains 'bench'")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
     if not os.environ.get("AUDIT_SIGNING_KEY"):
         os.environ["AUDIT_SIGNING_KEY"] = base64.b64encode(os.urandom(32)).decode()
     return name

@@ -46,6 +46,7 @@ def setup() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
     import django
 
     django.setup()

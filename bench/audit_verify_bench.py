@@ -47,6 +47,7 @@ def setup() -> None:
     if not url.startswith("postgres"):
         sys.exit("DATABASE_URL must name a PostgreSQL database")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
     os.environ.setdefault("AUDIT_SIGNING_KEY", TEST_KEY)
     import django
 

@@ -221,6 +221,7 @@ def prepare_database(database_url: str) -> dict[str, tuple[str, list[str]]]:
     """Migrates, loads the demo when the database has no user, and issues each role's token
     (second factor done, as after a sign-in); {username: (token, [])}."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
     os.environ["DATABASE_URL"] = database_url
     sys.path.insert(0, str(BASE_DIR))
     import django

@@ -67,6 +67,7 @@ BASELINE_COMMUNES = 10
 
 def prepare_environment(*, reuse: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
     url = os.environ.get("DATABASE_URL", "")
     if url:
         name = urlparse(url).path.lstrip("/")

@@ -24,9 +24,12 @@ RELAIS_STEP_UP_SECONDS = 0
 # the write-ahead log to reach the disk (about 3.7 ms a commit on a machine of CI's kind,
 # 0.02 ms without), which the live server of the browser tests, the transactional tests and
 # the real-worker tests pay at every commit. Nothing else changes: a commit is still atomic and
-# seen by every other connection at once.
+# seen by every other connection at once. The benchmarks that borrow these settings keep
+# production's durable commits (RELAIS_DURABLE_COMMITS=1), or their rates would not be its own.
 _default = DATABASES["default"]  # noqa: F405
-if _default["ENGINE"].startswith("django.db.backends.postgresql") and "options" in _default.get(
-    "OPTIONS", {}
+if (
+    _default["ENGINE"].startswith("django.db.backends.postgresql")
+    and "options" in _default.get("OPTIONS", {})
+    and not env.bool("RELAIS_DURABLE_COMMITS", default=False)
 ):
     _default["OPTIONS"]["options"] += " -c synchronous_commit=off"
