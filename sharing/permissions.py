@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
-from guardian.core import ObjectPermissionChecker
 
 from accounts.models import Role, User
 from accounts.selectors import group_ids_of
@@ -37,11 +36,9 @@ def perms_on(user: User, info_request: InfoRequest) -> frozenset[str]:
     own), read once per user on this instance of the request: an action's check, its refusal
     and its answer's `allowed_actions` ask the same question. A grant forgets them
     (`forget_perms`); a new instance, as each HTTP request fetches, reads them afresh."""
-    if not user.is_active:
-        return frozenset()
     known = info_request.__dict__.setdefault("_perms_by_user", {})
     if user.pk not in known:
-        known[user.pk] = frozenset(ObjectPermissionChecker(user).get_perms(info_request))
+        known[user.pk] = perms_on_each(user=user, info_requests=[info_request])[info_request.pk]
     return known[user.pk]
 
 
