@@ -59,14 +59,25 @@ def can(user: User, perm: str, info_request: InfoRequest) -> bool:
 
 
 def get_request_for(*, user: User, reference: str, perm: str = VIEW) -> InfoRequest:
-    """The one fetch-and-check: missing and forbidden both answer Http404."""
+    """The one fetch-and-check: missing and forbidden both answer Http404.
+
+    The request is read by its reference with what its page shows, then the user's permissions
+    on it in one query (`perms_on`, kept on the instance for the action's own check and the
+    answer's `allowed_actions`): without the view permission it is as missing. The same rows
+    decide as `info_requests_visible_to`, whose condition a list needs but one request does
+    not. A superuser holds every permission in guardian's answer, yet sees only the requests
+    one of their roles gives them: that condition again."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    found = InfoRequest.objects.all()
+    if user.is_superuser:
+        found = info_requests_visible_to(user=user)
     try:
-        info_request = (
-            info_requests_visible_to(user=user).select_related(*SHOWN_WITH).get(reference=reference)
-        )
+        info_request = found.select_related(*SHOWN_WITH).get(reference=reference)
     except InfoRequest.DoesNotExist:
         raise Http404 from None
-    if perm != VIEW and not can(user, perm, info_request):
+    held = perms_on(user, info_request)
+    if VIEW not in held or perm not in held:
         raise Http404
     return info_request
 

@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from guardian.core import ObjectPermissionChecker
 
 from sharing.models import InfoRequest, InfoRequestUserObjectPermission, Resolution, Status
-from sharing.permissions import perms_on_each
+from sharing.permissions import WORK, get_request_for, perms_on_each
 from sharing.selectors import (
     info_request_list,
     info_request_list_in_scope,
@@ -59,6 +60,43 @@ def test_the_scoped_list_holds_exactly_the_visible_requests(people, requests_eve
     scoped = set(info_request_list_in_scope(user=user).values_list("reference", flat=True))
     visible = set(info_request_list(user=user).values_list("reference", flat=True))
     assert scoped == visible
+
+
+def _fetched(user, reference: str, perm: str = "view_inforequest") -> bool:
+    try:
+        get_request_for(user=user, reference=reference, perm=perm)
+    except Http404:
+        return False
+    return True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_one_request_is_fetched_exactly_when_the_visibility_filter_lists_it(
+    people, requests_everywhere, role
+):
+    """`get_request_for` reads one request and the reader's permissions on it, not the
+    list's condition: both must agree on every request, and a permission the role lacks is
+    the same 404."""
+    user = getattr(people, role)
+    visible = set(info_request_list(user=user).values_list("reference", flat=True))
+    fetched = {row.reference for row in requests_everywhere if _fetched(user, row.reference)}
+    assert fetched == visible
+    workable = {row.reference for row in requests_everywhere if _fetched(user, row.reference, WORK)}
+    assert workable == (
+        visible if role in {"liaison", "prefecture_admin", "liaison62"} else set()
+    ) - {row.reference for row in requests_everywhere if row.status == Status.DRAFT}
+
+
+@pytest.mark.django_db
+def test_a_superuser_without_a_role_fetches_no_request_and_an_inactive_user_none(
+    people, requests_everywhere
+):
+    root = UserFactory(is_superuser=True, is_staff=True)
+    assert not any(_fetched(root, row.reference) for row in requests_everywhere)
+    people.liaison.is_active = False
+    assert not any(_fetched(people.liaison, row.reference) for row in requests_everywhere)
+    assert not _fetched(people.legal_officer, "26198-2026-9999")
 
 
 @pytest.mark.django_db
