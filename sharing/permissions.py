@@ -4,6 +4,7 @@ Which action each role may take in which status is `sharing.rules`; this module 
 permissions it reads and the one fetch-and-check."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
@@ -107,9 +108,10 @@ def perms_on_each(
     if not found:
         return {}
     ids = list(found)
+    group_ids: Any = user.groups.values("pk") if groups_in_query else group_ids_of(user=user)
     by_group = InfoRequestGroupObjectPermission.objects.filter(
         content_object_id__in=ids,
-        group_id__in=user.groups.values("pk") if groups_in_query else group_ids_of(user=user),
+        group_id__in=group_ids,
         permission__content_type=content_type,
     ).values_list("content_object_id", "permission__codename")
     by_user = InfoRequestUserObjectPermission.objects.filter(
