@@ -41,6 +41,20 @@ def organization_group(*, organization: Organization, role: str) -> Group:
     return link.group
 
 
+def organization_group_ids(*, organization: Organization, roles: list[str]) -> dict[str, int]:
+    """The group ids of several roles of the organisation, read in one query; a group not
+    made yet is created as `organization_group` creates it."""
+    found = dict(
+        OrganizationGroup.objects.filter(organization=organization, role__in=roles).values_list(
+            "role", "group_id"
+        )
+    )
+    for role in roles:
+        if role not in found:
+            found[role] = organization_group(organization=organization, role=role).pk
+    return found
+
+
 @transaction.atomic
 def membership_create(
     *, user: User, organization: Organization, role: str, actor: User | None

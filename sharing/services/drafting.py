@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import COMMUNE_ROLES, ROLES_BY_KIND, Membership, Organization, User
-from accounts.services import organization_group
+from accounts.services import organization_group_ids
 
 from .. import deadlines, rules
 from ..exceptions import InvalidInput
@@ -72,16 +72,15 @@ def _grant_to_organisation_groups(info_request: InfoRequest, *organizations: Org
     rows: list[InfoRequestGroupObjectPermission] = []
     permissions = _permissions()
     for organization in organizations:
-        for role, perms in PERMS_BY_ROLE.items():
-            if role not in ROLES_BY_KIND[organization.kind]:
-                continue
-            group = organization_group(organization=organization, role=role)
-            rows.extend(
-                InfoRequestGroupObjectPermission(
-                    group=group, permission=permissions[perm], content_object=info_request
-                )
-                for perm in perms
+        roles = [role for role in PERMS_BY_ROLE if role in ROLES_BY_KIND[organization.kind]]
+        groups = organization_group_ids(organization=organization, roles=roles)
+        rows.extend(
+            InfoRequestGroupObjectPermission(
+                group_id=groups[role], permission=permissions[perm], content_object=info_request
             )
+            for role in roles
+            for perm in PERMS_BY_ROLE[role]
+        )
     InfoRequestGroupObjectPermission.objects.bulk_create(rows, ignore_conflicts=True)
     forget_perms(info_request)
 

@@ -9,6 +9,7 @@ from accounts.services import (
     membership_create,
     membership_delete,
     organization_group,
+    organization_group_ids,
     user_set_language,
 )
 from audit.models import AuditEvent
@@ -38,6 +39,19 @@ def test_organization_group_is_created_once(orgs):
     group = organization_group(organization=orgs.arras, role=Role.MAYOR)
     assert organization_group(organization=orgs.arras, role=Role.MAYOR) == group
     assert Group.objects.filter(name="commune:62041:mayor").count() == 1
+
+
+def test_several_role_groups_are_read_at_once_and_a_missing_one_is_made(orgs):
+    """The people of the module hold the Montélimar roles, so their groups exist; Arras's
+    mayor group is made on demand, as `organization_group` makes it."""
+    roles = [Role.LEGAL_OFFICER, Role.MAYOR]
+    expected = {
+        role: organization_group(organization=orgs.montelimar, role=role).pk for role in roles
+    }
+    assert organization_group_ids(organization=orgs.montelimar, roles=roles) == expected
+    OrganizationGroup.objects.filter(organization=orgs.arras, role=Role.MAYOR).delete()
+    made = organization_group_ids(organization=orgs.arras, roles=[Role.MAYOR])
+    assert made == {Role.MAYOR: organization_group(organization=orgs.arras, role=Role.MAYOR).pk}
 
 
 @pytest.mark.parametrize(
