@@ -35,15 +35,22 @@ def team_page(*, user: User) -> TeamPage | None:
     if not prefectures:
         return None
     today = timezone.localdate()
+    personal = holds_personal_permissions(user=user)
     # Without personal permissions, the group condition alone (see `visible_condition`): a
     # probe of the permission index per open request, not every permission row of the
-    # prefecture read first.
-    open_requests = info_request_list(
-        user=user, personal=holds_personal_permissions(user=user)
-    ).filter(prefecture__in=prefectures, status__in=OPEN_STATUSES)
+    # prefecture read first, for the overdue list, which stops after OVERDUE_SHOWN rows.
+    open_requests = info_request_list(user=user, personal=personal).filter(
+        prefecture__in=prefectures, status__in=OPEN_STATUSES
+    )
+    # The counts read every open request of the prefectures: from the index that holds them
+    # with what the counts test (`inforequest_pref_open_load_idx`, by member), their
+    # visibility checked against the prefectures' permission rows read once (`probed`).
+    every_open = info_request_list(user=user, personal=personal, probed=False).filter(
+        prefecture__in=prefectures, status__in=OPEN_STATUSES
+    )
     load: dict[int | None, Any] = {
         row["assigned_to"]: row
-        for row in open_requests.values("assigned_to")
+        for row in every_open.values("assigned_to")
         .annotate(
             open=Count("pk"),
             overdue=Count("pk", filter=overdue_q(today=today)),
