@@ -25,6 +25,7 @@ from sharing.screening import screen_query
 
 from .exports import export_downloaded, export_path, export_request
 from .models import AuditEvent, AuditExport, ExportStatus
+from .pagination import SeqCursorPagination
 from .permissions import get_export_for, scope_or_404
 from .proofs import EventNotVisible, event_proof
 from .selectors import EventFilters, audit_events_visible_to, with_actor_names
@@ -215,9 +216,15 @@ def _download_view_name(context) -> str:
 class AuditEventListView(generics.ListAPIView):
     serializer_class = AuditEventSerializer
     filter_backends = []
+    # Keyed by seq: a page reads its own rows, never a count of the scope's events.
+    pagination_class = SeqCursorPagination
 
     @extend_schema(
         summary="Audit events of your scope, newest first",
+        description="50 events a page; `next` links to the older ones (`?before=<seq>`). "
+        "Pages are not numbered and nothing is counted, so that a page costs the same "
+        "whatever the log holds. Clients of the former page-number pagination: `count` and "
+        "`previous` are gone, `page=1` is the first page and any other `page` answers 400.",
         parameters=[EventFilterSerializer],
         responses={
             200: AuditEventSerializer(many=True),

@@ -380,6 +380,23 @@ class InfoRequest(models.Model):
                 include=["status"],
                 name="inforequest_comm_created_idx",
             ),
+            # The team page's load per member: every open request of a prefecture, with what
+            # its counts test, read from the index alone (`selectors.team`), never from the
+            # table's rows. Open requests only: the index stays the size of the work in hand.
+            models.Index(
+                fields=["prefecture", "assigned_to"],
+                include=[
+                    "id",
+                    "status",
+                    "urgency",
+                    "resolution",
+                    "acknowledgement_due",
+                    "decision_due",
+                    "delivery_due",
+                ],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="inforequest_pref_open_load_idx",
+            ),
             # The reminder sweep finds clarifications by the day they were asked.
             models.Index(fields=["clarification_requested_at"], name="inforequest_clarif_idx"),
         ]

@@ -3,11 +3,17 @@ and the draft's form."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,11 +26,11 @@ from ..exceptions import (
     PersonalDataRefused,
     TransitionNotAllowed,
 )
-from ..formats import localised_field
+from ..formats import localised_field, long_date
 from ..forms import InfoRequestForm, RequestFilterForm
-from ..models import Resolution, Status, Urgency
+from ..models import InfoRequest, Resolution, Status, Urgency
 from ..permissions import CHANGE
-from ..selectors import running_due_date
+from ..selectors import awaited_date, running_due_date
 from ..selectors.request_list import (
     EXPORT_MAX_ROWS,
     ListScope,
@@ -36,7 +42,7 @@ from ..selectors.request_list import (
 from ..selectors.request_page import record_request_viewed, request_receipt_pdf
 from ..services.drafting import EDITABLE_FIELDS, info_request_create, info_request_update
 from ..spreadsheets import FORMATS, Sheet, spreadsheet_response
-from ..templatetags.relais import waiting_on
+from ..templatetags.relais import STATUS_BADGE, urgency_label, waiting_on
 from .actions import render_detail
 from .bulk import form_for
 from .common import audit_denied, fetch
@@ -79,7 +85,7 @@ def request_list(request):
         {
             "form": form,
             "page": listing.page,
-            "rows": listing.rows,
+            "rows": list_rows(listing.rows, today=listing.today),
             "prefecture_side": scope.prefecture_side,
             "can_draft": bool(scope.communes),
             "today": listing.today,
@@ -91,6 +97,48 @@ def request_list(request):
             "export_query": export_query,
         },
     )
+
+
+STATUS_BADGE_CLASS = {status: f"fr-badge--sm {css}" for status, css in STATUS_BADGE.items()}
+
+
+def list_rows(rows: list[InfoRequest], *, today: date) -> list[dict[str, Any]]:
+    """What each row of the list shows, worked out here rather than by template tags and
+    filters cell by cell (fifty rows, a dozen cells each). Plain values: the template escapes
+    them as it escapes any variable, and marks nothing safe."""
+    language = get_language()
+    shown = []
+    for row in rows:
+        due = awaited_date(row)
+        purpose = row.purpose
+        assignee = row.assigned_to
+        shown.append(
+            {
+                "reference": row.reference,
+                "url": reverse("request-detail", kwargs={"reference": row.reference}),
+                "commune": row.commune.name,
+                "category": localised_field(row.category, "name"),
+                # As `truncatechars:70`, which never shortens a text of 70 characters or fewer.
+                "purpose": purpose if len(purpose) <= 70 else Truncator(purpose).chars(70),
+                "received": long_date(row.submitted_at, language) or "—",
+                "status": Status(row.status).label,
+                "status_class": STATUS_BADGE_CLASS.get(row.status, "fr-badge--sm "),
+                "sent_back": row.status == Status.DRAFT and getattr(row, "sent_back", False),
+                "due": long_date(due, language) if due else "—",
+                "late": due is not None and due < today,
+                "waiting_on": waiting_on(row),
+                "urgent": row.urgency == Urgency.URGENT,
+                "urgency": urgency_label(row.urgency),
+                "assignee": (assignee.display_name if assignee else "") or "—",
+                "take_url": (
+                    reverse("request-action", kwargs={"reference": row.reference, "action": "take"})
+                    if getattr(row, "takeable", False)
+                    else ""
+                ),
+                "select_label": _("Sélectionner %(reference)s") % {"reference": row.reference},
+            }
+        )
+    return shown
 
 
 def _export_list(request, *, scope: ListScope, chosen: dict, form, file_format: str):

@@ -7,10 +7,14 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent, AuditExport
+from audit.pagination import SeqCursorPagination
 from audit.sequencer import audit_sequence
 from audit.services import audit_record
 
@@ -241,3 +245,70 @@ def test_export_without_a_signing_key_fails_visibly(activity, users, settings, e
     export = export_run(export_id=export.pk)
     assert export.status == "failed"
     assert "AUDIT_SIGNING_KEY" in export.error
+
+
+@pytest.fixture
+def small_pages():
+    """Pages of 2 events, so that a handful of events spans several pages."""
+    with mock.patch.object(SeqCursorPagination, "page_size", 2):
+        yield
+
+
+def test_pages_follow_next_through_every_event_of_the_scope_once(activity, users, small_pages):
+    auditor = users["auditor26"]
+    for n in range(5):
+        audit_record(actor=users["liaison26"], action="request.viewed", details={"n": n})
+        audit_record(actor=users["liaison62"], action="request.viewed", details={"n": n})
+    audit_sequence()
+    in_scope = set(
+        AuditEvent.objects.filter(
+            Q(departement_code="26") | Q(scope__contains=",26,"), action="request.viewed"
+        ).values_list("seq", flat=True)
+    )
+    seen: list[int] = []
+    url: str | None = f"{EVENTS}?action=request.viewed"
+    while url:
+        body = client_for(auditor).get(url).json()
+        assert set(body) == {"next", "results"}  # nothing counted, no page numbers
+        assert len(body["results"]) <= 2
+        seen.extend(event["seq"] for event in body["results"])
+        url = body["next"]
+        if url:
+            assert "action=request.viewed" in url  # the filters are kept
+    assert seen == sorted(in_scope, reverse=True)  # newest first, each once, none outside
+
+
+def test_a_page_is_read_without_counting_the_scope(activity, users, small_pages):
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(users["auditor_national"]).get(EVENTS, {"before": 3})
+    assert response.status_code == 200
+    assert [event["seq"] for event in response.json()["results"]] == [2, 1]
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_old_clients_first_page_number_is_the_first_page(activity, users, small_pages):
+    newest = list(
+        AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").values_list("seq", flat=True)
+    )
+    response = client_for(users["auditor_national"]).get(EVENTS, {"page": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert [event["seq"] for event in body["results"]] == newest[:2]
+    assert "page=" not in body["next"]
+    assert f"before={newest[1]}" in body["next"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"page": 2}, "page"),
+        ({"page": "last"}, "page"),
+        ({"before": 0}, "before"),
+        ({"before": "abc"}, "before"),
+        ({"before": 2**63}, "before"),
+    ],
+)
+def test_page_numbers_and_bad_cursors_answer_400_naming_the_field(activity, users, params, field):
+    response = client_for(users["auditor_national"]).get(EVENTS, params)
+    assert response.status_code == 400
+    assert field in response.json()

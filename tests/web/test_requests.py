@@ -6,11 +6,21 @@ import zlib
 from html import unescape
 
 import pytest
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sharing.formats import long_date
 from sharing.models import InfoRequest, Status
+from sharing.templatetags.relais import (
+    localised,
+    overdue_badge,
+    running_due,
+    status_badge,
+    urgency_label,
+    waiting_on,
+)
+from sharing.views.requests import list_rows
 from tests.factories import PURPOSE, category, draft, legal_basis, request_in
 from tests.web.conftest import last_event
 
@@ -52,8 +62,9 @@ def test_the_inbox_sorts_by_what_is_due_first_and_hides_drafts(web, orgs, people
 
 
 def test_the_inbox_rows_escape_what_was_typed_and_link_each_request(web, orgs, people):
-    """The rows are written in Python (sharing.templatetags.relais.request_rows): what the
-    commune typed stays escaped, and each row links to its own request and "take" action."""
+    """The rows' values are worked out in Python (sharing.views.requests.list_rows) and
+    written by the template: what the commune typed stays escaped, and each row links to its
+    own request and "take" action."""
     typed = "Troubles devant l'école & <b>tapage</b> nocturne"
     submitted = request_in(Status.SUBMITTED, orgs.montelimar, purpose=typed)
     for language, take in (("fr", "Je la prends"), ("en", "Take it")):
@@ -389,3 +400,40 @@ def test_receipt_is_in_french_with_1er_for_an_english_speaking_user(web, orgs, p
     assert "Accusé de réception" in text
     assert "Acknowledgement" not in text
     assert f"1er {long_date(first_of_month, 'fr').split(' ', 1)[1]}" in text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_list_rows_show_what_the_template_filters_showed(orgs, people, language):
+    """Each value `list_rows` gives the template is what the tag or filter it replaces gives
+    (a purpose past 70 characters cut as `truncatechars:70` cuts it, combining accents
+    included; the status badge; dates in the page's language)."""
+    long_purpose = "Réunion du groupe de travail sur la prévention " + "e\u0301" * 40 + " fin"
+    rows = [
+        request_in(Status.SUBMITTED, orgs.montelimar, purpose=long_purpose, urgency="urgent"),
+        request_in(Status.DRAFT, orgs.valence),
+        request_in(Status.DECIDED, orgs.montelimar),
+    ]
+    InfoRequest.objects.filter(pk=rows[0].pk).update(assigned_to=people.liaison)
+    listed = list(InfoRequest.objects.filter(pk__in=[r.pk for r in rows]).order_by("pk"))
+    with translation.override(language):
+        shown = list_rows(listed, today=timezone.localdate())
+        for row, values in zip(listed, shown, strict=True):
+            expected = {
+                "url": detail(row.reference),
+                "commune": row.commune.name,
+                "category": localised(row.category, "name"),
+                "purpose": truncatechars(row.purpose, 70),
+                "received": long_date(row.submitted_at) or "—",
+                "due": long_date(running_due(row)) if running_due(row) else "—",
+                "late": bool(overdue_badge(row)),
+                "waiting_on": waiting_on(row),
+                "urgency": urgency_label(row.urgency),
+                "assignee": (row.assigned_to.display_name if row.assigned_to else "") or "—",
+                "status_badge": status_badge(row),
+            }
+            values["status_badge"] = (
+                f'<p class="fr-badge {values["status_class"]}">{values["status"]}</p>'
+            )
+            assert {key: values[key] for key in expected} == expected
+    assert shown[0]["purpose"] != long_purpose  # cut
+    assert shown[0]["urgent"]

@@ -2,10 +2,12 @@
 (screened); date ranges; sorting; the columns people sort by."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from sharing.models import Status
+from sharing.models import InfoRequestGroupObjectPermission, Resolution, Status
 from sharing.services.drafting import info_request_send_back
 from tests.factories import draft, request_in
 
@@ -142,3 +144,26 @@ def test_the_overdue_only_box_lists_the_overdue_requests(web, orgs, people, trav
     table = table_of(response)
     assert late.reference in table
     assert on_time.reference not in table
+
+
+def test_to_do_counts_the_readers_prefecture_and_what_its_groups_may_see(web, orgs, people):
+    """ "À traiter" holds what is to acknowledge, decide or deliver in the reader's own
+    prefecture and visible to its groups; its count is read through a condition narrowed to
+    that prefecture (which the prefecture's partial indexes answer), not the country's."""
+    request_in(Status.SUBMITTED, orgs.montelimar)
+    request_in(Status.DECIDED, orgs.valence, resolution=Resolution.GRANTED)  # to deliver
+    request_in(Status.DECIDED, orgs.valence, resolution=Resolution.REFUSED)  # nothing to do
+    request_in(Status.DECIDED, orgs.arras, resolution=Resolution.GRANTED)  # another prefecture
+    request_in(Status.ACKNOWLEDGED, orgs.arras)
+    unseen = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    InfoRequestGroupObjectPermission.objects.filter(
+        content_object=unseen, permission__codename="view_inforequest"
+    ).delete()
+    with CaptureQueriesContext(connection) as queries:
+        html = web(people.liaison).get(LIST).content.decode()
+    assert "À traiter&nbsp;: 2" in html
+    counts = [q["sql"] for q in queries if "SELECT (SELECT COUNT(*)" in q["sql"]]
+    assert len(counts) == 1
+    to_do = counts[0][: counts[0].index(") AS bounded)")]
+    assert f'"prefecture_id" IN ({orgs.pref26.pk})' in to_do
+    assert "'granted'" in to_do  # the first count is "À traiter"
