@@ -15,16 +15,29 @@ before it), and at the start of audit_verify. On SQLite, audit_record calls it a
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import F, Max
 
+from . import stored
+from .cursors import server_binding_cursor
 from .models import HEAD_PK, AuditEvent, ChainHead
 from .tree import tree_integrate
 from .verifier.encoding import body_hash, link_hash
 
 BATCH = 2000
+
+# PostgreSQL: the pending events as the verification reads them (audit/stored.py), one line of
+# bytes each with empty seq, prev_hash and hash, their canonical bodies written from those
+# bytes instead of from model instances and their decoded JSON (half of the sequencer's own
+# CPU per event). Their order of arrival, up to a known id.
+_PENDING_POSTGRESQL = (  # constant columns, never input
+    "SELECT id, occurred_at, textsend(concat_ws(E'\\t', '', '', '', "  # noqa: S608
+    + ", ".join(stored.field_sql(column) for column in stored.LINE_COLUMNS[3:])
+    + ")) FROM audit_auditevent WHERE seq IS NULL AND id <= %s ORDER BY id LIMIT %s"
+)
 
 _UPDATE_POSTGRESQL = (
     "UPDATE audit_auditevent AS e SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash"
@@ -43,12 +56,41 @@ def lock_head() -> ChainHead:
 
 
 def _fill(rows: list[tuple[int, int, str, str]], span: tuple[datetime, datetime]) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            columns = [list(column) for column in zip(*rows, strict=True)]
+    if connection.vendor == "postgresql":
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with server_binding_cursor(connection) as cursor:
             cursor.execute(_UPDATE_POSTGRESQL, [*columns, *span])
-        else:
+    else:
+        with connection.cursor() as cursor:
             cursor.executemany(_UPDATE_SQLITE, [(s, p, h, i) for i, s, p, h in rows])
+
+
+def _pending_digests(limit: int, up_to_id: int | None) -> list[tuple[int, datetime, str]]:
+    """(id, occurred_at, body hash) of up to `limit` events not yet sequenced, in their order
+    of arrival, up to `up_to_id`."""
+    if connection.vendor != "postgresql":
+        pending = AuditEvent.objects.filter(seq__isnull=True).order_by("id")
+        if up_to_id is not None:
+            pending = pending.filter(id__lte=up_to_id)
+        return [(e.id, e.occurred_at, body_hash(e.body())) for e in pending[:limit]]
+    if up_to_id is None:
+        up_to_id = _last_pending_id() or 0
+    with server_binding_cursor(connection, binary=True) as cursor:
+        for statement in stored.TEXT_SETTINGS:
+            cursor.execute(statement)
+        cursor.execute(_PENDING_POSTGRESQL, [up_to_id, limit])
+        rows = cursor.fetchall()
+    bodies, sha256 = stored.Bodies(), hashlib.sha256
+    digests = []
+    for event_id, occurred_at, line in rows:
+        parts = line.split(b"\t")
+        body = bodies.body(line, parts) if len(parts) == stored.FIELDS else None
+        if body is None:  # a tab or a NULL in a column, an odd timestamp: read it as a model
+            digest = body_hash(AuditEvent.objects.get(id=event_id, occurred_at=occurred_at).body())
+        else:
+            digest = sha256(body[0]).hexdigest()
+        digests.append((event_id, occurred_at, digest))
+    return digests
 
 
 def sequence_batch(
@@ -58,17 +100,14 @@ def sequence_batch(
     (lock_head) and its transaction. Returns the (id, seq, prev_hash, hash) it gave.
     tree=False leaves the tree to the next checkpoint (SQLite's immediate sequencing, so that
     a broken tree stops checkpoints, never the actions being recorded)."""
-    pending = AuditEvent.objects.filter(seq__isnull=True).order_by("id")
-    if up_to_id is not None:
-        pending = pending.filter(id__lte=up_to_id)
     rows: list[tuple[int, int, str, str]] = []
     moments = []
     seq, prev = head.seq, head.hash
-    for event in pending[:limit]:
-        moments.append(event.occurred_at)
+    for event_id, occurred_at, body_digest in _pending_digests(limit, up_to_id):
+        moments.append(occurred_at)
         seq += 1
-        digest = link_hash(seq=seq, prev_hash=prev, body_digest=body_hash(event.body()))
-        rows.append((event.id, seq, prev, digest))
+        digest = link_hash(seq=seq, prev_hash=prev, body_digest=body_digest)
+        rows.append((event_id, seq, prev, digest))
         prev = digest
     if rows:
         _fill(rows, (min(moments), max(moments)))

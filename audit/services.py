@@ -19,6 +19,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from . import context, triggers
+from .cursors import server_binding_cursor
 from .exceptions import AuditRecordRefused, SigningKeyMismatch
 from .keys import signing_key
 from .models import HEAD_PK, AuditCheckpoint, AuditEvent, ChainHead
@@ -89,12 +90,46 @@ def _plain(value):
     return [_plain(item) for item in value]
 
 
+# The usual details: a few keys, each a plain str, int, bool or None (most events). Such a dict
+# of at most FLAT_KEYS_MAX keys cannot reach DETAILS_MAX_BYTES: a key is at most 64 ASCII
+# characters and a string DETAIL_STRING_MAX printable characters (at most 4 bytes each once
+# encoded, 2 for the escaped quote and backslash), and has a canonical encoding (a printable
+# string holds no NUL and no lone surrogate, a key is ASCII, an int is checked here).
+FLAT_KEYS_MAX = 32
+_FLAT_SCALARS = frozenset({bool, type(None)})
+_valid_keys: set[str] = set()
+
+
+def _flat_plain(details: dict) -> bool:
+    """The details are FLAT_KEYS_MAX keys or fewer of plain scalars, all allowed."""
+    if len(details) > FLAT_KEYS_MAX:
+        return False
+    for key, value in details.items():
+        if key not in _valid_keys:
+            if type(key) is not str or not DETAIL_KEY.fullmatch(key):
+                return False
+            if len(_valid_keys) < 10_000:  # keys are written in the code: a handful
+                _valid_keys.add(key)
+        kind = type(value)
+        if kind is str:
+            if len(value) > DETAIL_STRING_MAX or not value.isprintable():
+                return False
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+                return False
+        elif kind not in _FLAT_SCALARS:
+            return False
+    return True
+
+
 def clean_details(details: dict | None) -> dict:
     """Small dicts of identifiers (references, counts, codes); floats and free text refused."""
     if details is None:
         return {}
     if not isinstance(details, dict):
         raise AuditRecordRefused("details must be a dict")
+    if type(details) is dict and _flat_plain(details):
+        return dict(details)  # the rules below would accept it as it is (no walk, no encoding)
     _check_details(details)
     cleaned = _plain(details)
     try:
@@ -152,6 +187,7 @@ _INSERT_COLUMNS = (
     "details",
 )
 _JSON_COLUMNS = {"actor_roles", "details"}
+_ROLES, _DETAILS = _INSERT_COLUMNS.index("actor_roles"), _INSERT_COLUMNS.index("details")
 
 # A plain INSERT: no lock, no seq (the sequencer gives it). Built from the constant column list
 # above, never from input; values go as parameters.
@@ -169,11 +205,10 @@ _INSERT_SQLITE = (
 )
 
 
-def _insert(db, event: AuditEvent) -> None:
-    params: list[Any] = [
-        json.dumps(getattr(event, column)) if column in _JSON_COLUMNS else getattr(event, column)
-        for column in _INSERT_COLUMNS
-    ]
+def _insert(db, event: AuditEvent, values: dict[str, Any]) -> None:
+    params: list[Any] = [values[column] for column in _INSERT_COLUMNS]
+    params[_ROLES] = json.dumps(params[_ROLES])
+    params[_DETAILS] = json.dumps(params[_DETAILS])
     statement = _INSERT_POSTGRESQL
     if db.vendor != "postgresql":
         params[_INSERT_COLUMNS.index("occurred_at")] = db.ops.adapt_datetimefield_value(
@@ -191,14 +226,15 @@ def _append_cursor(db):
     Django's cursor for each event took about 35 µs of the writer's CPU, as much as executing
     the INSERT. A new one after a reconnection, in another thread sharing the connection (live
     server tests), and when query logging turns on or off (the debug cursor records queries,
-    for DEBUG and the tests' query counts); the checks opening a cursor makes come first."""
+    for DEBUG and the tests' query counts); the checks opening a cursor makes come first. On
+    PostgreSQL the values go apart from the statement (audit/cursors.py)."""
     db.close_if_health_check_failed()
     db.ensure_connection()
     key = (db.connection, threading.get_ident(), db.queries_logged)
     kept = db.__dict__.get("_audit_append_cursor")
     if kept is not None and kept[0][0] is key[0] and kept[0][1:] == key[1:]:
         return kept[1]
-    cursor = db.cursor()
+    cursor = server_binding_cursor(db) if db.vendor == "postgresql" else db.cursor()
     db.__dict__["_audit_append_cursor"] = (key, cursor)
     return cursor
 
@@ -317,7 +353,7 @@ def audit_record(
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "postgresql":
         # One statement: atomic on its own, in autocommit as in the caller's transaction.
-        _insert(db, event)
+        _insert(db, event, values)
         return event
     with transaction.atomic():
         event.seq, event.prev_hash = _take_seq_sqlite()
@@ -326,7 +362,7 @@ def audit_record(
             prev_hash=event.prev_hash,
             body_digest=sha256_hex(canonical_json(body, checked=False)),
         )
-        _insert(db, event)
+        _insert(db, event, values)
         ChainHead.objects.filter(pk=HEAD_PK).update(hash=event.hash)
     return event
 

@@ -53,7 +53,8 @@ _AS_TEXT = {
 }
 
 
-def _field(column: str) -> str:
+def field_sql(column: str) -> str:
+    """The column's text in a line: a NULL written as two tabs."""
     if column == "seq":
         return "seq"  # never NULL in a seq range
     if column == "actor_id":
@@ -64,7 +65,7 @@ def _field(column: str) -> str:
 # textsend: the line's UTF-8 bytes, received as they are (a binary result); a bytes line is
 # split, checked and hashed without decoding it.
 LINE_SELECT = (
-    "SELECT textsend(concat_ws(E'\\t', " + ", ".join(_field(c) for c in LINE_COLUMNS) + "))"
+    "SELECT textsend(concat_ws(E'\\t', " + ", ".join(field_sql(c) for c in LINE_COLUMNS) + "))"
 )
 
 # The same columns as values, PostgreSQL writing the JSON and the timestamp's canonical text:
@@ -79,12 +80,13 @@ RANGE = " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
 
 # Read in seq order through the seq index whatever the table's statistics say (right after a
 # bulk load a sort spilled to disk), timestamps as ISO text in UTC, no JIT for one scan.
+# Timestamps as canonical_timestamp reads them, for this transaction.
+TEXT_SETTINGS = ("SET LOCAL TimeZone = 'UTC'", "SET LOCAL DateStyle = 'ISO'")
 _SCAN_SETTINGS = (
     "SET LOCAL enable_sort = off",
     "SET LOCAL enable_bitmapscan = off",
     "SET LOCAL jit = off",
-    "SET LOCAL TimeZone = 'UTC'",
-    "SET LOCAL DateStyle = 'ISO'",
+    *TEXT_SETTINGS,
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django.db import connection
 
+from .cursors import server_binding_cursor
 from .exceptions import AuditError
 from .models import HEAD_PK, AuditEvent, ChainHead
 from .verifier import merkle
@@ -31,14 +32,15 @@ _INSERT_NODES_POSTGRESQL = (
 
 
 def _insert_nodes(nodes: list[tuple[int, int, bytes]]) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            levels, indexes, hashes = (list(column) for column in zip(*nodes, strict=True))
+    if connection.vendor == "postgresql":
+        levels, indexes, hashes = (list(column) for column in zip(*nodes, strict=True))
+        with server_binding_cursor(connection) as cursor:
             cursor.execute(_INSERT_NODES_POSTGRESQL, [levels, indexes, hashes])
-        else:
-            cursor.executemany(
-                "INSERT INTO audit_merklenode (level, idx, hash) VALUES (%s, %s, %s)", nodes
-            )
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO audit_merklenode (level, idx, hash) VALUES (%s, %s, %s)", nodes
+        )
 
 
 def tree_integrate(

@@ -294,3 +294,51 @@ def test_a_target_reference_without_canonical_form_is_refused_and_nothing_is_wri
     with pytest.raises(EncodingError):
         audit_record(actor=users["liaison62"], action="request.viewed", target=orgs["arras"])
     assert AuditEvent.objects.count() == start
+
+
+class Code(str):
+    """A str subclass, as Django's choices are."""
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},
+        {"count": 3, "urgent": True, "via": "api", "none": None},
+        {"ref": "26198-2026-0007", "n": 2**53 - 1, "m": -(2**53) + 1},
+        {"n": 2**53},
+        {"x": 0.5},
+        {"role": Code("mayor")},
+        {"nested": {"a": 1}},
+        {"ids": [1, 2]},
+        {"Upper": 1},
+        {1: "a"},
+        {"text": "tab\there"},
+        {"text": "x" * 201},
+        {"text": "\ud800"},
+        {f"k{i}": "x" for i in range(40)},
+    ],
+)
+def test_flat_details_are_cleaned_as_the_full_rules_clean_them(details, monkeypatch):
+    """clean_details takes a short cut for a few plain scalars: same result, same refusals."""
+    from audit import services
+
+    def cleaned():
+        try:
+            return services.clean_details(details)
+        except AuditRecordRefused as exc:
+            return type(exc)
+
+    fast = cleaned()
+    monkeypatch.setattr(services, "_flat_plain", lambda details: False)
+    assert fast == cleaned()
+    assert type(fast) is not dict or all(type(key) is str for key in fast)
+
+
+def test_the_largest_flat_details_fit_the_size_limit():
+    """The short cut does not measure: FLAT_KEYS_MAX keys of the longest names and strings,
+    in characters of four bytes, must fit DETAILS_MAX_BYTES."""
+    from audit.services import DETAIL_STRING_MAX, DETAILS_MAX_BYTES, FLAT_KEYS_MAX, clean_details
+
+    details = {f"k{i:02d}" + "x" * 61: "🚨" * DETAIL_STRING_MAX for i in range(FLAT_KEYS_MAX)}
+    assert len(canonical_json(clean_details(details))) <= DETAILS_MAX_BYTES

@@ -17,7 +17,7 @@ from audit.sequencer import sequenced
 from audit.services import audit_record, checkpoint_issue
 from audit.stored import FIELDS, Bodies, canonical_timestamp, line_chunks
 from audit.verification import verify_database
-from audit.verifier.encoding import canonical_json
+from audit.verifier.encoding import body_hash, canonical_json, link_hash
 from audit.verifier.export import verify_export
 
 from .conftest import make_user, sql
@@ -148,3 +148,12 @@ def test_a_null_where_the_schema_forbids_it_is_reported_not_misread(odd_log, tam
 )
 def test_timestamps_as_postgresql_writes_them(text, expected):
     assert canonical_timestamp(text) == expected
+
+
+def test_the_sequencer_chains_odd_events_as_their_model_body_hashes(odd_log):
+    """The sequencer writes the bodies it hashes from the same lines (a tab in a column or an
+    odd timestamp read as a model instead): its hashes are those of the events' own bodies."""
+    for seq in odd_log:
+        stored = AuditEvent.objects.get(seq=seq)
+        digest = body_hash(stored.body())
+        assert link_hash(seq=seq, prev_hash=stored.prev_hash, body_digest=digest) == stored.hash
