@@ -10,14 +10,13 @@ Django wraps its own, so query logging, the tests' query counts and execute wrap
 from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.postgresql.base import ServerBindingCursor
+from psycopg.pq import Format
 
 
 def server_binding_cursor(db: BaseDatabaseWrapper, *, binary: bool = False):
     """A Django cursor over psycopg's server-binding cursor (PostgreSQL only); `binary`: its
     results in PostgreSQL's binary format (a bytea as its bytes, not hex text)."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
-    from psycopg.pq import Format
-
     db.close_if_health_check_failed()
     db.ensure_connection()
     with db.wrap_database_errors:

@@ -76,8 +76,7 @@ def _pending_digests(limit: int, up_to_id: int | None) -> list[tuple[int, dateti
     if up_to_id is None:
         up_to_id = _last_pending_id() or 0
     with server_binding_cursor(connection, binary=True) as cursor:
-        for statement in stored.TEXT_SETTINGS:
-            cursor.execute(statement)
+        cursor.execute(stored.TEXT_SETTINGS_AT_ONCE)
         cursor.execute(_PENDING_POSTGRESQL, [up_to_id, limit])
         rows = cursor.fetchall()
     bodies, sha256 = stored.Bodies(), hashlib.sha256

@@ -82,6 +82,10 @@ RANGE = " FROM audit_auditevent WHERE seq >= %s AND seq <= %s ORDER BY seq"
 # bulk load a sort spilled to disk), timestamps as ISO text in UTC, no JIT for one scan.
 # Timestamps as canonical_timestamp reads them, for this transaction.
 TEXT_SETTINGS = ("SET LOCAL TimeZone = 'UTC'", "SET LOCAL DateStyle = 'ISO'")
+# The same two, in one round trip (set_config with is_local: as SET LOCAL), for the sequencer.
+TEXT_SETTINGS_AT_ONCE = (
+    "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO', true)"
+)
 _SCAN_SETTINGS = (
     "SET LOCAL enable_sort = off",
     "SET LOCAL enable_bitmapscan = off",
