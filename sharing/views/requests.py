@@ -30,7 +30,7 @@ from ..formats import localised_field, long_date
 from ..forms import InfoRequestForm, RequestFilterForm
 from ..models import InfoRequest, Resolution, Status, Urgency
 from ..permissions import CHANGE
-from ..selectors import awaited_date, running_due_date
+from ..selectors import awaited_date, is_late, running_due_date
 from ..selectors.request_list import (
     EXPORT_MAX_ROWS,
     ListScope,
@@ -125,7 +125,7 @@ def list_rows(rows: list[InfoRequest], *, today: date) -> list[dict[str, Any]]:
                 "status_class": STATUS_BADGE_CLASS.get(row.status, "fr-badge--sm "),
                 "sent_back": row.status == Status.DRAFT and getattr(row, "sent_back", False),
                 "due": long_date(due, language) if due else "—",
-                "late": due is not None and due < today,
+                "late": is_late(row, today=today),
                 "waiting_on": waiting_on(row),
                 "urgent": row.urgency == Urgency.URGENT,
                 "urgency": urgency_label(row.urgency),
