@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
@@ -419,7 +419,7 @@ def timeline_of(*, info_request: InfoRequest) -> list[dict]:
         target_type=InfoRequest._meta.label_lower,
         target_ref=info_request.reference,
         action__in=TIMELINE_ACTIONS,
-    ).order_by("seq")
+    ).order_by(F("seq").asc(nulls_last=True), "id")  # not yet sequenced: last, as they came
     # People by their names today (in the same query); the username the log recorded when
     # no name is known.
     names = User.objects.filter(pk=OuterRef("actor_id"))

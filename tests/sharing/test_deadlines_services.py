@@ -42,7 +42,9 @@ def clock(time_machine):
 
 def events(info_request, action):
     return list(
-        AuditEvent.objects.filter(target_ref=info_request.reference, action=action).order_by("seq")
+        AuditEvent.objects.filter(target_ref=info_request.reference, action=action).order_by(
+            "seq", "id"
+        )
     )
 
 

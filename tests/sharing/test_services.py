@@ -80,7 +80,7 @@ def events_of(info_request, action=None):
     qs = AuditEvent.objects.filter(target_ref=info_request.reference)
     if action:
         qs = qs.filter(action=action)
-    return list(qs.order_by("seq"))
+    return list(qs.order_by("seq", "id"))
 
 
 def head_seq() -> int:
