@@ -17,6 +17,7 @@ drafts, the mayor signs, the liaison answers), so that actions meet real request
 status instead of unknown references.
 """
 
+import copy
 import os
 import zlib
 
@@ -42,12 +43,14 @@ ROLES = ["legal_officer", "liaison", "auditor_national"]
 TOKEN_HOLDERS = [*ROLES, "mayor"]
 
 
+# Built from the code once, as /api/schema/ serves it (pytest-django has set Django up by now).
+OPENAPI = SchemaGenerator().get_schema(request=None, public=True)
+
+
 def _schema(**phases: dict) -> schemathesis.BaseSchema:
-    """Built from the code, as /api/schema/ serves it (pytest-django has set Django up by now);
-    every call and probe goes through WSGI, in process."""
+    """The schema with these phases; every call and probe goes through WSGI, in process."""
     loaded = schemathesis.openapi.from_dict(
-        SchemaGenerator().get_schema(request=None, public=True),
-        config=SchemathesisConfig.from_dict({"phases": phases}),
+        copy.deepcopy(OPENAPI), config=SchemathesisConfig.from_dict({"phases": phases})
     )
     loaded.app = get_wsgi_application()
     return loaded
