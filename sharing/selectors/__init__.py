@@ -151,11 +151,7 @@ def info_requests_visible_to(
 def overdue_q(*, today: date) -> Q:
     """The running deadline of the request's current step has passed (the clock stops while
     a clarification is pending)."""
-    return (
-        Q(status=Status.SUBMITTED, acknowledgement_due__lt=today)
-        | Q(status=Status.ACKNOWLEDGED, decision_due__lt=today)
-        | Q(status=Status.DECIDED, delivery_due__lt=today, resolution__in=RESOLUTIONS_TO_DELIVER)
-    )
+    return _running_due_q("lt", today)
 
 
 def running_due_before_q(*, today: date) -> Q:
