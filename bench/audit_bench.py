@@ -18,8 +18,9 @@ Reports, as a Markdown table:
     keep up with the appends), and the events it sequenced during the run;
   - bytes per event of the table and of each index after those appends and their sequencing
     (VACUUMed: the sequencing UPDATE leaves one dead version per event until VACUUM);
-  - API detail view latency (GET /api/v1/requests/{reference}/) with access logging on and
-    off (ratio);
+  - API detail view latency (GET /api/v1/requests/{reference}/) with its access record and
+    without it, in alternating rounds (ratio of the medians; the bench checks that the records
+    were made, and not made);
   - audit_verify over N events (seconds) and the ratio to hashing the same bytes with
     hashlib alone; then `audit_verify --incremental` after 10,000 more events;
   - audit_export of N events (seconds, peak resident memory of the process);
@@ -27,7 +28,8 @@ Reports, as a Markdown table:
 
 --reuse keeps the database of a previous run (its million events) and measures only the
 verification, the export and the sizes. --appends-only stops after the appends, the sequencer,
-their sizes and the API latency. The load average is printed with the table: the machine may
+their sizes and the API latency; --latency-only measures the API latency alone (with and
+without the access record, in alternating rounds). The load average is printed with the table: the machine may
 be shared.
 """
 
@@ -241,13 +243,17 @@ def create_plain_table() -> None:
 # -- API detail latency -----------------------------------------------------------------------
 
 
-def api_latency(requests: int) -> tuple[float, float]:
+def api_latency(requests: int, rounds: int = 10) -> tuple[float, float]:
+    """Median wall time of the API detail with its access record and without it (the record
+    skipped where the view's selector makes it), in alternating rounds so that a change in the
+    machine's load falls on both alike. Fails if the record was not skipped, or not made."""
     from unittest import mock
 
     from django.test import Client
     from django.test.utils import setup_test_environment
 
     from accounts.models import Role
+    from audit.models import AuditEvent
     from tests.factories import CommuneFactory, PrefectureFactory, member, request_in
 
     setup_test_environment()
@@ -258,21 +264,27 @@ def api_latency(requests: int) -> tuple[float, float]:
     client = Client()
     client.force_login(liaison)
     url = f"/api/v1/requests/{info_request.reference}/"
+    per_round = max(1, requests // rounds)
 
-    def measure() -> float:
-        timings = []
-        for _ in range(requests):
+    def measure(timings: list[float]) -> int:
+        """One round; returns how many views it recorded."""
+        viewed = AuditEvent.objects.filter(action="request.viewed", target_ref=url.split("/")[-2])
+        before = viewed.count()
+        for _ in range(per_round):
             began = time.perf_counter()
             response = client.get(url, HTTP_HOST="localhost")
             timings.append(time.perf_counter() - began)
             assert response.status_code == 200, response.status_code
-        return statistics.median(timings) * 1000
+        return viewed.count() - before
 
-    measure()  # warm up
-    with_logging = measure()
-    with mock.patch("sharing.api.audit_record"):
-        without_logging = measure()
-    return with_logging, without_logging
+    measure([])  # warm up
+    logged: list[float] = []
+    unlogged: list[float] = []
+    for _ in range(rounds):
+        assert measure(logged) == per_round, "each logged answer records its view"
+        with mock.patch("sharing.selectors.request_page.audit_record"):
+            assert measure(unlogged) == 0, "the unlogged answers recorded nothing"
+    return statistics.median(logged) * 1000, statistics.median(unlogged) * 1000
 
 
 # -- a million events -------------------------------------------------------------------------
@@ -443,6 +455,9 @@ def main() -> None:
     parser.add_argument("--api-requests", type=int, default=300)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--appends-only", action="store_true", help="skip the million events")
+    parser.add_argument(
+        "--latency-only", action="store_true", help="only the API detail with and without its log"
+    )
     args = parser.parse_args()
     name = prepare_environment()
     if not args.reuse:
@@ -452,7 +467,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     rows = []
-    if not args.reuse:
+    if args.latency_only:
+        latency(rows, args)
+        args.appends_only = True
+    elif not args.reuse:
         appends_and_latency(rows, args)
     if not args.appends_only:
         hashing = None
@@ -525,6 +543,10 @@ def appends_and_latency(rows: list, args) -> None:
         )
     for row in sizes(AuditEvent.objects.count(), " (appended and sequenced)"):
         report(rows, row)
+    latency(rows, args)
+
+
+def latency(rows: list, args: argparse.Namespace) -> None:
     with_log, without_log = api_latency(args.api_requests)
     report(
         rows,
