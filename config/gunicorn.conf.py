@@ -12,6 +12,13 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# The application, and the privacy screen's French language model, loaded once in the master
+# before the workers fork (`when_ready`): each worker starts with them, sharing their memory
+# until it writes to it, where each would otherwise load the model on its first screened text
+# (about 6 s of CPU and 150 MB, and again in each replacement worker below). GUNICORN_PRELOAD=0
+# turns it off (each worker then imports the application itself, and a code reload by HUP
+# works again).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 # A worker is replaced after this many requests (and a random extra), so a slow leak never
 # takes a node down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
@@ -64,3 +71,17 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """In the master, once the application is loaded and before any worker forks: the language
+    model, then no database connection left open for the workers to inherit."""
+    if not preload_app:
+        return
+    from django.db import connections
+
+    from sharing.privacy import model
+
+    model.pipeline()("Chargé avant les workers.")  # a first call, as a worker's would be
+    connections.close_all()
+    server.log.info("privacy screen's language model loaded before the workers fork")

@@ -1,11 +1,13 @@
 """The production stack answers as a hosting team expects: health endpoints, pages with their
-static files in a real browser behind TLS, metrics behind a token, a reminder sent by the
-worker, checkpoints issued on beat's schedule."""
+static files in a real browser behind TLS, metrics behind a token, the privacy screen's model
+loaded once before gunicorn forks, a reminder sent by the worker, checkpoints issued on beat's
+schedule."""
 
 from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -125,6 +127,30 @@ def test_a_reminder_goes_out_through_the_worker(stack):
     # Behind the demo's own reminders, which the sweep found overdue at the start.
     messages = wait_for(mailed, timeout=120, what=f"an e-mail about {reference}")
     assert messages
+
+
+def test_the_master_loads_the_language_model_and_the_workers_screen_with_it(stack):
+    # gunicorn's master (the Procfile's web process) loaded the model before forking: spaCy's
+    # compiled modules are mapped in its memory.
+    master = stack.processes["web"].pid
+    maps = Path(f"/proc/{master}/maps").read_text()
+    assert "/spacy/" in maps
+    assert "/thinc/" in maps
+    # A forked worker screens with it: a name no rule or list knows, which only the model finds.
+    text = "Selon le club, Zephyrin Okonkwo aurait changé de comportement."
+    refused = stack.call(
+        "POST",
+        "/api/v1/requests/",
+        headers=stack.token("legal_officer-26198"),
+        body={
+            "category": "general-threat-briefing",
+            "legal_basis": "instruction-intk1826096j",
+            "purpose": text,
+        },
+    )
+    assert refused.status == 400, refused.body
+    assert list(refused.json()) == ["purpose"]
+    assert "Okonkwo" not in refused.body.decode()
 
 
 def test_beat_has_the_worker_issue_checkpoints(stack):

@@ -1,0 +1,49 @@
+"""gunicorn's configuration (config/gunicorn.conf.py): the application and the privacy screen's
+language model are loaded in the master, before the workers fork. The stack test
+(tests/stack/) checks the same on a running gunicorn: the master holds the model and its workers
+screen with it."""
+
+import importlib.util
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+from django.db import connection
+
+from sharing.privacy import model
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py"
+
+
+def load_config():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", CONFIG)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_application_is_preloaded_unless_turned_off(monkeypatch):
+    monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
+    assert load_config().preload_app is True
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
+    assert load_config().preload_app is False
+
+
+def test_the_master_loads_the_model_and_leaves_no_connection_open(monkeypatch, caplog):
+    monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
+    # As in a master that has screened nothing (the model it loads stays, for the next tests).
+    model._nlp = None
+    server = SimpleNamespace(log=logging.getLogger("gunicorn.error"))
+    with caplog.at_level(logging.INFO, logger="gunicorn.error"):
+        load_config().when_ready(server)
+    assert model._nlp is not None
+    assert model._nlp is model.pipeline()
+    assert connection.connection is None
+    assert "loaded before the workers fork" in caplog.text
+
+
+def test_without_preloading_the_master_loads_nothing(monkeypatch):
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
+    monkeypatch.setattr(model, "_nlp", None)
+    load_config().when_ready(SimpleNamespace(log=logging.getLogger("gunicorn.error")))
+    assert model._nlp is None
