@@ -159,7 +159,7 @@ class Worker:
         return " ready." in self.log.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = 90) -> Worker:
-        wait_for(self.ready, timeout=timeout, interval=0.2, what=f"worker {self.name} to start")
+        wait_for(self.ready, timeout=timeout, interval=0.05, what=f"worker {self.name} to start")
         return self
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
