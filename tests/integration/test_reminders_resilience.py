@@ -78,9 +78,9 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_e_mail(
     written_by_the_dead = len(mailbox.messages())
     assert written_by_the_dead == (1 if moment == "after" else 0)
 
-    workers("rescuer", concurrency=2)
+    [rescuer] = workers("rescuer", concurrency=2)
     all_sent(timeout=50, sweep_every=0.5)  # the sweep is beat: it hands lost rows out again
-    settle(broker)
+    settle(broker, [rescuer])
     assert_each_reminder_sent_once(mailbox)
     hung.refresh_from_db()
     assert hung.attempts == 2  # the dead worker's claim, then the rescuer's
@@ -112,7 +112,7 @@ def test_a_redis_outage_delays_reminders_and_loses_none(
 
     broker.start()
     all_sent(timeout=60, sweep_every=0.5)
-    settle(broker)
+    settle(broker, [worker])
     assert_each_reminder_sent_once(mailbox)
     assert worker.process.poll() is None  # the same worker, reconnected
 
@@ -135,7 +135,7 @@ def test_messages_a_restarted_redis_lost_are_published_again_by_the_next_sweep(
 
     again = ledger.sweep()
     assert again["enqueued"] == first["enqueued"]
-    workers("after-restart", concurrency=2)
+    started = workers("after-restart", concurrency=2)
     all_sent(timeout=40)
-    settle(broker)
+    settle(broker, started)
     assert_each_reminder_sent_once(mailbox)

@@ -310,7 +310,7 @@ def test_a_web_node_and_a_worker_killed_under_load_lose_no_audit_record_and_no_r
 
     # Every reminder owed went out exactly once; those mailed after the kill by the survivor.
     all_sent(timeout=40, sweep_every=0.5)
-    settle(broker)
+    settle(broker, [surviving])
     rows = list(Reminder.objects.all())
     assert rows
     assert {row.status for row in rows} == {ReminderStatus.SENT}
