@@ -65,12 +65,18 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_e_mail(
     [doomed] = workers(
         "doomed",
         concurrency=1,
+        wait=False,  # it starts while the requests are signed; their messages wait in Redis
         EMAIL_BACKEND="tests.integration.mail.HangingJsonLinesEmailBackend",
         RELAIS_IT_HANG=moment,
         RELAIS_IT_HANG_MARKER=str(marker),
     )
     sign_through_the_api(api, people, 2)
-    wait_for(marker.exists, timeout=40, what="the worker to hang in the middle of a send")
+    doomed.wait_ready()
+    # Killed well before the send task's soft time limit (LEASE_SECONDS * 0.6 - 1 s after it
+    # started) would release the row.
+    wait_for(
+        marker.exists, timeout=40, interval=0.02, what="the worker to hang in the middle of a send"
+    )
     doomed.kill()  # SIGKILL to the main process and its pool
     [hung_id] = marker.read_text().split()
     hung = next(row for row in Reminder.objects.all() if message_id_for(row) == hung_id)
