@@ -36,7 +36,8 @@ REDIS_PORT = int(os.environ.get("RELAIS_IT_REDIS_PORT", "6390")) + int(
 )
 # The workers' claim lease, which the tests that kill a worker in the middle of a send wait
 # out: the shortest whose send time limits (sharing.tasks: 3 s, soft 2 s, claims stop after
-# 1.5 s) still leave a loaded machine ample time for a send (a tenth of a second).
+# 1.5 s) still leave a loaded machine ample time for a send (a tenth of a second; half a
+# second for a pool process's first, the URL conf being loaded before the fork: config/celery).
 LEASE_SECONDS = 5
 
 
