@@ -87,6 +87,9 @@ def workers(broker, mailbox, tmp_path):
             "EMAIL_BACKEND": "sharing.mail_backends.JsonLinesEmailBackend",
             "EMAIL_JSONL_PATH": str(mailbox.path),
             "REMINDER_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
+            # Celery's Django fixup runs the system checks at every worker start (a third of
+            # it); CI runs them once (`manage.py check`, and --deploy on production's settings).
+            "CELERY_SKIP_CHECKS": "1",
             "PYTHONPATH": str(ROOT),
             **extra_env,
         }

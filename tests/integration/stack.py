@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections import Counter
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from kombu import pools
 
 from config.celery import app as celery_app
 from sharing.mail_backends import read_messages
@@ -32,7 +34,11 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_PORT = int(os.environ.get("RELAIS_IT_REDIS_PORT", "6390")) + int(
     os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
 )
-LEASE_SECONDS = 8
+# The workers' claim lease, which the tests that kill a worker in the middle of a send wait
+# out: the shortest whose send time limits (sharing.tasks: 3 s, soft 2 s, claims stop after
+# 1.5 s) still leave a loaded machine ample time for a send (a tenth of a second; half a
+# second for a pool process's first, the URL conf being loaded before the fork: config/celery).
+LEASE_SECONDS = 5
 
 
 def _missing() -> str:
@@ -118,7 +124,9 @@ class RedisServer:
 
 def reset_producer_pool() -> None:
     """Forgets the pooled broker connections, as Celery does after a fork, so that the next
-    publish uses the broker_url configured now (kombu keeps one pool per URL)."""
+    publish uses the broker_url configured now (kombu keeps one pool per URL, for the whole
+    process) on a connection that a broker restarted since has not cut."""
+    pools.reset()
     celery_app._pool = None
     if "amqp" in celery_app.__dict__:
         celery_app.amqp._producer_pool = None
@@ -152,6 +160,7 @@ class Worker:
         self.process = process
         self.log = log
         self.name = name
+        self.hostname = f"{name}@{socket.gethostname()}"  # what `--hostname={name}@%h` gives
 
     def ready(self) -> bool:
         if self.process.poll() is not None:
@@ -159,7 +168,7 @@ class Worker:
         return " ready." in self.log.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = 90) -> Worker:
-        wait_for(self.ready, timeout=timeout, interval=0.2, what=f"worker {self.name} to start")
+        wait_for(self.ready, timeout=timeout, interval=0.05, what=f"worker {self.name} to start")
         return self
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
@@ -184,7 +193,27 @@ def all_sent(*, timeout: float, sweep_every: float | None = None) -> None:
     wait_for(done, timeout=timeout, interval=sweep_every or 0.2, what="every reminder to be sent")
 
 
-def settle(redis_server, *, seconds: float = 1.0) -> None:
-    """Lets the workers drain duplicate messages still queued after the last send."""
-    wait_for(lambda: redis_server.queued() == 0, timeout=30, what="the queue to drain")
-    time.sleep(seconds)
+def idle(workers: list[Worker]) -> bool:
+    """Whether each worker answers that it holds no task: none running, none taken from the
+    queue and waiting for a process of its pool, none waiting for its countdown."""
+    names = [worker.hostname for worker in workers]
+    inspect = celery_app.control.inspect(destination=names, timeout=2.0)
+    for held in (inspect.active(), inspect.reserved(), inspect.scheduled()):
+        if not held or set(held) != set(names) or any(held.values()):
+            return False
+    return True
+
+
+def settle(redis_server, workers: list[Worker]) -> None:
+    """Waits until the live workers have handled every duplicate message still queued after
+    the last send: the queue empty, then each worker holding nothing, then the queue still
+    empty (a task that ended meanwhile may have published a message), twice in a row. A killed
+    worker's messages stay unacknowledged in Redis and are never handled: not waited for."""
+    reset_producer_pool()  # the broker may have restarted since its connections were made
+    rounds = []
+
+    def quiet() -> bool:
+        rounds.append(redis_server.queued() == 0 and idle(workers) and redis_server.queued() == 0)
+        return rounds[-2:] == [True, True]
+
+    wait_for(quiet, timeout=30, what="the workers to handle every queued message")

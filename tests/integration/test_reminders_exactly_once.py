@@ -94,7 +94,7 @@ def test_two_racing_sweeps_and_tasks_delivered_twice_send_each_reminder_once(
         send_reminder.apply_async((pk,))
     worker.wait_ready()
     all_sent(timeout=40)
-    settle(broker)
+    settle(broker, [worker])
     assert_each_reminder_sent_once(mailbox)
 
 
@@ -110,6 +110,6 @@ def test_two_workers_at_once_send_no_duplicate(world, orgs, people, broker, work
         for pk in ids:
             send_reminder.apply_async((pk,))
     all_sent(timeout=40)
-    settle(broker)
+    settle(broker, started)
     assert_each_reminder_sent_once(mailbox)
     assert len({message["pid"] for message in mailbox.messages()}) >= 2

@@ -65,12 +65,18 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_e_mail(
     [doomed] = workers(
         "doomed",
         concurrency=1,
+        wait=False,  # it starts while the requests are signed; their messages wait in Redis
         EMAIL_BACKEND="tests.integration.mail.HangingJsonLinesEmailBackend",
         RELAIS_IT_HANG=moment,
         RELAIS_IT_HANG_MARKER=str(marker),
     )
     sign_through_the_api(api, people, 2)
-    wait_for(marker.exists, timeout=40, what="the worker to hang in the middle of a send")
+    doomed.wait_ready()
+    # Killed well before the send task's soft time limit (LEASE_SECONDS * 0.6 - 1 s after it
+    # started) would release the row.
+    wait_for(
+        marker.exists, timeout=40, interval=0.02, what="the worker to hang in the middle of a send"
+    )
     doomed.kill()  # SIGKILL to the main process and its pool
     [hung_id] = marker.read_text().split()
     hung = next(row for row in Reminder.objects.all() if message_id_for(row) == hung_id)
@@ -78,9 +84,9 @@ def test_a_worker_killed_mid_send_leads_to_exactly_one_e_mail(
     written_by_the_dead = len(mailbox.messages())
     assert written_by_the_dead == (1 if moment == "after" else 0)
 
-    workers("rescuer", concurrency=2)
+    [rescuer] = workers("rescuer", concurrency=2)
     all_sent(timeout=50, sweep_every=0.5)  # the sweep is beat: it hands lost rows out again
-    settle(broker)
+    settle(broker, [rescuer])
     assert_each_reminder_sent_once(mailbox)
     hung.refresh_from_db()
     assert hung.attempts == 2  # the dead worker's claim, then the rescuer's
@@ -112,7 +118,7 @@ def test_a_redis_outage_delays_reminders_and_loses_none(
 
     broker.start()
     all_sent(timeout=60, sweep_every=0.5)
-    settle(broker)
+    settle(broker, [worker])
     assert_each_reminder_sent_once(mailbox)
     assert worker.process.poll() is None  # the same worker, reconnected
 
@@ -135,7 +141,7 @@ def test_messages_a_restarted_redis_lost_are_published_again_by_the_next_sweep(
 
     again = ledger.sweep()
     assert again["enqueued"] == first["enqueued"]
-    workers("after-restart", concurrency=2)
+    started = workers("after-restart", concurrency=2)
     all_sent(timeout=40)
-    settle(broker)
+    settle(broker, started)
     assert_each_reminder_sent_once(mailbox)

@@ -13,6 +13,7 @@ process is beat: it runs the reminder sweep while the stream runs and afterwards
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -106,6 +107,10 @@ class WebNode:
         except OSError:
             return False
 
+    def wait_ready(self) -> WebNode:
+        wait_for(self.ready, timeout=60, interval=0.05, what=f"web node {self.number}")
+        return self
+
     def kill(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)  # the master and its workers
@@ -134,7 +139,7 @@ def call(node: WebNode, method: str, path: str, token: str, request_id: str, bod
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, None
-    except OSError:  # refused, reset or cut off by the kill
+    except (OSError, http.client.HTTPException):  # refused, reset or cut off by the kill
         return None, None
 
 
@@ -164,7 +169,8 @@ def process_group(pgid: int) -> set[int]:
 
 @pytest.fixture
 def nodes(world, broker, tmp_path):
-    """`nodes()` → two web nodes, started together, then awaited; SIGKILLed at teardown."""
+    """`nodes(wait=True)` → two web nodes, started together, then awaited (`node.wait_ready()`
+    after `wait=False`); SIGKILLed at teardown."""
     started: list[WebNode] = []
     key = tmp_path / "audit-signing-key.pem"
     write_new_key(key)
@@ -182,11 +188,12 @@ def nodes(world, broker, tmp_path):
         "PYTHONPATH": str(ROOT),
     }
 
-    def start() -> list[WebNode]:
+    def start(*, wait: bool = True) -> list[WebNode]:
         launched = [WebNode(n, WEB_PORT + n, env, tmp_path) for n in (0, 1)]
         started.extend(launched)
-        for node in launched:
-            wait_for(node.ready, timeout=60, interval=0.2, what=f"web node {node.number}")
+        if wait:
+            for node in launched:
+                node.wait_ready()
         return launched
 
     yield start
@@ -198,6 +205,9 @@ def test_a_web_node_and_a_worker_killed_under_load_lose_no_audit_record_and_no_r
     world, orgs, people, broker, workers, mailbox, nodes, settings
 ):
     settings.REMINDER_REQUEUE_SECONDS = 2  # messages the dead worker had taken are lost
+    # The processes start while the data is written: they read none of it before they serve.
+    surviving, doomed_worker = workers("survivor", "doomed", concurrency=2, wait=False)
+    web = nodes(wait=False)
     # Requests to read, past their acknowledgement deadline: reminders are owed at once.
     readable = [request_in(Status.SUBMITTED, orgs.montelimar).reference for _ in range(6)]
     passed = deadlines.subtract_business_days(timezone.localdate(), 2, departement_code="26")
@@ -213,10 +223,8 @@ def test_a_web_node_and_a_worker_killed_under_load_lose_no_audit_record_and_no_r
         tokens[people.legal_officer.username],
         tokens[people.mayor.username],
     )
-    surviving, doomed_worker = workers("survivor", "doomed", concurrency=2, wait=False)
-    web = nodes()
-    for worker in (surviving, doomed_worker):
-        worker.wait_ready()
+    for process in (*web, surviving, doomed_worker):
+        process.wait_ready()
     doomed_pids = process_group(doomed_worker.process.pid)
 
     answers: list[Answer] = []
@@ -310,7 +318,7 @@ def test_a_web_node_and_a_worker_killed_under_load_lose_no_audit_record_and_no_r
 
     # Every reminder owed went out exactly once; those mailed after the kill by the survivor.
     all_sent(timeout=40, sweep_every=0.5)
-    settle(broker)
+    settle(broker, [surviving])
     rows = list(Reminder.objects.all())
     assert rows
     assert {row.status for row in rows} == {ReminderStatus.SENT}
