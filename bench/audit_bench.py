@@ -29,8 +29,8 @@ Reports, as a Markdown table:
 --reuse keeps the database of a previous run (its million events) and measures only the
 verification, the export and the sizes. --appends-only stops after the appends, the sequencer,
 their sizes and the API latency; --latency-only measures the API latency alone (with and
-without the access record, in alternating rounds). The load average is printed with the table: the machine may
-be shared.
+without the access record, in alternating rounds). The load average is printed with the
+table: the machine may be shared.
 """
 
 from __future__ import annotations
