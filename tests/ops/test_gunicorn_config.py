@@ -8,11 +8,19 @@ import logging
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from django.db import connection
 
 from sharing.privacy import model
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "gunicorn.conf.py"
+
+
+@pytest.fixture(autouse=True)
+def _metrics_directory(monkeypatch, tmp_path):
+    """The configuration sets PROMETHEUS_MULTIPROC_DIR when unset: set here, and unset again
+    after the test, so that no later process of this run inherits it."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
 
 
 def load_config():
