@@ -52,10 +52,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
 
 
-# Per module, not per session: Playwright's sync API keeps an event loop running in the thread
+# Per package, not per session: Playwright's sync API keeps an event loop running in the thread
 # until it stops, and any later test of the same process that calls async code from sync code
-# (asgiref's async_to_sync, as an async view does) would fail.
-@pytest.fixture(scope="module")
+# (asgiref's async_to_sync, as an async view does) would fail. pytest stops it when the last test
+# of this folder has run, before any test of another folder. (Per module, its start cost one to
+# two seconds in each of the four modules.)
+@pytest.fixture(scope="package")
 def browser():
     reason = _browser_missing_reason()
     if reason is not None:
