@@ -1,5 +1,7 @@
-"""Real-browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+"""Real-browser tests: Playwright driving Debian's Chromium against a live server.
 
+A module's tests share one live server and one database (`live_site`): what its fixtures build
+is committed once, before its first test, and the database is emptied when its last test ends.
 Without /usr/bin/chromium they are skipped, with the reason, unless RELAIS_REQUIRE_BROWSER=1
 (CI) makes them fail. With RELAIS_SCREENSHOTS=1, screenshots of each main page go to
 artifacts/screenshots/ (for a person to look at; no test reads them, and a full-page capture
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sharing.notifications import outbox
+from tests.conftest import People, make_orgs
 
 CHROMIUM = Path(os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -71,26 +74,74 @@ def browser():
     playwright.stop()
 
 
-@pytest.fixture(autouse=True)
-def _e_mails_left_to_the_sweep(monkeypatch):
+@pytest.fixture(scope="module", autouse=True)
+def _e_mails_left_to_the_sweep():
     """The pages, not the e-mails: in these live-server tests every change commits, and each
     commit sent its e-mails at once (a third of a test's setup). They stay owed to the sweep,
     as when the broker is down; tests/sharing/test_reminders.py delivers them."""
-    monkeypatch.setattr(outbox, "enqueue", lambda ids: 0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "enqueue", lambda ids: 0)
+        yield
 
 
-@pytest.fixture
-def legal_frame(transactional_db):
-    """The categories and legal bases the data migration seeds (a live-server test's database
-    is emptied between tests)."""
+@pytest.fixture(scope="module")
+def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_sweep):
+    """A live server for the module's tests, and the database open to them and to it in
+    autocommit: the server sees at once what a test or a fixture writes, and the reverse.
+
+    Not pytest-django's `live_server`, whose `transactional_db` empties the database after
+    every test: with the legal frame, the people and the requests built again for the next
+    test, that cost 1 to 4 s a test on PostgreSQL. Here the module's fixtures build once, and
+    the database is emptied as `transactional_db` does when the module's last test has ended.
+    The tests stay independent of their order: each opens a fresh browser context, signs in
+    through the form, sets what it relies on (the user's language), and checks nothing that
+    another test changes (audit events, sessions, the last sign-in)."""
     from django.apps import apps
+    from django.core.management import call_command
+    from django.test.utils import modify_settings
+    from pytest_django.live_server_helper import LiveServer
 
-    seed = importlib.import_module("sharing.migrations.0002_seed_legal_frame").seed
-    seed(apps, None)
+    address = (
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with django_db_blocker.unblock():
+        # The categories and legal bases the data migration seeds, gone after an earlier emptying.
+        importlib.import_module("sharing.migrations.0002_seed_legal_frame").seed(apps, None)
+        server = LiveServer(address)
+        allowed_host = modify_settings(ALLOWED_HOSTS={"append": server.thread.host})
+        allowed_host.enable()
+        try:
+            yield server
+        finally:
+            allowed_host.disable()
+            server.stop()
+            call_command(
+                "flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False
+            )
 
 
 @pytest.fixture
-def new_page(browser, live_server, legal_frame):
+def transactional_db(live_site):
+    """pytest-django's, for the browser tests: what a test writes commits at once and the live
+    server sees it, in the module's database (`live_site`), emptied when the module ends instead
+    of after each test. Requested by every browser test (through `new_page`), it also tells
+    pytest-django that they need the test database."""
+
+
+@pytest.fixture(scope="module")
+def orgs(live_site):
+    return make_orgs()
+
+
+@pytest.fixture(scope="module")
+def people(orgs):
+    return People(orgs).everyone()
+
+
+@pytest.fixture
+def new_page(browser, live_site, transactional_db):
     """`new_page(language="fr")` → a page in a fresh browser context (its own cookies)."""
     contexts = []
 
@@ -98,7 +149,7 @@ def new_page(browser, live_server, legal_frame):
         context = browser.new_context(
             locale="fr-FR" if language == "fr" else "en-GB",
             viewport={"width": 1280, "height": 900},
-            base_url=live_server.url,
+            base_url=live_site.url,
         )
         context.add_init_script(CSP_LISTENER)
         contexts.append(context)
@@ -106,8 +157,8 @@ def new_page(browser, live_server, legal_frame):
 
     yield make
     for context in contexts:
-        # No request of the page may still be running in the live server when the test's
-        # data is flushed (its session would be deleted under it): wait once, at the end.
+        # No request of the page may still be running in the live server when the next test
+        # begins, or when the module's data is emptied: wait once, at the end.
         for page in context.pages:
             page.wait_for_load_state("networkidle")
         context.close()

@@ -52,7 +52,7 @@ MARKERS_LEFT = """
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def inbox(orgs, people):
     """A liaison's inbox with every column filled: an urgent request, every open status, a long
     commune name, a request assigned to someone with a long name."""
