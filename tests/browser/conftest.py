@@ -16,6 +16,7 @@ import pytest
 
 from sharing.notifications import outbox
 from tests.conftest import People, make_orgs
+from tests.factories import PASSWORD
 
 CHROMIUM = Path(os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -94,8 +95,9 @@ def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_
     test, that cost 1 to 4 s a test on PostgreSQL. Here the module's fixtures build once, and
     the database is emptied as `transactional_db` does when the module's last test has ended.
     The tests stay independent of their order: each opens a fresh browser context, signs in
-    through the form, sets what it relies on (the user's language), and checks nothing that
-    another test changes (audit events, sessions, the last sign-in)."""
+    through the form (or starts with the session an earlier test's sign-in as the same user
+    in the same language left), sets what it relies on (the user's language), and checks
+    nothing that another test changes (audit events, sessions, the last sign-in)."""
     from django.apps import apps
     from django.core.management import call_command
     from django.test.utils import modify_settings
@@ -140,20 +142,37 @@ def people(orgs):
     return People(orgs).everyone()
 
 
+@pytest.fixture(scope="module")
+def _sessions(live_site) -> dict:
+    """Cookies and storage of a signed-in browser, by (username, language), for the module."""
+    return {}
+
+
 @pytest.fixture
-def new_page(browser, live_site, transactional_db):
-    """`new_page(language="fr")` → a page in a fresh browser context (its own cookies)."""
+def new_page(browser, live_site, transactional_db, _sessions):
+    """`new_page(language="fr")` → a page in a fresh browser context (its own cookies);
+    `new_page(language, signed_in_as=user)` → the same, signed in as `user`, in `language`
+    (the user's own, which a sign-in applies). The first page of a module for that user and
+    language signs in through the form; the next ones start with its session."""
     contexts = []
 
-    def make(language: str = "fr"):
+    def make(language: str = "fr", *, signed_in_as=None, width: int = 1280):
+        session = None if signed_in_as is None else (signed_in_as.username, language)
         context = browser.new_context(
             locale="fr-FR" if language == "fr" else "en-GB",
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": width, "height": 900},
             base_url=live_site.url,
+            storage_state=_sessions.get(session),
         )
         context.add_init_script(CSP_LISTENER)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if session is not None and session not in _sessions:
+            signed_in_as.language = language
+            signed_in_as.save(update_fields=["language"])
+            sign_in(page, signed_in_as.username, PASSWORD)
+            _sessions[session] = context.storage_state()
+        return page
 
     yield make
     for context in contexts:
