@@ -1,5 +1,7 @@
-"""Real-browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+"""Real-browser tests: Playwright driving Debian's Chromium against a live server.
 
+A module's tests share one live server and one database (`live_site`): what its fixtures build
+is committed once, before its first test, and the database is emptied when its last test ends.
 Without /usr/bin/chromium they are skipped, with the reason, unless RELAIS_REQUIRE_BROWSER=1
 (CI) makes them fail. With RELAIS_SCREENSHOTS=1, screenshots of each main page go to
 artifacts/screenshots/ (for a person to look at; no test reads them, and a full-page capture
@@ -9,10 +11,13 @@ costs more than the page's own checks, so they are not taken on every run).
 import importlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from sharing.notifications import outbox
+from tests.conftest import People, make_orgs
+from tests.factories import PASSWORD
 
 CHROMIUM = Path(os.environ.get("RELAIS_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -52,10 +57,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
 
 
-# Per module, not per session: Playwright's sync API keeps an event loop running in the thread
+# Per package, not per session: Playwright's sync API keeps an event loop running in the thread
 # until it stops, and any later test of the same process that calls async code from sync code
-# (asgiref's async_to_sync, as an async view does) would fail.
-@pytest.fixture(scope="module")
+# (asgiref's async_to_sync, as an async view does) would fail. pytest stops it when the last test
+# of this folder has run, before any test of another folder. (Per module, its start cost one to
+# two seconds in each of the four modules.)
+@pytest.fixture(scope="package")
 def browser():
     reason = _browser_missing_reason()
     if reason is not None:
@@ -69,43 +76,109 @@ def browser():
     playwright.stop()
 
 
-@pytest.fixture(autouse=True)
-def _e_mails_left_to_the_sweep(monkeypatch):
+@pytest.fixture(scope="module", autouse=True)
+def _e_mails_left_to_the_sweep():
     """The pages, not the e-mails: in these live-server tests every change commits, and each
     commit sent its e-mails at once (a third of a test's setup). They stay owed to the sweep,
     as when the broker is down; tests/sharing/test_reminders.py delivers them."""
-    monkeypatch.setattr(outbox, "enqueue", lambda ids: 0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "enqueue", lambda ids: 0)
+        yield
 
 
-@pytest.fixture
-def legal_frame(transactional_db):
-    """The categories and legal bases the data migration seeds (a live-server test's database
-    is emptied between tests)."""
+@pytest.fixture(scope="module")
+def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_sweep):
+    """A live server for the module's tests, and the database open to them and to it in
+    autocommit: the server sees at once what a test or a fixture writes, and the reverse.
+
+    Not pytest-django's `live_server`, whose `transactional_db` empties the database after
+    every test: with the legal frame, the people and the requests built again for the next
+    test, that cost 1 to 4 s a test on PostgreSQL. Here the module's fixtures build once, and
+    the database is emptied as `transactional_db` does when the module's last test has ended.
+    The tests stay independent of their order: each opens a fresh browser context, signs in
+    through the form (or starts with the session an earlier test's sign-in as the same user
+    in the same language left), sets what it relies on (the user's language), and checks
+    nothing that another test changes (audit events, sessions, the last sign-in)."""
     from django.apps import apps
+    from django.core.management import call_command
+    from django.test.utils import modify_settings
+    from pytest_django.live_server_helper import LiveServer
 
-    seed = importlib.import_module("sharing.migrations.0002_seed_legal_frame").seed
-    seed(apps, None)
+    address = (
+        request.config.getvalue("liveserver")
+        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with django_db_blocker.unblock():
+        # The categories and legal bases the data migration seeds, gone after an earlier emptying.
+        importlib.import_module("sharing.migrations.0002_seed_legal_frame").seed(apps, None)
+        server = LiveServer(address)
+        allowed_host = modify_settings(ALLOWED_HOSTS={"append": server.thread.host})
+        allowed_host.enable()
+        try:
+            yield server
+        finally:
+            allowed_host.disable()
+            server.stop()
+            call_command(
+                "flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False
+            )
 
 
 @pytest.fixture
-def new_page(browser, live_server, legal_frame):
-    """`new_page(language="fr")` → a page in a fresh browser context (its own cookies)."""
+def transactional_db(live_site):
+    """pytest-django's, for the browser tests: what a test writes commits at once and the live
+    server sees it, in the module's database (`live_site`), emptied when the module ends instead
+    of after each test. Requested by every browser test (through `new_page`), it also tells
+    pytest-django that they need the test database."""
+
+
+@pytest.fixture(scope="module")
+def orgs(live_site):
+    return make_orgs()
+
+
+@pytest.fixture(scope="module")
+def people(orgs):
+    return People(orgs).everyone()
+
+
+@pytest.fixture(scope="module")
+def _sessions(live_site) -> dict:
+    """Cookies and storage of a signed-in browser, by (username, language), for the module."""
+    return {}
+
+
+@pytest.fixture
+def new_page(browser, live_site, transactional_db, _sessions):
+    """`new_page(language="fr")` → a page in a fresh browser context (its own cookies);
+    `new_page(language, signed_in_as=user)` → the same, signed in as `user`, in `language`
+    (the user's own, which a sign-in applies). The first page of a module for that user and
+    language signs in through the form; the next ones start with its session."""
     contexts = []
 
-    def make(language: str = "fr"):
+    def make(language: str = "fr", *, signed_in_as=None, width: int = 1280):
+        session = None if signed_in_as is None else (signed_in_as.username, language)
         context = browser.new_context(
             locale="fr-FR" if language == "fr" else "en-GB",
-            viewport={"width": 1280, "height": 900},
-            base_url=live_server.url,
+            viewport={"width": width, "height": 900},
+            base_url=live_site.url,
+            storage_state=_sessions.get(session),
         )
         context.add_init_script(CSP_LISTENER)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if session is not None and session not in _sessions:
+            signed_in_as.language = language
+            signed_in_as.save(update_fields=["language"])
+            sign_in(page, signed_in_as.username, PASSWORD)
+            _sessions[session] = context.storage_state()
+        return page
 
     yield make
     for context in contexts:
-        # No request of the page may still be running in the live server when the test's
-        # data is flushed (its session would be deleted under it): wait once, at the end.
+        # No request of the page may still be running in the live server when the next test
+        # begins, or when the module's data is emptied: wait once, at the end.
         for page in context.pages:
             page.wait_for_load_state("networkidle")
         context.close()
@@ -145,7 +218,9 @@ def serious_violations(page) -> list[str]:
 
 
 def sign_in(page, username: str, password: str) -> None:
-    page.goto("/connexion/")
+    # Signing out, or a page that needs a signed-in user, already led to the form.
+    if urlsplit(page.url).path != "/connexion/":
+        page.goto("/connexion/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")

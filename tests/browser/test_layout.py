@@ -5,8 +5,7 @@ import pytest
 
 from sharing.models import Status, Urgency
 from sharing.services.handling import info_request_assign
-from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, CommuneFactory, request_in
+from tests.factories import CommuneFactory, request_in
 
 # Every element of `root` whose content is wider than its box (and that does not scroll on
 # purpose), or that sticks out of `root`'s visible area: what a reader sees cut off.
@@ -52,7 +51,7 @@ MARKERS_LEFT = """
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def inbox(orgs, people):
     """A liaison's inbox with every column filled: an urgent request, every open status, a long
     commune name, a request assigned to someone with a long name."""
@@ -72,12 +71,7 @@ def inbox(orgs, people):
 
 
 def page_for(new_page, user, width: int, language: str = "fr"):
-    user.language = language
-    user.save(update_fields=["language"])
-    page = new_page(language)
-    page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, user.username, PASSWORD)
-    return page
+    return new_page(language, signed_in_as=user, width=width)
 
 
 @pytest.mark.parametrize(("width", "language"), [(1280, "fr"), (1280, "en"), (375, "fr")])

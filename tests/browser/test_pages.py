@@ -21,7 +21,7 @@ from tests.browser.conftest import (
 from tests.factories import PASSWORD, draft, request_in
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def requests_in_every_status(orgs, people):
     return {
         "draft": draft(orgs.montelimar),

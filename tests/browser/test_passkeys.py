@@ -17,12 +17,12 @@ from tests.factories import PASSWORD
 
 
 @pytest.fixture
-def passkeys_here(settings, live_server):
+def passkeys_here(settings, live_site):
     """The second factor enforced, and the live server's origin as the relying party's."""
     settings.RELAIS_MFA_ENFORCED = True
     settings.RELAIS_DEMO_SKIP_MFA = False
     settings.OTP_WEBAUTHN_RP_ID = "localhost"
-    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url.replace("127.0.0.1", "localhost")]
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_site.url.replace("127.0.0.1", "localhost")]
 
 
 def virtual_authenticator(page) -> tuple:
