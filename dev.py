@@ -189,10 +189,11 @@ def serve(*, port: int, after_start: str = "") -> int:
             signal.signal(sig, handler)
 
 
-# One pytest process per core (pytest-xdist; each has its own test database), the browser and
-# the real-worker tests each kept on one process (`xdist_group`, tests/conftest.py). Arguments
-# given after `test` come later and win: `-n 0` runs in one process.
-PYTEST_DEFAULTS = ["-n", "auto", "--dist", "loadgroup", "--durations=5"]
+# One pytest process per core (pytest-xdist; each has its own test database), each taking the
+# next test as it finishes one, in pytest-django's order (the tests that commit, and empty the
+# database after them, last). Arguments given after `test` come later and win: `-n 0` runs in
+# one process.
+PYTEST_DEFAULTS = ["-n", "auto", "--dist", "load", "--durations=5"]
 # Line coverage of the project's code, summed up at the end ([tool.slipcover] in
 # pyproject.toml): SlipCover instruments the byte code and takes each probe out once its line
 # has run, where coverage.py's tracer on Python 3.11 made the suite cost 1.6 times its CPU.

@@ -6,7 +6,6 @@ Oversight: a national body and one scoped to Drôme. Usernames follow the demo's
 `<role>-<code>` convention so that a failing test reads like the demo.
 """
 
-import os
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -17,19 +16,6 @@ from time_machine import escape_hatch as time_machine_escape
 
 from accounts.models import Organization, Role, User
 from tests.factories import CommuneFactory, OversightFactory, PrefectureFactory, UserFactory, member
-
-# Run in parallel (pytest-xdist, `--dist loadgroup`), the tests of these folders stay together
-# on one process each: the browser tests share one Chromium, and the real-worker tests load the
-# machine enough that two at once would make their timings flaky.
-SERIAL_GROUPS = {"tests/browser/": "browser", "tests/integration/": "integration"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        path = str(item.path).replace(os.sep, "/")
-        for folder, group in SERIAL_GROUPS.items():
-            if f"/{folder}" in path:
-                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def make_orgs() -> SimpleNamespace:
