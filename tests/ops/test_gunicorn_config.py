@@ -37,16 +37,23 @@ def test_the_application_is_preloaded_unless_turned_off(monkeypatch):
     assert load_config().preload_app is False
 
 
-def test_the_master_loads_the_model_and_leaves_no_connection_open(monkeypatch, caplog):
+def test_the_master_loads_the_model_and_leaves_no_connection_open(
+    monkeypatch, caplog, django_db_setup, django_db_blocker
+):
     monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
     # As in a master that has screened nothing (the model it loads stays, for the next tests).
     model._nlp = None
     server = SimpleNamespace(log=logging.getLogger("gunicorn.error"))
-    with caplog.at_level(logging.INFO, logger="gunicorn.error"):
-        load_config().when_ready(server)
+    with django_db_blocker.unblock():
+        connection.ensure_connection()  # as an application that read something while loading
+        assert connection.connection is not None
+        with caplog.at_level(logging.INFO, logger="gunicorn.error"):
+            load_config().when_ready(server)
     assert model._nlp is not None
     assert model._nlp is model.pipeline()
-    assert connection.connection is None
+    # (Django never closes an in-memory SQLite test database.)
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        assert connection.connection is None
     assert "loaded before the workers fork" in caplog.text
 
 
