@@ -191,11 +191,9 @@ def serve(*, port: int, after_start: str = "") -> int:
 
 # One pytest process per core (pytest-xdist; each has its own test database), each taking the
 # next test as it finishes one, in pytest-django's order (the tests that commit, and empty the
-# database after them, last). `--maxschedchunk 2`: a process is never handed more than the next
-# two tests; by default it could be handed a quarter of what is left, and the slow tests near
-# the end (browser, real workers) then ran on one process for up to two minutes while the other
-# sat idle. Arguments given after `test` come later and win: `-n 0` runs in one process.
-PYTEST_DEFAULTS = ["-n", "auto", "--dist", "load", "--maxschedchunk", "2", "--durations=5"]
+# database after them, last; tests/conftest.py hands each process one test ahead, no more).
+# Arguments given after `test` come later and win: `-n 0` runs in one process.
+PYTEST_DEFAULTS = ["-n", "auto", "--dist", "load", "--durations=5"]
 # Line coverage of the project's code, summed up at the end ([tool.slipcover] in
 # pyproject.toml): SlipCover instruments the byte code and takes each probe out once its line
 # has run, where coverage.py's tracer on Python 3.11 made the suite cost 1.6 times its CPU.

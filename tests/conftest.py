@@ -13,9 +13,51 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 from time_machine import escape_hatch as time_machine_escape
+from xdist.scheduler import LoadScheduling
 
 from accounts.models import Organization, Role, User
 from tests.factories import CommuneFactory, OversightFactory, PrefectureFactory, UserFactory, member
+
+
+class OneAheadScheduling(LoadScheduling):
+    """`--dist load`, where each process is handed the next test as it finishes one and holds
+    one more, never a backlog. xdist's own refills a process by two tests for each it finishes,
+    up to a quarter of those left: the process that ran many short tests ended up holding every
+    browser and real-worker test, and ran them for a minute and a half after the other had
+    finished. Each process still takes its tests in the collection's order, so its database sees
+    the rolled-back tests before the committed ones."""
+
+    AHEAD = 2  # the test running and the next, which the process needs to know when to tear down
+
+    def __init__(self, config, log=None) -> None:
+        super().__init__(config, log)
+        self.maxschedchunk = self.AHEAD  # the first hand-out too
+
+    def check_schedule(self, node, duration: float = 0) -> None:
+        if node.shutting_down:
+            return
+        if not self.pending:
+            node.shutdown()
+            return
+        missing = self.AHEAD - len(self.node2pending[node])
+        if missing > 0:
+            self._send_tests(node, missing)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "load":
+        return OneAheadScheduling(config, log)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The modules marked `slow` first. pytest-django sorts afterwards, stably, by what a test
+    does with the database (rolled back, then committed and emptied, then none), so they lead
+    each of its groups and the parallel run ends on short tests instead of one process running
+    the browser or the real workers while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def make_orgs() -> SimpleNamespace:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # scheduled first in its group (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -50,6 +50,7 @@ from sharing.views.actions import ACTIONS
 from tests.factories import PASSWORD, request_in
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db,
     pytest.mark.skipif(
         connection.vendor != "postgresql",

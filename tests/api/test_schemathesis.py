@@ -37,6 +37,8 @@ from sharing.models import Status
 from tests.conftest import People
 from tests.factories import draft, request_in
 
+pytestmark = pytest.mark.slow  # scheduled first in its group (tests/conftest.py)
+
 EXAMPLES = int(os.environ.get("RELAIS_SCHEMATHESIS_EXAMPLES", "4"))
 ROLES = ["legal_officer", "liaison", "auditor_national"]
 # The stateful pass also needs the mayor, who signs.

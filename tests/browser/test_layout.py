@@ -7,6 +7,8 @@ from sharing.models import Status, Urgency
 from sharing.services.handling import info_request_assign
 from tests.factories import CommuneFactory, request_in
 
+pytestmark = pytest.mark.slow  # scheduled first in its group (tests/conftest.py)
+
 # Every element of `root` whose content is wider than its box (and that does not scroll on
 # purpose), or that sticks out of `root`'s visible area: what a reader sees cut off.
 CUT_OFF = """

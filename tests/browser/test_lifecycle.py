@@ -20,6 +20,8 @@ from tests.browser.conftest import (
 )
 from tests.factories import PASSWORD, request_in
 
+pytestmark = pytest.mark.slow  # scheduled first in its group (tests/conftest.py)
+
 PURPOSE = (
     "Point de situation sur l'état de la menace dans la commune avant la réunion du CLSPD de "
     "mars, conformément à l'instruction du 13 novembre 2018."

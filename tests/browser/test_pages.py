@@ -20,6 +20,8 @@ from tests.browser.conftest import (
 )
 from tests.factories import PASSWORD, draft, request_in
 
+pytestmark = pytest.mark.slow  # scheduled first in its group (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def requests_in_every_status(orgs, people):

@@ -15,6 +15,8 @@ from tests.browser.conftest import (
 )
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.slow  # scheduled first in its group (tests/conftest.py)
+
 
 @pytest.fixture
 def passkeys_here(settings, live_site):

@@ -19,6 +19,7 @@ from tests.factories import draft
 from .stack import all_sent, requires_stack, settle
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.integration,
     requires_stack,
     pytest.mark.django_db(transaction=True),

@@ -13,6 +13,7 @@ from tests.factories import PURPOSE
 from .stack import all_sent, requires_stack, settle, wait_for
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.integration,
     requires_stack,
     pytest.mark.django_db(transaction=True),

@@ -43,6 +43,7 @@ from tests.factories import PURPOSE, request_in
 from .stack import ROOT, all_sent, database_url, requires_stack, settle, wait_for
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.integration,
     requires_stack,
     pytest.mark.django_db(transaction=True),

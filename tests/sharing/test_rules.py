@@ -54,7 +54,7 @@ from sharing.services.notes import note_add
 from sharing.views.actions import ACTIONS as WEB_ACTIONS
 from tests.factories import request_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 SHARED_PEOPLE = True  # see tests/conftest.py
 
 
