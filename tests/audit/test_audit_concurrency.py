@@ -17,23 +17,41 @@ WRITERS = 16
 PER_WRITER = 25
 
 
-@pytest.fixture
-def restore_chain(transactional_db):
-    """This test commits; afterwards remove what it appended, as the tables' owner."""
-    head = ChainHead.objects.get()
-    yield head
-    with triggers_disabled("audit_auditevent"):
-        sql("DELETE FROM audit_auditevent WHERE seq > %s OR seq IS NULL", [head.seq])
-    sql("DELETE FROM audit_merklenode WHERE ((idx + 1) << level) > %s", [head.tree_size])
+def _empty_the_log() -> None:
+    """As the tables' owner: no event, checkpoint, cosignature or tree node; the head at the
+    genesis, as after the first migration."""
+    for table in ("audit_redaction", "audit_cosignature", "audit_merklenode"):
+        sql(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    with triggers_disabled():
+        for table in ("audit_auditevent", "audit_auditcheckpoint"):
+            sql(f"DELETE FROM {table}")  # noqa: S608
     ChainHead.objects.filter(pk=1).update(
-        seq=head.seq, hash=head.hash, tree_size=head.tree_size, tree_range=head.tree_range
+        seq=0,
+        hash=GENESIS_HASH,
+        tree_size=0,
+        tree_range="",
+        checkpoint_number=0,
+        checkpoint_hash=GENESIS_HASH,
+        signer="",
     )
 
 
-def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain):
+@pytest.fixture
+def empty_log(transactional_db):
+    """These tests write, sequence, verify, tamper with and export the whole log, and commit:
+    each starts from an empty log and leaves one. (The database is emptied after each committed
+    test, but not the audit tables, which Django does not manage: the tests that committed
+    before may have left events, sequenced or not, that these would count, tamper with, or
+    leave a gap behind.)"""
+    _empty_the_log()
+    yield
+    _empty_the_log()
+
+
+def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(empty_log):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers with one database lock; row locks need PostgreSQL")
-    start = restore_chain.seq
+    start = 0
     barrier = threading.Barrier(WRITERS)
     failures = []
 
@@ -75,7 +93,7 @@ def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain
     assert sum(batches) == WRITERS * PER_WRITER
     events = list(AuditEvent.objects.filter(seq__gt=start).order_by("seq"))
     assert [e.seq for e in events] == list(range(start + 1, start + 1 + WRITERS * PER_WRITER))
-    prev = restore_chain.hash
+    prev = GENESIS_HASH
     for event in events:
         assert event.prev_hash == prev
         digest = body_hash(event.body())
@@ -84,36 +102,6 @@ def test_sixteen_concurrent_writers_leave_a_contiguous_valid_chain(restore_chain
     assert ChainHead.objects.get().hash == prev
     written = {(e.details["writer"], e.details["i"]) for e in events}
     assert len(written) == WRITERS * PER_WRITER
-
-
-def _empty_the_log() -> None:
-    """As the tables' owner: no event, checkpoint, cosignature or tree node; the head at the
-    genesis, as after the first migration."""
-    for table in ("audit_redaction", "audit_cosignature", "audit_merklenode"):
-        sql(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-    with triggers_disabled():
-        for table in ("audit_auditevent", "audit_auditcheckpoint"):
-            sql(f"DELETE FROM {table}")  # noqa: S608
-    ChainHead.objects.filter(pk=1).update(
-        seq=0,
-        hash=GENESIS_HASH,
-        tree_size=0,
-        tree_range="",
-        checkpoint_number=0,
-        checkpoint_hash=GENESIS_HASH,
-        signer="",
-    )
-
-
-@pytest.fixture
-def empty_log(transactional_db):
-    """These tests verify, tamper with and export the whole log, and commit: each starts from
-    an empty log and leaves one. (The database is emptied after each committed test, but not the
-    audit tables, which Django does not manage: the tests that committed before may have left
-    their events, and these would otherwise tamper with them and leave a gap.)"""
-    _empty_the_log()
-    yield
-    _empty_the_log()
 
 
 def test_parallel_verification_checks_the_seams_between_slices(empty_log, settings):

@@ -101,6 +101,7 @@ def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_
     nothing that another test changes (audit events, sessions, the last sign-in)."""
     from django.apps import apps
     from django.core.management import call_command
+    from django.db import connections
     from django.test.utils import modify_settings
     from pytest_django.live_server_helper import LiveServer
 
@@ -123,6 +124,11 @@ def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_
             call_command(
                 "flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False
             )
+            # Playwright's event loop runs in this thread while the browser tests do, so Django
+            # (whose connections are per context) opened a connection of their own: close it,
+            # or nobody would, and PostgreSQL would wait 5 s, then refuse, to drop the test
+            # database at the end of the run.
+            connections.close_all()
 
 
 @pytest.fixture
