@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.db import transaction
 
+from accounts.models import Membership
 from audit import context
 from audit.exceptions import AuditRecordRefused
 from audit.models import AuditEvent, ChainHead
@@ -18,6 +19,8 @@ from audit.verifier.encoding import (
     format_timestamp,
     link_hash,
 )
+
+from .conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +84,31 @@ def test_snapshot_records_who_what_and_the_organisation_scope(users, orgs):
     assert event.scope == ",26,"
     assert event.details == {"references": ["26198-2026-0007"], "count": 1}
     assert event.occurred_at.tzinfo is not None
+
+
+def test_snapshot_holds_every_role_as_it_is_now_in_a_fixed_order(orgs):
+    """Sorted by organisation, kind and role; an organisation without a département gives "";
+    a role given or taken away earlier in the same transaction is as the database has it."""
+    actor = make_user(
+        "several",
+        (orgs["pref62"], "prefecture_admin"),
+        (orgs["oversight_national"], "auditor"),
+        (orgs["pref26"], "liaison"),
+        (orgs["pref26"], "prefecture_admin"),
+    )
+    with transaction.atomic():
+        Membership.objects.filter(user=actor, organization=orgs["pref62"]).delete()
+        Membership.objects.create(user=actor, organization=orgs["arras"], role="mayor")
+        event = audit_record(actor=actor, action="request.viewed")
+    roles = [
+        {"dep": "26", "kind": "prefecture", "org": "26", "role": "liaison"},
+        {"dep": "26", "kind": "prefecture", "org": "26", "role": "prefecture_admin"},
+        {"dep": "62", "kind": "commune", "org": "62041", "role": "mayor"},
+        {"dep": "", "kind": "oversight", "org": "national", "role": "auditor"},
+    ]
+    assert (event.actor_roles, event.scope) == (roles, ",26,62,")
+    event.refresh_from_db()
+    assert (event.actor_roles, event.scope) == (roles, ",26,62,")
 
 
 def test_target_reference_is_preferred_to_the_primary_key(users, orgs):
