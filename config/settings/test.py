@@ -33,3 +33,8 @@ if (
     and not env.bool("RELAIS_DURABLE_COMMITS", default=False)
 ):
     _default["OPTIONS"]["options"] += " -c synchronous_commit=off"
+
+# …and a flush after a test that commits deletes rows instead of truncating tables
+# (tests/postgresql_backend: 0.015 s a flush instead of 0.55).
+if _default["ENGINE"] == "django.db.backends.postgresql":
+    _default["ENGINE"] = "tests.postgresql_backend"
