@@ -30,11 +30,12 @@ class PersonalTokenAuthentication(BaseAuthentication):
         return self.authenticate_credentials(secret)
 
     def authenticate_credentials(self, secret: str):
-        token = (
-            PersonalAccessToken.objects.select_related("user")
-            .filter(key_hash=token_digest(secret))
-            .first()
-        )
+        try:
+            token = PersonalAccessToken.objects.select_related("user").get(
+                key_hash=token_digest(secret)
+            )
+        except PersonalAccessToken.DoesNotExist:
+            token = None
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if token.expires_at <= timezone.now():
