@@ -17,6 +17,7 @@ import threading
 from bisect import bisect_right
 from typing import Any
 
+from . import compiled_pattern
 from .casual import COMMON_WORDS
 from .context import is_office_town_or_institution, named_place_before, within_eponym
 from .lexicons import (
@@ -57,6 +58,7 @@ def pipeline() -> Any:
             if _nlp is None:
                 import spacy  # heavy: imported only when the model is first needed
 
+                compiled_pattern.seed()
                 _nlp = spacy.load(MODEL_PACKAGE, exclude=list(_NOT_LOADED))
     return _nlp
 
