@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from guardian.core import ObjectPermissionChecker
 
 from sharing.models import InfoRequest, InfoRequestUserObjectPermission, Resolution, Status
-from sharing.permissions import WORK, get_request_for, perms_on_each
+from sharing.permissions import WORK, get_request_for, perms_on, perms_on_each
 from sharing.selectors import (
     info_request_list,
     info_request_list_in_scope,
@@ -153,6 +153,22 @@ def test_a_pages_permissions_read_at_once_are_guardians_own(people, requests_eve
     answered = perms_on_each(user=user, info_requests=requests_everywhere)
     checker = ObjectPermissionChecker(user)
     assert answered == {row.pk: frozenset(checker.get_perms(row)) for row in requests_everywhere}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_one_requests_permissions_read_by_the_compiled_statement_are_guardians_own(
+    people, requests_everywhere, role
+):
+    user = getattr(people, role)
+    InfoRequestUserObjectPermission.objects.create(  # a personal grant, beside the groups'
+        user=user,
+        content_object=requests_everywhere[-1],
+        permission=Permission.objects.get(codename="view_inforequest"),
+    )
+    checker = ObjectPermissionChecker(user)
+    for row in requests_everywhere:
+        assert perms_on(user, row) == frozenset(checker.get_perms(row)), row.reference
 
 
 @pytest.mark.django_db
