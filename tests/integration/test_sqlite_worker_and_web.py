@@ -18,9 +18,12 @@ from sharing.mail_backends import read_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="the embedded default's test; runs in the SQLite pass"
-)
+pytestmark = [
+    pytest.mark.slow,  # scheduled first (tests/conftest.py)
+    pytest.mark.skipif(
+        connection.vendor != "sqlite", reason="the embedded default's test; runs in the SQLite pass"
+    ),
+]
 
 
 def owed(database: Path) -> int:
