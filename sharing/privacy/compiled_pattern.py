@@ -91,8 +91,8 @@ def spacy_pattern() -> str:
 def save(path: Path | None = None, *, program: dict[str, Any] | None = None) -> Path:
     """Compiles spaCy's French pattern as `re` would and writes it, atomically."""
     path = path or cache_file()
+    path.parent.mkdir(parents=True, exist_ok=True)  # before the compiling, which takes seconds
     data = marshal.dumps(program or program_of(spacy_pattern()))
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}")
     partial.write_bytes(data)
     partial.replace(path)
@@ -100,6 +100,13 @@ def save(path: Path | None = None, *, program: dict[str, Any] | None = None) -> 
 
 
 def prepare() -> None:
-    """Writes the file unless it is there: about twice a model's load, once per machine."""
-    if not cache_file().exists():
-        print(f"Compiling spaCy's French tokenizer pattern once: {save().name}", flush=True)
+    """Writes the file unless it is there: about twice a model's load, once per machine. Where
+    it cannot be written, says so and leaves each process to compile the pattern."""
+    path = cache_file()
+    if path.exists():
+        return
+    print(f"Compiling spaCy's French tokenizer pattern once, into {path.parent}", flush=True)
+    try:
+        save(path)
+    except OSError as error:
+        print(f"Not kept ({error.strerror}): each process will compile it.", flush=True)

@@ -97,3 +97,11 @@ def test_the_model_takes_spacys_pattern_from_the_kept_file(tmp_path):
         check=True,
     ).stdout.split()
     assert shown == ["True", "False"]
+
+
+def test_set_up_goes_on_where_the_file_cannot_be_written(tmp_path, monkeypatch, capsys):
+    (tmp_path / "not-a-directory").write_text("")
+    monkeypatch.setenv("RELAIS_CACHE_DIR", str(tmp_path / "not-a-directory"))
+    compiled_pattern.prepare()
+    assert "each process will compile it" in capsys.readouterr().out
+    assert not compiled_pattern.cache_file().exists()
