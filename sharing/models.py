@@ -380,9 +380,9 @@ class InfoRequest(models.Model):
                 include=["status"],
                 name="inforequest_comm_created_idx",
             ),
-            # The team page's load per member: every open request of a prefecture, with what
-            # its counts test, read from the index alone (`selectors.team`), never from the
-            # table's rows. Open requests only: the index stays the size of the work in hand.
+            # Every open request of a prefecture, with what an inbox's count tests, read from
+            # the index alone (the inbox's capped total; the team page's counts read it until
+            # `OpenLoad` took them over). Open requests only: the size of the work in hand.
             models.Index(
                 fields=["prefecture", "assigned_to"],
                 include=[
@@ -411,6 +411,36 @@ class InfoRequestUserObjectPermission(UserObjectPermissionBase):
 
 class InfoRequestGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(InfoRequest, on_delete=models.CASCADE)
+
+
+class OpenLoad(models.Model):
+    """How many open requests (`OPEN_STATUSES`) a prefecture has per holder (none: nobody holds
+    them), urgency and running due date (`running_due_expression`; none while a clarification
+    stops the clock). Written by the database's triggers on the requests' table only
+    (`sharing.open_load`), in the transaction of each change; read by the team page. No
+    foreign-key constraints: the rows follow the requests, whatever is deleted first."""
+
+    prefecture = models.ForeignKey(
+        Organization,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        related_name="+",
+    )
+    urgent = models.BooleanField()
+    running_due = models.DateField(null=True)
+    n = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.prefecture_id}/{self.assigned_to_id}: {self.n}"
 
 
 class Author(models.TextChoices):

@@ -8,19 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import F, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import PREFECTURE_ROLES, Membership, Role, User
-from accounts.selectors import group_ids_of, organizations_where
+from accounts.selectors import organizations_where
 from audit.services import audit_record
 
-from ..models import OPEN_STATUSES, InfoRequest, Urgency, running_due_expression
+from ..models import OPEN_STATUSES, InfoRequest, OpenLoad, running_due_expression
 from . import (
     SHOWN_WITH,
     holds_personal_permissions,
     info_request_list,
-    overdue_q,
     running_due_before_q,
 )
 from .people import colleagues
@@ -42,28 +42,26 @@ def team_page(*, user: User) -> TeamPage | None:
         return None
     today = timezone.localdate()
     personal = holds_personal_permissions(user=user)
-    groups = group_ids_of(user=user)  # once for the page's two reads
     # Without personal permissions, the group condition alone (see `visible_condition`): a
     # probe of the permission index per request read, not every permission row of the
     # prefecture read first, for the overdue list, which stops after OVERDUE_SHOWN rows. No
     # status filter there: a running due date exists for open statuses only, and PostgreSQL
     # intersected the inbox index's range with the country's status index (22,620 entries).
-    in_prefectures = info_request_list(user=user, personal=personal, group_ids_read=groups).filter(
+    in_prefectures = info_request_list(user=user, personal=personal).filter(
         prefecture__in=prefectures
     )
-    # The counts read every open request of the prefectures: from the index that holds them
-    # with what the counts test (`inforequest_pref_open_load_idx`, by member), their
-    # visibility checked against the prefectures' permission rows read once (`probed`).
-    every_open = info_request_list(
-        user=user, personal=personal, probed=False, group_ids_read=groups
-    ).filter(prefecture__in=prefectures, status__in=OPEN_STATUSES)
+    # The counts: the sums of the prefectures' `OpenLoad` rows (a few per member and due
+    # date, kept by the database in the transaction of each change), never the open requests
+    # themselves. Every open request of a prefecture carries its groups' view permission from
+    # its signature on (`info_request_sign`), so these are the requests the admin may see.
     load: dict[int | None, Any] = {
         row["assigned_to"]: row
-        for row in every_open.values("assigned_to")
+        for row in OpenLoad.objects.filter(prefecture__in=prefectures)
+        .values("assigned_to")
         .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=overdue_q(today=today)),
-            urgent=Count("pk", filter=Q(urgency=Urgency.URGENT)),
+            open=Sum("n"),
+            overdue=Coalesce(Sum("n", filter=Q(running_due__lt=today)), 0),
+            urgent=Coalesce(Sum("n", filter=Q(urgent=True)), 0),
         )
         .order_by()
     }

@@ -1,6 +1,6 @@
-"""The team page reads the admin's prefecture only: its per-member counts (every open request,
-their visibility joined once: `probed=False`) and its overdue list hold the same rows as the
-visibility filter narrowed to that prefecture, whatever plan the database picks."""
+"""The team page reads the admin's prefecture only: its per-member counts (the prefecture's
+`OpenLoad` rows) and its overdue list (the visibility filter narrowed to that prefecture,
+whatever plan the database picks)."""
 
 from datetime import timedelta
 
@@ -46,21 +46,24 @@ def test_the_unprobed_visibility_test_holds_the_same_requests(people, requests_e
 
 @pytest.mark.django_db
 def test_the_teams_counts_hold_the_admins_prefecture_and_what_its_groups_may_see(orgs, people):
-    """Counted: the open requests of the admin's prefecture that its groups may see, whoever
-    holds them; not another prefecture's (even held by one of the team), nor a request whose
-    view permission the prefecture's groups lost, nor a closed or draft one."""
+    """Counted: the open requests of the admin's prefecture, whoever holds them; not another
+    prefecture's (even held by one of the team), nor a closed or draft one. The overdue list
+    leaves out a request whose view permission the prefecture's groups lost; the counts, kept
+    per prefecture, rely on every open request carrying that permission from its signature on
+    (`tests/sharing/test_open_load.py` compares them with the visible requests)."""
     liaison = people.liaison
     keys = ("open", "overdue", "urgent")
     before = team_page(user=people.prefecture_admin).unassigned
     held = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     request_in(Status.SUBMITTED, orgs.valence, urgency="urgent")
-    hidden = request_in(Status.SUBMITTED, orgs.montelimar)
+    hidden = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
     elsewhere = request_in(Status.ACKNOWLEDGED, orgs.arras)
     request_in(Status.CLOSED, orgs.montelimar)
     request_in(Status.DRAFT, orgs.montelimar)
     InfoRequest.objects.filter(pk__in=[held.pk, elsewhere.pk]).update(
         assigned_to=liaison, decision_due=today() - timedelta(days=30)
     )
+    InfoRequest.objects.filter(pk=hidden.pk).update(decision_due=today() - timedelta(days=31))
     InfoRequestGroupObjectPermission.objects.filter(
         content_object=hidden, permission__codename="view_inforequest"
     ).delete()
@@ -72,11 +75,12 @@ def test_the_teams_counts_hold_the_admins_prefecture_and_what_its_groups_may_see
         "urgent": 0,
     }
     added = {key: page.unassigned[key] - before[key] for key in keys}
-    assert added == {"open": 1, "overdue": 0, "urgent": 1}
+    assert added == {"open": 2, "overdue": 1, "urgent": 1}
     assert [row.reference for row in page.overdue] == [held.reference]
-    # The open requests, read through the scope's condition: one query for the counts.
+    # The counts: one query, of the admin's prefecture's rows of the load.
     with CaptureQueriesContext(connection) as queries:
         team_page(user=people.prefecture_admin)
     grouped = [q["sql"] for q in queries if "GROUP BY" in q["sql"]]
     assert len(grouped) == 1
+    assert '"sharing_openload"' in grouped[0]
     assert f'"prefecture_id" IN ({orgs.pref26.pk})' in grouped[0]
