@@ -1,11 +1,14 @@
 """What every page's header needs: the signed-in user's roles, the menu of their work and the
 unread notifications count. Evaluated lazily, so that a page that shows no header costs nothing."""
 
+from functools import lru_cache
+
+from django.db import connection
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, ROLES_BY_KIND, OrgKind, Role
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, ROLES_BY_KIND, OrgKind, Role, User
 from accounts.selectors import MANAGER_ROLE_BY_KIND, memberships_of
 
 from .selectors import notifications_of
@@ -64,9 +67,36 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
     return menu
 
 
+# Stands for the reader's id in the compiled count below: no id, constant or other parameter
+# of that statement takes this value.
+_READER = -(2**31) + 7
+
+
+@lru_cache(maxsize=4)
+def _unread_count_statement(vendor: str) -> tuple[str, tuple]:
+    """The count of `notifications_of(user, unread=True)`, as the ORM writes it, compiled once
+    per database vendor with `_READER` in the reader's place. The header shows it on every
+    page: building and compiling that queryset (the notice's visibility, the user's groups and
+    the view permission as subqueries) took about 4 ms a page, running it 0.1 ms. The view
+    permission's id stays a subquery of the statement, read afresh by each run."""
+    del vendor  # the cache's key: the statement is the default database's
+    reader = User(pk=_READER, is_active=True)
+    rows = notifications_of(user=reader, unread=True).order_by().values_list("pk")
+    sql, params = rows.query.sql_with_params()
+    if _READER not in params:
+        raise AssertionError("the compiled unread count does not name its reader")
+    return f"SELECT COUNT(*) FROM ({sql}) unread", tuple(params)  # noqa: S608 (the ORM's SQL)
+
+
 def unread_notifications(user) -> int:
-    """The user's unread in-app notices about requests they can still see."""
-    return notifications_of(user=user, unread=True).count()
+    """The user's unread in-app notices about requests they can still see: the count of
+    `notifications_of(user=user, unread=True)`, run from its statement compiled once."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    sql, params = _unread_count_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk if value == _READER else value for value in params])
+        return cursor.fetchone()[0]
 
 
 def navigation(request) -> dict:

@@ -53,3 +53,32 @@ def test_a_user_who_chose_the_daily_digest_gets_one_email_a_day_with_the_unread_
     assert signed.reference in digest.body
     assert "décision attendue avant le" in digest.body
     assert signed.purpose not in digest.body
+
+
+def test_the_headers_unread_count_is_the_unread_notices_the_reader_may_see(web, orgs, people):
+    """The header's count, run from a statement compiled once for every reader, counts each
+    reader's own unread notices about requests they can still see, as `notifications_of`."""
+    from django.utils import timezone
+
+    from sharing.context_processors import unread_notifications
+    from sharing.models import InfoRequestGroupObjectPermission
+    from sharing.selectors import notifications_of
+
+    first = info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    info_request_acknowledge(info_request=first, actor=people.liaison)
+    second = info_request_sign(info_request=draft(orgs.montelimar), actor=people.mayor)
+    info_request_acknowledge(info_request=second, actor=people.liaison)
+    officer = people.legal_officer
+    unread = Notification.objects.filter(user=officer, read_at=None)
+    assert unread.count() == 4
+    unread.filter(info_request=first).update(read_at=timezone.now())
+    hidden, _ = InfoRequestGroupObjectPermission.objects.filter(
+        content_object=second, group__in=officer.groups.all()
+    ).delete()  # the officer's groups may no longer see it: its notices are not counted
+    assert hidden
+    readers = [officer, people.mayor, people.liaison, people.liaison62, people.auditor_national]
+    expected = {user.username: notifications_of(user=user, unread=True).count() for user in readers}
+    assert {user.username: unread_notifications(user) for user in readers} == expected
+    assert expected[officer.username] == 0
+    assert expected[people.mayor.username] == 4
+    assert "4 notifications non lues" in web(people.mayor).get("/demandes/").content.decode()
