@@ -179,7 +179,8 @@ def _query(*, user: User, scope: ListScope, chosen: dict) -> _Query:
         queryset = queryset.filter(status__in=statuses)
     # The filter set reads query values, as the API gives them ("true", not True).
     query_values = {key: "true" if value is True else value for key, value in params.items()}
-    queryset = InfoRequestFilter(query_values, queryset=queryset).qs
+    if query_values:  # without any, the filter set leaves the rows as they are (about 1 ms)
+        queryset = InfoRequestFilter(query_values, queryset=queryset).qs
     sort = chosen.get("sort", "")
     recorded = {
         **params,
@@ -276,8 +277,9 @@ def request_list_page(
 
 def _mark_takeable(user: User, rows: list[InfoRequest]) -> None:
     """`row.takeable`: the inbox's "take it" button, offered exactly where the rules allow
-    it, with the page's permissions read in one go."""
-    perms = perms_on_each(user=user, info_requests=rows)
+    it, with the page's permissions read in one go: the user's groups in the same statement
+    (the page's few ids lead the read), not in a query of their own."""
+    perms = perms_on_each(user=user, info_requests=rows, groups_in_query=True)
     for row in rows:
         facts = rules.facts_for(user, row, perms[row.pk])
         row.takeable = rules.allows(user, "take", row, facts=facts)  # type: ignore[attr-defined]
