@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.lookups import IsNull
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .cover import covered_for
-from .models import RESOLUTIONS_TO_DELIVER, DraftRemark, InfoRequest, Status
+from .models import (
+    DraftRemark,
+    InfoRequest,
+    Status,
+    running_due_expression,
+)
 from .pagination import bounded_counts
 from .selectors import clarification_overdue_q, overdue_q, running_due_before_q
 
@@ -34,7 +40,6 @@ def _open_remark() -> Exists:
 
 
 def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
-    to_deliver = Q(status=Status.DECIDED, resolution__in=RESOLUTIONS_TO_DELIVER)
     waiting_for_commune = Q(status=Status.CLARIFICATION_REQUESTED)
     # Late: the prefecture on its running deadline, or the commune on its answer.
     late = overdue_q(today=today) | clarification_overdue_q(today=today)
@@ -56,11 +61,14 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
             else []
         )
         return [
-            WorkList(
-                "a-traiter",
-                _("À traiter"),
-                Q(status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED]) | to_deliver,
-            ),
+            # What is to acknowledge, decide or deliver: the requests with a running deadline
+            # (`running_due_expression`: the acknowledgement's date once signed, the decision's
+            # once acknowledged, the delivery's once granted; the services set each date with
+            # its status), in the form the inbox index answers as a range read in order up to
+            # the cap. Written as its statuses, PostgreSQL read a bitmap of every such request
+            # of the prefecture and of the country's `resolution` index first (18 ms against
+            # 3.4 ms warm at 500,000 requests in the prefecture; the same 57,953 rows).
+            WorkList("a-traiter", _("À traiter"), Q(IsNull(running_due_expression(), False))),
             WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
             WorkList("en-retard", _("En retard"), late),
             WorkList("confiees", _("Qui me sont confiées"), Q(assigned_to=user) & open_assigned),

@@ -3,6 +3,7 @@
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -167,3 +168,52 @@ def test_to_do_counts_the_readers_prefecture_and_what_its_groups_may_see(web, or
     to_do = counts[0][: counts[0].index(") AS bounded)")]
     assert f'"prefecture_id" IN ({orgs.pref26.pk})' in to_do
     assert "'granted'" in to_do  # the first count is "À traiter"
+
+
+def test_to_do_is_what_is_to_acknowledge_decide_or_deliver_in_every_status(web, orgs, people):
+    """ "À traiter" is read as "the request has a running deadline" (the inbox index's form):
+    the same requests as its statuses, the services setting each due date with its status."""
+    from django.utils import timezone
+
+    from sharing import worklists
+    from sharing.models import RESOLUTIONS_TO_DELIVER, InfoRequest
+
+    made = [
+        request_in(status, orgs.montelimar)
+        for status in (
+            Status.DRAFT,
+            Status.SUBMITTED,
+            Status.ACKNOWLEDGED,
+            Status.CLARIFICATION_REQUESTED,
+            Status.DELIVERED,
+            Status.CLOSED,
+            Status.WITHDRAWN,
+            Status.DISCARDED,
+        )
+    ]
+    made += [
+        request_in(Status.DECIDED, orgs.valence, resolution=resolution)
+        for resolution in (
+            Resolution.GRANTED,
+            Resolution.PARTIALLY_GRANTED,
+            Resolution.REFUSED,
+            Resolution.REDIRECTED,
+        )
+    ]
+    [to_do] = [
+        item
+        for item in worklists.work_lists(
+            prefecture_side=True, user=people.liaison, today=timezone.localdate()
+        )
+        if item.key == "a-traiter"
+    ]
+    by_statuses = InfoRequest.objects.filter(
+        Q(status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED])
+        | Q(status=Status.DECIDED, resolution__in=RESOLUTIONS_TO_DELIVER)
+    )
+    mine = InfoRequest.objects.filter(pk__in=[r.pk for r in made])
+    expected = set(mine.filter(pk__in=by_statuses.values("pk")).values_list("reference", flat=True))
+    assert set(mine.filter(to_do.condition).values_list("reference", flat=True)) == expected
+    assert len(expected) == 4
+    html = web(people.liaison).get(LIST, {"worklist": "a-traiter"}).content.decode()
+    assert "À traiter&nbsp;: 4" in html
