@@ -12,6 +12,7 @@ from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, ROLES_BY_KIND, OrgK
 from accounts.selectors import MANAGER_ROLE_BY_KIND, memberships_of
 
 from .selectors import notifications_of
+from .statements import Statement, compile_once
 
 
 def roles_of(user) -> frozenset[str]:
@@ -67,25 +68,23 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
     return menu
 
 
-# Stands for the reader's id in the compiled count below: no id, constant or other parameter
-# of that statement takes this value.
+# Stands for the reader's id in the compiled count below: no id or constant of it takes this.
 _READER = -(2**31) + 7
 
 
 @lru_cache(maxsize=4)
-def _unread_count_statement(vendor: str) -> tuple[str, tuple]:
+def _unread_count_statement(vendor: str) -> Statement:
     """The count of `notifications_of(user, unread=True)`, as the ORM writes it, compiled once
-    per database vendor with `_READER` in the reader's place. The header shows it on every
-    page: building and compiling that queryset (the notice's visibility, the user's groups and
-    the view permission as subqueries) took about 4 ms a page, running it 0.1 ms. The view
-    permission's id stays a subquery of the statement, read afresh by each run."""
+    per database vendor (`sharing.statements`). The header shows it on every page: building
+    and compiling that queryset (the notice's visibility, the user's groups and the view
+    permission as subqueries) took about 4 ms a page, running it 0.1 ms. The view permission's
+    id stays a subquery of the statement, read afresh by each run."""
     del vendor  # the cache's key: the statement is the default database's
     reader = User(pk=_READER, is_active=True)
     rows = notifications_of(user=reader, unread=True).order_by().values_list("pk")
-    sql, params = rows.query.sql_with_params()
-    if _READER not in params:
-        raise AssertionError("the compiled unread count does not name its reader")
-    return f"SELECT COUNT(*) FROM ({sql}) unread", tuple(params)  # noqa: S608 (the ORM's SQL)
+    unread = compile_once(rows, reader=_READER)
+    # The ORM's SQL, counted.
+    return Statement(f"SELECT COUNT(*) FROM ({unread.sql}) unread", unread.params)  # noqa: S608
 
 
 def unread_notifications(user) -> int:
@@ -93,9 +92,9 @@ def unread_notifications(user) -> int:
     `notifications_of(user=user, unread=True)`, run from its statement compiled once."""
     if not user.is_authenticated or not user.is_active:
         return 0
-    sql, params = _unread_count_statement(connection.vendor)
+    statement = _unread_count_statement(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk if value == _READER else value for value in params])
+        cursor.execute(statement.sql, statement.values(reader=user.pk))
         return cursor.fetchone()[0]
 
 

@@ -17,6 +17,7 @@ from accounts.selectors import group_ids_of
 
 from .models import InfoRequest, InfoRequestGroupObjectPermission, InfoRequestUserObjectPermission
 from .selectors import SHOWN_WITH, info_requests_visible_to
+from .statements import Statement, compile_once
 
 VIEW = "view_inforequest"
 CHANGE = "change_inforequest"
@@ -54,35 +55,32 @@ def _perms_on_one(user: User, info_request: InfoRequest) -> frozenset[str]:
     here."""
     if not user.is_active or user.is_superuser:
         return perms_on_each(user=user, info_requests=[info_request])[info_request.pk]
-    statement, slots = _one_request_statement()
-    values = {
-        "request": info_request.pk,
-        "user": user.pk,
-        "type": ContentType.objects.get_for_model(InfoRequest).pk,
-    }
+    statement = _one_request_statement()
     alias = router.db_for_read(InfoRequestGroupObjectPermission)
     with connections[alias].cursor() as cursor:
-        cursor.execute(statement, [values[slot] for slot in slots])
+        cursor.execute(
+            statement.sql,
+            statement.values(
+                request=info_request.pk,
+                user=user.pk,
+                type=ContentType.objects.get_for_model(InfoRequest).pk,
+            ),
+        )
         return frozenset(codename for _, codename in cursor.fetchall())
 
 
-# Stand-ins for the statement's values while it is compiled, each found again in its parameters.
-_SLOT_MARKERS = {-1001: "request", -1002: "user", -1003: "type"}
-
-
 @lru_cache(maxsize=1)
-def _one_request_statement() -> tuple[str, tuple[str, ...]]:
-    """The SQL of `perms_on_each`'s query for one request, the groups as a subquery, and which
-    value each of its parameters takes, by name."""
-    marker = {name: value for value, name in _SLOT_MARKERS.items()}
+def _one_request_statement() -> Statement:
+    """`perms_on_each`'s query for one request, the groups as a subquery, compiled once
+    (`sharing.statements`)."""
+    request, user, content_type = -1001, -1002, -1003  # stand-ins
     query = _perms_query(
-        ids=[marker["request"]],
-        user_id=marker["user"],
-        content_type_id=marker["type"],
-        group_ids=Group.objects.filter(user__pk=marker["user"]).values("pk"),
-    ).query
-    statement, params = query.sql_with_params()
-    return statement, tuple(_SLOT_MARKERS[value] for value in params)
+        ids=[request],
+        user_id=user,
+        content_type_id=content_type,
+        group_ids=Group.objects.filter(user__pk=user).values("pk"),
+    )
+    return compile_once(query, request=request, user=user, type=content_type)
 
 
 def _perms_query(*, ids: list[int], user_id: int, content_type_id: int, group_ids: Any):
