@@ -36,9 +36,19 @@ def bounded_counts(
     queryset: QuerySet, conditions: dict[str, Q], limit: int | None = None
 ) -> dict[str, tuple[int, bool]]:
     """`bounded_count` of the queryset narrowed by each condition, in one query."""
-    limit = COUNT_MAX if limit is None else limit
     if not conditions:
         return {}
+    sql, params = bounded_counts_sql(queryset, conditions, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return bounded_counts_read(list(conditions), cursor.fetchone(), limit)
+
+
+def bounded_counts_sql(
+    queryset: QuerySet, conditions: dict[str, Q], limit: int | None = None
+) -> tuple[str, list[Any]]:
+    """`bounded_counts`' statement: one capped count per condition, in one row."""
+    limit = COUNT_MAX if limit is None else limit
     parts, params = [], []
     for condition in conditions.values():
         rows = queryset.filter(condition).order_by().values("pk")[: limit + 1]
@@ -46,12 +56,16 @@ def bounded_counts(
         # The ORM's own compiled SQL, its values passed as parameters.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS bounded)")  # noqa: S608
         params.extend(part_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        found: Sequence[Any] = cursor.fetchone()
+    return "SELECT " + ", ".join(parts), params
+
+
+def bounded_counts_read(
+    keys: list[str], found: Sequence[Any], limit: int | None = None
+) -> dict[str, tuple[int, bool]]:
+    """`bounded_counts`' answer from its statement's row."""
+    limit = COUNT_MAX if limit is None else limit
     return {
-        key: (min(number, limit), number > limit)
-        for key, number in zip(conditions, found, strict=True)
+        key: (min(number, limit), number > limit) for key, number in zip(keys, found, strict=True)
     }
 
 

@@ -5,17 +5,22 @@ attente de la commune" (a clarification asked), "En retard", "Qui me sont confi�
 "En remplacement" while covering for an absent colleague (sharing.cover). A
 commune: "À signer" (drafts waiting for the mayor, not those the mayor sent back), "Renvoyés
 au juriste", "En attente de la commune" (a clarification to answer), "En retard". The
-conditions apply on top of the visibility filter; the counts come in one query."""
+conditions apply on top of the visibility filter; the counts come in one query
+(`sharing.selectors.request_list`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.lookups import IsNull
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
 
 from .cover import covered_for
 from .models import (
@@ -24,8 +29,8 @@ from .models import (
     Status,
     running_due_expression,
 )
-from .pagination import bounded_counts
 from .selectors import clarification_overdue_q, overdue_q, running_due_before_q
+from .statements import Statement, compile_once
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,36 @@ def _open_remark() -> Exists:
 
 
 def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
+    """The user's work lists today (a prefecture's: with the liaisons they cover for)."""
+    covering = covering_of(user=user, today=today) if prefecture_side else []
+    return lists_for(
+        prefecture_side=prefecture_side, user_id=user.pk, today=today, covering=covering
+    )
+
+
+def covering_of(*, user, today: date) -> list[int]:
+    """The ids of the liaisons the user covers for today, in order: `covered_for`, its query
+    compiled once (`_covering_statement`), as the inbox asks it on every page."""
+    statement = _covering_statement(connection.vendor)
+    values = statement.values(user=user.pk, on=connection.ops.adapt_datefield_value(today))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, values)
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+@lru_cache(maxsize=4)
+def _covering_statement(vendor: str) -> Statement:
+    """`covered_for`'s ids, compiled once per database vendor (`sharing.statements`)."""
+    del vendor  # the cache's key: the statement is the default database's
+    user, on = -1_000_000_009, date(1901, 3, 4)  # stand-ins
+    rows = covered_for(user=User(pk=user), on=on).values_list("pk")
+    return compile_once(rows, user=user, on=connection.ops.adapt_datefield_value(on))
+
+
+def lists_for(
+    *, prefecture_side: bool, user_id: int, today: date, covering: list[int]
+) -> list[WorkList]:
+    """The work lists of a user (by id) who covers for the liaisons `covering`, today."""
     waiting_for_commune = Q(status=Status.CLARIFICATION_REQUESTED)
     # Late: the prefecture on its running deadline, or the commune on its answer.
     late = overdue_q(today=today) | clarification_overdue_q(today=today)
@@ -48,7 +83,6 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
         # list's capped count reads its rows only, not the scope's open requests one by one.
         late = running_due_before_q(today=today) | clarification_overdue_q(today=today)
         open_assigned = ~Q(status__in=[Status.CLOSED, Status.WITHDRAWN, Status.DRAFT])
-        covering = list(covered_for(user=user, on=today).values_list("pk", flat=True))
         cover_list = (
             [
                 WorkList(
@@ -71,7 +105,7 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
             WorkList("a-traiter", _("À traiter"), Q(IsNull(running_due_expression(), False))),
             WorkList("attente-commune", _("En attente de la commune"), waiting_for_commune),
             WorkList("en-retard", _("En retard"), late),
-            WorkList("confiees", _("Qui me sont confiées"), Q(assigned_to=user) & open_assigned),
+            WorkList("confiees", _("Qui me sont confiées"), Q(assigned_to=user_id) & open_assigned),
             # A colleague covering for an absent liaison: that liaison's open requests.
             *cover_list,
         ]
@@ -86,9 +120,3 @@ def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
 def with_work_marks(queryset: QuerySet[InfoRequest]) -> QuerySet[InfoRequest]:
     """What the commune's lists need to tell a draft waiting for the mayor from one sent back."""
     return queryset.annotate(sent_back_open=_open_remark())
-
-
-def counts(queryset: QuerySet[InfoRequest], lists: list[WorkList]) -> dict[str, tuple[int, bool]]:
-    """Each list's count, up to COUNT_MAX, and whether it holds more (sharing.pagination), in
-    one query: each reads at most COUNT_MAX + 1 rows of the list, not every row of the scope."""
-    return bounded_counts(queryset, {item.key: item.condition for item in lists})

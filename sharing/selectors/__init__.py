@@ -2,10 +2,12 @@
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import LessThan
 from django.utils import timezone
@@ -29,6 +31,7 @@ from ..models import (
     Status,
     running_due_expression,
 )
+from ..statements import Statement, compile_once
 
 
 class ProbedExists(Exists):
@@ -346,8 +349,21 @@ def info_request_list(
 
 def holds_personal_permissions(*, user: User) -> bool:
     """Whether a request permission was granted to the user personally (never done by the
-    services, which grant to organisation role groups)."""
-    return InfoRequestUserObjectPermission.objects.filter(user=user).exists()
+    services, which grant to organisation role groups). Asked by every list page: its query is
+    compiled once (`_personal_statement`)."""
+    statement = _personal_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.values(user=user.pk))
+        return cursor.fetchone() is not None
+
+
+@lru_cache(maxsize=4)
+def _personal_statement(vendor: str) -> Statement:
+    """`holds_personal_permissions`' query, compiled once per database vendor."""
+    del vendor  # the cache's key: the statement is the default database's
+    user = -1_000_000_007  # stand-in
+    rows = InfoRequestUserObjectPermission.objects.filter(user_id=user).values_list("pk")[:1]
+    return compile_once(rows, user=user)
 
 
 def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
