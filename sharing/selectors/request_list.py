@@ -6,6 +6,7 @@ without its record, and a failed record fails the read."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -14,14 +15,15 @@ from typing import Any
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import Combinable
+from django.db.models.expressions import Combinable, RawSQL
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKind, User
 from accounts.selectors import group_ids_of, memberships_of, organizations_where
 from audit.services import audit_record
 
-from .. import rules, worklists
+from .. import pagination, rules, worklists
 from ..filters import InfoRequestFilter
 from ..formats import Alphabetical, alphabetical
 from ..models import (
@@ -143,7 +145,7 @@ class _Reader:
         )
 
     def shape(self) -> tuple:
-        """What the SQL of the reader's counts depends on, beside the values it is given."""
+        """What the SQL of the reader's statements depends on, beside the values it is given."""
         return (
             self.personal,
             self.prefecture_side,
@@ -154,7 +156,7 @@ class _Reader:
         )
 
     def values(self) -> dict[str, Any]:
-        """The reader's values, by the names of the counts' stand-ins (`_stand_in`)."""
+        """The reader's values, by the names of the statements' stand-ins (`_stand_in`)."""
         return {
             "reader": self.user_id,
             "today": connection.ops.adapt_datefield_value(self.today),
@@ -166,7 +168,7 @@ class _Reader:
 
 
 def _stand_in(shape: tuple, run: int) -> tuple[_Reader, dict[str, Any]]:
-    """A reader of this shape whose every value is a stand-in no id or constant of the counts
+    """A reader of this shape whose every value is a stand-in no id or constant of the lists
     takes (negative ids, a date in 1901), and those stand-ins by name; `run` gives another
     set of them."""
     personal, prefecture_side, groups, communes, prefectures, covering = shape
@@ -187,38 +189,114 @@ def _stand_in(shape: tuple, run: int) -> tuple[_Reader, dict[str, Any]]:
     return reader, reader.values()
 
 
-@lru_cache(maxsize=64)
-def _counts_statement(vendor: str, shape: tuple) -> tuple[tuple[str, ...], Statement]:
-    """The work lists' capped counts (`bounded_counts`) for readers of this shape, compiled
-    once per database vendor (`sharing.statements`): building and compiling the four or five
-    querysets with their visibility test took about 3 ms a page, running them a tenth of it.
-    Compiled twice, with two sets of stand-ins, to make sure every value of the reader that the
-    statement reads is one of its parameters, never a constant of its SQL (a commune's counts
-    do not read the reader's id, for one)."""
-    del vendor  # the cache's key: the statement is the default database's
+def _page_condition(lists: list[worklists.WorkList], plain: tuple[str, tuple[str, ...]]) -> Q:
+    """The condition `_narrowed` applies for a plain page (`_Query.plain`), as one."""
+    key, statuses = plain
+    chosen = next((item for item in lists if item.key == key), None)
+    condition = chosen.condition if chosen is not None else Q()
+    if statuses:
+        condition &= Q(status__in=list(statuses))
+    return condition
+
+
+def _compiled_twice(shape: tuple, build: Callable[[_Reader, User], tuple[str, Any]]) -> Statement:
+    """`build`'s SQL (from a reader and the same reader as a user) for readers of this shape,
+    with the reader's values as named slots (`sharing.statements`). Compiled twice, with two
+    sets of stand-ins, to make sure every value of the reader that the statement reads is one
+    of its parameters, never a constant of its SQL (a commune's counts do not read the
+    reader's id, for one)."""
     compiled = []
     for run in (0, 1):
         reader, stand_ins = _stand_in(shape, run)
-        user = User(pk=reader.user_id, is_active=True)
-        lists = reader.lists()
-        sql, params = bounded_counts_sql(
-            reader.own(user), {item.key: item.condition for item in lists}
-        )
-        compiled.append(
-            (tuple(item.key for item in lists), kept_slots(sql, params, stand_ins, every=False))
-        )
+        sql, params = build(reader, User(pk=reader.user_id, is_active=True))
+        compiled.append(kept_slots(sql, params, stand_ins, every=False))
     if compiled[0] != compiled[1]:
-        raise AssertionError("a value of the reader is a constant of the counts' statement")
+        raise AssertionError("a value of the reader is a constant of a list's statement")
     return compiled[0]
 
 
-def _work_list_counts(reader: _Reader) -> dict[str, tuple[int, bool]]:
+@lru_cache(maxsize=256)
+def _ids_statement(
+    vendor: str, shape: tuple, plain: tuple[str, tuple[str, ...]], sort: str
+) -> Statement:
+    """The ids of a plain list's rows (`_Query.plain`) in the list's order, for readers of
+    this shape, compiled once per database vendor: the page's LIMIT and OFFSET are added as
+    parameters. Built and compiled by the ORM, as the subquery of the page's rows, the
+    visibility test with it, it took about 1.5 ms a page."""
+    del vendor  # the cache's key: the statement is the default database's
+
+    def build(reader: _Reader, user: User) -> tuple[str, Any]:
+        key, statuses = plain
+        chosen = next((item for item in reader.lists() if item.key == key), None)
+        rows = _narrowed(reader.own(user), chosen_list=chosen, statuses=statuses)
+        ordered = _in_order(rows, sort=sort, prefecture_side=reader.prefecture_side)
+        return ordered.values_list("pk", flat=True).query.sql_with_params()
+
+    return _compiled_twice(shape, build)
+
+
+class _PlainIds:
+    """A plain list's ids (`_ids_statement`), sliced as the paginator slices a list: a
+    subquery of the page's rows, or nothing to read for an empty page."""
+
+    def __init__(self, statement: Statement, values: dict[str, Any]) -> None:
+        self.sql = f"{statement.sql} LIMIT %s OFFSET %s"
+        self.params = statement.values(**values)
+
+    def __getitem__(self, window: slice) -> RawSQL | list[int]:
+        if window.stop <= window.start:
+            return []
+        # The ORM's own compiled SQL, its values passed as parameters.
+        return RawSQL(self.sql, (*self.params, window.stop - window.start, window.start))  # noqa: S611
+
+
+class _CountedPaginator(BoundedPaginator):
+    """`BoundedPaginator` whose capped count was read with the work lists' counts."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: tuple[int, bool]) -> None:
+        super().__init__(object_list, per_page)
+        self._counted = counted
+
+    @cached_property
+    def counted(self) -> tuple[int, bool]:
+        return self._counted
+
+
+@lru_cache(maxsize=256)
+def _counts_statement(
+    vendor: str, shape: tuple, plain: tuple[str, tuple[str, ...]] | None, limit: int
+) -> tuple[tuple[str, ...], Statement]:
+    """The work lists' capped counts (`bounded_counts`) for readers of this shape, and a
+    plain page's (`_Query.plain`, under the key ""), compiled once per database vendor
+    (`sharing.statements`): building and compiling the four to six querysets with their
+    visibility test took about 3 ms a page, running them a tenth of it. `limit`: the cap
+    (`COUNT_MAX`), part of the SQL."""
+    del vendor  # the cache's key: the statement is the default database's
+    keys: list[str] = []
+
+    def build(reader: _Reader, user: User) -> tuple[str, Any]:
+        lists = reader.lists()
+        conditions = {item.key: item.condition for item in lists}
+        if plain is not None:
+            conditions[""] = _page_condition(lists, plain)
+        keys[:] = conditions
+        return bounded_counts_sql(reader.own(user), conditions, limit)
+
+    statement = _compiled_twice(shape, build)
+    return tuple(keys), statement
+
+
+def _work_list_counts(
+    reader: _Reader, plain: tuple[str, tuple[str, ...]] | None
+) -> dict[str, tuple[int, bool]]:
     """Each of the reader's work lists' count, up to COUNT_MAX, and whether it holds more
-    (`sharing.pagination.bounded_counts`), in one query from its compiled statement."""
-    keys, statement = _counts_statement(connection.vendor, reader.shape())
+    (`sharing.pagination.bounded_counts`), with a plain page's under the key "", in one query
+    from its compiled statement."""
+    limit = pagination.COUNT_MAX
+    keys, statement = _counts_statement(connection.vendor, reader.shape(), plain, limit)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, statement.values(**reader.values()))
-        return bounded_counts_read(list(keys), cursor.fetchone())
+        return bounded_counts_read(list(keys), cursor.fetchone(), limit)
 
 
 @dataclass
@@ -226,7 +304,10 @@ class _Query:
     """The list's rows for the chosen filters, before ordering and paging."""
 
     reader: _Reader  # for the work lists' counts
-    rows: QuerySet[InfoRequest]
+    filtered: Callable[[], QuerySet[InfoRequest]]  # the rows, built when asked
+    # (work list, statuses) when the list is narrowed by these alone, as most pages are: its
+    # count and its page's ids are then read from statements compiled once.
+    plain: tuple[str, tuple[str, ...]] | None
     lists: list[worklists.WorkList]
     chosen_list: worklists.WorkList | None
     recorded: dict[str, Any]
@@ -235,13 +316,30 @@ class _Query:
     today: date
 
     def in_order(self, rows: QuerySet[InfoRequest]) -> QuerySet[InfoRequest]:
-        if self.sort in SORTS:
-            return rows.order_by(*SORTS[self.sort], "pk")
-        if self.prefecture_side:
-            return rows.annotate(running_due=running_due_expression()).order_by(
-                F("running_due").asc(nulls_last=True), "-created_at", "pk"
-            )
-        return rows.order_by("-created_at", "pk")
+        return _in_order(rows, sort=self.sort, prefecture_side=self.prefecture_side)
+
+
+def _in_order(rows: QuerySet[InfoRequest], *, sort: str, prefecture_side: bool):
+    if sort in SORTS:
+        return rows.order_by(*SORTS[sort], "pk")
+    if prefecture_side:
+        return rows.annotate(running_due=running_due_expression()).order_by(
+            F("running_due").asc(nulls_last=True), "-created_at", "pk"
+        )
+    return rows.order_by("-created_at", "pk")
+
+
+def _narrowed(
+    rows: QuerySet[InfoRequest], *, chosen_list: worklists.WorkList | None, statuses
+) -> QuerySet[InfoRequest]:
+    """The rows of a list narrowed by a work list, or by statuses, alone."""
+    if chosen_list is not None:
+        rows = rows.filter(chosen_list.condition)
+    if statuses:
+        # Filtered here rather than by the filter set, whose multiple-choice filter adds a
+        # DISTINCT that the visibility subquery does not need and that costs a sort.
+        rows = rows.filter(status__in=list(statuses))
+    return rows
 
 
 def _query(*, user: User, scope: ListScope, chosen: dict) -> _Query:
@@ -281,30 +379,35 @@ def _query(*, user: User, scope: ListScope, chosen: dict) -> _Query:
         status = ""  # a work list says which statuses it holds
     statuses = sorted(OPEN_STATUSES) if status == OPEN else [status] if status else []
 
-    own = reader.own(user)
-    queryset = own
-    if chosen_list is not None:
-        queryset = queryset.filter(chosen_list.condition)
-    if exact:  # a whole reference: the unique index, not a scan of every request
-        queryset = queryset.filter(reference=exact)
-    elif reference:
-        queryset = queryset.filter(reference__icontains=reference)
-    if chosen.get("q"):
-        queryset = queryset.filter(
-            Q(reference__icontains=chosen["q"]) | Q(purpose__icontains=chosen["q"])
-        )
-    if chosen.get("received_from"):
-        queryset = queryset.filter(submitted_at__date__gte=chosen["received_from"])
-    if chosen.get("received_to"):
-        queryset = queryset.filter(submitted_at__date__lte=chosen["received_to"])
-    if statuses:
-        # Filtered here rather than by the filter set, whose multiple-choice filter adds a
-        # DISTINCT that the visibility subquery does not need and that costs a sort.
-        queryset = queryset.filter(status__in=statuses)
     # The filter set reads query values, as the API gives them ("true", not True).
     query_values = {key: "true" if value is True else value for key, value in params.items()}
-    if query_values:  # without any, the filter set leaves the rows as they are (about 1 ms)
-        queryset = InfoRequestFilter(query_values, queryset=queryset).qs
+    searched = reference or chosen.get("q")
+    dated = chosen.get("received_from") or chosen.get("received_to")
+
+    def filtered() -> QuerySet[InfoRequest]:
+        queryset = reader.own(user)
+        if chosen_list is not None:
+            queryset = queryset.filter(chosen_list.condition)
+        if exact:  # a whole reference: the unique index, not a scan of every request
+            queryset = queryset.filter(reference=exact)
+        elif reference:
+            queryset = queryset.filter(reference__icontains=reference)
+        if chosen.get("q"):
+            queryset = queryset.filter(
+                Q(reference__icontains=chosen["q"]) | Q(purpose__icontains=chosen["q"])
+            )
+        if chosen.get("received_from"):
+            queryset = queryset.filter(submitted_at__date__gte=chosen["received_from"])
+        if chosen.get("received_to"):
+            queryset = queryset.filter(submitted_at__date__lte=chosen["received_to"])
+        queryset = _narrowed(queryset, chosen_list=None, statuses=statuses)
+        if query_values:  # without any, the filter set leaves the rows as they are (about 1 ms)
+            queryset = InfoRequestFilter(query_values, queryset=queryset).qs
+        return queryset
+
+    plain = None
+    if not (searched or dated or query_values):
+        plain = (chosen_list.key if chosen_list is not None else "", tuple(statuses))
     sort = chosen.get("sort", "")
     recorded = {
         **params,
@@ -317,7 +420,8 @@ def _query(*, user: User, scope: ListScope, chosen: dict) -> _Query:
         "sort": sort,
     }
     return _Query(
-        rows=queryset,
+        filtered=filtered,
+        plain=plain,
         lists=lists,
         chosen_list=chosen_list,
         reader=reader,
@@ -347,14 +451,22 @@ def request_list_page(
     """A commune's requests, newest first; a prefecture's inbox, what is due first. `refused`:
     the filters the personal-data screen refused, recorded by their kinds."""
     query = _query(user=user, scope=scope, chosen=chosen)
-    counts = _work_list_counts(query.reader)
+    counts = _work_list_counts(query.reader, query.plain)
     # The page's ids in a subquery, then only their rows with what they render: sorting and
     # skipping thousands of narrow rows is cheap, joining every row before the sort is not.
     # The count and the pages stop at COUNT_MAX rows (sharing.pagination): they cost a page's
     # reading, not the reader's whole scope.
-    page = BoundedPaginator(
-        query.in_order(query.rows).values_list("pk", flat=True), PAGE_SIZE
-    ).get_page(page_number)
+    paginator: BoundedPaginator
+    if query.plain is not None:
+        ids = _ids_statement(connection.vendor, query.reader.shape(), query.plain, query.sort)
+        paginator = _CountedPaginator(
+            _PlainIds(ids, query.reader.values()), PAGE_SIZE, counted=counts.pop("")
+        )
+    else:
+        paginator = BoundedPaginator(
+            query.in_order(query.filtered()).values_list("pk", flat=True), PAGE_SIZE
+        )
+    page = paginator.get_page(page_number)
     # The ids come through the visibility filter (the subquery is the list's own rows), so
     # the rows are read by id alone, joined to what a row shows (its commune, category and
     # assignee) and nothing else: testing visibility a second time and joining the prefecture
@@ -426,7 +538,7 @@ def request_list_export(
     recorded as one event with the kinds of filter applied (not their values) and every
     reference exported."""
     query = _query(user=user, scope=scope, chosen=chosen)
-    ordered = query.in_order(query.rows)
+    ordered = query.in_order(query.filtered())
     count = ordered.count()
     if count > EXPORT_MAX_ROWS:
         return RequestListExport(count=count, rows=None)
