@@ -75,13 +75,35 @@ def child_exit(server, worker):
 
 def when_ready(server):
     """In the master, once the application is loaded and before any worker forks: the language
-    model, then no database connection left open for the workers to inherit."""
+    model and the URLs' views, then no database connection left open for the workers to
+    inherit, and what the master holds frozen out of the garbage collector's passes
+    (ops/heap.py)."""
     if not preload_app:
         return
     from django.db import connections
+    from django.urls import get_resolver
 
+    from ops import heap
     from sharing.privacy import model
 
     model.pipeline()("Chargé avant les workers.")  # a first call, as a worker's would be
+    get_resolver().url_patterns  # noqa: B018 - imports every view module, as a first request would
     connections.close_all()
+    heap.freeze()
     server.log.info("privacy screen's language model loaded before the workers fork")
+
+
+def post_worker_init(worker):
+    """Without preloading, each worker loaded the application itself: frozen there."""
+    if not preload_app:
+        from ops import heap
+
+        heap.freeze()
+
+
+def post_request(worker, req, environ, resp):
+    """What a worker holds after its first requests is frozen once (ops/heap.py). (Imported
+    here, as in the other hooks: the project is importable once the application is loaded.)"""
+    from ops import heap
+
+    heap.request_served()
