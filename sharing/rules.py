@@ -258,12 +258,14 @@ def already_done(action: str, info_request: InfoRequest) -> bool:
 def allows(
     user: User, action: str, info_request: InfoRequest, *, facts: Facts | None = None
 ) -> bool:
-    """Whether this user may take this action on this request now."""
+    """Whether this user may take this action on this request now. The status first: it reads
+    the request alone, where who may act can read the database (a legal officer's delegation
+    of signature, which only a draft's signature needs)."""
     facts = facts or facts_for(user, info_request)
     done_for = RULES[action].done_for
     return (
-        permitted(action, facts)
-        and possible(action, info_request)
+        possible(action, info_request)
+        and permitted(action, facts)
         and not (done_for is not None and done_for(facts))
     )
 

@@ -23,8 +23,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from audit.models import AuditEvent
 from sharing import rules
 from sharing.exceptions import ActionNotAllowed, InvalidInput, TransitionNotAllowed
 from sharing.models import DeliveryChannel, InfoRequest, Resolution, Status
+from sharing.permissions import perms_on
 from sharing.reminders.personal import personal_reminder_create
 from sharing.services.clarification import info_request_clarify, info_request_request_clarification
 from sharing.services.drafting import (
@@ -388,6 +390,20 @@ def test_what_each_role_may_do_in_each_status(role, requests_by_variant, people)
         for variant, info_request in requests_by_variant.items()
     }
     assert allowed == EXPECTED[role]
+
+
+def test_a_signed_requests_actions_read_no_delegation_of_signature(orgs, people):
+    """Only a draft's signature needs the legal officer's delegation of signature: the
+    status rules it out first, without a query, on every other request."""
+    officer = people.legal_officer
+    for status, reads_the_delegation in ((Status.SUBMITTED, False), (Status.DRAFT, True)):
+        info_request = request_in(status, orgs.montelimar)
+        perms = perms_on(officer, info_request)
+        with CaptureQueriesContext(connection) as queries:
+            rules.allowed_actions(officer, info_request, perms)
+        read = any("sharing_signaturedelegation" in query["sql"] for query in queries)
+        assert read is reads_the_delegation, status
+        assert len(queries) == (1 if reads_the_delegation else 0), status
 
 
 def test_no_reassignment_once_the_answer_is_delivered(orgs, people, web, api):
