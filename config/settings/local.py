@@ -14,14 +14,16 @@ VAR_DIR = Path(env("RELAIS_VAR_DIR", default=str(BASE_DIR / "var")))
 # Without REDIS_URL, the worker and beat talk through files under var/: no server needed.
 if not env("REDIS_URL", default=""):
     _broker_dir = VAR_DIR / "celery-broker"
-    # kombu's filesystem transport expects its folders to exist.
-    for _folder in (_broker_dir, VAR_DIR / "celery-processed"):
+    # kombu's filesystem transport expects its folders to exist. Its control folder (the
+    # exchanges' bindings) is `control/` in the working directory unless set: under var/ too.
+    for _folder in (_broker_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 

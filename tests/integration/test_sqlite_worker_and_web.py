@@ -99,3 +99,6 @@ def test_worker_and_web_writes_share_sqlite_without_locking_each_other(tmp_path)
     assert sent > 30
     assert len(messages) == sent
     assert max(Counter(m["message_id"] for m in messages).values()) == 1
+    # Every file of the embedded broker under RELAIS_VAR_DIR, its exchanges' bindings too
+    # (kombu's default would be `control/` in the working directory, here the repository).
+    assert (tmp_path / "var" / "celery-control" / "celery.exchange").exists()
