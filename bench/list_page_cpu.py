@@ -31,12 +31,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 from pages_bench import (
     MEASURED_COMMUNE,
     bulk_requests,
     organisations,
+    recreate_bench_database,
     side,
     users,
     worked_requests,
@@ -75,17 +75,7 @@ def prepare_environment(*, reuse: bool) -> None:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
     elif url:
-        name = urlparse(url).path.lstrip("/")
-        if not url.startswith("postgres") or "bench" not in name:
-            sys.exit("DATABASE_URL must name a PostgreSQL database whose name contains 'bench'")
-        import psycopg
-
-        admin = urlparse(url)._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
+        recreate_bench_database(url, reuse=reuse)
         path = None
     else:
         path = BASE_DIR / "var" / "list-page-cpu.sqlite3"

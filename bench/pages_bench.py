@@ -64,22 +64,28 @@ BASELINE_COMMUNE = "01053"
 BASELINE_COMMUNES = 10
 
 
+def recreate_bench_database(url: str, *, reuse: bool) -> None:
+    """The PostgreSQL database `url` names made afresh, or kept as it is with `reuse` when it
+    exists; only a database whose name says it is a bench's."""
+    name = urlparse(url).path.lstrip("/")
+    if not url.startswith("postgres") or "bench" not in name:
+        sys.exit("DATABASE_URL must name a PostgreSQL database whose name contains 'bench'")
+    import psycopg
+
+    admin = urlparse(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not (reuse and exists):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def prepare_environment(*, reuse: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        name = urlparse(url).path.lstrip("/")
-        if not url.startswith("postgres") or "bench" not in name:
-            sys.exit("DATABASE_URL must name a PostgreSQL database whose name contains 'bench'")
-        import psycopg
-
-        admin = urlparse(url)._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
+        recreate_bench_database(url, reuse=reuse)
     else:
         path = BASE_DIR / "var" / "pages-bench.sqlite3"
         path.parent.mkdir(exist_ok=True)
