@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
@@ -32,22 +31,11 @@ def bounded_count(queryset: QuerySet, limit: int | None = None) -> tuple[int, bo
     return min(found, limit), found > limit
 
 
-def bounded_counts(
-    queryset: QuerySet, conditions: dict[str, Q], limit: int | None = None
-) -> dict[str, tuple[int, bool]]:
-    """`bounded_count` of the queryset narrowed by each condition, in one query."""
-    if not conditions:
-        return {}
-    sql, params = bounded_counts_sql(queryset, conditions, limit)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return bounded_counts_read(list(conditions), cursor.fetchone(), limit)
-
-
 def bounded_counts_sql(
     queryset: QuerySet, conditions: dict[str, Q], limit: int | None = None
 ) -> tuple[str, list[Any]]:
-    """`bounded_counts`' statement: one capped count per condition, in one row."""
+    """One `bounded_count` of the queryset narrowed by each condition, in one statement and
+    one row (read with `bounded_counts_read`)."""
     limit = COUNT_MAX if limit is None else limit
     parts, params = [], []
     for condition in conditions.values():
@@ -62,7 +50,8 @@ def bounded_counts_sql(
 def bounded_counts_read(
     keys: list[str], found: Sequence[Any], limit: int | None = None
 ) -> dict[str, tuple[int, bool]]:
-    """`bounded_counts`' answer from its statement's row."""
+    """The counts by key from `bounded_counts_sql`'s row: each up to `limit`, and whether
+    there are more."""
     limit = COUNT_MAX if limit is None else limit
     return {
         key: (min(number, limit), number > limit) for key, number in zip(keys, found, strict=True)

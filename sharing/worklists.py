@@ -44,14 +44,6 @@ def _open_remark() -> Exists:
     return Exists(DraftRemark.objects.filter(info_request=OuterRef("pk"), addressed_at=None))
 
 
-def work_lists(*, prefecture_side: bool, user, today: date) -> list[WorkList]:
-    """The user's work lists today (a prefecture's: with the liaisons they cover for)."""
-    covering = covering_of(user=user, today=today) if prefecture_side else []
-    return lists_for(
-        prefecture_side=prefecture_side, user_id=user.pk, today=today, covering=covering
-    )
-
-
 def covering_of(*, user, today: date) -> list[int]:
     """The ids of the liaisons the user covers for today, in order: `covered_for`, its query
     compiled once (`_covering_statement`), as the inbox asks it on every page."""

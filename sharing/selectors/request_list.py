@@ -266,8 +266,9 @@ class _CountedPaginator(BoundedPaginator):
 def _counts_statement(
     vendor: str, shape: tuple, plain: tuple[str, tuple[str, ...]] | None, limit: int
 ) -> tuple[tuple[str, ...], Statement]:
-    """The work lists' capped counts (`bounded_counts`) for readers of this shape, and a
-    plain page's (`_Query.plain`, under the key ""), compiled once per database vendor
+    """The work lists' capped counts (`pagination.bounded_counts_sql`) for readers of this
+    shape, and a plain page's (`_Query.plain`, under the key ""), compiled once per database
+    vendor
     (`sharing.statements`): building and compiling the four to six querysets with their
     visibility test took about 3 ms a page, running them a tenth of it. `limit`: the cap
     (`COUNT_MAX`), part of the SQL."""
@@ -290,7 +291,7 @@ def _work_list_counts(
     reader: _Reader, plain: tuple[str, tuple[str, ...]] | None
 ) -> dict[str, tuple[int, bool]]:
     """Each of the reader's work lists' count, up to COUNT_MAX, and whether it holds more
-    (`sharing.pagination.bounded_counts`), with a plain page's under the key "", in one query
+    (`sharing.pagination.bounded_counts_read`), with a plain page's under the key "", in one query
     from its compiled statement."""
     limit = pagination.COUNT_MAX
     keys, statement = _counts_statement(connection.vendor, reader.shape(), plain, limit)

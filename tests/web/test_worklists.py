@@ -202,8 +202,8 @@ def test_to_do_is_what_is_to_acknowledge_decide_or_deliver_in_every_status(web, 
     ]
     [to_do] = [
         item
-        for item in worklists.work_lists(
-            prefecture_side=True, user=people.liaison, today=timezone.localdate()
+        for item in worklists.lists_for(
+            prefecture_side=True, user_id=people.liaison.pk, today=timezone.localdate(), covering=[]
         )
         if item.key == "a-traiter"
     ]
