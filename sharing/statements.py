@@ -10,12 +10,19 @@ query shows in it. `kept_slots` does the same for SQL already compiled from seve
 A stand-in is matched by its type and value as the ORM passes it to the database: a date
 stand-in is given as the backend adapts it (`connection.ops.adapt_datefield_value`), and so is
 each run's date. A query whose shape depends on a value (the length of an `IN` list) is
-compiled once per shape, its stand-ins as many as the run's values."""
+compiled once per shape, its stand-ins as many as the run's values.
 
+`compile_instances_once` does the same for a read of model instances (with the rows
+`select_related` joins), and `instances` builds them from a run's rows as the ORM's own
+iterable does: for a read that a detail makes on every request."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
 
 @dataclass(frozen=True)
@@ -59,3 +66,54 @@ def kept_slots(
     if every and {p.name for p in slotted if isinstance(p, _Slot)} != set(stand_ins):
         raise AssertionError("a stand-in is missing from the compiled statement")
     return Statement(sql, slotted)
+
+
+@dataclass(frozen=True)
+class InstancesRead:
+    """A read of model instances compiled once: its statement, and the ORM's compiler of it,
+    which knows which columns make which instance (its `select` and `klass_info`)."""
+
+    statement: Statement
+    compiler: Any
+
+
+def compile_instances_once(
+    build: Callable[..., QuerySet], first: dict[str, Any], second: dict[str, Any]
+) -> InstancesRead:
+    """The queryset `build(**stand_ins)` gives, compiled with two sets of stand-ins (name:
+    value, the same names): the two statements must be the same, so that every value of a run
+    is one of its parameters, never a constant of its SQL. Only a plain read of instances
+    (with `select_related`) is kept: no annotation, no instances known beforehand."""
+    compiled = []
+    for stand_ins in (first, second):
+        queryset = build(**stand_ins)
+        if queryset.query.annotation_select or queryset._known_related_objects:
+            raise ValueError("only a plain read of instances is compiled once")
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
+        compiled.append((kept_slots(sql, params, stand_ins), compiler))
+    if compiled[0][0] != compiled[1][0]:
+        raise AssertionError("a value of the run is a constant of the compiled statement")
+    return InstancesRead(*compiled[0])
+
+
+def instances(read: InstancesRead, *, using: str, **given: Any) -> list[Model]:
+    """The instances a run of the read gives on the database `using` (of the vendor it was
+    compiled for), with their related instances, built as Django's `ModelIterable` builds
+    them (`from_db`, the related populators; the backend's converters applied)."""
+    compiler = read.compiler
+    with connections[using].cursor() as cursor:
+        cursor.execute(read.statement.sql, read.statement.values(**given))
+        rows = cursor.fetchall()
+    select, klass_info = compiler.select, compiler.klass_info
+    model_fields = klass_info["select_fields"]
+    start, end = model_fields[0], model_fields[-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, using)
+    found = []
+    for row in compiler.results_iter([rows]):
+        instance = klass_info["model"].from_db(using, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, instance)
+        found.append(instance)
+    return found
