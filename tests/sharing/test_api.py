@@ -3,17 +3,23 @@
 import json
 import os
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.drainage import GENERATOR_STATS
+from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from audit.models import AuditEvent
 from audit.sequencer import audit_sequence, sequenced_size
 from sharing.models import ClarificationMessage, InfoRequest, InternalNote, Status
+from sharing.permissions import get_request_for
+from sharing.serializers import InfoRequestDetailSerializer
 from tests.factories import PASSWORD, PURPOSE, draft, request_in, today
 
 pytestmark = pytest.mark.django_db
@@ -649,6 +655,62 @@ def test_detail_query_count_is_bounded(api, people, orgs, django_assert_max_num_
     with django_assert_max_num_queries(10):
         response = client.get(url(info_request.reference))
     assert response.status_code == 200
+
+
+class _FieldsRebuilt(InfoRequestDetailSerializer):
+    """The detail as DRF renders it with the fields it builds for every instance."""
+
+    def get_fields(self):
+        return serializers.ModelSerializer.get_fields(self)
+
+
+def test_detail_renders_byte_for_byte_as_with_fields_built_for_each_instance(api, people, orgs):
+    requests = [
+        draft(orgs.montelimar),
+        request_in(Status.SUBMITTED, orgs.montelimar),
+        request_in(Status.CLARIFICATION_REQUESTED, orgs.montelimar),
+        request_in(Status.DELIVERED, orgs.montelimar),
+        request_in(Status.WITHDRAWN, orgs.montelimar),
+    ]
+    assigned = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    assigned.assigned_to = people.liaison
+    assigned.save(update_fields=["assigned_to"])
+    rendered = set()
+    for reader in (people.mayor, people.liaison):
+        client = api(reader)
+        for info_request in [*requests, assigned]:
+            response = client.get(url(info_request.reference))
+            if response.status_code == 404:  # a draft, for the liaison
+                continue
+            found = get_request_for(user=reader, reference=info_request.reference)
+            context = {"request": response.wsgi_request}
+            rebuilt = _FieldsRebuilt(found, context=context).data
+            assert response.content == JSONRenderer().render(rebuilt)
+            rendered.add(response.content)
+    assert len(rendered) == 11
+
+
+def test_detail_serializer_builds_its_fields_once(orgs, monkeypatch):
+    info_request = request_in(Status.SUBMITTED, orgs.montelimar)
+    monkeypatch.delattr(InfoRequestDetailSerializer, "_fields_built", raising=False)
+    building = mock.patch.object(
+        serializers.ModelSerializer,
+        "get_fields",
+        autospec=True,
+        side_effect=serializers.ModelSerializer.get_fields,
+    )
+    with building as built:
+        first, second = (InfoRequestDetailSerializer(info_request) for _ in range(2))
+        assert first.fields.keys() == second.fields.keys()
+    assert built.call_count == 1
+    assert first.fields["commune"] is not second.fields["commune"]
+    assert first.fields["commune"].parent is first
+    assert second.fields["allowed_actions"].parent is second
+
+
+def test_a_serializer_whose_fields_are_built_once_takes_no_input():
+    with pytest.raises(ImproperlyConfigured):
+        InfoRequestDetailSerializer(data={"purpose": "x"}).is_valid()
 
 
 # --- reference data, me, organisations ----------------------------------------------------
