@@ -1,11 +1,18 @@
 """API authentication by personal access token: `Authorization: Token <secret>` (or
 `Bearer <secret>`), looked up by the SHA-256 of the secret."""
 
+from functools import lru_cache
+from typing import cast
+
+from django.db import connections, router
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from sharing.statements import InstancesRead, compile_instances_once, instances
 
 from .models import PersonalAccessToken
 from .policy import second_factor_required
@@ -30,12 +37,7 @@ class PersonalTokenAuthentication(BaseAuthentication):
         return self.authenticate_credentials(secret)
 
     def authenticate_credentials(self, secret: str):
-        try:
-            token = PersonalAccessToken.objects.select_related("user").get(
-                key_hash=token_digest(secret)
-            )
-        except PersonalAccessToken.DoesNotExist:
-            token = None
+        token = _token_by_digest(token_digest(secret))
         if token is None or token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
         if token.expires_at <= timezone.now():
@@ -52,6 +54,27 @@ class PersonalTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def _token_by_digest(digest: str) -> PersonalAccessToken | None:
+    """The token with this digest and its user, from a statement compiled once: every API
+    request reads it, and the ORM built and compiled its read for each (about 0.3 ms)."""
+    alias = router.db_for_read(PersonalAccessToken)
+    found = instances(_token_read(connections[alias].vendor), using=alias, digest=digest)
+    return cast(PersonalAccessToken, found[0]) if found else None  # the digest is unique
+
+
+@lru_cache(maxsize=4)
+def _token_read(vendor: str) -> InstancesRead:
+    """`_token_by_digest`'s read, compiled once per database vendor (`sharing.statements`)."""
+    del vendor  # the cache's key: the statement is the same on every database of the vendor
+
+    def build(digest: str) -> QuerySet[PersonalAccessToken]:
+        return PersonalAccessToken.objects.select_related("user").filter(key_hash=digest).order_by()
+
+    return compile_instances_once(
+        build, {"digest": "stand-in digest 1"}, {"digest": "stand-in digest 2"}
+    )
 
 
 class PersonalTokenScheme(OpenApiAuthenticationExtension):

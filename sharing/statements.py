@@ -75,6 +75,7 @@ class InstancesRead:
 
     statement: Statement
     compiler: Any
+    converters: dict  # the backend's converters of its columns, by position
 
 
 def compile_instances_once(
@@ -94,13 +95,15 @@ def compile_instances_once(
         compiled.append((kept_slots(sql, params, stand_ins), compiler))
     if compiled[0][0] != compiled[1][0]:
         raise AssertionError("a value of the run is a constant of the compiled statement")
-    return InstancesRead(*compiled[0])
+    statement, compiler = compiled[0]
+    columns = [column[0] for column in compiler.select[: compiler.col_count]]
+    return InstancesRead(statement, compiler, compiler.get_converters(columns))
 
 
 def instances(read: InstancesRead, *, using: str, **given: Any) -> list[Model]:
     """The instances a run of the read gives on the database `using` (of the vendor it was
     compiled for), with their related instances, built as Django's `ModelIterable` builds
-    them (`from_db`, the related populators; the backend's converters applied)."""
+    them (`from_db`, the related populators, after the backend's converters)."""
     compiler = read.compiler
     with connections[using].cursor() as cursor:
         cursor.execute(read.statement.sql, read.statement.values(**given))
@@ -111,7 +114,9 @@ def instances(read: InstancesRead, *, using: str, **given: Any) -> list[Model]:
     init_list = [column[0].target.attname for column in select[start:end]]
     populators = get_related_populators(klass_info, select, using)
     found = []
-    for row in compiler.results_iter([rows]):
+    if read.converters:
+        rows = compiler.apply_converters(rows, read.converters)
+    for row in rows:
         instance = klass_info["model"].from_db(using, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, instance)

@@ -3,12 +3,16 @@ listed and revoked by their owner, revoked with the account, audited."""
 
 import hashlib
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 from django.test import Client
 from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
 
+from accounts.authentication import PersonalTokenAuthentication
 from accounts.models import PersonalAccessToken
 from accounts.security_services import token_issue
 from accounts.services import user_privileges_save
@@ -97,6 +101,26 @@ def test_a_revoked_token_stops_working_at_once(people):
 
 def test_an_unknown_token_is_refused(people):
     assert with_token("rls_not-a-real-token").get("/api/v1/me/").status_code == 401
+
+
+def test_a_token_is_read_with_its_user_from_a_statement_compiled_once(
+    people, django_assert_num_queries
+):
+    first, second = issue(), issue("liaison-26")
+    authentication = PersonalTokenAuthentication()
+    authentication.authenticate_credentials(first["token"])
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True) as compiling:
+        user, token = authentication.authenticate_credentials(second["token"])
+        with pytest.raises(AuthenticationFailed):
+            authentication.authenticate_credentials("rls_not-a-real-token")
+    assert compiling.call_count == 0
+    assert (token.pk, user.username) == (second["id"], "liaison-26")
+    with django_assert_num_queries(0):  # read with the token, not afterwards
+        assert token.user is user
+    expected = PersonalAccessToken.objects.get(pk=second["id"])
+    assert {f.attname: getattr(token, f.attname) for f in token._meta.fields} == {
+        f.attname: getattr(expected, f.attname) for f in expected._meta.fields
+    }
 
 
 def test_the_owner_lists_their_tokens_and_no_one_elses(people):
