@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_bench \
         uv run python bench/audit_bench.py [--events 1000000] [--appends 4000]
+        [--duration SECONDS] [--pgbench]
 
 The database named in DATABASE_URL is DROPPED and recreated: its name must contain "bench".
 Reports, as a Markdown table:
@@ -28,7 +29,14 @@ Reports, as a Markdown table:
 
 --reuse keeps the database of a previous run (its million events) and measures only the
 verification, the export and the sizes. --appends-only stops after the appends, the sequencer,
-their sizes and the API latency; --latency-only measures the API latency alone (with and
+their sizes and the API latency; --duration S makes every writer setting of the appends last S
+seconds instead of a fixed count (every writer appends until a shared deadline; the rate is the
+rows the database holds from that window, so 32 writers are not judged by their slowest one);
+--pgbench measures the database's append path alone, without the writers' Python: PostgreSQL's
+pgbench (PGBENCH, default "pgbench") sends the INSERT audit_record sends, captured from it, with
+1, 8 and 32 clients for --duration seconds (default 10), against the events table with the
+sequencer beside, then into its trigger-less copy, and drains and checks the sequencing after
+each setting (it implies --appends-only); --latency-only measures the API latency alone (with and
 without the access record, in alternating rounds). The load average is printed with the
 table: the machine may be shared.
 """
@@ -40,6 +48,7 @@ import base64
 import hashlib
 import multiprocessing
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -109,7 +118,9 @@ def _spent(before: tuple[float, float | None], after: tuple[float, float | None]
     return after[0] - before[0], backend
 
 
-def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
+def _writer(kind: str, count: int, number: int, ready, start, done, deadline) -> None:
+    """`count` appends (or plain inserts), or as many as fit before `deadline` (time.time(),
+    shared by every writer) when it is set."""
     setup_django()
     from django.db import connection
 
@@ -118,12 +129,16 @@ def _writer(kind: str, count: int, number: int, ready, start, done) -> None:
     connection.ensure_connection()
     ready.put(number)
     start.wait()
+    until = deadline.value or None
     began = _cpu(connection)
     if kind == "chain":
-        for i in range(count):
+        i = 0
+        while (i < count) if until is None else (time.time() < until):
             audit_record(actor=None, action="bench.append", details={"writer": number, "i": i})
+            i += 1
+        count = i
     else:
-        plain_inserts(connection, count, writer=number)
+        count = plain_inserts(connection, count, writer=number, until=until)
     spent = _spent(began, _cpu(connection))
     connection.close()
     done.put((count, *spent))
@@ -139,14 +154,18 @@ PLAIN_INSERT = (
 )
 
 
-def plain_inserts(connection, count: int, *, writer: int) -> None:
-    """The baseline: `count` plain INSERTs of the row an append writes, each its own commit."""
+def plain_inserts(connection, count: int, *, writer: int, until: float | None = None) -> int:
+    """The baseline: plain INSERTs of the row an append writes, each its own commit, `count`
+    of them or as many as fit before `until` (time.time()); returns how many."""
+    i = 0
     with connection.cursor() as cursor:
-        for i in range(count):
+        while (i < count) if until is None else (time.time() < until):
             cursor.execute(
                 PLAIN_INSERT, [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": {writer}}}']
             )
             cursor.fetchone()
+            i += 1
+    return i
 
 
 def _sequencer(stop, done) -> None:
@@ -182,33 +201,49 @@ class Run:
         return "?" if seconds is None else f"{seconds / self.appends * 1e6:,.0f}"
 
 
-def appends_per_second(kind: str, writers: int, total: int) -> Run:
-    """The appends' rate and CPU, with the sequencer beside them for kind "chain"."""
+def appends_per_second(kind: str, writers: int, total: int, duration: float = 0.0) -> Run:
+    """The appends' rate and CPU, with the sequencer beside them for kind "chain": `total`
+    appends shared among the writers (the rate then waits for the slowest writer), or, with a
+    `duration`, every writer appending until a common deadline, the rate counted from the
+    database: the rows stamped within the window (each writer checks the clock before an append,
+    so at most its last one commits after the deadline, by one commit's time)."""
     context = multiprocessing.get_context("spawn")
     ready, start, done = context.Queue(), context.Event(), context.Queue()
+    deadline = context.Value("d", 0.0)
     stop, sequenced = context.Event(), context.Queue()
     beside = context.Process(target=_sequencer, args=(stop, sequenced))
     if kind == "chain":
         beside.start()
     per = max(total // writers, 1)
     processes = [
-        context.Process(target=_writer, args=(kind, per, n, ready, start, done))
+        context.Process(target=_writer, args=(kind, per, n, ready, start, done, deadline))
         for n in range(writers)
     ]
     for process in processes:
         process.start()
     for _ in processes:
         ready.get()  # every writer has imported Django and connected
+    window = time.time()
+    if duration:
+        deadline.value = window + duration
     began = time.perf_counter()
     start.set()
     results = [done.get() for _ in processes]
     elapsed = time.perf_counter() - began
     for process in processes:
         process.join()
-    written = sum(count for count, _, _ in results)
+    written = counted = sum(count for count, _, _ in results)
+    if duration:
+        table = "audit_auditevent" if kind == "chain" else "bench_plain_event"
+        # Every claimed row is there (an append checked the clock, then stamped its row: it
+        # may stamp it just after the deadline); the rate counts those stamped before it.
+        held = rows_stamped(table, window, float("inf"))
+        assert held == written, f"{written} appends claimed, {held} in the database"
+        counted = rows_stamped(table, window, deadline.value)
+        elapsed = duration
     backends = [backend for _, _, backend in results]
     run = Run(
-        rate=written / elapsed,
+        rate=counted / elapsed,
         appends=written,
         writers_cpu=sum(cpu for _, cpu, _ in results),
         backends_cpu=None if None in backends else sum(backends),
@@ -219,6 +254,26 @@ def appends_per_second(kind: str, writers: int, total: int) -> Run:
         run.sequencer_cpu = None if backend_cpu is None else process_cpu + backend_cpu
         beside.join()
     return run
+
+
+def rows_stamped(table: str, start: float, end: float) -> int:
+    """Rows of `table` whose occurred_at falls in [start, end) (time.time() values)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {table} WHERE occurred_at >= %s AND occurred_at < %s",
+            [datetime.fromtimestamp(start, UTC), _moment(end)],
+        )
+        return cursor.fetchone()[0]
+
+
+def _moment(seconds: float) -> datetime:
+    return (
+        datetime.max.replace(tzinfo=UTC)
+        if seconds == float("inf")
+        else (datetime.fromtimestamp(seconds, UTC))
+    )
 
 
 def sequencer_per_second() -> tuple[float, int]:
@@ -238,6 +293,192 @@ def create_plain_table() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_plain_event")
         cursor.execute("CREATE TABLE bench_plain_event (LIKE audit_auditevent INCLUDING ALL)")
+
+
+# -- the database's append path alone (pgbench) ----------------------------------------------
+
+PGBENCH = os.environ.get("PGBENCH", "pgbench")
+
+# The values pgbench gives the statement's parameters, one variable per column. pgbench has no
+# string functions, so the columns an index or the sequencer's reading depends on vary as random
+# integers (as text where the column is text) and the other texts are constants; occurred_at
+# is the run's start (the events table's one index on it is a BRIN, its partition that month's).
+PGBENCH_RANDOM = {
+    "actor_id": "random(1, 100000)",
+    "target_ref": "random(1, 1000000000)",
+    "request_id": "random(1, 1000000000000000)",
+}
+PGBENCH_CONSTANT = {
+    "v": "1",
+    "actor_username": "liaison-26",
+    "actor_is_staff": "false",
+    "actor_roles": '[{"dep": "26", "kind": "prefecture", "org": "26", "role": "liaison"}]',
+    "action": "request.viewed",
+    "outcome": "ok",
+    "target_type": "sharing.inforequest",
+    "org_code": "26198",
+    "departement_code": "26",
+    "scope": ",26,",
+    "ip": "203.0.113.9",
+    "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+    "details": '{"via": "pgbench"}',
+}
+
+
+def append_statement() -> str:
+    """The INSERT audit_record sends on PostgreSQL, as Django's cursor receives it (an execute
+    wrapper sees it; the event is rolled back)."""
+    from django.db import connection, transaction
+
+    from audit.services import audit_record
+
+    sent: list[str] = []
+
+    def capture(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with transaction.atomic(), connection.execute_wrapper(capture):
+        audit_record(actor=None, action="bench.append", details={"via": "pgbench"})
+        transaction.set_rollback(True)
+    inserts = [sql for sql in sent if sql.startswith("INSERT INTO audit_auditevent ")]
+    assert len(inserts) == 1, sent
+    return inserts[0]
+
+
+def pgbench_script(statement: str, *, table: str = "audit_auditevent") -> tuple[str, dict]:
+    """A pgbench script sending `statement` (Django's %s placeholders, one per column of its
+    column list) into `table`, each placeholder a variable named after its column, and the
+    constants to pass with -D. With -M extended pgbench sends it as psycopg sends it: the
+    statement with $1, $2... and the values apart."""
+    match = re.match(r"INSERT INTO audit_auditevent \(([^)]*)\) VALUES ", statement)
+    assert match, statement
+    columns = [column.strip() for column in match.group(1).split(",")]
+    pieces = statement.split("%s")
+    assert len(pieces) == len(columns) + 1, "one placeholder per column"
+    script = pieces[0] + "".join(
+        f":{column}{piece}" for column, piece in zip(columns, pieces[1:], strict=True)
+    )
+    script = script.replace("INSERT INTO audit_auditevent ", f"INSERT INTO {table} ", 1)
+    defines = {c: PGBENCH_CONSTANT[c] for c in columns if c in PGBENCH_CONSTANT}
+    defines["occurred_at"] = datetime.now(UTC).isoformat()
+    unknown = set(columns) - set(defines) - set(PGBENCH_RANDOM)
+    assert not unknown, f"no pgbench value for {unknown}"
+    lines = [f"\\set {name} {expression}" for name, expression in PGBENCH_RANDOM.items()]
+    return "\n".join([*lines, script + ";", ""]), defines
+
+
+def pgbench_run(script: str, defines: dict, clients: int, seconds: int) -> int:
+    """Run pgbench for `seconds` with `clients` connections, durable commits; returns the
+    transactions it reports processed (none may fail)."""
+    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"relais-bench-{os.getpid()}.sql"  # noqa: S108
+    path.write_text(script)
+    command = [PGBENCH, "-n", "-M", "extended", "-c", str(clients), "-T", str(seconds)]
+    command += ["-j", str(min(clients, os.cpu_count() or 1)), "-f", str(path)]
+    command += [f"-D{name}={value}" for name, value in defines.items()]
+    command.append(os.environ["DATABASE_URL"])
+    environment = {**os.environ, "PGOPTIONS": "-c synchronous_commit=on"}
+    result = subprocess.run(  # noqa: S603 - our own arguments
+        command, capture_output=True, text=True, env=environment, check=False
+    )
+    path.unlink(missing_ok=True)
+    if result.returncode != 0:
+        sys.exit(f"pgbench failed:\n{result.stdout}\n{result.stderr}")
+    failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
+    assert failed is None or failed.group(1) == "0", result.stdout
+    return int(re.search(r"actually processed: (\d+)", result.stdout).group(1))
+
+
+def table_rows(table: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def pgbench_appends(rows: list, seconds: int) -> None:
+    """The INSERT audit_record sends, by pgbench with 1, 8 and 32 clients: into the events table
+    with the sequencer beside (then drained, and every event checked sequenced), and into the
+    trigger-less copy; rates from the rows each table gained."""
+    from audit.models import AuditEvent
+
+    create_plain_table()
+    statement = append_statement()
+    rates = {}
+    for clients in WRITERS:
+        context = multiprocessing.get_context("spawn")
+        stop, sequenced = context.Event(), context.Queue()
+        beside = context.Process(target=_sequencer, args=(stop, sequenced))
+        beside.start()
+        time.sleep(2)  # the sequencer's django.setup()
+        before = table_rows("audit_auditevent")
+        script, defines = pgbench_script(statement)
+        processed = pgbench_run(script, defines, clients, seconds)
+        appended = table_rows("audit_auditevent") - before
+        stop.set()
+        during = sequenced.get()[0]
+        beside.join()
+        assert appended == processed, f"pgbench {processed}, table {appended}"
+        drain, backlog = sequencer_per_second()
+        pending = AuditEvent.objects.filter(seq__isnull=True).count()
+        assert pending == 0, f"{pending} events left unsequenced"
+        before = table_rows("bench_plain_event")
+        script, defines = pgbench_script(statement, table="bench_plain_event")
+        processed = pgbench_run(script, defines, clients, seconds)
+        inserted = table_rows("bench_plain_event") - before
+        assert inserted == processed, f"pgbench {processed}, table {inserted}"
+        chain, plain = appended / seconds, inserted / seconds
+        rates[clients] = (chain, plain)
+        report(
+            rows,
+            (
+                f"pgbench appends/s, {clients} client(s), {seconds} s, sequencer beside",
+                f"{chain:,.0f}",
+                f"plain {plain:,.0f}",
+                f"{chain / plain:.2f}",
+            ),
+        )
+        report(
+            rows,
+            (
+                f"pgbench sequencer, {clients} client(s): chained during the run / backlog after"
+                " (all sequenced)",
+                f"{during:,} / {backlog:,}",
+                f"backlog at {drain:,.0f} events/s",
+                f"{drain / chain:.1f} x appends" if drain else "",
+            ),
+        )
+    fall_rows(rows, "pgbench", rates)
+    # The sequencer's own rate, on a backlog of its size: appends without it, then one run.
+    script, defines = pgbench_script(statement)
+    backlog = pgbench_run(script, defines, 8, seconds)
+    drain, drained = sequencer_per_second()
+    assert drained == backlog, f"{backlog} appended, {drained} sequenced"
+    assert not AuditEvent.objects.filter(seq__isnull=True).exists()
+    report(
+        rows,
+        (
+            f"pgbench sequencer alone, a backlog of {backlog:,} events (8 clients, {seconds} s)",
+            f"{drain:,.0f} events/s",
+            "",
+            f"{drain / rates[8][0]:.1f} x appends at 8",
+        ),
+    )
+
+
+def fall_rows(rows: list, label: str, rates: dict) -> None:
+    """From 8 to 32 writers: appends' and plain inserts' change."""
+    (chain8, plain8), (chain32, plain32) = rates[8], rates[32]
+    report(
+        rows,
+        (
+            f"{label}: 32 writers over 8",
+            f"appends {chain32 / chain8:.2f}",
+            f"plain {plain32 / plain8:.2f}",
+            "",
+        ),
+    )
 
 
 # -- API detail latency -----------------------------------------------------------------------
@@ -456,6 +697,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the loaded database")
     parser.add_argument("--appends-only", action="store_true", help="skip the million events")
     parser.add_argument(
+        "--duration", type=int, default=0, help="seconds per writer setting instead of a count"
+    )
+    parser.add_argument(
+        "--pgbench", action="store_true", help="the database's append path alone, by pgbench"
+    )
+    parser.add_argument(
         "--latency-only", action="store_true", help="only the API detail with and without its log"
     )
     args = parser.parse_args()
@@ -466,8 +713,11 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    rows = []
-    if args.latency_only:
+    rows: list[tuple[str, ...]] = []
+    if args.pgbench:
+        pgbench_appends(rows, args.duration or 10)
+        args.appends_only = True
+    elif args.latency_only:
         latency(rows, args)
         args.appends_only = True
     elif not args.reuse:
@@ -506,13 +756,16 @@ def appends_and_latency(rows: list, args) -> None:
     from audit.models import AuditEvent
 
     create_plain_table()
+    rates = {}
     for writers in WRITERS:
-        chain = appends_per_second("chain", writers, args.appends)
-        plain = appends_per_second("plain", writers, args.appends)
+        chain = appends_per_second("chain", writers, args.appends, args.duration)
+        plain = appends_per_second("plain", writers, args.appends, args.duration)
+        rates[writers] = (chain.rate, plain.rate)
+        setting = f"{args.duration} s" if args.duration else f"{args.appends:,} appends"
         report(
             rows,
             (
-                f"appends/s, {writers} writer(s), sequencer beside",
+                f"appends/s, {writers} writer(s), {setting}, sequencer beside",
                 f"{chain.rate:,.0f}",
                 f"plain {plain.rate:,.0f}",
                 f"{chain.rate / plain.rate:.2f}",
@@ -541,6 +794,7 @@ def appends_and_latency(rows: list, args) -> None:
                 f"{drain / chain.rate:.1f} x appends" if drain else "",
             ),
         )
+    fall_rows(rows, "Python writers", rates)
     for row in sizes(AuditEvent.objects.count(), " (appended and sequenced)"):
         report(rows, row)
     latency(rows, args)
