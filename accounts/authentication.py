@@ -1,7 +1,6 @@
 """API authentication by personal access token: `Authorization: Token <secret>` (or
 `Bearer <secret>`), looked up by the SHA-256 of the secret."""
 
-from functools import lru_cache
 from typing import cast
 
 from django.db import connections, router
@@ -12,7 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from sharing.statements import InstancesRead, compile_instances_once, instances
+from sharing.statements import InstancesRead, compile_instances_once, instances, per_vendor
 
 from .models import PersonalAccessToken
 from .policy import second_factor_required
@@ -64,10 +63,9 @@ def _token_by_digest(digest: str) -> PersonalAccessToken | None:
     return cast(PersonalAccessToken, found[0]) if found else None  # the digest is unique
 
 
-@lru_cache(maxsize=4)
-def _token_read(vendor: str) -> InstancesRead:
+@per_vendor(maxsize=4)
+def _token_read() -> InstancesRead:
     """`_token_by_digest`'s read, compiled once per database vendor (`sharing.statements`)."""
-    del vendor  # the cache's key: the statement is the same on every database of the vendor
 
     def build(digest: str) -> QuerySet[PersonalAccessToken]:
         return PersonalAccessToken.objects.select_related("user").filter(key_hash=digest).order_by()

@@ -1,8 +1,6 @@
 """What every page's header needs: the signed-in user's roles, the menu of their work and the
 unread notifications count. Evaluated lazily, so that a page that shows no header costs nothing."""
 
-from functools import lru_cache
-
 from django.db import connection
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -12,7 +10,7 @@ from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, ROLES_BY_KIND, OrgK
 from accounts.selectors import MANAGER_ROLE_BY_KIND, memberships_of
 
 from .selectors import notifications_of
-from .statements import Statement, compile_once
+from .statements import Statement, compile_once, per_vendor
 
 
 def roles_of(user) -> frozenset[str]:
@@ -72,14 +70,13 @@ def menu_for(user, current: str, drafts_only: bool = False) -> list[dict]:
 _READER = -(2**31) + 7
 
 
-@lru_cache(maxsize=4)
-def _unread_count_statement(vendor: str) -> Statement:
+@per_vendor(maxsize=4)
+def _unread_count_statement() -> Statement:
     """The count of `notifications_of(user, unread=True)`, as the ORM writes it, compiled once
     per database vendor (`sharing.statements`). The header shows it on every page: building
     and compiling that queryset (the notice's visibility, the user's groups and the view
     permission as subqueries) took about 4 ms a page, running it 0.1 ms. The view permission's
     id stays a subquery of the statement, read afresh by each run."""
-    del vendor  # the cache's key: the statement is the default database's
     reader = User(pk=_READER, is_active=True)
     rows = notifications_of(user=reader, unread=True).order_by().values_list("pk")
     unread = compile_once(rows, reader=_READER)

@@ -24,6 +24,7 @@ from .statements import (
     compile_instances_once,
     compile_once,
     instances,
+    per_vendor,
 )
 
 VIEW = "view_inforequest"
@@ -150,13 +151,12 @@ def _read_by_reference(*, user: User, reference: str) -> InfoRequest | None:
     return cast(InfoRequest, found[0]) if found else None  # the reference is unique
 
 
-@lru_cache(maxsize=4)
-def _by_reference_read(vendor: str) -> InstancesRead:
+@per_vendor(maxsize=4)
+def _by_reference_read() -> InstancesRead:
     """`get_request_for`'s read of one request by its reference with what its detail shows
     (`SHOWN_WITH`), compiled once per database vendor (`sharing.statements`): built and
     compiled by the ORM with its five joins on every detail, page and action, it took about
     0.75 ms of CPU."""
-    del vendor  # the cache's key: the statement is the same on every database of the vendor
 
     def build(reference: str) -> QuerySet[InfoRequest]:
         return InfoRequest.objects.select_related(*SHOWN_WITH).filter(reference=reference)
@@ -205,12 +205,11 @@ def perms_on_each(
     return {pk: frozenset(codenames) for pk, codenames in found.items()}
 
 
-@lru_cache(maxsize=128)
-def _each_request_statement(vendor: str, requests: int, groups: int) -> Statement:
+@per_vendor(maxsize=128)
+def _each_request_statement(requests: int, groups: int) -> Statement:
     """`perms_on_each`'s query for this many requests and groups, compiled once per database
     vendor (`sharing.statements`): built and compiled for every page of the inbox (whose "take
     it" buttons read the page's permissions), it took about 1.5 ms a page."""
-    del vendor  # the cache's key: the statement is the default database's
     ids = {f"r{i}": -1_000_000_000 - i for i in range(requests)}
     group_ids = {f"g{i}": -1_100_000_000 - i for i in range(groups)}
     user, content_type = -1_200_000_000, -1_200_000_001  # stand-ins

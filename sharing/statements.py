@@ -18,7 +18,8 @@ iterable does: for a read that a detail makes on every request."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -66,6 +67,27 @@ def kept_slots(
     if every and {p.name for p in slotted if isinstance(p, _Slot)} != set(stand_ins):
         raise AssertionError("a stand-in is missing from the compiled statement")
     return Statement(sql, slotted)
+
+
+Built = TypeVar("Built")
+
+
+def per_vendor(maxsize: int) -> Callable[[Callable[..., Built]], Callable[..., Built]]:
+    """Keeps what `build(*shape)` makes (a statement compiled once, or several) for each
+    database vendor and shape: called as `build(vendor, *shape)`. What it compiles is the
+    same on every database of a vendor and differs from one vendor to another, so the vendor
+    is the cache's key and nothing else of it."""
+
+    def decorate(build: Callable[..., Built]) -> Callable[..., Built]:
+        @lru_cache(maxsize=maxsize)
+        @wraps(build)
+        def kept(vendor: str, *shape: Any) -> Built:
+            del vendor  # the cache's key only
+            return build(*shape)
+
+        return kept
+
+    return decorate
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -30,7 +29,7 @@ from .models import (
     running_due_expression,
 )
 from .selectors import clarification_overdue_q, overdue_q, running_due_before_q
-from .statements import Statement, compile_once
+from .statements import Statement, compile_once, per_vendor
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,9 @@ def covering_of(*, user, today: date) -> list[int]:
         return sorted(pk for (pk,) in cursor.fetchall())
 
 
-@lru_cache(maxsize=4)
-def _covering_statement(vendor: str) -> Statement:
+@per_vendor(maxsize=4)
+def _covering_statement() -> Statement:
     """`covered_for`'s ids, compiled once per database vendor (`sharing.statements`)."""
-    del vendor  # the cache's key: the statement is the default database's
     user, on = -1_000_000_009, date(1901, 3, 4)  # stand-ins
     rows = covered_for(user=User(pk=user), on=on).values_list("pk")
     return compile_once(rows, user=user, on=connection.ops.adapt_datefield_value(on))

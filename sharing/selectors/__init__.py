@@ -2,7 +2,6 @@
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth import get_permission_codename
@@ -31,7 +30,7 @@ from ..models import (
     Status,
     running_due_expression,
 )
-from ..statements import Statement, compile_once
+from ..statements import Statement, compile_once, per_vendor
 
 
 class ProbedExists(Exists):
@@ -357,10 +356,9 @@ def holds_personal_permissions(*, user: User) -> bool:
         return cursor.fetchone() is not None
 
 
-@lru_cache(maxsize=4)
-def _personal_statement(vendor: str) -> Statement:
+@per_vendor(maxsize=4)
+def _personal_statement() -> Statement:
     """`holds_personal_permissions`' query, compiled once per database vendor."""
-    del vendor  # the cache's key: the statement is the default database's
     user = -1_000_000_007  # stand-in
     rows = InfoRequestUserObjectPermission.objects.filter(user_id=user).values_list("pk")[:1]
     return compile_once(rows, user=user)

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from django.core.paginator import Page
@@ -36,7 +35,7 @@ from ..models import (
 from ..pagination import BoundedPaginator, bounded_counts_read, bounded_counts_sql
 from ..permissions import perms_on_each
 from ..saved_views import saved_views_of
-from ..statements import Statement, kept_slots
+from ..statements import Statement, kept_slots, per_vendor
 from . import holds_personal_permissions, info_request_list, with_sent_back
 from .people import BulkChoices, bulk_choices
 
@@ -215,15 +214,12 @@ def _compiled_twice(shape: tuple, build: Callable[[_Reader, User], tuple[str, An
     return compiled[0]
 
 
-@lru_cache(maxsize=256)
-def _ids_statement(
-    vendor: str, shape: tuple, plain: tuple[str, tuple[str, ...]], sort: str
-) -> Statement:
+@per_vendor(maxsize=256)
+def _ids_statement(shape: tuple, plain: tuple[str, tuple[str, ...]], sort: str) -> Statement:
     """The ids of a plain list's rows (`_Query.plain`) in the list's order, for readers of
     this shape, compiled once per database vendor: the page's LIMIT and OFFSET are added as
     parameters. Built and compiled by the ORM, as the subquery of the page's rows, the
     visibility test with it, it took about 1.5 ms a page."""
-    del vendor  # the cache's key: the statement is the default database's
 
     def build(reader: _Reader, user: User) -> tuple[str, Any]:
         key, statuses = plain
@@ -262,9 +258,9 @@ class _CountedPaginator(BoundedPaginator):
         return self._counted
 
 
-@lru_cache(maxsize=256)
+@per_vendor(maxsize=256)
 def _counts_statement(
-    vendor: str, shape: tuple, plain: tuple[str, tuple[str, ...]] | None, limit: int
+    shape: tuple, plain: tuple[str, tuple[str, ...]] | None, limit: int
 ) -> tuple[tuple[str, ...], Statement]:
     """The work lists' capped counts (`pagination.bounded_counts_sql`) for readers of this
     shape, and a plain page's (`_Query.plain`, under the key ""), compiled once per database
@@ -272,7 +268,6 @@ def _counts_statement(
     (`sharing.statements`): building and compiling the four to six querysets with their
     visibility test took about 3 ms a page, running them a tenth of it. `limit`: the cap
     (`COUNT_MAX`), part of the SQL."""
-    del vendor  # the cache's key: the statement is the default database's
     keys: list[str] = []
 
     def build(reader: _Reader, user: User) -> tuple[str, Any]:

@@ -11,7 +11,7 @@ from django.http import Http404
 from sharing.models import InfoRequest, Status
 from sharing.permissions import get_request_for
 from sharing.selectors import SHOWN_WITH
-from sharing.statements import compile_instances_once, instances
+from sharing.statements import compile_instances_once, instances, per_vendor
 from tests.factories import draft, request_in
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +92,20 @@ def test_a_compiled_read_gives_every_row_of_each_run(orgs):
     assert sorted(row.pk for row in found) == sorted(row.pk for row in requests)
     assert {row.commune.code for row in found} == {"26198"}
     assert instances(read, using=connection.alias, commune=orgs.valence.pk) == []
+
+
+def test_per_vendor_builds_once_per_vendor_and_shape():
+    built = []
+
+    @per_vendor(maxsize=8)
+    def statement(size: int) -> str:
+        """What it builds."""
+        built.append(size)
+        return f"statement of {size}"
+
+    assert statement("postgresql", 2) == "statement of 2"
+    assert statement("postgresql", 2) == "statement of 2"
+    assert statement("postgresql", 3) == "statement of 3"
+    assert statement("sqlite", 2) == "statement of 2"
+    assert built == [2, 3, 2]  # once per vendor and shape
+    assert statement.__doc__ == "What it builds."
