@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from pages_bench import recreate_bench_database
+from pages_bench import open_bench_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -40,21 +40,7 @@ PER_READER = 5  # details read by each reader
 def prepare_environment(*, reuse: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        recreate_bench_database(url, reuse=reuse)
-    elif not url:
-        path = BASE_DIR / "var" / "detail-cpu.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not reuse:
-            path.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    open_bench_database(sqlite_file="detail-cpu.sqlite3", reuse=reuse)
 
 
 def main() -> None:

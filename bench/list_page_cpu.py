@@ -35,8 +35,8 @@ from pathlib import Path
 from pages_bench import (
     MEASURED_COMMUNE,
     bulk_requests,
+    open_bench_database,
     organisations,
-    recreate_bench_database,
     side,
     users,
     worked_requests,
@@ -71,25 +71,7 @@ HIDDEN = [
 
 def prepare_environment(*, reuse: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-    elif url:
-        recreate_bench_database(url, reuse=reuse)
-        path = None
-    else:
-        path = BASE_DIR / "var" / "list-page-cpu.sqlite3"
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not reuse:
-            path.unlink(missing_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    open_bench_database(sqlite_file="list-page-cpu.sqlite3", reuse=reuse)
 
 
 def load(total: int) -> None:

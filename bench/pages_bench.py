@@ -80,6 +80,28 @@ def recreate_bench_database(url: str, *, reuse: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def open_bench_database(*, sqlite_file: str, reuse: bool) -> None:
+    """The database a one-process bench measures on, Django set up and migrated on it:
+    DATABASE_URL's PostgreSQL database (`recreate_bench_database`), the SQLite file a
+    `sqlite:///` URL names, or `var/<sqlite_file>` without DATABASE_URL; a SQLite file is
+    emptied first unless `reuse`."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url and not url.startswith("sqlite:///"):
+        recreate_bench_database(url, reuse=reuse)
+    else:
+        path = Path(url.removeprefix("sqlite:///")) if url else BASE_DIR / "var" / sqlite_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not reuse:
+            path.unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def prepare_environment(*, reuse: bool) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ["RELAIS_DURABLE_COMMITS"] = "1"  # as production commits (config/settings/test.py)
