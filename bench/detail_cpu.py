@@ -1,19 +1,21 @@
-"""CPU per API detail (`GET /api/v1/requests/<reference>/`), in one process.
+"""CPU per API detail (`GET /api/v1/requests/<reference>/`), or per page of the API list or
+inbox (`--kind list`, `--kind inbox`: the requests `bench/load.py` sends), in one process.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/relais_detail_bench \
-        uv run python bench/detail_cpu.py [--runs 200] [--reuse] [--json DIR]
+        uv run python bench/detail_cpu.py [--kind detail] [--runs 200] [--reuse] [--json DIR]
 
 Without DATABASE_URL, the SQLite file var/detail-cpu.sqlite3 is used; a PostgreSQL database
 named in DATABASE_URL is DROPPED and recreated unless `--reuse` finds it, and its name must
-contain "bench". The data: the demo (`manage.py demo`), loaded once. Each reader (a liaison, a
-prefecture admin, a commune's legal officer and mayor) gets an API token, as `bench/load.py`
-issues them, and reads the details of the first requests of its list with it, through
-Django's test client: warmed up, then `--runs` times each, interleaved. Production commits
-durably (RELAIS_DURABLE_COMMITS), so that the audit record's commit costs what it costs.
+contain "bench". The data: the demo (`manage.py demo`), loaded once. Each reader (a liaison,
+a prefecture admin, a commune's legal officer and mayor) gets an API token, as `bench/load.py`
+issues them, and reads the details of the first requests of its list with it (or its list, or
+its inbox: the same path `PER_READER` times), through Django's test client: warmed up, then
+`--runs` times each, interleaved. Production commits durably (RELAIS_DURABLE_COMMITS), so that
+the audit record's commit costs what it costs.
 
-Prints the median CPU milliseconds of this process per detail (with SQLite, the database's
+Prints the median CPU milliseconds of this process per answer (with SQLite, the database's
 work too; with PostgreSQL, not the server's), the median wall time and the queries of one
-detail. `--json DIR` writes each detail's body there, for a byte-for-byte comparison
+answer. `--json DIR` writes each answer's body there, for a byte-for-byte comparison
 (`diff -r`) of two runs on the same data (`--reuse`, the same day).
 """
 
@@ -34,7 +36,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 READERS = ["liaison-26", "prefecture_admin-26", "legal_officer-26198", "mayor-26198"]
-PER_READER = 5  # details read by each reader
+PER_READER = 5  # answers read by each reader
+# The lists as bench/load.py asks for them.
+LISTS = {
+    "list": "/api/v1/requests/",
+    "inbox": "/api/v1/requests/?status=submitted&status=acknowledged&ordering=decision_due",
+}
 
 
 def prepare_environment(*, reuse: bool) -> None:
@@ -45,9 +52,11 @@ def prepare_environment(*, reuse: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--kind", choices=["detail", *LISTS], default="detail")
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--reuse", action="store_true")
-    parser.add_argument("--json", default="", help="write each detail's body in this folder")
+    parser.add_argument("--json", default="", help="write each answer's body in this folder")
+    parser.add_argument("--queries", action="store_true", help="print one answer's queries")
     args = parser.parse_args()
     prepare_environment(reuse=args.reuse)
     from django.conf import settings
@@ -70,9 +79,13 @@ def main() -> None:
         client = Client()
         listed = client.get("/api/v1/requests/", **headers)
         assert listed.status_code == 200, listed.status_code
-        for row in listed.json()["results"][:PER_READER]:
-            path = f"/api/v1/requests/{row['reference']}/"
-            details.append((f"{username} {row['reference']}", client, path, headers))
+        for index, row in enumerate(listed.json()["results"][:PER_READER]):
+            if args.kind == "detail":
+                label = f"{username} {row['reference']}"
+                path = f"/api/v1/requests/{row['reference']}/"
+            else:
+                label, path = f"{username} {args.kind} {index}", LISTS[args.kind]
+            details.append((label, client, path, headers))
     gc.collect()
     gc.freeze()
     json_dir = Path(args.json) if args.json else None
@@ -85,6 +98,9 @@ def main() -> None:
         with CaptureQueriesContext(connection) as captured:
             response = client.get(path, **headers)
         assert response.status_code == 200, (path, response.status_code)
+        if args.queries and not queries:
+            for query in captured.captured_queries:
+                print(f"{query['time']} s: {query['sql'][:300]}")
         queries[label] = len(captured)
         if json_dir is not None:
             (json_dir / f"{label.replace(' ', '_')}.json").write_bytes(response.content)
@@ -99,11 +115,11 @@ def main() -> None:
             assert response.status_code == 200, (path, response.status_code)
     load_average = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
-        f"\n{len(details)} details, {connection.vendor}, {args.runs} runs each, "
+        f"\n{len(details)} answers ({args.kind}), {connection.vendor}, {args.runs} runs each, "
         f"load average {load_average}"
     )
     print(
-        f"CPU ms per detail: median {statistics.median(cpu):.2f}, "
+        f"CPU ms per answer: median {statistics.median(cpu):.2f}, "
         f"p10 {statistics.quantiles(cpu, n=10)[0]:.2f}; "
         f"wall ms: median {statistics.median(wall):.2f}; "
         f"queries: {sorted(set(queries.values()))}"

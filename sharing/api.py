@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.models import COMMUNE_ROLES, Organization, OrgKind, User
@@ -20,7 +21,7 @@ from audit.services import audit_record
 from . import rules
 from .exceptions import ActionNotAllowed, InvalidInput
 from .filters import InfoRequestFilter
-from .models import Category, InfoRequest, LegalBasis
+from .models import Category, InfoRequest, LegalBasis, Status
 from .pagination import COUNT_MAX, BoundedPageNumberPagination
 from .permissions import DRAFT, NOTES, get_request_for
 from .screening import reference_for_audit, screen_query
@@ -28,6 +29,7 @@ from .selectors import (
     SHOWN_WITH,
     info_request_list_in_scope,
 )
+from .selectors.api_list import PlainList, plain_list
 from .selectors.request_page import (
     record_request_viewed,
     request_messages,
@@ -196,12 +198,17 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             fields=self._query_fields(),
             via="api",
         )
-        queryset = self.filter_queryset(self.get_queryset())
-        # The page's ids first, from a narrow read that the scope's indexes answer alone
-        # ((prefecture | commune, created_at, id) with the status: no row of the table read
-        # but the page's), then only their rows with what they render, in the same order.
-        page = self.paginator.page_of(queryset.values_list("pk", flat=True), request, view=self)
-        rows = list(queryset.filter(pk__in=page)) if page is not None else list(queryset)
+        plain = self._plain_list(request)
+        if plain is not None:  # narrowed by statuses alone: compiled statements
+            page = self.paginator.page_of(plain, request, view=self, counted=plain.counted())
+            rows = list(page)
+        else:
+            queryset = self.filter_queryset(self.get_queryset())
+            # The page's ids first, from a narrow read that the scope's indexes answer alone
+            # ((prefecture | commune, created_at, id) with the status: no row of the table
+            # read but the page's), then only their rows with what they render, in order.
+            page = self.paginator.page_of(queryset.values_list("pk", flat=True), request, view=self)
+            rows = list(queryset.filter(pk__in=page)) if page is not None else list(queryset)
         audit_record(
             actor=request.user,
             action="request.listed",
@@ -213,6 +220,21 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _plain_list(self, request) -> PlainList | None:
+        """The list from compiled statements (`sharing.selectors.api_list`) when the query
+        holds nothing but valid statuses, an order and a page; None otherwise (the filter
+        backends then read it, and answer a bad value) and for a list not paginated."""
+        params = request.query_params
+        if not set(params) <= {"status", "ordering", "page"}:
+            return None
+        if not self.paginator.get_page_size(request):
+            return None
+        statuses = params.getlist("status")
+        if not set(statuses) <= set(Status.values):
+            return None
+        ordering = OrderingFilter().get_ordering(request, InfoRequest.objects.none(), self)
+        return plain_list(user=request.user, statuses=statuses, ordering=ordering)
 
     def _query_for_audit(self, request) -> dict[str, str]:
         """The list's own parameters only, already screened by `list`: the audit log is

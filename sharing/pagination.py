@@ -75,20 +75,41 @@ class BoundedPaginator(Paginator):
         return self.counted[1]
 
 
+class CountedPaginator(BoundedPaginator):
+    """`BoundedPaginator` whose capped count was read beforehand (with other counts, or from a
+    compiled statement)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, counted: tuple[int, bool]) -> None:
+        super().__init__(object_list, per_page)
+        self._counted = counted
+
+    @cached_property
+    def counted(self) -> tuple[int, bool]:
+        return self._counted
+
+
 class BoundedPageNumberPagination(PageNumberPagination):
     """The API's page-number pagination over `BoundedPaginator`: `count` stops at
     `COUNT_MAX` and `count_capped` says there are more (narrow the filters to reach them)."""
 
     django_paginator_class = BoundedPaginator
 
-    def page_of(self, queryset: QuerySet, request, view=None) -> QuerySet | None:
+    def page_of(
+        self, queryset: Any, request, view=None, *, counted: tuple[int, bool] | None = None
+    ) -> Any:
         """As `paginate_queryset`, but the page is returned unread (a sliced queryset), for
-        the caller to read its rows through it as a subquery: one query, not two."""
+        the caller to read its rows through it as a subquery: one query, not two. `counted`:
+        the list's capped count, read beforehand, for a list that is not a queryset (its
+        slice is the page)."""
         self.request = request
         page_size = self.get_page_size(request)
         if not page_size:
             return None
-        paginator = self.django_paginator_class(queryset, page_size)
+        paginator = (
+            self.django_paginator_class(queryset, page_size)
+            if counted is None
+            else CountedPaginator(queryset, page_size, counted=counted)
+        )
         page_number = self.get_page_number(request, paginator)
         try:
             self.page = paginator.page(page_number)

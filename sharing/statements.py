@@ -69,6 +69,18 @@ def kept_slots(
     return Statement(sql, slotted)
 
 
+def compile_twice(
+    build: Callable[..., tuple[str, Any]], first: dict[str, Any], second: dict[str, Any]
+) -> Statement:
+    """The SQL and parameters `build(**stand_ins)` gives, compiled with two sets of stand-ins
+    (name: value, the same names) and kept as a statement (`kept_slots`): the two must be the
+    same, so that every value of a run is one of its parameters, never a constant of its SQL."""
+    compiled = [kept_slots(*build(**stand_ins), stand_ins) for stand_ins in (first, second)]
+    if compiled[0] != compiled[1]:
+        raise AssertionError("a value of the run is a constant of the compiled statement")
+    return compiled[0]
+
+
 Built = TypeVar("Built")
 
 

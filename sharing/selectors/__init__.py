@@ -375,10 +375,26 @@ def info_request_list_in_scope(*, user: User) -> QuerySet[InfoRequest]:
         return info_request_list(user=user)
     if holds_personal_permissions(user=user):
         return info_request_list(user=user)
-    queryset = info_request_list(user=user, personal=False)
+    communes, prefectures = own_organisations(user=user)
+    return info_request_list_within(
+        user=user, groups=group_ids_of(user=user), communes=communes, prefectures=prefectures
+    )
+
+
+def own_organisations(*, user: User) -> tuple[list[int], list[int]]:
+    """The ids of the communes and of the prefectures the user works for, each in order."""
     memberships = memberships_of(user=user)
     communes = sorted({m.organization_id for m in memberships if m.role in COMMUNE_ROLES})
     prefectures = sorted({m.organization_id for m in memberships if m.role in PREFECTURE_ROLES})
+    return communes, prefectures
+
+
+def info_request_list_within(
+    *, user: User, groups: list[int], communes: list[int], prefectures: list[int]
+) -> QuerySet[InfoRequest]:
+    """`info_request_list_in_scope` for a user who holds no personal permission, given the
+    user's group ids and own organisations (`own_organisations`)."""
+    queryset = info_request_list(user=user, personal=False, group_ids_read=groups)
     return queryset.filter(Q(commune_id__in=communes) | Q(prefecture_id__in=prefectures))
 
 

@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import Combinable, RawSQL
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Organization, OrgKind, User
 from accounts.selectors import group_ids_of, memberships_of, organizations_where
@@ -32,7 +31,12 @@ from ..models import (
     Status,
     running_due_expression,
 )
-from ..pagination import BoundedPaginator, bounded_counts_read, bounded_counts_sql
+from ..pagination import (
+    BoundedPaginator,
+    CountedPaginator,
+    bounded_counts_read,
+    bounded_counts_sql,
+)
 from ..permissions import perms_on_each
 from ..saved_views import saved_views_of
 from ..statements import Statement, kept_slots, per_vendor
@@ -246,18 +250,6 @@ class _PlainIds:
         return RawSQL(self.sql, (*self.params, window.stop - window.start, window.start))  # noqa: S611
 
 
-class _CountedPaginator(BoundedPaginator):
-    """`BoundedPaginator` whose capped count was read with the work lists' counts."""
-
-    def __init__(self, object_list: Any, per_page: int, *, counted: tuple[int, bool]) -> None:
-        super().__init__(object_list, per_page)
-        self._counted = counted
-
-    @cached_property
-    def counted(self) -> tuple[int, bool]:
-        return self._counted
-
-
 @per_vendor(maxsize=256)
 def _counts_statement(
     shape: tuple, plain: tuple[str, tuple[str, ...]] | None, limit: int
@@ -455,7 +447,7 @@ def request_list_page(
     paginator: BoundedPaginator
     if query.plain is not None:
         ids = _ids_statement(connection.vendor, query.reader.shape(), query.plain, query.sort)
-        paginator = _CountedPaginator(
+        paginator = CountedPaginator(
             _PlainIds(ids, query.reader.values()), PAGE_SIZE, counted=counts.pop("")
         )
     else:

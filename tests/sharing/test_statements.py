@@ -11,7 +11,7 @@ from django.http import Http404
 from sharing.models import InfoRequest, Status
 from sharing.permissions import get_request_for
 from sharing.selectors import SHOWN_WITH
-from sharing.statements import compile_instances_once, instances, per_vendor
+from sharing.statements import compile_instances_once, compile_twice, instances, per_vendor
 from tests.factories import draft, request_in
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,27 @@ def test_a_compiled_read_gives_every_row_of_each_run(orgs):
     assert sorted(row.pk for row in found) == sorted(row.pk for row in requests)
     assert {row.commune.code for row in found} == {"26198"}
     assert instances(read, using=connection.alias, commune=orgs.valence.pk) == []
+
+
+def test_a_statement_compiled_twice_runs_with_each_runs_values(orgs):
+    requests = [request_in(Status.SUBMITTED, orgs.montelimar) for _ in range(2)]
+
+    def count(commune: int):
+        return InfoRequest.objects.filter(commune_id=commune).values("pk").query.sql_with_params()
+
+    statement = compile_twice(count, {"commune": -1001}, {"commune": -1002})
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.values(commune=orgs.montelimar.pk))
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(r.pk for r in requests)
+
+
+def test_a_statement_compiled_twice_refuses_a_value_that_became_a_constant(orgs):
+    def prefix_too(reference: str):
+        rows = InfoRequest.objects.filter(reference=reference, purpose__startswith=reference)
+        return rows.values("pk").query.sql_with_params()
+
+    with pytest.raises(AssertionError, match="constant"):
+        compile_twice(prefix_too, {"reference": "stand-in 1"}, {"reference": "stand-in 2"})
 
 
 def test_per_vendor_builds_once_per_vendor_and_shape():

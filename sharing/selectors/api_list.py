@@ -1,0 +1,169 @@
+"""The API list when it is narrowed by statuses alone, or not at all: the list as it opens, a
+liaison's inbox (`?status=submitted&status=acknowledged&ordering=decision_due`). Its capped
+count, and its page's rows with their ids in a subquery, are each run from a statement
+compiled once per reader shape, statuses and order (`sharing.statements`) with the reader's
+values: built and compiled by the ORM for every answer, the two cost about half of the
+answer's CPU. The statements are the ORM's own for the rows the API view reads otherwise: the
+list's queryset (`info_request_list_within`), the filter set's status filter, the order the
+ordering filter gives. Any other filter, a reader holding a personal permission, or one with
+no group or organisation, keeps the view's path through the filter backends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.datastructures import MultiValueDict
+
+from accounts.models import User
+from accounts.selectors import group_ids_of
+
+from .. import pagination
+from ..filters import InfoRequestFilter
+from ..models import InfoRequest
+from ..pagination import bounded_counts_read, bounded_counts_sql
+from ..statements import (
+    InstancesRead,
+    Statement,
+    compile_instances_once,
+    compile_twice,
+    instances,
+    per_vendor,
+)
+from . import SHOWN_WITH, holds_personal_permissions, info_request_list_within, own_organisations
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """The reader's values that the statements take, each list of ids in order."""
+
+    groups: tuple[int, ...]
+    communes: tuple[int, ...]
+    prefectures: tuple[int, ...]
+
+    def shape(self) -> tuple[int, int, int]:
+        """What the SQL depends on beside the values: the length of each `IN` list."""
+        return len(self.groups), len(self.communes), len(self.prefectures)
+
+    def values(self) -> dict[str, int]:
+        return _named(self.groups, self.communes, self.prefectures)
+
+
+def _named(groups, communes, prefectures) -> dict[str, int]:
+    return {
+        **{f"g{i}": pk for i, pk in enumerate(groups)},
+        **{f"c{i}": pk for i, pk in enumerate(communes)},
+        **{f"p{i}": pk for i, pk in enumerate(prefectures)},
+    }
+
+
+def _stand_ins(shape: tuple[int, int, int], run: int) -> dict[str, int]:
+    """A reader of this shape whose every id is a stand-in no id or constant takes (negative
+    ids), by name; `run` gives another set of them."""
+
+    def ids(base: int, count: int) -> list[int]:
+        return [-base - 1000 * run - i for i in range(count)]
+
+    groups, communes, prefectures = shape
+    return _named(
+        ids(1_100_000_000, groups), ids(1_200_000_000, communes), ids(1_300_000_000, prefectures)
+    )
+
+
+def _page_stand_ins(run: int) -> dict[str, int]:
+    return {"limit": -1_400_000_000 - run, "offset": -1_500_000_000 - run}
+
+
+def _rows(shape: tuple[int, int, int], statuses: tuple[str, ...], **stand_ins: int) -> QuerySet:
+    """The list's rows as the API view filters them, for the reader the stand-ins make up."""
+    groups, communes, prefectures = shape
+    queryset = info_request_list_within(
+        user=User(pk=-1, is_active=True),  # not read: no personal permission is looked up
+        groups=[stand_ins[f"g{i}"] for i in range(groups)],
+        communes=[stand_ins[f"c{i}"] for i in range(communes)],
+        prefectures=[stand_ins[f"p{i}"] for i in range(prefectures)],
+    )
+    if statuses:
+        chosen = InfoRequestFilter(MultiValueDict({"status": list(statuses)}), queryset=queryset)
+        queryset = chosen.qs
+    return queryset
+
+
+@per_vendor(maxsize=64)
+def _count_statement(
+    shape: tuple[int, int, int], statuses: tuple[str, ...], limit: int
+) -> Statement:
+    """The rows' count up to `limit` (COUNT_MAX, part of the SQL) and whether there are more,
+    as `bounded_count` reads it."""
+
+    def build(**stand_ins: int) -> tuple[str, Any]:
+        return bounded_counts_sql(_rows(shape, statuses, **stand_ins), {"": Q()}, limit)
+
+    return compile_twice(build, _stand_ins(shape, 0), _stand_ins(shape, 1))
+
+
+@per_vendor(maxsize=256)
+def _page_read(
+    shape: tuple[int, int, int], statuses: tuple[str, ...], ordering: tuple[str, ...]
+) -> InstancesRead:
+    """A page's rows in the list's order, with what a row shows: their ids in a subquery (the
+    list's own rows, ordered, with LIMIT and OFFSET), then those rows alone, by id."""
+
+    def build(**stand_ins: int) -> QuerySet:
+        ids = _rows(shape, statuses, **stand_ins).values_list("pk", flat=True).order_by(*ordering)
+        sql, params = ids.query.sql_with_params()
+        page = RawSQL(  # noqa: S611  # the ORM's own compiled SQL, its values as parameters
+            f"{sql} LIMIT %s OFFSET %s", (*params, stand_ins["limit"], stand_ins["offset"])
+        )
+        rows = InfoRequest.objects.filter(pk__in=page).select_related(*SHOWN_WITH)
+        return rows.order_by(*ordering)
+
+    first, second = (_stand_ins(shape, run) | _page_stand_ins(run) for run in (0, 1))
+    return compile_instances_once(build, first, second)
+
+
+class PlainList:
+    """The list for a reader, narrowed by statuses alone, in an order: `counted()` is its
+    capped count, and a slice of it (as the paginator takes a page) reads that page's rows."""
+
+    def __init__(
+        self, reader: _Reader, statuses: tuple[str, ...], ordering: tuple[str, ...]
+    ) -> None:
+        self.reader, self.statuses, self.ordering = reader, statuses, ordering
+
+    def counted(self) -> tuple[int, bool]:
+        limit = pagination.COUNT_MAX
+        shape = self.reader.shape()
+        statement = _count_statement(connection.vendor, shape, self.statuses, limit)
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.values(**self.reader.values()))
+            return bounded_counts_read([""], cursor.fetchone(), limit)[""]
+
+    def __getitem__(self, window: slice) -> list[InfoRequest]:
+        if window.stop <= window.start:
+            return []
+        read = _page_read(connection.vendor, self.reader.shape(), self.statuses, self.ordering)
+        return instances(  # type: ignore[return-value]  # the read's model: InfoRequest
+            read,
+            using=connection.alias,
+            **self.reader.values(),
+            limit=window.stop - window.start,
+            offset=window.start,
+        )
+
+
+def plain_list(*, user: User, statuses: list[str], ordering: list[str]) -> PlainList | None:
+    """The API list of `user` narrowed by these statuses (valid ones; none: every status) in
+    this order (the ordering filter's terms), read from compiled statements; None for a reader
+    whose list is not read this way (see the module's docstring)."""
+    if holds_personal_permissions(user=user):
+        return None
+    groups = tuple(sorted(group_ids_of(user=user)))
+    communes, prefectures = own_organisations(user=user)
+    if not groups or not (communes or prefectures):
+        return None
+    reader = _Reader(groups=groups, communes=tuple(communes), prefectures=tuple(prefectures))
+    return PlainList(reader, tuple(sorted(set(statuses))), tuple(ordering))
