@@ -14,26 +14,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils.datastructures import MultiValueDict
 
-from accounts.models import User
-from accounts.selectors import group_ids_of
+from accounts.models import COMMUNE_ROLES, PREFECTURE_ROLES, Membership, User
 
 from .. import pagination
 from ..filters import InfoRequestFilter
-from ..models import InfoRequest
+from ..models import InfoRequest, InfoRequestUserObjectPermission
 from ..pagination import bounded_counts_read, bounded_counts_sql
 from ..statements import (
     InstancesRead,
     Statement,
     compile_instances_once,
+    compile_once,
     compile_twice,
     instances,
     per_vendor,
 )
-from . import SHOWN_WITH, holds_personal_permissions, info_request_list_within, own_organisations
+from . import SHOWN_WITH, info_request_list_within
 
 
 @dataclass(frozen=True)
@@ -155,15 +155,56 @@ class PlainList:
         )
 
 
+GROUP, MEMBER, PERSONAL = "group", "member", "personal"  # the kinds of row `_reader_of` reads
+
+
+@per_vendor(maxsize=4)
+def _reader_statement() -> Statement:
+    """In one read, the user's groups, memberships and personal permissions, a row each (what
+    it is, an id, a role), where `group_ids_of`, `own_organisations` and
+    `holds_personal_permissions` make a query each."""
+    user = -1_000_000_009  # stand-in
+    no_role = Value("")
+    user_groups: Any = User.groups.through  # Django's own table, which the stubs do not type
+    rows = (
+        user_groups.objects.filter(user_id=user)
+        .annotate(kind=Value(GROUP), role=no_role)
+        .values_list("kind", "group_id", "role"),
+        Membership.objects.filter(user_id=user)
+        .annotate(kind=Value(MEMBER))
+        .values_list("kind", "organization_id", "role"),
+        InfoRequestUserObjectPermission.objects.filter(user_id=user)
+        .annotate(kind=Value(PERSONAL), role=no_role)
+        .values_list("kind", "pk", "role"),
+    )
+    return compile_once(rows[0].union(*rows[1:], all=True), user=user)
+
+
+def _reader_of(user: User) -> tuple[_Reader, bool]:
+    """The reader's values, and whether they hold a personal permission."""
+    statement = _reader_statement(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.values(user=user.pk))
+        found = cursor.fetchall()
+
+    def ids(kind: str, roles=None) -> tuple[int, ...]:
+        return tuple(
+            sorted({pk for k, pk, role in found if k == kind and (not roles or role in roles)})
+        )
+
+    reader = _Reader(
+        groups=ids(GROUP),
+        communes=ids(MEMBER, COMMUNE_ROLES),
+        prefectures=ids(MEMBER, PREFECTURE_ROLES),
+    )
+    return reader, bool(ids(PERSONAL))
+
+
 def plain_list(*, user: User, statuses: list[str], ordering: list[str]) -> PlainList | None:
     """The API list of `user` narrowed by these statuses (valid ones; none: every status) in
     this order (the ordering filter's terms), read from compiled statements; None for a reader
     whose list is not read this way (see the module's docstring)."""
-    if holds_personal_permissions(user=user):
+    reader, personal = _reader_of(user)
+    if personal or not reader.groups or not (reader.communes or reader.prefectures):
         return None
-    groups = tuple(sorted(group_ids_of(user=user)))
-    communes, prefectures = own_organisations(user=user)
-    if not groups or not (communes or prefectures):
-        return None
-    reader = _Reader(groups=groups, communes=tuple(communes), prefectures=tuple(prefectures))
     return PlainList(reader, tuple(sorted(set(statuses))), tuple(ordering))

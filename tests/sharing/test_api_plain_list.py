@@ -7,11 +7,12 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.selectors import group_ids_of
 from audit.models import AuditEvent
 from sharing.api import InfoRequestViewSet
 from sharing.models import InfoRequestUserObjectPermission, Status
 from sharing.pagination import BoundedPageNumberPagination
-from sharing.selectors import api_list
+from sharing.selectors import api_list, holds_personal_permissions, own_organisations
 from tests.factories import request_in
 
 pytestmark = pytest.mark.django_db
@@ -160,9 +161,22 @@ def test_a_reader_holding_a_personal_permission_keeps_the_filter_backends(people
         content_object=elsewhere,
         permission=Permission.objects.get(codename="view_inforequest"),
     )
+    assert api_list._reader_of(people.liaison)[1] is True
     assert api_list.plain_list(user=people.liaison, statuses=[], ordering=[]) is None
     listed = api(people.liaison).get(f"{LIST}?status=submitted").json()["results"]
     assert elsewhere.reference in {row["reference"] for row in listed}
+
+
+@pytest.mark.parametrize("reader", [*READERS, "auditor_national", "staff"])
+def test_the_readers_values_are_read_in_one_query_as_the_three_reads_give_them(people, reader):
+    user = getattr(people, reader)
+    with CaptureQueriesContext(connection) as captured:
+        values, personal = api_list._reader_of(user)
+    assert len(captured) == 1
+    communes, prefectures = own_organisations(user=user)
+    assert values.groups == tuple(sorted(group_ids_of(user=user)))
+    assert (list(values.communes), list(values.prefectures)) == (communes, prefectures)
+    assert personal is holds_personal_permissions(user=user) is False
 
 
 def test_a_reader_with_no_group_or_organisation_keeps_the_filter_backends(people):
