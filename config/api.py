@@ -22,6 +22,7 @@ from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import NotFound
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -35,6 +36,20 @@ from sharing.exceptions import (
 
 API_PREFIX = "/api/"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class StableOrderingFilter(OrderingFilter):
+    """DRF's ordering filter, whose order is completed by the view's default order: requests
+    with the same due date (`?ordering=decision_due`) then come newest first, and ties end
+    on the id, so that the pages of a list never repeat or skip a row between them."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        named = {term.lstrip("-") for term in ordering}
+        default = self.get_default_ordering(view) or ()
+        return [*ordering, *(term for term in default if term.lstrip("-") not in named)]
 
 
 def _record_refusal(exc, context) -> None:

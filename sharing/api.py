@@ -10,13 +10,13 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts.models import COMMUNE_ROLES, Organization, OrgKind, User
 from accounts.selectors import organizations_where
 from accounts.step_up import api_require_recent_authentication
 from audit.services import audit_record
+from config.api import StableOrderingFilter
 
 from . import rules
 from .exceptions import ActionNotAllowed, InvalidInput
@@ -233,7 +233,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         statuses = params.getlist("status")
         if not set(statuses) <= set(Status.values):
             return None
-        ordering = OrderingFilter().get_ordering(request, InfoRequest.objects.none(), self)
+        ordering = StableOrderingFilter().get_ordering(request, InfoRequest.objects.none(), self)
         return plain_list(user=request.user, statuses=statuses, ordering=ordering)
 
     def _query_for_audit(self, request) -> dict[str, str]:

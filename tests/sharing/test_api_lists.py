@@ -2,12 +2,18 @@
 ordering. The requests are built once for the module (see `_assorted`) and every test reads
 them in a savepoint rolled back after it."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
+from config.api import StableOrderingFilter
+from sharing.api import InfoRequestViewSet
 from sharing.models import InfoRequest, Status
+from sharing.pagination import BoundedPageNumberPagination
 from tests.factories import draft, request_in, today
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +109,36 @@ def test_list_ordering_by_reference(api, people, assorted, ordering):
 def test_list_is_newest_first_by_default(api, people, assorted):
     got = references(api(people.liaison).get(LIST))
     assert got[-1] == assorted["old_submitted"].reference
+
+
+def test_an_order_with_ties_is_completed_newest_first_and_pages_never_repeat_a_request(
+    api, people, assorted, monkeypatch
+):
+    """Requests with the same due date (or none) come newest first, then by id: page by
+    page, every request of the list once."""
+    monkeypatch.setattr(BoundedPageNumberPagination, "page_size", 2)
+    client = api(people.liaison)
+    paged = []
+    for page in (1, 2, 3):
+        paged += client.get(f"{LIST}?ordering=urgency&page={page}").json()["results"]
+    listed = ["old_submitted", "submitted", "acknowledged", "refused", "granted"]
+    assert sorted(row["reference"] for row in paged) == refs(*listed, assorted=assorted)
+    created = {row.reference: (row.created_at, row.pk) for row in assorted.values()}
+    for first, second in itertools.pairwise(paged):
+        if first["urgency"] == second["urgency"]:
+            assert created[first["reference"]] > created[second["reference"]]
+
+
+@pytest.mark.parametrize(
+    ("asked", "applied"),
+    [
+        ("urgency", ["urgency", "-created_at", "-id"]),
+        ("-decision_due,reference", ["-decision_due", "reference", "-created_at", "-id"]),
+        ("created_at", ["created_at", "-id"]),
+        ("not_a_field", ["-created_at", "-id"]),
+    ],
+)
+def test_the_order_asked_is_completed_by_the_lists_default_order(asked, applied):
+    view = InfoRequestViewSet()
+    request = Request(APIRequestFactory().get(LIST, {"ordering": asked}))
+    assert StableOrderingFilter().get_ordering(request, InfoRequest.objects.none(), view) == applied
