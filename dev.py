@@ -212,7 +212,8 @@ def serve(*, port: int, after_start: str = "") -> int:
 
 # One pytest process per core (pytest-xdist; each has its own test database), each taking the
 # next test as it finishes one, in pytest-django's order (the tests that commit, and empty the
-# database after them, last; tests/conftest.py hands each process one test ahead, no more).
+# database after them, last; tests/conftest.py hands each process one test ahead, no more, of
+# the module it is in where it can).
 # Arguments given after `test` come later and win: `-n 0` runs in one process.
 PYTEST_DEFAULTS = ["-n", "auto", "--dist", "load", "--durations=5"]
 # Line coverage of the project's code, summed up at the end ([tool.slipcover] in

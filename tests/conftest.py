@@ -6,6 +6,7 @@ Oversight: a national body and one scoped to Drôme. Usernames follow the demo's
 `<role>-<code>` convention so that a failing test reads like the demo.
 """
 
+import bisect
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -24,14 +25,24 @@ class OneAheadScheduling(LoadScheduling):
     one more, never a backlog. xdist's own refills a process by two tests for each it finishes,
     up to a quarter of those left: the process that ran many short tests ended up holding every
     browser and real-worker test, and ran them for a minute and a half after the other had
-    finished. Each process still takes its tests in the collection's order, so its database sees
-    the rolled-back tests before the committed ones."""
+    finished.
+
+    The next test is the next of the module the process is in; when that module has none left,
+    the first test of a module no other process is in; only when every test left is in another
+    process's module, that one's next. Handed out test by test, both processes went through
+    the same modules, and each built every module-scoped fixture (the rules walk's requests,
+    the demo, a browser module's live server and people…) that a whole module given to one
+    process builds once. Each process still takes its tests in the collection's order, never
+    one that comes before a test it was given, so that its database sees the rolled-back tests
+    before the committed ones; a process that no test left may follow stops."""
 
     AHEAD = 2  # the test running and the next, which the process needs to know when to tear down
 
     def __init__(self, config, log=None) -> None:
         super().__init__(config, log)
         self.maxschedchunk = self.AHEAD  # the first hand-out too
+        self._modules: list[str] = []
+        self._last: dict = {}  # process → index of the last test it was given
 
     def check_schedule(self, node, duration: float = 0) -> None:
         if node.shutting_down:
@@ -42,6 +53,58 @@ class OneAheadScheduling(LoadScheduling):
         missing = self.AHEAD - len(self.node2pending[node])
         if missing > 0:
             self._send_tests(node, missing)
+
+    def _module(self, index: int) -> str:
+        return self._modules[index]
+
+    def _next_position(self, node) -> int | None:
+        """Where in `pending` the next test for `node` is, or None if it may take none."""
+        if not self.pending:
+            return None
+        last = self._last.get(node, -1)
+        start = bisect.bisect_right(self.pending, last)
+        others = [
+            other for other in self.node2pending if other is not node and not other.shutting_down
+        ]
+        if start == len(self.pending):
+            # Another process takes them; else (a process crashed and the tests it held were
+            # put back) this one does, out of order rather than never.
+            if any(self._last.get(other, -1) < self.pending[-1] for other in others):
+                return None
+            return 0
+        own = self._module(last) if last >= 0 else None
+        if self._module(self.pending[start]) == own:
+            return start
+        taken = {self._module(self._last[other]) for other in others if other in self._last}
+        for position in range(start, len(self.pending)):
+            if self._module(self.pending[position]) not in taken:
+                return position
+        return start
+
+    def remove_node(self, node):
+        self._last.pop(node, None)
+        return super().remove_node(node)
+
+    def _send_tests(self, node, num: int) -> None:
+        if not self._modules:
+            self._modules = [nodeid.split("::", 1)[0] for nodeid in self.collection]
+        # `pending` stays in the collection's order (a crashed process's tests, put back at its
+        # end or start, are sorted in again), so that the first test after a given one is found
+        # by bisection.
+        self.pending.sort()
+        sent = []
+        for _ in range(num):
+            position = self._next_position(node)
+            if position is None:
+                break
+            index = self.pending.pop(position)
+            self._last[node] = index
+            sent.append(index)
+        if sent:
+            self.node2pending[node].extend(sent)
+            node.send_runtest_some(sent)
+        elif not self.node2pending[node]:
+            node.shutdown()
 
 
 @pytest.hookimpl(tryfirst=True)
