@@ -26,13 +26,22 @@ ROLES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _requests_everywhere(shared_orgs, django_db_blocker) -> list[int]:
+    """Three requests in each commune, built once for the module (the team's counts below
+    compare before and after, and hold none of them)."""
+    with django_db_blocker.unblock():
+        return [
+            request_in(status, commune).pk
+            for commune in (shared_orgs.montelimar, shared_orgs.valence, shared_orgs.arras)
+            for status in (Status.DRAFT, Status.SUBMITTED, Status.DECIDED)
+        ]
+
+
 @pytest.fixture
-def requests_everywhere(orgs) -> list[InfoRequest]:
-    return [
-        request_in(status, commune)
-        for commune in (orgs.montelimar, orgs.valence, orgs.arras)
-        for status in (Status.DRAFT, Status.SUBMITTED, Status.DECIDED)
-    ]
+def requests_everywhere(_requests_everywhere, db) -> list[InfoRequest]:
+    found = InfoRequest.objects.in_bulk(_requests_everywhere)
+    return [found[pk] for pk in _requests_everywhere]
 
 
 @pytest.mark.django_db
