@@ -138,6 +138,40 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     yield
     items.sort(key=lambda item: not _slow_without_database(item))
+    _alternate_browser_and_worker_modules(items)
+
+
+# Tests that mostly wait: on Chromium, or on worker and web processes, Redis, a claim's lease.
+_WAITING_FOLDERS = ("browser", "integration")
+
+
+def _waiting_folder(item) -> str | None:
+    parts = item.path.relative_to(item.config.rootpath).parts
+    if len(parts) > 2 and parts[0] == "tests" and parts[1] in _WAITING_FOLDERS:
+        return None if _slow_without_database(item) else parts[1]
+    return None
+
+
+def _alternate_browser_and_worker_modules(items) -> None:
+    """The browser modules and the real-worker modules, in the places they hold (slow ones
+    that commit, they come together), take turns module by module instead of all the browser
+    ones first: each process goes on to the next module no other process is in, so one runs a
+    browser module while the other runs workers, whose waits (processes starting, a claim's
+    lease running out) leave the cores to Chromium, where both processes had driven Chromium
+    at once, then both waited on workers with a core idle."""
+    places = [index for index, item in enumerate(items) if _waiting_folder(item)]
+    modules: dict[str, dict[str, list]] = {folder: {} for folder in _WAITING_FOLDERS}
+    for index in places:
+        item = items[index]
+        modules[_waiting_folder(item)].setdefault(str(item.path), []).append(item)
+    queues = [list(by_module.values()) for by_module in modules.values()]
+    alternated = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                alternated.extend(queue.pop(0))
+    for index, item in zip(places, alternated, strict=True):
+        items[index] = item
 
 
 def make_orgs() -> SimpleNamespace:
