@@ -13,6 +13,15 @@ def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
     }
 
 
+def test_postgresql_connections_use_the_projects_backend():
+    from django.db.backends.postgresql.base import DatabaseWrapper as Djangos
+
+    from config.postgresql.base import DatabaseWrapper
+
+    assert database({"ENGINE": "django.db.backends.postgresql"})["ENGINE"] == "config.postgresql"
+    assert issubclass(DatabaseWrapper, Djangos)
+
+
 def test_sqlite_shares_its_file_in_wal_mode_and_waits_for_the_write_lock():
     options = database({"ENGINE": "django.db.backends.sqlite3", "NAME": "x"})["OPTIONS"]
     assert "PRAGMA journal_mode=WAL" in options["init_command"]

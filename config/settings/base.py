@@ -82,6 +82,9 @@ TEMPLATES = [
 ]
 
 
+POSTGRESQL_ENGINE = "config.postgresql"
+
+
 def database(config: dict) -> dict:
     """The database settings every environment shares. On PostgreSQL, JIT compilation is
     turned off for the application's connections: the planner's cost estimates for the
@@ -89,6 +92,10 @@ def database(config: dict) -> dict:
     costs more than running them (a prefecture's list of all requests: 540 ms with JIT, 115 ms
     without; bench/pages_bench.py)."""
     if config.get("ENGINE", "").startswith("django.db.backends.postgresql"):
+        # Django's backend, with a health check that asks the server only when the
+        # connection's socket says it was ended (config/postgresql).
+        config["ENGINE"] = POSTGRESQL_ENGINE
+    if config.get("ENGINE") == POSTGRESQL_ENGINE:
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     if config.get("ENGINE", "") == "django.db.backends.sqlite3":

@@ -1,7 +1,7 @@
 """Tests: PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set (CI), SQLite otherwise."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import POSTGRESQL_ENGINE, env
 
 SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
 DEBUG = False
@@ -33,7 +33,7 @@ RELAIS_STEP_UP_SECONDS = 0
 # production's durable commits (RELAIS_DURABLE_COMMITS=1), or their rates would not be its own.
 _default = DATABASES["default"]  # noqa: F405
 if (
-    _default["ENGINE"].startswith("django.db.backends.postgresql")
+    _default["ENGINE"] == POSTGRESQL_ENGINE
     and "options" in _default.get("OPTIONS", {})
     and not env.bool("RELAIS_DURABLE_COMMITS", default=False)
 ):
@@ -41,5 +41,5 @@ if (
 
 # …and a flush after a test that commits deletes rows instead of truncating tables
 # (tests/postgresql_backend: 0.015 s a flush instead of 0.55).
-if _default["ENGINE"] == "django.db.backends.postgresql":
+if _default["ENGINE"] == POSTGRESQL_ENGINE:
     _default["ENGINE"] = "tests.postgresql_backend"

@@ -8,6 +8,8 @@ real by PostgreSQL (`pg_terminate_backend`) from a second connection."""
 
 import io
 import json
+import select
+from unittest import mock
 from wsgiref.util import setup_testing_defaults
 
 import psycopg
@@ -15,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
+from django.db.backends.postgresql import base as postgresql_base
 from django.test import Client
 
 from accounts.security_services import token_issue
@@ -43,14 +46,27 @@ def call(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     return answer["status"], answer["headers"], body
 
 
-def terminate_application_connection() -> int:
-    """Ends this process's database session from another session, as a restart would."""
-    pid = connection.connection.info.backend_pid
+def _params() -> dict:
+    """This process's connection parameters, for a psycopg connection of its own."""
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as other:
-        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    return params
+
+
+def wait_readable(fileno: int) -> None:
+    readable, _, _ = select.select([fileno], [], [], 5)
+    assert readable
+
+
+def terminate_application_connection() -> int:
+    """Ends this process's database session from another session, as a restart would."""
+    pid = connection.connection.info.backend_pid
+    with psycopg.connect(**_params(), autocommit=True) as other:
+        # Waits (up to 5 s) until the session has ended, as it has when the next request
+        # comes after a restart.
+        ended = other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone()
+    assert ended == (True,)
     return pid
 
 
@@ -83,6 +99,37 @@ def test_a_dead_persistent_connection_is_replaced_before_the_request_uses_it(
     status, _, _ = call("/api/v1/me/", **token_header)
     assert status == 200
     assert connection.connection.info.backend_pid != dead
+
+
+def test_a_live_idle_connection_is_found_usable_without_asking_the_server(persistent):
+    persistent(health_checks=True)
+    connection.ensure_connection()
+    with mock.patch.object(
+        postgresql_base.DatabaseWrapper, "is_usable", side_effect=AssertionError("asked")
+    ):
+        assert connection.is_usable()
+
+
+def test_a_connection_with_something_to_read_is_asked_as_django_asks_it(persistent):
+    """A notification waiting on the socket is not an ended session: `SELECT 1` says so."""
+    persistent(health_checks=True)
+    connection.ensure_connection()
+    connection.connection.execute("LISTEN relais_probe")
+    with psycopg.connect(**_params(), autocommit=True) as other:
+        other.execute("NOTIFY relais_probe")
+    wait_readable(connection.connection.fileno())
+    with mock.patch.object(
+        postgresql_base.DatabaseWrapper, "is_usable", autospec=True, return_value=True
+    ) as asked:
+        assert connection.is_usable()
+    assert asked.call_count == 1
+
+
+def test_an_ended_session_is_found_unusable(persistent):
+    persistent(health_checks=True)
+    connection.ensure_connection()
+    terminate_application_connection()
+    assert not connection.is_usable()
 
 
 def test_an_api_request_caught_by_a_dead_connection_answers_503_json_with_retry_after(
