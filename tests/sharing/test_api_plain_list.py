@@ -14,21 +14,14 @@ from sharing.models import InfoRequestUserObjectPermission, Status
 from sharing.pagination import BoundedPageNumberPagination
 from sharing.selectors import api_list, holds_personal_permissions, own_organisations
 from tests.factories import request_in
+from tests.sharing.test_list_scope import ROLES
 
 pytestmark = pytest.mark.django_db
 SHARED_PEOPLE = True  # see tests/conftest.py
 
 LIST = "/api/v1/requests/"
-READERS = [
-    "legal_officer",
-    "mayor",
-    "legal_officer_valence",
-    "liaison",
-    "prefecture_admin",
-    "liaison62",
-    "mayor_arras",
-    "auditor26",
-]
+# The roles tests/sharing/test_list_scope.py walks, the national auditor and staff aside.
+READERS = [role for role in ROLES if role not in {"auditor_national", "staff"}]
 QUERIES = [
     "",
     "status=submitted",
@@ -167,7 +160,7 @@ def test_a_reader_holding_a_personal_permission_keeps_the_filter_backends(people
     assert elsewhere.reference in {row["reference"] for row in listed}
 
 
-@pytest.mark.parametrize("reader", [*READERS, "auditor_national", "staff"])
+@pytest.mark.parametrize("reader", ROLES)
 def test_the_readers_values_are_read_in_one_query_as_the_three_reads_give_them(people, reader):
     user = getattr(people, reader)
     with CaptureQueriesContext(connection) as captured:
