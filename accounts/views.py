@@ -34,6 +34,11 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     extra_context = {"proconnect_enabled": proconnect_enabled}
 
+    def get_context_data(self, **kwargs):
+        # The idle time after which a session closes, as configured (SESSION_IDLE_TIMEOUT).
+        minutes = max(1, settings.SESSION_COOKIE_AGE // 60)
+        return super().get_context_data(**kwargs, session_idle_minutes=minutes)
+
     def form_valid(self, form):
         response = super().form_valid(form)
         language = form.get_user().language

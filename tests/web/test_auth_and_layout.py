@@ -204,3 +204,20 @@ def test_the_mayor_has_a_menu_entry_for_drafts_awaiting_signature(web, orgs, peo
     assert signed.reference not in html
     other = web(people.legal_officer).get(reverse("requests")).content.decode()
     assert "?status=draft" not in other
+
+
+@pytest.mark.parametrize(
+    ("seconds", "language", "said"),
+    [
+        (30 * 60, "fr", "la session se ferme après 30 minutes d'inactivité"),
+        (15 * 60, "fr", "la session se ferme après 15 minutes d'inactivité"),
+        (15 * 60, "en", "the session closes after 15 minutes of inactivity"),
+        (60, "en", "the session closes after 1 minute of inactivity"),
+    ],
+)
+def test_the_sign_in_page_says_the_idle_time_configured(web, settings, seconds, language, said):
+    settings.SESSION_COOKIE_AGE = seconds
+    client = web()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("login"), {"next": reverse("requests")}).content.decode()
+    assert said in page.replace("&#x27;", "'")
