@@ -54,43 +54,60 @@ def pass_the_acknowledgement_deadline(references: list[str]) -> None:
     InfoRequest.objects.filter(reference__in=references).update(acknowledgement_due=passed)
 
 
-@pytest.mark.parametrize("moment", ["before", "after"])
-def test_a_worker_killed_mid_send_leads_to_exactly_one_e_mail(
-    world, orgs, people, api, broker, workers, mailbox, settings, tmp_path, moment
+def test_workers_killed_mid_send_lead_to_exactly_one_e_mail_each(
+    world, orgs, people, api, broker, workers, mailbox, settings, tmp_path
 ):
-    """Killed before the message is written: the claim expires and the next worker sends it.
-    Killed after it was written but before the "sent" mark: the next worker finds the
-    Message-ID in the backend and only marks it."""
-    settings.REMINDER_REQUEUE_SECONDS = 2  # messages the dead worker had taken are lost
-    marker = tmp_path / "hanging"
-    [doomed] = workers(
-        "doomed",
-        concurrency=1,
-        wait=False,  # it starts while the requests are signed; their messages wait in Redis
-        EMAIL_BACKEND="tests.integration.mail.HangingJsonLinesEmailBackend",
-        RELAIS_IT_HANG=moment,
-        RELAIS_IT_HANG_MARKER=str(marker),
-    )
+    """Two workers SIGKILLed in the middle of a send, at the same time: one before its message
+    is written (its claim expires and the next worker sends it), one after it was written but
+    before the "sent" mark (the next worker finds the Message-ID in the backend and only marks
+    it). Both in one run, so that the rescue waits for the claims' lease once."""
+    settings.REMINDER_REQUEUE_SECONDS = 2  # messages the dead workers had taken are lost
+    markers = {moment: tmp_path / f"hanging-{moment}" for moment in ("before", "after")}
+    # One task at a time each (concurrency 1, prefetch 1, late acks): each takes one of the
+    # signatures' tasks and hangs in its first send. They start while the requests are signed;
+    # the messages wait in Redis.
+    doomed = [
+        worker
+        for moment, marker in markers.items()
+        for worker in workers(
+            f"doomed-{moment}",
+            concurrency=1,
+            wait=False,
+            EMAIL_BACKEND="tests.integration.mail.HangingJsonLinesEmailBackend",
+            RELAIS_IT_HANG=moment,
+            RELAIS_IT_HANG_MARKER=str(marker),
+        )
+    ]
     sign_through_the_api(api, people, 2)
-    doomed.wait_ready()
+    for worker in doomed:
+        worker.wait_ready()
     # Killed well before the send task's soft time limit (LEASE_SECONDS * 0.6 - 1 s after it
-    # started) would release the row.
+    # started) would release the rows.
     wait_for(
-        marker.exists, timeout=40, interval=0.02, what="the worker to hang in the middle of a send"
+        lambda: all(marker.exists() for marker in markers.values()),
+        timeout=40,
+        interval=0.02,
+        what="both workers to hang in the middle of a send",
     )
-    doomed.kill()  # SIGKILL to the main process and its pool
-    [hung_id] = marker.read_text().split()
-    hung = next(row for row in Reminder.objects.all() if message_id_for(row) == hung_id)
-    assert hung.status == ReminderStatus.SENDING
-    written_by_the_dead = len(mailbox.messages())
-    assert written_by_the_dead == (1 if moment == "after" else 0)
+    for worker in doomed:
+        worker.kill()  # SIGKILL to the main process and its pool
+    rows = {message_id_for(row): row for row in Reminder.objects.all()}
+    hung = {}
+    for moment, marker in markers.items():
+        [hung_id] = marker.read_text().split()  # one message a send
+        hung[moment] = rows[hung_id]
+    assert hung["before"].pk != hung["after"].pk
+    assert {row.status for row in hung.values()} == {ReminderStatus.SENDING}
+    # Only the worker killed after the write left a message in the backend.
+    assert set(mailbox.ids()) == {message_id_for(hung["after"])}
 
     [rescuer] = workers("rescuer", concurrency=2)
     all_sent(timeout=50, sweep_every=0.5)  # the sweep is beat: it hands lost rows out again
     settle(broker, [rescuer])
     assert_each_reminder_sent_once(mailbox)
-    hung.refresh_from_db()
-    assert hung.attempts == 2  # the dead worker's claim, then the rescuer's
+    for row in hung.values():
+        row.refresh_from_db()
+        assert row.attempts == 2  # the dead worker's claim, then the rescuer's
 
 
 def test_a_redis_outage_delays_reminders_and_loses_none(
