@@ -10,6 +10,8 @@ costs more than the page's own checks, so they are not taken on every run).
 
 import importlib
 import os
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -76,6 +78,29 @@ def browser():
     playwright.stop()
 
 
+class RequestsInFlight:
+    """How many requests the live server is handling (Django's request_started and
+    request_finished, the latter sent once the response is closed), to wait until none is."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def started(self, **kwargs) -> None:
+        with self._lock:
+            self.count += 1
+
+    def finished(self, **kwargs) -> None:
+        with self._lock:
+            self.count -= 1
+
+    def wait_until_none(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count > 0:
+            assert time.monotonic() < deadline, f"{self.count} requests still running"
+            time.sleep(0.005)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _e_mails_left_to_the_sweep():
     """The pages, not the e-mails: in these live-server tests every change commits, and each
@@ -101,6 +126,7 @@ def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_
     nothing that another test changes (audit events, sessions, the last sign-in)."""
     from django.apps import apps
     from django.core.management import call_command
+    from django.core.signals import request_finished, request_started
     from django.db import connections
     from django.test.utils import modify_settings
     from pytest_django.live_server_helper import LiveServer
@@ -114,6 +140,9 @@ def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_
         # The categories and legal bases the data migration seeds, gone after an earlier emptying.
         importlib.import_module("sharing.migrations.0002_seed_legal_frame").seed(apps, None)
         server = LiveServer(address)
+        server.in_flight = RequestsInFlight()
+        request_started.connect(server.in_flight.started)
+        request_finished.connect(server.in_flight.finished)
         allowed_host = modify_settings(ALLOWED_HOSTS={"append": server.thread.host})
         allowed_host.enable()
         try:
@@ -121,6 +150,8 @@ def live_site(request, django_db_setup, django_db_blocker, _e_mails_left_to_the_
         finally:
             allowed_host.disable()
             server.stop()
+            request_started.disconnect(server.in_flight.started)
+            request_finished.disconnect(server.in_flight.finished)
             call_command(
                 "flush", verbosity=0, interactive=False, reset_sequences=False, allow_cascade=False
             )
@@ -161,7 +192,7 @@ def new_page(browser, live_site, transactional_db, _sessions):
     `new_page(language, signed_in_as=user)` → the same, signed in as `user`, in `language`
     (the user's own, which a sign-in applies). The first page of a module for that user and
     language signs in through the form; the next ones start with its session."""
-    contexts = []
+    contexts = []  # each with the requests its pages sent and have not seen end
 
     def make(language: str = "fr", *, signed_in_as=None, width: int = 1280):
         session = None if signed_in_as is None else (signed_in_as.username, language)
@@ -172,7 +203,11 @@ def new_page(browser, live_site, transactional_db, _sessions):
             storage_state=_sessions.get(session),
         )
         context.add_init_script(CSP_LISTENER)
-        contexts.append(context)
+        sent: set = set()
+        context.on("request", lambda request: sent.add(request))
+        context.on("requestfinished", lambda request: sent.discard(request))
+        context.on("requestfailed", lambda request: sent.discard(request))
+        contexts.append((context, sent))
         page = context.new_page()
         if session is not None and session not in _sessions:
             signed_in_as.language = language
@@ -182,12 +217,17 @@ def new_page(browser, live_site, transactional_db, _sessions):
         return page
 
     yield make
-    for context in contexts:
-        # No request of the page may still be running in the live server when the next test
-        # begins, or when the module's data is emptied: wait once, at the end.
-        for page in context.pages:
-            page.wait_for_load_state("networkidle")
+    # No request of the test's pages may still be running in the live server when the next
+    # test begins, or when the module's data is emptied: each context is closed once every
+    # request its pages sent has ended (Playwright's events come in while it waits), then the
+    # server is waited for, in case a page sent one more just before. (Waiting for the
+    # pages' "networkidle" cost half a second of silence a test.)
+    for context, sent in contexts:
+        deadline = time.monotonic() + 10
+        while sent and context.pages and time.monotonic() < deadline:
+            context.pages[0].wait_for_timeout(5)
         context.close()
+    live_site.in_flight.wait_until_none()
 
 
 def settled(page) -> None:
