@@ -40,6 +40,12 @@ class Statement:
         return [given[p.name] if isinstance(p, _Slot) else p for p in self.params]
 
 
+def stand_in_ids(base: int, count: int, run: int) -> list[int]:
+    """`count` negative integers no id or constant takes, from `base` on; each `run` (0, 1…)
+    gives another set (for `compile_twice`)."""
+    return [-base - 1000 * run - i for i in range(count)]
+
+
 def compile_once(queryset: QuerySet, **stand_ins: Any) -> Statement:
     """The queryset's SQL and parameters, each stand-in (name=value) kept as that name."""
     sql, params = queryset.query.sql_with_params()

@@ -32,6 +32,7 @@ from ..statements import (
     compile_twice,
     instances,
     per_vendor,
+    stand_in_ids,
 )
 from . import SHOWN_WITH, info_request_list_within
 
@@ -63,13 +64,11 @@ def _named(groups, communes, prefectures) -> dict[str, int]:
 def _stand_ins(shape: tuple[int, int, int], run: int) -> dict[str, int]:
     """A reader of this shape whose every id is a stand-in no id or constant takes (negative
     ids), by name; `run` gives another set of them."""
-
-    def ids(base: int, count: int) -> list[int]:
-        return [-base - 1000 * run - i for i in range(count)]
-
     groups, communes, prefectures = shape
     return _named(
-        ids(1_100_000_000, groups), ids(1_200_000_000, communes), ids(1_300_000_000, prefectures)
+        stand_in_ids(1_100_000_000, groups, run),
+        stand_in_ids(1_200_000_000, communes, run),
+        stand_in_ids(1_300_000_000, prefectures, run),
     )
 
 

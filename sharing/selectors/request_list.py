@@ -39,7 +39,7 @@ from ..pagination import (
 )
 from ..permissions import perms_on_each
 from ..saved_views import saved_views_of
-from ..statements import Statement, kept_slots, per_vendor
+from ..statements import Statement, kept_slots, per_vendor, stand_in_ids
 from . import holds_personal_permissions, info_request_list, with_sent_back
 from .people import BulkChoices, bulk_choices
 
@@ -176,18 +176,15 @@ def _stand_in(shape: tuple, run: int) -> tuple[_Reader, dict[str, Any]]:
     set of them."""
     personal, prefecture_side, groups, communes, prefectures, covering = shape
 
-    def ids(base: int, count: int) -> list[int]:
-        return [-base - 1000 * run - i for i in range(count)]
-
     reader = _Reader(
         user_id=-1_000_000_000 - run,
         personal=personal,
-        groups=ids(1_100_000_000, groups),
-        communes=ids(1_200_000_000, communes),
-        prefectures=ids(1_300_000_000, prefectures),
+        groups=stand_in_ids(1_100_000_000, groups, run),
+        communes=stand_in_ids(1_200_000_000, communes, run),
+        prefectures=stand_in_ids(1_300_000_000, prefectures, run),
         prefecture_side=prefecture_side,
         today=date(1901, 2, 3 + run),
-        covering=ids(1_400_000_000, covering),
+        covering=stand_in_ids(1_400_000_000, covering, run),
     )
     return reader, reader.values()
 
