@@ -241,15 +241,15 @@ def _append_cursor(db):
     writer's CPU, as much as executing the INSERT. A new one after a reconnection, in another
     thread sharing the connection (live server tests), and when query logging turns on or off
     (the debug cursor records queries, for DEBUG and the tests' query counts); the checks
-    opening a cursor makes come first. On PostgreSQL the values go apart from the statement
-    (audit/cursors.py)."""
+    opening a cursor makes come first. On PostgreSQL the values go apart from the statement,
+    and both statements are prepared where the connection keeps them (audit/cursors.py)."""
     db.close_if_health_check_failed()
     db.ensure_connection()
     key = (db.connection, threading.get_ident(), db.queries_logged)
     kept = db.__dict__.get("_audit_append_cursor")
     if kept is not None and kept[0][0] is key[0] and kept[0][1:] == key[1:]:
         return kept[1]
-    cursor = server_binding_cursor(db) if db.vendor == "postgresql" else db.cursor()
+    cursor = server_binding_cursor(db, prepared=True) if db.vendor == "postgresql" else db.cursor()
     db.__dict__["_audit_append_cursor"] = (key, cursor)
     return cursor
 

@@ -156,9 +156,13 @@ PLAIN_INSERT = (
 
 def plain_inserts(connection, count: int, *, writer: int, until: float | None = None) -> int:
     """The baseline: plain INSERTs of the row an append writes, each its own commit, `count`
-    of them or as many as fit before `until` (time.time()); returns how many."""
+    of them or as many as fit before `until` (time.time()); returns how many. Sent as an
+    append sends its own, the values apart and the statement prepared (audit/cursors.py), so
+    that the ratio measures the log, not the way the row travels."""
+    from audit.cursors import server_binding_cursor
+
     i = 0
-    with connection.cursor() as cursor:
+    with server_binding_cursor(connection, prepared=True) as cursor:
         while (i < count) if until is None else (time.time() < until):
             cursor.execute(
                 PLAIN_INSERT, [datetime.now(UTC), "[]", f'{{"i": {i}, "writer": {writer}}}']
@@ -349,8 +353,8 @@ def append_statement() -> str:
 def pgbench_script(statement: str, *, table: str = "audit_auditevent") -> tuple[str, dict]:
     """A pgbench script sending `statement` (Django's %s placeholders, one per column of its
     column list) into `table`, each placeholder a variable named after its column, and the
-    constants to pass with -D. With -M extended pgbench sends it as psycopg sends it: the
-    statement with $1, $2... and the values apart."""
+    constants to pass with -D. With -M prepared pgbench sends it as psycopg sends an append's:
+    the statement with $1, $2... prepared once per connection, and the values apart."""
     match = re.match(r"INSERT INTO audit_auditevent \(([^)]*)\) VALUES ", statement)
     assert match, statement
     columns = [column.strip() for column in match.group(1).split(",")]
@@ -373,7 +377,7 @@ def pgbench_run(script: str, defines: dict, clients: int, seconds: int) -> int:
     transactions it reports processed (none may fail)."""
     path = Path(os.environ.get("TMPDIR", "/tmp")) / f"relais-bench-{os.getpid()}.sql"  # noqa: S108
     path.write_text(script)
-    command = [PGBENCH, "-n", "-M", "extended", "-c", str(clients), "-T", str(seconds)]
+    command = [PGBENCH, "-n", "-M", "prepared", "-c", str(clients), "-T", str(seconds)]
     command += ["-j", str(min(clients, os.cpu_count() or 1)), "-f", str(path)]
     command += [f"-D{name}={value}" for name, value in defines.items()]
     command.append(os.environ["DATABASE_URL"])

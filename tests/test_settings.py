@@ -1,6 +1,6 @@
 """The database settings every environment shares (production included)."""
 
-from config.settings.base import behind_pooler, database
+from config.settings.base import PREPARE_WHEN_ASKED, behind_pooler, database
 
 
 def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
@@ -9,8 +9,20 @@ def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
     )
     assert config["OPTIONS"]["options"] == "-c work_mem=8MB -c jit=off"
     assert database({"ENGINE": "django.db.backends.postgresql"})["OPTIONS"] == {
-        "options": "-c jit=off"
+        "options": "-c jit=off",
+        "prepare_threshold": PREPARE_WHEN_ASKED,
     }
+
+
+def test_postgresql_statements_are_prepared_only_where_the_code_asks():
+    """psycopg prepares a statement after `prepare_threshold` executions, and never (not even
+    when asked) with Django's None: where the code asks, and only there."""
+    threshold = database({"ENGINE": "django.db.backends.postgresql"})["OPTIONS"][
+        "prepare_threshold"
+    ]
+    assert threshold == PREPARE_WHEN_ASKED >= 2**62
+    own = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"prepare_threshold": 5}}
+    assert database(own)["OPTIONS"]["prepare_threshold"] == 5  # an operator's choice stands
 
 
 def test_postgresql_connections_use_the_projects_backend():
@@ -43,4 +55,6 @@ def test_behind_a_transaction_pooler_no_persistent_connection_no_server_cursor_n
     assert config["CONN_MAX_AGE"] == 0
     assert config["CONN_HEALTH_CHECKS"] is False
     assert config["DISABLE_SERVER_SIDE_CURSORS"] is True
-    assert config["OPTIONS"] == {"sslmode": "require"}  # pgbouncer refuses `options`
+    # pgbouncer refuses `options`, and a statement prepared in one server session is unknown
+    # to the next transaction's (no `prepare_threshold`: psycopg prepares nothing).
+    assert config["OPTIONS"] == {"sslmode": "require"}

@@ -83,6 +83,10 @@ TEMPLATES = [
 
 
 POSTGRESQL_ENGINE = "config.postgresql"
+# psycopg's threshold of executions after which it prepares a statement: never of its own accord,
+# only where the code asks (the audit log's appends, audit/cursors.py). Django's default, None,
+# prepares nothing even then; a transaction-mode pooler needs it (`behind_pooler`).
+PREPARE_WHEN_ASKED = 2**62
 
 
 def database(config: dict) -> dict:
@@ -90,7 +94,8 @@ def database(config: dict) -> dict:
     turned off for the application's connections: the planner's cost estimates for the
     visibility-filtered lists over 100,000 requests cross the JIT thresholds, and compiling
     costs more than running them (a prefecture's list of all requests: 540 ms with JIT, 115 ms
-    without; bench/pages_bench.py)."""
+    without; bench/pages_bench.py). Statements are prepared where the code asks
+    (`PREPARE_WHEN_ASKED`)."""
     if config.get("ENGINE", "").startswith("django.db.backends.postgresql"):
         # Django's backend, with a health check that asks the server only when the
         # connection's socket says it was ended (config/postgresql).
@@ -98,6 +103,7 @@ def database(config: dict) -> dict:
     if config.get("ENGINE") == POSTGRESQL_ENGINE:
         options = config.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+        options.setdefault("prepare_threshold", PREPARE_WHEN_ASKED)
     if config.get("ENGINE", "") == "django.db.backends.sqlite3":
         config.setdefault("OPTIONS", {}).update(sqlite_options())
     return config
@@ -106,13 +112,18 @@ def database(config: dict) -> dict:
 def behind_pooler(config: dict) -> dict:
     """A PostgreSQL connection through a transaction-mode pooler (pgbouncer), as
     DATABASE_POOLER=true asks: no persistent connection to the pooler and no health checks of
-    it, no server-side cursors (they do not survive from one transaction to the next there),
-    and no `options` startup parameter, which pgbouncer refuses (JIT is turned off for the
-    role on the server instead: `ALTER ROLE … SET jit = off`, docs/deployment.md)."""
+    it, no server-side cursors and no prepared statements (they do not survive from one
+    transaction to the next there), and no `options` startup parameter, which pgbouncer
+    refuses (JIT is turned off for the role on the server instead: `ALTER ROLE … SET jit = off`,
+    docs/deployment.md)."""
     config["CONN_MAX_AGE"] = 0
     config["CONN_HEALTH_CHECKS"] = False
     config["DISABLE_SERVER_SIDE_CURSORS"] = True
-    config["OPTIONS"] = {k: v for k, v in config.get("OPTIONS", {}).items() if k != "options"}
+    config["OPTIONS"] = {
+        k: v
+        for k, v in config.get("OPTIONS", {}).items()
+        if k not in {"options", "prepare_threshold"}
+    }
     return config
 
 

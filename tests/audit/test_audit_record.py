@@ -258,6 +258,30 @@ def test_appends_reuse_one_cursor_per_connection_and_queries_are_still_counted(u
     assert AuditEvent.objects.filter(id__in=[first.id, second.id, third.id]).count() == 3
 
 
+def test_an_appends_statements_are_prepared_and_logged_unprepared_while_queries_are(users):
+    """Its actor's roles and its INSERT, prepared on their first execution (PostgreSQL on a
+    direct connection: behind a pooler, tests/ops/test_pgbouncer.py); while Django logs
+    queries, sent unprepared, or the log would show None for their text."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    audit_record(actor=users["mayor"], action="request.viewed")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any(s.startswith("INSERT INTO audit_auditevent") for s in prepared), prepared
+    assert any('FROM "accounts_membership"' in s for s in prepared), prepared
+
+    with CaptureQueriesContext(connection) as queries:
+        audit_record(actor=users["mayor"], action="request.viewed")
+    logged = [q["sql"] for q in queries]
+    assert len(logged) == 2, logged
+    assert 'FROM "accounts_membership"' in logged[0]
+    assert logged[1].startswith("INSERT INTO audit_auditevent")
+
+
 def _body(**changes):
     body = {
         "action": "request.viewed",
