@@ -1,9 +1,11 @@
 """Binds the request's origin (IP, user agent, request id) for audit_record, each reduced to a
-safe shape first: the audit log can never be edited."""
+safe shape first: the audit log can never be edited. The records a request makes in
+autocommit are sent without waiting and settled here, before the answer leaves
+(audit.services.answer_waits)."""
 
 from django.conf import settings
 
-from . import context
+from . import context, services
 
 
 class RequestContextMiddleware:
@@ -22,7 +24,13 @@ class RequestContextMiddleware:
             request_id=context.request_id_from(meta.get("HTTP_X_REQUEST_ID")),
         )
         request.request_id = request_context.request_id
-        with context.bound(request_context):
-            response = self.get_response(request)
+        waits = services.answer_waits.set(True)
+        try:
+            with context.bound(request_context):
+                response = self.get_response(request)
+        finally:
+            services.answer_waits.reset(waits)
+            # Nothing leaves before the access records it made are committed.
+            services.settle_records()
         response["X-Request-ID"] = request_context.request_id
         return response
