@@ -67,8 +67,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             else:
                 name = self._prepared(connection, query)
                 pgconn.send_query_prepared(name, query.params, query.formats)
-            while pgconn.flush():
-                pass
+            while pgconn.flush():  # what did not fit in the socket's buffer yet
+                select.select([], [connection.fileno()], [])
         self._unanswered = answered
 
     def _prepared(self, connection, query) -> bytes:

@@ -132,3 +132,11 @@ def test_an_error_comes_out_where_the_connection_is_next_used_and_leaves_it_usab
     with connection.cursor() as cursor:
         cursor.execute("SELECT 3")
         assert cursor.fetchone() == (3,)
+
+
+def test_a_statement_larger_than_the_sockets_buffer_is_sent_whole():
+    answers = []
+    connection.ensure_connection()
+    connection.send_without_waiting("SELECT length(%s)", ["x" * 8_000_000], answered=answers.append)
+    connection.settle()
+    assert answers == ["8000000"]
