@@ -14,6 +14,12 @@ over --rounds rounds of --calls calls:
     (bench/audit_bench.py's baseline), on the same connection;
   - the sequencer (audit_sequence) on the events just recorded: its process and its backend.
 --profile then prints audit_record's profile, by CPU time, sorted by cumulative time.
+--instructions counts instead the instructions the writer process runs per event (valgrind's
+callgrind, from Debian's valgrind package): audit_record and the plain INSERT, each in a
+process of its own run twice, with 200 and 200 + --calls events after the same warm-up, the
+difference divided by --calls. Counts in user space only (not the kernel's, not the server's),
+and the same from run to run whatever else the machine does: for small changes to the writer's
+Python, where CPU seconds differ by less than their noise.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ import argparse
 import cProfile
 import os
 import pstats
+import re
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from audit_bench import (
     _backend_cpu,
@@ -35,12 +44,61 @@ from audit_bench import (
 )
 
 
+def instructions(calls: int) -> tuple[float, float]:
+    """Instructions per event of audit_record and of the plain INSERT, under callgrind (the
+    four processes two at a time: one per core)."""
+
+    def counted(kind: str, count: int) -> int:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            str(count),
+        ]
+        run = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+        found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+        if found is None:
+            sys.exit(f"no instruction count from valgrind:\n{run.stderr[-2000:]}")
+        return int(found.group(1).replace(",", ""))
+
+    runs = [(kind, count) for kind in ("audit_record", "plain") for count in (200, 200 + calls)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        record_short, record_long, plain_short, plain_long = pool.map(lambda r: counted(*r), runs)
+    return (record_long - record_short) / calls, (plain_long - plain_short) / calls
+
+
+def child(kind: str, count: int) -> None:
+    """Under callgrind: 200 events to warm up, then `count` (the first 200 of them again)."""
+    setup_django()
+    from django.db import connection
+
+    from audit.services import audit_record
+
+    connection.ensure_connection()
+    for work in (200, count):
+        if kind == "audit_record":
+            for i in range(work):
+                audit_record(actor=None, action="bench.append", details={"writer": 0, "i": i})
+        else:
+            plain_inserts(connection, work, writer=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        prepare_environment()
+        child(args.child[0], int(args.child[1]))
+        return
     recreate_database(prepare_environment())
     setup_django()
     from django.core.management import call_command
@@ -51,6 +109,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     create_plain_table()
+    if args.instructions:
+        record, plain_insert = instructions(args.calls)
+        print("\nInstructions per event in the writer process (callgrind)\n")
+        print("| audit_record | plain INSERT | ratio |\n|---|---|---|")
+        print(f"| {record:,.0f} | {plain_insert:,.0f} | {record / plain_insert:.2f} |")
+        return
     connection.ensure_connection()
 
     def appends(count: int) -> None:

@@ -326,16 +326,73 @@ def _body(**changes):
 def test_the_body_check_refuses_exactly_what_canonical_json_refuses(body):
     """audit_record checks the body without walking its details again (clean_details has);
     what it refuses must be what canonical_json refuses."""
-    from audit.services import _check_body
+    from audit.services import _check_values
     from audit.verifier.encoding import EncodingError
 
     try:
         canonical_json(body)
     except EncodingError:
         with pytest.raises(EncodingError):
-            _check_body(body)
+            _check_values(body)
     else:
-        assert _check_body(body) is None
+        assert _check_values(body) is None
+
+
+def test_the_values_check_takes_the_time_as_a_datetime_and_still_refuses_the_rest():
+    """audit_record checks its values before the body exists: the time is a datetime there."""
+    from audit.services import _check_values
+    from audit.verifier.encoding import EncodingError
+
+    moment = datetime(2026, 3, 29, 1, 30, 0, 7, tzinfo=UTC)
+    assert _check_values(_body(occurred_at=moment, scope=",26,")) is None
+    for refused in (_body(occurred_at=moment, target_ref="nul\x00"), _body(occurred_at=1.5)):
+        with pytest.raises(EncodingError):
+            _check_values(refused)
+
+
+def _values() -> dict:
+    return {
+        **_body(occurred_at=datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        "scope": ",26,",
+        "details": {"count": 3},
+    }
+
+
+def test_a_new_event_is_the_model_built_by_django_without_its_constructor():
+    from django.db import connection
+
+    from audit.services import _new_event
+
+    event = _new_event(_values(), db=connection)
+    expected = AuditEvent(**_values())
+    assert type(event) is AuditEvent
+    for field in AuditEvent._meta.concrete_fields:
+        assert getattr(event, field.attname) == getattr(expected, field.attname), field.attname
+    assert event.body() == expected.body()
+    assert (event._state.adding, event._state.db) == (False, connection.alias)
+
+
+def test_a_listener_of_pre_or_post_init_gets_its_signal_for_a_new_event():
+    from django.db import connection
+    from django.db.models.signals import post_init, pre_init
+
+    from audit.services import _new_event
+
+    heard = []
+
+    def listen(sender, **kwargs):
+        heard.append(sender)
+
+    for signal in (pre_init, post_init):
+        signal.connect(listen, sender=AuditEvent)
+        try:
+            event = _new_event(_values(), db=connection)
+        finally:
+            signal.disconnect(listen, sender=AuditEvent)
+        assert heard == [AuditEvent], signal
+        assert (event.target_ref, event.seq) == ("26198-2026-0007", None)
+        assert not event._state.adding
+        heard.clear()
 
 
 def test_a_target_reference_without_canonical_form_is_refused_and_nothing_is_written(users, orgs):
