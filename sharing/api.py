@@ -445,7 +445,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=NoteInSerializer,
         responses={201: NoteSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def notes(self, request, reference=None):
         info_request = self.get_object(perm=NOTES)
         if request.method == "POST":
@@ -464,7 +464,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The mayor's remarks on the draft (the commune only)",
         responses={200: RemarkSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def remarks(self, request, reference=None):
         info_request = self.get_object(perm=DRAFT)
         remarks = request_remarks(user=request.user, info_request=info_request)
@@ -474,7 +474,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The clarification thread",
         responses={200: MessageSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def messages(self, request, reference=None):
         info_request = self.get_object()
         messages = request_messages(user=request.user, info_request=info_request)
@@ -484,7 +484,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The request's timeline (its recorded changes)",
         responses={200: TimelineEventSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, reference=None):
         info_request = self.get_object()
         events = request_timeline(user=request.user, info_request=info_request)

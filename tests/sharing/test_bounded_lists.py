@@ -95,3 +95,25 @@ def test_the_api_schema_documents_the_capped_count():
     page = schema["components"]["schemas"]["PaginatedInfoRequestList"]
     assert page["properties"]["count_capped"]["type"] == "boolean"
     assert set(page["required"]) >= {"count", "count_capped", "results"}
+
+
+def test_a_requests_own_lists_document_no_filter_they_would_ignore():
+    """Notes, remarks, messages and the timeline answer a request's whole list: the request
+    list's filters and ordering are neither read nor documented there (they were documented,
+    inherited from the view set, and ignored: an outside fuzzer's cases all came back the
+    same). Every GET under a request's reference takes no query parameter."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    nested = {
+        path: [p["name"] for p in ops["get"].get("parameters", []) if p["in"] == "query"]
+        for path, ops in schema["paths"].items()
+        if path.startswith("/api/v1/requests/{reference}/") and "get" in ops
+    }
+    assert {
+        "/api/v1/requests/{reference}/notes/",
+        "/api/v1/requests/{reference}/remarks/",
+        "/api/v1/requests/{reference}/messages/",
+        "/api/v1/requests/{reference}/events/",
+    } <= nested.keys()
+    assert {path: names for path, names in nested.items() if names} == {}
