@@ -18,7 +18,7 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -98,8 +98,10 @@ def exception_handler(exc, context):
             {"detail": str(exc), "code": "transition_not_allowed", "status": exc.status},
             status=status.HTTP_409_CONFLICT,
         )
-    if isinstance(exc, ActionNotAllowed):
-        # Not allowed answers exactly as not found (DESIGN.md), whichever view let it through.
+    if isinstance(exc, ActionNotAllowed | Http404):
+        # Not allowed answers exactly as not found (DESIGN.md), whichever view let it through;
+        # and every not found the same, without Django's "No LegalBasis matches the given
+        # query." naming the model looked in.
         return drf_exception_handler(NotFound(), context)
     if isinstance(exc, (DataError, OverflowError)):
         # A value the database or the calendar cannot hold (a date past year 9999, a number

@@ -344,7 +344,11 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class TimelineEventSerializer(serializers.Serializer):
-    seq = serializers.IntegerField()
+    seq = serializers.IntegerField(
+        allow_null=True,
+        help_text="The event's place in the audit log; null for the seconds until the sequencer "
+        "chains it (docs/audit-format.md, section 3.2).",
+    )
     occurred_at = serializers.DateTimeField()
     action = serializers.CharField()
     actor = serializers.CharField(

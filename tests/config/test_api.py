@@ -127,6 +127,23 @@ def test_unknown_api_url_answers_json_404(api, people):
     assert_json_error(Client().get("/api/v9/"), 404)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/legal-bases/NO-SUCH-TEXT/",
+        "/api/v1/categories/no-such-category/",
+        "/api/v1/requests/26198-2026-9999/",
+        "/api/v1/requests/26198-2026-9999/events/",
+    ],
+)
+def test_every_not_found_answers_the_same_body_naming_nothing(api, people, url):
+    """A reference lookup and a request out of reach answer alike (DESIGN.md), and no 404
+    names the model it looked in (Django's "No LegalBasis matches the given query.")."""
+    response = api(people.liaison).get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
 def test_unknown_web_url_still_answers_an_html_page(db):
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
