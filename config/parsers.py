@@ -1,4 +1,5 @@
-"""The API's JSON parser: refuses with a 400 what would otherwise end in a 500.
+"""The API's parsers: JSON refusing with a 400 what would otherwise end in a 500, and forms read
+as the same fields in JSON would be.
 
 Its own module: DRF reads DEFAULT_PARSER_CLASSES while defining APIView, so the parser may not
 live in a module that imports rest_framework.views (config/api.py does).
@@ -7,7 +8,10 @@ live in a module that imports rest_framework.views (config/api.py does).
 import json
 
 from rest_framework.exceptions import ParseError
+from rest_framework.parsers import DataAndFiles
+from rest_framework.parsers import FormParser as DRFFormParser
 from rest_framework.parsers import JSONParser as DRFJSONParser
+from rest_framework.parsers import MultiPartParser as DRFMultiPartParser
 
 MAX_JSON_DEPTH = 20
 
@@ -52,3 +56,23 @@ class JSONParser(DRFJSONParser):
             raise ParseError("JSON parse error.") from exc
         _check_parsed(data)
         return data
+
+
+def _plain(data) -> dict:
+    """A form's fields as a plain dict, the last value of a repeated one (what DRF reads from
+    a QueryDict): DRF reads a QueryDict as an HTML form, where an empty value means "not given"
+    (an optional field left empty took its default, and a request the schema refuses, `""`
+    where at least one character is required, was accepted), and the same fields in JSON as
+    given. The API's fields are scalars, so a form now means what the same JSON means."""
+    return {key: data[key] for key in data}
+
+
+class FormParser(DRFFormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        return _plain(super().parse(stream, media_type, parser_context))
+
+
+class MultiPartParser(DRFMultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        return DataAndFiles(_plain(parsed.data), parsed.files)
