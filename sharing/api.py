@@ -123,6 +123,13 @@ def _action_schema(request_serializer, summary: str, *, action: str, step_up: bo
     )
 
 
+def request_list(*, methods: list[str]):
+    """An action answering one of a request's own lists (notes, remarks, messages, timeline):
+    whole, unpaged and unfiltered, so that the request list's filters and ordering are neither
+    applied nor documented there."""
+    return action(detail=True, methods=methods, pagination_class=None, filter_backends=[])
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Requests visible to you",
@@ -445,7 +452,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         request=NoteInSerializer,
         responses={201: NoteSerializer, 400: BAD_INPUT, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    @request_list(methods=["get", "post"])
     def notes(self, request, reference=None):
         info_request = self.get_object(perm=NOTES)
         if request.method == "POST":
@@ -464,7 +471,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The mayor's remarks on the draft (the commune only)",
         responses={200: RemarkSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @request_list(methods=["get"])
     def remarks(self, request, reference=None):
         info_request = self.get_object(perm=DRAFT)
         remarks = request_remarks(user=request.user, info_request=info_request)
@@ -474,7 +481,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The clarification thread",
         responses={200: MessageSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @request_list(methods=["get"])
     def messages(self, request, reference=None):
         info_request = self.get_object()
         messages = request_messages(user=request.user, info_request=info_request)
@@ -484,7 +491,7 @@ class InfoRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="The request's timeline (its recorded changes)",
         responses={200: TimelineEventSerializer(many=True), 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @request_list(methods=["get"])
     def events(self, request, reference=None):
         info_request = self.get_object()
         events = request_timeline(user=request.user, info_request=info_request)
