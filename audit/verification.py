@@ -33,7 +33,7 @@ from .stored import (
 )
 from .tree import ProofUnavailable, compact_range_at
 from .verifier.chain import ChainVerifier, Report
-from .verifier.encoding import FORMAT_VERSION, format_timestamp
+from .verifier.encoding import BODY_FIELDS, FORMAT_VERSION, format_timestamp
 from .verifier.merkle import CompactRange
 from .verifier.notes import (
     NoteError,
@@ -46,28 +46,8 @@ from .verifier.notes import (
 from .witnesses import witness_keys as configured_witness_keys
 
 CHUNK = 5000
-EVENT_COLUMNS = (
-    "seq",
-    "prev_hash",
-    "hash",
-    "action",
-    "actor_id",
-    "actor_is_staff",
-    "actor_roles",
-    "actor_username",
-    "departement_code",
-    "details",
-    "ip",
-    "occurred_at",
-    "org_code",
-    "outcome",
-    "request_id",
-    "target_ref",
-    "target_type",
-    "user_agent",
-    "v",
-    "scope",
-)
+# The chain columns, the body fields in their canonical order, then the stored scope.
+EVENT_COLUMNS = ("seq", "prev_hash", "hash", *BODY_FIELDS, "scope")
 
 
 def default_max_gap() -> timedelta | None:
@@ -84,28 +64,10 @@ def _effective_gap(max_gap: timedelta | None) -> timedelta | None:
 
 def line_from_row(row: tuple) -> tuple[dict, str]:
     """(export line, stored scope) from a values_list row in EVENT_COLUMNS order."""
-    (seq, prev_hash, hash_, action, actor_id, is_staff, roles, username, dep, details, ip,
-     occurred_at, org_code, outcome, request_id, target_ref, target_type, user_agent, v,
-     scope) = row  # fmt: skip
-    body = {
-        "action": action,
-        "actor_id": actor_id,
-        "actor_is_staff": is_staff,
-        "actor_roles": roles,
-        "actor_username": username,
-        "departement_code": dep,
-        "details": details,
-        "ip": ip,
-        "occurred_at": format_timestamp(occurred_at),
-        "org_code": org_code,
-        "outcome": outcome,
-        "request_id": request_id,
-        "target_ref": target_ref,
-        "target_type": target_type,
-        "user_agent": user_agent,
-        "v": v,
-    }
-    return {"seq": seq, "prev_hash": prev_hash, "hash": hash_, "body": body}, scope
+    seq, prev_hash, hash_ = row[:3]
+    body = dict(zip(BODY_FIELDS, row[3:-1], strict=True))
+    body["occurred_at"] = format_timestamp(body["occurred_at"])
+    return {"seq": seq, "prev_hash": prev_hash, "hash": hash_, "body": body}, row[-1]
 
 
 def _scope_matches(scope: str, departement_code: object, roles: object) -> bool:
