@@ -402,7 +402,7 @@ def _write(export: AuditExport, final: AuditCheckpoint, target: Path) -> None:
         max_gap = default_max_gap()
         manifest = {
             "format": EXPORT_FORMAT,
-            "version": 1,
+            "version": 2,  # with tree.txt (docs/audit-format.md, section 5)
             "origin": settings.AUDIT_LOG_ORIGIN,
             "export_id": str(export.pk),
             "created_at": timezone.now().isoformat(),

@@ -1,5 +1,5 @@
-"""python -m audit.verifier EXPORT.zip --pubkey KEY [--known-checkpoint FILE] [--max-gap S]
-    [--witness-key FILE ... --witness-quorum N]
+"""python -m audit.verifier EXPORT.zip --pubkey KEY-OR-FILE [--known-checkpoint FILE]
+    [--max-gap S] [--witness-key KEY-OR-FILE ... --witness-quorum N]
 
 Exit status: 0 verified, 1 verification failed, 2 usage error."""
 
@@ -7,20 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from .export import verify_export
-from .notes import NoteError, VerifierKey, split_notes
-
-
-def _keys(path: str, *, cosigner: bool = False) -> list[VerifierKey]:
-    lines = [line for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [VerifierKey.parse(line, cosigner=cosigner) for line in lines]
-
-
-def _known(path: str) -> list[str]:
-    text = Path(path).read_text(encoding="utf-8")
-    return split_notes(text if text.endswith("\n\n") else text + "\n")
+from .notes import NoteError, read_keys, read_known
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
         "--pubkey",
         required=True,
         action="append",
-        help="file with the trusted verifier key(s), one '<name>+<id>+<key>' per line",
+        help="a trusted verifier key '<name>+<id>+<key>', or a file of them, one a line;"
+        " repeatable",
     )
     parser.add_argument(
         "--known-checkpoint",
@@ -51,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         "--witness-key",
         action="append",
         default=[],
-        help="file with trusted witness key(s) ('<name>+<id>+<base64>', alg 0x04); repeatable",
+        help="a trusted witness key ('<name>+<id>+<base64>', alg 0x04) or a file of them;"
+        " repeatable",
     )
     parser.add_argument(
         "--witness-quorum",
@@ -61,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        trusted = [key for path in args.pubkey for key in _keys(path)]
-        witnesses = [key for path in args.witness_key for key in _keys(path, cosigner=True)]
-        known = [note for path in args.known_checkpoint for note in _known(path)]
+        trusted = read_keys(args.pubkey)
+        witnesses = read_keys(args.witness_key, cosigner=True)
+        known = read_known(args.known_checkpoint)
     except (OSError, UnicodeDecodeError, NoteError) as exc:
         print(f"usage error: {exc}", file=sys.stderr)
         return 2

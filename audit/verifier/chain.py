@@ -174,9 +174,16 @@ class ChainVerifier:
     def _check_witnesses(self) -> None:
         """The latest checkpoint carries cosignatures by a quorum of the trusted witnesses;
         an earlier one without them is covered by a later cosigned one (a gap, reported)."""
+        report = self.report
+        for cp in self.run:
+            for key in self.witness_keys:
+                if cp.note.badly_signed_by(key):
+                    report.error(
+                        f"checkpoint {cp.number} carries a cosignature line of witness "
+                        f"{key.encode()} that does not verify (altered)"
+                    )
         if self.witness_quorum <= 0 or not self.run:
             return
-        report = self.report
         if len(self.witness_keys) < self.witness_quorum:
             report.error(
                 f"a quorum of {self.witness_quorum} witnesses is required but only "
@@ -218,7 +225,16 @@ class ChainVerifier:
         if epoch_key is None:
             report.error(f"checkpoint {parsed[0].number} is not signed by any known key")
         epoch_keys = [epoch_key] if epoch_key else []
+        known = list(self.candidates)
         for cp in parsed:
+            if cp.rotate_to is not None:
+                known.append(cp.rotate_to)
+            for key in known:
+                if cp.note.badly_signed_by(key):
+                    report.error(
+                        f"checkpoint {cp.number} carries a signature line of {key.encode()} "
+                        "that does not verify (altered)"
+                    )
             if epoch_key is None:
                 epoch_key = self._find_key(cp)
                 if epoch_key is None:
@@ -282,6 +298,11 @@ class ChainVerifier:
         if first.number == 1 and first.prev != GENESIS_HASH:
             report.error("checkpoint 1 does not start from the genesis hash")
         for previous, cp in zip(self.run, self.run[1:], strict=False):
+            if previous.root_hash is not None and cp.root_hash is None:
+                report.error(
+                    f"checkpoint {cp.number} is in format 1 after the format-2 checkpoint "
+                    f"{previous.number} (downgraded)"
+                )
             if cp.prev != previous.text_hash:
                 report.error(
                     f"checkpoint {cp.number} does not link to checkpoint {previous.number} "
@@ -303,6 +324,8 @@ class ChainVerifier:
             self.by_number[cp.number] = cp
             if cp.size == 0 and cp.root_hash not in (None, EMPTY_ROOT.hex()):
                 report.error(f"checkpoint {cp.number} has size 0 but not the empty tree's root")
+            if cp.size == 0 and cp.head_hash != GENESIS_HASH:
+                report.error(f"checkpoint {cp.number} has size 0 but not the genesis hash")
             other = self.by_size.get(cp.size)
             if (
                 other is not None

@@ -104,6 +104,7 @@ def verify_export(
             report.error(f"manifest.json is not JSON: {exc}")
             manifest = {}
         if not isinstance(manifest, dict):
+            report.error("manifest.json is not a JSON object")
             manifest = {}
         if max_gap_seconds is None:
             max_gap_seconds = DEFAULT_MAX_GAP

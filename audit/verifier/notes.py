@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -157,23 +158,48 @@ class Signature:
 class SignedNote:
     text: str
     signatures: tuple[Signature, ...]
+    # (line index, key) -> the line verifies: each line is verified once per key.
+    _verified: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def _lines_of(self, key: VerifierKey) -> list[int]:
+        return [
+            index
+            for index, sig in enumerate(self.signatures)
+            if sig.name == key.name and sig.key_id == key.key_id
+        ]
+
+    def _signs(self, index: int, key: VerifierKey) -> bool:
+        kept = self._verified.get((index, key))
+        if kept is None:
+            signature = self.signatures[index].signature
+            kept = self._verified[(index, key)] = key.verify(self.text.encode("utf-8"), signature)
+        return kept
+
+    def _cosigns(self, index: int, key: VerifierKey) -> int | None:
+        signature = self.signatures[index].signature
+        if len(signature) != 72:
+            return None
+        timestamp = int.from_bytes(signature[:8], "big")
+        if timestamp < 2**63 and key.verify(cosigned_message(self.text, timestamp), signature[8:]):
+            return timestamp
+        return None
 
     def signed_by(self, key: VerifierKey) -> bool:
-        message = self.text.encode("utf-8")
-        return any(
-            sig.name == key.name and sig.key_id == key.key_id and key.verify(message, sig.signature)
-            for sig in self.signatures
-        )
+        return any(self._signs(index, key) for index in self._lines_of(key))
+
+    def badly_signed_by(self, key: VerifierKey) -> bool:
+        """A line with this key's name and id whose signature does not verify: as in C2SP
+        signed-note, a known key's line that fails makes the note invalid
+        (docs/audit-format.md, section 4.5)."""
+        if key.is_cosigner:
+            return any(self._cosigns(index, key) is None for index in self._lines_of(key))
+        return any(not self._signs(index, key) for index in self._lines_of(key))
 
     def cosigned_by(self, key: VerifierKey) -> int | None:
         """The timestamp of a valid tlog-cosignature/v1 by this witness key, or None."""
-        for sig in self.signatures:
-            if sig.name != key.name or sig.key_id != key.key_id or len(sig.signature) != 72:
-                continue
-            timestamp = int.from_bytes(sig.signature[:8], "big")
-            if timestamp < 2**63 and key.verify(
-                cosigned_message(self.text, timestamp), sig.signature[8:]
-            ):
+        for index in self._lines_of(key):
+            timestamp = self._cosigns(index, key)
+            if timestamp is not None:
                 return timestamp
         return None
 
@@ -327,8 +353,8 @@ def parse_checkpoint(raw: str) -> Checkpoint:
         if not _DECIMAL.fullmatch(purged):
             raise NoteError("purged-to is a decimal number")
         purged_to = int(purged)
-        if purged_to > int(size):
-            raise NoteError("purged-to exceeds the checkpoint size")
+        if not 1 <= purged_to <= int(size):
+            raise NoteError("purged-to is at least 1 and at most the checkpoint size")
     elif len(lines) != 7:
         raise NoteError(f"a {reason_value} checkpoint has exactly 7 lines")
     try:
@@ -373,6 +399,28 @@ def split_notes(text: str) -> list[str]:
         current.append(line)
     if current:
         raise NoteError("the checkpoints file does not end with a blank line")
+    return notes
+
+
+def read_keys(values: list[str], *, cosigner: bool = False) -> list[VerifierKey]:
+    """Keys given as files (one key a line, blank lines ignored) or directly as
+    '<name>+<id>+<base64>' (KEY-OR-FILE, docs/audit-format.md)."""
+    keys = []
+    for value in values:
+        path = Path(value)
+        text = path.read_text(encoding="utf-8") if path.is_file() else value
+        keys += [
+            VerifierKey.parse(line, cosigner=cosigner) for line in text.splitlines() if line.strip()
+        ]
+    return keys
+
+
+def read_known(paths: list[str]) -> list[str]:
+    """The notes of checkpoint files: one note, or several laid out as in checkpoints.txt."""
+    notes = []
+    for path in paths:
+        text = Path(path).read_text(encoding="utf-8")
+        notes += split_notes(text if text.endswith("\n\n") else text + "\n")
     return notes
 
 

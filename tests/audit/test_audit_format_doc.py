@@ -57,14 +57,24 @@ def test_worked_key_and_checkpoint_examples_match_the_code(doc):
     vkey = key.verifier.encode()
     assert f"e.g. `{vkey}`" in doc
     assert VerifierKey.parse(vkey) == key.verifier
-    block = re.search(r"```\n(relais\.example/audit\n1\n.*?\n)```", doc, re.DOTALL).group(1)
-    (note,) = split_notes(block + "\n")
+    (note,) = split_notes(checkpoint_block(doc, 3) + "\n")
     checkpoint = parse_checkpoint(note)
     assert checkpoint.note.signed_by(key.verifier)
-    assert checkpoint.head_hash == value(doc, "hash")
+    hashes, leaves, _store = example_tree(doc)
+    assert (checkpoint.size, checkpoint.number) == (3, 1)
+    assert (checkpoint.head_hash, checkpoint.prev) == (hashes[2], GENESIS_HASH)
+    assert checkpoint.root_hash == merkle.root_of(leaves[:3]).hex() == value(doc, "root_3")
     assert f"`{checkpoint.text_hash}`" in doc
     # Ed25519 is deterministic: signing the same text again gives the documented line.
     assert key.sign_line(checkpoint.note.text) == note.split("\n\n")[1]
+    # The same checkpoint in format 1: the chain hash as its third line, no chain line.
+    format_1 = r"```\n(relais\.example/audit\n3\n[^\n]*\nnumber .*?\n)```"
+    text = re.search(format_1, doc, re.DOTALL).group(1)
+    old = parse_checkpoint(text + "\n" + key.sign_line(text))
+    assert (old.root_hash, old.head_hash, old.number, old.size) == (None, hashes[2], 1, 3)
+    assert text == checkpoint.note.text.replace(
+        f"{checkpoint.note.text.split(chr(10))[2]}\nchain ", ""
+    )
 
 
 # -- version 2: the Merkle tree, format-2 checkpoints, witnesses -------------------------------
@@ -105,14 +115,22 @@ def test_worked_merkle_example_matches_the_code(doc):
     consistency = hex_list(doc, "consistency_3_to_5")
     assert merkle.consistency_proof(node, 3, 5) == consistency
     merkle.verify_consistency(3, 5, consistency, root3, root5)
-    # The witness request example carries the same proof in base64.
-    request = re.search(r"```\n(old 3\n.*?\n)\n", doc, re.DOTALL).group(1)
-    lines = request.strip("\n").split("\n")
-    assert [base64.b64decode(line) for line in lines[1:]] == consistency
+    # tree.txt's example: the compact range of size 5, largest subtree first.
+    compact = merkle.CompactRange()
+    for leaf in leaves:
+        compact.append(leaf, [])
+    documented = re.search(r"`5`, then `(\S+)`.*?then `(\S+)`", doc, re.DOTALL).groups()
+    assert [base64.b64decode(h) for h in documented] == compact.hashes
+
+
+def checkpoint_block(doc: str, size: int) -> str:
+    """The signed note of section 4.5 of that size."""
+    pattern = rf"```\n(relais\.example/audit\n{size}\n[^\n]*\nchain .*?\n)```"
+    return re.search(pattern, doc, re.DOTALL).group(1)
 
 
 def format2_block(doc: str) -> str:
-    return re.search(r"```\n(relais\.example/audit\n5\n.*?\n)```", doc, re.DOTALL).group(1)
+    return checkpoint_block(doc, 5)
 
 
 def test_worked_format_2_checkpoint_matches_the_code(doc):
@@ -127,7 +145,7 @@ def test_worked_format_2_checkpoint_matches_the_code(doc):
     assert (checkpoint.size, checkpoint.number) == (5, 2)
     assert checkpoint.root_hash == merkle.root_of(leaves).hex()
     assert checkpoint.head_hash == hashes[4]
-    previous = re.search(r"```\n(relais\.example/audit\n1\n.*?\n)```", doc, re.DOTALL).group(1)
+    previous = checkpoint_block(doc, 3)
     assert checkpoint.prev == parse_checkpoint(split_notes(previous + "\n")[0]).text_hash
     assert key.sign_line(checkpoint.note.text) == note.split("\n\n")[1]
 
@@ -154,3 +172,34 @@ def test_witness_answers_are_documented_as_the_witness_gives_them(doc):
     for status in ("400", "403", "404", "409", "422", "200"):
         assert f"| {status}" in doc
     assert "text/x.tlog.size" in doc
+
+
+def test_the_witness_request_example_is_what_relais_sends_and_the_witness_cosigns(doc, tmp_path):
+    """Section 8.1's body, byte for byte: old 3, consistency_3_to_5, checkpoint 2's note; a
+    witness that holds checkpoint 1 cosigns it, and the line verifies as section 8.2 says."""
+    from witness.server import Witness, parse_request
+    from witness.store import Store
+
+    body = re.search(r"```\n(old 3\n.*?\n)```", doc, re.DOTALL).group(1)
+    old, proof, note = parse_request(body.encode())
+    assert (old, proof) == (3, hex_list(doc, "consistency_3_to_5"))
+    assert note == format2_block(doc)
+    key = SignerKey(
+        name="relais.example/audit",
+        private_key=Ed25519PrivateKey.from_private_bytes(bytes(range(32))),
+    )
+    witness_key = SignerKey(
+        name="ctrl.example/w1",
+        private_key=Ed25519PrivateKey.from_private_bytes(bytes(range(32, 64))),
+        alg=ALG_COSIGNATURE_V1,
+    )
+    witness = Witness(
+        key=witness_key,
+        store=Store(tmp_path / "witness.db"),
+        logs={"relais.example/audit": [key.verifier]},
+    )
+    first = checkpoint_block(doc, 3)
+    assert witness.add_checkpoint(("old 0\n\n" + first).encode()).status == 200
+    answer = witness.add_checkpoint(body.encode())
+    assert answer.status == 200
+    assert parse_note(note + answer.body).cosigned_by(witness_key.verifier) is not None

@@ -1,6 +1,7 @@
 """The verifier keeps its word: nothing unsigned loosens a check, and what an export or the
 database could say two ways is refused."""
 
+import base64
 import json
 import warnings
 import zipfile
@@ -9,13 +10,27 @@ from unittest import mock
 
 import pytest
 import time_machine
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from audit.models import AuditCheckpoint
 from audit.services import audit_record, checkpoint_issue
 from audit.verification import verify_database
-from audit.verifier.notes import join_notes, split_notes
+from audit.verifier.__main__ import main as verifier_main
+from audit.verifier.chain import ChainVerifier
+from audit.verifier.encoding import GENESIS_HASH
+from audit.verifier.merkle import EMPTY_ROOT
+from audit.verifier.notes import (
+    ALG_COSIGNATURE_V1,
+    NoteError,
+    SignerKey,
+    checkpoint_text,
+    join_notes,
+    parse_checkpoint,
+    sign_checkpoint,
+    split_notes,
+)
 
 from .conftest import sql
 from .test_audit_verifier import chain, export, exports, rewrite, verify  # noqa: F401
@@ -101,3 +116,95 @@ def test_audit_verify_takes_several_keys_and_a_known_checkpoint(chain, audit_key
     keys.write_text(audit_key.verifier.encode() + "\nnot-a-key\n")
     with pytest.raises(CommandError, match="key"):
         call_command("audit_verify", "--pubkey", str(keys))
+
+
+def _with_line(note: str, line: str) -> str:
+    """The note with one more signature line at its end."""
+    return note + line
+
+
+def _bad_line(key) -> str:
+    """A signature line with the key's name and id and a signature that verifies nothing."""
+    payload = key.verifier.key_id + bytes(72 if key.verifier.is_cosigner else 64)
+    return f"\u2014 {key.name} {base64.b64encode(payload).decode()}\n"
+
+
+def test_a_line_of_a_known_key_that_does_not_verify_is_refused(chain, exports, audit_key):  # noqa: F811
+    """As in C2SP signed-note: an unknown key's line is ignored, a known key's that fails
+    makes the checkpoint invalid, the log's key (check 2) as a witness's (check 10)."""
+    path = export(exports)
+    witness = SignerKey(
+        name="ctrl.test/w1", private_key=Ed25519PrivateKey.generate(), alg=ALG_COSIGNATURE_V1
+    )
+    stranger = SignerKey(name="stranger.test/log", private_key=Ed25519PrivateKey.generate())
+
+    def last_note_with(line):
+        def change(data):
+            notes = split_notes(data.decode())
+            return join_notes([*notes[:-1], _with_line(notes[-1], line)]).encode()
+
+        return change
+
+    assert verify(rewrite(path, checkpoints_txt=last_note_with(_bad_line(stranger))), audit_key).ok
+    report = verify(rewrite(path, checkpoints_txt=last_note_with(_bad_line(audit_key))), audit_key)
+    assert any("does not verify (altered)" in e for e in report.errors), report.errors
+    altered = rewrite(path, checkpoints_txt=last_note_with(_bad_line(witness)))
+    assert verify(altered, audit_key).ok  # a witness key the verifier was not given
+    report = verify(altered, audit_key, witness_keys=[witness.verifier], witness_quorum=0)
+    assert any("cosignature line of witness" in e for e in report.errors), report.errors
+
+
+def test_a_format_1_checkpoint_after_a_format_2_one_is_refused(audit_key):
+    key, when = audit_key, timezone.now()
+    first = parse_checkpoint(
+        sign_checkpoint(
+            checkpoint_text(
+                origin="relais.test/audit", size=0, head_hash=GENESIS_HASH, number=1,
+                time=when, prev=GENESIS_HASH, reason="start", root_hash=EMPTY_ROOT.hex(),
+            ),
+            [key],
+        )
+    )  # fmt: skip
+    second = checkpoint_text(
+        origin="relais.test/audit", size=0, head_hash=GENESIS_HASH, number=2, time=when,
+        prev=first.text_hash, reason="periodic",
+    )  # fmt: skip
+    verifier = ChainVerifier(trusted_keys=[key.verifier])
+    verifier.load_checkpoints([first.raw, sign_checkpoint(second, [key])])
+    assert any("in format 1 after the format-2" in e for e in verifier.report.errors)
+
+
+def test_a_checkpoint_of_size_0_starts_from_the_genesis_hash(audit_key):
+    text = checkpoint_text(
+        origin="relais.test/audit", size=0, head_hash="ab" * 32, number=1,
+        time=timezone.now(), prev=GENESIS_HASH, reason="start", root_hash=EMPTY_ROOT.hex(),
+    )  # fmt: skip
+    verifier = ChainVerifier(trusted_keys=[audit_key.verifier])
+    verifier.load_checkpoints([sign_checkpoint(text, [audit_key])])
+    assert any("size 0 but not the genesis hash" in e for e in verifier.report.errors)
+
+
+def test_a_purge_to_0_does_not_parse(audit_key):
+    text = checkpoint_text(
+        origin="relais.test/audit", size=3, head_hash="ab" * 32, number=4, time=timezone.now(),
+        prev=GENESIS_HASH, reason="purge", purged_to=0, root_hash="cd" * 32,
+    )  # fmt: skip
+    with pytest.raises(NoteError, match="at least 1"):
+        parse_checkpoint(sign_checkpoint(text, [audit_key]))
+
+
+def test_a_manifest_that_is_not_an_object_is_refused(chain, exports, audit_key):  # noqa: F811
+    path = export(exports)
+    assert json.loads(zipfile.ZipFile(path).read("manifest.json"))["version"] == 2
+    report = verify(rewrite(path, manifest_json=b"[]"), audit_key)
+    assert "manifest.json is not a JSON object" in report.errors
+
+
+def test_the_offline_verifier_takes_keys_as_files_or_as_they_are(chain, exports, audit_key):  # noqa: F811
+    path = export(exports)
+    key = audit_key.verifier.encode()
+    assert verifier_main([str(path), "--pubkey", key]) == 0
+    keys = exports / "keys.txt"
+    keys.write_text(f"\n{key}\n\n")
+    assert verifier_main([str(path), "--pubkey", str(keys)]) == 0
+    assert verifier_main([str(path), "--pubkey", "not-a-key"]) == 2

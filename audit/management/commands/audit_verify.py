@@ -10,27 +10,7 @@ from audit.exceptions import AuditError
 from audit.models import AuditEvent
 from audit.sequencer import audit_sequence
 from audit.verification import verify_database
-from audit.verifier.notes import NoteError, VerifierKey, parse_checkpoint, split_notes
-
-
-def read_keys(values: list[str], *, cosigner: bool = False) -> list[VerifierKey]:
-    """Keys given as files (one key a line) or directly as '<name>+<id>+<base64>'."""
-    keys = []
-    for value in values:
-        path = Path(value)
-        text = path.read_text(encoding="utf-8") if path.exists() else value
-        keys += [
-            VerifierKey.parse(line, cosigner=cosigner) for line in text.splitlines() if line.strip()
-        ]
-    return keys
-
-
-def read_known(paths: list[str]) -> list[str]:
-    notes = []
-    for path in paths:
-        text = Path(path).read_text(encoding="utf-8")
-        notes += split_notes(text if text.endswith("\n\n") else text + "\n")
-    return notes
+from audit.verifier.notes import NoteError, parse_checkpoint, read_keys, read_known
 
 
 def seq_bound(value: str | None, *, upper: bool) -> int | None:
