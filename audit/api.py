@@ -31,6 +31,9 @@ from .proofs import EventNotVisible, event_proof
 from .selectors import EventFilters, audit_events_visible_to, with_actor_names
 from .services import audit_record
 from .tree import ProofUnavailable
+from .verifier.encoding import MAX_SAFE_INTEGER
+
+CHECKPOINT_MAX = 10**18 - 1
 
 # Bounds of a filter's moment: past them Python's calendar or the database overflows.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -262,10 +265,17 @@ class AuditEventProofView(APIView):
         summary="Inclusion proof of one event in a signed, cosigned checkpoint",
         parameters=[
             OpenApiParameter(
+                "seq",
+                {"type": "integer", "minimum": 1, "maximum": MAX_SAFE_INTEGER},
+                OpenApiParameter.PATH,
+                description="The event's seq (a log never holds more than 2**53 - 1 events: "
+                "its integers are JSON's exact ones, docs/audit-format.md, section 2.2).",
+            ),
+            OpenApiParameter(
                 "checkpoint",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 0, "maximum": CHECKPOINT_MAX},
                 description="Checkpoint number (default: the latest that covers the event).",
-            )
+            ),
         ],
         responses={
             200: OpenApiResponse(
@@ -281,10 +291,16 @@ class AuditEventProofView(APIView):
     )
     def get(self, request, seq):
         scope_or_404(user=request.user, resource="audit.proof")
+        if not 1 <= seq <= MAX_SAFE_INTEGER:
+            # No event can have it, and it could not be written in the denial's record.
+            return Response(
+                {"seq": [f"A seq from 1 to {MAX_SAFE_INTEGER}."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         raw = request.query_params.get("checkpoint")
         number = None
         if raw is not None:
-            if not raw.isdigit() or len(raw) > 18:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(CHECKPOINT_MAX)):
                 return Response(
                     {"checkpoint": ["A checkpoint number."]}, status=status.HTTP_400_BAD_REQUEST
                 )

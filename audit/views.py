@@ -123,7 +123,7 @@ def audit_log(request):
     listing = audit_log_page(
         user=request.user,
         filters=form.filters(),
-        before=int(before) if before.isdigit() else None,
+        before=int(before) if before.isascii() and before.isdigit() and len(before) < 19 else None,
         refused=form.refused,
         page_size=PAGE_SIZE,
     )

@@ -129,7 +129,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        if not str(pk).isdigit():
+        if not (str(pk).isascii() and str(pk).isdigit() and len(str(pk)) < 19):
             raise Http404
         notification = self._own(pk)
         marked = notification_mark_read(notification=notification, actor=request.user)

@@ -35,7 +35,8 @@ class Refused(Exception):
 
 
 def _decimal(text: str) -> int:
-    if not text.isdigit() or (text != "0" and text.startswith("0")) or len(text) > 19:
+    decimal = text.isascii() and text.isdigit() and len(text) <= 19
+    if not decimal or (text != "0" and text.startswith("0")):
         raise Refused(400, "sizes are decimal numbers without leading zeros")
     return int(text)
 

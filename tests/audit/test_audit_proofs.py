@@ -73,3 +73,21 @@ def test_outside_the_scope_or_not_an_auditor_answers_404(activity, users, audit_
     assert client_for(users["auditor26"]).get(PROOF.format(seq=arras)).status_code == 404
     assert client_for(users["mayor"]).get(PROOF.format(seq=arras)).status_code == 404
     assert client_for(users["auditor26"]).get(PROOF.format(seq=10**9)).status_code == 404
+
+
+@pytest.mark.parametrize("seq", [0, 2**53, 2**63, 10**20])
+def test_a_seq_no_log_can_hold_is_bad_input_not_a_server_error(activity, users, audit_key, seq):  # noqa: F811
+    """Past 2**53 - 1 no event can exist (the format's integers are JSON's exact ones), and the
+    denial's record could not hold it: found by schemathesis run from outside, as an auditor."""
+    response = client_for(users["auditor26"]).get(PROOF.format(seq=seq))
+    assert response.status_code == 400
+    assert response.json() == {"seq": ["A seq from 1 to 9007199254740991."]}
+
+
+@pytest.mark.parametrize("number", ["\u00b2", "1" * 19, "-1"])
+def test_a_checkpoint_number_that_is_not_one_is_bad_input(activity, users, audit_key, number):  # noqa: F811
+    response = client_for(users["auditor_national"]).get(
+        PROOF.format(seq=1), {"checkpoint": number}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"checkpoint": ["A checkpoint number."]}

@@ -84,6 +84,15 @@ def test_dates_out_of_range_in_the_auditors_journal_are_a_form_error(people):
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("before", ["\u00b2", "9" * 5000, "99999999999999999999"])
+def test_a_cursor_that_is_no_seq_in_the_auditors_journal_starts_from_the_newest(people, before):
+    """A digit that is not ASCII ("²" is a digit to str.isdigit), or too many digits for int(),
+    was a server error."""
+    client = Client()
+    client.force_login(people.auditor_national)
+    assert client.get("/audit/journal/", {"before": before}).status_code == 200
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -105,6 +114,7 @@ def test_control_characters_in_path_or_query_answer_400(api, people, url):
         "/api/v1/requests/?page=99999999999999999999999",
         "/api/v1/audit/exports/99999999999999999999999/",
         "/api/v1/notifications/99999999999999999999/read/",
+        "/api/v1/notifications/%C2%B2/read/",
         "/api/v1/requests/26198-2026-0001/reminders/99999999999999999999/cancel/",
     ],
 )

@@ -107,6 +107,8 @@ def test_unknown_origin_404_unknown_key_403_bad_request_400(witness, log_key):
         == 404
     )
     assert post(witness, 9, [], checkpoint(log_key, 3, root(3)))[0] == 400
+    # "²" is a digit to str.isdigit, not to int(): it dropped the connection unanswered.
+    assert post(witness, "\u00b2", [], checkpoint(log_key, 3, root(3)))[0] == 400
 
 
 def test_a_restarted_witness_keeps_its_state_and_key(witness, log_key):

@@ -17,7 +17,7 @@ def seq_bound(value: str | None, *, upper: bool) -> int | None:
     """A seq number, or an ISO date/datetime turned into the first (last) seq at/before it."""
     if value is None:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return int(value)
     moment = parse_datetime(value if "T" in value or " " in value else f"{value}T00:00:00Z")
     if moment is None:
