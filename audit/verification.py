@@ -517,7 +517,14 @@ def _check_checkpoint_file(report: Report, rows: list[AuditCheckpoint]) -> None:
     """The copy outside the database (AUDIT_CHECKPOINT_FILE) and the table agree: a checkpoint
     in the file but not in the table was deleted; one that differs was replaced."""
     path = getattr(settings, "AUDIT_CHECKPOINT_FILE", "")
-    if not path or not Path(path).exists():
+    if not path:
+        return
+    if not Path(path).exists():
+        if rows:
+            report.warnings.append(
+                "the checkpoint file (AUDIT_CHECKPOINT_FILE) does not exist: nothing outside the "
+                "database to compare the checkpoints with (deleted, or set since the last one)"
+            )
         return
     try:
         notes = split_notes(Path(path).read_text(encoding="utf-8"))

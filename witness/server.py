@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from audit.verifier import merkle
-from audit.verifier.notes import NoteError, SignerKey, VerifierKey, parse_note
+from audit.verifier.notes import NoteError, SignerKey, VerifierKey, parse_checkpoint, parse_note
 
 from .store import Store
 
@@ -68,15 +68,18 @@ def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
     return old, proof, note
 
 
-def _rotation(extension_lines: list[str]) -> VerifierKey | None:
-    """The key a rotation checkpoint hands over to (its `rotate-to` line), or None."""
-    for line in extension_lines:
-        if line.startswith("rotate-to "):
-            try:
-                return VerifierKey.parse(line.removeprefix("rotate-to "))
-            except (NoteError, ValueError) as exc:
-                raise Refused(400, f"the rotate-to line is not a verifier key: {exc}") from exc
-    return None
+def _rotation(raw_note: str, extension_lines: list[str]) -> VerifierKey | None:
+    """The key a rotation checkpoint hands over to (its `rotate-to` line), or None. A note with
+    a `rotate-to` line is read whole, as a verifier reads it: one that is not a well-formed
+    rotation checkpoint (two such lines, another reason...) would hand the log over to a key
+    no verifier follows."""
+    if not any(line.startswith("rotate-to ") for line in extension_lines):
+        return None
+    try:
+        checkpoint = parse_checkpoint(raw_note)
+    except (NoteError, ValueError) as exc:
+        raise Refused(400, f"not a well-formed rotation checkpoint: {exc}") from exc
+    return checkpoint.rotate_to
 
 
 class Witness:
@@ -113,7 +116,7 @@ class Witness:
             raise Refused(404, "unknown log origin")
         if not any(note.signed_by(key) for key in keys):
             raise Refused(403, "no signature by a key this witness trusts for the log")
-        rotate_to = _rotation(lines[3:])
+        rotate_to = _rotation(raw_note, lines[3:])
         if rotate_to is not None and not note.signed_by(rotate_to):
             raise Refused(403, "a rotation checkpoint is also signed by the key it hands over to")
         if old > size:

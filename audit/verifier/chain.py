@@ -419,6 +419,9 @@ class ChainVerifier:
         elif keys == _REDACTED_KEYS and is_hex64(event["body_hash"]):
             digest = event["body_hash"]
             report.redacted += 1
+        elif keys == _REDACTED_KEYS:
+            report.error(f"seq {seq}: body_hash is not 64 lowercase hex digits")
+            digest = None
         else:
             report.error(f"seq {seq}: unexpected fields {sorted(keys)}")
             digest = None

@@ -56,6 +56,15 @@ def parse_tree(data: bytes) -> CompactRange:
     return CompactRange(int(lines[0]), hashes)
 
 
+def _text_lines(data: bytes, name: str) -> list[str]:
+    """The lines of a text member: UTF-8, each ending with a single LF (docs/audit-format.md,
+    conventions); blank lines are skipped."""
+    text = data.decode("utf-8", errors="strict") if data else ""
+    if "\r" in text or (text and not text.endswith("\n")):
+        raise ValueError(f"{name}: lines end with a single LF (a CR, or the last LF missing)")
+    return [line for line in text.split("\n") if line.strip()]
+
+
 def _digest(zf: zipfile.ZipFile, name: str) -> dict:
     sha, size = hashlib.sha256(), 0
     with zf.open(name) as handle:
@@ -109,12 +118,16 @@ def verify_export(
         if max_gap_seconds is None:
             max_gap_seconds = DEFAULT_MAX_GAP
         candidates = []
-        for line in zf.read("pubkey.txt").decode("utf-8", errors="replace").splitlines():
-            if line.strip():
-                try:
-                    candidates.append(VerifierKey.parse(line))
-                except NoteError as exc:
-                    report.warnings.append(f"pubkey.txt: unreadable key ignored ({exc})")
+        try:
+            lines = _text_lines(zf.read("pubkey.txt"), "pubkey.txt")
+        except ValueError as exc:
+            report.error(str(exc))
+            lines = []
+        for line in lines:
+            try:
+                candidates.append(VerifierKey.parse(line))
+            except NoteError as exc:
+                report.error(f"pubkey.txt: {line[:40]!r} is not a verifier key ({exc})")
         verifier = ChainVerifier(
             trusted_keys=trusted_keys,
             candidate_keys=candidates,
@@ -140,6 +153,11 @@ def verify_export(
                 report.error(f"tree.txt is unreadable: {exc}")
         with zf.open("events.jsonl") as handle:
             for number, raw in enumerate(io.BufferedReader(handle, 1 << 20), start=1):
+                if not raw.endswith(b"\n") or b"\r" in raw:
+                    report.error(
+                        f"events.jsonl line {number} does not end with a single LF "
+                        "(a CR, or the last line's LF missing)"
+                    )
                 try:
                     event = parse_line(raw)
                 except (UnicodeDecodeError, ValueError) as exc:
@@ -149,8 +167,12 @@ def verify_export(
         verifier.finish()
         files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
         for name in ("events.jsonl", "checkpoints.txt", "pubkey.txt", "tree.txt"):
-            if name in files and files[name] != _digest(zf, name):
+            if name in files and name not in names:
+                report.warnings.append(f"manifest.json lists {name}, which the export lacks")
+            elif name in files and files[name] != _digest(zf, name):
                 report.warnings.append(f"manifest.json's digest of {name} does not match")
+        if not witness_keys:
+            report.warnings.append("no witness key given: check 10, the witness quorum, not made")
         for key, value in (("first_seq", report.first_seq), ("last_seq", report.last_seq)):
             if report.events and key in manifest and manifest[key] != value:
                 report.warnings.append(f"manifest.json says {key} {manifest[key]}, found {value}")

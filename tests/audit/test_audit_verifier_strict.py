@@ -208,3 +208,54 @@ def test_the_offline_verifier_takes_keys_as_files_or_as_they_are(chain, exports,
     keys.write_text(f"\n{key}\n\n")
     assert verifier_main([str(path), "--pubkey", str(keys)]) == 0
     assert verifier_main([str(path), "--pubkey", "not-a-key"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("member", "change", "error"),
+    [
+        ("events_jsonl", lambda b: b.replace(b"\n", b"\r\n"), "does not end with a single LF"),
+        ("events_jsonl", lambda b: b[:-1], "does not end with a single LF"),
+        ("pubkey_txt", lambda b: b.replace(b"\n", b"\r\n"), "lines end with a single LF"),
+        ("pubkey_txt", lambda b: b + b"not a key\n", "is not a verifier key"),
+    ],
+)
+def test_texts_keep_the_conventions(chain, exports, audit_key, member, change, error):  # noqa: F811
+    """Found by a verifier written from the document alone: a CR, a last line without its LF
+    and a line of pubkey.txt that is no key were accepted (warned at most)."""
+    report = verify(rewrite(export(exports), **{member: change}), audit_key)
+    assert any(error in e for e in report.errors), report.errors
+
+
+def test_a_member_the_manifest_lists_but_the_export_lacks_is_a_warning(chain, exports, audit_key):  # noqa: F811
+    path = export(exports)
+    source = zipfile.ZipFile(path)
+    without = path.with_name("without-tree.zip")
+    with zipfile.ZipFile(without, "w") as out:
+        for name in source.namelist():
+            if name != "tree.txt":
+                out.writestr(name, source.read(name))
+    report = verify(without, audit_key)  # from seq 1: the tree starts empty without tree.txt
+    assert report.ok, report.errors
+    assert "manifest.json lists tree.txt, which the export lacks" in report.warnings
+    assert any("check 10" in w for w in report.warnings)
+
+
+def test_a_redacted_line_with_a_short_body_hash_says_so(chain, exports, audit_key):  # noqa: F811
+    def redact_first(data):
+        lines = data.split(b"\n")
+        first = json.loads(lines[0])
+        lines[0] = json.dumps(
+            {"body_hash": "ab", "hash": first["hash"], "prev_hash": first["prev_hash"], "seq": 1}
+        ).encode()
+        return b"\n".join(lines)
+
+    report = verify(rewrite(export(exports), events_jsonl=redact_first), audit_key)
+    assert "seq 1: body_hash is not 64 lowercase hex digits" in report.errors
+
+
+def test_audit_verify_says_when_the_checkpoint_file_is_missing(chain, settings, tmp_path):  # noqa: F811
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "gone.txt")
+    report = verify_database()
+    assert any(
+        "checkpoint file (AUDIT_CHECKPOINT_FILE) does not exist" in w for w in report.warnings
+    )

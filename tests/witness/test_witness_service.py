@@ -3,12 +3,14 @@
 import base64
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.verifier import merkle
-from audit.verifier.notes import SignerKey, VerifierKey, parse_note
+from audit.verifier.encoding import GENESIS_HASH
+from audit.verifier.notes import SignerKey, VerifierKey, checkpoint_text, parse_note
 
 from .process import WitnessProcess
 
@@ -121,11 +123,17 @@ def test_a_restarted_witness_keeps_its_state_and_key(witness, log_key):
     assert add(witness, log_key, 7, 9)[0] == 200
 
 
-def rotation(old_key: SignerKey, new_key: SignerKey, size: int, *, signed_by_new=True) -> str:
-    text = (
-        f"{ORIGIN}\n{size}\n{base64.b64encode(root(size)).decode()}\nnumber 2\n"
-        f"reason rotation\nrotate-to {new_key.verifier.encode()}\n"
-    )
+def rotation(
+    old_key: SignerKey, new_key: SignerKey, size: int, *, signed_by_new=True, reason="rotation"
+) -> str:
+    """A rotation checkpoint as the log issues it (section 4.4), whole: a witness reads it so."""
+    text = checkpoint_text(
+        origin=ORIGIN, size=size, head_hash="ab" * 32, number=2, time=datetime.now(UTC),
+        prev=GENESIS_HASH, reason="rotation", root_hash=root(size).hex(),
+        rotate_to=new_key.verifier,
+    )  # fmt: skip
+    if reason != "rotation":
+        text = text.replace("reason rotation", f"reason {reason}")
     signatures = old_key.sign_line(text) + (new_key.sign_line(text) if signed_by_new else "")
     return text + "\n" + signatures
 
@@ -149,5 +157,12 @@ def test_a_rotation_the_new_key_did_not_sign_is_refused_and_changes_nothing(witn
     assert add(witness, log_key, 0, 3)[0] == 200
     proof = merkle.consistency_proof(node, 3, 5)
     assert post(witness, 3, proof, rotation(log_key, new_key, 5, signed_by_new=False))[0] == 403
+    # A rotate-to line in a checkpoint that is no rotation, or twice: not well formed, refused
+    # before it could hand the log over to a key no verifier follows.
+    assert post(witness, 3, proof, rotation(log_key, new_key, 5, reason="export"))[0] == 400
+    text = rotation(log_key, new_key, 5).split("\n\n")[0] + "\n"
+    doubled = text + text.splitlines()[-1] + "\n"
+    signed = doubled + "\n" + log_key.sign_line(doubled) + new_key.sign_line(doubled)
+    assert post(witness, 3, proof, signed)[0] == 400
     assert add(witness, new_key, 3, 5)[0] == 403
     assert add(witness, log_key, 3, 5)[0] == 200
