@@ -13,6 +13,7 @@ before). A connection lost without a word (a network cut) is not seen here: the 
 first query fails and the request answers 503 with Retry-After (ops.views.server_error), as
 Django's check would have left it waiting on a socket that never answers."""
 
+import itertools
 import select
 
 from django.db import DatabaseError
@@ -20,6 +21,10 @@ from django.db.backends.postgresql import base
 from psycopg import errors, generators, pq
 from psycopg._queries import PostgresQuery
 from psycopg.adapt import Transformer
+
+# SQLSTATE 26000: a prepared statement's name the session does not know.
+INVALID_STATEMENT_NAME = b"26000"
+_NAMES = itertools.count()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -54,7 +59,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
         closing, below), so that nothing is ever sent before its answer is read, and its error
         is raised there. The audit log sends a request's access records this way and settles
         them before the answer leaves (audit/middleware.py). Prepared once per connection,
-        except behind a pooler (config/settings/base.py)."""
+        except behind a pooler (config/settings/base.py).
+
+        psycopg deallocates every prepared statement of the session (DEALLOCATE ALL) after a
+        rollback, a rollback to a savepoint, an ALTER or a DROP, ours with its own: a statement
+        that finds its name gone is prepared again and sent again once, at settle (it ran
+        nothing, in autocommit). Without that, every later record on the connection failed,
+        and the answers with them."""
+        self._send(sql, params, answered, again=True)
+
+    def _send(self, sql: str, params: list, answered, *, again: bool) -> None:
         self.settle()
         self.ensure_connection()
         with self.wrap_database_errors:
@@ -69,7 +83,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 pgconn.send_query_prepared(name, query.params, query.formats)
             while pgconn.flush():  # what did not fit in the socket's buffer yet
                 select.select([], [connection.fileno()], [])
-        self._unanswered = answered
+        self._unanswered = (answered, (sql, params) if again else None)
 
     def _prepared(self, connection, query) -> bytes:
         kept, names = self.__dict__.get("_sent_prepared", (None, {}))
@@ -78,7 +92,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.__dict__["_sent_prepared"] = (connection, names)
         key = (query.query, tuple(query.types))
         if key not in names:
-            name = f"relais_sent_{len(names)}".encode()
+            name = f"relais_sent_{next(_NAMES)}".encode()  # never one already used
             result = connection.pgconn.prepare(name, query.query, query.types)
             if result.status != pq.ExecStatus.COMMAND_OK:
                 raise errors.error_from_result(result, encoding=connection.info.encoding)
@@ -88,15 +102,23 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def settle(self) -> None:
         """Reads the answer of the statement `send_without_waiting` sent, if one is owed, and
         raises its error as Django's (the connection stays usable)."""
-        answered = self.__dict__.pop("_unanswered", None)
-        if answered is None:
+        pending = self.__dict__.pop("_unanswered", None)
+        if pending is None:
             return
+        answered, statement = pending
         with self.wrap_database_errors:
             connection = self.connection
             results = connection.wait(generators.fetch_many(connection.pgconn))
             for result in results:
-                if result.status == pq.ExecStatus.FATAL_ERROR:
-                    raise errors.error_from_result(result, encoding=connection.info.encoding)
+                if result.status != pq.ExecStatus.FATAL_ERROR:
+                    continue
+                sqlstate = result.error_field(pq.DiagnosticField.SQLSTATE)
+                if sqlstate == INVALID_STATEMENT_NAME and statement is not None:
+                    self.__dict__.pop("_sent_prepared", None)  # deallocated: prepare anew
+                    self._send(*statement, answered, again=False)
+                    self.settle()
+                    return
+                raise errors.error_from_result(result, encoding=connection.info.encoding)
         first = results[0] if results else None
         value = first.get_value(0, 0) if first is not None and first.ntuples else None
         answered(None if value is None else value.decode())

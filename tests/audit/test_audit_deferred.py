@@ -140,3 +140,34 @@ def test_a_statement_larger_than_the_sockets_buffer_is_sent_whole():
     connection.send_without_waiting("SELECT length(%s)", ["x" * 8_000_000], answered=answers.append)
     connection.settle()
     assert answers == ["8000000"]
+
+
+@transaction.atomic
+def _an_action_that_fails(user) -> None:
+    """Its records are written at once (psycopg prepares their statement), then it fails:
+    Django rolls back, and psycopg deallocates."""
+    audit_record(actor=user, action="request.viewed")
+    audit_record(actor=user, action="request.viewed")
+    raise ZeroDivisionError
+
+
+def test_a_record_sent_after_psycopg_deallocated_its_statement_is_prepared_again(people):
+    """After a rollback psycopg deallocates every prepared statement of the session, the
+    records' one with its own: every later read on the connection then failed (found by a
+    web fuzzer whose writes were rolled back). The statement is prepared and sent again."""
+    liaison = people.liaison
+    start = AuditEvent.objects.count()
+    token = answer_waits.set(True)
+    try:
+        audit_record(actor=liaison, action="request.viewed")  # prepared, sent without waiting
+        with pytest.raises(ZeroDivisionError):
+            _an_action_that_fails(liaison)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            assert cursor.fetchone() == (0,)
+        event = audit_record(actor=liaison, action="request.viewed")
+        connection.settle()
+        assert event.id is not None
+        assert AuditEvent.objects.count() == start + 2
+    finally:
+        answer_waits.reset(token)
