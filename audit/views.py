@@ -87,7 +87,9 @@ class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
     )
 
     def clean(self):
-        self.screened_fields = EventFilters.fields_to_screen(user=self.data.get("user", ""))
+        # The user as cleaned (a NUL refused): the raw value went to the database as typed.
+        user = self.cleaned_data.get("user", "")
+        self.screened_fields = EventFilters.fields_to_screen(user=user)
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("La date de fin précède la date de début."))

@@ -1,6 +1,7 @@
 """What every page's header needs: the signed-in user's roles, the menu of their work and the
 unread notifications count. Evaluated lazily, so that a page that shows no header costs nothing."""
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -95,6 +96,16 @@ def unread_notifications(user) -> int:
         return cursor.fetchone()[0]
 
 
+def _drafts_asked(request) -> bool:
+    """The list asked for drafts (the menu then marks "Brouillons"). Read from the query string
+    as the error pages render it too: a query Django refuses to parse (more than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS fields) made a 404 page a server error."""
+    try:
+        return request.GET.get("status") == "draft"
+    except SuspiciousOperation:
+        return False
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -103,7 +114,7 @@ def navigation(request) -> dict:
     current = match.url_name if match else ""
     return {
         "relais_menu": SimpleLazyObject(
-            lambda: menu_for(user, current or "", request.GET.get("status") == "draft")
+            lambda: menu_for(user, current or "", _drafts_asked(request))
         ),
         "relais_roles": SimpleLazyObject(lambda: roles_of(user)),
         "relais_notifications_enabled": True,

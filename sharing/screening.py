@@ -14,6 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
 from audit.services import audit_record
 
 from .exceptions import FiltersRefused, PersonalDataRefused
@@ -22,6 +26,14 @@ from .privacy import screen_text
 # A request's reference as the services write it ({insee}-{year}-{seq:04d}); the routes accept
 # longer numbers, which are not references and may be anything typed in the address bar.
 _REFERENCE = re.compile(r"[0-9AB]{5}-[0-9]{4}-[0-9]{4,6}")
+
+
+def printable_only(value: str) -> None:
+    """A filter is an identifier, a date or a word, recorded with the list it filters: an
+    invisible character (a control character, a line break) is bad input, never recorded. The
+    audit log refuses it, which made a filter carrying one a server error."""
+    if not value.isprintable():
+        raise ValidationError(RegexValidator.message, code="invalid")
 
 
 def reference_for_audit(value: object) -> str:
@@ -83,6 +95,12 @@ class ScreenedFiltersMixin:
     and is cleared from the form; `refused` holds {field: [kinds]} for the view to record."""
 
     screened_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                field.validators.append(printable_only)
 
     @property
     def refused(self) -> dict[str, list[str]]:

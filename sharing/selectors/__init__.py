@@ -64,6 +64,11 @@ def _view_permission() -> QuerySet[Permission, Any]:
     ).values("pk")
 
 
+# A condition no row meets, that compiles: an empty IN list has no SQL (the ORM raises
+# EmptyResultSet, which a queryset absorbs but a list's compiled statement cannot), this has.
+NO_ROW = Q(pk__lt=0)
+
+
 def visible_condition(
     *,
     user: User,
@@ -116,7 +121,7 @@ def visible_condition(
         )
     )
     if not groups_in_query and not group_ids:
-        return Q(by_user) if personal else Q(pk__in=[])
+        return Q(by_user) if personal else NO_ROW
     by_groups = InfoRequestGroupObjectPermission.objects.filter(
         content_object=OuterRef(ref), permission_id=permission, group_id__in=group_ids
     )

@@ -40,7 +40,7 @@ from ..pagination import (
 from ..permissions import perms_on_each
 from ..saved_views import saved_views_of
 from ..statements import Statement, kept_slots, per_vendor, stand_in_ids
-from . import holds_personal_permissions, info_request_list, with_sent_back
+from . import NO_ROW, holds_personal_permissions, info_request_list, with_sent_back
 from .people import BulkChoices, bulk_choices
 
 PAGE_SIZE = 50
@@ -104,6 +104,8 @@ def within_own_organisations(
     the services) keeps the plain visibility filter, so that nothing visible is ever left out."""
     if personal:
         return queryset
+    if not communes and not prefecture_side:
+        return queryset.filter(NO_ROW)  # no organisation (an auditor, an administrator)
     own = Q(commune__in=communes)
     if prefecture_side:
         own |= Q(prefecture__in=prefectures)
