@@ -167,6 +167,12 @@ class ChainVerifier:
                     f"checkpoint {cp.number} has origin {cp.origin!r}, expected {origin!r}"
                 )
         self._check_signatures(parsed)
+        for cp in parsed:
+            if cp.rotate_to is not None and cp.rotate_to.name != origin:
+                report.warnings.append(
+                    f"rotation checkpoint {cp.number} hands over to a key named "
+                    f"{cp.rotate_to.name!r}, not the log's origin {origin!r}"
+                )
         self._split_run(parsed)
         self._check_run()
         self._check_witnesses()
@@ -255,6 +261,10 @@ class ChainVerifier:
                     )
                 continue
             if cp.rotate_to is not None:
+                if cp.rotate_to == epoch_key:
+                    report.warnings.append(
+                        f"rotation checkpoint {cp.number} hands over to the key already current"
+                    )
                 if not cp.note.signed_by(cp.rotate_to):
                     report.error(f"rotation checkpoint {cp.number} is not signed by the new key")
                     continue

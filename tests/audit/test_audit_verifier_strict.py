@@ -259,3 +259,33 @@ def test_audit_verify_says_when_the_checkpoint_file_is_missing(chain, settings, 
     assert any(
         "checkpoint file (AUDIT_CHECKPOINT_FILE) does not exist" in w for w in report.warnings
     )
+
+
+@pytest.mark.parametrize("to", ["another name", "the same key"])
+def test_a_rotation_to_a_key_of_another_name_or_to_the_current_key_is_reported(audit_key, to):
+    """Neither is refused (both keys signed it), both are said: the outsider's guess."""
+    key, when, origin = audit_key, timezone.now(), audit_key.name
+    new = (
+        SignerKey(name="elsewhere.test/log", private_key=Ed25519PrivateKey.generate())
+        if to == "another name"
+        else key
+    )
+    first = parse_checkpoint(
+        sign_checkpoint(
+            checkpoint_text(
+                origin=origin, size=0, head_hash=GENESIS_HASH, number=1, time=when,
+                prev=GENESIS_HASH, reason="start", root_hash=EMPTY_ROOT.hex(),
+            ),
+            [key],
+        )
+    )  # fmt: skip
+    rotation = checkpoint_text(
+        origin=origin, size=0, head_hash=GENESIS_HASH, number=2, time=when,
+        prev=first.text_hash, reason="rotation", root_hash=EMPTY_ROOT.hex(),
+        rotate_to=new.verifier,
+    )  # fmt: skip
+    verifier = ChainVerifier(trusted_keys=[key.verifier])
+    verifier.load_checkpoints([first.raw, sign_checkpoint(rotation, [key, new])])
+    assert verifier.report.errors == []
+    expected = "not the log's origin" if to == "another name" else "the key already current"
+    assert any(expected in w for w in verifier.report.warnings), verifier.report.warnings
