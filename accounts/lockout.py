@@ -98,25 +98,20 @@ def connect() -> None:
 
 class ScreenedDatabaseHandler(AxesDatabaseHandler):
     """axes' database handler, keeping of a failed sign-in only what the audit log may keep:
-    the user agent reduced to browser and OS families, and the names of the query and form
-    fields without their values (a planted name or date of birth would otherwise stay in the
-    attempts table). The request itself is left as it was for the view."""
+    the user agent reduced to browser and OS families, no query or form field (their names are
+    typed by the client as much as their values: a planted name or date of birth would
+    otherwise stay in the attempts table) and no Accept header (free text too). The request
+    itself is left as it was for the view."""
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
         if request is None:
             return super().user_login_failed(sender, credentials, request, **kwargs)
         AxesProxyHandler.update_request(request)
         request.axes_user_agent = context.reduce_user_agent(request.META.get("HTTP_USER_AGENT", ""))
+        request.axes_http_accept = ""
         kept_get, kept_post = request.GET, request.POST
-        request.GET, request.POST = _names_only(kept_get), _names_only(kept_post)
+        request.GET, request.POST = QueryDict(), QueryDict()
         try:
             return super().user_login_failed(sender, credentials, request, **kwargs)
         finally:
             request.GET, request.POST = kept_get, kept_post
-
-
-def _names_only(params: QueryDict) -> QueryDict:
-    names = QueryDict(mutable=True)
-    for name in params:
-        names[name] = ""
-    return names

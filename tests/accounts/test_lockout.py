@@ -127,6 +127,39 @@ def test_a_lock_on_an_unknown_name_keeps_nothing_typed(people):
     assert all("Tr0ub4dor" not in f"{username}{post}" for username, post in stored)
 
 
+PLANTED = "Karim HADDAD né le 03/04/1998"
+
+
+def _attempts_text() -> str:
+    return "".join(
+        str(value) for row in AccessAttempt.objects.values_list() for value in row if value
+    )
+
+
+def test_a_failed_sign_in_keeps_no_header_field_name_or_query_a_client_typed(people):
+    """The Accept header, a query key and a form field's name are the client's text as much as
+    the values: the attempts table keeps none of them (web form and token endpoint)."""
+    Client().post(
+        f"{LOGIN}?{PLANTED}=1",
+        {"username": "liaison-26", "password": "wrong", f"{PLANTED} 12 rue des Lilas": "x"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.70",
+        HTTP_ACCEPT=f"text/html; {PLANTED}, 06 12 34 56 78",
+    )
+    APIClient().post(
+        f"{TOKEN}?{PLANTED}=1",
+        {"username": "mayor-26198", "password": "wrong", PLANTED: "x"},
+        format="json",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.71",
+        HTTP_ACCEPT=f"application/json; {PLANTED}",
+    )
+    assert AccessAttempt.objects.filter(username__in=["liaison-26", "mayor-26198"]).count() == 2
+    stored = _attempts_text()
+    for fragment in ("HADDAD", "1998", "Lilas", "06 12"):
+        assert fragment not in stored
+
+
 def test_an_administrator_unlocks_an_account_and_it_is_audited(people):
     for _ in range(LIMIT):
         web_attempt(Client(), "liaison-26", "wrong")
