@@ -21,7 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.step_up import api_require_recent_authentication
-from sharing.screening import screen_query
+from sharing.screening import (
+    existing_organization_code,
+    existing_username,
+    reference_part,
+    screen_query,
+)
 
 from .exports import export_downloaded, export_path, export_request
 from .models import AuditEvent, AuditExport, ExportStatus
@@ -99,15 +104,15 @@ class EventFilterSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=150,
-        validators=[printable],
-        help_text="Username.",
+        validators=[printable, existing_username],
+        help_text="Username of an account.",
     )
     organization = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=40,
-        validators=[printable],
-        help_text="Code of the organisation the event concerns.",
+        validators=[printable, existing_organization_code],
+        help_text="Code of an organisation: the one the event concerns.",
     )
     action = serializers.RegexField(
         r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$",
@@ -120,8 +125,8 @@ class EventFilterSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=100,
-        validators=[printable],
-        help_text="A request reference, e.g. 26198-2026-0007.",
+        validators=[printable, reference_part],
+        help_text="A request reference or its beginning, e.g. 26198-2026-0007.",
     )
 
     def validate(self, attrs):

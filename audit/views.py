@@ -20,7 +20,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.step_up import web_reauthentication_redirect
 from sharing.forms import RelaisForm
-from sharing.screening import ScreenedFiltersMixin, record_refused_filters
+from sharing.screening import (
+    ScreenedFiltersMixin,
+    existing_organization_code,
+    existing_username,
+    record_refused_filters,
+    reference_part,
+)
 
 from .exceptions import AuditError
 from .exports import export_downloaded, export_path, export_request
@@ -66,11 +72,17 @@ class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=DATE_BOUNDS,
     )
-    user = forms.CharField(label=gettext_lazy("Utilisateur"), required=False, max_length=150)
+    user = forms.CharField(
+        label=gettext_lazy("Utilisateur"),
+        required=False,
+        max_length=150,
+        validators=[existing_username],
+    )
     organization = forms.CharField(
         label=gettext_lazy("Organisation (code)"),
         required=False,
         max_length=40,
+        validators=[existing_organization_code],
         help_text=gettext_lazy("Code INSEE, de département ou de l'organe de contrôle."),
     )
     action = forms.ChoiceField(
@@ -83,6 +95,7 @@ class EventFilterForm(ScreenedFiltersMixin, RelaisForm):
         label=gettext_lazy("Référence de demande"),
         required=False,
         max_length=100,
+        validators=[reference_part],
         help_text=gettext_lazy("Par exemple 26198-2026-0007."),
     )
 

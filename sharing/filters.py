@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from .models import InfoRequest, Resolution, Status, Urgency
+from .screening import existing_category_code, existing_username, insee_code, reference_part
 from .selectors import due_within_q, overdue_by_at_least_q, overdue_q
 
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -40,9 +41,13 @@ class InfoRequestFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     resolution = django_filters.MultipleChoiceFilter(choices=Resolution.choices, distinct=False)
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
-    commune = django_filters.CharFilter(field_name="commune__code")
-    category = django_filters.CharFilter(field_name="category__code")
-    assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
+    commune = django_filters.CharFilter(field_name="commune__code", validators=[insee_code])
+    category = django_filters.CharFilter(
+        field_name="category__code", validators=[existing_category_code]
+    )
+    assigned_to = django_filters.CharFilter(
+        field_name="assigned_to__username", validators=[existing_username]
+    )
     overdue = StrictBooleanFilter(method="filter_overdue")
     min_days_overdue = django_filters.NumberFilter(
         method="filter_min_days_overdue",
@@ -59,7 +64,9 @@ class InfoRequestFilter(django_filters.FilterSet):
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
     decision_due_before = django_filters.DateFilter(field_name="decision_due", lookup_expr="lte")
-    reference = django_filters.CharFilter(field_name="reference", lookup_expr="istartswith")
+    reference = django_filters.CharFilter(
+        field_name="reference", lookup_expr="istartswith", validators=[reference_part]
+    )
 
     class Meta:
         model = InfoRequest

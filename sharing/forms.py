@@ -32,7 +32,7 @@ from sharing.models import (
 from .exceptions import InvalidInput, PersonalDataRefused
 from .formats import localised_field
 from .privacy import find_highlights
-from .screening import ScreenedFiltersMixin
+from .screening import ScreenedFiltersMixin, known_worklist, reference_part
 from .selectors.request_list import OPEN, SORTS
 
 # What the personal-data screen found, said to the person who typed it (never the value).
@@ -401,7 +401,9 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
 
     screened_fields = ("reference", "q")
 
-    reference = forms.CharField(label=_("Référence"), required=False, max_length=20)
+    reference = forms.CharField(
+        label=_("Référence"), required=False, max_length=20, validators=[reference_part]
+    )
     status = forms.ChoiceField(label=_("Statut"), required=False)
     # Typed with the browser's own suggestions (a datalist: no script), by name or INSEE code.
     commune = forms.CharField(
@@ -430,7 +432,10 @@ class RequestFilterForm(ScreenedFiltersMixin, RelaisForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
-    worklist = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+    # A work list's key (sharing.worklists.KEYS), nothing else: a saved view keeps it.
+    worklist = forms.CharField(
+        required=False, max_length=30, widget=forms.HiddenInput, validators=[known_worklist]
+    )
 
     def __init__(self, *args, communes, prefecture_side: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -17,11 +17,15 @@ from collections.abc import Iterable, Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organization, User
 from audit.services import audit_record
 
 from .exceptions import FiltersRefused, PersonalDataRefused
+from .models import Category
 from .privacy import screen_text
+from .worklists import KEYS as WORKLIST_KEYS
 
 # A request's reference as the services write it ({insee}-{year}-{seq:04d}); the routes accept
 # longer numbers, which are not references and may be anything typed in the address bar.
@@ -42,6 +46,45 @@ def reference_for_audit(value: object) -> str:
     address is not kept)."""
     value = "".join(char for char in str(value or "") if char.isprintable())
     return value if _REFERENCE.fullmatch(value) else ""
+
+
+# Filters that name a thing by its identifier take that identifier's shape, or name one that
+# exists: anything else is refused as bad input before the list, and its query, are recorded.
+# A screen reads prose; "haddad" or "06/12/34/56/78" typed into a reference filter is not prose.
+reference_part = RegexValidator(
+    r"^[0-9ABab-]*$",
+    _("Une référence ou son début : chiffres, tirets, A ou B (Corse)."),
+    code="invalid",
+)
+insee_code = RegexValidator(
+    r"^(?:[0-9]{2}|2[AB])[0-9]{3}$", _("Un code INSEE de commune, par exemple 26198."), "invalid"
+)
+
+
+def known_worklist(value: str) -> None:
+    if value and value not in WORKLIST_KEYS:
+        raise ValidationError(_("Cette liste de travail n'existe pas."), code="invalid")
+
+
+def _looked_up(value: str) -> bool:
+    """Whether to look the value up: an invisible character or an overlong value is refused by
+    the field's other validators (all of them run), and never goes to the database."""
+    return bool(value) and len(value) <= 200 and value.isprintable()
+
+
+def existing_username(value: str) -> None:
+    if _looked_up(value) and not User.objects.filter(username=value).exists():
+        raise ValidationError(_("Aucun compte ne porte ce nom d'utilisateur."), code="invalid")
+
+
+def existing_organization_code(value: str) -> None:
+    if _looked_up(value) and not Organization.objects.filter(code=value).exists():
+        raise ValidationError(_("Aucune organisation ne porte ce code."), code="invalid")
+
+
+def existing_category_code(value: str) -> None:
+    if _looked_up(value) and not Category.objects.filter(code=value).exists():
+        raise ValidationError(_("Aucune catégorie ne porte ce code."), code="invalid")
 
 
 def _values(params: Mapping, field: str) -> list[str]:

@@ -39,6 +39,21 @@ class WorkList:
     condition: Q
 
 
+# Every work list's key, whoever reads them: the only values the list's `worklist` filter (and
+# a saved view) takes.
+KEYS = frozenset(
+    {
+        "a-traiter",
+        "attente-commune",
+        "en-retard",
+        "confiees",
+        "en-remplacement",
+        "a-signer",
+        "renvoyes",
+    }
+)
+
+
 def _open_remark() -> Exists:
     return Exists(DraftRemark.objects.filter(info_request=OuterRef("pk"), addressed_at=None))
 
