@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
@@ -59,6 +60,22 @@ reference_part = RegexValidator(
 insee_code = RegexValidator(
     r"^(?:[0-9]{2}|2[AB])[0-9]{3}$", _("Un code INSEE de commune, par exemple 26198."), "invalid"
 )
+
+
+# The requests list's search reads the references and the requests' subjects. What it records
+# of a search in words is a keyed digest, never the words: the screen reads prose and lets a
+# surname alone in lower case pass (its known blind spot), and the audit log keeps what it is
+# given for ever. An auditor who wants to know whether someone searched for given words
+# computes their digest (`manage.py search_digest WORDS`) and looks for it. A search by a
+# reference, or its beginning, is kept as typed.
+SEARCH_DIGEST_PREFIX = "digest:"
+
+
+def search_for_audit(text: str) -> str:
+    if not text or re.fullmatch(reference_part.regex, text):
+        return text
+    words = " ".join(text.casefold().split())
+    return SEARCH_DIGEST_PREFIX + salted_hmac("relais.search", words).hexdigest()[:32]
 
 
 def known_worklist(value: str) -> None:

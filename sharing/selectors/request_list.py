@@ -39,6 +39,7 @@ from ..pagination import (
 )
 from ..permissions import perms_on_each
 from ..saved_views import saved_views_of
+from ..screening import search_for_audit
 from ..statements import Statement, kept_slots, per_vendor, stand_in_ids
 from . import NO_ROW, holds_personal_permissions, info_request_list, with_sent_back
 from .people import BulkChoices, bulk_choices
@@ -400,7 +401,8 @@ def _query(*, user: User, scope: ListScope, chosen: dict) -> _Query:
         **params,
         "status": ",".join(statuses),
         "reference": reference,
-        "q": chosen.get("q", ""),  # screened by the form: refused text never gets here
+        # Screened by the form (refused text never gets here), then kept as a digest.
+        "q": search_for_audit(chosen.get("q", "")),
         "received_from": chosen.get("received_from") or "",
         "received_to": chosen.get("received_to") or "",
         "worklist": chosen_list.key if chosen_list else "",

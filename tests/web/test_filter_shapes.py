@@ -4,14 +4,17 @@ outside red team got a surname, a phone number written with slashes, a plate in 
 a watchlist number into the audit log and into saved views through these filters: the screen
 reads prose, and these values are not prose."""
 
+from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from audit.models import AuditCheckpoint, AuditEvent, AuditExport
 from sharing.models import SavedView, Status
 from tests.factories import request_in
+from tests.web.conftest import last_event
 
 pytestmark = pytest.mark.django_db
 SHARED_PEOPLE = True  # see tests/conftest.py
@@ -115,3 +118,18 @@ def test_auditors_filters_naming_what_exists_still_filter(api, people, orgs):
         {"reference": "26198-2026"},
     ):
         assert client.get("/api/v1/audit/events/", query).status_code == 200, query
+
+
+def test_a_search_in_words_is_recorded_as_a_digest_an_auditor_can_compute(web, people):
+    """The screen lets a surname alone in lower case pass: the list still searches it, and
+    the audit log keeps its keyed digest, which `search_digest` gives for the same words."""
+    client = web(people.liaison)
+    assert client.get(reverse("requests"), {"q": "haddad  karim"}).status_code == 200
+    recorded = last_event("request.listed").details["query"]["q"]
+    assert recorded.startswith("digest:")
+    assert not _kept_anywhere("addad")
+    printed = StringIO()
+    call_command("search_digest", "haddad", "karim", stdout=printed)
+    assert printed.getvalue().strip() == recorded
+    client.get(reverse("requests"), {"q": "26198-2026"})
+    assert last_event("request.listed").details["query"]["q"] == "26198-2026"
