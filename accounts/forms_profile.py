@@ -8,13 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from config.forms import DsfrForm
 
 from .models import User
+from .services import person_name
 
 
 class ProfileForm(DsfrForm, forms.Form):
     """Names (unless ProConnect sets them) and language."""
 
-    first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=150, required=False, validators=[person_name]
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=150, required=False, validators=[person_name]
+    )
     language = forms.ChoiceField(label=_("Langue des pages et des courriels"), choices=())
 
     def __init__(self, *args, user: User, **kwargs) -> None:

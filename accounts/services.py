@@ -1,5 +1,7 @@
 """Writes on organisations and memberships; role groups are created here and nowhere else."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
@@ -13,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from audit.services import audit_record
 
@@ -227,7 +230,7 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, language
     user = User.objects.select_for_update().get(pk=user.pk)
     changed = []
     if not user.uses_proconnect:
-        first_name, last_name = first_name.strip()[:NAME_MAX], last_name.strip()[:NAME_MAX]
+        first_name, last_name = _checked_names(first_name, last_name)
         if user.first_name != first_name:
             user.first_name = first_name
             changed.append("first_name")
@@ -255,6 +258,43 @@ def user_password_changed_record(*, user: User, via: str) -> None:
     """A password changed by its owner (`change`) or through an e-mailed link (`reset`, the
     invitation's included)."""
     audit_record(actor=user, action="user.password_changed", target=user, details={"via": via})
+
+
+# An agent's own first or last name: words of letters joined by a space, a hyphen, an
+# apostrophe or a full stop ("Jean-Pierre", "N'Diaye", "de La Tour", "J.-P."), eight at most.
+# Names are account data, shown beside what their holder did; a figure, a comma or a bracket
+# has no place in one, and is how a date of birth, a phone number or a note about someone else
+# got into a name, then into the username made from it and the audit log (an outside red
+# team's finding).
+_PERSON_NAME = re.compile(r"[^\W\d_]+(?:(?:[ '\u2019-]+|\. ?|\.-)[^\W\d_]+)*\.?")
+NAME_WORDS_MAX = 8
+
+
+def person_name(value: str) -> None:
+    """Validator of an agent's first or last name (blank allowed: the field says if required)."""
+    value = value.strip()
+    if value and (
+        not _PERSON_NAME.fullmatch(value) or len(re.findall(r"[^\W\d_]+", value)) > NAME_WORDS_MAX
+    ):
+        raise ValidationError(
+            gettext_lazy(
+                "Un nom : des lettres, avec entre elles des espaces, traits d'union, "
+                "apostrophes ou points."
+            ),
+            code="invalid",
+        )
+
+
+def _checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    errors = {}
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        try:
+            person_name(value)
+        except ValidationError as error:
+            errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return first_name.strip()[:NAME_MAX], last_name.strip()[:NAME_MAX]
 
 
 def _ensure_manages(*, actor: User, organization: Organization) -> None:
@@ -313,7 +353,7 @@ def member_invite(
         raise ValidationError({"email": "Enter a valid e-mail address."}) from error
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account already uses this e-mail address."})
-    first_name, last_name = first_name.strip()[:NAME_MAX], last_name.strip()[:NAME_MAX]
+    first_name, last_name = _checked_names(first_name, last_name)
     user = User(
         username=unique_username(first_name=first_name, last_name=last_name, email=email),
         email=email,

@@ -17,7 +17,7 @@ from config.forms import DsfrForm
 from .exceptions import MemberNotManaged
 from .models import ROLES_BY_KIND, Organization, Role, User
 from .selectors import managed_organization, member_of, members_of, organizations_managed_by
-from .services import member_deactivate, member_invite, member_role_change
+from .services import member_deactivate, member_invite, member_role_change, person_name
 
 # Service refusals in the person's words.
 FIELD_ERRORS = {
@@ -37,8 +37,10 @@ def role_choices(organization: Organization) -> list[tuple[str, str]]:
 
 
 class InviteForm(DsfrForm, forms.Form):
-    first_name = forms.CharField(label=gettext_lazy("Prénom"), max_length=150)
-    last_name = forms.CharField(label=gettext_lazy("Nom"), max_length=150)
+    first_name = forms.CharField(
+        label=gettext_lazy("Prénom"), max_length=150, validators=[person_name]
+    )
+    last_name = forms.CharField(label=gettext_lazy("Nom"), max_length=150, validators=[person_name])
     email = forms.EmailField(label=gettext_lazy("Adresse électronique professionnelle"))
     role = forms.ChoiceField(label=gettext_lazy("Rôle"), choices=())
 

@@ -107,6 +107,43 @@ def test_invite_refuses_an_address_already_in_use_whatever_its_case(web, orgs, p
     assert "existe déjà" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "last_name",
+    ["HADDAD (fiché S, né le 03/04/1998)", "Roux 06 12 34 56 78", "Roux, voir BR-2026-1"],
+)
+def test_invite_refuses_a_name_that_is_no_name_and_keeps_nothing(web, orgs, people, last_name):
+    """A name is letters: what else was typed would go into the username made from it, the
+    audit log's events and the invitation e-mail."""
+    response = invite(web(people.mayor), orgs.montelimar, last_name=last_name)
+
+    assert response.status_code == 400
+    assert "Un nom : des lettres" in response.content.decode()
+    assert not User.objects.filter(email="camille.roux@montelimar.fr").exists()
+    assert not AuditEvent.objects.filter(action="member.invited").exists()
+    recorded = str(list(AuditEvent.objects.values()))
+    assert not any(part in recorded for part in ("HADDAD", "34 56", "BR-2026-1"))
+    assert not mail.outbox
+    with pytest.raises(ValidationError) as refused:
+        member_invite(
+            actor=people.mayor,
+            organization=orgs.montelimar,
+            email="camille.roux@montelimar.fr",
+            first_name="Camille",
+            last_name=last_name,
+            role=Role.LEGAL_OFFICER,
+        )
+    assert list(refused.value.message_dict) == ["last_name"]
+
+
+def test_invite_takes_names_as_people_write_them(web, orgs, people):
+    response = invite(
+        web(people.mayor), orgs.montelimar, first_name="Jean-Pierre", last_name="N'Diaye de La Tour"
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(email="camille.roux@montelimar.fr").last_name == "N'Diaye de La Tour"
+
+
 @pytest.mark.parametrize("who", ["legal_officer", "liaison", "mayor_valence", "auditor26"])
 def test_members_page_of_another_organisation_is_not_found(web, orgs, people, who):
     client = web(getattr(people, who))

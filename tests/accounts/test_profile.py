@@ -39,6 +39,25 @@ def test_profile_saves_names_and_language_and_the_header_shows_the_name(people):
     assert event.details == {"fields": ["first_name", "last_name", "language"], "language": "en"}
 
 
+def test_profile_refuses_a_name_carrying_anything_but_a_name(people):
+    people.liaison.refresh_from_db()
+    before = (people.liaison.first_name, people.liaison.last_name)
+    response = signed_in(people.liaison).post(
+        reverse("profile"),
+        {
+            "first_name": "Inès",
+            "last_name": "Dubois (remplace dossier Haddad né le 03/04/1998)",
+            "language": "fr",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "last_name" in response.context["form"].errors
+    people.liaison.refresh_from_db()
+    assert (people.liaison.first_name, people.liaison.last_name) == before
+    assert not AuditEvent.objects.filter(action="user.profile_changed").exists()
+
+
 def test_display_name_falls_back_to_the_username(people):
     assert people.mayor.display_name == "mayor-26198"
 
