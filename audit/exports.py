@@ -51,7 +51,7 @@ EXPORT_FORMAT = "relais-audit-export"
 
 
 def export_dir() -> Path:
-    return Path(getattr(settings, "AUDIT_EXPORT_DIR", settings.BASE_DIR / "var" / "exports"))
+    return Path(settings.AUDIT_EXPORT_DIR)
 
 
 def export_path(export: AuditExport) -> Path:

@@ -1,6 +1,13 @@
 """The database settings every environment shares (production included)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from config.settings.base import PREPARE_WHEN_ASKED, behind_pooler, database
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_postgresql_connections_run_without_jit_and_keep_their_own_options():
@@ -58,3 +65,31 @@ def test_behind_a_transaction_pooler_no_persistent_connection_no_server_cursor_n
     # pgbouncer refuses `options`, and a statement prepared in one server session is unknown
     # to the next transaction's (no `prepare_threshold`: psycopg prepares nothing).
     assert config["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_the_embedded_defaults_files_all_follow_relais_var_dir(tmp_path):
+    """Every file a local run writes goes under RELAIS_VAR_DIR: the checkpoints' copy and the
+    exports went to the working copy's var/ whatever it said."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AUDIT_", "EMAIL_", "DJANGO_SETTINGS", "REDIS_URL"))
+    }
+    environment["RELAIS_VAR_DIR"] = str(tmp_path)
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import config.settings.local as s; print(s.AUDIT_SIGNING_KEY_FILE);"
+            " print(s.AUDIT_CHECKPOINT_FILE); print(s.AUDIT_EXPORT_DIR); print(s.EMAIL_JSONL_PATH)",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(printed) == 4
+    assert all(
+        Path(path).parent == tmp_path or Path(path) == tmp_path / "exports" for path in printed
+    )

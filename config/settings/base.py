@@ -291,6 +291,8 @@ AUDIT_LOG_ORIGIN = env("AUDIT_LOG_ORIGIN", default="relais.example/audit")
 AUDIT_CHECKPOINT_FILE = env(
     "AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "var" / "audit-checkpoints.txt")
 )
+# Where audit exports' zip files are written, until their owner downloads them.
+AUDIT_EXPORT_DIR = env("AUDIT_EXPORT_DIR", default=str(BASE_DIR / "var" / "exports"))
 # Witnesses (C2SP tlog-witness) that cosign every checkpoint: "URL VERIFIER-KEY" entries
 # separated by ";". audit_verify requires AUDIT_WITNESS_QUORUM of them (default: all).
 AUDIT_WITNESSES = [

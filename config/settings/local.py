@@ -8,7 +8,8 @@ from .base import BASE_DIR, env
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
 
-# Where the embedded default keeps its files (broker, signing key, e-mails).
+# Where the embedded default keeps its files (broker, signing key, checkpoints, exports,
+# e-mails).
 VAR_DIR = Path(env("RELAIS_VAR_DIR", default=str(BASE_DIR / "var")))
 
 # Without REDIS_URL, the worker and beat talk through files under var/: no server needed.
@@ -32,6 +33,10 @@ if not env("REDIS_URL", default=""):
 AUDIT_SIGNING_KEY_FILE = env(
     "AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing-key.pem")
 )
+
+# The checkpoints' copy outside the database and the exports' files: under var/ too.
+AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.txt"))
+AUDIT_EXPORT_DIR = env("AUDIT_EXPORT_DIR", default=str(VAR_DIR / "exports"))
 
 # E-mails go to a file, one JSON object a line, that the web app, the worker and beat share
 # (and that can tell which messages it already holds, so a retried send is not written twice).
