@@ -422,9 +422,13 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 # (`relais.requests`, one line per request) at REQUEST_LOG_LEVEL (INFO writes it).
 LOGGING["formatters"] = {
     "json": {"()": "ops.logging.JsonFormatter"},
-    "text": {"format": "%(levelname)s %(name)s %(message)s"},
+    "text": {"()": "ops.logging.TextFormatter", "fmt": "%(levelname)s %(name)s %(message)s"},
 }
+LOGGING["filters"] = {"no_typed_text": {"()": "ops.logging.KeepNoTypedText"}}
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="text")
+LOGGING["handlers"]["console"]["filters"] = ["no_typed_text"]
+# runserver's request lines (the demo's) through the same handler, without their query.
+LOGGING["loggers"]["django.server"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
 LOGGING["loggers"]["relais.requests"] = {
     "handlers": ["console"],
     "level": env("REQUEST_LOG_LEVEL", default="WARNING"),
