@@ -8,7 +8,8 @@ The screen errs towards refusing: a refused legitimate text costs its author a r
 accepted identifier is a leak that cannot be undone. It combines, in this order:
 
 * rules for structured identifiers (:mod:`.numbers`, :mod:`.dates`, :mod:`.addresses`): NIR,
-  IBAN, e-mail, phone, ID documents, plates, dates of birth, postal addresses;
+  IBAN, e-mail, phone, ID documents, watchlist and judicial file numbers (FSPRT, fiche S,
+  FIJAIS…), plates, dates of birth, postal addresses;
 * the same written in words or obfuscated (:mod:`.spelled`): "zéro six douze…", "né le douze
   mars quatre-vingt-cinq", "jean point dupont arobase…";
 * names by rule in the conventions of administrative writing (:mod:`.names`);
@@ -38,6 +39,7 @@ LABELS: dict[str, str] = {
     "email": "an e-mail address",
     "address": "a postal address",
     "id_document": "an identity-document number",
+    "watchlist": "a watchlist or judicial file number",
     "person_name": "a person's name",
     "plate": "a vehicle registration plate",
     "iban": "a bank account number (IBAN)",
@@ -141,6 +143,7 @@ _DETECTORS = (
     ("date_of_birth", spelled.date_of_birth),
     ("address", addresses.address),
     ("id_document", numbers.id_document),
+    ("watchlist", numbers.watchlist),
     ("plate", numbers.plate),
     ("person_name", names.person_name),
     ("person_name", casual.person_name),

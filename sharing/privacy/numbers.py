@@ -160,3 +160,45 @@ def plate(scan: Scan) -> Spans:
     for m in scan.at_numbers(_FNI_PLATE):
         if starts_word(scan.text, m.start(), "-") and fold(m.group("letters")) not in NOT_SURNAMES:
             yield m.span()
+
+
+# Watchlists and judicial files: the entry's number designates one person, and what that person
+# is on the list for is the very substance that must never be stored (DESIGN.md, "The one rule").
+_WATCHLIST_CUES = ("fspr", "fijai", "fpr", "fiche", "fiché", "taj", "fnaeg", "faed", "pnr",
+                   "parquet")  # fmt: skip
+_WATCHLIST_CUE = re.compile(
+    r"(?i:(?<![\w])(?:fsprt?|fijai[st]|fpr|taj|fnaeg|faed)(?!\w)"
+    r"|(?<!\w)fich[ée]e?s? +s(?!\w)|(?<!\w)fiche +(?:de +)?s[ûu]ret[ée]"
+    r"|(?<!\w)(?:num[ée]ro|n°|no\.?) +(?:de +)?(?:pnr|parquet)(?!\w)"
+    r"|(?<!\w)(?:pnr|parquet) +(?:n°|no\.?|num[ée]ro)(?!\w))"
+)
+# The number: after the cue in the same sentence ("inscrit au FSPRT sous le numéro 12345678"),
+# or glued to it ("FSPR-2026-456789"); with five digits or more, so that a year is not one.
+_WATCHLIST_REACH = 40
+_WATCHLIST_NUMBER = re.compile(r"(?<!\w)\d[\d/.-]*\d(?!\w)")
+# Years, spans of years and dates are when, not which: "fiché S depuis le 03/04/2021".
+_NOT_A_FILE_NUMBER = re.compile(
+    r"(?:19|20)\d\d(?:[-/](?:19|20)?\d\d)?|\d\d?[/.-]\d\d?[/.-](?:19|20)?\d\d"
+)
+# The file's legal basis is no entry of it: "le FIJAIS (art. 706-53-1 CPP)".
+_LEGAL_TEXT_BEFORE = re.compile(
+    r"(?i:(?<!\w)(?:art(?:icles?)?\.?|loi|d[ée]cret|arr[êe]t[ée]|ordonnance)"
+    r"\s*(?:n°\s*)?(?:[LRD]\.?\s*)?)\Z"
+)
+
+
+def watchlist(scan: Scan) -> Spans:
+    """A number after the name of a watchlist or judicial file: FSPRT, fiche S, FIJAIS, TAJ…"""
+    text = scan.text
+    for cue in scan.near(_WATCHLIST_CUES, _WATCHLIST_CUE, before=12, after=30):
+        reach = cue.end() + _WATCHLIST_REACH
+        stop = _SENTENCE_STOP.search(text, cue.end(), reach)
+        for m in _WATCHLIST_NUMBER.finditer(text, cue.end(), stop.start() if stop else reach):
+            digits = sum(c.isdigit() for c in m.group())
+            if (
+                digits >= 5
+                and not _NOT_A_FILE_NUMBER.fullmatch(m.group())
+                and not _LEGAL_TEXT_BEFORE.search(text, max(0, m.start() - 15), m.start())
+            ):
+                yield m.span()
+                break

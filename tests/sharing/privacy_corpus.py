@@ -1095,4 +1095,20 @@ LEGITIMATE += [
     ("L'association La Clé des champs gère le jardin partagé rue Montplaisir.", set()),
 ]
 
+# What an outside red team got past the screen (December 2026), with close variants, and
+# legitimate texts that look like them.
+WITH_IDENTIFIERS += [
+    ("Note : l'agent concerné serait fiché S, dossier FSPRT 26-2021-0042.", {"watchlist"}),
+    ("Délai : attente de l'avis du parquet (fiche S n° 0456789).", {"watchlist"}),
+    ("L'intéressé figure au FIJAIS sous le n° 2020/12345, merci de confirmer.", {"watchlist"}),
+    ("Inscrit au FSPRT sous le numéro 12345678 depuis son retour.", {"watchlist"}),
+    ("Courrier à rattacher au dossier FSPR-2026-456789.", {"watchlist"}),
+]
+LEGITIMATE += [
+    ("Combien de personnes inscrites au FSPRT dans la commune depuis 2019 ?", set()),
+    ("Les fiches S ne sont pas communiquées aux maires, rappel de la circulaire de 2018.", set()),
+    ("Avis du parquet attendu ; voir le courrier sécurisé BR-2026-0141.", set()),
+    ("Le FIJAIS est consulté par la préfecture, jamais par la commune (art. 706-53-7 CPP).", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS

@@ -498,3 +498,42 @@ def test_detects_numbers_documents_and_names_typed_in_a_hurry(text, kind):
 )
 def test_lets_through_casual_lookalikes(text):
     assert find_identifiers(text) == []
+
+
+# --- what an outside red team got past the screen (December 2026) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # watchlist and judicial file numbers
+        ("Note : l'agent concerné serait fiché S, dossier FSPRT 26-2021-0042.", "watchlist"),
+        ("fiche FSPRT n° 2019-0456789", "watchlist"),
+        ("attente du parquet (fiche S n° 0456789)", "watchlist"),
+        ("FIJAIS 2020/12345", "watchlist"),
+        ("inscrit au FSPRT sous le numéro 12345678", "watchlist"),
+        ("numéro PNR 987654", "watchlist"),
+        ("FSPR-2026-456789", "watchlist"),
+        ("S/FSPR-2026-456789", "watchlist"),
+        ("consultation du TAJ, n° 2024/00871", "watchlist"),
+    ],
+)
+def test_detects_what_the_red_team_got_past(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the files named without an entry's number: counts, years, dates, references
+        "Le maire souhaite savoir si des personnes inscrites au FSPRT résident dans la commune.",
+        "Le FSPRT compte 12 inscrits dans le département depuis 2019.",
+        "Inscriptions au FSPRT entre 2015-2016 : point de situation demandé.",
+        "fiché S depuis le 03/04/2021 selon la presse, aucune information de notre part",
+        "Les fiches S ne sont pas communiquées aux maires (circulaire du 13 novembre 2018).",
+        "Avis du parquet attendu, courrier BR-2026-0141, demande 26198-2026-0007.",
+        "le FIJAIS (art. 706-53-1 CPP) et le FSPRT (décret n° 2018-1216)",
+    ],
+)
+def test_lets_through_what_only_looks_like_it(text):
+    assert find_identifiers(text) == []
