@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from ..exceptions import PersonalDataRefused
 from . import addresses, casual, dates, model, names, numbers, spelled
-from .scan import Scan, Span, Spans, normalise
+from .scan import Scan, Span, Spans, has_invisible_spaces, normalise
 
 # Canonical order of kinds, used for the order of findings and in messages.
 LABELS: dict[str, str] = {
@@ -103,8 +103,18 @@ def _detect(
 
     ``rules`` and ``ner`` switch the two halves of the screen, for the benchmark only.
     """
-    scan = Scan(normalise(text))
     found: dict[str, list[Span]] = {}
+    _detect_in(normalise(text), found, every=every, rules=rules, ner=ner)
+    if has_invisible_spaces(text):  # "Karim\u200bHADDAD": read once more, with a space there
+        _detect_in(normalise(text, spaced=True), found, every=every, rules=rules, ner=ner)
+    return found
+
+
+def _detect_in(
+    normalised: str, found: dict[str, list[Span]], *, every: bool, rules: bool, ner: bool
+) -> None:
+    """Adds to ``found`` the spans per kind in an already normalised text."""
+    scan = Scan(normalised)
 
     def take(kind: str, spans: Spans) -> list[Span]:
         got = list(spans) if every else [span for span in (next(spans, None),) if span]
@@ -125,7 +135,6 @@ def _detect(
     # The model is the slowest step: only asked when the rules found no name (or for the web).
     if ner and (every or "person_name" not in found):
         take("person_name", iter(model.person_spans(scan.text)))
-    return found
 
 
 _MASKING_DETECTORS = (

@@ -1103,11 +1103,21 @@ WITH_IDENTIFIERS += [
     ("L'intéressé figure au FIJAIS sous le n° 2020/12345, merci de confirmer.", {"watchlist"}),
     ("Inscrit au FSPRT sous le numéro 12345678 depuis son retour.", {"watchlist"}),
     ("Courrier à rattacher au dossier FSPR-2026-456789.", {"watchlist"}),
+    ("Agent concerné : \u041a\u0430rim \u041d\u0410DDAD (voir courrier).", {"person_name"}),
+    ("Agent concerné : Karim%20HADDAD, tel 06%2012%2034%2056%2078.", {"person_name", "phone"}),
+    ("Contact : jean.dupont&#64;gmail.com", {"email"}),
+    ("Adresse : 12%20rue%20des%20Lilas", {"address"}),
+    ("Note : Karim\u200bHADDAD est l'agent concerné.", {"person_name"}),
+    (
+        "Il a rappelé depuis le \u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668.",
+        {"phone"},
+    ),
 ]
 LEGITIMATE += [
     ("Combien de personnes inscrites au FSPRT dans la commune depuis 2019 ?", set()),
     ("Les fiches S ne sont pas communiquées aux maires, rappel de la circulaire de 2018.", set()),
     ("Avis du parquet attendu ; voir le courrier sécurisé BR-2026-0141.", set()),
+    ("Hausse de 18 % des signalements, soit 20 % de plus qu'en 2025 (R&D, Q&A).", set()),
     ("Le FIJAIS est consulté par la préfecture, jamais par la commune (art. 706-53-7 CPP).", set()),
 ]
 

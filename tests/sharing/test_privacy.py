@@ -516,6 +516,21 @@ def test_lets_through_casual_lookalikes(text):
         ("FSPR-2026-456789", "watchlist"),
         ("S/FSPR-2026-456789", "watchlist"),
         ("consultation du TAJ, n° 2024/00871", "watchlist"),
+        # HTML entities, URL-encoding, other scripts' digits and letters, invisible spaces
+        ("Contact : jean.dupont&#64;gmail.com", "email"),
+        ("karim&#x40;gmail.com", "email"),
+        ("karim%40gmail.com", "email"),
+        ("Agent concerné : Karim%20HADDAD", "person_name"),
+        ("tel 06%2012%2034%2056%2078", "phone"),
+        ("Adresse : 12%20rue%20des%20Lilas", "address"),
+        ("Karim&nbsp;HADDAD", "person_name"),
+        ("Agent concerné : \u041a\u0430rim \u041d\u0410DDAD (voir courrier).", "person_name"),
+        ("Karim H\u0391DD\u0391D", "person_name"),  # Greek capital alpha
+        ("Karim\u200bHADDAD", "person_name"),  # a zero-width space for a space
+        ("Ka\u200brim HADDAD", "person_name"),  # and inside a word
+        ("\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668", "phone"),
+        ("tél \uff10\uff16\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "phone"),
+        ("Plaque AB\u2212123\u2212CD", "plate"),
     ],
 )
 def test_detects_what_the_red_team_got_past(text, kind):
@@ -533,6 +548,9 @@ def test_detects_what_the_red_team_got_past(text, kind):
         "Les fiches S ne sont pas communiquées aux maires (circulaire du 13 novembre 2018).",
         "Avis du parquet attendu, courrier BR-2026-0141, demande 26198-2026-0007.",
         "le FIJAIS (art. 706-53-1 CPP) et le FSPRT (décret n° 2018-1216)",
+        # a percent sign, an ampersand, a Greek letter that are what they seem
+        "Hausse de 18 %, 20 % de plus qu'en 2025 ; R&D, Q&A et AT&T cités.",
+        "Dose de 10 \u00b5g ; indice \u03b1 = 0,5.",
     ],
 )
 def test_lets_through_what_only_looks_like_it(text):
