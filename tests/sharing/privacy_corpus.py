@@ -1106,6 +1106,11 @@ WITH_IDENTIFIERS += [
     ("Agent concerné : \u041a\u0430rim \u041d\u0410DDAD (voir courrier).", {"person_name"}),
     ("Agent concerné : Karim%20HADDAD, tel 06%2012%2034%2056%2078.", {"person_name", "phone"}),
     ("Contact : jean.dupont&#64;gmail.com", {"email"}),
+    ("Le candidat est joignable au 06/12/34/56/78 après 18 h.", {"phone"}),
+    ("Son tél : 612345678, il répond le soir.", {"phone"}),
+    ("Le véhicule ab-123-cd stationne chaque soir devant le gymnase.", {"plate"}),
+    ("Scooter immat. fg456hj vu à la sortie du collège.", {"plate"}),
+    ("Merci d'écrire à jean.dupont[@]gmail.com pour les pièces.", {"email"}),
     ("Adresse : 12%20rue%20des%20Lilas", {"address"}),
     ("Note : Karim\u200bHADDAD est l'agent concerné.", {"person_name"}),
     (
@@ -1117,6 +1122,9 @@ LEGITIMATE += [
     ("Combien de personnes inscrites au FSPRT dans la commune depuis 2019 ?", set()),
     ("Les fiches S ne sont pas communiquées aux maires, rappel de la circulaire de 2018.", set()),
     ("Avis du parquet attendu ; voir le courrier sécurisé BR-2026-0141.", set()),
+    ("Réunion du 03/04/2026 reportée au 10/04/2026, 14 h 30, salle du conseil.", set()),
+    ("Dispositif pour les 12/13/14/15/16 ans : 40 places, 3 animateurs.", set()),
+    ("Numéro SIREN 712345678 de l'association, subvention de 123 euros par enfant.", set()),
     ("Hausse de 18 % des signalements, soit 20 % de plus qu'en 2025 (R&D, Q&A).", set()),
     ("Le FIJAIS est consulté par la préfecture, jamais par la commune (art. 706-53-7 CPP).", set()),
 ]

@@ -531,6 +531,23 @@ def test_lets_through_casual_lookalikes(text):
         ("\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668", "phone"),
         ("tél \uff10\uff16\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "phone"),
         ("Plaque AB\u2212123\u2212CD", "plate"),
+        # phones with other separators, digits grouped oddly, a mobile without its 0
+        ("joignable au 06/12/34/56/78", "phone"),
+        ("06_12_34_56_78", "phone"),
+        ("06 12 34 56 7 8", "phone"),
+        ("HADDAD/Karim - 0 6 1 2 3 4 5 6 7 8", "phone"),
+        ("son tél : 612345678", "phone"),
+        ("joignable au 6 12 34 56 78", "phone"),
+        # plates in lower case or with other separators
+        ("véhicule ab-123-cd", "plate"),
+        ("ab 123 cd", "plate"),
+        ("scooter immat. fg456hj", "plate"),
+        ("AB.123.CD", "plate"),
+        ("plaque AB/123/CD", "plate"),
+        ("AB_123_CD", "plate"),
+        # an "@" in brackets
+        ("écrire à jean.dupont[@]gmail.com", "email"),
+        ("karim(@)gmail.com", "email"),
     ],
 )
 def test_detects_what_the_red_team_got_past(text, kind):
@@ -551,6 +568,13 @@ def test_detects_what_the_red_team_got_past(text, kind):
         # a percent sign, an ampersand, a Greek letter that are what they seem
         "Hausse de 18 %, 20 % de plus qu'en 2025 ; R&D, Q&A et AT&T cités.",
         "Dose de 10 \u00b5g ; indice \u03b1 = 0,5.",
+        # dates, references and counts that are not phones or plates
+        "Réunion du 03/04/2026, puis du 10/04/2026 à 14 h 30.",
+        "Réunion le 03 04 2026 à 14 h 30.",
+        "Numéro SIREN 712345678 de l'association.",
+        "les 12/13/14/15/16 ans",
+        "de 100 à 123 de nos agents, un lot de 123 ex. pour 45 km",
+        "Référence 26198-2026-0007, courrier BR-2026-0141",
     ],
 )
 def test_lets_through_what_only_looks_like_it(text):
