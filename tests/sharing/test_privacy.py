@@ -548,6 +548,13 @@ def test_lets_through_casual_lookalikes(text):
         # an "@" in brackets
         ("écrire à jean.dupont[@]gmail.com", "email"),
         ("karim(@)gmail.com", "email"),
+        # dates of birth: eight digits after the cue, a two-digit year, "n. le"
+        ("DDN 03041998", "date_of_birth"),
+        ("nom=Haddad;prenom=Karim;ddn=19980403", "date_of_birth"),
+        ("Haddad, Karim \u2014 né en 98", "date_of_birth"),
+        ("née en 02", "date_of_birth"),
+        ("né(e) en 98", "date_of_birth"),
+        ("n. le 03/04/1998", "date_of_birth"),
     ],
 )
 def test_detects_what_the_red_team_got_past(text, kind):
@@ -575,6 +582,7 @@ def test_detects_what_the_red_team_got_past(text, kind):
         "les 12/13/14/15/16 ans",
         "de 100 à 123 de nos agents, un lot de 123 ex. pour 45 km",
         "Référence 26198-2026-0007, courrier BR-2026-0141",
+        "Le collectif né en 12 mois de travail ; dossier 20260403 enregistré.",
     ],
 )
 def test_lets_through_what_only_looks_like_it(text):
