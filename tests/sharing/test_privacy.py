@@ -555,6 +555,13 @@ def test_lets_through_casual_lookalikes(text):
         ("née en 02", "date_of_birth"),
         ("né(e) en 98", "date_of_birth"),
         ("n. le 03/04/1998", "date_of_birth"),
+        # a civility glued to the name, compound initials
+        ("Préciser le poste exact de M.Haddad et joindre le courrier.", "person_name"),
+        ("Mme.Benali", "person_name"),
+        ("Merci de préciser le poste de J.-B. Lefebvre.", "person_name"),
+        ("J.B. Lefebvre", "person_name"),
+        ("J-B Lefebvre", "person_name"),
+        ("Y.Benali", "person_name"),
     ],
 )
 def test_detects_what_the_red_team_got_past(text, kind):
@@ -583,6 +590,7 @@ def test_detects_what_the_red_team_got_past(text, kind):
         "de 100 à 123 de nos agents, un lot de 123 ex. pour 45 km",
         "Référence 26198-2026-0007, courrier BR-2026-0141",
         "Le collectif né en 12 mois de travail ; dossier 20260403 enregistré.",
+        "M.Le Maire et Mme.la Préfète ; art. L.132-5 ; N.B. Merci ; J.O. Paris",
     ],
 )
 def test_lets_through_what_only_looks_like_it(text):
