@@ -562,6 +562,12 @@ def test_lets_through_casual_lookalikes(text):
         ("J.B. Lefebvre", "person_name"),
         ("J-B Lefebvre", "person_name"),
         ("Y.Benali", "person_name"),
+        # a capitalised surname alone after a word for a person or a case
+        ("Refus : l'agent Bouzid n'occupe pas un poste au sens de l'instruction.", "person_name"),
+        ("Vérification concernant l'animateur HADDAD (centre de loisirs).", "person_name"),
+        ("le jeune Haddad", "person_name"),
+        ("Relance dossier Benali", "person_name"),
+        ("l'imam Haddad", "person_name"),
     ],
 )
 def test_detects_what_the_red_team_got_past(text, kind):
@@ -591,6 +597,8 @@ def test_detects_what_the_red_team_got_past(text, kind):
         "Référence 26198-2026-0007, courrier BR-2026-0141",
         "Le collectif né en 12 mois de travail ; dossier 20260403 enregistré.",
         "M.Le Maire et Mme.la Préfète ; art. L.132-5 ; N.B. Merci ; J.O. Paris",
+        "l'agent chargé du dossier, le jeune public, l'affaire classée",
+        "la famille des communes rurales, le dossier Vigipirate, l'agent Montélimar",
     ],
 )
 def test_lets_through_what_only_looks_like_it(text):
