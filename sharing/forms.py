@@ -43,6 +43,7 @@ KIND_LABELS = {
     "email": _("une adresse électronique"),
     "address": _("une adresse postale"),
     "id_document": _("un numéro de pièce d'identité"),
+    "watchlist": _("un numéro de fiche ou de dossier judiciaire"),
     "person_name": _("le nom d'une personne"),
     "plate": _("une plaque d'immatriculation"),
     "iban": _("un numéro de compte bancaire"),

@@ -72,6 +72,7 @@ PLANTED = {
     "address": ("domicilié 37 impasse des Ombrelunes", ["ombrelunes"]),
     "person_name": ("Concerne Karim QUILLARDOT", ["quillardot"]),
     "id_document": ("passeport 23XK48613", ["23xk48613", "xk48613"]),
+    "watchlist": ("fiche S n° 0481375", ["0481375"]),
     "plate": ("véhicule GZ-481-QW", ["gz-481-qw", "gz481qw"]),
     "iban": (
         "IBAN FR76 3000 6000 0112 3456 7890 189",

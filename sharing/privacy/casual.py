@@ -56,6 +56,7 @@ _AMBIGUOUS_FIRST = COMMON_WORDS | STOPWORDS | FUNCTIONS | HEADWORDS | PLACE_WORD
 
 def person_name(scan: Scan) -> Spans:
     yield from _civility_lower(scan)
+    yield from _after_person_word(scan)
     yield from _lexicon_names(scan)
     yield from _nicknames(scan)
     yield from _indirect(scan)
@@ -229,3 +230,30 @@ def _indirect(scan: Scan) -> Spans:
             continue
         if _PERSON_DETAIL.match(text, m.end()):
             yield m.start(), m.end()
+
+
+# A capitalised surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune
+# Haddad", "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali".
+_PERSON_WORD = re.compile(
+    r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
+    r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|dossier|affaire|cas|fils|fille|concern(?:e|ant))"
+    r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?))?) +[(«\"]? *"
+    r"(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
+)
+_PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
+                 "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille",
+                 "concern")  # fmt: skip
+
+
+def _after_person_word(scan: Scan) -> Spans:
+    text = scan.text
+    for m in scan.near(_PERSON_WORDS, _PERSON_WORD, before=20, after=60):
+        name = m.group("name")
+        key = fold(name)
+        if key in _NOT_SECOND or key in town_names() or key not in surnames():
+            continue
+        if name.islower():
+            continue  # in lower case, too many words of ordinary prose are listed surnames
+        if named_place_before(text, m.start("name")):
+            continue
+        yield m.span("name")

@@ -19,10 +19,11 @@ _DATE = re.compile(
 _MONTHS = {"jan": 1, "fev": 2, "mar": 3, "avr": 4, "mai": 5, "aou": 8, "sep": 9, "oct": 10,
            "nov": 11, "dec": 12}  # fmt: skip
 _YEAR = re.compile(r"(?:19|20)\d\d(?!\d)")
+_TWO_DIGITS = re.compile(r"\d\d(?![\d%])(?! *(?:ans|mois|jours|ann[ée]es|semaines|h)\b)")
 _BIRTH_CUE = re.compile(
     r"(?<!\w)(?:n(?:é|ée|és|ées|ee|ees)|naissance|naiss\.|ddn|d\.d\.n|dob|[âa]gée?s? +de|born"
     r"|date +of +birth|birthday|birth +date)(?!\w)"
-    r"|(?<!\w)ne(?= +(?:le|en) +\d)",
+    r"|(?<!\w)(?:ne|n\.)(?= +(?:le|en) +\d)",
     re.IGNORECASE,
 )
 _STRONG_BIRTH_CUE = re.compile(
@@ -44,9 +45,25 @@ _DOCUMENT_CUE = re.compile(
 _OLD_DATE_YEAR = datetime.now(tz=UTC).year - 14
 
 
+# "DDN 03041998", "ddn=19980403": eight digits, day first or year first.
+_COMPACT_DATE = re.compile(
+    r"(?:(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"
+)
+# "né en 98", "née en 02", "né(e) en 98": a two-digit year just after the cue.
+_BORN_IN_SHORT_YEAR = re.compile(r"(?i:(?<!\w)n[ée]e?s?(?: ?\(e\))?(?: +en| +in)) +'?\Z")
+
+
 def date_of_birth(scan: Scan) -> Spans:
     """Dates and years next to birth wording; old full dates not introduced as an event's."""
     text = scan.text
+    for m in scan.at_numbers(_COMPACT_DATE):
+        start = m.start()
+        if starts_word(text, start) and _STRONG_BIRTH_CUE.search(text, max(0, start - 15), start):
+            yield m.span()
+    for m in scan.at_numbers(_TWO_DIGITS):
+        if _BORN_IN_SHORT_YEAR.search(text, max(0, m.start() - 12), m.start()):
+            yield m.span()
     for m in scan.at_numbers(_YEAR):
         start = m.start()
         cues = list(_STRONG_BIRTH_CUE.finditer(text, max(0, start - 45), start))

@@ -40,7 +40,7 @@ _VOWEL = re.compile(r"[AEIOUYÀÂÄÆÉÈÊËÎÏÔÖŒÙÛÜŸ]")
 _ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ][^\W\d_]*(?:['-][^\W\d_]+)*")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:['-][^\W\d_]+)*)([\s«\"'(]*)\Z")
-_WORD_AFTER = re.compile(r"\.? {1,3}([^\W\d_]+(?:['-][^\W\d_]+)*)")
+_WORD_AFTER = re.compile(r"(?:\. {0,3}| {1,3})([^\W\d_]+(?:['-][^\W\d_]+)*)")  # "M.Haddad"
 _NAME_CUES = ("nomm", "alias", "appel", "nom", "identit", "patronyme", "certain")
 _NAME_CUE = re.compile(
     r"(?i:(?<!\w)(?:d[ée]nomm[ée]e?|pr[ée]nomm[ée]e?|nomm[ée]e?|surnomm[ée]e?|alias"
@@ -80,6 +80,29 @@ def person_name(scan: Scan) -> Spans:
         if _names_someone(text, words, i) and not within_eponym(text, word.start, word.end):
             yield word.start, word.end
     yield from _subject_of_a_report(scan)
+    yield from _after_initials(scan)
+
+
+# "J.-B. Lefebvre", "J.B. Lefebvre", "J-B Lefebvre", and one initial glued: "Y.Benali".
+_INITIALS_NAME = re.compile(
+    r"(?<![\w.-])(?:[A-Z](?:\.-?|-)[A-Z]\.? ?|[A-Z]\.)"
+    r"(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-ZÀ-Þ][a-zà-ÿ]+)?)(?![\w-])"
+)
+
+
+def _after_initials(scan: Scan) -> Spans:
+    """A listed surname after initials, as a signature or a list of staff writes them."""
+    if "." not in scan.text and "-" not in scan.text:
+        return
+    for m in _INITIALS_NAME.finditer(scan.text):
+        key = fold(m.group("name"))
+        if (
+            key in surnames()
+            and key not in NOT_FIRST_WORDS
+            and key not in NOT_SURNAMES
+            and key not in town_names()
+        ):
+            yield m.span()
 
 
 # What is said of a person in a report: "DIALLO a encore été vu", "Oliveira aurait quitté".

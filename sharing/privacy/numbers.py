@@ -2,7 +2,7 @@
 
 import re
 
-from .lexicons import NOT_SURNAMES
+from .lexicons import NOT_SURNAMES, words
 from .scan import Scan, Spans, fold, starts_word
 
 # Groups apart with spaces, dots or hyphens ("1-85-05-78-006-084-91"), the key also after a
@@ -71,6 +71,13 @@ _PHONE = re.compile(
 )
 
 
+# "06/12/34/56/78", "06_12_34_56_78", "06,12,34,56,78": one separator throughout, so that no
+# date ("03/04/2026") can be read as one.
+_PHONE_SLASHED = re.compile(r"0(?P<first>[1-9])(?P<sep> ?[/_,] ?)\d\d(?:(?P=sep)\d\d){3}(?![\w/])")
+# "06 12 34 56 7 8", "0 6 1 2 3 4 5 6 7 8": ten digits in groups of one or two.
+_DIGITS_APART = re.compile(r"\d\d?(?:[ .-]\d\d?){4,9}(?!\w|[ .-]\d)")
+
+
 def phone(scan: Scan) -> Spans:
     """French numbers in every usual spelling, and foreign numbers written with "+"."""
     for back in (0, 1):  # "06…", "0033…" start on the digits, "+33…" one character before
@@ -81,6 +88,18 @@ def phone(scan: Scan) -> Spans:
             first, rest = m.group("first"), m.group("rest")
             if first == "8" and rest.lstrip(" .-").startswith("0"):
                 continue
+            yield m.span()
+    for m in scan.at_numbers(_PHONE_SLASHED):
+        if starts_word(scan.text, m.start(), "/") and m.group("first") != "8":
+            yield m.span()
+    for m in scan.at_numbers(_DIGITS_APART):
+        digits = "".join(c for c in m.group() if c.isdigit())
+        if (
+            len(digits) == 10
+            and re.fullmatch(r"0[1-9]", digits[:2])
+            and not digits.startswith("080")
+            and starts_word(scan.text, m.start(), "+")
+        ):
             yield m.span()
 
 
@@ -105,21 +124,28 @@ _ID_TOKEN = re.compile(
 
 
 _PHONE_CUE = re.compile(
-    r"(?i:(?<!\w)(?:t[ée]l(?:[ée]phone)?|portable|mobile|phone|cell|gsm|fixe|joignable|appeler"
-    r"|rappeler|call|num[ée]ro|whatsapp|telegram|snap(?:chat)?)(?!\w))[^\d\n]{0,25}"
-    r"(?P<number>(?:\+?\d[ .-]?){9,14}\d)(?![\d])"
+    r"(?i:(?<!\w)(?P<cue>t[ée]l(?:[ée]phone)?|portable|mobile|phone|cell|gsm|fixe|joignable"
+    r"|appeler|rappeler|call|num[ée]ro|whatsapp|telegram|snap(?:chat)?)(?!\w))[^\d\n]{0,25}"
+    r"(?P<number>(?:\+?\d[ .-]?){8,14}\d)(?![\d])"
 )
 _PHONE_CUES = ("tél", "tel", "portable", "mobile", "phone", "cell", "gsm", "fixe", "joignable",
                "appel", "call", "numéro", "numero", "whatsapp", "telegram", "snap")  # fmt: skip
 
 
 def phone_by_cue(scan: Scan) -> Spans:
-    """A run of 10 to 15 digits just after phone wording, whatever its national format."""
+    """A run of 10 to 15 digits just after phone wording, whatever its national format, or a
+    French mobile number written without its leading 0."""
     for m in scan.near(_PHONE_CUES, _PHONE_CUE, before=2, after=50):
         digits = "".join(c for c in m.group("number") if c.isdigit() or c == "+")
         # Phone numbers start with a trunk or international prefix; 080x lines are free
         # public ones (e.g. the national radicalisation line).
-        if digits[0] in "0+" and not digits.startswith("080"):
+        trunk = len(digits) >= 10 and digits[0] in "0+" and not digits.startswith("080")
+        # A mobile without its trunk 0 ("son tél : 612345678"), only after phone wording:
+        # after "numéro" nine digits are as often a SIREN.
+        mobile = (
+            len(digits) == 9 and digits[0] in "67" and not fold(m.group("cue")).startswith("num")
+        )
+        if trunk or mobile:
             yield m.span("number")
 
 
@@ -145,7 +171,17 @@ def id_document(scan: Scan) -> Spans:
 _SENTENCE_STOP = re.compile(r"[;\n]|[.!?](?=\s+[A-ZÀ-Þ])")
 
 
-_SIV_PLATE = re.compile(r"[A-HJ-NP-TV-Z]{2}[- ]?\d{3}[- ]?[A-HJ-NP-TV-Z]{2}(?![\w-])")
+# Groups apart with a hyphen, a space, a dot, a slash or an underscore ("AB.123.CD"), in
+# capitals or not ("ab-123-cd", "fg456hj").
+_SIV_PLATE = re.compile(
+    r"(?P<left>(?i:[A-HJ-NP-TV-Z]{2}))(?P<sep>[-. /_]?)\d{3}(?P=sep)"
+    r"(?P<right>(?i:[A-HJ-NP-TV-Z]{2}))(?![\w-])"
+)
+# Two-letter words and units around a number in lower case: "de 123 km", "et 120 ha".
+_NOT_PLATE_LETTERS = words(
+    "de da di le la ma sa ta ce se ne me te je en et es ex ah eh ha hl km kg mg ml mm cm dm"
+    " pp cf vs nb st ca va"
+)
 _FNI_PLATE = re.compile(
     r"\d{1,4}[- ](?P<letters>[A-Z]{2,3})[- ](?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])(?![\w-])"
 )
@@ -155,8 +191,56 @@ def plate(scan: Scan) -> Spans:
     """SIV plates (AB-123-CD) and the older FNI ones (1234 AB 56), minus acronyms and months."""
     for back in (2, 3):  # "AB123CD", "AB-123-CD"
         for m in scan.at_numbers(_SIV_PLATE, back=back):
-            if starts_word(scan.text, m.start(), "-"):
-                yield m.span()
+            if not starts_word(scan.text, m.start(), "-"):
+                continue
+            left, right = m.group("left"), m.group("right")
+            if not (left + right).isupper() and (
+                left.lower() in _NOT_PLATE_LETTERS or right.lower() in _NOT_PLATE_LETTERS
+            ):
+                continue
+            yield m.span()
     for m in scan.at_numbers(_FNI_PLATE):
         if starts_word(scan.text, m.start(), "-") and fold(m.group("letters")) not in NOT_SURNAMES:
             yield m.span()
+
+
+# Watchlists and judicial files: the entry's number designates one person, and what that person
+# is on the list for is the very substance that must never be stored (DESIGN.md, "The one rule").
+_WATCHLIST_CUES = ("fspr", "fijai", "fpr", "fiche", "fiché", "taj", "fnaeg", "faed", "pnr",
+                   "parquet")  # fmt: skip
+_WATCHLIST_CUE = re.compile(
+    r"(?i:(?<![\w])(?:fsprt?|fijai[st]|fpr|taj|fnaeg|faed)(?!\w)"
+    r"|(?<!\w)fich[ée]e?s? +s(?!\w)|(?<!\w)fiche +(?:de +)?s[ûu]ret[ée]"
+    r"|(?<!\w)(?:num[ée]ro|n°|no\.?) +(?:de +)?(?:pnr|parquet)(?!\w)"
+    r"|(?<!\w)(?:pnr|parquet) +(?:n°|no\.?|num[ée]ro)(?!\w))"
+)
+# The number: after the cue in the same sentence ("inscrit au FSPRT sous le numéro 12345678"),
+# or glued to it ("FSPR-2026-456789"); with five digits or more, so that a year is not one.
+_WATCHLIST_REACH = 40
+_WATCHLIST_NUMBER = re.compile(r"(?<!\w)\d[\d/.-]*\d(?!\w)")
+# Years, spans of years and dates are when, not which: "fiché S depuis le 03/04/2021".
+_NOT_A_FILE_NUMBER = re.compile(
+    r"(?:19|20)\d\d(?:[-/](?:19|20)?\d\d)?|\d\d?[/.-]\d\d?[/.-](?:19|20)?\d\d"
+)
+# The file's legal basis is no entry of it: "le FIJAIS (art. 706-53-1 CPP)".
+_LEGAL_TEXT_BEFORE = re.compile(
+    r"(?i:(?<!\w)(?:art(?:icles?)?\.?|loi|d[ée]cret|arr[êe]t[ée]|ordonnance)"
+    r"\s*(?:n°\s*)?(?:[LRD]\.?\s*)?)\Z"
+)
+
+
+def watchlist(scan: Scan) -> Spans:
+    """A number after the name of a watchlist or judicial file: FSPRT, fiche S, FIJAIS, TAJ…"""
+    text = scan.text
+    for cue in scan.near(_WATCHLIST_CUES, _WATCHLIST_CUE, before=12, after=30):
+        reach = cue.end() + _WATCHLIST_REACH
+        stop = _SENTENCE_STOP.search(text, cue.end(), reach)
+        for m in _WATCHLIST_NUMBER.finditer(text, cue.end(), stop.start() if stop else reach):
+            digits = sum(c.isdigit() for c in m.group())
+            if (
+                digits >= 5
+                and not _NOT_A_FILE_NUMBER.fullmatch(m.group())
+                and not _LEGAL_TEXT_BEFORE.search(text, max(0, m.start() - 15), m.start())
+            ):
+                yield m.span()
+                break

@@ -54,7 +54,7 @@ def date_of_birth(scan: Scan) -> Spans:
 
 # "@" with spaces around it, "arobas" (misspelt), "(a)"; a dot as "[.]" or "(.)".
 _AT = (
-    r"(?:\s*@\s*|\(at\)|\[at\]|\{at\}|\s+at\s+|\s*arobase?\s*|\s+chez\s+|\s*\(chez\)\s*"
+    r"(?:\s*@\s*|\s*[\[({]\s*@\s*[\])}]\s*|\(at\)|\[at\]|\{at\}|\s+at\s+|\s*arobase?\s*|\s+chez\s+|\s*\(chez\)\s*"
     r"|\s*\(a\)\s*)"
 )
 _DOT = (
@@ -67,7 +67,8 @@ _OBFUSCATED = re.compile(
     rf"|(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*\s*arobase?\s*[\w-]+",
     re.IGNORECASE,
 )
-_EMAIL_CUES = (" at ", "(at)", "[at]", "{at}", "arobas", " chez ", "(chez)", " @", "@ ", "(a)")
+_EMAIL_CUES = (" at ", "(at)", "[at]", "{at}", "arobas", " chez ", "(chez)", " @", "@ ", "(a)",
+               "[@", "(@", "{@")  # fmt: skip
 
 
 def email(scan: Scan) -> Spans:

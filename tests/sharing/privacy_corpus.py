@@ -1095,4 +1095,47 @@ LEGITIMATE += [
     ("L'association La Clé des champs gère le jardin partagé rue Montplaisir.", set()),
 ]
 
+# What an outside red team got past the screen (December 2026), with close variants, and
+# legitimate texts that look like them.
+WITH_IDENTIFIERS += [
+    ("Note : l'agent concerné serait fiché S, dossier FSPRT 26-2021-0042.", {"watchlist"}),
+    ("Délai : attente de l'avis du parquet (fiche S n° 0456789).", {"watchlist"}),
+    ("L'intéressé figure au FIJAIS sous le n° 2020/12345, merci de confirmer.", {"watchlist"}),
+    ("Inscrit au FSPRT sous le numéro 12345678 depuis son retour.", {"watchlist"}),
+    ("Courrier à rattacher au dossier FSPR-2026-456789.", {"watchlist"}),
+    ("Agent concerné : \u041a\u0430rim \u041d\u0410DDAD (voir courrier).", {"person_name"}),
+    ("Agent concerné : Karim%20HADDAD, tel 06%2012%2034%2056%2078.", {"person_name", "phone"}),
+    ("Contact : jean.dupont&#64;gmail.com", {"email"}),
+    ("Le candidat est joignable au 06/12/34/56/78 après 18 h.", {"phone"}),
+    ("Refus : l'agent Bouzid n'occupe pas un poste au sens de l'instruction.", {"person_name"}),
+    ("Dossier Haddad : le jeune Haddad serait suivi, voir le courrier.", {"person_name"}),
+    ("Préciser le poste exact de M.Haddad et joindre le courrier sécurisé.", {"person_name"}),
+    ("Merci de préciser le poste de J.-B. Lefebvre au service des sports.", {"person_name"}),
+    ("Éléments transmis : DDN 03041998, recruté en septembre.", {"date_of_birth"}),
+    ("L'animateur recruté, né en 98, a travaillé au centre de loisirs.", {"date_of_birth"}),
+    ("Son tél : 612345678, il répond le soir.", {"phone"}),
+    ("Le véhicule ab-123-cd stationne chaque soir devant le gymnase.", {"plate"}),
+    ("Scooter immat. fg456hj vu à la sortie du collège.", {"plate"}),
+    ("Merci d'écrire à jean.dupont[@]gmail.com pour les pièces.", {"email"}),
+    ("Adresse : 12%20rue%20des%20Lilas", {"address"}),
+    ("Note : Karim\u200bHADDAD est l'agent concerné.", {"person_name"}),
+    (
+        "Il a rappelé depuis le \u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668.",
+        {"phone"},
+    ),
+]
+LEGITIMATE += [
+    ("Combien de personnes inscrites au FSPRT dans la commune depuis 2019 ?", set()),
+    ("Les fiches S ne sont pas communiquées aux maires, rappel de la circulaire de 2018.", set()),
+    ("Avis du parquet attendu ; voir le courrier sécurisé BR-2026-0141.", set()),
+    ("L'agent chargé du dossier rappellera ; la famille des communes rurales est invitée.", set()),
+    ("N.B. : M.le Maire signera ; voir le J.O. du 12 mars et l'art. L.2212-2 CGCT.", set()),
+    ("Le conseil citoyen se réunit le 20260403 selon son agenda interne.", set()),
+    ("Réunion du 03/04/2026 reportée au 10/04/2026, 14 h 30, salle du conseil.", set()),
+    ("Dispositif pour les 12/13/14/15/16 ans : 40 places, 3 animateurs.", set()),
+    ("Numéro SIREN 712345678 de l'association, subvention de 123 euros par enfant.", set()),
+    ("Hausse de 18 % des signalements, soit 20 % de plus qu'en 2025 (R&D, Q&A).", set()),
+    ("Le FIJAIS est consulté par la préfecture, jamais par la commune (art. 706-53-7 CPP).", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS

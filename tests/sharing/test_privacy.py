@@ -498,3 +498,108 @@ def test_detects_numbers_documents_and_names_typed_in_a_hurry(text, kind):
 )
 def test_lets_through_casual_lookalikes(text):
     assert find_identifiers(text) == []
+
+
+# --- what an outside red team got past the screen (December 2026) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # watchlist and judicial file numbers
+        ("Note : l'agent concerné serait fiché S, dossier FSPRT 26-2021-0042.", "watchlist"),
+        ("fiche FSPRT n° 2019-0456789", "watchlist"),
+        ("attente du parquet (fiche S n° 0456789)", "watchlist"),
+        ("FIJAIS 2020/12345", "watchlist"),
+        ("inscrit au FSPRT sous le numéro 12345678", "watchlist"),
+        ("numéro PNR 987654", "watchlist"),
+        ("FSPR-2026-456789", "watchlist"),
+        ("S/FSPR-2026-456789", "watchlist"),
+        ("consultation du TAJ, n° 2024/00871", "watchlist"),
+        # HTML entities, URL-encoding, other scripts' digits and letters, invisible spaces
+        ("Contact : jean.dupont&#64;gmail.com", "email"),
+        ("karim&#x40;gmail.com", "email"),
+        ("karim%40gmail.com", "email"),
+        ("Agent concerné : Karim%20HADDAD", "person_name"),
+        ("tel 06%2012%2034%2056%2078", "phone"),
+        ("Adresse : 12%20rue%20des%20Lilas", "address"),
+        ("Karim&nbsp;HADDAD", "person_name"),
+        ("Agent concerné : \u041a\u0430rim \u041d\u0410DDAD (voir courrier).", "person_name"),
+        ("Karim H\u0391DD\u0391D", "person_name"),  # Greek capital alpha
+        ("Karim\u200bHADDAD", "person_name"),  # a zero-width space for a space
+        ("Ka\u200brim HADDAD", "person_name"),  # and inside a word
+        ("\u0660\u0666\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668", "phone"),
+        ("tél \uff10\uff16\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18", "phone"),
+        ("Plaque AB\u2212123\u2212CD", "plate"),
+        # phones with other separators, digits grouped oddly, a mobile without its 0
+        ("joignable au 06/12/34/56/78", "phone"),
+        ("06_12_34_56_78", "phone"),
+        ("06 12 34 56 7 8", "phone"),
+        ("HADDAD/Karim - 0 6 1 2 3 4 5 6 7 8", "phone"),
+        ("son tél : 612345678", "phone"),
+        ("joignable au 6 12 34 56 78", "phone"),
+        # plates in lower case or with other separators
+        ("véhicule ab-123-cd", "plate"),
+        ("ab 123 cd", "plate"),
+        ("scooter immat. fg456hj", "plate"),
+        ("AB.123.CD", "plate"),
+        ("plaque AB/123/CD", "plate"),
+        ("AB_123_CD", "plate"),
+        # an "@" in brackets
+        ("écrire à jean.dupont[@]gmail.com", "email"),
+        ("karim(@)gmail.com", "email"),
+        # dates of birth: eight digits after the cue, a two-digit year, "n. le"
+        ("DDN 03041998", "date_of_birth"),
+        ("nom=Haddad;prenom=Karim;ddn=19980403", "date_of_birth"),
+        ("Haddad, Karim \u2014 né en 98", "date_of_birth"),
+        ("née en 02", "date_of_birth"),
+        ("né(e) en 98", "date_of_birth"),
+        ("n. le 03/04/1998", "date_of_birth"),
+        # a civility glued to the name, compound initials
+        ("Préciser le poste exact de M.Haddad et joindre le courrier.", "person_name"),
+        ("Mme.Benali", "person_name"),
+        ("Merci de préciser le poste de J.-B. Lefebvre.", "person_name"),
+        ("J.B. Lefebvre", "person_name"),
+        ("J-B Lefebvre", "person_name"),
+        ("Y.Benali", "person_name"),
+        # a capitalised surname alone after a word for a person or a case
+        ("Refus : l'agent Bouzid n'occupe pas un poste au sens de l'instruction.", "person_name"),
+        ("Vérification concernant l'animateur HADDAD (centre de loisirs).", "person_name"),
+        ("le jeune Haddad", "person_name"),
+        ("Relance dossier Benali", "person_name"),
+        ("l'imam Haddad", "person_name"),
+    ],
+)
+def test_detects_what_the_red_team_got_past(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the files named without an entry's number: counts, years, dates, references
+        "Le maire souhaite savoir si des personnes inscrites au FSPRT résident dans la commune.",
+        "Le FSPRT compte 12 inscrits dans le département depuis 2019.",
+        "Inscriptions au FSPRT entre 2015-2016 : point de situation demandé.",
+        "fiché S depuis le 03/04/2021 selon la presse, aucune information de notre part",
+        "Les fiches S ne sont pas communiquées aux maires (circulaire du 13 novembre 2018).",
+        "Avis du parquet attendu, courrier BR-2026-0141, demande 26198-2026-0007.",
+        "le FIJAIS (art. 706-53-1 CPP) et le FSPRT (décret n° 2018-1216)",
+        # a percent sign, an ampersand, a Greek letter that are what they seem
+        "Hausse de 18 %, 20 % de plus qu'en 2025 ; R&D, Q&A et AT&T cités.",
+        "Dose de 10 \u00b5g ; indice \u03b1 = 0,5.",
+        # dates, references and counts that are not phones or plates
+        "Réunion du 03/04/2026, puis du 10/04/2026 à 14 h 30.",
+        "Réunion le 03 04 2026 à 14 h 30.",
+        "Numéro SIREN 712345678 de l'association.",
+        "les 12/13/14/15/16 ans",
+        "de 100 à 123 de nos agents, un lot de 123 ex. pour 45 km",
+        "Référence 26198-2026-0007, courrier BR-2026-0141",
+        "Le collectif né en 12 mois de travail ; dossier 20260403 enregistré.",
+        "M.Le Maire et Mme.la Préfète ; art. L.132-5 ; N.B. Merci ; J.O. Paris",
+        "l'agent chargé du dossier, le jeune public, l'affaire classée",
+        "la famille des communes rurales, le dossier Vigipirate, l'agent Montélimar",
+    ],
+)
+def test_lets_through_what_only_looks_like_it(text):
+    assert find_identifiers(text) == []
