@@ -8,11 +8,12 @@ from .scan import Scan, Spans, starts_word
 # "route"…) are ordinary words too, so they also need a capitalised name or a particle + name.
 _STREET_ONLY = (
     r"rue|avenue|impasse|all[ée]e|chemin|quai|lieu-dit|lieudit|faubourg|fbg|ruelle|venelle"
+    r"|boulevard|bld|blvd"
 )
 _STREET_NAMED = (
     r"place|pl\.|cours|route|rte|square|sq\.|passage|voie|mail|clos|domaine|villa|cit[ée]"
     r"|r[ée]sidence|promenade|esplanade|parvis|mont[ée]e|traverse|hameau|lotissement|sentier"
-    r"|chauss[ée]e|rond-point|av\.?|bd\.?|bld|blvd|boulevard|imp\.|ch\."
+    r"|chauss[ée]e|rond-point|av\.?|bd\.?|imp\.|ch\."
 )
 _BUILDING_PART = (
     r"b[âa]t(?:iment)?|b[âa]t\.|escalier|esc\.?|appartement|appart|apt|app|porte|[ée]tage"
@@ -24,10 +25,18 @@ _STREET_ADDRESS = re.compile(
     rf"|(?i:{_STREET_NAMED})(?![\w-]) +(?:(?i:de la|de l'|du|des|de|d'|la|le|les|l') ?)?"
     r"[A-ZÀ-ÖØ-Þ0-9])"
 )
-_RESIDENCE_CUES = ("domicili", "demeur", "résid", "resid", "habit", "vit ", "viven", "log",
+# The number after the street, or before it with "de la": "rue des Lilas n°12", "au 12 de la
+# rue des Lilas".
+_NUMBER_AFTER = re.compile(
+    rf"(?<!\w)(?i:{_STREET_ONLY})(?![\w-]) +(?:(?i:de la|de l'|du|des|de|d'|la|le|les|l') ?)?"
+    r"[^\W\d_][\w'-]*(?: [A-ZÀ-Þ][\w'-]*)?,? +(?i:n°|no\.?|num[ée]ro) *\d{1,4}(?!\d)"
+    r"|(?<!\w)(?i:au) \d{1,4}(?: ?(?i:bis|ter))?,? (?i:de la|de l'|du|des) "
+    rf"(?i:{_STREET_ONLY})(?![\w-])"
+)
+_RESIDENCE_CUES = ("domicil", "demeur", "résid", "resid", "habit", "vit ", "viven", "log",
                    "héberg", "heberg", "squatt", "live")  # fmt: skip
 _RESIDENCE = re.compile(
-    r"(?<!\w)(?i:domicili[ée]e?s?|demeur(?:ant|e|ent)|r[ée]sidant|habitant|r[ée]side(?:nt)?"
+    r"(?<!\w)(?i:domicil(?:i[ée]e?s?|e)|demeur(?:ant|e|ent)|r[ée]sidant|habitant|r[ée]side(?:nt)?"
     r"|habite(?:nt)?|vit|vivent|log[ée]e?s?|h[ée]berg[ée]e?s?|squatte(?:nt)?|lives?|living)(?!\w)"
     rf"[^.;\n]{{0,40}}?(?<!\w)(?i:{_STREET_ONLY}|{_STREET_NAMED}|{_BUILDING_PART})(?![\w-])"
 )
@@ -59,6 +68,7 @@ def address(scan: Scan) -> Spans:
     for m in scan.at_numbers(_STREET_ADDRESS):
         if starts_word(text, m.start(), ",.") and not _DATED.match(text, m.end() - 4):
             yield m.span()
+    yield from (m.span() for m in _NUMBER_AFTER.finditer(text))
     yield from (m.span() for m in scan.near(_RESIDENCE_CUES, _RESIDENCE, before=5, after=60))
     yield from (m.span() for m in scan.near(_BUILDING_CUES, _BUILDING, before=40, after=60))
     for m in scan.at_numbers(_POSTCODE):

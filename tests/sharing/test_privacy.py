@@ -568,6 +568,11 @@ def test_lets_through_casual_lookalikes(text):
         ("le jeune Haddad", "person_name"),
         ("Relance dossier Benali", "person_name"),
         ("l'imam Haddad", "person_name"),
+        # a street with the number after it, or "au 12 de la rue", a boulevard in lower case
+        ("domicile rue des Lilas n°12", "address"),
+        ("au 12 de la rue des Lilas", "address"),
+        ("domicile au 12 bd gambetta", "address"),
+        ("il habite 12 boulevard gambetta", "address"),
     ],
 )
 def test_detects_what_the_red_team_got_past(text, kind):
@@ -598,6 +603,7 @@ def test_detects_what_the_red_team_got_past(text, kind):
         "Le collectif né en 12 mois de travail ; dossier 20260403 enregistré.",
         "M.Le Maire et Mme.la Préfète ; art. L.132-5 ; N.B. Merci ; J.O. Paris",
         "l'agent chargé du dossier, le jeune public, l'affaire classée",
+        "12 BD achetées pour la médiathèque ; visite à domicile prévue ; réunion au 3 de la place",
         "la famille des communes rurales, le dossier Vigipirate, l'agent Montélimar",
     ],
 )
