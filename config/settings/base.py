@@ -193,6 +193,10 @@ REST_FRAMEWORK = {
         "config.parsers.FormParser",
         "config.parsers.MultiPartParser",
     ],
+    # JSON only: DRF's browsable API answered HTML to a browser's Accept header, and its
+    # filter form read a queryset some views do not have (a 500 for auditors). The schema and
+    # the docs pages set their own renderers.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 
 SPECTACULAR_SETTINGS = {

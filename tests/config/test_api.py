@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
 
 from sharing.models import Status
 from tests.factories import request_in
@@ -214,3 +215,18 @@ def test_schema_documents_plain_lists_generic_errors_and_blank_enums(client):
     request = schema["components"]["schemas"]["InfoRequest"]["properties"]
     assert {"$ref": "#/components/schemas/BlankEnum"} in request["resolution"]["oneOf"]
     assert request["assigned_to"]["nullable"] is True
+
+
+@pytest.mark.parametrize("who", ["auditor_national", "liaison", None])
+def test_no_api_answer_is_html_whatever_the_client_accepts(api, people, who):
+    """A browser asks for text/html: DRF's browsable API answered it HTML, and a 500 to
+    auditors on the events list (its filter form read a queryset the view does not have)."""
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    client = api(getattr(people, who) if who else None)
+    for path, operations in paths.items():
+        if "get" not in operations or "{" in path:
+            continue
+        for headers, query in (({"HTTP_ACCEPT": "text/html"}, {}), ({}, {"format": "api"})):
+            response = client.get(path, query, **headers)
+            assert response.status_code < 500, (path, response.status_code)
+            assert "html" not in response.get("Content-Type", ""), path
