@@ -254,10 +254,13 @@ def user_profile_update(*, user: User, first_name: str, last_name: str, language
 
 
 @transaction.atomic
-def user_password_changed_record(*, user: User, via: str) -> None:
+def user_password_changed_record(*, user: User, via: str) -> int:
     """A password changed by its owner (`change`) or through an e-mailed link (`reset`, the
-    invitation's included)."""
+    invitation's included). Every API token of the account is revoked with it, as its other
+    sessions are: whoever knew the old password may have issued one, which would otherwise keep
+    its access for up to 90 days. Returns how many were revoked."""
     audit_record(actor=user, action="user.password_changed", target=user, details={"via": via})
+    return tokens_revoke_all(user=user, actor=user, reason=f"password_{via}")
 
 
 # An agent's own first or last name: words of letters joined by a space, a hyphen, an

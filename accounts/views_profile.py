@@ -74,8 +74,13 @@ class PasswordChangeView(PasswordOnlyMixin, auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user_password_changed_record(user=self.request.user, via="change")
+        revoked = user_password_changed_record(user=self.request.user, via="change")
         messages.success(self.request, _("Votre mot de passe est changé."))
+        if revoked:
+            messages.info(
+                self.request,
+                _("Vos jetons d'accès à l'API sont révoqués : créez-en de nouveaux si besoin."),
+            )
         return response
 
 

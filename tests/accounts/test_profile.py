@@ -1,13 +1,18 @@
 """The profile page, the password pages, names instead of usernames, the SIRET field."""
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from rest_framework.test import APIClient
 
 from accounts.models import Organization
+from accounts.security_services import token_issue
 from accounts.validators import siret_is_valid, validate_siret, with_luhn_key
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
@@ -104,6 +109,55 @@ def test_password_change_is_audited(people):
     assert AuditEvent.objects.filter(
         action="user.password_changed", actor_id=people.mayor.pk, details__via="change"
     ).exists()
+
+
+def _api_answers(secret: str) -> int:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    return client.get("/api/v1/me/").status_code
+
+
+def test_changing_or_resetting_a_password_revokes_the_accounts_api_tokens(people):
+    """Whoever knew the old password may have issued a token: it no longer answers once the
+    password is changed (the other sessions are signed out as well) or reset by e-mail."""
+    changed = token_issue(user=people.mayor, name="a", second_factor=False, actor=people.mayor)
+    other = token_issue(user=people.legal_officer, name="b", second_factor=False, actor=None)
+    assert _api_answers(changed.secret) == 200
+    response = signed_in(people.mayor).post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "un-autre-mot-de-passe-42",
+            "new_password2": "un-autre-mot-de-passe-42",
+        },
+        follow=True,
+    )
+    assert "sont révoqués : créez-en de nouveaux" in response.content.decode()
+    assert _api_answers(changed.secret) == 401
+    assert _api_answers(other.secret) == 200
+    assert AuditEvent.objects.filter(
+        action="auth.token_revoked", details__reason="password_change"
+    ).exists()
+
+    reset = token_issue(user=people.legal_officer, name="c", second_factor=False, actor=None)
+    user = people.legal_officer
+    link = reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+    client = Client()
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "encore-un-mot-de-passe-7", "new_password2": "encore-un-mot-de-passe-7"},
+    )
+    people.legal_officer.refresh_from_db()
+    assert people.legal_officer.check_password("encore-un-mot-de-passe-7")
+    assert _api_answers(reset.secret) == 401
+    assert _api_answers(other.secret) == 401
 
 
 def test_password_reset_mails_a_link_to_password_accounts_only(people):
