@@ -242,6 +242,9 @@ class ReauthenticateView(APIView):
             code=params.validated_data.get("otp", ""),
         )
         if not proved:
+            if not params.validated_data.get("otp") and has_second_factor(request.user):
+                message = "This account has a second factor: give its current code (otp)."
+                return Response({"otp": [message]}, status=status.HTTP_400_BAD_REQUEST)
             return Response(
                 {"non_field_errors": ["Wrong password or code."]},
                 status=status.HTTP_400_BAD_REQUEST,

@@ -256,13 +256,16 @@ def second_factor_reset(*, user: User, actor: User | None) -> int:
 
 
 def reauthenticate(*, request, user: User, password: str = "", code: str = "") -> bool:
-    """Proves again who the signed-in user is, by the password (through the lockout, like a
-    sign-in) or by a second-factor code (not a recovery code). Audited either way."""
+    """Proves again who the signed-in user is, by a second-factor code (not a recovery code),
+    or by the password (through the lockout, like a sign-in) for an account that has no second
+    factor: the web prompt offers only that, and the API took a password alone from an account
+    with an authenticator app, so that a stolen token and password signed and decided without
+    the second factor. Audited either way."""
     proved = False
     via = "code" if code else "password"
     if code:
         proved = second_factor_verify(user=user, code=code, allow_recovery=False) is not None
-    elif password:
+    elif password and not has_second_factor(user):
         http_request = getattr(request, "_request", request)
         authenticated = authenticate(http_request, username=user.get_username(), password=password)
         proved = authenticated is not None and authenticated.pk == user.pk

@@ -136,6 +136,26 @@ def test_the_api_reauthenticate_endpoint_refreshes_a_token(orgs, people, travel)
     assert client.post(url, body, format="json").status_code in (403, 409)
 
 
+def test_an_account_with_an_authenticator_app_steps_up_with_its_code_not_its_password(
+    orgs, people, travel, enrolled
+):
+    """As on the web, where the prompt asks such an account for its code only: a stolen token
+    and password no longer decide without the second factor."""
+    device = enrolled(people.liaison)
+    info_request = request_in(Status.ACKNOWLEDGED, orgs.montelimar)
+    client = token_client(people.liaison)
+    travel(seconds=STALE)
+    url = f"/api/v1/requests/{info_request.reference}/decide/"
+    body = {"resolution": "granted", "remarks": ""}
+    refused = client.post("/api/v1/auth/reauthenticate/", {"password": PASSWORD}, format="json")
+    assert refused.status_code == 400
+    assert list(refused.json()) == ["otp"]
+    assert client.post(url, body, format="json").status_code == 403
+    code = {"otp": totp_code(device)}
+    assert client.post("/api/v1/auth/reauthenticate/", code, format="json").status_code == 200
+    assert client.post(url, body, format="json").status_code == 200
+
+
 def test_the_api_step_up_comes_after_the_permission_check(orgs, people, travel):
     info_request = draft(orgs.montelimar)
     client = token_client(people.legal_officer)
