@@ -1,6 +1,10 @@
 """Bad input on the API answers 400 (or 404, 413) with a JSON body: never a 500, never HTML."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -230,3 +234,42 @@ def test_no_api_answer_is_html_whatever_the_client_accepts(api, people, who):
             response = client.get(path, query, **headers)
             assert response.status_code < 500, (path, response.status_code)
             assert "html" not in response.get("Content-Type", ""), path
+
+
+SCHEMA_AT_ONCE = """
+import threading
+import django
+django.setup()
+from django.test import Client
+barrier = threading.Barrier(6)
+codes = []
+def fetch():
+    client = Client(HTTP_HOST="127.0.0.1")
+    barrier.wait()
+    codes.append(client.get("/api/schema/").status_code)
+threads = [threading.Thread(target=fetch) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sorted(codes))
+"""
+
+
+def test_a_new_process_serves_its_first_schemas_to_simultaneous_requests(db):
+    """drf-spectacular loads its extensions on the first generation, without a lock: six
+    threads of a new process asking at once got server errors. A process of its own, since
+    this one has generated the schema already."""
+    environment = {
+        key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"
+    }
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    run = subprocess.run(  # noqa: S603 - this interpreter and the script above
+        [sys.executable, "-c", SCHEMA_AT_ONCE],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.strip() == str([200] * 6), run.stderr[-2000:]
