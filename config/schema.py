@@ -8,12 +8,14 @@ is still being imported.
 
 import threading
 
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SCHEMA_KWARGS, SpectacularAPIView
 
 
 class SchemaView(SpectacularAPIView):
     _generating = threading.Lock()
 
+    @extend_schema(**SCHEMA_KWARGS)  # as the parent's: out of the schema it serves
     def get(self, request, *args, **kwargs):
         with self._generating:
             return super().get(request, *args, **kwargs)
