@@ -6,6 +6,7 @@ requests reach a status only by running the lifecycle services, never by setting
 Categories and legal bases are seeded by a data migration: fetch them by `code`.
 """
 
+import functools
 from datetime import date
 
 import factory
@@ -186,9 +187,12 @@ def request_in(
     info_request = draft(commune, **draft_options)
     target = _PATH.index(status)
 
+    # Who signs and who handles, looked up once for the whole walk.
+    @functools.cache
     def mayor():
         return _holder(commune, Role.MAYOR)
 
+    @functools.cache
     def liaison():
         return _holder(commune.prefecture, Role.LIAISON)
 

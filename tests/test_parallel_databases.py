@@ -1,11 +1,13 @@
 """A parallel run's test databases on PostgreSQL are copies of one template, migrated once for
-the run and marked with its id (tests/postgresql_backend/creation.py)."""
+the code it is made of and marked with that code's digest (tests/postgresql_backend/creation.py)."""
 
 import os
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tests.postgresql_backend.creation import schema_digest
 
 pytestmark = [
     pytest.mark.skipif(
@@ -17,7 +19,7 @@ pytestmark = [
 ]
 
 
-def test_each_process_works_on_a_fully_migrated_copy_of_this_runs_template(db):
+def test_each_process_works_on_a_fully_migrated_copy_of_the_template_of_this_code(db):
     worker = os.environ["PYTEST_XDIST_WORKER"]
     name = connection.settings_dict["NAME"]
     assert name.endswith(f"_{worker}")
@@ -27,7 +29,22 @@ def test_each_process_works_on_a_fully_migrated_copy_of_this_runs_template(db):
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
             [template],
         )
-        # Built for this run: a template an earlier run left is built again, never reused.
-        assert cursor.fetchone() == (os.environ["PYTEST_XDIST_TESTRUNUID"],)
+        # Built from this code: a template an earlier run left is taken only if it was too.
+        assert cursor.fetchone() == (schema_digest(),)
     executor = MigrationExecutor(connection)
     assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+
+
+def test_the_digest_changes_with_the_code_of_the_schema(settings, tmp_path):
+    for top in ("sql", "sharing/migrations"):
+        (tmp_path / top).mkdir(parents=True)
+    (tmp_path / "uv.lock").write_text("locked\n")
+    (tmp_path / "sharing" / "migrations" / "0001_initial.py").write_text("operations = []\n")
+    settings.BASE_DIR = tmp_path
+    first = schema_digest()
+    (tmp_path / "sharing" / "migrations" / "0002_more.py").write_text("operations = []\n")
+    second = schema_digest()
+    (tmp_path / "sql" / "grants.sql").write_text("GRANT SELECT ON t TO r;\n")
+    third = schema_digest()
+    (tmp_path / "uv.lock").write_text("locked again\n")
+    assert len({first, second, third, schema_digest()}) == 4
