@@ -125,13 +125,15 @@ def _serve_commands(port: int) -> list[list[str]]:
             "--schedule",
             str(VAR / "celerybeat-schedule"),
         ],
-        # Not DEBUG (see serve): --insecure lets runserver serve the static files itself.
+        # Not DEBUG (see serve). The static files are whitenoise's, from the apps' folders
+        # (config/settings/local.py), as production serves them: runserver's own handler
+        # answered a `..` in their path with a plain-text 500.
         [
             str(BIN / "python"),
             "manage.py",
             "runserver",
             "--noreload",
-            "--insecure",
+            "--nostatic",
             f"127.0.0.1:{port}",
         ],
     ]

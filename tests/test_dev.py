@@ -111,6 +111,11 @@ def test_serve_stops_everything_it_started_and_frees_the_port(tmp_path, sig):
         stylesheet = re.search(r'href="(/static/[^"]+\.css)"', page).group(1)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{stylesheet}", timeout=30) as css:
             assert css.status == 200
+        # A way out of the static folders is refused, never a server error.
+        for path in ("/static/../manage.py", "/static/..%2f..%2fmanage.py"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30)
+            assert refused.value.code in {400, 404}, path
 
         dev.send_signal(sig)  # to dev.py alone, as a service manager or a terminal does
         assert dev.wait(timeout=30) == 0, log.read_text()

@@ -34,6 +34,10 @@ AUDIT_SIGNING_KEY_FILE = env(
     "AUDIT_SIGNING_KEY_FILE", default=str(VAR_DIR / "audit-signing-key.pem")
 )
 
+# The static files served by whitenoise, as in production, but from the apps' folders: no
+# `collectstatic` before a first run (the demo's runserver serves none itself: dev.py).
+WHITENOISE_USE_FINDERS = True
+
 # The checkpoints' copy outside the database and the exports' files: under var/ too.
 AUDIT_CHECKPOINT_FILE = env("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit-checkpoints.txt"))
 AUDIT_EXPORT_DIR = env("AUDIT_EXPORT_DIR", default=str(VAR_DIR / "exports"))
