@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
 from accounts import api_security
-from config.schema import SchemaView
+from config.schema import DocsView, SchemaView
 from sharing import urls as sharing_urls
 
 api_v1 = [
@@ -26,7 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", DocsView.as_view(url_name="schema"), name="api-docs"),
     path("", include("ops.urls")),
     path("compte/securite/", include("accounts.security_urls")),
     path("", include("sharing.web_urls")),

@@ -236,6 +236,22 @@ def test_no_api_answer_is_html_whatever_the_client_accepts(api, people, who):
             assert "html" not in response.get("Content-Type", ""), path
 
 
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_the_schema_and_its_page_answer_anything_but_a_get_in_json(db, path):
+    """OPTIONS on the documentation page answered 500, its other errors HTML, the schema's
+    YAML. They serve GET (and HEAD) alone; every error of theirs is JSON."""
+    client = Client(raise_request_exception=False)
+    for method in ("options", "post", "put", "patch", "delete", "trace"):
+        assert_json_error(getattr(client, method)(path), 405)
+    assert_json_error(client.get(path, {"format": "xml"}), 404)
+    assert client.get(path).status_code == 200
+    assert client.head(path).status_code == 200
+
+
+def test_the_documentation_page_refuses_in_json_a_client_that_takes_no_html(db):
+    assert_json_error(Client().get("/api/docs/", HTTP_ACCEPT="application/json"), 406)
+
+
 SCHEMA_AT_ONCE = """
 import threading
 import django
