@@ -1138,4 +1138,35 @@ LEGITIMATE += [
     ("Le FIJAIS est consulté par la préfecture, jamais par la commune (art. 706-53-7 CPP).", set()),
 ]
 
+# The blind spots of the third round: a surname in lower case after a word for a person, the
+# surname first with the first name in lower case; and legitimate texts that look like them.
+WITH_IDENTIFIERS += [
+    ("l'agent bouzid a encore été vu devant l'école ce matin", {"person_name"}),
+    ("le voisin haddad se plaint de menaces répétées", {"person_name"}),
+    ("la voisine amrani a signalé des allées et venues", {"person_name"}),
+    ("l'éducateur a vu m. lefebvre à la sortie du gymnase", {"person_name"}),
+    ("le stagiaire benhamou ne vient plus depuis deux semaines", {"person_name"}),
+    ("un collègue de l'agent lefebvre nous a alertés", {"person_name"}),
+    ("dossier ouattara : merci de nous dire si une vigilance s'impose", {"person_name"}),
+    ("haddad karim est revenu dans le quartier", {"person_name"}),
+    ("HADDAD karim est revenu dans le quartier", {"person_name"}),
+    ("signalement : benhamou sofiane, 3e B, propos inquiétants en classe", {"person_name"}),
+    ("le contrat de ouattara moussa a été renouvelé", {"person_name"}),
+]
+LEGITIMATE += [
+    ("L'agent chargé du dossier rappellera la mairie la semaine prochaine.", set()),
+    ("Le voisinage se plaint de nuisances nocturnes autour du city-stade.", set()),
+    ("le voisin du dessus a signalé des cris, sans plus de précision", set()),
+    ("l'agent territorial concerné a été reçu par le DGS", set()),
+    ("le jeune homme a été orienté vers la mission locale", set()),
+    ("le cas échéant, l'agent concerné sera reçu par la DRH", set()),
+    ("l'élève concerné est suivi par l'infirmière scolaire", set()),
+    ("Le petit blanc relevé sur le mur a été nettoyé par le service propreté.", set()),
+    ("le grand martin-pêcheur est revenu au bord du canal, selon le garde", set()),
+    ("Les jeunes de Montélimar et de Valence participent au tournoi.", set()),
+    ("le gardien du gymnase a trouvé la porte forcée", set()),
+    ("L'ancien locataire du local associatif n'a pas rendu les clés.", set()),
+    ("le salarié concerné est en arrêt depuis le 3 mars", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
