@@ -21,8 +21,9 @@ accepted identifier is a leak that cannot be undone. It combines, in this order:
   loaded once per process, whose person entities survive only when the context does not make
   them a place, an office, a town or an institution (:mod:`.context`).
 
-Known blind spots: a first name alone without any context, a surname alone in lower case. The
-screen supports the secure channel; it does not replace it.
+Known blind spots: a first name alone without any context, a surname alone in lower case with
+no word for a person before it ("l'agent bouzid" is refused) or that is also a French word
+("l'agent petit"). The screen supports the secure channel; it does not replace it.
 """
 
 from dataclasses import dataclass

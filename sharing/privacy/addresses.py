@@ -2,7 +2,15 @@
 
 import re
 
-from .scan import Scan, Spans, starts_word
+from .lexicons import (
+    COMMON_FIRST_NAMES,
+    STOPWORDS,
+    first_names,
+    name_words,
+    surnames,
+    town_names,
+)
+from .scan import Scan, Spans, fold, starts_word
 
 # Street types that, after a number, can only be an address; the others ("place", "cours",
 # "route"…) are ordinary words too, so they also need a capitalised name or a particle + name.
@@ -58,6 +66,37 @@ _DATED = re.compile(
     r"(?i:.?(?<!\w)le \d\d?(?:er)? +(?:janv|f[ée]v|mars|avr|mai|juin|juil|ao[uû]t|sept|oct|nov"
     r"|d[ée]c))"
 )
+# "300 av. J.-C.": a year, not an avenue.
+_BEFORE_CHRIST = re.compile(r"(?i:av\.? *J\.?-?C\b)")
+# An abbreviated street type in lower case, with no residence word: "12 bd gambetta", "3 av.
+# jean jaurès", "5 r. des lilas". "bd" is also a comic book and "av." also "avant" or "avis"
+# ("12 bd achetées", "3 av. favorables"), so the street must be named: by a particle after
+# "r.", or by a name of the lexicons that is no French word, or by one of the names and words
+# French streets are most often given (some of them not in the lexicons, or French words).
+_ABBREVIATED_STREET = re.compile(
+    r"\d{1,4}(?: ?(?i:bis|ter))?,? +(?P<type>(?i:bd|bld|blvd|bvd|boul|av|r))\.?"
+    r" +(?P<particle>(?i:de la|de l'|du|des|de|d'|l')(?: |(?<=')))?(?P<name>[^\W\d_]+)"
+)
+_STREET_NAMES = frozenset(
+    """
+republique liberation liberte egalite fraternite paix gare mairie victoire resistance europe
+poste eglise marne general marechal president docteur colonel commandant capitaine abbe saint
+sainte st ste gambetta gaulle haussmann clemenceau pasteur gallieni lattre mitterrand
+tilleuls lilas acacias platanes peupliers chenes marronniers roses ecoles moulin fontaine
+""".split()  # noqa: SIM905
+)
+
+
+def _named_street(m: re.Match[str]) -> bool:
+    key = fold(m.group("name"))
+    if key in _STREET_NAMES or key in COMMON_FIRST_NAMES:
+        return True  # "12 bd pasteur", "3 av jean jaurès"
+    if m.group("particle") and fold(m.group("type")) == "r":
+        return True  # "5 r. des lilas"
+    listed = key in surnames() or key in first_names() or key in town_names()
+    return listed and key not in name_words() and key not in STOPWORDS and len(key) > 2
+
+
 _POSTCODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3} +(?:[A-ZÀ-ÖØ-Þ][\w'-]+|CEDEX)")
 _INSEE_CUE = re.compile(r"(?i:insee|code commune|code officiel)")
 
@@ -66,7 +105,14 @@ def address(scan: Scan) -> Spans:
     """Number + street type, residence wording + street, or postcode + town (not INSEE codes)."""
     text = scan.text
     for m in scan.at_numbers(_STREET_ADDRESS):
-        if starts_word(text, m.start(), ",.") and not _DATED.match(text, m.end() - 4):
+        if (
+            starts_word(text, m.start(), ",.")
+            and not _DATED.match(text, m.end() - 4)
+            and not _BEFORE_CHRIST.search(text, m.start(), m.end() + 4)
+        ):
+            yield m.span()
+    for m in scan.at_numbers(_ABBREVIATED_STREET):
+        if starts_word(text, m.start(), ",.") and _named_street(m):
             yield m.span()
     yield from (m.span() for m in _NUMBER_AFTER.finditer(text))
     yield from (m.span() for m in scan.near(_RESIDENCE_CUES, _RESIDENCE, before=5, after=60))

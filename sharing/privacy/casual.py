@@ -4,6 +4,10 @@
   that is no French word we know of), in any case: "le fils de mohamed benali", "jean-pierre
   de la tour", "Kevin martin". First names that are also ordinary words ("rose", "marine",
   "pierre" in "pierre tombale") need the surname to be a listed one.
+* The surname first and the first name in lower case, as a list or a file is read out:
+  "haddad karim", "HADDAD karim"; both words listed and neither a French word.
+* A surname alone after a word for a person or a case: "l'agent Bouzid", "le voisin
+  haddad", "dossier Benali"; in lower case only a surname that is no French word.
 * Nicknames: "dit « le Grand »", "surnommé Pitbull", "alias Momo", "a.k.a. Ziggy".
 * Indirect identification: a first name or an initial with an age, a class, a school, a
   workplace or a family relation ("le fils aîné de la famille B.", "Karim, 16 ans, en 3e au
@@ -23,6 +27,7 @@ from .lexicons import (
     PLACE_WORDS,
     STOPWORDS,
     first_names,
+    name_words,
     surnames,
     town_names,
 )
@@ -47,7 +52,7 @@ ensemble cette comme toute tout tous toutes dont elle elles lui leur leurs nous 
 ordre suite place cours pays loi code etat ville gare rue route poste police garde
 fils fille pere mere frere soeur oncle tante neveu niece cousin cousine mari epouse femme
 homme enfant enfants famille voisin voisine ami amie collegue chef patron
-sud nord est ouest centre haut bas grand-mere grand-pere
+sud nord est ouest centre haut bas grand-mere grand-pere cas deux gens printemps travers nee
 """.split()  # noqa: SIM905
 )
 _NOT_SECOND = STOPWORDS | FUNCTIONS | HEADWORDS | PLACE_WORDS | NOT_SURNAMES | COMMON_WORDS
@@ -58,6 +63,7 @@ def person_name(scan: Scan) -> Spans:
     yield from _civility_lower(scan)
     yield from _after_person_word(scan)
     yield from _lexicon_names(scan)
+    yield from _surname_first(scan)
     yield from _nicknames(scan)
     yield from _indirect(scan)
 
@@ -89,6 +95,43 @@ def _lexicon_names(scan: Scan) -> Spans:
         capitalised = second.group()[0].isupper() and m.group()[0].isupper()
         eponym = within_eponym(text, m.start(), second.end())
         if listed and (not ambiguous or capitalised) and not eponym:
+            yield m.start(), second.end()
+
+
+def _surname_first(scan: Scan) -> Spans:
+    """A listed surname, then a listed first name in lower case: "haddad karim", "HADDAD karim".
+
+    Both words must be names and nothing else: the surname no first name ("jean pierre" is
+    two first names) and neither a French word ("blanc", "olivier"), the first name not an
+    ambiguous one ("rose", "max").
+    """
+    text = scan.text
+    words = list(_WORD.finditer(text))
+    known_first = first_names()
+    known_surnames = surnames()
+    for i, m in enumerate(words[:-1]):
+        second = words[i + 1]
+        name = second.group()
+        if not name.islower() or not _gap(text, words, i + 1):
+            continue
+        key = fold(m.group())
+        second_key = fold(name)
+        if (
+            key not in known_surnames
+            or key in known_first
+            or key in name_words()
+            or key in _NOT_SECOND
+            or key in town_names()
+            or len(key) < 3
+            or len(second_key) < 3
+            or second_key in _AMBIGUOUS_FIRST
+            or not all(p in known_first for p in second_key.split("-"))
+            or (second_key in name_words() and second_key not in COMMON_FIRST_NAMES)
+        ):
+            continue
+        if not named_place_before(text, m.start()) and not within_eponym(
+            text, m.start(), second.end()
+        ):
             yield m.start(), second.end()
 
 
@@ -232,17 +275,19 @@ def _indirect(scan: Scan) -> Spans:
             yield m.start(), m.end()
 
 
-# A capitalised surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune
-# Haddad", "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali".
+# A surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune Haddad",
+# "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali", "le voisin haddad".
 _PERSON_WORD = re.compile(
     r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
-    r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|dossier|affaire|cas|fils|fille|concern(?:e|ant))"
+    r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|dossier|affaire|cas|fils|fille|concern(?:e|ant)"
+    r"|voisine?|coll[èe]gue|stagiaire|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?)"
     r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?))?) +[(«\"]? *"
     r"(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
 )
 _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
-                 "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille",
-                 "concern")  # fmt: skip
+                 "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille", "concern",
+                 "voisin", "coll", "stagiaire", "lève", "leve", "locataire", "salari",
+                 "gardien")  # fmt: skip
 
 
 def _after_person_word(scan: Scan) -> Spans:
@@ -252,8 +297,8 @@ def _after_person_word(scan: Scan) -> Spans:
         key = fold(name)
         if key in _NOT_SECOND or key in town_names() or key not in surnames():
             continue
-        if name.islower():
-            continue  # in lower case, too many words of ordinary prose are listed surnames
+        if name.islower() and key in name_words():
+            continue  # "l'agent chargé", "le jeune majeur": in lower case, a word of prose
         if named_place_before(text, m.start("name")):
             continue
         yield m.span("name")

@@ -1,6 +1,6 @@
 """What makes a name-shaped span not a person: a place, an office, a town, an institution.
 
-Streets, schools, stadiums, gymnasiums and festivals are named after people ("collège Jean
+Streets, schools, stadiums, gymnasiums, stops and festivals are named after people ("collège Jean
 Moulin", "stade Léo-Lagrange", "Les Amis de Victor Hugo"); offices are written with a civility
 ("M. le Sous-Préfet", "Mme la Maire"); towns and institutions look like names to a model. These
 are not the people a request must not name, and are let through.
@@ -27,7 +27,8 @@ _NAMED_AFTER = (
     r"|centres?|espaces?|m[ée]diath[èe]ques?|biblioth[èe]ques?|maisons?|foyers?|h[ôo]pitals?"
     r"|h[ôo]pitaux|cliniques?|r[ée]sidences?|cit[ée]s?|quartiers?|festivals?|prix|fondations?"
     r"|associations?|amis|amicales?|instituts?|universit[ée]s?|facult[ée]s?|campus|halles?"
-    r"|th[ée][âa]tres?|mus[ée]es?|gares?|stations?|a[ée]roports?|casernes?|complexes?"
+    r"|th[ée][âa]tres?|mus[ée]es?|gares?|stations?|arr[êe]ts?|m[ée]tros?|trams?|a[ée]roports?"
+    r"|casernes?|complexes?"
     r"|boulodromes?|dojos?|cin[ée]mas?|troph[ée]es?|tournois?|challenges?|coupes?|m[ée]morial"
     r"|monuments?|statues?|plaques?|hommages?|expositions?|comm[ée]morations?|ehpad|crèches?"
     r"|cr[èe]ches?|fondateurs?|lignes?|navettes?|vaisseaux?|bateaux?|promotions?|pavillons?"

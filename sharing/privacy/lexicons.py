@@ -4,7 +4,10 @@
 (about 10,600) and surnames (40,000) given in France, folded to lower case without accents,
 most frequent first. They come from the lists of the ``prenoms`` package (MIT licence), built
 from INSEE's open data (fichier des prénoms, noms de famille; Licence Ouverte); see
-``data/README.md``. Town names come from the INSEE extract in ``accounts/data``.
+``data/README.md``. ``data/name_words.txt.gz`` holds the names of those two lists that are
+also French words ("petit", "blanc", "fontaine", "olivier"), drawn from the lemmatiser tables
+of spaCy's French model (spacy-lookups-data, MIT licence). Town names come from the INSEE
+extract in ``accounts/data``.
 """
 
 import csv
@@ -35,6 +38,13 @@ def first_names() -> frozenset[str]:
 def surnames() -> frozenset[str]:
     """Folded surnames of the open-data list, without the particles written apart."""
     return _read_list("surnames.txt.gz")
+
+
+@cache
+def name_words() -> frozenset[str]:
+    """Folded first names and surnames that are also French words: after "l'agent", "petit"
+    or "fontaine" may be a word, "bouzid" is a name."""
+    return _read_list("name_words.txt.gz")
 
 
 @cache

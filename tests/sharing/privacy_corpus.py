@@ -1138,4 +1138,54 @@ LEGITIMATE += [
     ("Le FIJAIS est consulté par la préfecture, jamais par la commune (art. 706-53-7 CPP).", set()),
 ]
 
+# The blind spots of the third round: a surname in lower case after a word for a person, the
+# surname first with the first name in lower case, an abbreviated street in lower case; and
+# legitimate texts that look like them (roles, "bd" and "av." as words, stops named after
+# people).
+WITH_IDENTIFIERS += [
+    ("l'agent bouzid a encore été vu devant l'école ce matin", {"person_name"}),
+    ("le voisin haddad se plaint de menaces répétées", {"person_name"}),
+    ("la voisine amrani a signalé des allées et venues", {"person_name"}),
+    ("l'éducateur a vu m. lefebvre à la sortie du gymnase", {"person_name"}),
+    ("le stagiaire benhamou ne vient plus depuis deux semaines", {"person_name"}),
+    ("un collègue de l'agent lefebvre nous a alertés", {"person_name"}),
+    ("dossier ouattara : merci de nous dire si une vigilance s'impose", {"person_name"}),
+    ("haddad karim est revenu dans le quartier", {"person_name"}),
+    ("HADDAD karim est revenu dans le quartier", {"person_name"}),
+    ("signalement : benhamou sofiane, 3e B, propos inquiétants en classe", {"person_name"}),
+    ("le contrat de ouattara moussa a été renouvelé", {"person_name"}),
+    ("12 bd gambetta, au rez-de-chaussée", {"address"}),
+    ("les réunions se tiennent au 3 av. jean jaurès", {"address"}),
+    ("courrier déposé au 5 r. des lilas", {"address"}),
+    ("il passe ses soirées au 14 bd haussmann", {"address"}),
+    ("véhicule stationné devant le 8 bd victor hugo tous les soirs", {"address"}),
+    ("rendez-vous au 2 av foch chez sa tante", {"address"}),
+    ("colis livré 7 bis av. de verdun", {"address"}),
+]
+LEGITIMATE += [
+    ("L'agent chargé du dossier rappellera la mairie la semaine prochaine.", set()),
+    ("Le voisinage se plaint de nuisances nocturnes autour du city-stade.", set()),
+    ("le voisin du dessus a signalé des cris, sans plus de précision", set()),
+    ("l'agent territorial concerné a été reçu par le DGS", set()),
+    ("le jeune homme a été orienté vers la mission locale", set()),
+    ("le cas échéant, l'agent concerné sera reçu par la DRH", set()),
+    ("l'élève concerné est suivi par l'infirmière scolaire", set()),
+    ("La médiathèque a acheté 12 bd pour le fonds jeunesse.", set()),
+    ("Prêt de 30 bd de la série Astérix pour l'exposition.", set()),
+    ("Avis du comité : 3 av. favorables et 2 défavorables.", set()),
+    ("Rendez-vous le 12 av. la réunion publique pour préparer la salle.", set()),
+    ("La fouille a livré des pièces de 52 av. J.-C. selon l'archéologue.", set()),
+    ("la rue est barrée jusqu'au 15 mars pour travaux de voirie", set()),
+    ("Le boulevard périphérique est fermé la nuit du 12 au 13 mai.", set()),
+    ("Le petit blanc relevé sur le mur a été nettoyé par le service propreté.", set()),
+    ("le grand martin-pêcheur est revenu au bord du canal, selon le garde", set()),
+    ("Les jeunes de Montélimar et de Valence participent au tournoi.", set()),
+    ("Station Gambetta : la sortie 2 est fermée pour travaux.", set()),
+    ("Le bus 12 dessert l'arrêt Gambetta toutes les 10 minutes.", set()),
+    ("le gardien du gymnase a trouvé la porte forcée", set()),
+    ("L'ancien locataire du local associatif n'a pas rendu les clés.", set()),
+    ("le salarié concerné est en arrêt depuis le 3 mars", set()),
+    ("métro Gambetta, sortie 2 : le rassemblement est prévu à 18 h", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
