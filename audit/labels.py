@@ -3,6 +3,7 @@ stay in the log, the exports and the API)."""
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sharing.formats import long_date
@@ -129,6 +130,13 @@ def action_label(code: str) -> str:
 
 def outcome_label(code: str) -> str:
     return str(OUTCOME_LABELS.get(code, code))
+
+
+def known_action(value: str) -> None:
+    """An action filter names an action or a family the log knows, as the journal's picker
+    offers them: a word typed there is recorded with the list it filters and with an export."""
+    if value and value not in ACTION_LABELS and value not in ACTION_FAMILIES:
+        raise ValidationError(_("Aucune action ne porte ce nom."), code="invalid")
 
 
 def action_choices() -> list:

@@ -19,9 +19,10 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, transaction
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -77,7 +78,28 @@ def _record_refusal(exc, context) -> None:
         )
 
 
+# Field errors whose words quote what was typed: a choice that is none of the field's ("« X »
+# n'est pas un choix valide"), an object looked up by a value ("L'objet avec code=X n'existe
+# pas"). Answered without it: a refusal never repeats a value, and one that cannot be encoded
+# (a lone surrogate in a JSON string) made the answer itself fail with a 500. Django's own
+# message for a choice, in its catalogues, which quotes nothing.
+_QUOTING_CODES = {"invalid_choice", "does_not_exist", "invalid_pk_value"}
+_NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available choices."
+
+
+def _unquoted(detail):
+    if isinstance(detail, list):
+        return [_unquoted(item) for item in detail]
+    if isinstance(detail, dict):
+        return {key: _unquoted(value) for key, value in detail.items()}
+    if isinstance(detail, ErrorDetail) and detail.code in _QUOTING_CODES:
+        return ErrorDetail(gettext(_NOT_A_CHOICE), code=detail.code)
+    return detail
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, ValidationError):
+        exc.detail = _unquoted(exc.detail)
     if isinstance(exc, PersonalDataRefused | TransitionNotAllowed):
         _record_refusal(exc, context)
     if isinstance(exc, PersonalDataRefused):
@@ -163,7 +185,8 @@ def handler403(request, exception=None):
 
 def handler404(request, exception=None):
     if _is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        # In the reader's language, as DRF's own not found answers (its catalogue).
+        return JsonResponse({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
 
 

@@ -52,8 +52,10 @@ def reference_for_audit(value: object) -> str:
 # Filters that name a thing by its identifier take that identifier's shape, or name one that
 # exists: anything else is refused as bad input before the list, and its query, are recorded.
 # A screen reads prose; "haddad" or "06/12/34/56/78" typed into a reference filter is not prose.
+# A reference's beginning, in its shape ({insee}-{year}-{seq}): "03041998", a date of birth
+# written without separators, or "0456789", a file number, are no beginning of one.
 reference_part = RegexValidator(
-    r"^[0-9ABab-]*$",
+    r"^(?:[0-9ABab]{0,5}|[0-9ABab]{5}-[0-9]{0,4}|[0-9ABab]{5}-[0-9]{4}-[0-9]{0,6})$",
     _("Une référence ou son début : chiffres, tirets, A ou B (Corse)."),
     code="invalid",
 )

@@ -236,6 +236,31 @@ def test_no_api_answer_is_html_whatever_the_client_accepts(api, people, who):
             assert "html" not in response.get("Content-Type", ""), path
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("urgency", "Karim HADDAD né le 03/04/1998"),
+        ("urgency", "\\ud800x"),  # a lone surrogate: its echo could not be encoded (500)
+        ("category", "karim-haddad-0456789"),
+    ],
+)
+def test_a_choice_or_lookup_refused_on_the_api_never_repeats_the_value(api, people, field, value):
+    body = {"purpose": "Point de situation.", "category": "general-threat-briefing"}
+    raw = json.dumps({**body, field: "VALUE"}).replace('"VALUE"', f'"{value}"')
+    response = api(people.legal_officer).post(
+        "/api/v1/requests/", raw, content_type="application/json"
+    )
+    assert_json_error(response, 400)
+    assert field in response.json()
+    assert "HADDAD" not in response.content.decode().upper()
+    assert "ud800" not in response.content.decode()
+
+
+def test_a_url_the_api_does_not_have_answers_not_found_in_the_readers_language(api, people):
+    response = api(people.liaison).get("/api/v1/tokens/-1/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json() == {"detail": "Non trouvé."}
+
+
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
 def test_the_schema_and_its_page_answer_anything_but_a_get_in_json(db, path):
     """OPTIONS on the documentation page answered 500, its other errors HTML, the schema's
