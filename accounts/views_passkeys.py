@@ -20,8 +20,9 @@ from .passkeys import passkey_failed, passkey_remove, passkey_used
 from .policy import second_factor_verified, stamp_authenticated
 from .security_services import has_second_factor, recovery_codes_left
 
-# What a body the library cannot read raises (its own handler lets them through as a 500).
-MALFORMED = (ValueError, KeyError, TypeError, AttributeError)
+# What a body the library cannot read raises (its own handler lets them through as a 500);
+# a body nested deep enough exhausts its JSON decoder's stack.
+MALFORMED = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
 class _JsonErrors:

@@ -179,6 +179,11 @@ def test_a_body_the_library_cannot_read_is_a_400(with_passkey, people):
         f"{WEBAUTHN}registration/begin/", "{not json", content_type="application/json"
     )
     assert garbled.status_code == 400
+    deep = "[" * 5000 + "]" * 5000  # its decoder recursed until a 500 page
+    for ceremony in ("registration/begin/", "authentication/begin/", "authentication/complete/"):
+        response = client.post(f"{WEBAUTHN}{ceremony}", deep, content_type="application/json")
+        assert response.status_code == 400, ceremony
+        assert response["Content-Type"].startswith("application/json")
 
 
 def test_an_enrolled_account_adds_no_passkey_before_giving_its_second_factor(
