@@ -20,6 +20,7 @@ from audit.services import audit_record
 from .exceptions import ActionNotAllowed, InvalidInput
 from .models import SignatureDelegation, delegation_order_validator
 from .privacy import screen_text
+from .privacy.lexicons import first_names, surnames
 
 
 def _is_mayor(user: User, commune: Organization | int) -> bool:
@@ -114,8 +115,14 @@ def delegation_with_pk(pk: int) -> SignatureDelegation | None:
     return SignatureDelegation.objects.select_related("commune").filter(pk=pk).first()
 
 
+# Prefixes of orders' references that are also listed names ("DEL" for délégation).
+_ORDER_PREFIXES_NAMED_LIKE_PEOPLE = frozenset({"del"})
+
+
 def _check_order_reference(value: str) -> str:
-    """Screened first (a date of birth or a NIR is refused as such), then its shape."""
+    """Screened first (a date of birth or a NIR is refused as such), then its shape, whose
+    letters may not be a surname or a first name: "HADDAD-2026-0403" has the shape, and the
+    reference goes into the audit log with the delegation."""
     value = (value or "").strip().upper()
     if not value:
         raise InvalidInput({"order_reference": "required"})
@@ -124,6 +131,13 @@ def _check_order_reference(value: str) -> str:
         delegation_order_validator(value)
     except ValidationError:
         raise InvalidInput({"order_reference": "delegation_order_shape"}) from None
+    prefix = value.split("-")[0].split("/")[0].lower()
+    if (
+        prefix.isalpha()
+        and prefix not in _ORDER_PREFIXES_NAMED_LIKE_PEOPLE
+        and (prefix in surnames() or prefix in first_names())
+    ):
+        raise InvalidInput({"order_reference": "delegation_order_shape"})
     return value
 
 

@@ -146,6 +146,8 @@ def test_only_the_communes_mayor_delegates_or_revokes(orgs, people):
         ("Arrêté du maire", "delegation_order_shape"),
         ("", "required"),
         ("2026", "delegation_order_shape"),
+        ("HADDAD-2026-0403", "delegation_order_shape"),  # a surname as its prefix
+        ("karim/2026/12", "delegation_order_shape"),
     ],
 )
 def test_order_reference_shape_is_checked(orgs, people, order, refusal):
