@@ -232,7 +232,7 @@ _LEGAL_TEXT_BEFORE = re.compile(
 
 
 # A fiche S written as its entry is filed, the letter glued to the number: "S-0456789".
-_FICHE_S_NUMBER = re.compile(r"S-\d{5,10}(?![\w/.-]|\.\d)")
+_FICHE_S_NUMBER = re.compile(r"S-\d{5,10}(?![\w/-]|\.\d)")
 
 
 def watchlist(scan: Scan) -> Spans:
