@@ -33,11 +33,18 @@ _STREET_ADDRESS = re.compile(
     rf"|(?i:{_STREET_NAMED})(?![\w-]) +(?:(?i:de la|de l'|du|des|de|d'|la|le|les|l') ?)?"
     r"[A-ZÀ-ÖØ-Þ0-9])"
 )
+# The number written in words: "allée des Tilleuls numéro douze", "rue Haute n° vingt-deux".
+_NUMBER_WORDS = (
+    r"(?:dix|vingt|trente|quarante|cinquante|soixante|cent)(?:[- ](?:et[- ])?(?:un|une|deux"
+    r"|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize))?"
+    r"|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|onze|douze|treize|quatorze|quinze|seize"
+)
 # The number after the street, or before it with "de la": "rue des Lilas n°12", "au 12 de la
 # rue des Lilas".
 _NUMBER_AFTER = re.compile(
     rf"(?<!\w)(?i:{_STREET_ONLY})(?![\w-]) +(?:(?i:de la|de l'|du|des|de|d'|la|le|les|l') ?)?"
-    r"[^\W\d_][\w'-]*(?: [A-ZÀ-Þ][\w'-]*)?,? +(?i:n°|no\.?|num[ée]ro) *\d{1,4}(?!\d)"
+    r"[^\W\d_][\w'-]*(?: [A-ZÀ-Þ][\w'-]*)?,? +(?i:n°|no\.?|num[ée]ro) *"
+    rf"(?:\d{{1,4}}(?!\d)|(?i:{_NUMBER_WORDS})(?![\w-]))"
     r"|(?<!\w)(?i:au) \d{1,4}(?: ?(?i:bis|ter))?,? (?i:de la|de l'|du|des) "
     rf"(?i:{_STREET_ONLY})(?![\w-])"
 )
@@ -54,7 +61,10 @@ _PART = (
     rf"(?:(?i:{_BUILDING_PART})\.? *(?:n° *)?(?:\d{{1,4}}|[A-Z](?![\w'])|(?i:droite|gauche))"
     r"|\d{1,2} ?(?:e|er|ème|eme|è|nd|rd|th|st)\.? (?i:[ée]tage|floor)"
     r"|(?i:r[ée]sidence|cit[ée]|clos|lotissement|hameau|foyer)"
-    r" +(?:(?i:les|le|la|des|du|de) +)?[A-ZÀ-Þ]\w+)"
+    r" +(?:(?i:les|le|la|des|du|de) +)?[A-ZÀ-Þ]\w+"
+    # In lower case the name needs its article: "appartement 12 résidence les lilas", not
+    # "chambre 3, foyer municipal".
+    r"|(?i:r[ée]sidence|cit[ée]|clos|lotissement|hameau) +(?:les|le|la|des|du|de) +[a-zà-ÿ]{3,})"
 )
 _BUILDING = re.compile(rf"{_PART}[ ,;/-]{{1,4}}(?:(?i:au|et|porte) +)?{_PART}")
 _BUILDING_CUES = ("bât", "bat", "esc", "app", "apt", "étage", "etage", "porte", "résidence",
@@ -97,6 +107,12 @@ def _named_street(m: re.Match[str]) -> bool:
     return listed and key not in name_words() and key not in STOPWORDS and len(key) > 2
 
 
+# The postcode right after the street, the town left out: "chemin des vignes 26200".
+_STREET_POSTCODE = re.compile(
+    rf"(?<!\w)(?i:{_STREET_ONLY})(?![\w-]) +(?:(?i:de la|de l'|du|des|de|d'|la|le|les|l') ?)?"
+    r"[^\W\d_][\w'-]*(?: [^\W\d_][\w'-]*)?,? +(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?![\d,.]|"
+    r" *(?i:€|eur|euros|m|m2|m²|km|habitants|ha)(?!\w))"
+)
 _POSTCODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3} +(?:[A-ZÀ-ÖØ-Þ][\w'-]+|CEDEX)")
 _INSEE_CUE = re.compile(r"(?i:insee|code commune|code officiel)")
 
@@ -115,6 +131,7 @@ def address(scan: Scan) -> Spans:
         if starts_word(text, m.start(), ",.") and _named_street(m):
             yield m.span()
     yield from (m.span() for m in _NUMBER_AFTER.finditer(text))
+    yield from (m.span() for m in _STREET_POSTCODE.finditer(text))
     yield from (m.span() for m in scan.near(_RESIDENCE_CUES, _RESIDENCE, before=5, after=60))
     yield from (m.span() for m in scan.near(_BUILDING_CUES, _BUILDING, before=40, after=60))
     for m in scan.at_numbers(_POSTCODE):

@@ -61,6 +61,7 @@ _AMBIGUOUS_FIRST = COMMON_WORDS | STOPWORDS | FUNCTIONS | HEADWORDS | PLACE_WORD
 
 def person_name(scan: Scan) -> Spans:
     yield from _civility_lower(scan)
+    yield from _initial_surname(scan)
     yield from _after_person_word(scan)
     yield from _lexicon_names(scan)
     yield from _surname_first(scan)
@@ -148,6 +149,29 @@ def _civility_lower(scan: Scan) -> Spans:
     for m in scan.near(_CIVILITY_CUES, _CIVILITY_LOWER, before=2, after=40):
         key = fold(m.group("name"))
         if key in _NOT_SECOND or key.startswith("l'") or len(key) < 3 or key in town_names():
+            continue
+        yield m.span()
+
+
+# "K. HADDAD", "K. Haddad", "K.HADDAD": an initial, then a surname.
+_INITIAL_SURNAME = re.compile(
+    r"(?<![\w.'-])[A-ZÀ-Þ]\. ?(?P<name>[A-ZÀ-Þ](?:[A-ZÀ-Þ]+|[a-zà-ÿ]+)(?:-[A-ZÀ-Þa-zà-ÿ]+)?)"
+    r"(?![\w'.-])"
+)
+
+
+def _initial_surname(scan: Scan) -> Spans:
+    """An initial and a listed surname that is no French word, an office or a town: "K. HADDAD",
+    not "M. MAIRE" nor "A. PETIT"."""
+    for m in _INITIAL_SURNAME.finditer(scan.text):
+        key = fold(m.group("name"))
+        if (
+            len(key) < 3
+            or key not in surnames()
+            or key in name_words()
+            or key in _NOT_SECOND
+            or key in town_names()
+        ):
             continue
         yield m.span()
 
@@ -276,18 +300,20 @@ def _indirect(scan: Scan) -> Spans:
 
 
 # A surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune Haddad",
-# "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali", "le voisin haddad".
+# "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali", "le voisin haddad", "le dénommé
+# haddad", "personne signalée : haddad" (a colon as a form's label would have it).
 _PERSON_WORD = re.compile(
     r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
-    r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|dossier|affaire|cas|fils|fille|concern(?:e|ant)"
-    r"|voisine?|coll[èe]gue|stagiaire|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?)"
-    r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?))?) +[(«\"]? *"
-    r"(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
+    r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|d[ée]nomm[ée]e?|dossier|affaire|cas|fils|fille"
+    r"|concern(?:e|ant)|personne +(?:signal|concern|vis)[ée]e|voisine?|coll[èe]gue|stagiaire"
+    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?)"
+    r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?|signal[ée]e?))?)"
+    r"(?: *: *| +)[(«\"]? *(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
 )
 _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
                  "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille", "concern",
-                 "voisin", "coll", "stagiaire", "lève", "leve", "locataire", "salari",
-                 "gardien")  # fmt: skip
+                 "personne", "voisin", "coll", "stagiaire", "lève", "leve", "locataire",
+                 "salari", "gardien")  # fmt: skip
 
 
 def _after_person_word(scan: Scan) -> Spans:

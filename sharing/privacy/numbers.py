@@ -207,12 +207,14 @@ def plate(scan: Scan) -> Spans:
 # Watchlists and judicial files: the entry's number designates one person, and what that person
 # is on the list for is the very substance that must never be stored (DESIGN.md, "The one rule").
 _WATCHLIST_CUES = ("fspr", "fijai", "fpr", "fiche", "fiché", "taj", "fnaeg", "faed", "pnr",
-                   "parquet")  # fmt: skip
+                   "parquet", "matricul", "écrou", "ecrou")  # fmt: skip
 _WATCHLIST_CUE = re.compile(
     r"(?i:(?<![\w])(?:fsprt?|fijai[st]|fpr|taj|fnaeg|faed)(?!\w)"
     r"|(?<!\w)fich[ée]e?s? +s(?!\w)|(?<!\w)fiche +(?:de +)?s[ûu]ret[ée]"
     r"|(?<!\w)(?:num[ée]ro|n°|no\.?) +(?:de +)?(?:pnr|parquet)(?!\w)"
-    r"|(?<!\w)(?:pnr|parquet) +(?:n°|no\.?|num[ée]ro)(?!\w))"
+    r"|(?<!\w)(?:pnr|parquet) +(?:n°|no\.?|num[ée]ro)(?!\w)"
+    # A registration number designates one person as surely: "matricule 0456789", "écrou n° …".
+    r"|(?<!\w)(?:matricules?|[ée]crou)(?!\w))"
 )
 # The number: after the cue in the same sentence ("inscrit au FSPRT sous le numéro 12345678"),
 # or glued to it ("FSPR-2026-456789"); with five digits or more, so that a year is not one.
@@ -229,9 +231,17 @@ _LEGAL_TEXT_BEFORE = re.compile(
 )
 
 
+# A fiche S written as its entry is filed, the letter glued to the number: "S-0456789".
+_FICHE_S_NUMBER = re.compile(r"S-\d{5,10}(?![\w/-]|\.\d)")
+
+
 def watchlist(scan: Scan) -> Spans:
-    """A number after the name of a watchlist or judicial file: FSPRT, fiche S, FIJAIS, TAJ…"""
+    """A number after the name of a watchlist or judicial file (FSPRT, fiche S, FIJAIS, TAJ…)
+    or a registration number; a fiche S number written "S-0456789"."""
     text = scan.text
+    for m in scan.at_numbers(_FICHE_S_NUMBER, back=2):
+        if starts_word(text, m.start(), "-/."):
+            yield m.span()
     for cue in scan.near(_WATCHLIST_CUES, _WATCHLIST_CUE, before=12, after=30):
         reach = cue.end() + _WATCHLIST_REACH
         stop = _SENTENCE_STOP.search(text, cue.end(), reach)

@@ -1188,4 +1188,51 @@ LEGITIMATE += [
     ("métro Gambetta, sortie 2 : le rassemblement est prévu à 18 h", set()),
 ]
 
+# The fifth round: an initial before a surname in capitals, a surname after "le dénommé" or a
+# form's "personne signalée :", a residence in lower case, a street with its postcode only, a
+# house number in words, a fiche S or a registration number; and legitimate texts that look
+# like them. A full date after "le" or "du" is an event's, with dots as with slashes.
+WITH_IDENTIFIERS += [
+    ("signalement transmis concernant K. HADDAD, à recevoir en mairie", {"person_name"}),
+    ("K. Haddad a de nouveau été vu devant le collège", {"person_name"}),
+    ("le dénommé haddad fréquente le local associatif", {"person_name"}),
+    ("le dénommé Bouzid a quitté la commune", {"person_name"}),
+    ("personne signalée: haddad", {"person_name"}),
+    ("individu signalé : benali, à surveiller", {"person_name"}),
+    ("la personne concernée : ouattara, suivie par le CCAS", {"person_name"}),
+    ("ne le 03.04.1998 selon l'éducateur", {"date_of_birth"}),
+    ("il réside appartement 12 résidence les lilas", {"address"}),
+    ("appartement 12 résidence les lilas", {"address"}),
+    ("bâtiment B cité des peupliers, au fond de la cour", {"address"}),
+    ("chemin des vignes 26200", {"address"}),
+    ("courrier retourné : impasse du moulin 26780", {"address"}),
+    ("allée des Tilleuls numéro douze", {"address"}),
+    ("rue Haute numéro vingt-deux, au deuxième", {"address"}),
+    ("S-0456789", {"watchlist"}),
+    ("fiche ouverte sous S-0456789 l'an dernier", {"watchlist"}),
+    ("matricule 0456789", {"watchlist"}),
+    ("détenu libéré, numéro d'écrou 245781, retour prévu dans la commune", {"watchlist"}),
+]
+LEGITIMATE += [
+    ("le dénommé arrêté du 12 mars sera publié au recueil des actes", set()),
+    ("la personne signalée par la mairie a été prise en charge par le CCAS", set()),
+    ("personne signalée : aucune à ce jour", set()),
+    ("réunion du 03.04.2026 en préfecture, ordre du jour joint", set()),
+    ("signalement du 03.04.1998 : dossier archivé depuis longtemps", set()),
+    ("le chemin des vignes est fermé à la circulation pendant les vendanges", set()),
+    ("la rue des écoles sera piétonne le samedi matin", set()),
+    ("le matricule de l'agent figure sur sa carte professionnelle", set()),
+    ("numéro douze de la revue municipale : dossier sur la prévention", set()),
+    ("la rue est en travaux, merci de passer par l'arrière", set()),
+    ("visite d'un appartement témoin de la résidence sociale", set()),
+    ("chambre 3, foyer municipal : réunion des bénévoles", set()),
+    ("le budget du chemin de ronde est de 26200 euros", set()),
+    ("la salle S-12 est réservée au groupe de travail", set()),
+    ("les pages 12 à 14, numéro deux de la lettre d'information", set()),
+    ("M. le Maire a reçu l'association du quartier", set()),
+    ("annexe B. Budget prévisionnel de la prévention", set()),
+    ("la personne visée par la mesure n'habite plus la commune", set()),
+    ("l'article S-12 du règlement intérieur encadre l'accès", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
