@@ -23,7 +23,8 @@ accepted identifier is a leak that cannot be undone. It combines, in this order:
 
 Known blind spots: a first name alone without any context, a surname alone in lower case with
 no word for a person before it ("l'agent bouzid" is refused) or that is also a French word
-("l'agent petit"). The screen supports the secure channel; it does not replace it.
+("l'agent petit"), a date of birth written as an event's date with no word of birth ("le
+03.04.1998"). The screen supports the secure channel; it does not replace it.
 """
 
 from dataclasses import dataclass
