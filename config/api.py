@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.services import audit_record
+from config.forms import NOT_A_CHOICE
 from sharing.exceptions import (
     ActionNotAllowed,
     InvalidInput,
@@ -81,10 +82,9 @@ def _record_refusal(exc, context) -> None:
 # Field errors whose words quote what was typed: a choice that is none of the field's ("« X »
 # n'est pas un choix valide"), an object looked up by a value ("L'objet avec code=X n'existe
 # pas"). Answered without it: a refusal never repeats a value, and one that cannot be encoded
-# (a lone surrogate in a JSON string) made the answer itself fail with a 500. Django's own
-# message for a choice, in its catalogues, which quotes nothing.
+# (a lone surrogate in a JSON string) made the answer itself fail with a 500. The web forms'
+# words for it (config/forms.py), which quote nothing.
 _QUOTING_CODES = {"invalid_choice", "does_not_exist", "invalid_pk_value"}
-_NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available choices."
 
 
 def _unquoted(detail):
@@ -93,7 +93,7 @@ def _unquoted(detail):
     if isinstance(detail, dict):
         return {key: _unquoted(value) for key, value in detail.items()}
     if isinstance(detail, ErrorDetail) and detail.code in _QUOTING_CODES:
-        return ErrorDetail(gettext(_NOT_A_CHOICE), code=detail.code)
+        return ErrorDetail(str(NOT_A_CHOICE), code=detail.code)
     return detail
 
 
