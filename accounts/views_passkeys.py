@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,9 +28,14 @@ MALFORMED = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 class _JsonErrors:
     """Whatever a client sends, a JSON answer: the library's errors as it words them, and a
-    body it cannot read as 400."""
+    body it cannot read as 400, one over the upload limits as 413 (Django's own answer is an
+    HTML page)."""
 
     def handle_exception(self, exc):
+        if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+            return JsonResponse(
+                {"detail": _("La requête est trop volumineuse."), "code": "too_large"}, status=413
+            )
         if isinstance(exc, MALFORMED):
             exc = webauthn_errors.MalformedRequest()
         return super().handle_exception(exc)

@@ -186,6 +186,22 @@ def test_a_body_the_library_cannot_read_is_a_400(with_passkey, people):
         assert response["Content-Type"].startswith("application/json")
 
 
+def test_a_passkey_ceremony_answers_a_body_over_the_limits_in_json(people, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    client = password_sign_in("legal_officer-26198")
+    too_long = json.dumps({"padding": "x" * 5000})
+    too_many = "&".join(f"f{n}=1" for n in range(50))
+    for ceremony in ("registration/begin/", "authentication/begin/", "authentication/complete/"):
+        for body, content_type in (
+            (too_long, "application/json"),
+            (too_many, "application/x-www-form-urlencoded"),
+        ):
+            response = client.post(f"{WEBAUTHN}{ceremony}", body, content_type=content_type)
+            assert response.status_code == 413, (ceremony, content_type)
+            assert response["Content-Type"].startswith("application/json")
+
+
 def test_an_enrolled_account_adds_no_passkey_before_giving_its_second_factor(
     mfa, people, enrolled, authenticator
 ):
