@@ -153,8 +153,13 @@ def reduce_user_agent(value: str) -> str:
     return " / ".join(parts)[:USER_AGENT_MAX] or USER_AGENT_OTHER
 
 
-def request_id_from(value: str | None) -> str:
-    """The caller's X-Request-ID when it has the shape of an opaque id, else a new one."""
-    if value and _REQUEST_ID.fullmatch(value):
+def request_id_from(value: str | None, *, from_proxy: bool) -> str:
+    """The X-Request-ID the proxy in front set, when the deployment says it sets one
+    (AUDIT_REQUEST_ID_FROM_PROXY) and it has the shape of an opaque id; else a new one.
+
+    A client's own never: no shape keeps out a name or a date of birth written in hex digits
+    ("4b6172696d48414444414421" is "KarimHADDAD!"), and the audit log keeps what it takes for
+    good."""
+    if from_proxy and value and _REQUEST_ID.fullmatch(value):
         return value
     return uuid.uuid4().hex

@@ -21,7 +21,10 @@ class RequestContextMiddleware:
                 trusted_proxies=getattr(settings, "AUDIT_TRUSTED_PROXY_COUNT", 0),
             ),
             user_agent=context.reduce_user_agent(meta.get("HTTP_USER_AGENT", "")),
-            request_id=context.request_id_from(meta.get("HTTP_X_REQUEST_ID")),
+            request_id=context.request_id_from(
+                meta.get("HTTP_X_REQUEST_ID"),
+                from_proxy=settings.AUDIT_REQUEST_ID_FROM_PROXY,
+            ),
         )
         request.request_id = request_context.request_id
         waits = services.answer_waits.set(True)

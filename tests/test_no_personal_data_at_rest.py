@@ -119,6 +119,7 @@ def test_every_planted_value_is_refused_by_the_screen():
 @pytest.fixture
 def world(people, orgs, settings, tmp_path):
     settings.AUDIT_TRUSTED_PROXY_COUNT = 1  # X-Forwarded-For is read, so it is probed too
+    settings.AUDIT_REQUEST_ID_FROM_PROXY = True  # and X-Request-ID, a proxy's, is kept
     settings.AUDIT_EXPORT_DIR = tmp_path / "exports"
     seed = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()

@@ -286,6 +286,10 @@ SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=10 * 60
 # How many reverse proxies in front of the app append to X-Forwarded-For: the audit log, the
 # lockout and the throttles all read the client's address through audit.context.client_ip.
 AUDIT_TRUSTED_PROXY_COUNT = env.int("AUDIT_TRUSTED_PROXY_COUNT", default=0)
+# Whether the proxy in front sets X-Request-ID itself, replacing any a client sent (nginx:
+# `proxy_set_header X-Request-ID $request_id;`): its id is then kept in the audit log and
+# echoed; otherwise each request gets one of the application's (audit.context.request_id_from).
+AUDIT_REQUEST_ID_FROM_PROXY = env.bool("AUDIT_REQUEST_ID_FROM_PROXY", default=False)
 
 # Audit log signing key (Ed25519, PEM or raw base64). Never stored in the database.
 AUDIT_SIGNING_KEY_FILE = env("AUDIT_SIGNING_KEY_FILE", default="")

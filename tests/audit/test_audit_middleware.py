@@ -43,9 +43,26 @@ def test_request_id_ip_and_user_agent_are_recorded_and_echoed(rf: RequestFactory
     "request_id",
     ["7f3a9c21e0014b2d", "1b4e28ba-2fa1-41d2-883f-0016d3cca427", "c0ffee00" * 8],
 )
-def test_an_opaque_incoming_request_id_is_kept_and_echoed(rf, request_id):
+def test_an_opaque_request_id_the_proxy_sets_is_kept_and_echoed(rf, settings, request_id):
+    settings.AUDIT_REQUEST_ID_FROM_PROXY = True
     response, event = call(rf.get("/", HTTP_X_REQUEST_ID=request_id))
     assert response["X-Request-ID"] == event.request_id == request_id
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    [
+        "7f3a9c21e0014b2d",
+        # "KarimHADDAD!" and "03/04/1998" in hex: an opaque id's shape, a person's data.
+        "4b6172696d48414444414421",
+        "30332f30342f31393938abcdef",
+    ],
+)
+def test_without_a_proxy_setting_it_a_clients_request_id_is_never_kept(rf, request_id):
+    response, event = call(rf.get("/", HTTP_X_REQUEST_ID=request_id))
+    assert event.request_id != request_id
+    assert response["X-Request-ID"] == event.request_id
+    assert re.fullmatch(r"[0-9a-f]{32}", event.request_id)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +79,8 @@ def test_an_opaque_incoming_request_id_is_kept_and_echoed(rf, request_id):
         "f" * 65,
     ],
 )
-def test_a_request_id_that_is_not_opaque_is_replaced_by_a_fresh_one(rf, request_id):
+def test_a_request_id_that_is_not_opaque_is_replaced_by_a_fresh_one(rf, settings, request_id):
+    settings.AUDIT_REQUEST_ID_FROM_PROXY = True
     response, event = call(rf.get("/", HTTP_X_REQUEST_ID=request_id))
     assert event.request_id != request_id
     assert response["X-Request-ID"] == event.request_id

@@ -145,11 +145,11 @@ def call(node: WebNode, method: str, path: str, token: str, request_id: str, bod
 
 
 def new_request_id() -> str:
-    """An X-Request-ID the nodes keep as it is (an opaque id: a UUID's hex with no long run of
-    digits), so that an unanswered request's record can be found too."""
+    """An X-Request-ID the nodes keep as it is (an opaque id, as a proxy sets it: a UUID's hex
+    with no long run of digits), so that an unanswered request's record can be found too."""
     while True:
         candidate = uuid.uuid4().hex
-        if request_id_from(candidate) == candidate:
+        if request_id_from(candidate, from_proxy=True) == candidate:
             return candidate
 
 
@@ -183,6 +183,8 @@ def nodes(world, broker, tmp_path):
         "DATABASE_URL": database_url(),
         "REDIS_URL": broker.url,
         "AUDIT_SIGNING_KEY_FILE": str(key),
+        # The test stands for the proxy that sets each request's id.
+        "AUDIT_REQUEST_ID_FROM_PROXY": "true",
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "WARNING",
         "REQUEST_LOG_LEVEL": "WARNING",
