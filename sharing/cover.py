@@ -17,8 +17,12 @@ from django.utils.functional import SimpleLazyObject
 from accounts.models import PREFECTURE_ROLES, Membership, Organization, Role, User
 from audit.services import audit_record
 
+from .deadlines import years_after
 from .exceptions import ActionNotAllowed, InvalidInput
 from .models import AbsenceCover
+
+# A longer absence is covered again, by a new arrangement, after a year.
+COVER_YEARS_MAX = 1
 
 
 def _in_force(on: date) -> Q:
@@ -127,6 +131,8 @@ def absence_cover_create(
         raise InvalidInput({"ends_on": "cover_period"})
     if ends_on < timezone.localdate():
         raise InvalidInput({"ends_on": "cover_ended"})
+    if ends_on > years_after(timezone.localdate(), COVER_YEARS_MAX):
+        raise InvalidInput({"ends_on": "cover_too_far"})
     cover = AbsenceCover.objects.create(
         prefecture=prefecture,
         absent=absent,

@@ -132,6 +132,11 @@ def subtract_business_days(end: date, days: int, *, departement_code: str) -> da
     return day
 
 
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29th)."""
+    return day.replace(year=day.year + years, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
 def representative_departement(calendar_key: str) -> str:
     """A département that follows the calendar (the national one: Paris)."""
     return calendar_key or "75"

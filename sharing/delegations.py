@@ -17,10 +17,14 @@ from django.utils.functional import SimpleLazyObject
 from accounts.models import COMMUNE_ROLES, Membership, Organization, Role, User
 from audit.services import audit_record
 
+from .deadlines import years_after
 from .exceptions import ActionNotAllowed, InvalidInput
 from .models import SignatureDelegation, delegation_order_validator
 from .privacy import screen_text
 from .privacy.lexicons import first_names, surnames
+
+# A mayor's delegation of signature lapses with the term at the latest: six years.
+DELEGATION_YEARS_MAX = 6
 
 
 def _is_mayor(user: User, commune: Organization | int) -> bool:
@@ -159,6 +163,8 @@ def signature_delegation_create(
         raise InvalidInput({"ends_on": "delegation_period"})
     if ends_on < timezone.localdate():
         raise InvalidInput({"ends_on": "delegation_ended"})
+    if ends_on > years_after(timezone.localdate(), DELEGATION_YEARS_MAX):
+        raise InvalidInput({"ends_on": "delegation_too_far"})
     if not deputies_of(commune=commune).filter(pk=deputy.pk).exists():
         raise InvalidInput({"deputy": "not_a_deputy"})
     delegation = SignatureDelegation.objects.create(

@@ -29,10 +29,18 @@ REFUSALS = {
     ),
     "delegation_period": _("La fin de la délégation ne peut pas précéder son début."),
     "delegation_ended": _("Une délégation ne peut pas se terminer dans le passé."),
+    "delegation_too_far": _(
+        "Une délégation se termine au plus tard six ans après aujourd'hui, la durée d'un "
+        "mandat municipal."
+    ),
     "not_a_deputy": _("Cette personne n'est pas membre de la commune, ou en est le maire."),
     "not_a_colleague": _("Choisissez un autre membre de cette préfecture."),
     "cover_period": _("La fin du remplacement ne peut pas précéder son début."),
     "cover_ended": _("Un remplacement ne peut pas se terminer dans le passé."),
+    "cover_too_far": _(
+        "Un remplacement se termine au plus tard un an après aujourd'hui : au-delà, "
+        "organisez-en un nouveau."
+    ),
     "category_inactive": _("Cette catégorie n'est plus proposée."),
     "legal_basis_inactive": _("Cette base légale n'est plus proposée."),
     "legal_basis_not_for_category": _(

@@ -37,11 +37,6 @@ from ._common import (
 DECIDABLE_RESOLUTIONS = frozenset(Resolution) - {Resolution.IMPLICIT_REJECTION}
 
 
-def _one_year_after(day: date) -> date:
-    """The same day a year later (28 February for a 29th)."""
-    return day.replace(year=day.year + 1, day=min(day.day, 28) if day.month == 2 else day.day)
-
-
 def _move(
     info_request: InfoRequest, actor: User, action: str, status: Status, stamp: str, event: str
 ) -> InfoRequest:
@@ -265,7 +260,7 @@ def info_request_extend(
         raise InvalidInput({"new_due_date": "extension_earlier"})
     if new_due_date <= local_today():
         raise InvalidInput({"new_due_date": "extension_not_future"})
-    if new_due_date > _one_year_after(max(old_date or local_today(), local_today())):
+    if new_due_date > deadlines.years_after(max(old_date or local_today(), local_today()), 1):
         raise InvalidInput({"new_due_date": "extension_too_far"})
     setattr(info_request, field, new_due_date)
     info_request.save(update_fields=[field, "updated_at"])

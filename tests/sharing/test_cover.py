@@ -14,6 +14,7 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from sharing import rules
 from sharing.cover import absence_cover_create, absence_cover_end, covered_for
+from sharing.deadlines import years_after
 from sharing.exceptions import ActionNotAllowed, InvalidInput
 from sharing.models import AbsenceCover, Status
 from sharing.services.clarification import info_request_request_clarification
@@ -135,6 +136,27 @@ def test_period_ending_before_it_starts_is_refused(orgs, people, colleague):
     with pytest.raises(InvalidInput) as refused:
         cover(people, orgs, colleague, lasts=-1)
     assert refused.value.errors["ends_on"].code == "cover_period"
+
+
+def test_a_cover_ends_at_the_latest_a_year_from_today(orgs, people, colleague):
+    today = timezone.localdate()
+    last_day = (years_after(today, 1) - today).days
+    assert cover(people, orgs, colleague, lasts=last_day).ends_on == years_after(today, 1)
+    with pytest.raises(InvalidInput) as refused:
+        cover(people, orgs, colleague, lasts=last_day + 1)
+    assert refused.value.errors["ends_on"].code == "cover_too_far"
+    response = client_for(people.liaison).post(
+        reverse("covers"),
+        {
+            "absent": str(people.liaison.pk),
+            "colleague": str(colleague.pk),
+            "starts_on": today.isoformat(),
+            "ends_on": "9999-12-31",
+        },
+    )
+    assert response.status_code == 400
+    assert "au plus tard un an" in response.content.decode()
+    assert AbsenceCover.objects.count() == 1
 
 
 def test_cover_page_arranges_and_ends_a_cover(orgs, people, colleague):

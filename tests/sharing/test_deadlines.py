@@ -14,6 +14,7 @@ from sharing.deadlines import (
     next_business_day,
     previous_business_day,
     subtract_business_days,
+    years_after,
 )
 
 DROME = "26"
@@ -189,3 +190,8 @@ def test_adding_and_subtracting_business_days_agree_with_a_walk_day_by_day(
 def test_business_days_between_agrees_with_a_walk_day_by_day(start, end, departement_code):
     expected = _walk_between(start, end, departement_code)
     assert business_days_between(start, end, departement_code=departement_code) == expected
+
+
+def test_years_after_keeps_the_day_and_takes_28_february_for_a_29th():
+    assert years_after(date(2026, 12, 3), 6) == date(2032, 12, 3)
+    assert years_after(date(2028, 2, 29), 1) == date(2029, 2, 28)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from sharing import rules
+from sharing.deadlines import years_after
 from sharing.delegations import signature_delegation_create, signature_delegation_revoke
 from sharing.exceptions import ActionNotAllowed, InvalidInput, PersonalDataRefused
 from sharing.models import SignatureDelegation, Status
@@ -169,6 +170,16 @@ def test_period_ending_before_it_starts_is_refused(orgs, people):
     assert refused.value.errors["ends_on"].code == "delegation_period"
 
 
+def test_a_delegation_ends_at_the_latest_six_years_from_today(orgs, people):
+    today = timezone.localdate()
+    last_day = (years_after(today, 6) - today).days
+    assert delegate(people, orgs, lasts=last_day).ends_on == years_after(today, 6)
+    with pytest.raises(InvalidInput) as refused:
+        delegate(people, orgs, lasts=last_day + 1)
+    assert refused.value.errors["ends_on"].code == "delegation_too_far"
+    assert SignatureDelegation.objects.count() == 1
+
+
 # --- the web --------------------------------------------------------------------------------
 
 
@@ -211,6 +222,21 @@ def test_page_refuses_a_bad_order_with_a_field_error(orgs, people):
     )
     assert response.status_code == 400
     assert "2026-045" in response.content.decode()
+    assert not SignatureDelegation.objects.exists()
+
+
+def test_page_refuses_an_end_in_year_9999_with_a_field_error(orgs, people):
+    response = client_for(people.mayor).post(
+        reverse("delegations"),
+        {
+            "deputy": str(people.legal_officer.pk),
+            "order_reference": "ARR-2026-045",
+            "starts_on": timezone.localdate().isoformat(),
+            "ends_on": "9999-12-31",
+        },
+    )
+    assert response.status_code == 400
+    assert "mandat municipal" in response.content.decode()
     assert not SignatureDelegation.objects.exists()
 
 
