@@ -1,10 +1,21 @@
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 
 from .models import Membership, Organization, PersonalAccessToken, User
 from .security_services import lockout_lift, second_factor_reset, token_revoke, tokens_revoke_all
-from .services import membership_create, membership_delete, user_privileges_save
+from .services import membership_create, membership_delete, person_name, user_privileges_save
+
+
+class UserForm(UserChangeForm):
+    """A name is letters here too, as on the invitation and the profile: whatever else was
+    typed would be shown wherever the person's name is (accounts.services.person_name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            self.fields[name].validators.append(person_name)
 
 
 class MembershipInline(admin.TabularInline):
@@ -16,6 +27,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserForm
     inlines = [MembershipInline]
     list_display = ["username", "email", "is_active", "is_staff", "last_login"]
     # Role groups follow memberships (services); edited by hand they would grant object

@@ -354,6 +354,8 @@ def member_invite(
         validate_email(email)
     except ValidationError as error:
         raise ValidationError({"email": "Enter a valid e-mail address."}) from error
+    if len(email) > User._meta.get_field("email").max_length:  # a longer one is still valid
+        raise ValidationError({"email": "Enter a valid e-mail address."})
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account already uses this e-mail address."})
     first_name, last_name = _checked_names(first_name, last_name)

@@ -41,7 +41,10 @@ class InviteForm(DsfrForm, forms.Form):
         label=gettext_lazy("Prénom"), max_length=150, validators=[person_name]
     )
     last_name = forms.CharField(label=gettext_lazy("Nom"), max_length=150, validators=[person_name])
-    email = forms.EmailField(label=gettext_lazy("Adresse électronique professionnelle"))
+    email = forms.EmailField(
+        label=gettext_lazy("Adresse électronique professionnelle"),
+        max_length=User._meta.get_field("email").max_length,
+    )
     role = forms.ChoiceField(label=gettext_lazy("Rôle"), choices=())
 
     def __init__(self, *args, organization: Organization, **kwargs) -> None:

@@ -4,8 +4,9 @@
 - a request body nested too deep, carrying NUL characters or non-finite numbers: 400
   (`config.parsers.JSONParser`; form bodies are flat);
 - a path or query string carrying control characters: 400 before any view runs
-  (`ApiInputGuardMiddleware`), since no reference, code or filter value contains them and
-  PostgreSQL refuses NUL in text;
+  (`InputGuardMiddleware`), since no reference, code or filter value contains them and
+  PostgreSQL refuses NUL in text (a NUL is refused on the web pages too: the admin's searches
+  sent it to the database);
 - whatever Django answers itself under /api/ (no such URL, a body too large, an error):
   JSON too (`handler400`, `handler403`, `handler404`, wired in config/urls.py; the 500 handler is
   ops.views.server_error);
@@ -38,6 +39,7 @@ from sharing.exceptions import (
 
 API_PREFIX = "/api/"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+NUL = re.compile("\x00")
 
 
 class StableOrderingFilter(OrderingFilter):
@@ -142,29 +144,34 @@ def _is_api(request) -> bool:
     return request.path_info.startswith(API_PREFIX)
 
 
-class ApiInputGuardMiddleware:
-    """Refuses with a JSON 400 an API path or query string carrying control characters."""
+class InputGuardMiddleware:
+    """Refuses with a 400 before any view runs a path or query string carrying control
+    characters on the API (in JSON), or a NUL anywhere (the web's 400 page elsewhere)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _is_api(request) and (
-            CONTROL_CHARACTERS.search(request.path_info)
-            or any(
-                CONTROL_CHARACTERS.search(key) or CONTROL_CHARACTERS.search(value)
-                for key, values in request.GET.lists()
-                for value in values
-            )
-        ):
-            return JsonResponse(
-                {
-                    "detail": "The path or query string carries control characters.",
-                    "code": "control_characters",
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if _is_api(request):
+            if _carries(CONTROL_CHARACTERS, request):
+                return JsonResponse(
+                    {
+                        "detail": "The path or query string carries control characters.",
+                        "code": "control_characters",
+                    },
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        elif _carries(NUL, request):
+            return defaults.bad_request(request, exception=None)
         return self.get_response(request)
+
+
+def _carries(characters: re.Pattern, request) -> bool:
+    return bool(characters.search(request.path_info)) or any(
+        characters.search(key) or characters.search(value)
+        for key, values in request.GET.lists()
+        for value in values
+    )
 
 
 def handler400(request, exception=None):

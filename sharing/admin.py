@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
 from audit.services import audit_record
 
@@ -48,7 +49,8 @@ class InfoRequestAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        info_request = InfoRequest.objects.filter(pk=object_id).first()
+        # The admin's own lookup: an id that is no number is no request (it answered 500).
+        info_request = self.get_object(request, unquote(object_id))
         if info_request is not None:
             audit_record(
                 actor=request.user,

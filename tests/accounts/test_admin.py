@@ -105,3 +105,41 @@ def test_creating_a_user_in_the_admin_is_recorded(client, superuser):
         "is_staff": False,
         "is_superuser": False,
     }
+
+
+def test_a_name_is_letters_in_the_admin_too(client, superuser):
+    """As on the invitation and the profile: a date of birth or a NIR in a name field is a form
+    error, and nothing is saved."""
+    user = UserFactory(username="agent-nomme", first_name="Léa", last_name="Petit")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        change_form(user, first_name="né le 03/04/1998", last_name="HADDAD 1 98 04 75 123 456 02"),
+    )
+    assert response.status_code == 200
+    assert "Un nom : des lettres" in response.content.decode()
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Léa", "Petit")
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        change_form(user, first_name="Anne-Laure", last_name="d'Estienne"),
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/sharing/inforequest/abc/change/",
+        "/admin/sharing/inforequest/%00/change/",
+        "/admin/autocomplete/?app_label=accounts&model_name=membership"
+        "&field_name=organization&term=%00",
+        "/admin/accounts/user/?q=%00",
+    ],
+)
+def test_the_admin_answers_an_id_that_is_no_number_or_a_nul_without_a_500(
+    client, superuser, path
+):
+    client.force_login(superuser)
+    client.raise_request_exception = False
+    assert client.get(path).status_code in {302, 400, 404}

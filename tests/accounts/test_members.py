@@ -107,6 +107,27 @@ def test_invite_refuses_an_address_already_in_use_whatever_its_case(web, orgs, p
     assert "existe déjà" in response.content.decode()
 
 
+def test_invite_refuses_an_address_longer_than_an_account_keeps(web, orgs, people):
+    """A valid address of 300 characters: a field error, as any refused address (the column
+    holds 254; it answered 500)."""
+    address = "a" * 300 + "@montelimar.fr"
+    response = invite(web(people.mayor), orgs.montelimar, email=address)
+
+    assert response.status_code == 400
+    assert 'id="id_email-desc-error"' in response.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        member_invite(
+            actor=people.mayor,
+            organization=orgs.montelimar,
+            email=address,
+            first_name="Camille",
+            last_name="Roux",
+            role=Role.LEGAL_OFFICER,
+        )
+    assert list(refused.value.message_dict) == ["email"]
+    assert not User.objects.filter(email=address).exists()
+
+
 @pytest.mark.parametrize(
     "last_name",
     ["HADDAD (fiché S, né le 03/04/1998)", "Roux 06 12 34 56 78", "Roux, voir BR-2026-1"],
