@@ -62,6 +62,9 @@ class KeepNoTypedText(logging.Filter):
         if record.name == "django.request" and len(record.args or ()) == 2:
             reason, path = record.args  # type: ignore[misc]
             record.args = (reason, route_of(str(path)))
+        elif record.name == "django.server" and record.args and isinstance(record.args[0], int):
+            # "code %d, message %s": the message quotes the request line it could not read.
+            record.msg, record.args = "code %d", record.args[:1]
         elif record.name == "django.server" and record.args:
             line, *rest = record.args  # type: ignore[misc]
             method, _, target = str(line).partition(" ")

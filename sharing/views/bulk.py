@@ -78,7 +78,9 @@ def apply_each(
             info_request = get_request_for(user=user, reference=reference)
         except Http404:
             audit_denied(request, action="request.not_found", reference=reference)
-            refused.append((reference, _("Introuvable, ou pas de votre ressort.")))
+            # What was sent is shown only when it is a reference: never typed text back.
+            shown = reference if REFERENCE.fullmatch(reference) else _("Sélection illisible")
+            refused.append((shown, _("Introuvable, ou pas de votre ressort.")))
             continue
         try:
             run(info_request)

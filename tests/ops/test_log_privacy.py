@@ -30,6 +30,12 @@ served = logging.LogRecord(
     ("GET /demandes/?q=benali+karim HTTP/1.1", "200", "512"), None,
 )
 logging.getLogger("django.server").handle(served)
+# What runserver's handler logs of a request line it cannot read (send_error's log_error).
+unreadable = logging.LogRecord(
+    "django.server", logging.ERROR, "probe", 1, "code %d, message %s",
+    (400, "Bad request syntax ('GET /demandes/?q=Karim%20HADDAD x HTTP/1.1')"), None,
+)
+logging.getLogger("django.server").handle(unreadable)
 try:
     try:
         {}["key"]
@@ -64,5 +70,7 @@ def test_no_log_line_carries_a_path_query_header_or_exception_message(log_format
     assert "Unauthorized: /api/v1/requests/(?P<reference>" in logged
     assert "DisallowedHost" in logged
     assert "GET /demandes/" in logged
+    assert "code 400" in logged
+    assert "Arguments" not in logged  # no record failed to format
     assert "builtins.KeyError (message not kept)" in logged
     assert "builtins.ValueError (message not kept)" in logged

@@ -240,6 +240,20 @@ def test_a_liaison_acknowledges_several_requests_and_is_told_which_were_refused_
     ).exists()
 
 
+def test_a_selection_that_is_no_reference_is_refused_without_being_shown(web, orgs, people):
+    first = request_in(Status.SUBMITTED, orgs.montelimar)
+    response = web(people.liaison).post(
+        BULK,
+        {"operation": "acknowledge", "selected": [first.reference, "Karim HADDAD né le 03/04/98"]},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    refused = html[html.index('id="bulk-refused"') :]
+    assert "Sélection illisible</span> : Introuvable" in refused
+    assert "HADDAD" not in html.upper()
+    assert "03/04" not in html
+
+
 def test_the_admin_assigns_several_requests_to_a_colleague_and_a_liaison_may_not(web, orgs, people):
     rows = [request_in(Status.SUBMITTED, orgs.montelimar) for _ in range(2)]
     references = [row.reference for row in rows]
