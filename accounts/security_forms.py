@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DsfrForm
+from sharing.forms import RelaisForm
 
 
 class SecurityForm(DsfrForm):
@@ -58,7 +59,7 @@ class ReauthenticateForm(SecurityForm):
         return data
 
 
-class TokenCreateForm(SecurityForm):
+class TokenCreateForm(SecurityForm, RelaisForm):
     name = forms.CharField(
         label=_("Nom du jeton"),
         max_length=60,

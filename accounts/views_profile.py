@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from .forms_profile import (
     ProfileForm,
@@ -22,6 +23,7 @@ from .views import remember_language
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
     user = request.user
     if request.method == "POST":

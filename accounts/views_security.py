@@ -233,7 +233,7 @@ def token_create(request):
                 actor=request.user,
             )
         except PersonalDataRefused as exc:
-            form.add_error("name", str(exc))
+            form.refuse_personal_data(exc)  # in the page's language, naming the kinds
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -137,9 +137,7 @@ def test_a_name_is_letters_in_the_admin_too(client, superuser):
         "/admin/accounts/user/?q=%00",
     ],
 )
-def test_the_admin_answers_an_id_that_is_no_number_or_a_nul_without_a_500(
-    client, superuser, path
-):
+def test_the_admin_answers_an_id_that_is_no_number_or_a_nul_without_a_500(client, superuser, path):
     client.force_login(superuser)
     client.raise_request_exception = False
     assert client.get(path).status_code in {302, 400, 404}

@@ -215,3 +215,10 @@ def test_admin_edits_an_organisations_siret(orgs, people):
     assert page.status_code == 200
     assert 'name="siret"' in page.content.decode()
     assert Organization._meta.get_field("siret").blank
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "trace"])
+def test_the_profile_answers_only_get_and_post(people, method):
+    client = Client()
+    client.force_login(people.mayor)
+    assert getattr(client, method)("/compte/").status_code == 405

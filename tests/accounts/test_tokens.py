@@ -220,6 +220,19 @@ def test_the_security_page_refuses_too_long_a_validity(people, settings):
     assert not PersonalAccessToken.objects.exists()
 
 
+def test_the_security_page_refuses_a_name_with_personal_data_in_the_readers_words(people):
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    client.force_login(people.mayor)
+    response = client.post(
+        "/compte/securite/jetons/", {"name": "pour Jean DUPONT", "expires_in_days": 10}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Relais n&#x27;enregistre aucune donnée personnelle" in html
+    assert "refused, contains personal data" not in html
+    assert not PersonalAccessToken.objects.exists()
+
+
 def test_a_token_is_active_only_before_expiry_and_revocation(people):
     token = token_issue(user=people.mayor, name="x", second_factor=False, actor=people.mayor).token
     assert token.is_active
