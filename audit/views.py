@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -142,8 +142,8 @@ def audit_log(request):
         refused=form.refused,
         page_size=PAGE_SIZE,
     )
-    query = request.GET.copy()
-    query.pop("before", None)
+    query = _accepted_filters(form)
+    export_query = query.urlencode()
     if listing.events:
         query["before"] = str(listing.events[-1].seq)
     return render(
@@ -154,9 +154,23 @@ def audit_log(request):
             "events": listing.events,
             "older_query": query.urlencode() if listing.has_more else "",
             "first_page": not before,
-            "export_query": request.GET.urlencode(),
+            "export_query": export_query,
         },
     )
+
+
+def _accepted_filters(form: EventFilterForm) -> QueryDict:
+    """The filters the form accepted, as typed, for the page's links (older events, export):
+    a refused one (personal data, a bad date) is not carried on into them."""
+    query = QueryDict(mutable=True)
+    if not form.is_bound:
+        return query
+    errors = form.errors  # cleaned once: a refused value is cleared from form.data
+    for name in form.fields:
+        value = form.data.get(name, "")
+        if value and name not in errors:
+            query[name] = value
+    return query
 
 
 @login_required

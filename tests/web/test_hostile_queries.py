@@ -37,7 +37,21 @@ def test_an_invisible_character_in_the_auditors_filters_is_a_field_error(
     web, people, page, field, value
 ):
     response = web(people.auditor_national).get(reverse(page), {field: value})
+    # A NUL is refused before any view runs (config.api.InputGuardMiddleware).
+    assert response.status_code == (400 if value == "\x00" else 200)
+
+
+def test_the_journals_links_carry_only_the_filters_it_accepted(web, people):
+    response = web(people.auditor_national).get(
+        reverse("audit-log"),
+        {"user": "Karim HADDAD", "organization": "03041998", "action": "request.viewed"},
+    )
     assert response.status_code == 200
+    assert {"user", "organization"} <= set(response.context["form"].errors)
+    assert response.context["export_query"] == "action=request.viewed"
+    assert f'href="{reverse("audit-export-list")}?action=request.viewed"' in (
+        response.content.decode()
+    )
 
 
 def test_a_not_found_page_with_too_many_fields_is_not_a_server_error(web, people):
