@@ -101,16 +101,19 @@ def membership_delete(*, membership: Membership, actor: User | None) -> None:
 
 
 PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser")
+# What else staff may change in the admin: recorded as which fields changed, not their values.
+PROFILE_FIELDS = ("username", "first_name", "last_name", "email", "language")
 
 
 @transaction.atomic
 def user_privileges_save(*, user: User, actor: User | None, created: bool = False) -> User:
     """Saves a user edited by platform staff; a new account or a change of its active, staff
-    or superuser flags is recorded with the flags' new values."""
+    or superuser flags is recorded with the flags' new values, a change of its names, address,
+    username or language with the fields' names."""
     before = (
         None
         if created or user.pk is None
-        else User.objects.filter(pk=user.pk).values(*PRIVILEGE_FIELDS).first()
+        else User.objects.filter(pk=user.pk).values(*PRIVILEGE_FIELDS, *PROFILE_FIELDS).first()
     )
     user.save()
     changed = {
@@ -122,6 +125,15 @@ def user_privileges_save(*, user: User, actor: User | None, created: bool = Fals
         audit_record(
             actor=actor, action="user.created", target=user, details={"username": user.username}
         )
+    else:
+        edited = [field for field in PROFILE_FIELDS if before[field] != getattr(user, field)]
+        if edited:
+            audit_record(
+                actor=actor,
+                action="user.profile_changed",
+                target=user,
+                details={"username": user.username, "fields": edited},
+            )
     if changed:
         audit_record(
             actor=actor,

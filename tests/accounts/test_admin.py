@@ -120,11 +120,16 @@ def test_a_name_is_letters_in_the_admin_too(client, superuser):
     assert "Un nom : des lettres" in response.content.decode()
     user.refresh_from_db()
     assert (user.first_name, user.last_name) == ("Léa", "Petit")
+    seq = sequenced_size()
     response = client.post(
         reverse("admin:accounts_user_change", args=[user.pk]),
-        change_form(user, first_name="Anne-Laure", last_name="d'Estienne"),
+        change_form(user, first_name="Anne-Laure", last_name="d'Estienne", email=user.email),
     )
     assert response.status_code == 302
+    [event] = events_since(seq, "user.profile_changed")
+    assert event.details == {"username": "agent-nomme", "fields": ["first_name", "last_name"]}
+    assert event.actor_username == "plateforme-admin"
+    assert "Estienne" not in str(event.details)
 
 
 @pytest.mark.parametrize(
