@@ -1235,4 +1235,25 @@ LEGITIMATE += [
     ("l'article S-12 du règlement intérieur encadre l'accès", set()),
 ]
 
+# The sixth round: a NIR whose key is wrong, glued to it or to its order number; and numbers
+# that only look like one.
+WITH_IDENTIFIERS += [
+    ("Vérifier l'affiliation de l'agent, NIR 198047512345678, avant son recrutement.", {"nir"}),
+    ("n° de sécurité sociale de la mère : 284112619804541, transmis par le CCAS", {"nir"}),
+    ("numéro sécu 178022A12345673 relevé sur l'attestation de droits", {"nir"}),
+    ("carte vitale de l'intéressée : 2 92 01 69 123 07895", {"nir"}),
+    ("numéro INSEE 1 75 05 99 350 04281, communiqué par le foyer", {"nir"}),
+    ("N° de sécurité sociale provisoire : 899039912301226, en attente de la carte", {"nir"}),
+    ("sécu de la mère 263121305510873, à vérifier auprès de la CPAM", {"nir"}),
+]
+LEGITIMATE += [
+    ("SIRET de l'association : 12345678900012, à reporter sur la convention.", set()),
+    ("Référence 26198-2026-0004 : dossier complet, transmis au service instructeur.", set()),
+    ("Le procès-verbal n° 12345678901234567 a été transmis au parquet le 4 mars.", set()),
+    ("Bon de commande 2026-000145-0012 : 120 gilets pour la police municipale.", set()),
+    ("Convention n° 902612345678912 signée avec la région pour la vidéoprotection.", set()),
+    ("Marché public 2026 0412 3456 : lot 2, caméras du centre-ville.", set()),
+    ("Numéro d'engagement juridique 1300012345, crédits du FIPD 2026.", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS

@@ -76,6 +76,7 @@ def test_corpus_recall_and_false_positive_rate(record_property):
         ("NIR 2 82 06 19 123 456 49", "nir"),
         ("1.85.05.78.006.084.91", "nir"),
         ("1 85 05 78 006 084 36", "nir"),  # wrong key written apart: the 13 digits remain
+        ("185057800608436", "nir"),  # wrong key glued: a typo in a key hides nobody
         # dates of birth
         ("né le 12/03/1985", "date_of_birth"),
         ("née le 3 mars 1990", "date_of_birth"),
@@ -171,7 +172,7 @@ def test_detects(text, kind):
     "text",
     [
         # numbers that are not NIRs, phones or accounts
-        "185057800608436",  # 15 digits whose glued key is wrong: another number
+        "185057800608499",  # 15 digits whose last two cannot be a key: another number
         "Référence 26198-2026-0007",
         "Courrier BR-2026-0141",
         "Instruction NOR INTK1826096J",
