@@ -112,12 +112,14 @@ def _detect(
     _detect_in(normalised, found, every=every, rules=rules, ner=ner)
     if has_invisible_spaces(text):  # "Karim\u200bHADDAD": read once more, with a space there
         _detect_in(normalise(text, spaced=True), found, every=every, rules=rules, ner=ner)
-    if unveiled := disguised.unveiled(normalised):  # hex, "K a r i m": once more, made readable
-        readable, runs = unveiled
+    # Hex and letter-spaced runs ("K a r i m"): their windows once more, made readable; every
+    # span is needed there, to keep those on the run.
+    for offset, window, run in disguised.unveiled(normalised):
         more: dict[str, list[Span]] = {}
-        _detect_in(readable, more, every=every, rules=rules, ner=ner)
+        _detect_in(window, more, every=True, rules=rules, ner=ner)
         for kind, spans in more.items():
-            found.setdefault(kind, []).extend(disguised.widened(spans, runs))
+            if on_run := disguised.on_run(spans, offset, run):
+                found.setdefault(kind, []).extend(on_run)
     return found
 
 

@@ -1,8 +1,8 @@
 """Identifiers disguised as something else: a name written in hex, or with its letters spaced.
 
 "4b6172696d20484144444144" is "Karim HADDAD" in hex; "K a r i m  H A D D A D" is the same
-name letter-spaced. The screen reads the text a second time with each such run decoded or
-joined up, padded with spaces to its former length so that every other offset stays right.
+name letter-spaced. The screen reads each such run a second time decoded or joined up, with
+the words around it, padded with spaces to its former length so that offsets stay right.
 
 A run of hex is read only when its bytes decode as UTF-8 to printable text made mostly of
 letters, digits and spaces: a hash, a UUID or a request id decodes to bytes that are not text.
@@ -12,10 +12,14 @@ they are; whatever is joined up is screened as any other text would be.
 """
 
 import re
+from collections.abc import Iterator
+from itertools import chain
 
 from .scan import Span
 
 _HEX = re.compile(r"(?<!\w)(?:0x)?((?:[0-9A-Fa-f]{2}){6,})(?!\w)")
+# Characters read again on either side of a run, to the end of a word.
+_CONTEXT = 60
 # Two thirds of the decoded characters at least: "jean.dupont@gmail.com" has its dots and "@".
 _TEXT_SHARE = 2 / 3
 
@@ -32,31 +36,38 @@ _WORD_GAP = re.compile(r" {2,}")
 _CASE_CHANGE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])|(?<=[A-ZÀ-Þ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
 
 
-def unveiled(text: str) -> tuple[str, list[Span]] | None:
-    """The text with its hex and letter-spaced runs made readable, and where they lie; None
-    when it has none."""
-    runs = [(m.span(), readable) for m in _HEX.finditer(text) if (readable := _hex_text(m[1]))]
-    runs += [(m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m)]
-    if not runs:
-        return None
-    chars = list(text)
-    for (start, end), readable in runs:
-        chars[start:end] = readable.ljust(end - start)
-    return "".join(chars), [span for span, _ in runs]
+def unveiled(text: str) -> Iterator[tuple[int, str, Span]]:
+    """Around each disguised run, the text made readable: where that window starts in ``text``,
+    the window with the run decoded or joined up (padded to its length), and the run's span.
+
+    Only a window is read again, not the whole text: the rest has been read already, and the
+    words around a run are what it needs ("l'agent b o u z i d").
+    """
+    hex_runs = ((m.span(), _hex_text(m[1])) for m in _HEX.finditer(text))
+    spaced_runs = ((m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m))
+    for (start, end), readable in chain(hex_runs, spaced_runs):
+        if readable is None:
+            continue
+        left = text.rfind(" ", 0, max(0, start - _CONTEXT)) + 1
+        right = text.find(" ", min(len(text), end + _CONTEXT))
+        right = len(text) if right == -1 else right
+        window = text[left:start] + readable.ljust(end - start) + text[end:right]
+        yield left, window, (start, end)
 
 
-def widened(spans: list[Span], runs: list[Span]) -> list[Span]:
-    """Spans found in the readable text, each grown to cover the runs it touches as written."""
-    grown = []
-    for start, end in spans:
-        for run_start, run_end in runs:
-            if start < run_end and run_start < end:
-                start, end = min(start, run_start), max(end, run_end)
-        grown.append((start, end))
-    return grown
+def on_run(spans: list[Span], offset: int, run: Span) -> list[Span]:
+    """The spans found in a window that touch its run, in the text's positions and grown to
+    cover the run as written; the others were found, or not, by the first reading."""
+    start, end = run
+    return [
+        (min(offset + s, start), max(offset + e, end))
+        for s, e in spans
+        if offset + s < end and start < offset + e
+    ]
 
 
 def _hex_text(digits: str) -> str | None:
+    """The text that hex digits stand for, or None when their bytes are not text."""
     try:
         decoded = bytes.fromhex(digits).decode("utf-8")
     except UnicodeDecodeError:
@@ -68,7 +79,7 @@ def _hex_text(digits: str) -> str | None:
 
 
 def _long(m: re.Match[str]) -> bool:
-    return sum(not c.isspace() and c.isalpha() for c in m.group()) >= _SPACED_LETTERS
+    return sum(c.isalpha() for c in m.group()) >= _SPACED_LETTERS
 
 
 def _joined(run: str) -> str:
