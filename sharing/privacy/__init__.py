@@ -112,13 +112,16 @@ def _detect(
     _detect_in(normalised, found, every=every, rules=rules, ner=ner)
     if has_invisible_spaces(text):  # "Karim\u200bHADDAD": read once more, with a space there
         _detect_in(normalise(text, spaced=True), found, every=every, rules=rules, ner=ner)
-    # Hex and letter-spaced runs ("K a r i m"): their windows once more, made readable; every
-    # span is needed there, to keep those on the run.
-    for offset, window, run in disguised.unveiled(normalised):
+    # Hex and letter-spaced runs ("K a r i m"): their windows once more, made readable. Every
+    # span is needed there, to keep those on a run; the model, the slowest step, is asked only
+    # when the rules found no name there, as in the first reading.
+    for offset, window, runs in disguised.unveiled(normalised):
         more: dict[str, list[Span]] = {}
-        _detect_in(window, more, every=True, rules=rules, ner=ner)
+        _detect_in(window, more, every=True, rules=rules, ner=False)
+        if ner and "person_name" not in more:
+            _detect_in(window, more, every=True, rules=False, ner=True)
         for kind, spans in more.items():
-            if on_run := disguised.on_run(spans, offset, run):
+            if on_run := disguised.on_run(spans, offset, runs):
                 found.setdefault(kind, []).extend(on_run)
     return found
 

@@ -36,34 +36,52 @@ _WORD_GAP = re.compile(r" {2,}")
 _CASE_CHANGE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])|(?<=[A-ZÀ-Þ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
 
 
-def unveiled(text: str) -> Iterator[tuple[int, str, Span]]:
-    """Around each disguised run, the text made readable: where that window starts in ``text``,
-    the window with the run decoded or joined up (padded to its length), and the run's span.
+def unveiled(text: str) -> Iterator[tuple[int, str, list[Span]]]:
+    """Around disguised runs, the text made readable: where a window starts in ``text``, the
+    window with its runs decoded or joined up (each padded to its length), and their spans.
 
-    Only a window is read again, not the whole text: the rest has been read already, and the
-    words around a run are what it needs ("l'agent b o u z i d").
+    Only windows are read again, not the whole text: the rest has been read already, and the
+    words around a run are what it needs ("l'agent b o u z i d"). Runs whose windows overlap
+    share one, so that no part of a text is read more than twice.
     """
     hex_runs = ((m.span(), _hex_text(m[1])) for m in _HEX.finditer(text))
     spaced_runs = ((m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m))
-    for (start, end), readable in chain(hex_runs, spaced_runs):
-        if readable is None:
-            continue
-        left = text.rfind(" ", 0, max(0, start - _CONTEXT)) + 1
-        right = text.find(" ", min(len(text), end + _CONTEXT))
-        right = len(text) if right == -1 else right
-        window = text[left:start] + readable.ljust(end - start) + text[end:right]
-        yield left, window, (start, end)
+    windows: list[tuple[int, int, list[tuple[Span, str]]]] = []
+    runs = chain(hex_runs, spaced_runs)
+    for span, readable in sorted((span, text) for span, text in runs if text is not None):
+        left, right = _window(text, span)
+        if windows and left < windows[-1][1]:
+            left, _, held = windows.pop()
+            windows.append((left, right, [*held, (span, readable)]))
+        else:
+            windows.append((left, right, [(span, readable)]))
+    for left, right, held in windows:
+        pieces, at = [], left
+        for (start, end), readable in held:
+            pieces += [text[at:start], readable.ljust(end - start)]
+            at = end
+        pieces.append(text[at:right])
+        yield left, "".join(pieces), [span for span, _ in held]
 
 
-def on_run(spans: list[Span], offset: int, run: Span) -> list[Span]:
-    """The spans found in a window that touch its run, in the text's positions and grown to
-    cover the run as written; the others were found, or not, by the first reading."""
+def on_run(spans: list[Span], offset: int, runs: list[Span]) -> list[Span]:
+    """The spans found in a window that touch one of its runs, in the text's positions and
+    grown to cover the runs as written; the others were found, or not, by the first reading."""
+    kept = []
+    for s, e in spans:
+        start, end = offset + s, offset + e
+        touched = [(a, b) for a, b in runs if start < b and a < end]
+        if touched:
+            kept.append((min(start, touched[0][0]), max(end, touched[-1][1])))
+    return kept
+
+
+def _window(text: str, run: Span) -> Span:
+    """A run with ``_CONTEXT`` characters on either side, widened to whole words."""
     start, end = run
-    return [
-        (min(offset + s, start), max(offset + e, end))
-        for s, e in spans
-        if offset + s < end and start < offset + e
-    ]
+    left = text.rfind(" ", 0, max(0, start - _CONTEXT)) + 1
+    right = text.find(" ", min(len(text), end + _CONTEXT))
+    return left, len(text) if right == -1 else right
 
 
 def _hex_text(digits: str) -> str | None:

@@ -678,6 +678,12 @@ def test_highlight_of_a_disguised_name_covers_it_as_written():
         assert (text.index(disguise), text.index(disguise) + len(disguise)) in spans
 
 
+def test_highlights_of_disguised_names_side_by_side_cover_each():
+    text = "Vu K a r i m  H A D D A D puis 536f706869652042454e414c49 au local."
+    spans = {text[h.start : h.end] for h in find_highlights(text) if h.kind == "person_name"}
+    assert {"K a r i m  H A D D A D", "536f706869652042454e414c49"} <= spans
+
+
 @pytest.mark.parametrize("text", ["4b6172696d20484144444144", "K a r i m  H A D D A D"])
 def test_refusal_of_a_disguised_name_never_echoes_it(text):
     with pytest.raises(PersonalDataRefused) as caught:
