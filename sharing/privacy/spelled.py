@@ -10,6 +10,7 @@ doubt: an "at" between words needs a domain ending (".com", "point fr").
 
 import re
 from bisect import bisect_right
+from functools import partial
 
 from . import dates, numbers
 from .scan import Scan, Span, Spans
@@ -45,7 +46,9 @@ def phone(scan: Scan) -> Spans:
 
 
 def nir(scan: Scan) -> Spans:
-    yield from _on_digits(scan, numbers.nir)
+    # The rewriting glues every group of a run of number words: fifteen digits there may be
+    # several numbers said in a row, and only a right key makes them a NIR.
+    yield from _on_digits(scan, partial(numbers.nir, key_checked=True))
 
 
 def date_of_birth(scan: Scan) -> Spans:

@@ -1235,4 +1235,77 @@ LEGITIMATE += [
     ("l'article S-12 du règlement intérieur encadre l'accès", set()),
 ]
 
+# The sixth round: a NIR whose key is wrong, glued to it or to its order number; and numbers
+# that only look like one.
+WITH_IDENTIFIERS += [
+    ("Vérifier l'affiliation de l'agent, NIR 198047512345678, avant son recrutement.", {"nir"}),
+    ("n° de sécurité sociale de la mère : 284112619804541, transmis par le CCAS", {"nir"}),
+    ("numéro sécu 178022A12345673 relevé sur l'attestation de droits", {"nir"}),
+    ("carte vitale de l'intéressée : 2 92 01 69 123 07895", {"nir"}),
+    ("numéro INSEE 1 75 05 99 350 04281, communiqué par le foyer", {"nir"}),
+    ("N° de sécurité sociale provisoire : 899039912301226, en attente de la carte", {"nir"}),
+    ("sécu de la mère 263121305510873, à vérifier auprès de la CPAM", {"nir"}),
+]
+LEGITIMATE += [
+    ("SIRET de l'association : 12345678900012, à reporter sur la convention.", set()),
+    ("Référence 26198-2026-0004 : dossier complet, transmis au service instructeur.", set()),
+    ("Le procès-verbal n° 12345678901234567 a été transmis au parquet le 4 mars.", set()),
+    ("Bon de commande 2026-000145-0012 : 120 gilets pour la police municipale.", set()),
+    ("Convention n° 902612345678912 signée avec la région pour la vidéoprotection.", set()),
+    ("Marché public 2026 0412 3456 : lot 2, caméras du centre-ville.", set()),
+    ("Numéro d'engagement juridique 1300012345, crédits du FIPD 2026.", set()),
+    (
+        "Les parcelles cent quatre-vingt-cinq, cinquante-sept, quatre-vingts, cent vingt, trois "
+        "cent quarante et quatorze sont concernées par l'arrêté.",
+        set(),
+    ),
+]
+
+# The sixth round, too: identifiers written in hex or with their letters spaced; and hashes,
+# request ids, acronyms, initials and headings that look like them.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : 4b6172696d20484144444144 (voir courrier BR-2026-0141).", {"person_name"}),
+    (
+        "Identifiant transmis : 536f706869652042454e414c49, à vérifier par le service.",
+        {"person_name"},
+    ),
+    ("Relance concernant 0x4d6d6520486164646164, agente d'accueil.", {"person_name"}),
+    ("Personne signalée 48c3a96cc3a86e65204d4f52454155 par l'éducateur.", {"person_name"}),
+    ("Contact de la famille, encodé : 6a65616e2e6475706f6e7440676d61696c2e636f6d", {"email"}),
+    ("Numéro de la mère (hex) : 3036203132203334203536203738", {"phone"}),
+    ("Domicile : 31322072756520646573204c696c6173, au deuxième étage.", {"address"}),
+    ("NIR codé 312038352030352037382030303620303834203931 dans la pièce jointe.", {"nir"}),
+    ("Agent concerné : K a r i m  H A D D A D, recruté au service des sports.", {"person_name"}),
+    ("Signalement : S o p h i e  B E N A L I (voir courrier sécurisé).", {"person_name"}),
+    ("le jeune M o h a m e d / B E N A L I fréquente le local associatif", {"person_name"}),
+    (
+        "Vérification concernant K a r i m H A D D A D, animateur au centre de loisirs.",
+        {"person_name"},
+    ),
+    ("H A D D A D  K a r i m, suivi par le CCAS depuis mars", {"person_name"}),
+    ("l'agent b o u z i d n'occupe pas un poste sensible", {"person_name"}),
+    ("domicilié 12 r u e  d e s  L i l a s, au rez-de-chaussée", {"address"}),
+]
+LEGITIMATE += [
+    ("Trace de la requête : 550e8400-e29b-41d4-a716-446655440000, erreur 502 corrigée.", set()),
+    (
+        "Empreinte SHA-256 du fichier transmis : "
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855.",
+        set(),
+    ),
+    ("Version déployée : commit 4f2a9c81d3e7b605 du 3 mars.", set()),
+    ("Identifiant de requête 7d3f0a9b12c4e856a1b2, session expirée.", set()),
+    ("Jeton d'accès 436f6d6d756e65 révoqué par l'administrateur.", set()),
+    ("Adresse MAC de la caméra : 00:1A:2B:3C:4D:5E, à déclarer au prestataire.", set()),
+    ("Point sur le S I G communal et le plan A B C D des écoles.", set()),
+    ("il y a à y voir de plus près, selon le service", set()),
+    ("Présents : M. R. D., Mme L. T., représentants du CCAS", set()),
+    ("C O M P T E  R E N D U  du CLSPD du 12 mars", set()),
+    ("U R G E N T : point de situation demandé avant vendredi.", set()),
+    ("Le mot « c o m m u n e » était écrit en lettres espacées sur la banderole.", set()),
+    ("P R É F E C T U R E  D E  L A  D R Ô M E : ordre du jour de la réunion", set()),
+    ("Secteurs a b c d du plan de circulation, affichés en mairie", set()),
+    ("Les lots A, B, C et D du marché de vidéoprotection sont attribués.", set()),
+]
+
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS

@@ -76,6 +76,7 @@ def test_corpus_recall_and_false_positive_rate(record_property):
         ("NIR 2 82 06 19 123 456 49", "nir"),
         ("1.85.05.78.006.084.91", "nir"),
         ("1 85 05 78 006 084 36", "nir"),  # wrong key written apart: the 13 digits remain
+        ("185057800608436", "nir"),  # wrong key glued: a typo in a key hides nobody
         # dates of birth
         ("né le 12/03/1985", "date_of_birth"),
         ("née le 3 mars 1990", "date_of_birth"),
@@ -171,7 +172,7 @@ def test_detects(text, kind):
     "text",
     [
         # numbers that are not NIRs, phones or accounts
-        "185057800608436",  # 15 digits whose glued key is wrong: another number
+        "185057800608499",  # 15 digits whose last two cannot be a key: another number
         "Référence 26198-2026-0007",
         "Courrier BR-2026-0141",
         "Instruction NOR INTK1826096J",
@@ -609,3 +610,85 @@ def test_detects_what_the_red_team_got_past(text, kind):
 )
 def test_lets_through_what_only_looks_like_it(text):
     assert find_identifiers(text) == []
+
+
+# --- what an outside tester got past the screen, sixth round (December 2026) -------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a NIR whose key is wrong, glued, glued to the order number, in Corsica, provisional
+        ("NIR 198047512345678", "nir"),
+        ("1 98 04 75 123 45678", "nir"),
+        ("178022A12345673", "nir"),
+        ("899039912301226", "nir"),
+        # identifiers in hex, with or without "0x", accented
+        ("4b6172696d20484144444144", "person_name"),
+        ("Agent concerné : 0x4b6172696d20484144444144.", "person_name"),
+        ("48c3a96cc3a86e65204d4f52454155", "person_name"),
+        ("6A65616E2E6475706F6E7440676D61696C2E636F6D", "email"),
+        ("3036203132203334203536203738", "phone"),
+        # letter-spaced names, words two spaces or a mark apart, or run together
+        ("K a r i m  H A D D A D", "person_name"),
+        ("K a r i m - H A D D A D", "person_name"),
+        ("K a r i m H A D D A D", "person_name"),
+        ("H A D D A D K a r i m", "person_name"),
+        ("l'agent b o u z i d", "person_name"),
+    ],
+)
+def test_detects_what_the_sixth_round_got_past(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # numbers that only look like a NIR with a wrong key
+        "SIRET 12345678900012",
+        "Référence 26198-2026-0004",
+        "185057800608400",  # 00 is no key
+        "procès-verbal n° 12345678901234567",
+        # numbers in words one after the other, glued by the rewriting into a NIR's shape
+        "les parcelles cent quatre-vingt-cinq, cinquante-sept, quatre-vingts, cent vingt, trois "
+        "cent quarante et quatorze",
+        # hex that is not text, or text without an identifier
+        "request id 550e8400-e29b-41d4-a716-446655440000",
+        "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "commit 4f2a9c81d3e7b605",
+        "jeton 436f6d6d756e65",
+        "4b6172696d2",  # odd length
+        # single-letter words, acronyms, initials, letter-spaced headings
+        "il y a à y voir",
+        "S I G",
+        "M. R. D.",
+        "le plan A B C D",
+        "U R G E N T",
+        "C O M P T E  R E N D U",
+    ],
+)
+def test_lets_through_what_the_sixth_round_looks_like(text):
+    assert find_identifiers(text) == []
+
+
+def test_highlight_of_a_disguised_name_covers_it_as_written():
+    for disguise in ("4b6172696d20484144444144", "K a r i m  H A D D A D"):
+        text = f"Agent concerné : {disguise}, recruté en mars."
+        spans = {(h.start, h.end) for h in find_highlights(text) if h.kind == "person_name"}
+        assert (text.index(disguise), text.index(disguise) + len(disguise)) in spans
+
+
+def test_highlights_of_disguised_names_side_by_side_cover_each():
+    text = "Vu K a r i m  H A D D A D puis 536f706869652042454e414c49 au local."
+    spans = {text[h.start : h.end] for h in find_highlights(text) if h.kind == "person_name"}
+    assert {"K a r i m  H A D D A D", "536f706869652042454e414c49"} <= spans
+
+
+@pytest.mark.parametrize("text", ["4b6172696d20484144444144", "K a r i m  H A D D A D"])
+def test_refusal_of_a_disguised_name_never_echoes_it(text):
+    with pytest.raises(PersonalDataRefused) as caught:
+        screen_text(field="note", text=text)
+    shown = " ".join([str(caught.value), repr(caught.value), *map(str, caught.value.args)])
+    for value in (text, "Karim", "HADDAD"):
+        assert value not in shown
+    assert caught.value.kinds == ["person_name"]

@@ -1,0 +1,106 @@
+"""Identifiers disguised as something else: a name written in hex, or with its letters spaced.
+
+"4b6172696d20484144444144" is "Karim HADDAD" in hex; "K a r i m  H A D D A D" is the same
+name letter-spaced. The screen reads each such run a second time decoded or joined up, with
+the words around it, padded with spaces to its former length so that offsets stay right.
+
+A run of hex is read only when its bytes decode as UTF-8 to printable text made mostly of
+letters, digits and spaces: a hash, a UUID or a request id decodes to bytes that are not text.
+Letters spaced one space apart are joined up only in runs of four letters or more, so that
+the single-letter words of French ("il y a à faire") and short acronyms ("S I G") are left as
+they are; whatever is joined up is screened as any other text would be.
+"""
+
+import re
+from collections.abc import Iterator
+from itertools import chain
+
+from .scan import Span
+
+_HEX = re.compile(r"(?<!\w)(?:0x)?((?:[0-9A-Fa-f]{2}){6,})(?!\w)")
+# Characters read again on either side of a run, to the end of a word.
+_CONTEXT = 60
+# Two thirds of the decoded characters at least: "jean.dupont@gmail.com" has its dots and "@".
+_TEXT_SHARE = 2 / 3
+
+# Single letters a space apart ("K a r i m"), words of them two spaces or a mark apart.
+_LETTER = r"[^\W\d_]"
+_SPACED_WORD = rf"{_LETTER}(?: {_LETTER})*"
+_SPACED_RUN = re.compile(
+    rf"(?<![\w'-]){_LETTER}(?: {_LETTER})+(?:(?: {{2,}}| ?[-/,;:|] ?){_SPACED_WORD})*(?![\w'-])"
+)
+_SPACED_LETTERS = 4
+_BETWEEN_LETTERS = re.compile(rf"(?<={_LETTER}) (?={_LETTER})")
+_WORD_GAP = re.compile(r" {2,}")
+# Where a name's words were run together with single spaces: "KarimHADDAD", "HADDADKarim".
+_CASE_CHANGE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])|(?<=[A-ZÀ-Þ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
+
+
+def unveiled(text: str) -> Iterator[tuple[int, str, list[Span]]]:
+    """Around disguised runs, the text made readable: where a window starts in ``text``, the
+    window with its runs decoded or joined up (each padded to its length), and their spans.
+
+    Only windows are read again, not the whole text: the rest has been read already, and the
+    words around a run are what it needs ("l'agent b o u z i d"). Runs whose windows overlap
+    share one, so that no part of a text is read more than twice.
+    """
+    hex_runs = ((m.span(), _hex_text(m[1])) for m in _HEX.finditer(text))
+    spaced_runs = ((m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m))
+    windows: list[tuple[int, int, list[tuple[Span, str]]]] = []
+    runs = chain(hex_runs, spaced_runs)
+    for span, readable in sorted((span, text) for span, text in runs if text is not None):
+        left, right = _window(text, span)
+        if windows and left < windows[-1][1]:
+            left, _, held = windows.pop()
+            windows.append((left, right, [*held, (span, readable)]))
+        else:
+            windows.append((left, right, [(span, readable)]))
+    for left, right, held in windows:
+        pieces, at = [], left
+        for (start, end), readable in held:
+            pieces += [text[at:start], readable.ljust(end - start)]
+            at = end
+        pieces.append(text[at:right])
+        yield left, "".join(pieces), [span for span, _ in held]
+
+
+def on_run(spans: list[Span], offset: int, runs: list[Span]) -> list[Span]:
+    """The spans found in a window that touch one of its runs, in the text's positions and
+    grown to cover the runs as written; the others were found, or not, by the first reading."""
+    kept = []
+    for s, e in spans:
+        start, end = offset + s, offset + e
+        touched = [(a, b) for a, b in runs if start < b and a < end]
+        if touched:
+            kept.append((min(start, touched[0][0]), max(end, touched[-1][1])))
+    return kept
+
+
+def _window(text: str, run: Span) -> Span:
+    """A run with ``_CONTEXT`` characters on either side, widened to whole words."""
+    start, end = run
+    left = text.rfind(" ", 0, max(0, start - _CONTEXT)) + 1
+    right = text.find(" ", min(len(text), end + _CONTEXT))
+    return left, len(text) if right == -1 else right
+
+
+def _hex_text(digits: str) -> str | None:
+    """The text that hex digits stand for, or None when their bytes are not text."""
+    try:
+        decoded = bytes.fromhex(digits).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    readable = sum(c.isalnum() or c == " " for c in decoded)
+    if decoded.isprintable() and readable >= _TEXT_SHARE * len(decoded):
+        return decoded
+    return None
+
+
+def _long(m: re.Match[str]) -> bool:
+    return sum(c.isalpha() for c in m.group()) >= _SPACED_LETTERS
+
+
+def _joined(run: str) -> str:
+    """ "K a r i m  H A D D A D" → "Karim HADDAD"; "K a r i m H A D D A D" as well."""
+    words = _WORD_GAP.sub(" ", _BETWEEN_LETTERS.sub("", run))
+    return _CASE_CHANGE.sub(" ", words)
