@@ -366,7 +366,8 @@ def member_invite(
         validate_email(email)
     except ValidationError as error:
         raise ValidationError({"email": "Enter a valid e-mail address."}) from error
-    if len(email) > User._meta.get_field("email").max_length:  # a longer one is still valid
+    longest = User._meta.get_field("email").max_length  # a longer address is still valid
+    if longest is not None and len(email) > longest:
         raise ValidationError({"email": "Enter a valid e-mail address."})
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "An account already uses this e-mail address."})
