@@ -133,6 +133,13 @@ def absence_cover_create(
         raise InvalidInput({"ends_on": "cover_ended"})
     if ends_on > years_after(timezone.localdate(), COVER_YEARS_MAX):
         raise InvalidInput({"ends_on": "cover_too_far"})
+    if AbsenceCover.objects.filter(
+        Q(ended_at__isnull=True, starts_on__lte=ends_on, ends_on__gte=starts_on),
+        prefecture=prefecture,
+        absent=absent,
+        colleague=colleague,
+    ).exists():
+        raise InvalidInput({"starts_on": "cover_overlaps"})
     cover = AbsenceCover.objects.create(
         prefecture=prefecture,
         absent=absent,

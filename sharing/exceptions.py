@@ -37,6 +37,10 @@ REFUSALS = {
     "not_a_colleague": _("Choisissez un autre membre de cette préfecture."),
     "cover_period": _("La fin du remplacement ne peut pas précéder son début."),
     "cover_ended": _("Un remplacement ne peut pas se terminer dans le passé."),
+    "cover_overlaps": _(
+        "Ce collègue remplace déjà cette personne sur une partie de ces dates : modifiez les "
+        "dates, ou mettez fin au remplacement en cours."
+    ),
     "cover_too_far": _(
         "Un remplacement se termine au plus tard un an après aujourd'hui : au-delà, "
         "organisez-en un nouveau."

@@ -159,6 +159,15 @@ def test_a_cover_ends_at_the_latest_a_year_from_today(orgs, people, colleague):
     assert AbsenceCover.objects.count() == 1
 
 
+def test_a_second_cover_of_the_same_pair_over_the_same_days_is_refused(orgs, people, colleague):
+    first = cover(people, orgs, colleague, lasts=10)
+    with pytest.raises(InvalidInput) as refused:
+        cover(people, orgs, colleague, lasts=3)
+    assert refused.value.errors["starts_on"].code == "cover_overlaps"
+    absence_cover_end(actor=people.liaison, cover=first)
+    assert cover(people, orgs, colleague, lasts=3).pk != first.pk  # once the first has ended
+
+
 def test_cover_page_arranges_and_ends_a_cover(orgs, people, colleague):
     client = client_for(people.liaison)
     today = timezone.localdate().isoformat()
