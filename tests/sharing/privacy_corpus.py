@@ -1309,3 +1309,20 @@ LEGITIMATE += [
 ]
 
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
+
+# The seventh round: a date of birth written as eight digits right after a word for a person;
+# and the same digits as the date of an event, a case or a reference.
+WITH_IDENTIFIERS += [
+    ("Contrôle de la personne 03041998 effectué par la police municipale.", {"date_of_birth"}),
+    ("l'intéressé 03041998 est connu du service jeunesse", {"date_of_birth"}),
+    ("Individu 19980403, vu à plusieurs reprises devant le collège.", {"date_of_birth"}),
+    ("Signalement de l'intéressée : 12111987, domiciliée dans la commune.", {"date_of_birth"}),
+    ("le mineur 27062009 a été raccompagné par les agents", {"date_of_birth"}),
+]
+LEGITIMATE += [
+    ("Réunion du 03042026 reportée, nouvelle date à fixer avec la préfecture.", set()),
+    ("Dossier 20260403 : pièces complètes, transmis au service instructeur.", set()),
+    ("Le contrôle des personnes effectué le 15032026 n'a rien donné.", set()),
+    ("Numéro d'ordre 19980403 du registre des arrêtés municipaux.", set()),
+    ("Aucune personne 31021998 : ce numéro de lot ne correspond à aucune date.", set()),
+]

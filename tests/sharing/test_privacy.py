@@ -692,3 +692,35 @@ def test_refusal_of_a_disguised_name_never_echoes_it(text):
     for value in (text, "Karim", "HADDAD"):
         assert value not in shown
     assert caught.value.kinds == ["person_name"]
+
+
+# --- what still passed after the sixth round, seventh round (December 2026) -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Contrôle de la personne 03041998",
+        "l'intéressé 03041998",
+        "l'intéressée : 03041998",
+        "individu 19980403",
+        "le mineur 27062009",
+    ],
+)
+def test_detects_a_compact_date_of_birth_after_a_word_for_a_person(text):
+    assert "date_of_birth" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le 03041998",  # alone, the date of any event
+        "réunion du 03041998",
+        "dossier 20260403",  # a case, not a person
+        "individu 31021998",  # no such day
+        f"individu 0304{datetime.now(tz=UTC).year + 1}",  # not born yet
+        "individu 03041898",
+    ],
+)
+def test_lets_through_a_compact_date_that_is_not_after_a_word_for_a_person(text):
+    assert "date_of_birth" not in kinds(text)
