@@ -1,16 +1,22 @@
-"""Identifiers disguised as something else: a name written in hex, or with its letters spaced.
+"""Identifiers disguised as something else: a name written in hex or base64, or letter-spaced.
 
-"4b6172696d20484144444144" is "Karim HADDAD" in hex; "K a r i m  H A D D A D" is the same
-name letter-spaced. The screen reads each such run a second time decoded or joined up, with
-the words around it, padded with spaces to its former length so that offsets stay right.
+"4b6172696d20484144444144" is "Karim HADDAD" in hex, "S2FyaW0gSEFEREFE" in base64;
+"K a r i m  H A D D A D" is the same name letter-spaced. The screen reads each such run a
+second time decoded or joined up, with the words around it, padded with spaces to its former
+length so that offsets stay right.
 
 A run of hex is read only when its bytes decode as UTF-8 to printable text made mostly of
 letters, digits and spaces: a hash, a UUID or a request id decodes to bytes that are not text.
+Base64 is read the same way, in either alphabet, padded or not, and only in runs that no word
+is written like: twelve characters or more with a digit, a "+", "/" or "=" among them, or a
+capital after a small letter. References, tokens and random ids decode to bytes, not text.
 Letters spaced one space apart are joined up only in runs of four letters or more, so that
 the single-letter words of French ("il y a à faire") and short acronyms ("S I G") are left as
 they are; whatever is joined up is screened as any other text would be.
 """
 
+import base64
+import binascii
 import re
 from collections.abc import Iterator
 from itertools import chain
@@ -18,6 +24,11 @@ from itertools import chain
 from .scan import Span
 
 _HEX = re.compile(r"(?<!\w)(?:0x)?((?:[0-9A-Fa-f]{2}){6,})(?!\w)")
+# Base64 in either alphabet ("+/" or "-_"), its padding optional.
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
+# What a word or a hyphenated name never has: "Saint-Jean-de-Maurienne" is skipped unread.
+_NOT_A_WORD = re.compile(r"[0-9+/=]|[a-z][A-Z]")
+_URL_SAFE = str.maketrans("-_", "+/")
 # Characters read again on either side of a run, to the end of a word.
 _CONTEXT = 60
 # Two thirds of the decoded characters at least: "jean.dupont@gmail.com" has its dots and "@".
@@ -45,9 +56,14 @@ def unveiled(text: str) -> Iterator[tuple[int, str, list[Span]]]:
     share one, so that no part of a text is read more than twice.
     """
     hex_runs = ((m.span(), _hex_text(m[1])) for m in _HEX.finditer(text))
+    base64_runs = (
+        (m.span(), _base64_text(m.group()))
+        for m in _BASE64.finditer(text)
+        if _NOT_A_WORD.search(m.group()) and not _HEX.fullmatch(m.group())
+    )
     spaced_runs = ((m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m))
     windows: list[tuple[int, int, list[tuple[Span, str]]]] = []
-    runs = chain(hex_runs, spaced_runs)
+    runs = chain(hex_runs, base64_runs, spaced_runs)
     for span, readable in sorted((span, text) for span, text in runs if text is not None):
         left, right = _window(text, span)
         if windows and left < windows[-1][1]:
@@ -86,8 +102,22 @@ def _window(text: str, run: Span) -> Span:
 
 def _hex_text(digits: str) -> str | None:
     """The text that hex digits stand for, or None when their bytes are not text."""
+    return _text(bytes.fromhex(digits))
+
+
+def _base64_text(run: str) -> str | None:
+    """The text that a base64 run stands for, or None when it is not base64 of text."""
+    run = run.rstrip("=").translate(_URL_SAFE)
     try:
-        decoded = bytes.fromhex(digits).decode("utf-8")
+        return _text(base64.b64decode(run + "=" * (-len(run) % 4), validate=True))
+    except binascii.Error:
+        return None  # a length no base64 has, or mixed padding
+
+
+def _text(raw: bytes) -> str | None:
+    """Decoded bytes when they are UTF-8 text made mostly of letters, digits and spaces."""
+    try:
+        decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
     readable = sum(c.isalnum() or c == " " for c in decoded)

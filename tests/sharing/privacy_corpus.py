@@ -1326,3 +1326,31 @@ LEGITIMATE += [
     ("Numéro d'ordre 19980403 du registre des arrêtés municipaux.", set()),
     ("Aucune personne 31021998 : ce numéro de lot ne correspond à aucune date.", set()),
 ]
+
+# The seventh round, too: identifiers written in base64, padded or not, in either alphabet; and
+# tokens, references, file names and encoded text without an identifier that look like them.
+WITH_IDENTIFIERS += [
+    (
+        "Vérification concernant S2FyaW0gSEFERERBRA==, animateur au centre de loisirs.",
+        {"person_name"},
+    ),
+    (
+        "Identifiant de la personne : S2FyaW0gSEFEREFE (base64), merci de vérifier.",
+        {"person_name"},
+    ),
+    ("Agent concerné : Tm_DqW1pZSBHw4lSQVJE, recrutée au service des sports.", {"person_name"}),
+    ("le jeune TW9oYW1lZCBCZW5hbGk fréquente le local associatif", {"person_name"}),
+    ("Numéro de la mère : MDYgMTIgMzQgNTYgNzg=, à rappeler.", {"phone"}),
+    ("Contact de la famille : amVhbi5kdXBvbnRAZ21haWwuY29t", {"email"}),
+]
+LEGITIMATE += [
+    ("Clé d'API sk_live_51H8xYzABCdefGHIjkl révoquée par l'administrateur.", set()),
+    ("Jeton ghp_16C7e42F292c6912E7710c838347Ae178B4a révoqué le 3 mars.", set()),
+    ("Session eyJhbGciOiJIUzI1NiJ9 expirée, reconnexion demandée.", set()),
+    ("Référence 26198-2026-0004, pièce jointe PJ-2026-0412-B.", set()),
+    ("Identifiant de requête dXNlcl9zZXNzaW9uX2lk dans les journaux.", set()),
+    ("Fichier Rapport_CLSPD_2026-03-12_v2.pdf transmis au groupe de travail.", set()),
+    ("Le projet VidéoProtection2026 est décrit sur la page MaCommune/Sécurité.", set()),
+    ("Lien de suivi https://demarches.example.fr/suivi/AbCdEf123456 envoyé à la mairie.", set()),
+    ("La commune de Saint-Jean-de-Maurienne rejoint le CLSPD intercommunal.", set()),
+]

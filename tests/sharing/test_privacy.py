@@ -684,7 +684,9 @@ def test_highlights_of_disguised_names_side_by_side_cover_each():
     assert {"K a r i m  H A D D A D", "536f706869652042454e414c49"} <= spans
 
 
-@pytest.mark.parametrize("text", ["4b6172696d20484144444144", "K a r i m  H A D D A D"])
+@pytest.mark.parametrize(
+    "text", ["4b6172696d20484144444144", "S2FyaW0gSEFEREFE", "K a r i m  H A D D A D"]
+)
 def test_refusal_of_a_disguised_name_never_echoes_it(text):
     with pytest.raises(PersonalDataRefused) as caught:
         screen_text(field="note", text=text)
@@ -724,3 +726,42 @@ def test_detects_a_compact_date_of_birth_after_a_word_for_a_person(text):
 )
 def test_lets_through_a_compact_date_that_is_not_after_a_word_for_a_person(text):
     assert "date_of_birth" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # base64, padded or not, in either alphabet, accented
+        ("S2FyaW0gSEFERERBRA==", "person_name"),
+        ("S2FyaW0gSEFERERBRA", "person_name"),
+        ("Agent concerné : S2FyaW0gSEFEREFE, recruté en mars.", "person_name"),
+        ("Tm_DqW1pZSBHw4lSQVJE", "person_name"),
+        ("amVhbi5kdXBvbnRAZ21haWwuY29t", "email"),
+        ("MDYgMTIgMzQgNTYgNzg=", "phone"),
+    ],
+)
+def test_detects_identifiers_written_in_base64(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Référence 26198-2026-0004",
+        "BR-2026-0141 et ARR-2026-045",
+        "clé sk_live_51H8xYzABCdefGHIjkl",
+        "jeton ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "session eyJhbGciOiJIUzI1NiJ9",  # base64 of text, without an identifier
+        "Rapport_CLSPD_2026-03-12_v2.pdf",
+        "Saint-Jean-de-Maurienne",
+        "page /sharing/api/v1/requests/?page=2",
+    ],
+)
+def test_lets_through_tokens_and_references_that_look_like_base64(text):
+    assert find_identifiers(text) == []
+
+
+def test_highlight_of_a_name_in_base64_covers_it_as_written():
+    text = "Agent concerné : S2FyaW0gSEFERERBRA==, recruté en mars."
+    spans = {text[h.start : h.end] for h in find_highlights(text) if h.kind == "person_name"}
+    assert "S2FyaW0gSEFERERBRA==" in spans
