@@ -10,6 +10,9 @@ letters, digits and spaces: a hash, a UUID or a request id decodes to bytes that
 Base64 is read the same way, in either alphabet, padded or not, and only in runs that no word
 is written like: twelve characters or more with a digit, a "+", "/" or "=" among them, or a
 capital after a small letter. References, tokens and random ids decode to bytes, not text.
+A word written in leetspeak ("K4r1m H4DD4D", "M0h4m3d") is read with its digits as the letters
+they stand for, when it has two letters at least and becomes letters only: "A4", "F35", "2B",
+"1er" or a reference such as "ARR-2026-045" are left as they are.
 Letters spaced one space apart are joined up only in runs of four letters or more, so that
 the single-letter words of French ("il y a à faire") and short acronyms ("S I G") are left as
 they are; whatever is joined up is screened as any other text would be.
@@ -29,6 +32,11 @@ _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
 # What a word or a hyphenated name never has: "Saint-Jean-de-Maurienne" is skipped unread.
 _NOT_A_WORD = re.compile(r"[0-9+/=]|[a-z][A-Z]")
 _URL_SAFE = str.maketrans("-_", "+/")
+# A word of letters and the digits leetspeak draws letters with, one of them at least; not a
+# piece of a reference, a plate or an address ("ARR-2026-045", "AB-123-CD", "jean@mairie.fr").
+_LEET = re.compile(r"(?<![\w@.-])(?=[A-Za-z]*[013457@])[A-Za-z013457][A-Za-z013457@]*(?![\w@.-])")
+_LEET_LETTERS = str.maketrans("013457@", "oieasta")
+_ORDINAL = re.compile(r"\d+(?:er|re|e|nd|nde)s?")  # "1er", "1res"
 # Characters read again on either side of a run, to the end of a word.
 _CONTEXT = 60
 # Two thirds of the decoded characters at least: "jean.dupont@gmail.com" has its dots and "@".
@@ -61,9 +69,10 @@ def unveiled(text: str) -> Iterator[tuple[int, str, list[Span]]]:
         for m in _BASE64.finditer(text)
         if _NOT_A_WORD.search(m.group()) and not _HEX.fullmatch(m.group())
     )
+    leet_runs = ((m.span(), _unleet(m.group())) for m in _LEET.finditer(text))
     spaced_runs = ((m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m))
     windows: list[tuple[int, int, list[tuple[Span, str]]]] = []
-    runs = chain(hex_runs, base64_runs, spaced_runs)
+    runs = chain(hex_runs, base64_runs, leet_runs, spaced_runs)
     for span, readable in sorted((span, text) for span, text in runs if text is not None):
         left, right = _window(text, span)
         if windows and left < windows[-1][1]:
@@ -124,6 +133,14 @@ def _text(raw: bytes) -> str | None:
     if decoded.isprintable() and readable >= _TEXT_SHARE * len(decoded):
         return decoded
     return None
+
+
+def _unleet(word: str) -> str | None:
+    """ "K4r1m" → "Karim", "H4DD4D" → "HADDAD"; None for words that are not leetspeak."""
+    if sum(c.isalpha() for c in word) < 2 or _ORDINAL.fullmatch(word):
+        return None
+    letters = word.translate(_LEET_LETTERS)
+    return letters.upper() if word.upper() == word else letters
 
 
 def _long(m: re.Match[str]) -> bool:

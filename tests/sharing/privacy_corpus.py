@@ -1354,3 +1354,21 @@ LEGITIMATE += [
     ("Lien de suivi https://demarches.example.fr/suivi/AbCdEf123456 envoyé à la mairie.", set()),
     ("La commune de Saint-Jean-de-Maurienne rejoint le CLSPD intercommunal.", set()),
 ]
+
+# The seventh round, too: names written in leetspeak; and references, formats, ordinals and
+# codes mixing letters and digits.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : K4r1m H4DD4D, recruté au service des sports.", {"person_name"}),
+    ("le jeune M0h4m3d B3N4L1 traîne devant le collège le soir", {"person_name"}),
+    ("Signalement : B3N4L1 M0h4m3d, suivi par l'éducateur de rue.", {"person_name"}),
+    ("l'agent b0uz1d n'occupe pas un poste sensible", {"person_name"}),
+    ("S0ph13 B3N@L1, signalée par l'éducateur, fréquente le local associatif.", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Retour sur l'arrêté ARR-2026-045 et le courrier BR-2026-0141, format A4.", set()),
+    ("Le 1er adjoint et les 1res classes du collège participent au forum.", set()),
+    ("Survol de la commune par des F35 le 14 juillet, secteurs 3F et 4B fermés.", set()),
+    ("Départements 2A et 2B : réunion commune des préfectures de Corse.", set()),
+    ("Épidémie de H1N1 : la salle B12 et le local T4 sont fermés jusqu'à lundi.", set()),
+    ("Fichiers MP3 et A3 de la campagne de prévention transmis au CM1.", set()),
+]

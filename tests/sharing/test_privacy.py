@@ -685,7 +685,8 @@ def test_highlights_of_disguised_names_side_by_side_cover_each():
 
 
 @pytest.mark.parametrize(
-    "text", ["4b6172696d20484144444144", "S2FyaW0gSEFEREFE", "K a r i m  H A D D A D"]
+    "text",
+    ["4b6172696d20484144444144", "S2FyaW0gSEFEREFE", "K a r i m  H A D D A D", "K4r1m H4DD4D"],
 )
 def test_refusal_of_a_disguised_name_never_echoes_it(text):
     with pytest.raises(PersonalDataRefused) as caught:
@@ -765,3 +766,40 @@ def test_highlight_of_a_name_in_base64_covers_it_as_written():
     text = "Agent concerné : S2FyaW0gSEFERERBRA==, recruté en mars."
     spans = {text[h.start : h.end] for h in find_highlights(text) if h.kind == "person_name"}
     assert "S2FyaW0gSEFERERBRA==" in spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "K4r1m H4DD4D",
+        "B3N4L1 M0h4m3d",
+        "le jeune M0h4m3d B3N4L1",
+        "l'agent b0uz1d",
+        "S0ph13 B3N@L1",
+    ],
+)
+def test_detects_a_name_written_in_leetspeak(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arrêté ARR-2026-045",
+        "courrier BR-2026-0141",
+        "format A4",
+        "des F35, secteur 3F",
+        "départements 2A et 2B",
+        "le 1er adjoint, les 1res classes",
+        "H1N1, MP3, CM1, salle B12",
+    ],
+)
+def test_lets_through_codes_that_mix_letters_and_digits(text):
+    assert find_identifiers(text) == []
+
+
+def test_highlight_of_a_name_in_leetspeak_covers_it_as_written():
+    text = "Agent concerné : K4r1m H4DD4D, recruté en mars."
+    spans = [(h.start, h.end) for h in find_highlights(text) if h.kind == "person_name"]
+    start, end = text.index("K4r1m"), text.index(",")
+    assert any(s <= start and end <= e for s, e in spans)
