@@ -5,8 +5,10 @@
 second time decoded or joined up, with the words around it, padded with spaces to its former
 length so that offsets stay right.
 
-A run of hex is read only when its bytes decode as UTF-8 to printable text made mostly of
-letters, digits and spaces: a hash, a UUID or a request id decodes to bytes that are not text.
+Hex is read as well with its bytes a space apart ("4b 61 72 69 6d") or each after "\\x"
+("\\x4b\\x61"), six bytes at least. A run of hex is read only when its bytes decode as UTF-8
+to printable text made mostly of letters, digits and spaces: a hash, a UUID or a request id
+decodes to bytes that are not text, a list of numbers to control characters.
 Base64 is read the same way, in either alphabet, padded or not, and only in runs that no word
 is written like: twelve characters or more with a digit, a "+", "/" or "=" among them, or a
 capital after a small letter. References, tokens and random ids decode to bytes, not text.
@@ -27,6 +29,10 @@ from itertools import chain
 from .scan import Span
 
 _HEX = re.compile(r"(?<!\w)(?:0x)?((?:[0-9A-Fa-f]{2}){6,})(?!\w)")
+# Hex bytes a space apart or each after "\x", as a hex dump or a string literal shows them.
+_HEX_BYTES = re.compile(
+    r"(?<![\w\\])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){5,}(?!\w)|(?:\\x[0-9A-Fa-f]{2}){6,}"
+)
 # Base64 in either alphabet ("+/" or "-_"), its padding optional.
 _BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
 # What a word or a hyphenated name never has: "Saint-Jean-de-Maurienne" is skipped unread.
@@ -63,7 +69,10 @@ def unveiled(text: str) -> Iterator[tuple[int, str, list[Span]]]:
     words around a run are what it needs ("l'agent b o u z i d"). Runs whose windows overlap
     share one, so that no part of a text is read more than twice.
     """
-    hex_runs = ((m.span(), _hex_text(m[1])) for m in _HEX.finditer(text))
+    hex_runs = chain(
+        ((m.span(), _hex_text(m[1])) for m in _HEX.finditer(text)),
+        ((m.span(), _hex_text(m.group().replace("\\x", ""))) for m in _HEX_BYTES.finditer(text)),
+    )
     base64_runs = (
         (m.span(), _base64_text(m.group()))
         for m in _BASE64.finditer(text)

@@ -1372,3 +1372,23 @@ LEGITIMATE += [
     ("Épidémie de H1N1 : la salle B12 et le local T4 sont fermés jusqu'à lundi.", set()),
     ("Fichiers MP3 et A3 de la campagne de prévention transmis au CM1.", set()),
 ]
+
+# The seventh round, too: hex with its bytes a space apart or each after "\x"; and lists of
+# numbers and hardware addresses written the same way.
+WITH_IDENTIFIERS += [
+    (
+        "Agent concerné : 4b 61 72 69 6d 20 48 41 44 44 41 44, recruté au service des sports.",
+        {"person_name"},
+    ),
+    (
+        "Identifiant transmis : \\x4b\\x61\\x72\\x69\\x6d\\x20\\x48\\x41\\x44\\x44\\x41\\x44, "
+        "à vérifier.",
+        {"person_name"},
+    ),
+    ("Personne signalée : 53 6f 70 68 69 65 20 42 45 4e 41 4c 49 (dump joint).", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Les lots 12 14 16 18 20 22 du marché de vidéoprotection sont attribués.", set()),
+    ("Adresse MAC de la caméra : 00 1A 2B 3C 4D 5E, à déclarer au prestataire.", set()),
+    ("Trame reçue \\x02\\x10\\x00\\x1f\\x03\\x04 : la borne d'appel est à redémarrer.", set()),
+]

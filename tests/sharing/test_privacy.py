@@ -803,3 +803,23 @@ def test_highlight_of_a_name_in_leetspeak_covers_it_as_written():
     spans = [(h.start, h.end) for h in find_highlights(text) if h.kind == "person_name"]
     start, end = text.index("K4r1m"), text.index(",")
     assert any(s <= start and end <= e for s, e in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4b 61 72 69 6d 20 48 41 44 44 41 44",
+        "\\x4b\\x61\\x72\\x69\\x6d\\x20\\x48\\x41\\x44\\x44\\x41\\x44",
+        "Personne signalée : 53 6f 70 68 69 65 20 42 45 4e 41 4c 49",
+    ],
+)
+def test_detects_a_name_in_hex_with_its_bytes_apart(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lots 12 14 16 18 20 22", "MAC 00 1A 2B 3C 4D 5E", "trame \\x02\\x10\\x00\\x1f\\x03\\x04"],
+)
+def test_lets_through_numbers_and_bytes_that_are_not_text(text):
+    assert find_identifiers(text) == []
