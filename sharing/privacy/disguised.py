@@ -17,7 +17,9 @@ they stand for, when it has two letters at least and becomes letters only: "A4",
 "1er" or a reference such as "ARR-2026-045" are left as they are.
 Letters spaced one space apart are joined up only in runs of four letters or more, so that
 the single-letter words of French ("il y a à faire") and short acronyms ("S I G") are left as
-they are; whatever is joined up is screened as any other text would be.
+they are; whatever is joined up is screened as any other text would be. Letters a dot or a
+hyphen apart ("K.a.r.i.m", "H-A-D-D-A-D") are joined up in words of four letters or more, which
+initials ("J.-P.", "M. R. D.") never are.
 """
 
 import base64
@@ -58,6 +60,11 @@ _SPACED_LETTERS = 4
 _BETWEEN_LETTERS = re.compile(rf"(?<={_LETTER}) (?={_LETTER})")
 _WORD_GAP = re.compile(r" {2,}")
 # Where a name's words were run together with single spaces: "KarimHADDAD", "HADDADKarim".
+# Letters a dot or a hyphen apart ("K.a.r.i.m H-A-D-D-A-D"), words of them a space apart. The
+# four letters a word needs leave initials ("J.-P.", "M. R. D.") and most acronyms as they are.
+_DOTTED_WORD = rf"{_LETTER}(?:[.-]{_LETTER}){{3,}}\.?"
+_DOTTED_RUN = re.compile(rf"(?<![\w.-]){_DOTTED_WORD}(?: {_DOTTED_WORD})*(?![\w-])")
+_DOT_OR_HYPHEN = re.compile(r"[.-]")
 _CASE_CHANGE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])|(?<=[A-ZÀ-Þ])(?=[A-ZÀ-Þ][a-zà-ÿ])")
 
 
@@ -79,9 +86,12 @@ def unveiled(text: str) -> Iterator[tuple[int, str, list[Span]]]:
         if _NOT_A_WORD.search(m.group()) and not _HEX.fullmatch(m.group())
     )
     leet_runs = ((m.span(), _unleet(m.group())) for m in _LEET.finditer(text))
+    dotted_runs = (
+        (m.span(), _DOT_OR_HYPHEN.sub("", m.group())) for m in _DOTTED_RUN.finditer(text)
+    )
     spaced_runs = ((m.span(), _joined(m.group())) for m in _SPACED_RUN.finditer(text) if _long(m))
     windows: list[tuple[int, int, list[tuple[Span, str]]]] = []
-    runs = chain(hex_runs, base64_runs, leet_runs, spaced_runs)
+    runs = chain(hex_runs, base64_runs, leet_runs, dotted_runs, spaced_runs)
     for span, readable in sorted((span, text) for span, text in runs if text is not None):
         left, right = _window(text, span)
         if windows and left < windows[-1][1]:

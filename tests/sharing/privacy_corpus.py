@@ -1392,3 +1392,15 @@ LEGITIMATE += [
     ("Adresse MAC de la caméra : 00 1A 2B 3C 4D 5E, à déclarer au prestataire.", set()),
     ("Trame reçue \\x02\\x10\\x00\\x1f\\x03\\x04 : la borne d'appel est à redémarrer.", set()),
 ]
+
+# The seventh round, too: letters a dot or a hyphen apart; and initials and acronyms.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : K.a.r.i.m H.A.D.D.A.D, recruté au service des sports.", {"person_name"}),
+    ("Signalement : K-a-r-i-m H-A-D-D-A-D, suivi par le CCAS depuis mars.", {"person_name"}),
+    ("l'agent b.o.u.z.i.d n'occupe pas un poste sensible", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Présents : M. R. D., J.-P. et les représentants de la S.N.C.F. et du C.C.A.S.", set()),
+    ("Le mot R.E.S.P.E.C.T. est affiché dans le hall, plan A-B-C-D des écoles.", set()),
+    ("Rapport de la D.D.S.P. sur les secteurs N-O et S-E de la commune.", set()),
+]

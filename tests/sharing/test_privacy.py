@@ -823,3 +823,17 @@ def test_detects_a_name_in_hex_with_its_bytes_apart(text):
 )
 def test_lets_through_numbers_and_bytes_that_are_not_text(text):
     assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["K.a.r.i.m H.A.D.D.A.D", "K-a-r-i-m H-A-D-D-A-D", "l'agent b.o.u.z.i.d"]
+)
+def test_detects_a_name_with_its_letters_a_dot_or_a_hyphen_apart(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["M. R. D.", "J.-P.", "la S.N.C.F. et le C.C.A.S.", "R.E.S.P.E.C.T.", "plan A-B-C-D"]
+)
+def test_lets_through_initials_and_acronyms_written_with_dots(text):
+    assert find_identifiers(text) == []
