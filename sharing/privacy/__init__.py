@@ -12,8 +12,9 @@ accepted identifier is a leak that cannot be undone. It combines, in this order:
   FIJAIS…), plates, dates of birth, postal addresses;
 * the same written in words or obfuscated (:mod:`.spelled`): "zéro six douze…", "né le douze
   mars quatre-vingt-cinq", "jean point dupont arobase…";
-* anything above written in hex or with its letters spaced (:mod:`.disguised`), read a second
-  time made readable: "4b6172696d20484144444144", "K a r i m  H A D D A D";
+* anything above written in hex, in base64, in leetspeak or with its letters spaced
+  (:mod:`.disguised`), read a second time made readable: "4b6172696d20484144444144",
+  "S2FyaW0gSEFEREFE", "K4r1m H4DD4D", "K a r i m  H A D D A D";
 * names by rule in the conventions of administrative writing (:mod:`.names`);
 * names as hurried people type them, found with open-data lexicons of first names and
   surnames (:mod:`.casual`): "le fils de mohamed benali", nicknames ("dit", "alias"), and
@@ -112,9 +113,9 @@ def _detect(
     _detect_in(normalised, found, every=every, rules=rules, ner=ner)
     if has_invisible_spaces(text):  # "Karim\u200bHADDAD": read once more, with a space there
         _detect_in(normalise(text, spaced=True), found, every=every, rules=rules, ner=ner)
-    # Hex and letter-spaced runs ("K a r i m"): their windows once more, made readable. Every
-    # span is needed there, to keep those on a run; the model, the slowest step, is asked only
-    # when the rules found no name there, as in the first reading.
+    # Hex, base64, leetspeak and letter-spaced runs ("K a r i m"): their windows once more,
+    # made readable. Every span is needed there, to keep those on a run; the model, the slowest
+    # step, is asked only when the rules found no name there, as in the first reading.
     for offset, window, runs in disguised.unveiled(normalised):
         more: dict[str, list[Span]] = {}
         _detect_in(window, more, every=True, rules=rules, ner=False)

@@ -50,6 +50,13 @@ _COMPACT_DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
     r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"
 )
+# "l'intéressé 03041998", "contrôle de la personne 19980403": eight digits right after a word
+# for a person can only be that person's date of birth (a case's date follows "dossier",
+# "affaire" or "du", never the person). Alone, the same digits may be any event's date.
+_PERSON_BEFORE = re.compile(
+    r"(?i:(?<!\w)(?:personne|individu|int[ée]ress[ée]e?|(?:d[ée])?nomm[ée]e?|mineure?|jeune"
+    r"|agent|[ée]l[èe]ve|stagiaire|locataire|salari[ée]e?|voisine?|fils|fille)s? *[:,]? *)\Z"
+)
 # "né en 98", "née en 02", "né(e) en 98": a two-digit year just after the cue.
 _BORN_IN_SHORT_YEAR = re.compile(r"(?i:(?<!\w)n[ée]e?s?(?: ?\(e\))?(?: +en| +in)) +'?\Z")
 
@@ -59,7 +66,11 @@ def date_of_birth(scan: Scan) -> Spans:
     text = scan.text
     for m in scan.at_numbers(_COMPACT_DATE):
         start = m.start()
-        if starts_word(text, start) and _STRONG_BIRTH_CUE.search(text, max(0, start - 15), start):
+        if not starts_word(text, start):
+            continue
+        if _STRONG_BIRTH_CUE.search(text, max(0, start - 15), start) or (
+            _PERSON_BEFORE.search(text, max(0, start - 25), start) and _past_date(m.group())
+        ):
             yield m.span()
     for m in scan.at_numbers(_TWO_DIGITS):
         if _BORN_IN_SHORT_YEAR.search(text, max(0, m.start() - 12), m.start()):
@@ -102,6 +113,17 @@ _ENGLISH_MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
     "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
+
+
+def _past_date(digits: str) -> bool:
+    """Whether eight digits, day or year first, make a real date from 1900 to this year."""
+    for fmt in ("%d%m%Y", "%Y%m%d"):
+        try:
+            year = datetime.strptime(digits, fmt).year  # noqa: DTZ007 (a date, no time)
+        except ValueError:
+            continue
+        return 1900 <= year <= datetime.now(tz=UTC).year
+    return False
 
 
 def _month_number(name: str) -> int:

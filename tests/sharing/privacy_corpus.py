@@ -1309,3 +1309,98 @@ LEGITIMATE += [
 ]
 
 CORPUS: list[tuple[str, set[str]]] = LEGITIMATE + WITH_IDENTIFIERS
+
+# The seventh round: a date of birth written as eight digits right after a word for a person;
+# and the same digits as the date of an event, a case or a reference.
+WITH_IDENTIFIERS += [
+    ("Contrôle de la personne 03041998 effectué par la police municipale.", {"date_of_birth"}),
+    ("l'intéressé 03041998 est connu du service jeunesse", {"date_of_birth"}),
+    ("Individu 19980403, vu à plusieurs reprises devant le collège.", {"date_of_birth"}),
+    ("Signalement de l'intéressée : 12111987, domiciliée dans la commune.", {"date_of_birth"}),
+    ("le mineur 27062009 a été raccompagné par les agents", {"date_of_birth"}),
+]
+LEGITIMATE += [
+    ("Réunion du 03042026 reportée, nouvelle date à fixer avec la préfecture.", set()),
+    ("Dossier 20260403 : pièces complètes, transmis au service instructeur.", set()),
+    ("Le contrôle des personnes effectué le 15032026 n'a rien donné.", set()),
+    ("Numéro d'ordre 19980403 du registre des arrêtés municipaux.", set()),
+    ("Aucune personne 31021998 : ce numéro de lot ne correspond à aucune date.", set()),
+]
+
+# The seventh round, too: identifiers written in base64, padded or not, in either alphabet; and
+# tokens, references, file names and encoded text without an identifier that look like them.
+WITH_IDENTIFIERS += [
+    (
+        "Vérification concernant S2FyaW0gSEFERERBRA==, animateur au centre de loisirs.",
+        {"person_name"},
+    ),
+    (
+        "Identifiant de la personne : S2FyaW0gSEFEREFE (base64), merci de vérifier.",
+        {"person_name"},
+    ),
+    ("Agent concerné : Tm_DqW1pZSBHw4lSQVJE, recrutée au service des sports.", {"person_name"}),
+    ("le jeune TW9oYW1lZCBCZW5hbGk fréquente le local associatif", {"person_name"}),
+    ("Numéro de la mère : MDYgMTIgMzQgNTYgNzg=, à rappeler.", {"phone"}),
+    ("Contact de la famille : amVhbi5kdXBvbnRAZ21haWwuY29t", {"email"}),
+]
+LEGITIMATE += [
+    ("Clé d'API sk_live_51H8xYzABCdefGHIjkl révoquée par l'administrateur.", set()),
+    ("Jeton ghp_16C7e42F292c6912E7710c838347Ae178B4a révoqué le 3 mars.", set()),
+    ("Session eyJhbGciOiJIUzI1NiJ9 expirée, reconnexion demandée.", set()),
+    ("Référence 26198-2026-0004, pièce jointe PJ-2026-0412-B.", set()),
+    ("Identifiant de requête dXNlcl9zZXNzaW9uX2lk dans les journaux.", set()),
+    ("Fichier Rapport_CLSPD_2026-03-12_v2.pdf transmis au groupe de travail.", set()),
+    ("Le projet VidéoProtection2026 est décrit sur la page MaCommune/Sécurité.", set()),
+    ("Lien de suivi https://demarches.example.fr/suivi/AbCdEf123456 envoyé à la mairie.", set()),
+    ("La commune de Saint-Jean-de-Maurienne rejoint le CLSPD intercommunal.", set()),
+]
+
+# The seventh round, too: names written in leetspeak; and references, formats, ordinals and
+# codes mixing letters and digits.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : K4r1m H4DD4D, recruté au service des sports.", {"person_name"}),
+    ("le jeune M0h4m3d B3N4L1 traîne devant le collège le soir", {"person_name"}),
+    ("Signalement : B3N4L1 M0h4m3d, suivi par l'éducateur de rue.", {"person_name"}),
+    ("l'agent b0uz1d n'occupe pas un poste sensible", {"person_name"}),
+    ("S0ph13 B3N@L1, signalée par l'éducateur, fréquente le local associatif.", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Retour sur l'arrêté ARR-2026-045 et le courrier BR-2026-0141, format A4.", set()),
+    ("Le 1er adjoint et les 1res classes du collège participent au forum.", set()),
+    ("Survol de la commune par des F35 le 14 juillet, secteurs 3F et 4B fermés.", set()),
+    ("Départements 2A et 2B : réunion commune des préfectures de Corse.", set()),
+    ("Épidémie de H1N1 : la salle B12 et le local T4 sont fermés jusqu'à lundi.", set()),
+    ("Fichiers MP3 et A3 de la campagne de prévention transmis au CM1.", set()),
+]
+
+# The seventh round, too: hex with its bytes a space apart or each after "\x"; and lists of
+# numbers and hardware addresses written the same way.
+WITH_IDENTIFIERS += [
+    (
+        "Agent concerné : 4b 61 72 69 6d 20 48 41 44 44 41 44, recruté au service des sports.",
+        {"person_name"},
+    ),
+    (
+        "Identifiant transmis : \\x4b\\x61\\x72\\x69\\x6d\\x20\\x48\\x41\\x44\\x44\\x41\\x44, "
+        "à vérifier.",
+        {"person_name"},
+    ),
+    ("Personne signalée : 53 6f 70 68 69 65 20 42 45 4e 41 4c 49 (dump joint).", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Les lots 12 14 16 18 20 22 du marché de vidéoprotection sont attribués.", set()),
+    ("Adresse MAC de la caméra : 00 1A 2B 3C 4D 5E, à déclarer au prestataire.", set()),
+    ("Trame reçue \\x02\\x10\\x00\\x1f\\x03\\x04 : la borne d'appel est à redémarrer.", set()),
+]
+
+# The seventh round, too: letters a dot or a hyphen apart; and initials and acronyms.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : K.a.r.i.m H.A.D.D.A.D, recruté au service des sports.", {"person_name"}),
+    ("Signalement : K-a-r-i-m H-A-D-D-A-D, suivi par le CCAS depuis mars.", {"person_name"}),
+    ("l'agent b.o.u.z.i.d n'occupe pas un poste sensible", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Présents : M. R. D., J.-P. et les représentants de la S.N.C.F. et du C.C.A.S.", set()),
+    ("Le mot R.E.S.P.E.C.T. est affiché dans le hall, plan A-B-C-D des écoles.", set()),
+    ("Rapport de la D.D.S.P. sur les secteurs N-O et S-E de la commune.", set()),
+]

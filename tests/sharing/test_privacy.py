@@ -684,7 +684,10 @@ def test_highlights_of_disguised_names_side_by_side_cover_each():
     assert {"K a r i m  H A D D A D", "536f706869652042454e414c49"} <= spans
 
 
-@pytest.mark.parametrize("text", ["4b6172696d20484144444144", "K a r i m  H A D D A D"])
+@pytest.mark.parametrize(
+    "text",
+    ["4b6172696d20484144444144", "S2FyaW0gSEFEREFE", "K a r i m  H A D D A D", "K4r1m H4DD4D"],
+)
 def test_refusal_of_a_disguised_name_never_echoes_it(text):
     with pytest.raises(PersonalDataRefused) as caught:
         screen_text(field="note", text=text)
@@ -692,3 +695,145 @@ def test_refusal_of_a_disguised_name_never_echoes_it(text):
     for value in (text, "Karim", "HADDAD"):
         assert value not in shown
     assert caught.value.kinds == ["person_name"]
+
+
+# --- what still passed after the sixth round, seventh round (December 2026) -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Contrôle de la personne 03041998",
+        "l'intéressé 03041998",
+        "l'intéressée : 03041998",
+        "individu 19980403",
+        "le mineur 27062009",
+    ],
+)
+def test_detects_a_compact_date_of_birth_after_a_word_for_a_person(text):
+    assert "date_of_birth" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le 03041998",  # alone, the date of any event
+        "réunion du 03041998",
+        "dossier 20260403",  # a case, not a person
+        "individu 31021998",  # no such day
+        f"individu 0304{datetime.now(tz=UTC).year + 1}",  # not born yet
+        "individu 03041898",
+    ],
+)
+def test_lets_through_a_compact_date_that_is_not_after_a_word_for_a_person(text):
+    assert "date_of_birth" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # base64, padded or not, in either alphabet, accented
+        ("S2FyaW0gSEFERERBRA==", "person_name"),
+        ("S2FyaW0gSEFERERBRA", "person_name"),
+        ("Agent concerné : S2FyaW0gSEFEREFE, recruté en mars.", "person_name"),
+        ("Tm_DqW1pZSBHw4lSQVJE", "person_name"),
+        ("amVhbi5kdXBvbnRAZ21haWwuY29t", "email"),
+        ("MDYgMTIgMzQgNTYgNzg=", "phone"),
+    ],
+)
+def test_detects_identifiers_written_in_base64(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Référence 26198-2026-0004",
+        "BR-2026-0141 et ARR-2026-045",
+        "clé sk_live_51H8xYzABCdefGHIjkl",
+        "jeton ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        "session eyJhbGciOiJIUzI1NiJ9",  # base64 of text, without an identifier
+        "Rapport_CLSPD_2026-03-12_v2.pdf",
+        "Saint-Jean-de-Maurienne",
+        "page /sharing/api/v1/requests/?page=2",
+    ],
+)
+def test_lets_through_tokens_and_references_that_look_like_base64(text):
+    assert find_identifiers(text) == []
+
+
+def test_highlight_of_a_name_in_base64_covers_it_as_written():
+    text = "Agent concerné : S2FyaW0gSEFERERBRA==, recruté en mars."
+    spans = {text[h.start : h.end] for h in find_highlights(text) if h.kind == "person_name"}
+    assert "S2FyaW0gSEFERERBRA==" in spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "K4r1m H4DD4D",
+        "B3N4L1 M0h4m3d",
+        "le jeune M0h4m3d B3N4L1",
+        "l'agent b0uz1d",
+        "S0ph13 B3N@L1",
+    ],
+)
+def test_detects_a_name_written_in_leetspeak(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "arrêté ARR-2026-045",
+        "courrier BR-2026-0141",
+        "format A4",
+        "des F35, secteur 3F",
+        "départements 2A et 2B",
+        "le 1er adjoint, les 1res classes",
+        "H1N1, MP3, CM1, salle B12",
+    ],
+)
+def test_lets_through_codes_that_mix_letters_and_digits(text):
+    assert find_identifiers(text) == []
+
+
+def test_highlight_of_a_name_in_leetspeak_covers_it_as_written():
+    text = "Agent concerné : K4r1m H4DD4D, recruté en mars."
+    spans = [(h.start, h.end) for h in find_highlights(text) if h.kind == "person_name"]
+    start, end = text.index("K4r1m"), text.index(",")
+    assert any(s <= start and end <= e for s, e in spans)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4b 61 72 69 6d 20 48 41 44 44 41 44",
+        "\\x4b\\x61\\x72\\x69\\x6d\\x20\\x48\\x41\\x44\\x44\\x41\\x44",
+        "Personne signalée : 53 6f 70 68 69 65 20 42 45 4e 41 4c 49",
+    ],
+)
+def test_detects_a_name_in_hex_with_its_bytes_apart(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lots 12 14 16 18 20 22", "MAC 00 1A 2B 3C 4D 5E", "trame \\x02\\x10\\x00\\x1f\\x03\\x04"],
+)
+def test_lets_through_numbers_and_bytes_that_are_not_text(text):
+    assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["K.a.r.i.m H.A.D.D.A.D", "K-a-r-i-m H-A-D-D-A-D", "l'agent b.o.u.z.i.d"]
+)
+def test_detects_a_name_with_its_letters_a_dot_or_a_hyphen_apart(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["M. R. D.", "J.-P.", "la S.N.C.F. et le C.C.A.S.", "R.E.S.P.E.C.T.", "plan A-B-C-D"]
+)
+def test_lets_through_initials_and_acronyms_written_with_dots(text):
+    assert find_identifiers(text) == []
