@@ -167,6 +167,14 @@ def signature_delegation_create(
         raise InvalidInput({"ends_on": "delegation_too_far"})
     if not deputies_of(commune=commune).filter(pk=deputy.pk).exists():
         raise InvalidInput({"deputy": "not_a_deputy"})
+    if SignatureDelegation.objects.filter(
+        commune=commune,
+        deputy=deputy,
+        revoked_at__isnull=True,
+        starts_on__lte=ends_on,
+        ends_on__gte=starts_on,
+    ).exists():
+        raise InvalidInput({"starts_on": "delegation_overlaps"})
     delegation = SignatureDelegation.objects.create(
         commune=commune,
         mayor=actor,

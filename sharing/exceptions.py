@@ -33,6 +33,10 @@ REFUSALS = {
         "Une délégation se termine au plus tard six ans après aujourd'hui, la durée d'un "
         "mandat municipal."
     ),
+    "delegation_overlaps": _(
+        "Cette personne a déjà une délégation sur une partie de ces dates : modifiez les "
+        "dates, ou révoquez la délégation en cours."
+    ),
     "not_a_deputy": _("Cette personne n'est pas membre de la commune, ou en est le maire."),
     "not_a_colleague": _("Choisissez un autre membre de cette préfecture."),
     "cover_period": _("La fin du remplacement ne peut pas précéder son début."),

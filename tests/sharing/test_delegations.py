@@ -180,6 +180,17 @@ def test_a_delegation_ends_at_the_latest_six_years_from_today(orgs, people):
     assert SignatureDelegation.objects.count() == 1
 
 
+def test_a_second_delegation_to_the_same_person_over_the_same_days_is_refused(orgs, people):
+    first = delegate(people, orgs, lasts=10)
+    with pytest.raises(InvalidInput) as refused:
+        delegate(people, orgs, starts_in=10, lasts=5, order="ARR-2026-046")
+    assert refused.value.errors["starts_on"].code == "delegation_overlaps"
+    assert delegate(people, orgs, starts_in=11, lasts=5, order="ARR-2026-047").pk != first.pk
+    signature_delegation_revoke(actor=people.mayor, delegation=first)
+    assert delegate(people, orgs, lasts=3, order="ARR-2026-048").pk != first.pk  # once revoked
+    assert SignatureDelegation.objects.count() == 3
+
+
 # --- the web --------------------------------------------------------------------------------
 
 
