@@ -14,12 +14,8 @@ from .services import person_name
 class ProfileForm(DsfrForm, forms.Form):
     """Names (unless ProConnect sets them) and language."""
 
-    first_name = forms.CharField(
-        label=_("Prénom"), max_length=150, required=False, validators=[person_name]
-    )
-    last_name = forms.CharField(
-        label=_("Nom"), max_length=150, required=False, validators=[person_name]
-    )
+    first_name = forms.CharField(label=_("Prénom"), max_length=150, validators=[person_name])
+    last_name = forms.CharField(label=_("Nom"), max_length=150, validators=[person_name])
     language = forms.ChoiceField(label=_("Langue des pages et des courriels"), choices=())
 
     def __init__(self, *args, user: User, **kwargs) -> None:
@@ -28,6 +24,7 @@ class ProfileForm(DsfrForm, forms.Form):
         if user.uses_proconnect:
             for name in ("first_name", "last_name"):
                 self.fields[name].disabled = True
+                self.fields[name].required = False  # not posted: the view passes no initial
                 self.fields[name].help_text = _("Transmis par ProConnect à chaque connexion.")
 
 

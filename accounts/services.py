@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.forms.fields import Field
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -301,8 +302,13 @@ def person_name(value: str) -> None:
 
 
 def _checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """Both names, each a name: colleagues and auditors read them beside what their holder
+    did, as the invitation asked them."""
     errors = {}
     for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if not value.strip():
+            errors[field] = [str(Field.default_error_messages["required"])]
+            continue
         try:
             person_name(value)
         except ValidationError as error:

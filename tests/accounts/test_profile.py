@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organization
 from accounts.security_services import token_issue
+from accounts.services import user_profile_update
 from accounts.validators import siret_is_valid, validate_siret, with_luhn_key
 from audit.models import AuditEvent
 from tests.factories import PASSWORD
@@ -61,6 +62,22 @@ def test_profile_refuses_a_name_carrying_anything_but_a_name(people):
     people.liaison.refresh_from_db()
     assert (people.liaison.first_name, people.liaison.last_name) == before
     assert not AuditEvent.objects.filter(action="user.profile_changed").exists()
+
+
+def test_profile_keeps_both_names(people):
+    user_profile_update(user=people.liaison, first_name="Inès", last_name="Dubois", language="fr")
+    before = ("Inès", "Dubois")
+    response = signed_in(people.liaison).post(
+        reverse("profile"), {"first_name": " ", "last_name": "", "language": "fr"}
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"first_name", "last_name"}
+    with pytest.raises(ValidationError) as refused:
+        user_profile_update(user=people.liaison, first_name="Inès", last_name=" ", language="fr")
+    assert set(refused.value.message_dict) == {"last_name"}
+    people.liaison.refresh_from_db()
+    assert (people.liaison.first_name, people.liaison.last_name) == before
 
 
 def test_display_name_falls_back_to_the_username(people):
