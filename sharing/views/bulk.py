@@ -72,14 +72,15 @@ def apply_each(
     user = request.user
     done, refused = [], []
     for reference in references:
+        readable = REFERENCE.fullmatch(reference) is not None
         try:
-            if not REFERENCE.fullmatch(reference):
+            if not readable:
                 raise Http404
             info_request = get_request_for(user=user, reference=reference)
         except Http404:
             audit_denied(request, action="request.not_found", reference=reference)
             # What was sent is shown only when it is a reference: never typed text back.
-            shown = reference if REFERENCE.fullmatch(reference) else _("Sélection illisible")
+            shown = reference if readable else _("Sélection illisible")
             refused.append((shown, _("Introuvable, ou pas de votre ressort.")))
             continue
         try:
