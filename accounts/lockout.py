@@ -7,6 +7,8 @@ import hashlib
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -115,3 +117,14 @@ class ScreenedDatabaseHandler(AxesDatabaseHandler):
             return super().user_login_failed(sender, credentials, request, **kwargs)
         finally:
             request.GET, request.POST = kept_get, kept_post
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """On a success, the account's own failures only, from every address. axes would also
+        clear every failure from the address: signing in to one's own account would then reset
+        the count of any account guessed from there, and guessing would never lock (an outside
+        tester's finding)."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count

@@ -470,6 +470,7 @@ AXES_HANDLER = "accounts.lockout.ScreenedDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success clears the account's own failures, never the address's (accounts.lockout).
 AXES_RESET_ON_SUCCESS = True
 # Attempts while locked out do not push the end of the lock further.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

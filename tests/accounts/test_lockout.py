@@ -205,6 +205,16 @@ def test_a_success_under_the_limit_clears_the_account_failures(people):
     assert web_attempt(Client(), "liaison-26", PASSWORD).status_code == 302
 
 
+def test_signing_in_to_ones_own_account_does_not_clear_the_failures_on_another(people):
+    # From one address: four guesses at the mayor's password, the guesser's own account, and
+    # the fifth guess locks the mayor's account all the same.
+    for _ in range(LIMIT - 1):
+        assert web_attempt(Client(), "mayor-26198", "wrong").status_code == 200
+    assert web_attempt(Client(), "legal_officer-26198", PASSWORD).status_code == 302
+    assert web_attempt(Client(), "mayor-26198", "wrong").status_code == 429
+    assert web_attempt(Client(), "mayor-26198", PASSWORD, forwarded="192.0.2.77").status_code == 429
+
+
 def test_the_token_throttle_uses_the_shared_cache_and_the_audit_address(rf, settings):
     throttle = SharedScopedRateThrottle()
     assert throttle.cache is caches["shared"]
