@@ -27,7 +27,7 @@ from django.core.exceptions import SuspiciousOperation
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from .exceptions import ProConnectRefused
-from .services import proconnect_identity_bind
+from .services import proconnect_acr, proconnect_amr, proconnect_identity_bind
 
 # The userinfo claims Relais asks for; ProConnect's scopes carry the same names.
 USERINFO_CLAIMS = ("given_name", "usual_name", "email", "uid", "siret", "idp_id")
@@ -214,6 +214,9 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         if not payload.get("sub") or userinfo.get("sub") != payload.get("sub"):
             raise ProConnectRefused("token_invalid")
         id_claims = {claim: payload.get(claim) for claim in ID_TOKEN_CLAIMS}
+        # Only known values go on, to the audit log and the session (services.proconnect_amr).
+        id_claims["acr"] = proconnect_acr(id_claims["acr"])
+        id_claims["amr"] = proconnect_amr(id_claims["amr"])
         if not isinstance(id_claims["auth_time"], int):
             id_claims["auth_time"] = int(time.time())
         self.request.proconnect_id_claims = id_claims

@@ -1,5 +1,6 @@
 """Writes on organisations and memberships; role groups are created here and nowhere else."""
 
+import hashlib
 import re
 
 from django.conf import settings
@@ -191,14 +192,10 @@ def proconnect_identity_bind(
     )
     if membership is None:
         raise ProConnectRefused("siret_mismatch", user=user)
-    first_name = str(userinfo.get("given_name") or "").strip()[:NAME_MAX]
-    last_name = str(userinfo.get("usual_name") or "").strip()[:NAME_MAX]
-    names_changed = bool(first_name or last_name) and (first_name, last_name) != (
-        user.first_name,
-        user.last_name,
-    )
-    if names_changed:
-        user.first_name, user.last_name = first_name, last_name
+    names = _proconnect_names(userinfo)
+    names_changed = names is not None and names != (user.first_name, user.last_name)
+    if names is not None and names_changed:
+        user.first_name, user.last_name = names
     user.proconnect_last_login = timezone.now()
     user.save(update_fields=["first_name", "last_name", "proconnect_last_login"])
     audit_record(
@@ -206,14 +203,79 @@ def proconnect_identity_bind(
         action="auth.proconnect.login",
         organization=membership.organization,
         details={
-            "acr": str(acr or "")[:64],
-            "amr": [str(method)[:32] for method in (amr or [])][:10],
+            "acr": proconnect_acr(acr),
+            "amr": proconnect_amr(amr),
             "second_factor": second_factor,
-            "idp_id": str(userinfo.get("idp_id") or "")[:64],
+            "idp_id": _identity_provider(userinfo.get("idp_id")),
             "names_updated": names_changed,
+            "names_refused": names is None,
         },
     )
     return user
+
+
+def _proconnect_names(userinfo: dict) -> tuple[str, str] | None:
+    """The names ProConnect sends, when both are a name as the profile takes one; None
+    otherwise, and the account keeps its own. An identity provider may let its users type
+    theirs: "Karim né le 03/04/1998" or an address would go wherever the name is shown."""
+    first_name, last_name = userinfo.get("given_name"), userinfo.get("usual_name")
+    if not isinstance(first_name, str) or not isinstance(last_name, str):
+        return None
+    try:
+        return _checked_names(first_name, last_name)
+    except ValidationError:
+        return None
+
+
+# What the audit log and the session keep of ProConnect's own claims about the authentication:
+# their values when they are among those its documentation lists (acr) or RFC 8176's
+# registry and ProConnect's (amr), "other" otherwise; the identity provider's id when it is
+# a UUID, as ProConnect gives them, a digest otherwise. An identity provider fills amr, and
+# these were kept as sent (an outside tester's finding).
+KNOWN_ACR = frozenset(
+    {
+        "eidas1",
+        "eidas2",
+        "eidas3",
+        "https://proconnect.gouv.fr/assurance/self-asserted",
+        "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
+        "https://proconnect.gouv.fr/assurance/consistency-checked",
+        "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
+    }
+)
+KNOWN_AMR = frozenset(
+    {
+        *("face", "fpt", "geo", "hwk", "iris", "kba", "mca", "mfa", "otp", "pin", "pop"),
+        *("pwd", "rba", "retina", "sc", "sms", "swk", "tel", "user", "vbm", "wia"),
+        *("totp", "email", "mail"),
+    }
+)
+AMR_MAX = 10
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def proconnect_acr(acr: object) -> str:
+    if not acr:
+        return ""
+    return acr if isinstance(acr, str) and acr in KNOWN_ACR else "other"
+
+
+def proconnect_amr(amr: object) -> list[str]:
+    if not isinstance(amr, list):
+        return []
+    kept = dict.fromkeys(
+        method if isinstance(method, str) and method in KNOWN_AMR else "other" for method in amr
+    )
+    return list(kept)[:AMR_MAX]
+
+
+def _identity_provider(idp_id: object) -> str:
+    if not idp_id:
+        return ""
+    text = str(idp_id)
+    if _UUID.fullmatch(text.lower()):
+        return text.lower()
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
 
 
 @transaction.atomic

@@ -49,6 +49,15 @@ ACCOUNTS = {
         "siret": SIRET_OTHER,
         "idp_id": "fia1v2",
     },
+    # An identity provider that lets its users type their names, and fills amr as it likes.
+    "planted": {
+        "given_name": "Karim né le 03/04/1998",
+        "usual_name": "HADDAD 1 98 04 75 123 456 78",
+        "email": "jeanne.martin@drome.gouv.fr",
+        "uid": "4711",
+        "siret": SIRET_26,
+        "idp_id": "Karim Haddad 03041998 idp",
+    },
 }
 
 
@@ -168,6 +177,25 @@ def test_sign_in_with_a_second_factor_is_noted_in_the_session(proconnect, jeanne
     assert client.session["relais_mfa_via"] == "proconnect"
     assert client.session["relais_proconnect_amr"] == ["pwd", "totp"]
     assert AuditEvent.objects.get(action="auth.proconnect.login").details["second_factor"]
+
+
+def test_claims_that_are_no_name_or_no_known_method_are_not_kept(proconnect, jeanne):
+    names = (jeanne.first_name, jeanne.last_name)
+    client = Client()
+    back, _ = start(client, proconnect.provider, "planted", amr=("pwd", "Karim Haddad 03/04/1998"))
+
+    callback(client, back)
+
+    assert int(client.session["_auth_user_id"]) == jeanne.pk
+    jeanne.refresh_from_db()
+    assert (jeanne.first_name, jeanne.last_name) == names
+    assert client.session["relais_proconnect_amr"] == ["pwd", "other"]
+    details = AuditEvent.objects.get(action="auth.proconnect.login").details
+    assert details["names_refused"] is True
+    assert details["amr"] == ["pwd", "other"]
+    assert details["idp_id"].startswith("sha256:")
+    kept = json.dumps([details, dict(client.session)]).lower()
+    assert not any(planted in kept for planted in ("karim", "haddad", "1998", "123 456"))
 
 
 def test_sign_in_with_es256_signatures(proconnect, jeanne):

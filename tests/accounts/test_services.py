@@ -174,6 +174,44 @@ class TestProConnectIdentityBind:
             self.bind(**{missing: ""})
         assert refused.value.reason == "claims_missing"
 
+    @pytest.mark.parametrize(
+        "planted",
+        [
+            {"given_name": "Karim né le 03/04/1998"},
+            {"usual_name": "12 rue des Lilas 26000 Valence"},
+            {"given_name": "Zoé\u200d"},
+            {"usual_name": ["Karim", "Haddad"]},
+            {"usual_name": ""},
+        ],
+    )
+    def test_names_that_are_no_name_leave_the_accounts_own(self, agent, planted):
+        from audit.models import AuditEvent
+
+        agent.first_name, agent.last_name = "Anne", "Roy"
+        agent.save()
+        user = self.bind(**planted)
+        assert (user.first_name, user.last_name) == ("Anne", "Roy")
+        details = AuditEvent.objects.get(action="auth.proconnect.login").details
+        assert details["names_refused"] is True
+        assert details["names_updated"] is False
+
+    def test_the_claims_about_the_authentication_are_kept_in_known_values_only(self, agent):
+        from accounts.services import proconnect_identity_bind
+        from audit.models import AuditEvent
+
+        uuid = "71144AB3-EE1A-4401-B7B3-79B44F7DAEEB"
+        proconnect_identity_bind(
+            userinfo=self.claims(idp_id=uuid),
+            acr="Karim Haddad",
+            amr=["pwd", "mfa", "Karim Haddad 03/04/1998", "pwd", {"x": 1}],
+            second_factor=True,
+        )
+        details = AuditEvent.objects.get(action="auth.proconnect.login").details
+        assert details["acr"] == "other"
+        assert details["amr"] == ["pwd", "mfa", "other"]
+        assert details["idp_id"] == uuid.lower()
+        assert details["names_refused"] is False
+
     def test_an_organisation_without_siret_never_matches(self, agent, orgs):
         from accounts.exceptions import ProConnectRefused
 
