@@ -12,7 +12,9 @@ bring such text in, and are kept out here for every logger:
   `<reference>` rather than the reference) or "(no route)" in place of the path, drops the
   query string, and leaves a security record its kind only.
 - An exception's message, which may quote a value (a database error's failing row, a key): a
-  traceback keeps its frames and each exception's type, never its message (`traceback_lines`).
+  traceback keeps its frames and each exception's type, never its message (`traceback_lines`),
+  and an exception logged as the message itself or among its arguments (a library's
+  `logger.exception(exc)`) is written as its type only.
 """
 
 from __future__ import annotations
@@ -49,8 +51,7 @@ def traceback_lines(exc_info) -> str:
     for exc in reversed(chain):
         lines.append("Traceback (most recent call last):\n")
         lines.extend(traceback.format_tb(exc.__traceback__))
-        kind = type(exc)
-        lines.append(f"{kind.__module__}.{kind.__qualname__} (message not kept)\n")
+        lines.append(f"{_kind(exc)} (message not kept)\n")
     return "".join(lines).rstrip("\n")
 
 
@@ -71,7 +72,23 @@ class KeepNoTypedText(logging.Filter):
             record.args = (f"{method} {route_of(target.rsplit(' ', 1)[0])}", *rest)
         elif record.name.startswith("django.security."):
             record.msg, record.args = record.name.rsplit(".", 1)[1], ()
+        # A library's `logger.exception(exc)`, or an exception among the arguments: its message
+        # may quote what a client sent (the passkey library's "Unexpected client data type …").
+        if isinstance(record.msg, BaseException):
+            record.msg, record.args = f"{_kind(record.msg)} (message not kept)", ()
+        elif isinstance(record.args, tuple) and any(
+            isinstance(arg, BaseException) for arg in record.args
+        ):
+            record.args = tuple(
+                f"{_kind(arg)} (message not kept)" if isinstance(arg, BaseException) else arg
+                for arg in record.args
+            )
         return True
+
+
+def _kind(exc: BaseException) -> str:
+    kind = type(exc)
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
 class TextFormatter(logging.Formatter):

@@ -43,6 +43,12 @@ try:
         raise ValueError("failing row (Karim HADDAD, 06 12 34 56 78)") from error
 except ValueError:
     logging.getLogger("relais.probe").exception("failed")
+# What the passkey library logs of a ceremony it refuses, and a library's "%s" of an exception.
+try:
+    raise ValueError('Unexpected client data type "Karim HADDAD 03/04/1998"')
+except ValueError as error:
+    logging.getLogger("django_otp_webauthn").exception(error)
+    logging.getLogger("mozilla_django_oidc").warning("failed: %s", error)
 """
 
 
@@ -74,3 +80,4 @@ def test_no_log_line_carries_a_path_query_header_or_exception_message(log_format
     assert "Arguments" not in logged  # no record failed to format
     assert "builtins.KeyError (message not kept)" in logged
     assert "builtins.ValueError (message not kept)" in logged
+    assert "failed: builtins.ValueError (message not kept)" in logged
