@@ -61,10 +61,13 @@ class EventFilters:
     def fields_to_screen(*, user: str) -> tuple[str, ...]:
         """The filters typed as free text, screened before they are recorded. A user filter
         naming an existing account is left alone: that username is already in every event
-        its holder caused (actor_username), and usernames are not free text."""
+        its holder caused (actor_username), and usernames are not free text. The dates too: an
+        old full date is refused as a date of birth, as in the requests' filters (the log began
+        long after it, and the filter would be kept with the list or the export)."""
+        typed = ("organization", "action", "reference", "date_from", "date_to")
         if user and User.objects.filter(username=user).exists():
-            return ("organization", "action", "reference")
-        return ("user", "organization", "action", "reference")
+            return typed
+        return ("user", *typed)
 
     def as_dict(self) -> dict:
         """Identifiers only, for the audit record and the export manifest."""

@@ -119,6 +119,37 @@ def test_audit_api_list_refuses_personal_data_in_its_filters(api, people, field)
     assert event.details == {"via": "api", "refused": {field: ["person_name"]}}
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("date_from", "1998-04-03"), ("date_to", "2011-05-01T00:00:00Z")]
+)
+def test_audit_filters_refuse_an_old_full_date_as_a_date_of_birth(api, people, field, value):
+    seq = sequenced_size()
+    client = api(people.auditor_national)
+    assert client.get("/api/v1/audit/events/", {field: value}).status_code == 400
+    response = client.post("/api/v1/audit/exports/", {field: value}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not AuditExport.objects.exists()
+    events = since(seq)
+    assert [(e.action, e.outcome) for e in events] == [
+        ("audit.listed", "refused"),
+        ("audit.export_requested", "refused"),
+    ]
+    assert all(e.details["refused"] == {field: ["date_of_birth"]} for e in events)
+    assert value[:10] not in stored(events)
+    assert client.get("/api/v1/audit/events/", {field: "2026-11-03"}).status_code == 200
+
+
+def test_audit_journal_refuses_an_old_full_date_next_to_the_field(people):
+    seq = sequenced_size()
+    response = web(people.auditor_national).get("/audit/journal/", {"date_from": "1998-04-03"})
+    assert response.status_code == 200
+    assert "une date de naissance" in response.content.decode()
+    [event] = since(seq)
+    assert event.details["refused"] == {"date_from": ["date_of_birth"]}
+    assert "1998" not in stored([event])
+
+
 def test_audit_filter_on_an_existing_username_is_not_screened(api, people):
     response = api(people.auditor_national).get(
         "/api/v1/audit/events/", {"user": people.mayor.username}
