@@ -22,7 +22,9 @@ _REQUEST_ID = re.compile(
     r"(?i)(?=.*[a-f])(?!.*[0-9]{10})"
     r"(?:[0-9a-f]{16,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
-_VERSION = re.compile(r"[1-9][0-9]{0,3}")
+_VERSION = re.compile(r"[1-9][0-9]*")
+# Browsers count to three digits (Chrome 156), systems to two (Windows 11, Android 16, iOS 26).
+AGENT_VERSION_DIGITS, SYSTEM_VERSION_DIGITS = 3, 2
 
 
 @dataclass(frozen=True)
@@ -124,19 +126,20 @@ COMMON_OS_FAMILIES = frozenset(
 )
 
 
-def _version(major: str | None, minor: str | None) -> str:
-    if not major or not _VERSION.fullmatch(major):
+def _version(major: str | None, digits: int) -> str:
+    """The major version alone, of at most `digits` digits: the client writes it, and a major
+    and a minor for the browser and the system held eight digits or more ("Mobile Safari
+    1998.75 / iOS 3.4" is a date of birth; an outside tester's finding)."""
+    if not major or not _VERSION.fullmatch(major) or len(major) > digits:
         return ""
-    if minor and minor != "0" and _VERSION.fullmatch(minor):
-        return f"{major}.{minor}"
     return major
 
 
 @lru_cache(maxsize=512)
 def reduce_user_agent(value: str) -> str:
-    """What auditors need of a User-Agent: browser family and version, OS family and version
-    ("Firefox 133 / Windows 10", "curl 8.5", "Other"), never the header as sent. Families are
-    the parser's own names; anything else, versions included, is dropped."""
+    """What auditors need of a User-Agent: browser family and major version, OS family and
+    major version ("Firefox 133 / Windows 10", "curl 8", "Other"), never the header as sent.
+    Families are the parser's own names; anything else is dropped."""
     value = header_text(value or "").strip()
     if not value:
         return ""
@@ -146,10 +149,10 @@ def reduce_user_agent(value: str) -> str:
     parts = []
     agent = parsed.user_agent
     if agent is not None and agent.family in agent_families and agent.family != "Other":
-        parts.append(f"{agent.family} {_version(agent.major, agent.minor)}".strip())
+        parts.append(f"{agent.family} {_version(agent.major, AGENT_VERSION_DIGITS)}".strip())
     system = parsed.os
     if system is not None and system.family in os_families and system.family != "Other":
-        parts.append(f"{system.family} {_version(system.major, system.minor)}".strip())
+        parts.append(f"{system.family} {_version(system.major, SYSTEM_VERSION_DIGITS)}".strip())
     return " / ".join(parts)[:USER_AGENT_MAX] or USER_AGENT_OTHER
 
 

@@ -106,15 +106,15 @@ def test_forwarded_for_is_read_behind_one_trusted_proxy(rf, settings):
         (
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
             "(KHTML, like Gecko) Version/17.4 Safari/605.1.15",
-            "Safari 17.4 / Mac OS X 10.15",
+            "Safari 17 / Mac OS X 10",
         ),
         (
             "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
             "Chrome/131.0.6778.39 Mobile Safari/537.36",
             "Chrome Mobile 131 / Android 14",
         ),
-        ("curl/8.5.0", "curl 8.5"),
-        ("python-requests/2.32.3", "Python Requests 2.32"),
+        ("curl/8.5.0", "curl 8"),
+        ("python-requests/2.32.3", "Python Requests 2"),
         ("", ""),
         ("A" * 1000, "Other"),
         ("Mozilla/5.0 \x07Test", "Other"),
@@ -124,6 +124,17 @@ def test_forwarded_for_is_read_behind_one_trusted_proxy(rf, settings):
         (
             "Mozilla/5.0 (Windows NT 10.0; rv:133.0) Gecko/20100101 Firefox/133.0612345678",
             "Firefox 133 / Windows 10",
+        ),
+        # Versions a client chose to carry a date: majors of plausible length only.
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 3_4 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/1998.75 Mobile/15E148 Safari/604.1",
+            "Mobile Safari / iOS 3",
+        ),
+        ("curl/1998.04.03", "curl"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; rv:1998.4) Gecko/20100101 Firefox/1998.4",
+            "Firefox / Windows 10",
         ),
     ],
 )
