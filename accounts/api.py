@@ -5,14 +5,14 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import TextField
+
 from .models import Membership, Organization
 from .selectors import organizations_visible_to, own_account
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    prefecture = serializers.CharField(
-        source="prefecture.code", default=None, read_only=True, allow_null=True
-    )
+    prefecture = TextField(source="prefecture.code", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Organization
@@ -28,10 +28,10 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    display_name = serializers.CharField()
+    username = TextField()
+    display_name = TextField()
     email = serializers.EmailField()
-    language = serializers.CharField()
+    language = TextField()
     is_staff = serializers.BooleanField()
     memberships = MembershipSerializer(many=True)
 

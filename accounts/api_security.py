@@ -10,6 +10,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.fields import TextField
+
 from .models import PersonalAccessToken
 from .policy import mfa_enforced, second_factor_required, second_factor_verified
 from .security_services import (
@@ -33,16 +35,16 @@ CREDENTIALS_REFUSED = "Unable to log in with provided credentials."
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(trim_whitespace=False, max_length=4096)
-    otp = serializers.CharField(
+    username = TextField(max_length=150)
+    password = TextField(trim_whitespace=False, max_length=4096)
+    otp = TextField(
         required=False,
         allow_blank=True,
         max_length=16,
         help_text="The current code of your authenticator app (or a recovery code); "
         "required when your account has a second factor or its role needs one.",
     )
-    name = serializers.CharField(
+    name = TextField(
         required=False, max_length=60, help_text="What the token is for (default: API)."
     )
     expires_in_days = serializers.IntegerField(
@@ -70,7 +72,7 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class IssuedTokenSerializer(TokenSerializer):
-    token = serializers.CharField(read_only=True, help_text="The secret, shown this once.")
+    token = TextField(read_only=True, help_text="The secret, shown this once.")
 
     class Meta(TokenSerializer.Meta):
         fields = ["token", *TokenSerializer.Meta.fields]
@@ -78,7 +80,7 @@ class IssuedTokenSerializer(TokenSerializer):
 
 
 class TokenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60)
+    name = TextField(max_length=60)
     expires_in_days = serializers.IntegerField(required=False, min_value=1)
 
 
@@ -206,10 +208,8 @@ class TokenDetailView(APIView):
 
 
 class ReauthenticateSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=4096
-    )
-    otp = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    password = TextField(required=False, allow_blank=True, trim_whitespace=False, max_length=4096)
+    otp = TextField(required=False, allow_blank=True, max_length=16)
 
     def validate(self, attrs):
         if not attrs.get("password") and not attrs.get("otp"):

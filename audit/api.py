@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.step_up import api_require_recent_authentication
+from config.fields import TextField
 from sharing.screening import (
     existing_organization_code,
     existing_username,
@@ -101,21 +102,21 @@ class EventFilterSerializer(serializers.Serializer):
         end=True, required=False, help_text="Until this datetime (exclusive) or date (inclusive)."
     )
     # Optional filters: blank means "any", as DRF reads a blank query or form value as absent.
-    user = serializers.CharField(
+    user = TextField(
         required=False,
         allow_blank=True,
         max_length=150,
         validators=[printable, existing_username],
         help_text="Username of an account.",
     )
-    organization = serializers.CharField(
+    organization = TextField(
         required=False,
         allow_blank=True,
         max_length=40,
         validators=[printable, existing_organization_code],
         help_text="Code of an organisation: the one the event concerns.",
     )
-    action = serializers.CharField(
+    action = TextField(
         required=False,
         allow_blank=True,
         max_length=64,
@@ -123,7 +124,7 @@ class EventFilterSerializer(serializers.Serializer):
         help_text='An action the log records, or a family of them such as "request.*" (the '
         "auditors' journal lists both); anything else is refused.",
     )
-    reference = serializers.CharField(
+    reference = TextField(
         required=False,
         allow_blank=True,
         max_length=100,
@@ -145,12 +146,12 @@ class EventFilterSerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor_username = serializers.CharField(
+    actor_username = TextField(
         read_only=True,
         help_text="The username the event recorded: the identifier to search the log by "
         "(`?user=`) and to verify the chain with; empty when no one acted.",
     )
-    actor_name = serializers.CharField(
+    actor_name = TextField(
         read_only=True,
         help_text="The person's name as their account shows it today; the username when the "
         "account has no name; empty when no one acted.",

@@ -6,6 +6,7 @@ live in a module that imports rest_framework.views (config/api.py does).
 """
 
 import json
+import math
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import DataAndFiles
@@ -18,6 +19,15 @@ MAX_JSON_DEPTH = 20
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or an exponent, refused when it overflows a float: 1e999
+    would be read as Infinity, which the refused constants already are not."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
+    return value
 
 
 def _check_parsed(value, *, limit: int = MAX_JSON_DEPTH) -> None:
@@ -38,8 +48,8 @@ def _check_parsed(value, *, limit: int = MAX_JSON_DEPTH) -> None:
 
 class JSONParser(DRFJSONParser):
     """DRF's JSON parser, refusing with a 400 what would otherwise end in a 500: nesting past
-    MAX_JSON_DEPTH (the decoder recurses), NaN and Infinity, NUL characters (PostgreSQL text
-    cannot hold them) and integers too long to convert."""
+    MAX_JSON_DEPTH (the decoder recurses), NaN and Infinity and numbers too large for a float,
+    NUL characters (PostgreSQL text cannot hold them) and integers too long to convert."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
@@ -49,7 +59,7 @@ class JSONParser(DRFJSONParser):
         except UnicodeDecodeError as exc:
             raise ParseError(f"JSON parse error - not {encoding}.") from exc
         try:
-            data = json.loads(text, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
         except (ValueError, RecursionError) as exc:
             # The decoder recurses: a deep enough document exhausts the stack before any
             # depth check could run on its result.

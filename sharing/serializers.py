@@ -6,6 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.fields import TextField
+
 from . import rules
 from .models import (
     AgreementStatus,
@@ -28,7 +30,7 @@ USERNAME_HELP = "The account's username: a stable identifier (what `assign` take
 def person_name(source: str, **kwargs) -> serializers.CharField:
     """The person's name as the web pages show it (first and last name; the username when the
     account has none), beside the username field that identifies the account."""
-    return serializers.CharField(
+    return TextField(
         source=f"{source}.display_name",
         read_only=True,
         help_text="The person's name as the web pages show it; the username when the account "
@@ -96,12 +98,12 @@ class FieldsBuiltOnce:
 
 
 class InfoRequestSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
-    commune = serializers.CharField(source="commune.code")
-    commune_name = serializers.CharField(source="commune.name")
-    prefecture = serializers.CharField(source="prefecture.code")
-    category = serializers.CharField(source="category.code")
-    legal_basis = serializers.CharField(source="legal_basis.code")
-    assigned_to = serializers.CharField(
+    commune = TextField(source="commune.code")
+    commune_name = TextField(source="commune.name")
+    prefecture = TextField(source="prefecture.code")
+    category = TextField(source="category.code")
+    legal_basis = TextField(source="legal_basis.code")
+    assigned_to = TextField(
         source="assigned_to.username",
         default=None,
         allow_null=True,
@@ -235,12 +237,10 @@ class InfoRequestDetailSerializer(InfoRequestSerializer):
 class InfoRequestCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
-    purpose = serializers.CharField(max_length=InfoRequest.purpose.field.max_length)
+    purpose = TextField(max_length=InfoRequest.purpose.field.max_length)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    secure_channel_ref = serializers.CharField(
-        max_length=40, required=False, allow_blank=True, default=""
-    )
-    commune = serializers.CharField(max_length=5, required=False)
+    secure_channel_ref = TextField(max_length=40, required=False, allow_blank=True, default="")
+    commune = TextField(max_length=5, required=False)
 
 
 class InfoRequestUpdateSerializer(StrictSerializer):
@@ -250,9 +250,9 @@ class InfoRequestUpdateSerializer(StrictSerializer):
     legal_basis = serializers.SlugRelatedField(
         slug_field="code", queryset=LegalBasis.objects.all(), required=False
     )
-    purpose = serializers.CharField(max_length=InfoRequest.purpose.field.max_length, required=False)
+    purpose = TextField(max_length=InfoRequest.purpose.field.max_length, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    secure_channel_ref = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    secure_channel_ref = TextField(max_length=40, required=False, allow_blank=True)
 
 
 class EmptySerializer(StrictSerializer):
@@ -260,7 +260,7 @@ class EmptySerializer(StrictSerializer):
 
 
 class MessageInSerializer(StrictSerializer):
-    message = serializers.CharField(max_length=ClarificationMessage.text.field.max_length)
+    message = TextField(max_length=ClarificationMessage.text.field.max_length)
 
 
 class ClarificationRequestSerializer(MessageInSerializer):
@@ -272,11 +272,11 @@ class ClarificationRequestSerializer(MessageInSerializer):
 
 
 class RemarkInSerializer(StrictSerializer):
-    remark = serializers.CharField(max_length=DraftRemark.text.field.max_length)
+    remark = TextField(max_length=DraftRemark.text.field.max_length)
 
 
 class RemarkSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", help_text=USERNAME_HELP)
+    author = TextField(source="author.username", help_text=USERNAME_HELP)
     author_name = person_name("author")
 
     class Meta:
@@ -285,7 +285,7 @@ class RemarkSerializer(serializers.ModelSerializer):
 
 
 class AssignSerializer(StrictSerializer):
-    liaison = serializers.CharField(max_length=150)
+    liaison = TextField(max_length=150)
 
 
 class DecideSerializer(StrictSerializer):
@@ -295,7 +295,7 @@ class DecideSerializer(StrictSerializer):
     reason_code = serializers.ChoiceField(
         choices=ReasonCode.choices, required=False, allow_blank=True, default=""
     )
-    remarks = serializers.CharField(
+    remarks = TextField(
         max_length=InfoRequest.decision_remarks.field.max_length,
         required=False,
         allow_blank=True,
@@ -314,19 +314,19 @@ class DeliverySerializer(StrictSerializer):
 
 class ExtendSerializer(StrictSerializer):
     new_due_date = serializers.DateField()
-    reason = serializers.CharField(max_length=300)
+    reason = TextField(max_length=300)
 
 
 class ReasonSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=InfoRequest.withdraw_reason.field.max_length)
+    reason = TextField(max_length=InfoRequest.withdraw_reason.field.max_length)
 
 
 class NoteInSerializer(StrictSerializer):
-    text = serializers.CharField(max_length=InternalNote.text.field.max_length)
+    text = TextField(max_length=InternalNote.text.field.max_length)
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", help_text=USERNAME_HELP)
+    author = TextField(source="author.username", help_text=USERNAME_HELP)
     author_name = person_name("author")
 
     class Meta:
@@ -335,7 +335,7 @@ class NoteSerializer(serializers.ModelSerializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", help_text=USERNAME_HELP)
+    author = TextField(source="author.username", help_text=USERNAME_HELP)
     author_name = person_name("author")
 
     class Meta:
@@ -350,11 +350,11 @@ class TimelineEventSerializer(serializers.Serializer):
         "chains it (docs/audit-format.md, section 3.2).",
     )
     occurred_at = serializers.DateTimeField()
-    action = serializers.CharField()
-    actor = serializers.CharField(
+    action = TextField()
+    actor = TextField(
         allow_null=True, help_text="The username the event recorded (null: the system)."
     )
-    actor_name = serializers.CharField(
+    actor_name = TextField(
         allow_null=True,
         help_text="The person's name as their account shows it today; the username when the "
         "account has no name (null: the system).",
@@ -366,13 +366,13 @@ class NotificationSerializer(serializers.Serializer):
     """An inbox line: what happened, to which request, by when, and where to look."""
 
     id = serializers.IntegerField()
-    kind = serializers.CharField()
-    reference = serializers.CharField(allow_null=True)
-    status = serializers.CharField(allow_blank=True)
+    kind = TextField()
+    reference = TextField(allow_null=True)
+    status = TextField(allow_blank=True)
     due_on = serializers.DateField(allow_null=True)
     count = serializers.IntegerField(allow_null=True)
-    message = serializers.CharField()
-    link = serializers.CharField()
+    message = TextField()
+    link = TextField()
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
 
@@ -384,6 +384,6 @@ class ReminderInSerializer(StrictSerializer):
 class PersonalReminderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     remind_on = serializers.DateField(source="due_on")
-    status = serializers.CharField()
+    status = TextField()
     send_after = serializers.DateTimeField()
     sent_at = serializers.DateTimeField(allow_null=True)
