@@ -34,6 +34,13 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class DaysFilter(django_filters.NumberFilter):
+    """A whole number of days: django-filter's number is a decimal, whose own limit (1e+50) was
+    refused beside the filter's ("1e308" named two maximums)."""
+
+    field_class = forms.IntegerField
+
+
 class InfoRequestFilter(django_filters.FilterSet):
     # Columns of the request itself: one row per request whatever the values chosen, so no
     # DISTINCT (django-filter's default for a multiple choice), which would make the list's
@@ -49,13 +56,13 @@ class InfoRequestFilter(django_filters.FilterSet):
         field_name="assigned_to__username", validators=[existing_username]
     )
     overdue = StrictBooleanFilter(method="filter_overdue")
-    min_days_overdue = django_filters.NumberFilter(
+    min_days_overdue = DaysFilter(
         method="filter_min_days_overdue",
         min_value=0,
         max_value=10_000,
         help_text="Running deadline passed by at least this many business days.",
     )
-    due_within = django_filters.NumberFilter(
+    due_within = DaysFilter(
         method="filter_due_within",
         min_value=0,
         max_value=10_000,

@@ -140,9 +140,11 @@ def test_huge_numbers_answer_404(api, people, url):
     assert response["Content-Type"].startswith("application/json")
 
 
-def test_requests_filter_with_huge_days_answers_400(api, people):
-    response = api(people.liaison).get("/api/v1/requests/?min_days_overdue=1e300")
+@pytest.mark.parametrize("days", ["1e300", "10001", "2.5"])
+def test_requests_filter_with_days_out_of_range_or_not_whole_answers_400(api, people, days):
+    response = api(people.liaison).get(f"/api/v1/requests/?min_days_overdue={days}")
     assert_json_error(response, 400)
+    assert len(response.json()["min_days_overdue"]) == 1  # one reason, not two maximums
 
 
 def test_unknown_api_url_answers_json_404(api, people):
