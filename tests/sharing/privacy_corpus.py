@@ -1404,3 +1404,34 @@ LEGITIMATE += [
     ("Le mot R.E.S.P.E.C.T. est affiché dans le hall, plan A-B-C-D des écoles.", set()),
     ("Rapport de la D.D.S.P. sur les secteurs N-O et S-E de la commune.", set()),
 ]
+
+# The eighth round: names in leetspeak drawn with other digits ("8" for B, "6" or "9" for G) or
+# signs ("$", "€", "!", "|"), or glued with a hyphen; and codes, amounts and formats that mix
+# letters, digits and those signs.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : 8EN4L1 Y4$$1NE, recruté au service jeunesse en mars.", {"person_name"}),
+    ("le jeune 6r3g0ry l3bl4nc est signalé par le principal du collège", {"person_name"}),
+    ("Personne signalée : $0PH1E B€N@L1, hébergée chez un tiers.", {"person_name"}),
+    (
+        "Signalement transmis concernant K4r1m-H4dd4d, animateur du centre de loisirs.",
+        {"person_name"},
+    ),
+    ("l'agent b0uz1d-h4dd4d a demandé sa mutation au service des espaces verts", {"person_name"}),
+    ("Vérification demandée pour Y4SS|NE Kh4l!d1, éducateur sportif vacataire.", {"person_name"}),
+    ("individu connu : 9u1ll4um3-M4rt1n, vu au stade à plusieurs reprises", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Commande de 8 PC portables et de 6 écrans 4K pour le CSU, budget 12 000 €.", set()),
+    ("Le véhicule de la police municipale (Clio4, 308 SW) passe au contrôle technique.", set()),
+    ("Le local B8 et les salles C6-D8 sont réservés au CLSPD du 3 avril.", set()),
+    ("Tarif 4€50 le repas, 15€ la journée ; budget de 3 000 $ pour le jumelage.", set()),
+    (
+        "Attention ! Le plan Vigipirate passe en niveau urgence attentat, réunion de 9h30 à 11h.",
+        set(),
+    ),
+    ("Le G7, le G20 et la COP28 : mobilisation des forces de l'ordre sur l'A8 et la RN7.", set()),
+    ("Bâtiment A-3, niveau R+1 ; affiches au format A4-A3, vitrine 6B-8C.", set()),
+    ("Les Airbus A320neo et A380 survolent la commune : nuisances signalées par la mairie.", set()),
+    ("Le projet Vigi8 de vidéoprotection et le logiciel Ge0Vue sont déployés au CSU.", set()),
+    ("Les sites Eur0pa-Parc et B4ie-Sud accueillent le forum emploi du 12 mai.", set()),
+]

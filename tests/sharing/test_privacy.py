@@ -837,3 +837,44 @@ def test_detects_a_name_with_its_letters_a_dot_or_a_hyphen_apart(text):
 )
 def test_lets_through_initials_and_acronyms_written_with_dots(text):
     assert find_identifiers(text) == []
+
+
+# --- what still passed after the seventh round, eighth round (December 2026) ------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "8EN4L1 Y4$$1NE",
+        "le jeune 6r3g0ry l3bl4nc",
+        "$0PH1E B€N@L1",
+        "Y4SS|NE Kh4l!d1",
+        "Agent concerné : K4r1m-H4dd4d",
+        "l'agent b0uz1d-h4dd4d",
+        "individu connu : 9u1ll4um3-M4rt1n",
+    ],
+)
+def test_detects_a_name_in_leetspeak_with_other_digits_signs_or_a_hyphen(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "8 PC et 6 écrans 4K, budget 12 000 €",
+        "tarif 4€50, 15€ la journée, 3 000 $",
+        "Attention ! réunion de 9h30 à 11h",
+        "la Clio4, le G7, le G20, la COP28, l'A8, la RN7",
+        "local B8, salles C6-D8, format A4-A3, bâtiment A-3",
+        "COVID-19, A320neo, A380",
+    ],
+)
+def test_lets_through_codes_and_amounts_with_those_digits_and_signs(text):
+    assert find_identifiers(text) == []
+
+
+def test_highlight_of_a_leet_name_glued_with_a_hyphen_covers_it_as_written():
+    text = "Agent concerné : K4r1m-H4dd4d, recruté en mars."
+    spans = [(h.start, h.end) for h in find_highlights(text) if h.kind == "person_name"]
+    start, end = text.index("K4r1m"), text.index(",")
+    assert any(s <= start and end <= e for s, e in spans)
