@@ -1435,3 +1435,47 @@ LEGITIMATE += [
     ("Le projet Vigi8 de vidéoprotection et le logiciel Ge0Vue sont déployés au CSU.", set()),
     ("Les sites Eur0pa-Parc et B4ie-Sud accueillent le forum emploi du 12 mai.", set()),
 ]
+
+# The eighth round, too: a compact date of birth after a word for a person the seventh round's
+# short list lacked; and the same digits as the date of an event, a case or a contract, or after
+# a participle that dates what happened.
+WITH_IDENTIFIERS += [
+    (
+        "Le mis en cause 03041998 a été entendu par la police municipale, suites données au "
+        "parquet.",
+        {"date_of_birth"},
+    ),
+    (
+        "Ressortissant 19980403 hébergé au foyer, situation administrative à vérifier par la "
+        "préfecture.",
+        {"date_of_birth"},
+    ),
+    (
+        "Usager 03041998 connu du CCAS, demande d'avis sur son accès au local jeunes.",
+        {"date_of_birth"},
+    ),
+    ("Requérant : 27061995, dossier de titre de séjour en cours d'instruction.", {"date_of_birth"}),
+    (
+        "Le prévenu, 12111987, comparaît devant le tribunal correctionnel le 3 mars.",
+        {"date_of_birth"},
+    ),
+    ("Personne concernée 03041998 : signalement du principal du collège.", {"date_of_birth"}),
+    (
+        "Occupant 19870512 du logement communal, impayés de loyer depuis six mois.",
+        {"date_of_birth"},
+    ),
+]
+LEGITIMATE += [
+    ("Requête n° 20260403 du requérant : pièce manquante, délai de quinze jours.", set()),
+    ("Incident signalé 20260315 par la police municipale, rapport transmis au CSU.", set()),
+    ("L'individu contrôlé 20260315 à la gare a été laissé libre, aucune suite donnée.", set()),
+    ("Titulaire du marché 20250117 de vidéoprotection : la société a livré les caméras.", set()),
+    (
+        "Victimes de l'attentat du 14072016 : hommage prévu le 14 juillet sur le parvis de la "
+        "mairie.",
+        set(),
+    ),
+    ("Dossier 20260403 de l'usager transmis au service social, suite à donner.", set()),
+    ("Le majeur protégé relève du juge des tutelles, audience du 20260212.", set()),
+    ("Bénéficiaires du dispositif, campagne 20260105 : quarante-deux jeunes accompagnés.", set()),
+]

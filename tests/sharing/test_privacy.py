@@ -845,6 +845,40 @@ def test_lets_through_initials_and_acronyms_written_with_dots(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "le mis en cause 03041998",
+        "ressortissant 19980403",
+        "usager 03041998",
+        "le requérant : 03041998",
+        "le prévenu, 12111987,",
+        "la personne concernée 03041998",
+        "ressortissantes concernées : 03041998",
+        "occupant 19870512",
+        "titulaire 03041998 du titre",
+    ],
+)
+def test_detects_a_compact_date_of_birth_after_more_words_for_a_person(text):
+    assert "date_of_birth" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "requête n° 20260403 du requérant",
+        "usager n° 19980403",  # a file number
+        "incident signalé 20260315",
+        "l'individu contrôlé 20260315 à la gare",  # a participle dates what happened
+        "titulaire du marché 20250117",
+        "dossier 20260403 de l'usager",
+        "victimes de l'attentat du 14072016",
+    ],
+)
+def test_lets_through_a_compact_date_of_an_event_near_a_word_for_a_person(text):
+    assert "date_of_birth" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "8EN4L1 Y4$$1NE",
         "le jeune 6r3g0ry l3bl4nc",
         "$0PH1E B€N@L1",
