@@ -10,8 +10,10 @@ Hex is read as well with its bytes a space apart ("4b 61 72 69 6d") or each afte
 to printable text made mostly of letters, digits and spaces: a hash, a UUID or a request id
 decodes to bytes that are not text, a list of numbers to control characters.
 Base64 is read the same way, in either alphabet, padded or not, and only in runs that no word
-is written like: twelve characters or more with a digit, a "+", "/" or "=" among them, or a
-capital after a small letter. References, tokens and random ids decode to bytes, not text.
+is written like: seven characters or more (five bytes: a surname alone, "SGFkZGFk" is "Haddad",
+which after "l'agent" is refused as written plainly) with a digit, a "+", "/" or "=" among them,
+or a capital after a small letter. References, tokens, random ids and product names ("iPhone15",
+"Win11Pro") decode to bytes, not text.
 A word written in leetspeak ("K4r1m H4DD4D", "M0h4m3d", "8EN4L1", "6u1ll4ume", "$0PH1E B€N@L1",
 "K!R!M", "K4r1m-H4dd4d") is read with its digits and signs as the letters they stand for, when it
 has two letters at least (each part a hyphen joins, read apart) and becomes letters only: "A4",
@@ -37,8 +39,8 @@ _HEX = re.compile(r"(?<!\w)(?:0x)?((?:[0-9A-Fa-f]{2}){6,})(?!\w)")
 _HEX_BYTES = re.compile(
     r"(?<![\w\\])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){5,}(?!\w)|(?:\\x[0-9A-Fa-f]{2}){6,}"
 )
-# Base64 in either alphabet ("+/" or "-_"), its padding optional.
-_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
+# Base64 in either alphabet ("+/" or "-_"), its padding optional, five bytes at least.
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{7,}={0,2}(?![\w+/=-])")
 # What a word or a hyphenated name never has: "Saint-Jean-de-Maurienne" is skipped unread.
 _NOT_A_WORD = re.compile(r"[0-9+/=]|[a-z][A-Z]")
 _URL_SAFE = str.maketrans("-_", "+/")

@@ -1479,3 +1479,28 @@ LEGITIMATE += [
     ("Le majeur protégé relève du juge des tutelles, audience du 20260212.", set()),
     ("Bénéficiaires du dispositif, campagne 20260105 : quarante-deux jeunes accompagnés.", set()),
 ]
+
+# The eighth round, too: a surname alone in base64, under the twelve characters the seventh
+# round read; and short tokens, product names and codes that look like base64.
+WITH_IDENTIFIERS += [
+    (
+        "l'agent SGFkZGFk n'occupe pas un poste sensible, avis demandé au service RH.",
+        {"person_name"},
+    ),
+    (
+        "Le voisin Qm91emlk aurait hébergé un tiers, signalement de la gardienne d'immeuble.",
+        {"person_name"},
+    ),
+    (
+        "Dossier QmVuYWxp : le jeune est suivi par l'éducateur de prévention depuis janvier.",
+        {"person_name"},
+    ),
+]
+LEGITIMATE += [
+    ("Le projet VidéoProtection2026 est financé ; tablettes iPad10 et iPhone15 commandées.", set()),
+    ("Licences Win11Pro et logiciel MaCommune installés sur les postes du CSU.", set()),
+    ("Session eyJhbGci expirée, reconnexion demandée par l'agent d'accueil.", set()),
+    ("Code d'accès au local AbCdEf12 changé après la réunion du CLSPD.", set()),
+    ("Lien https://demarches.example.fr/d/Xk3Pq9Zt envoyé à la mairie pour le formulaire.", set()),
+    ("Réseau wifi MairieWifi5G réservé aux élus pendant le conseil municipal.", set()),
+]

@@ -877,6 +877,26 @@ def test_lets_through_a_compact_date_of_an_event_near_a_word_for_a_person(text):
 
 
 @pytest.mark.parametrize(
+    "text", ["l'agent SGFkZGFk", "le voisin Qm91emlk", "dossier QmVuYWxp", "Karim SGFkZGFk"]
+)
+def test_detects_a_surname_alone_in_base64(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "iPad10, iPhone15, Win11Pro, MaCommune",
+        "session eyJhbGci",
+        "code AbCdEf12, lien /d/Xk3Pq9Zt",
+        "SGFkZGFk",  # a surname alone, without a word for a person, as written plainly
+    ],
+)
+def test_lets_through_short_tokens_and_a_surname_alone_in_base64(text):
+    assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "8EN4L1 Y4$$1NE",
