@@ -301,30 +301,38 @@ def _indirect(scan: Scan) -> Spans:
 
 # A surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune Haddad",
 # "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali", "le voisin haddad", "le dénommé
-# haddad", "personne signalée : haddad" (a colon as a form's label would have it).
+# haddad", "personne signalée : haddad" (a colon as a form's label would have it), "le prévenu
+# HADDAD", "suspect : HADDAD", "l'ASVP Haddad"; with a particle no French word is, "le jeune da
+# silva", "l'agent el amrani".
 _PERSON_WORD = re.compile(
     r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
     r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|d[ée]nomm[ée]e?|dossier|affaire|cas|fils|fille"
     r"|concern(?:e|ant)|personne +(?:signal|concern|vis)[ée]e|voisine?|coll[èe]gue|stagiaire"
-    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?)"
+    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?|suspecte?|pr[ée]venue?|requ[ée]rante?"
+    r"|usag(?:er|[èe]re)|ressortissante?|administr[ée]e?|mise? +en +cause|occupante?"
+    r"|d[ée]tenue?|asvp|polici(?:er|[èe]re)|gendarme|conduct(?:eur|rice))"
     r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?|signal[ée]e?))?)"
-    r"(?: *: *| +)[(«\"]? *(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
+    r"(?: *: *| +)[(«\"]? *(?P<particle>(?i:da|dos|das|del|della|di|el|al|ben|bou|ait|ibn|ould"
+    r"|van|von) +)?(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
 )
 _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
                  "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille", "concern",
                  "personne", "voisin", "coll", "stagiaire", "lève", "leve", "locataire",
-                 "salari", "gardien")  # fmt: skip
+                 "salari", "gardien", "suspect", "prévenu", "prevenu", "requ", "usag",
+                 "administr", "en cause", "occupant", "détenu", "detenu", "asvp", "polici",
+                 "gendarme", "conduct")  # fmt: skip
 
 
 def _after_person_word(scan: Scan) -> Spans:
     text = scan.text
     for m in scan.near(_PERSON_WORDS, _PERSON_WORD, before=20, after=60):
-        name = m.group("name")
+        name, particle = m.group("name"), m.group("particle")
         key = fold(name)
-        if key in _NOT_SECOND or key in town_names() or key not in surnames():
+        # After "da" or "el" a town's name is a surname: "le dénommé da costa".
+        if key in _NOT_SECOND or (key in town_names() and not particle) or key not in surnames():
             continue
         if name.islower() and key in name_words():
             continue  # "l'agent chargé", "le jeune majeur": in lower case, a word of prose
         if named_place_before(text, m.start("name")):
             continue
-        yield m.span("name")
+        yield m.start("particle") if particle else m.start("name"), m.end("name")

@@ -1504,3 +1504,43 @@ LEGITIMATE += [
     ("Lien https://demarches.example.fr/d/Xk3Pq9Zt envoyé à la mairie pour le formulaire.", set()),
     ("Réseau wifi MairieWifi5G réservé aux élus pendant le conseil municipal.", set()),
 ]
+
+# The eighth round, too: a surname after more words for a person (suspect, prévenu, requérant,
+# usager, ASVP…) and two-part surnames in lower case after one ("le jeune da silva"); and the
+# same words followed by an adjective, a company, an office or a body.
+WITH_IDENTIFIERS += [
+    (
+        "Le prévenu HADDAD comparaît demain devant le tribunal correctionnel, la mairie est partie "
+        "civile.",
+        {"person_name"},
+    ),
+    (
+        "Suspect : BOUZID (prénom inconnu), vu à plusieurs reprises aux abords de l'école.",
+        {"person_name"},
+    ),
+    ("Le requérant Benali conteste la décision de refus de la salle municipale.", {"person_name"}),
+    ("L'usager Bouzid refuse l'accompagnement proposé par le CCAS.", {"person_name"}),
+    ("L'ASVP Haddad a reçu des menaces sur la voie publique, plainte déposée.", {"person_name"}),
+    ("le jeune da silva traîne devant le collège à la sortie des cours", {"person_name"}),
+    ("l'agent el amrani est en arrêt maladie depuis lundi, poste à pourvoir", {"person_name"}),
+    ("vu le dénommé da costa au stade hier soir avec d'autres jeunes", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Le prévenu a été relaxé, la commune ne fait pas appel.", set()),
+    ("L'usager lambda n'a pas accès à ces informations, seule la préfecture les détient.", set()),
+    ("Le requérant principal et le requérant secondaire ont été entendus en commission.", set()),
+    ("L'ASVP Responsable du secteur nord coordonne les patrouilles du marché.", set()),
+    ("Le conducteur Keolis du bus scolaire a signalé un incident à l'arrêt de la gare.", set()),
+    (
+        "Les ressortissants de l'Union européenne peuvent s'inscrire sur les listes "
+        "complémentaires.",
+        set(),
+    ),
+    (
+        "Le policier municipal référent et le gendarme de la brigade assurent la sécurité du "
+        "marché.",
+        set(),
+    ),
+    ("Le détenu libéré sous condition relève du SPIP, pas de la commune.", set()),
+    ("Le suspect présumé n'a pas été identifié par les services de police.", set()),
+]

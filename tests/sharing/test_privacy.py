@@ -877,6 +877,40 @@ def test_lets_through_a_compact_date_of_an_event_near_a_word_for_a_person(text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "le prévenu HADDAD",
+        "suspect : BOUZID",
+        "le requérant Benali",
+        "l'usager Bouzid",
+        "l'ASVP Haddad",
+        "le mis en cause Bouzid",
+        "le jeune da silva",
+        "l'agent el amrani",
+        "le dénommé da costa",  # a town's name after "da" is a surname
+    ],
+)
+def test_detects_a_surname_after_more_words_for_a_person(text):
+    assert "person_name" in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le prévenu a été relaxé",
+        "l'usager lambda",
+        "le requérant principal",
+        "l'ASVP Responsable du secteur",
+        "le conducteur Keolis du bus scolaire",
+        "les usagers Orange et SFR",
+        "le suspect présumé",
+    ],
+)
+def test_lets_through_words_for_a_person_before_an_adjective_or_a_company(text):
+    assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
     "text", ["l'agent SGFkZGFk", "le voisin Qm91emlk", "dossier QmVuYWxp", "Karim SGFkZGFk"]
 )
 def test_detects_a_surname_alone_in_base64(text):
