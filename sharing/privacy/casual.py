@@ -15,6 +15,7 @@
 """
 
 import re
+from itertools import chain
 
 from .context import named_place_before, within_eponym
 from .lexicons import (
@@ -67,6 +68,8 @@ def person_name(scan: Scan) -> Spans:
     yield from _surname_first(scan)
     yield from _nicknames(scan)
     yield from _indirect(scan)
+    yield from _parties(scan)
+    yield from _after_first_name_word(scan)
 
 
 def _lexicon_names(scan: Scan) -> Spans:
@@ -153,17 +156,18 @@ def _civility_lower(scan: Scan) -> Spans:
         yield m.span()
 
 
-# "K. HADDAD", "K. Haddad", "K.HADDAD": an initial, then a surname.
-_INITIAL_SURNAME = re.compile(
-    r"(?<![\w.'-])[A-ZÀ-Þ]\. ?(?P<name>[A-ZÀ-Þ](?:[A-ZÀ-Þ]+|[a-zà-ÿ]+)(?:-[A-ZÀ-Þa-zà-ÿ]+)?)"
-    r"(?![\w'.-])"
-)
+# "K. HADDAD", "K. Haddad", "K.HADDAD": an initial, then a surname; or the surname first, as a
+# list or a file reads it: "BENALI Y.", "Haddad K.".
+_SURNAME = r"(?P<name>[A-ZÀ-Þ](?:[A-ZÀ-Þ]+|[a-zà-ÿ]+)(?:-[A-ZÀ-Þa-zà-ÿ]+)?)"
+_INITIAL_SURNAME = re.compile(rf"(?<![\w.'-])[A-ZÀ-Þ]\. ?{_SURNAME}(?![\w'.-])")
+_SURNAME_INITIAL = re.compile(rf"(?<![\w.'-]){_SURNAME} [A-ZÀ-Þ]\.(?![\w'-]| ?[A-ZÀ-Þ]\.)")
 
 
 def _initial_surname(scan: Scan) -> Spans:
-    """An initial and a listed surname that is no French word, an office or a town: "K. HADDAD",
-    not "M. MAIRE" nor "A. PETIT"."""
-    for m in _INITIAL_SURNAME.finditer(scan.text):
+    """An initial and a listed surname that is no French word, an office or a town, either way
+    round: "K. HADDAD", "BENALI Y.", not "M. MAIRE", "A. PETIT" nor "Annexe B."."""
+    text = scan.text
+    for m in chain(_INITIAL_SURNAME.finditer(text), _SURNAME_INITIAL.finditer(text)):
         key = fold(m.group("name"))
         if (
             len(key) < 3
@@ -302,15 +306,15 @@ def _indirect(scan: Scan) -> Spans:
 # A surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune Haddad",
 # "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali", "le voisin haddad", "le dénommé
 # haddad", "personne signalée : haddad" (a colon as a form's label would have it), "le prévenu
-# HADDAD", "suspect : HADDAD", "l'ASVP Haddad"; with a particle no French word is, "le jeune da
-# silva", "l'agent el amrani".
+# HADDAD", "suspect : HADDAD", "l'ASVP Haddad", "les époux Haddad"; with a particle no French
+# word is, "le jeune da silva", "l'agent el amrani".
 _PERSON_WORD = re.compile(
     r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
     r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|d[ée]nomm[ée]e?|dossier|affaire|cas|fils|fille"
     r"|concern(?:e|ant)|personne +(?:signal|concern|vis)[ée]e|voisine?|coll[èe]gue|stagiaire"
     r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?|suspecte?|pr[ée]venue?|requ[ée]rante?"
     r"|usag(?:er|[èe]re)|ressortissante?|administr[ée]e?|mise? +en +cause|occupante?"
-    r"|d[ée]tenue?|asvp|polici(?:er|[èe]re)|gendarme|conduct(?:eur|rice))"
+    r"|d[ée]tenue?|asvp|polici(?:er|[èe]re)|gendarme|conduct(?:eur|rice)|[ée]poux|veuve|couple)"
     r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?|signal[ée]e?))?)"
     r"(?: *: *| +)[(«\"]? *(?P<particle>(?i:da|dos|das|del|della|di|el|al|ben|bou|ait|ibn|ould"
     r"|van|von) +)?(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
@@ -320,7 +324,7 @@ _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem"
                  "personne", "voisin", "coll", "stagiaire", "lève", "leve", "locataire",
                  "salari", "gardien", "suspect", "prévenu", "prevenu", "requ", "usag",
                  "administr", "en cause", "occupant", "détenu", "detenu", "asvp", "polici",
-                 "gendarme", "conduct")  # fmt: skip
+                 "gendarme", "conduct", "poux", "veuve", "couple")  # fmt: skip
 
 
 def _after_person_word(scan: Scan) -> Spans:
@@ -336,3 +340,35 @@ def _after_person_word(scan: Scan) -> Spans:
         if named_place_before(text, m.start("name")):
             continue
         yield m.start("particle") if particle else m.start("name"), m.end("name")
+
+
+# The parties of a case as a legal officer names it: "Haddad c/ commune de Bron", "Commune de
+# Bron c/ Haddad", "Préfet du Rhône c/ M. Benali" (the civility is read by :mod:`.names`).
+_BEFORE_VERSUS = re.compile(r"(?<![\w'-])(?P<name>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?) +c/")
+_AFTER_VERSUS = re.compile(r"(?<!\w)c/ *(?P<name>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?)")
+
+
+def _parties(scan: Scan) -> Spans:
+    """A listed surname on either side of "c/" that is no French word, office, body or town."""
+    if "c/" not in scan.text:
+        return
+    for m in chain(_BEFORE_VERSUS.finditer(scan.text), _AFTER_VERSUS.finditer(scan.text)):
+        key = fold(m.group("name"))
+        if all(p in surnames() for p in key.split("-")) and not (
+            key in name_words() or key in _NOT_SECOND or key in town_names()
+        ):
+            yield m.span("name")
+
+
+# "individu de type européen, prénom Karim": a listed first name after the word itself, without
+# the colon a form has ("prénom Inconnu", "le champ Prénom" pass).
+_FIRST_NAME_WORD = re.compile(
+    r"(?i:(?<!\w)pr[ée]noms?) +(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-ZÀ-Þ][a-zà-ÿ]+)?)(?![\w'-])"
+)
+
+
+def _after_first_name_word(scan: Scan) -> Spans:
+    for m in scan.near(("prénom", "prenom"), _FIRST_NAME_WORD, before=2, after=40):
+        key = fold(m.group("name"))
+        if key not in _AMBIGUOUS_FIRST and all(p in first_names() for p in key.split("-")):
+            yield m.span("name")

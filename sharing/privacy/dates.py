@@ -50,6 +50,10 @@ _COMPACT_DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
     r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"
 )
+# Birth wording right before compact digits: "date de naissance : ".
+_CUE_REACH = 22
+# "DDN 030498", "né 030498": six digits, day first, only right after birth wording.
+_SHORT_COMPACT_DATE = re.compile(r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d(?!\d)")
 # "l'intéressé 03041998", "contrôle de la personne 19980403", "le mis en cause 03041998": eight
 # digits right after a word for a person can only be that person's date of birth (a case's
 # date follows "dossier", "affaire" or "du", never the person; a file number follows "n°").
@@ -82,9 +86,15 @@ def date_of_birth(scan: Scan) -> Spans:
         start = m.start()
         if not starts_word(text, start):
             continue
-        if _STRONG_BIRTH_CUE.search(text, max(0, start - 15), start) or (
+        if _STRONG_BIRTH_CUE.search(text, max(0, start - _CUE_REACH), start) or (
             _PERSON_BEFORE.search(text, max(0, start - _PERSON_REACH), start)
             and _past_date(m.group())
+        ):
+            yield m.span()
+    for m in scan.at_numbers(_SHORT_COMPACT_DATE):
+        start = m.start()
+        if starts_word(text, start) and _STRONG_BIRTH_CUE.search(
+            text, max(0, start - _CUE_REACH), start
         ):
             yield m.span()
     for m in scan.at_numbers(_TWO_DIGITS):

@@ -113,7 +113,8 @@ _ID_CUE = re.compile(
     r"(?i:(?<!\w)cni(?!\w)|carte +(?:nationale +)?d'identit[ée]|pi[èe]ce +d'identit[ée]"
     r"|passeport|titre +(?:de +)?s[ée]jour|carte +(?:de +)?(?:s[ée]jour|r[ée]sident)"
     r"|r[ée]c[ée]piss[ée]|permis +(?:de +conduire|n°|num[ée]ro|:|[A-Z]{1,2} +n°)|agdref"
-    r"|num[ée]ro +(?:d')?[ée]tranger|(?<!\w)visa(?!\w)|passport|identity +card|id +card"
+    r"|(?:num[ée]ro|n°|no\.?) +(?:d')?[ée]tranger|(?<!\w)visa(?!\w)|passport|identity +card"
+    r"|id +card"
     r"|driv(?:ing|er'?s) +licen[cs]e|residence +(?:permit|card))"
     # "TS n° …", "TDS 75…": the abbreviations of "titre de séjour", in capitals only.
     r"|(?<!\w)T(?:D)?S(?= *(?:n°|no\.?|num|:|\d))"

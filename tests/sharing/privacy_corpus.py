@@ -1544,3 +1544,72 @@ LEGITIMATE += [
     ("Le détenu libéré sous condition relève du SPIP, pas de la commune.", set()),
     ("Le suspect présumé n'a pas été identifié par les services de police.", set()),
 ]
+
+# The eighth round, too, from its own red-teaming: a surname before an initial, the parties of a
+# case ("c/"), a married couple or a widow, a first name after the word itself, six compact
+# digits after "DDN", a number after "n° étranger"; and references, parties that are bodies,
+# annexes and lots, and the same words without a person.
+WITH_IDENTIFIERS += [
+    (
+        "Le jeune suivi par la PJJ, BENALI Y., a de nouveau été vu aux abords du collège.",
+        {"person_name"},
+    ),
+    (
+        "Haddad K. a été vu au local associatif à plusieurs reprises, avis de la préfecture "
+        "souhaité.",
+        {"person_name"},
+    ),
+    (
+        "Recours Haddad c/ commune de Bron : le tribunal administratif a fixé l'audience au 3 "
+        "mars.",
+        {"person_name"},
+    ),
+    (
+        "Contentieux Commune de Vénissieux c/ Benali, mémoire en défense à produire.",
+        {"person_name"},
+    ),
+    (
+        "Les époux Haddad ont été reçus en mairie au sujet du logement de leur fils.",
+        {"person_name"},
+    ),
+    ("La veuve Benali a demandé un rendez-vous avec le maire, refus à motiver.", {"person_name"}),
+    ("Individu de type européen, 1m80, prénom Karim, vu au stade hier soir.", {"person_name"}),
+    (
+        "DDN 030498, lieu de naissance Oran : vérification demandée par le service état civil.",
+        {"date_of_birth"},
+    ),
+    (
+        "Signalement transmis, n° étranger 7501234567, titre expiré depuis janvier.",
+        {"id_document"},
+    ),
+]
+LEGITIMATE += [
+    (
+        "Contentieux Commune de Bron c/ Préfet du Rhône : le jugement est attendu en juin.",
+        set(),
+    ),
+    ("CE, 12 mars 2026, Commune de Bron c/ État : le conseil municipal en prend acte.", set()),
+    (
+        "Pourvoi de la SCI Les Tilleuls c/ Commune de Bron, mémoire à déposer avant le 15 avril.",
+        set(),
+    ),
+    ("Ville de Lyon c/ SARL Bâti Plus : appel interjeté par la métropole.", set()),
+    ("Les époux divorcés relèvent du juge aux affaires familiales, pas de la commune.", set()),
+    (
+        "La veuve de guerre a été reçue par le maire lors de la cérémonie du 11 novembre.",
+        set(),
+    ),
+    (
+        "Le lot A. et le lot B. du marché sont attribués ; voir l'annexe B. de la convention.",
+        set(),
+    ),
+    (
+        "Les prénoms Inconnu et X sont refusés par le logiciel d'état civil, signalé à l'éditeur.",
+        set(),
+    ),
+    (
+        "Réunion du 030426 reportée ; dossier 030498 archivé ; le numéro d'étranger n'est pas "
+        "requis.",
+        set(),
+    ),
+]

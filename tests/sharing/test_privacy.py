@@ -966,3 +966,44 @@ def test_highlight_of_a_leet_name_glued_with_a_hyphen_covers_it_as_written():
     spans = [(h.start, h.end) for h in find_highlights(text) if h.kind == "person_name"]
     start, end = text.index("K4r1m"), text.index(",")
     assert any(s <= start and end <= e for s, e in spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("suivi de BENALI Y. par la PJJ", "person_name"),
+        ("Haddad K. a été vu au local", "person_name"),
+        ("Haddad c/ commune de Bron", "person_name"),
+        ("Commune de Vénissieux c/ Benali", "person_name"),
+        ("les époux Haddad", "person_name"),
+        ("la veuve Benali", "person_name"),
+        ("1m80, prénom Karim", "person_name"),
+        ("DDN 030498", "date_of_birth"),
+        ("né 030498", "date_of_birth"),
+        ("date de naissance : 030498", "date_of_birth"),
+        ("n° étranger 7501234567", "id_document"),
+        ("N° d'étranger : 7501234567", "id_document"),
+    ],
+)
+def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Commune de Bron c/ Préfet du Rhône",
+        "Commune de Bron c/ État",
+        "Ville de Lyon c/ SARL Bâti Plus",
+        "les époux divorcés",
+        "la veuve de guerre",
+        "le lot A. et le lot B., l'annexe B.",
+        "Catégorie B. Secteur C. Plan B. Bâtiment A.",
+        "Lyon B. Paris C.",
+        "le prénom Inconnu",
+        "réunion du 030426, dossier 030498",  # six digits without birth wording
+        "le numéro d'étranger n'est pas requis",
+    ],
+)
+def test_lets_through_what_the_eighth_round_red_team_looks_like(text):
+    assert find_identifiers(text) == []
