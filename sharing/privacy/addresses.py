@@ -24,7 +24,7 @@ _STREET_NAMED = (
     r"|chauss[ée]e|rond-point|av\.?|bd\.?|imp\.|ch\."
 )
 _BUILDING_PART = (
-    r"b[âa]t(?:iment)?|b[âa]t\.|escalier|esc\.?|appartement|appart|apt|app|porte|[ée]tage"
+    r"b[âa]t(?:iment)?|b[âa]t\.|escalier|esc\.?|appartement|appart|appt|apt|app|porte|[ée]tage"
     r"|flat|apartment|floor|entr[ée]e|chambre|room|logement"
 )
 _STREET_ADDRESS = re.compile(

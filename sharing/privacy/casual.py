@@ -141,14 +141,15 @@ def _surname_first(scan: Scan) -> Spans:
 
 _CIVILITY_LOWER = re.compile(
     r"(?<![\w.])(?i:m\.|mr\.?|mme\.?|mlle\.?|madame|monsieur|mademoiselle|mrs\.?|ms\.?|miss)"
-    r" +(?P<name>[a-zà-ÿ][a-zà-ÿ'-]+)"
+    r" +(?P<particle>(?:da|dos|del|di|el|al|ben|bou|ait|ibn|ould|van|von) +)?"
+    r"(?P<name>[a-zà-ÿ][a-zà-ÿ'-]+)"
 )
 _CIVILITY_CUES = ("m.", "mr", "mme", "mlle", "madame", "monsieur", "mademoiselle", "mrs", "ms",
                   "miss")  # fmt: skip
 
 
 def _civility_lower(scan: Scan) -> Spans:
-    """ "mme saidi", "mr dupuis": a civility typed in lower case and a name in lower case."""
+    """ "mme saidi", "mr dupuis", "mr el idrissi": a civility and a name typed in lower case."""
     for m in scan.near(_CIVILITY_CUES, _CIVILITY_LOWER, before=2, after=40):
         key = fold(m.group("name"))
         if key in _NOT_SECOND or key.startswith("l'") or len(key) < 3 or key in town_names():
@@ -312,7 +313,7 @@ _PERSON_WORD = re.compile(
     r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
     r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|d[ée]nomm[ée]e?|dossier|affaire|cas|fils|fille"
     r"|concern(?:e|ant)|personne +(?:signal|concern|vis)[ée]e|voisine?|coll[èe]gue|stagiaire"
-    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?|suspecte?|pr[ée]venue?|requ[ée]rante?"
+    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?|enfants?|suspecte?|pr[ée]venue?|requ[ée]rante?"
     r"|usag(?:er|[èe]re)|ressortissante?|administr[ée]e?|mise? +en +cause|occupante?"
     r"|d[ée]tenue?|asvp|polici(?:er|[èe]re)|gendarme|conduct(?:eur|rice)|[ée]poux|veuve|couple)"
     r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?|signal[ée]e?))?)"
@@ -322,7 +323,7 @@ _PERSON_WORD = re.compile(
 _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
                  "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille", "concern",
                  "personne", "voisin", "coll", "stagiaire", "lève", "leve", "locataire",
-                 "salari", "gardien", "suspect", "prévenu", "prevenu", "requ", "usag",
+                 "salari", "gardien", "enfant", "suspect", "prévenu", "prevenu", "requ", "usag",
                  "administr", "en cause", "occupant", "détenu", "detenu", "asvp", "polici",
                  "gendarme", "conduct", "poux", "veuve", "couple")  # fmt: skip
 

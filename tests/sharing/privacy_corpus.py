@@ -1613,3 +1613,33 @@ LEGITIMATE += [
         set(),
     ),
 ]
+
+# The eighth round's red-teaming, second pass: a particle after a civility in lower case, a
+# surname after "les enfants", "appt" for an apartment, "(+33)" in brackets; and the same words
+# without a person, a flat or a number.
+WITH_IDENTIFIERS += [
+    (
+        "Rendez-vous demandé par mr el idrissi au sujet de son fils, à orienter vers le CCAS.",
+        {"person_name"},
+    ),
+    (
+        "Les enfants Haddad (3 et 5 ans) ne sont plus scolarisés depuis la rentrée.",
+        {"person_name"},
+    ),
+    ("Visite à domicile : appt 12 bat B res les Tilleuls, le bailleur est prévenu.", {"address"}),
+    ("Le père est joignable au (+33) 6 12 34 56 78 après 18 h.", {"phone"}),
+]
+LEGITIMATE += [
+    (
+        "Les enfants accueillis au centre de loisirs pendant les vacances sont au nombre de "
+        "quarante.",
+        set(),
+    ),
+    (
+        "L'enfant unique d'une famille suivie relève de l'aide sociale à l'enfance, pas de la "
+        "commune.",
+        set(),
+    ),
+    ("Appartement témoin du programme de logements sociaux visité par la commission.", set()),
+    ("Le standard de la mairie reste le numéro affiché en façade, appel gratuit.", set()),
+]

@@ -983,6 +983,10 @@ def test_highlight_of_a_leet_name_glued_with_a_hyphen_covers_it_as_written():
         ("date de naissance : 030498", "date_of_birth"),
         ("n° étranger 7501234567", "id_document"),
         ("N° d'étranger : 7501234567", "id_document"),
+        ("mr el idrissi", "person_name"),
+        ("les enfants Haddad (3 et 5 ans)", "person_name"),
+        ("appt 12 bat B", "address"),
+        ("(+33) 6 12 34 56 78", "phone"),
     ],
 )
 def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
@@ -1003,6 +1007,9 @@ def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
         "le prénom Inconnu",
         "réunion du 030426, dossier 030498",  # six digits without birth wording
         "le numéro d'étranger n'est pas requis",
+        "monsieur el maire, mr de la fontaine",
+        "les enfants accueillis, l'enfant unique",
+        "appt témoin",
     ],
 )
 def test_lets_through_what_the_eighth_round_red_team_looks_like(text):
