@@ -8,7 +8,8 @@
   "haddad karim", "HADDAD karim"; both words listed and neither a French word.
 * A surname alone after a word for a person or a case: "l'agent Bouzid", "le voisin
   haddad", "dossier Benali"; in lower case only a surname that is no French word.
-* Nicknames: "dit « le Grand »", "surnommé Pitbull", "alias Momo", "a.k.a. Ziggy".
+* Nicknames: "dit « le Grand »", "surnommé Pitbull", "alias Momo", "a.k.a. Ziggy", and
+  pseudonyms written as handles: "pseudo TikTok karim.hdd69", "pseudo : @karim_hdd".
 * Indirect identification: a first name or an initial with an age, a class, a school, a
   workplace or a family relation ("le fils aîné de la famille B.", "Karim, 16 ans, en 3e au
   collège", "sa sœur Inès", "his son Karim, 15").
@@ -197,7 +198,18 @@ _NICKNAME_CUES = ("surnomm", "alias", "aka", "a.k.a", "nicknamed", "known as", "
                   "dit")  # fmt: skip
 
 
+# A pseudonym on a network, written as handles are, with a digit, an underscore, a dot or "@":
+# "pseudo TikTok karim.hdd69", "pseudo : @karim_hdd" ("le pseudo utilisé" passes).
+_PSEUDONYM = re.compile(
+    r"(?i:(?<!\w)pseudo(?:nyme)?s?(?: +(?:snap(?:chat)?|insta(?:gram)?|tiktok|facebook|twitter"
+    r"|telegram|discord|twitch|x))?) *:? *(?P<name>@?[^\W_][\w.]*[\d_.@][\w.]*[^\W_]|@\w+)"
+)
+
+
 def _nicknames(scan: Scan) -> Spans:
+    for m in scan.near(("pseudo",), _PSEUDONYM, before=2, after=60):
+        if sum(c.isalpha() for c in m.group("name")) >= 3:  # not a version ("pseudos v2.0")
+            yield m.span("name")
     for m in scan.near(_NICKNAME_CUES, _NICKNAME, before=20, after=60):
         name = m.group("name")
         key = fold(name.split()[-1])

@@ -108,13 +108,15 @@ def phone(scan: Scan) -> Spans:
 _PASSPORT = re.compile(r"\d\d[A-Z]{2}\d{5}(?![\w-])")
 _ID_CUES = ("cni", "identit", "passeport", "séjour", "sejour", "résident", "resident", "récépis",
             "recepis", "permis", "agdref", "étranger", "etranger", "visa", "passport", "identity",
-            "id card", "licen", "permit", "ts", "tds")  # fmt: skip
+            "id card", "licen", "permit", "ts", "tds", "fiscal", "allocataire", "caf",
+            "msa")  # fmt: skip
 _ID_CUE = re.compile(
     r"(?i:(?<!\w)cni(?!\w)|carte +(?:nationale +)?d'identit[ée]|pi[èe]ce +d'identit[ée]"
     r"|passeport|titre +(?:de +)?s[ée]jour|carte +(?:de +)?(?:s[ée]jour|r[ée]sident)"
     r"|r[ée]c[ée]piss[ée]|permis +(?:de +conduire|n°|num[ée]ro|:|[A-Z]{1,2} +n°)|agdref"
     r"|(?:num[ée]ro|n°|no\.?) +(?:d')?[ée]tranger|(?<!\w)visa(?!\w)|passport|identity +card"
-    r"|id +card"
+    r"|id +card|(?:num[ée]ro|n°|no\.?) +fiscal|(?:num[ée]ro|n°) +(?:d')?allocataire"
+    r"|allocataire +(?:(?:caf|msa) +)?(?:n°|num[ée]ro)|(?:num[ée]ro|n°) +(?:caf|msa)(?!\w)"
     r"|driv(?:ing|er'?s) +licen[cs]e|residence +(?:permit|card))"
     # "TS n° …", "TDS 75…": the abbreviations of "titre de séjour", in capitals only.
     r"|(?<!\w)T(?:D)?S(?= *(?:n°|no\.?|num|:|\d))"

@@ -1643,3 +1643,31 @@ LEGITIMATE += [
     ("Appartement témoin du programme de logements sociaux visité par la commission.", set()),
     ("Le standard de la mairie reste le numéro affiché en façade, appel gratuit.", set()),
 ]
+
+# The eighth round's red-teaming, third pass: a pseudonym written as a handle, a tax number, a
+# CAF beneficiary's number; and the same words for bodies, conventions and processing.
+WITH_IDENTIFIERS += [
+    (
+        "Le jeune publie sous le pseudo TikTok karim.hdd69 des vidéos de propagande, signalement "
+        "PHAROS fait.",
+        {"person_name"},
+    ),
+    (
+        "Compte signalé : pseudo @abou_karim69 sur Telegram, transmis à la DGSI.",
+        {"person_name"},
+    ),
+    (
+        "Allocataire CAF n° 1234567 : la commune demande si l'aide au logement est maintenue.",
+        {"id_document"},
+    ),
+    (
+        "Numéro fiscal 12 34 567 890 123 communiqué par erreur dans le courrier de la famille.",
+        {"id_document"},
+    ),
+]
+LEGITIMATE += [
+    ("Le pseudo utilisé sur les réseaux est inconnu de la police municipale.", set()),
+    ("La convention avec la CAF n° 2026-0412 est renouvelée pour trois ans.", set()),
+    ("Le numéro fiscal de la commune figure sur l'avis de taxe foncière 2025.", set()),
+    ("La pseudonymisation des données du rapport est demandée par le DPO.", set()),
+]

@@ -987,6 +987,10 @@ def test_highlight_of_a_leet_name_glued_with_a_hyphen_covers_it_as_written():
         ("les enfants Haddad (3 et 5 ans)", "person_name"),
         ("appt 12 bat B", "address"),
         ("(+33) 6 12 34 56 78", "phone"),
+        ("pseudo TikTok karim.hdd69", "person_name"),
+        ("pseudo : @karim_hdd", "person_name"),
+        ("n° fiscal 1234567890123", "id_document"),
+        ("allocataire CAF n° 1234567", "id_document"),
     ],
 )
 def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
@@ -1010,6 +1014,8 @@ def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
         "monsieur el maire, mr de la fontaine",
         "les enfants accueillis, l'enfant unique",
         "appt témoin",
+        "le pseudo utilisé, pseudonymisation, pseudos v2.0",
+        "convention avec la CAF n° 2026-0412",
     ],
 )
 def test_lets_through_what_the_eighth_round_red_team_looks_like(text):
