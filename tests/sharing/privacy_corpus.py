@@ -1671,3 +1671,21 @@ LEGITIMATE += [
     ("Le numéro fiscal de la commune figure sur l'avis de taxe foncière 2025.", set()),
     ("La pseudonymisation des données du rapport est demandée par le DPO.", set()),
 ]
+
+# The eighth round's red-teaming, fourth pass: a tower or a block of flats with another part of
+# the building; and the rounds of an election, operating theatres and office blocks.
+WITH_IDENTIFIERS += [
+    (
+        "La famille est relogée quartier des Minguettes, tour 12, 5e étage, depuis l'incendie.",
+        {"address"},
+    ),
+    ("Signalement de dégradations, bloc 4, appartement 12, par le bailleur social.", {"address"}),
+]
+LEGITIMATE += [
+    (
+        "Tour 1 et tour 2 des élections : la salle du conseil accueille le bureau centralisateur.",
+        set(),
+    ),
+    ("Au second tour, 3 bureaux de vote ont ouvert en retard dans la commune.", set()),
+    ("Le bloc opératoire de l'hôpital et l'immeuble de bureaux sont classés ERP.", set()),
+]

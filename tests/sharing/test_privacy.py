@@ -991,6 +991,8 @@ def test_highlight_of_a_leet_name_glued_with_a_hyphen_covers_it_as_written():
         ("pseudo : @karim_hdd", "person_name"),
         ("n° fiscal 1234567890123", "id_document"),
         ("allocataire CAF n° 1234567", "id_document"),
+        ("quartier des Minguettes, tour 12, 5e étage", "address"),
+        ("bloc 4, appartement 12", "address"),
     ],
 )
 def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
@@ -1016,6 +1018,8 @@ def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
         "appt témoin",
         "le pseudo utilisé, pseudonymisation, pseudos v2.0",
         "convention avec la CAF n° 2026-0412",
+        "tour 1 et tour 2 des élections",
+        "bloc opératoire, immeuble de bureaux",
     ],
 )
 def test_lets_through_what_the_eighth_round_red_team_looks_like(text):
