@@ -221,9 +221,9 @@ def _nicknames(scan: Scan) -> Spans:
 
 
 _RELATION = (
-    r"fils|fille|fr[èe]re|s[œo]eur|demi-fr[èe]re|demi-s[œo]eur|m[èe]re|p[èe]re|[ée]pouse|mari"
+    r"fils|fille|fr[èe]re|s(?:œ|oe)ur|demi-fr[èe]re|demi-s(?:œ|oe)ur|m[èe]re|p[èe]re|[ée]pouse|mari"
     r"|conjointe?|compagne?|concubine?|cousine?|neveu|ni[èe]ce|oncle|tante|grand-m[èe]re"
-    r"|grand-p[èe]re|beau-fr[èe]re|belle-s[œo]ur|beau-p[èe]re|belle-m[èe]re|voisine?|copine?"
+    r"|grand-p[èe]re|beau-fr[èe]re|belle-s(?:œ|oe)ur|beau-p[èe]re|belle-m[èe]re|voisine?|copine?"
     r"|petite?-amie?|enfant|cadet(?:te)?|a[îi]n[ée]e?|benjamine?|son|daughter|brother|sister"
     r"|mother|father|wife|husband|cousin|nephew|niece|uncle|aunt|neighbour|neighbor"
     r"|boyfriend|girlfriend"
@@ -252,7 +252,10 @@ _CLASS = (
 )
 _PERSON_DETAIL = re.compile(
     rf"(?i:\s*[,(]?\s*(?:(?:âgée?|aged?)\s+(?:de\s+)?)?(?:{_AGE}|{_CLASS})"
-    r"|\s*[,(]\s*\d{1,2}\s*[,)])"  # "Jayden, 13, is in year 8", "Enzo (16)"
+    r"|\s*[,(]\s*\d{1,2}\s*[,)]"  # "Jayden, 13, is in year 8", "Enzo (16)"
+    # "Sofiane (le fils) a quitté le domicile", "Karim, le grand frère"
+    rf"|\s*[,(]\s*(?:le|la|l'|son|sa)\s*(?:(?:grand|grande|petit|petite|jeune)\s+)?(?:{_RELATION})"
+    r"(?!\w))"
 )
 _INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-Þ]\.(?:\s?[A-ZÀ-Þ]\.)?(?![\w])")
 _INITIAL_CONTEXT = re.compile(
@@ -296,7 +299,8 @@ def _indirect(scan: Scan) -> Spans:
     for m in _RELATION_NAME.finditer(text):
         name = m.group("name")
         key = fold(name)
-        if key in _AMBIGUOUS_FIRST or key in town_names():
+        # "le collège Sœur Emmanuelle", "l'école Frère Roger": a place named after a religious.
+        if key in _AMBIGUOUS_FIRST or key in town_names() or named_place_before(text, m.start()):
             continue
         if all(p in known_first for p in key.split("-")) or m.group("initial"):
             yield m.span()

@@ -1689,3 +1689,26 @@ LEGITIMATE += [
     ("Au second tour, 3 bureaux de vote ont ouvert en retard dans la commune.", set()),
     ("Le bloc opératoire de l'hôpital et l'immeuble de bureaux sont classés ERP.", set()),
 ]
+
+# The eighth round's red-teaming, fifth pass: a first name with the relation in apposition, and
+# "sœur" written with its ligature; and places named after religious, offices in apposition.
+WITH_IDENTIFIERS += [
+    (
+        "Sofiane (le fils) a quitté le domicile familial, la mère demande l'aide du CCAS.",
+        {"person_name"},
+    ),
+    ("Inès, sa sœur, fréquente le même local associatif depuis la rentrée.", {"person_name"}),
+    (
+        "Karim, le grand frère, est signalé par le principal pour des propos inquiétants.",
+        {"person_name"},
+    ),
+]
+LEGITIMATE += [
+    ("Le collège Sœur Emmanuelle accueille la réunion de prévention du 12 mai.", set()),
+    (
+        "L'école Frère Roger et le foyer Sœur Marie-Thérèse sont inscrits au plan de sécurisation.",
+        set(),
+    ),
+    ("Le maire, son adjoint à la sécurité et le DGS reçoivent le sous-préfet.", set()),
+    ("Vigipirate, le plan national, reste au niveau urgence attentat.", set()),
+]

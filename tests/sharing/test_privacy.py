@@ -993,6 +993,10 @@ def test_highlight_of_a_leet_name_glued_with_a_hyphen_covers_it_as_written():
         ("allocataire CAF n° 1234567", "id_document"),
         ("quartier des Minguettes, tour 12, 5e étage", "address"),
         ("bloc 4, appartement 12", "address"),
+        ("Sofiane (le fils) a quitté le domicile", "person_name"),
+        ("Karim, le grand frère", "person_name"),
+        ("Inès, sa sœur", "person_name"),
+        ("la belle-soeur Inès", "person_name"),  # was read "belle-sour"
     ],
 )
 def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
@@ -1020,6 +1024,8 @@ def test_detects_what_the_eighth_round_red_team_got_past(text, kind):
         "convention avec la CAF n° 2026-0412",
         "tour 1 et tour 2 des élections",
         "bloc opératoire, immeuble de bureaux",
+        "le collège Sœur Emmanuelle, l'école Frère Roger",
+        "Le maire, son adjoint et le DGS",
     ],
 )
 def test_lets_through_what_the_eighth_round_red_team_looks_like(text):
