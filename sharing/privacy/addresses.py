@@ -72,7 +72,7 @@ _TOWER = r"(?i:tour|immeuble|bloc) +(?:n° *)?(?:\d{1,3}(?!\d)|[A-Z](?![\w']))"
 _BUILDING = re.compile(rf"(?:{_PART}|{_TOWER})[ ,;/-]{{1,4}}(?:(?i:au|et|porte) +)?{_PART}")
 _BUILDING_CUES = ("bât", "bat", "esc", "app", "apt", "étage", "etage", "porte", "résidence",
                   "residence", "flat", "floor", "cité", "cite", "clos", "foyer", "chambre",
-                  "room", "tour", "immeuble", "bloc")  # fmt: skip
+                  "room", "tour ", "immeuble ", "bloc ")  # fmt: skip
 # "dossier 0142 clos le 3 mars": a street word that is also a verb, then a date ("place du 8
 # Mai 1945" keeps its "du").
 _DATED = re.compile(

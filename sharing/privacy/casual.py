@@ -339,9 +339,10 @@ _PERSON_WORD = re.compile(
 _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
                  "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille", "concern",
                  "personne", "voisin", "coll", "stagiaire", "lève", "leve", "locataire",
-                 "salari", "gardien", "enfant", "suspect", "prévenu", "prevenu", "requ", "usag",
-                 "administr", "en cause", "occupant", "détenu", "detenu", "asvp", "polici",
-                 "gendarme", "conduct", "poux", "veuve", "couple")  # fmt: skip
+                 "salari", "gardien", "enfant", "suspect", "prévenu", "prevenu", "requérant",
+                 "requerant", "usager", "usagère", "usagere", "administr", "en cause",
+                 "occupant", "détenu", "detenu", "asvp", "polici", "gendarme", "conduct", "poux",
+                 "veuve", "couple")  # fmt: skip
 
 
 def _after_person_word(scan: Scan) -> Spans:
