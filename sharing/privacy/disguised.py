@@ -16,9 +16,10 @@ or a capital after a small letter. References, tokens, random ids and product na
 "Win11Pro") decode to bytes, not text.
 A word written in leetspeak ("K4r1m H4DD4D", "M0h4m3d", "8EN4L1", "6u1ll4ume", "$0PH1E B€N@L1",
 "K!R!M", "K4r1m-H4dd4d") is read with its digits and signs as the letters they stand for, when it
-has two letters at least (each part a hyphen joins, read apart) and becomes letters only: "A4",
-"F35", "2B", "1er", "COVID-19", "A4-A3" or a reference such as "ARR-2026-045" are left as they
-are.
+has two letters at least (each part a hyphen joins, read apart), is written in one case or
+capitalised, as names are, and becomes letters only: "A4", "F35", "2B", "1er", "COVID-19",
+"A4-A3", a token such as "eyJhbGciOiJIUzI1NiJ9" or a reference such as "ARR-2026-045" are left
+as they are.
 Letters spaced one space apart are joined up only in runs of four letters or more, so that
 the single-letter words of French ("il y a à faire") and short acronyms ("S I G") are left as
 they are; whatever is joined up is screened as any other text would be. Letters a dot or a
@@ -175,7 +176,12 @@ def _unleet(word: str) -> str | None:
     parts = word.split("-")
     if any(sum(c.isalpha() for c in part) < 2 or _ORDINAL.fullmatch(part) for part in parts):
         return None
-    return " ".join(_unleet_part(part) for part in parts)
+    letters = [_unleet_part(part) for part in parts]
+    # A name is written in one case, or capitalised; tokens and ids ("eyJhbGciOiJIUzI1NiJ9",
+    # "MairieWifi5G") change case within a word and are left unread.
+    if not all(part.isupper() or part.islower() or part.istitle() for part in letters):
+        return None
+    return " ".join(letters)
 
 
 def _unleet_part(part: str) -> str:
