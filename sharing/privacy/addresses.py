@@ -24,7 +24,7 @@ _STREET_NAMED = (
     r"|chauss[ée]e|rond-point|av\.?|bd\.?|imp\.|ch\."
 )
 _BUILDING_PART = (
-    r"b[âa]t(?:iment)?|b[âa]t\.|escalier|esc\.?|appartement|appart|apt|app|porte|[ée]tage"
+    r"b[âa]t(?:iment)?|b[âa]t\.|escalier|esc\.?|appartement|appart|appt|apt|app|porte|[ée]tage"
     r"|flat|apartment|floor|entr[ée]e|chambre|room|logement"
 )
 _STREET_ADDRESS = re.compile(
@@ -66,10 +66,13 @@ _PART = (
     # "chambre 3, foyer municipal".
     r"|(?i:r[ée]sidence|cit[ée]|clos|lotissement|hameau) +(?:les|le|la|des|du|de) +[a-zà-ÿ]{3,})"
 )
-_BUILDING = re.compile(rf"{_PART}[ ,;/-]{{1,4}}(?:(?i:au|et|porte) +)?{_PART}")
+# "tour 12, 5e étage", "bloc 4, appartement 12": a tower or a block, then another part ("tour 1
+# et tour 2" are rounds of an election).
+_TOWER = r"(?i:tour|immeuble|bloc) +(?:n° *)?(?:\d{1,3}(?!\d)|[A-Z](?![\w']))"
+_BUILDING = re.compile(rf"(?:{_PART}|{_TOWER})[ ,;/-]{{1,4}}(?:(?i:au|et|porte) +)?{_PART}")
 _BUILDING_CUES = ("bât", "bat", "esc", "app", "apt", "étage", "etage", "porte", "résidence",
                   "residence", "flat", "floor", "cité", "cite", "clos", "foyer", "chambre",
-                  "room")  # fmt: skip
+                  "room", "tour ", "immeuble ", "bloc ")  # fmt: skip
 # "dossier 0142 clos le 3 mars": a street word that is also a verb, then a date ("place du 8
 # Mai 1945" keeps its "du").
 _DATED = re.compile(

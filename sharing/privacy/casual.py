@@ -8,13 +8,15 @@
   "haddad karim", "HADDAD karim"; both words listed and neither a French word.
 * A surname alone after a word for a person or a case: "l'agent Bouzid", "le voisin
   haddad", "dossier Benali"; in lower case only a surname that is no French word.
-* Nicknames: "dit « le Grand »", "surnommé Pitbull", "alias Momo", "a.k.a. Ziggy".
+* Nicknames: "dit « le Grand »", "surnommé Pitbull", "alias Momo", "a.k.a. Ziggy", and
+  pseudonyms written as handles: "pseudo TikTok karim.hdd69", "pseudo : @karim_hdd".
 * Indirect identification: a first name or an initial with an age, a class, a school, a
   workplace or a family relation ("le fils aîné de la famille B.", "Karim, 16 ans, en 3e au
   collège", "sa sœur Inès", "his son Karim, 15").
 """
 
 import re
+from itertools import chain
 
 from .context import named_place_before, within_eponym
 from .lexicons import (
@@ -67,6 +69,8 @@ def person_name(scan: Scan) -> Spans:
     yield from _surname_first(scan)
     yield from _nicknames(scan)
     yield from _indirect(scan)
+    yield from _parties(scan)
+    yield from _after_first_name_word(scan)
 
 
 def _lexicon_names(scan: Scan) -> Spans:
@@ -138,14 +142,15 @@ def _surname_first(scan: Scan) -> Spans:
 
 _CIVILITY_LOWER = re.compile(
     r"(?<![\w.])(?i:m\.|mr\.?|mme\.?|mlle\.?|madame|monsieur|mademoiselle|mrs\.?|ms\.?|miss)"
-    r" +(?P<name>[a-zà-ÿ][a-zà-ÿ'-]+)"
+    r" +(?P<particle>(?:da|dos|del|di|el|al|ben|bou|ait|ibn|ould|van|von) +)?"
+    r"(?P<name>[a-zà-ÿ][a-zà-ÿ'-]+)"
 )
 _CIVILITY_CUES = ("m.", "mr", "mme", "mlle", "madame", "monsieur", "mademoiselle", "mrs", "ms",
                   "miss")  # fmt: skip
 
 
 def _civility_lower(scan: Scan) -> Spans:
-    """ "mme saidi", "mr dupuis": a civility typed in lower case and a name in lower case."""
+    """ "mme saidi", "mr dupuis", "mr el idrissi": a civility and a name typed in lower case."""
     for m in scan.near(_CIVILITY_CUES, _CIVILITY_LOWER, before=2, after=40):
         key = fold(m.group("name"))
         if key in _NOT_SECOND or key.startswith("l'") or len(key) < 3 or key in town_names():
@@ -153,17 +158,18 @@ def _civility_lower(scan: Scan) -> Spans:
         yield m.span()
 
 
-# "K. HADDAD", "K. Haddad", "K.HADDAD": an initial, then a surname.
-_INITIAL_SURNAME = re.compile(
-    r"(?<![\w.'-])[A-ZÀ-Þ]\. ?(?P<name>[A-ZÀ-Þ](?:[A-ZÀ-Þ]+|[a-zà-ÿ]+)(?:-[A-ZÀ-Þa-zà-ÿ]+)?)"
-    r"(?![\w'.-])"
-)
+# "K. HADDAD", "K. Haddad", "K.HADDAD": an initial, then a surname; or the surname first, as a
+# list or a file reads it: "BENALI Y.", "Haddad K.".
+_SURNAME = r"(?P<name>[A-ZÀ-Þ](?:[A-ZÀ-Þ]+|[a-zà-ÿ]+)(?:-[A-ZÀ-Þa-zà-ÿ]+)?)"
+_INITIAL_SURNAME = re.compile(rf"(?<![\w.'-])[A-ZÀ-Þ]\. ?{_SURNAME}(?![\w'.-])")
+_SURNAME_INITIAL = re.compile(rf"(?<![\w.'-]){_SURNAME} [A-ZÀ-Þ]\.(?![\w'-]| ?[A-ZÀ-Þ]\.)")
 
 
 def _initial_surname(scan: Scan) -> Spans:
-    """An initial and a listed surname that is no French word, an office or a town: "K. HADDAD",
-    not "M. MAIRE" nor "A. PETIT"."""
-    for m in _INITIAL_SURNAME.finditer(scan.text):
+    """An initial and a listed surname that is no French word, an office or a town, either way
+    round: "K. HADDAD", "BENALI Y.", not "M. MAIRE", "A. PETIT" nor "Annexe B."."""
+    text = scan.text
+    for m in chain(_INITIAL_SURNAME.finditer(text), _SURNAME_INITIAL.finditer(text)):
         key = fold(m.group("name"))
         if (
             len(key) < 3
@@ -192,7 +198,18 @@ _NICKNAME_CUES = ("surnomm", "alias", "aka", "a.k.a", "nicknamed", "known as", "
                   "dit")  # fmt: skip
 
 
+# A pseudonym on a network, written as handles are, with a digit, an underscore, a dot or "@":
+# "pseudo TikTok karim.hdd69", "pseudo : @karim_hdd" ("le pseudo utilisé" passes).
+_PSEUDONYM = re.compile(
+    r"(?i:(?<!\w)pseudo(?:nyme)?s?(?: +(?:snap(?:chat)?|insta(?:gram)?|tiktok|facebook|twitter"
+    r"|telegram|discord|twitch|x))?) *:? *(?P<name>@?[^\W_][\w.]*[\d_.@][\w.]*[^\W_]|@\w+)"
+)
+
+
 def _nicknames(scan: Scan) -> Spans:
+    for m in scan.near(("pseudo",), _PSEUDONYM, before=2, after=60):
+        if sum(c.isalpha() for c in m.group("name")) >= 3:  # not a version ("pseudos v2.0")
+            yield m.span("name")
     for m in scan.near(_NICKNAME_CUES, _NICKNAME, before=20, after=60):
         name = m.group("name")
         key = fold(name.split()[-1])
@@ -204,9 +221,9 @@ def _nicknames(scan: Scan) -> Spans:
 
 
 _RELATION = (
-    r"fils|fille|fr[èe]re|s[œo]eur|demi-fr[èe]re|demi-s[œo]eur|m[èe]re|p[èe]re|[ée]pouse|mari"
+    r"fils|fille|fr[èe]re|s(?:œ|oe)ur|demi-fr[èe]re|demi-s(?:œ|oe)ur|m[èe]re|p[èe]re|[ée]pouse|mari"
     r"|conjointe?|compagne?|concubine?|cousine?|neveu|ni[èe]ce|oncle|tante|grand-m[èe]re"
-    r"|grand-p[èe]re|beau-fr[èe]re|belle-s[œo]ur|beau-p[èe]re|belle-m[èe]re|voisine?|copine?"
+    r"|grand-p[èe]re|beau-fr[èe]re|belle-s(?:œ|oe)ur|beau-p[èe]re|belle-m[èe]re|voisine?|copine?"
     r"|petite?-amie?|enfant|cadet(?:te)?|a[îi]n[ée]e?|benjamine?|son|daughter|brother|sister"
     r"|mother|father|wife|husband|cousin|nephew|niece|uncle|aunt|neighbour|neighbor"
     r"|boyfriend|girlfriend"
@@ -235,7 +252,10 @@ _CLASS = (
 )
 _PERSON_DETAIL = re.compile(
     rf"(?i:\s*[,(]?\s*(?:(?:âgée?|aged?)\s+(?:de\s+)?)?(?:{_AGE}|{_CLASS})"
-    r"|\s*[,(]\s*\d{1,2}\s*[,)])"  # "Jayden, 13, is in year 8", "Enzo (16)"
+    r"|\s*[,(]\s*\d{1,2}\s*[,)]"  # "Jayden, 13, is in year 8", "Enzo (16)"
+    # "Sofiane (le fils) a quitté le domicile", "Karim, le grand frère"
+    rf"|\s*[,(]\s*(?:le|la|l'|son|sa)\s*(?:(?:grand|grande|petit|petite|jeune)\s+)?(?:{_RELATION})"
+    r"(?!\w))"
 )
 _INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-Þ]\.(?:\s?[A-ZÀ-Þ]\.)?(?![\w])")
 _INITIAL_CONTEXT = re.compile(
@@ -279,7 +299,8 @@ def _indirect(scan: Scan) -> Spans:
     for m in _RELATION_NAME.finditer(text):
         name = m.group("name")
         key = fold(name)
-        if key in _AMBIGUOUS_FIRST or key in town_names():
+        # "le collège Sœur Emmanuelle", "l'école Frère Roger": a place named after a religious.
+        if key in _AMBIGUOUS_FIRST or key in town_names() or named_place_before(text, m.start()):
             continue
         if all(p in known_first for p in key.split("-")) or m.group("initial"):
             yield m.span()
@@ -301,30 +322,71 @@ def _indirect(scan: Scan) -> Spans:
 
 # A surname alone after a word for a person or a case: "l'agent Bouzid", "le jeune Haddad",
 # "l'animateur HADDAD", "dossier Haddad", "l'affaire Benali", "le voisin haddad", "le dénommé
-# haddad", "personne signalée : haddad" (a colon as a form's label would have it).
+# haddad", "personne signalée : haddad" (a colon as a form's label would have it), "le prévenu
+# HADDAD", "suspect : HADDAD", "l'ASVP Haddad", "les époux Haddad"; with a particle no French
+# word is, "le jeune da silva", "l'agent el amrani".
 _PERSON_WORD = re.compile(
     r"(?i:(?<!\w)(?:agent|animat(?:eur|rice)|candidate?|jeune|imam|[ée]ducat(?:eur|rice)|atsem"
     r"|individu|int[ée]ress[ée]e?|nomm[ée]e?|d[ée]nomm[ée]e?|dossier|affaire|cas|fils|fille"
     r"|concern(?:e|ant)|personne +(?:signal|concern|vis)[ée]e|voisine?|coll[èe]gue|stagiaire"
-    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?)"
+    r"|[ée]l[èe]ve|locataire|salari[ée]e?|gardien(?:ne)?|enfants?|suspecte?|pr[ée]venue?"
+    r"|requ[ée]rante?|usag(?:er|[èe]re)|ressortissante?|administr[ée]e?|mise? +en +cause|occupante?"
+    r"|d[ée]tenue?|asvp|polici(?:er|[èe]re)|gendarme|conduct(?:eur|rice)|[ée]poux|veuve|couple)"
     r"(?: +(?:de +)?(?:voirie|municipale?|recrut[ée]e?|concern[ée]e?|signal[ée]e?))?)"
-    r"(?: *: *| +)[(«\"]? *(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
+    r"(?: *: *| +)[(«\"]? *(?P<particle>(?i:da|dos|das|del|della|di|el|al|ben|bou|ait|ibn|ould"
+    r"|van|von) +)?(?P<name>[^\W\d_]{3,}(?:-[^\W\d_]+)?)(?![\w'-])"
 )
 _PERSON_WORDS = ("agent", "anima", "candidat", "jeune", "imam", "ducat", "atsem", "individu",
                  "ress", "nomm", "dossier", "affaire", "cas ", "fils", "fille", "concern",
                  "personne", "voisin", "coll", "stagiaire", "lève", "leve", "locataire",
-                 "salari", "gardien")  # fmt: skip
+                 "salari", "gardien", "enfant", "suspect", "prévenu", "prevenu", "requérant",
+                 "requerant", "usager", "usagère", "usagere", "administr", "en cause",
+                 "occupant", "détenu", "detenu", "asvp", "polici", "gendarme", "conduct", "poux",
+                 "veuve", "couple")  # fmt: skip
 
 
 def _after_person_word(scan: Scan) -> Spans:
     text = scan.text
     for m in scan.near(_PERSON_WORDS, _PERSON_WORD, before=20, after=60):
-        name = m.group("name")
+        name, particle = m.group("name"), m.group("particle")
         key = fold(name)
-        if key in _NOT_SECOND or key in town_names() or key not in surnames():
+        # After "da" or "el" a town's name is a surname: "le dénommé da costa".
+        if key in _NOT_SECOND or (key in town_names() and not particle) or key not in surnames():
             continue
         if name.islower() and key in name_words():
             continue  # "l'agent chargé", "le jeune majeur": in lower case, a word of prose
         if named_place_before(text, m.start("name")):
             continue
-        yield m.span("name")
+        yield m.start("particle") if particle else m.start("name"), m.end("name")
+
+
+# The parties of a case as a legal officer names it: "Haddad c/ commune de Bron", "Commune de
+# Bron c/ Haddad", "Préfet du Rhône c/ M. Benali" (the civility is read by :mod:`.names`).
+_BEFORE_VERSUS = re.compile(r"(?<![\w'-])(?P<name>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?) +c/")
+_AFTER_VERSUS = re.compile(r"(?<!\w)c/ *(?P<name>[A-ZÀ-Þ][^\W\d_]+(?:-[A-ZÀ-Þ][^\W\d_]+)?)")
+
+
+def _parties(scan: Scan) -> Spans:
+    """A listed surname on either side of "c/" that is no French word, office, body or town."""
+    if "c/" not in scan.text:
+        return
+    for m in chain(_BEFORE_VERSUS.finditer(scan.text), _AFTER_VERSUS.finditer(scan.text)):
+        key = fold(m.group("name"))
+        if all(p in surnames() for p in key.split("-")) and not (
+            key in name_words() or key in _NOT_SECOND or key in town_names()
+        ):
+            yield m.span("name")
+
+
+# "individu de type européen, prénom Karim": a listed first name after the word itself, without
+# the colon a form has ("prénom Inconnu", "le champ Prénom" pass).
+_FIRST_NAME_WORD = re.compile(
+    r"(?i:(?<!\w)pr[ée]noms?) +(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+(?:-[A-ZÀ-Þ][a-zà-ÿ]+)?)(?![\w'-])"
+)
+
+
+def _after_first_name_word(scan: Scan) -> Spans:
+    for m in scan.near(("prénom", "prenom"), _FIRST_NAME_WORD, before=2, after=40):
+        key = fold(m.group("name"))
+        if key not in _AMBIGUOUS_FIRST and all(p in first_names() for p in key.split("-")):
+            yield m.span("name")

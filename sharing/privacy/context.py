@@ -37,7 +37,7 @@ _NAMED_AFTER = (
 )
 _TITLES = (
     r"g[ée]n[ée]ral|mar[ée]chal|docteur|dr\.?|pr[ée]sident|abb[ée]|saint|sainte|st|ste"
-    r"|professeur|colonel|capitaine|commandant|lieutenant|amiral|p[èe]re|m[èe]re|s[œo]eur"
+    r"|professeur|colonel|capitaine|commandant|lieutenant|amiral|p[èe]re|m[èe]re|s(?:œ|oe)ur"
     r"|fr[èe]re|cardinal|monseigneur|mgr|pasteur|r[ée]sistant|aviateur|ma[îi]tre"
 )
 # "centre aquatique Laure Manaudou", "complexe sportif Jean Bouin"

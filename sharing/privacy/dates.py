@@ -50,13 +50,31 @@ _COMPACT_DATE = re.compile(
     r"(?:(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d"
     r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"
 )
-# "l'intéressé 03041998", "contrôle de la personne 19980403": eight digits right after a word
-# for a person can only be that person's date of birth (a case's date follows "dossier",
-# "affaire" or "du", never the person). Alone, the same digits may be any event's date.
-_PERSON_BEFORE = re.compile(
-    r"(?i:(?<!\w)(?:personne|individu|int[ée]ress[ée]e?|(?:d[ée])?nomm[ée]e?|mineure?|jeune"
-    r"|agent|[ée]l[èe]ve|stagiaire|locataire|salari[ée]e?|voisine?|fils|fille)s? *[:,]? *)\Z"
+# Birth wording right before compact digits: "date de naissance : ".
+_CUE_REACH = 22
+# "DDN 030498", "né 030498": six digits, day first, only right after birth wording.
+_SHORT_COMPACT_DATE = re.compile(r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d(?!\d)")
+# "l'intéressé 03041998", "contrôle de la personne 19980403", "le mis en cause 03041998": eight
+# digits right after a word for a person can only be that person's date of birth (a case's
+# date follows "dossier", "affaire" or "du", never the person; a file number follows "n°").
+# Alone, the same digits may be any event's date. The words are nouns for the people a request
+# is about, not participles that may date an event ("contrôlé 20260315").
+_PERSON_NOUN = (
+    r"personne|individu|int[ée]ress[ée]e?|(?:d[ée])?nomm[ée]e?|mineure?|majeure?|jeune|enfant"
+    r"|adolescente?|agent|[ée]l[èe]ve|stagiaire|locataire|occupante?|salari[ée]e?|voisine?|fils"
+    r"|fille|ressortissante?|administr[ée]e?|usag(?:er|[èe]re)|requ[ée]rante?|demand(?:eur|euse)"
+    r"|b[ée]n[ée]ficiaire|titulaire|mise? +en +cause|suspecte?|pr[ée]venue?|d[ée]tenue?|victime"
+    r"|conduct(?:eur|rice)|[ée]trang(?:er|[èe]re)|r[ée]fugi[ée]e?"
 )
+# "la personne concernée 03041998", "l'individu susvisé : 19980403".
+_PERSON_QUALIFIER = (
+    r"concern[ée]e?|signal[ée]e?|vis[ée]e?|susvis[ée]e?|pr[ée]cit[ée]e?|en +question"
+)
+_PERSON_BEFORE = re.compile(
+    rf"(?i:(?<!\w)(?:{_PERSON_NOUN})s?(?: +(?:{_PERSON_QUALIFIER})s?)? *[:,]? *)\Z"
+)
+# The longest such words before the digits: "ressortissantes concernées : ".
+_PERSON_REACH = 40
 # "né en 98", "née en 02", "né(e) en 98": a two-digit year just after the cue.
 _BORN_IN_SHORT_YEAR = re.compile(r"(?i:(?<!\w)n[ée]e?s?(?: ?\(e\))?(?: +en| +in)) +'?\Z")
 
@@ -68,8 +86,15 @@ def date_of_birth(scan: Scan) -> Spans:
         start = m.start()
         if not starts_word(text, start):
             continue
-        if _STRONG_BIRTH_CUE.search(text, max(0, start - 15), start) or (
-            _PERSON_BEFORE.search(text, max(0, start - 25), start) and _past_date(m.group())
+        if _STRONG_BIRTH_CUE.search(text, max(0, start - _CUE_REACH), start) or (
+            _PERSON_BEFORE.search(text, max(0, start - _PERSON_REACH), start)
+            and _past_date(m.group())
+        ):
+            yield m.span()
+    for m in scan.at_numbers(_SHORT_COMPACT_DATE):
+        start = m.start()
+        if starts_word(text, start) and _STRONG_BIRTH_CUE.search(
+            text, max(0, start - _CUE_REACH), start
         ):
             yield m.span()
     for m in scan.at_numbers(_TWO_DIGITS):

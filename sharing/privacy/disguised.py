@@ -10,11 +10,16 @@ Hex is read as well with its bytes a space apart ("4b 61 72 69 6d") or each afte
 to printable text made mostly of letters, digits and spaces: a hash, a UUID or a request id
 decodes to bytes that are not text, a list of numbers to control characters.
 Base64 is read the same way, in either alphabet, padded or not, and only in runs that no word
-is written like: twelve characters or more with a digit, a "+", "/" or "=" among them, or a
-capital after a small letter. References, tokens and random ids decode to bytes, not text.
-A word written in leetspeak ("K4r1m H4DD4D", "M0h4m3d") is read with its digits as the letters
-they stand for, when it has two letters at least and becomes letters only: "A4", "F35", "2B",
-"1er" or a reference such as "ARR-2026-045" are left as they are.
+is written like: seven characters or more (five bytes: a surname alone, "SGFkZGFk" is "Haddad",
+which after "l'agent" is refused as written plainly) with a digit, a "+", "/" or "=" among them,
+or a capital after a small letter. References, tokens, random ids and product names ("iPhone15",
+"Win11Pro") decode to bytes, not text.
+A word written in leetspeak ("K4r1m H4DD4D", "M0h4m3d", "8EN4L1", "6u1ll4ume", "$0PH1E B€N@L1",
+"K!R!M", "K4r1m-H4dd4d") is read with its digits and signs as the letters they stand for, when it
+has two letters at least (each part a hyphen joins, read apart), is written in one case or
+capitalised, as names are, and becomes letters only: "A4", "F35", "2B", "1er", "COVID-19",
+"A4-A3", a token such as "eyJhbGciOiJIUzI1NiJ9" or a reference such as "ARR-2026-045" are left
+as they are.
 Letters spaced one space apart are joined up only in runs of four letters or more, so that
 the single-letter words of French ("il y a à faire") and short acronyms ("S I G") are left as
 they are; whatever is joined up is screened as any other text would be. Letters a dot or a
@@ -35,15 +40,21 @@ _HEX = re.compile(r"(?<!\w)(?:0x)?((?:[0-9A-Fa-f]{2}){6,})(?!\w)")
 _HEX_BYTES = re.compile(
     r"(?<![\w\\])[0-9A-Fa-f]{2}(?: [0-9A-Fa-f]{2}){5,}(?!\w)|(?:\\x[0-9A-Fa-f]{2}){6,}"
 )
-# Base64 in either alphabet ("+/" or "-_"), its padding optional.
-_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{12,}={0,2}(?![\w+/=-])")
+# Base64 in either alphabet ("+/" or "-_"), its padding optional, five bytes at least.
+_BASE64 = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{7,}={0,2}(?![\w+/=-])")
 # What a word or a hyphenated name never has: "Saint-Jean-de-Maurienne" is skipped unread.
 _NOT_A_WORD = re.compile(r"[0-9+/=]|[a-z][A-Z]")
 _URL_SAFE = str.maketrans("-_", "+/")
-# A word of letters and the digits leetspeak draws letters with, one of them at least; not a
-# piece of a reference, a plate or an address ("ARR-2026-045", "AB-123-CD", "jean@mairie.fr").
-_LEET = re.compile(r"(?<![\w@.-])(?=[A-Za-z]*[013457@])[A-Za-z013457][A-Za-z013457@]*(?![\w@.-])")
-_LEET_LETTERS = str.maketrans("013457@", "oieasta")
+# A word of letters and the digits and signs leetspeak draws letters with, one of them at
+# least, or such words joined by hyphens ("K4r1m-H4dd4d"); not a piece of a reference, a plate
+# or an address ("ARR-2026-045", "AB-123-CD", "jean@mairie.fr"). "@", "!" and "|" stand for a
+# letter only inside a word ("B3N@L1", "K!R!M"), never at its end ("Attention !", "15 €").
+_LEET_PIECE = r"[A-Za-z013456789$€][A-Za-z013456789@$€!|]*(?<=[A-Za-z013456789])"
+_LEET = re.compile(
+    rf"(?<![\w@.$€!|-])(?=[A-Za-z-]*[013456789@$€!|]){_LEET_PIECE}(?:-{_LEET_PIECE})*"
+    r"(?![\w@.$€!|-])"
+)
+_LEET_LETTERS = str.maketrans("013456789@$€!|", "oieasgtbgaseii")
 _ORDINAL = re.compile(r"\d+(?:er|re|e|nd|nde)s?")  # "1er", "1res"
 # Characters read again on either side of a run, to the end of a word.
 _CONTEXT = 60
@@ -155,11 +166,27 @@ def _text(raw: bytes) -> str | None:
 
 
 def _unleet(word: str) -> str | None:
-    """ "K4r1m" → "Karim", "H4DD4D" → "HADDAD"; None for words that are not leetspeak."""
-    if sum(c.isalpha() for c in word) < 2 or _ORDINAL.fullmatch(word):
+    """ "K4r1m" → "Karim", "H4DD4D" → "HADDAD", "K4r1m-H4dd4d" → "Karim Haddad"; None for
+    words that are not leetspeak: a part with fewer than two letters ("S-0456789", "A4-A3")
+    or an ordinal.
+
+    The hyphen is read as a space: in leetspeak it glues a first name to a surname as often as
+    it joins a compound one, and "Jean Baptiste" is screened as surely as "Jean-Baptiste".
+    """
+    parts = word.split("-")
+    if any(sum(c.isalpha() for c in part) < 2 or _ORDINAL.fullmatch(part) for part in parts):
         return None
-    letters = word.translate(_LEET_LETTERS)
-    return letters.upper() if word.upper() == word else letters
+    letters = [_unleet_part(part) for part in parts]
+    # A name is written in one case, or capitalised; tokens and ids ("eyJhbGciOiJIUzI1NiJ9",
+    # "MairieWifi5G") change case within a word and are left unread.
+    if not all(part.isupper() or part.islower() or part.istitle() for part in letters):
+        return None
+    return " ".join(letters)
+
+
+def _unleet_part(part: str) -> str:
+    letters = part.translate(_LEET_LETTERS)
+    return letters.upper() if part.upper() == part else letters
 
 
 def _long(m: re.Match[str]) -> bool:

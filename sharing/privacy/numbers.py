@@ -68,7 +68,7 @@ def email(scan: Scan) -> Spans:
 
 
 _PHONE = re.compile(
-    r"(?:(?:\+|00) ?33 ?(?:\(0\) ?)?|0)(?P<first>[1-9])(?P<rest>(?:[ .-]?\d\d){4})(?!\w)"
+    r"(?:(?:\+|00) ?33\)? ?(?:\(0\) ?)?|0)(?P<first>[1-9])(?P<rest>(?:[ .-]?\d\d){4})(?!\w)"
     r"|\+(?!33)[1-9]\d{0,2}(?:[ .-]?\d){7,12}(?!\w)"
 )
 
@@ -108,12 +108,15 @@ def phone(scan: Scan) -> Spans:
 _PASSPORT = re.compile(r"\d\d[A-Z]{2}\d{5}(?![\w-])")
 _ID_CUES = ("cni", "identit", "passeport", "séjour", "sejour", "résident", "resident", "récépis",
             "recepis", "permis", "agdref", "étranger", "etranger", "visa", "passport", "identity",
-            "id card", "licen", "permit", "ts", "tds")  # fmt: skip
+            "id card", "licen", "permit", "ts", "tds", "fiscal", "allocataire", "caf",
+            "msa")  # fmt: skip
 _ID_CUE = re.compile(
     r"(?i:(?<!\w)cni(?!\w)|carte +(?:nationale +)?d'identit[ée]|pi[èe]ce +d'identit[ée]"
     r"|passeport|titre +(?:de +)?s[ée]jour|carte +(?:de +)?(?:s[ée]jour|r[ée]sident)"
     r"|r[ée]c[ée]piss[ée]|permis +(?:de +conduire|n°|num[ée]ro|:|[A-Z]{1,2} +n°)|agdref"
-    r"|num[ée]ro +(?:d')?[ée]tranger|(?<!\w)visa(?!\w)|passport|identity +card|id +card"
+    r"|(?:num[ée]ro|n°|no\.?) +(?:d')?[ée]tranger|(?<!\w)visa(?!\w)|passport|identity +card"
+    r"|id +card|(?:num[ée]ro|n°|no\.?) +fiscal|(?:num[ée]ro|n°) +(?:d')?allocataire"
+    r"|allocataire +(?:(?:caf|msa) +)?(?:n°|num[ée]ro)|(?:num[ée]ro|n°) +(?:caf|msa)(?!\w)"
     r"|driv(?:ing|er'?s) +licen[cs]e|residence +(?:permit|card))"
     # "TS n° …", "TDS 75…": the abbreviations of "titre de séjour", in capitals only.
     r"|(?<!\w)T(?:D)?S(?= *(?:n°|no\.?|num|:|\d))"

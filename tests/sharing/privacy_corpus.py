@@ -1404,3 +1404,311 @@ LEGITIMATE += [
     ("Le mot R.E.S.P.E.C.T. est affiché dans le hall, plan A-B-C-D des écoles.", set()),
     ("Rapport de la D.D.S.P. sur les secteurs N-O et S-E de la commune.", set()),
 ]
+
+# The eighth round: names in leetspeak drawn with other digits ("8" for B, "6" or "9" for G) or
+# signs ("$", "€", "!", "|"), or glued with a hyphen; and codes, amounts and formats that mix
+# letters, digits and those signs.
+WITH_IDENTIFIERS += [
+    ("Agent concerné : 8EN4L1 Y4$$1NE, recruté au service jeunesse en mars.", {"person_name"}),
+    ("le jeune 6r3g0ry l3bl4nc est signalé par le principal du collège", {"person_name"}),
+    ("Personne signalée : $0PH1E B€N@L1, hébergée chez un tiers.", {"person_name"}),
+    (
+        "Signalement transmis concernant K4r1m-H4dd4d, animateur du centre de loisirs.",
+        {"person_name"},
+    ),
+    ("l'agent b0uz1d-h4dd4d a demandé sa mutation au service des espaces verts", {"person_name"}),
+    ("Vérification demandée pour Y4SS|NE Kh4l!d1, éducateur sportif vacataire.", {"person_name"}),
+    ("individu connu : 9u1ll4um3-M4rt1n, vu au stade à plusieurs reprises", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Commande de 8 PC portables et de 6 écrans 4K pour le CSU, budget 12 000 €.", set()),
+    ("Le véhicule de la police municipale (Clio4, 308 SW) passe au contrôle technique.", set()),
+    ("Le local B8 et les salles C6-D8 sont réservés au CLSPD du 3 avril.", set()),
+    ("Tarif 4€50 le repas, 15€ la journée ; budget de 3 000 $ pour le jumelage.", set()),
+    (
+        "Attention ! Le plan Vigipirate passe en niveau urgence attentat, réunion de 9h30 à 11h.",
+        set(),
+    ),
+    ("Le G7, le G20 et la COP28 : mobilisation des forces de l'ordre sur l'A8 et la RN7.", set()),
+    ("Bâtiment A-3, niveau R+1 ; affiches au format A4-A3, vitrine 6B-8C.", set()),
+    ("Les Airbus A320neo et A380 survolent la commune : nuisances signalées par la mairie.", set()),
+    ("Le projet Vigi8 de vidéoprotection et le logiciel Ge0Vue sont déployés au CSU.", set()),
+    ("Les sites Eur0pa-Parc et B4ie-Sud accueillent le forum emploi du 12 mai.", set()),
+]
+
+# The eighth round, too: a compact date of birth after a word for a person the seventh round's
+# short list lacked; and the same digits as the date of an event, a case or a contract, or after
+# a participle that dates what happened.
+WITH_IDENTIFIERS += [
+    (
+        "Le mis en cause 03041998 a été entendu par la police municipale, suites données au "
+        "parquet.",
+        {"date_of_birth"},
+    ),
+    (
+        "Ressortissant 19980403 hébergé au foyer, situation administrative à vérifier par la "
+        "préfecture.",
+        {"date_of_birth"},
+    ),
+    (
+        "Usager 03041998 connu du CCAS, demande d'avis sur son accès au local jeunes.",
+        {"date_of_birth"},
+    ),
+    ("Requérant : 27061995, dossier de titre de séjour en cours d'instruction.", {"date_of_birth"}),
+    (
+        "Le prévenu, 12111987, comparaît devant le tribunal correctionnel le 3 mars.",
+        {"date_of_birth"},
+    ),
+    ("Personne concernée 03041998 : signalement du principal du collège.", {"date_of_birth"}),
+    (
+        "Occupant 19870512 du logement communal, impayés de loyer depuis six mois.",
+        {"date_of_birth"},
+    ),
+]
+LEGITIMATE += [
+    ("Requête n° 20260403 du requérant : pièce manquante, délai de quinze jours.", set()),
+    ("Incident signalé 20260315 par la police municipale, rapport transmis au CSU.", set()),
+    ("L'individu contrôlé 20260315 à la gare a été laissé libre, aucune suite donnée.", set()),
+    ("Titulaire du marché 20250117 de vidéoprotection : la société a livré les caméras.", set()),
+    (
+        "Victimes de l'attentat du 14072016 : hommage prévu le 14 juillet sur le parvis de la "
+        "mairie.",
+        set(),
+    ),
+    ("Dossier 20260403 de l'usager transmis au service social, suite à donner.", set()),
+    ("Le majeur protégé relève du juge des tutelles, audience du 20260212.", set()),
+    ("Bénéficiaires du dispositif, campagne 20260105 : quarante-deux jeunes accompagnés.", set()),
+]
+
+# The eighth round, too: a surname alone in base64, under the twelve characters the seventh
+# round read; and short tokens, product names and codes that look like base64.
+WITH_IDENTIFIERS += [
+    (
+        "l'agent SGFkZGFk n'occupe pas un poste sensible, avis demandé au service RH.",
+        {"person_name"},
+    ),
+    (
+        "Le voisin Qm91emlk aurait hébergé un tiers, signalement de la gardienne d'immeuble.",
+        {"person_name"},
+    ),
+    (
+        "Dossier QmVuYWxp : le jeune est suivi par l'éducateur de prévention depuis janvier.",
+        {"person_name"},
+    ),
+]
+LEGITIMATE += [
+    ("Le projet VidéoProtection2026 est financé ; tablettes iPad10 et iPhone15 commandées.", set()),
+    ("Licences Win11Pro et logiciel MaCommune installés sur les postes du CSU.", set()),
+    ("Session eyJhbGci expirée, reconnexion demandée par l'agent d'accueil.", set()),
+    ("Code d'accès au local AbCdEf12 changé après la réunion du CLSPD.", set()),
+    ("Lien https://demarches.example.fr/d/Xk3Pq9Zt envoyé à la mairie pour le formulaire.", set()),
+    ("Réseau wifi MairieWifi5G réservé aux élus pendant le conseil municipal.", set()),
+]
+
+# The eighth round, too: a surname after more words for a person (suspect, prévenu, requérant,
+# usager, ASVP…) and two-part surnames in lower case after one ("le jeune da silva"); and the
+# same words followed by an adjective, a company, an office or a body.
+WITH_IDENTIFIERS += [
+    (
+        "Le prévenu HADDAD comparaît demain devant le tribunal correctionnel, la mairie est partie "
+        "civile.",
+        {"person_name"},
+    ),
+    (
+        "Suspect : BOUZID (prénom inconnu), vu à plusieurs reprises aux abords de l'école.",
+        {"person_name"},
+    ),
+    ("Le requérant Benali conteste la décision de refus de la salle municipale.", {"person_name"}),
+    ("L'usager Bouzid refuse l'accompagnement proposé par le CCAS.", {"person_name"}),
+    ("L'ASVP Haddad a reçu des menaces sur la voie publique, plainte déposée.", {"person_name"}),
+    ("le jeune da silva traîne devant le collège à la sortie des cours", {"person_name"}),
+    ("l'agent el amrani est en arrêt maladie depuis lundi, poste à pourvoir", {"person_name"}),
+    ("vu le dénommé da costa au stade hier soir avec d'autres jeunes", {"person_name"}),
+]
+LEGITIMATE += [
+    ("Le prévenu a été relaxé, la commune ne fait pas appel.", set()),
+    ("L'usager lambda n'a pas accès à ces informations, seule la préfecture les détient.", set()),
+    ("Le requérant principal et le requérant secondaire ont été entendus en commission.", set()),
+    ("L'ASVP Responsable du secteur nord coordonne les patrouilles du marché.", set()),
+    ("Le conducteur Keolis du bus scolaire a signalé un incident à l'arrêt de la gare.", set()),
+    (
+        "Les ressortissants de l'Union européenne peuvent s'inscrire sur les listes "
+        "complémentaires.",
+        set(),
+    ),
+    (
+        "Le policier municipal référent et le gendarme de la brigade assurent la sécurité du "
+        "marché.",
+        set(),
+    ),
+    ("Le détenu libéré sous condition relève du SPIP, pas de la commune.", set()),
+    ("Le suspect présumé n'a pas été identifié par les services de police.", set()),
+]
+
+# The eighth round, too, from its own red-teaming: a surname before an initial, the parties of a
+# case ("c/"), a married couple or a widow, a first name after the word itself, six compact
+# digits after "DDN", a number after "n° étranger"; and references, parties that are bodies,
+# annexes and lots, and the same words without a person.
+WITH_IDENTIFIERS += [
+    (
+        "Le jeune suivi par la PJJ, BENALI Y., a de nouveau été vu aux abords du collège.",
+        {"person_name"},
+    ),
+    (
+        "Haddad K. a été vu au local associatif à plusieurs reprises, avis de la préfecture "
+        "souhaité.",
+        {"person_name"},
+    ),
+    (
+        "Recours Haddad c/ commune de Bron : le tribunal administratif a fixé l'audience au 3 "
+        "mars.",
+        {"person_name"},
+    ),
+    (
+        "Contentieux Commune de Vénissieux c/ Benali, mémoire en défense à produire.",
+        {"person_name"},
+    ),
+    (
+        "Les époux Haddad ont été reçus en mairie au sujet du logement de leur fils.",
+        {"person_name"},
+    ),
+    ("La veuve Benali a demandé un rendez-vous avec le maire, refus à motiver.", {"person_name"}),
+    ("Individu de type européen, 1m80, prénom Karim, vu au stade hier soir.", {"person_name"}),
+    (
+        "DDN 030498, lieu de naissance Oran : vérification demandée par le service état civil.",
+        {"date_of_birth"},
+    ),
+    (
+        "Signalement transmis, n° étranger 7501234567, titre expiré depuis janvier.",
+        {"id_document"},
+    ),
+]
+LEGITIMATE += [
+    (
+        "Contentieux Commune de Bron c/ Préfet du Rhône : le jugement est attendu en juin.",
+        set(),
+    ),
+    ("CE, 12 mars 2026, Commune de Bron c/ État : le conseil municipal en prend acte.", set()),
+    (
+        "Pourvoi de la SCI Les Tilleuls c/ Commune de Bron, mémoire à déposer avant le 15 avril.",
+        set(),
+    ),
+    ("Ville de Lyon c/ SARL Bâti Plus : appel interjeté par la métropole.", set()),
+    ("Les époux divorcés relèvent du juge aux affaires familiales, pas de la commune.", set()),
+    (
+        "La veuve de guerre a été reçue par le maire lors de la cérémonie du 11 novembre.",
+        set(),
+    ),
+    (
+        "Le lot A. et le lot B. du marché sont attribués ; voir l'annexe B. de la convention.",
+        set(),
+    ),
+    (
+        "Les prénoms Inconnu et X sont refusés par le logiciel d'état civil, signalé à l'éditeur.",
+        set(),
+    ),
+    (
+        "Réunion du 030426 reportée ; dossier 030498 archivé ; le numéro d'étranger n'est pas "
+        "requis.",
+        set(),
+    ),
+]
+
+# The eighth round's red-teaming, second pass: a particle after a civility in lower case, a
+# surname after "les enfants", "appt" for an apartment, "(+33)" in brackets; and the same words
+# without a person, a flat or a number.
+WITH_IDENTIFIERS += [
+    (
+        "Rendez-vous demandé par mr el idrissi au sujet de son fils, à orienter vers le CCAS.",
+        {"person_name"},
+    ),
+    (
+        "Les enfants Haddad (3 et 5 ans) ne sont plus scolarisés depuis la rentrée.",
+        {"person_name"},
+    ),
+    ("Visite à domicile : appt 12 bat B res les Tilleuls, le bailleur est prévenu.", {"address"}),
+    ("Le père est joignable au (+33) 6 12 34 56 78 après 18 h.", {"phone"}),
+]
+LEGITIMATE += [
+    (
+        "Les enfants accueillis au centre de loisirs pendant les vacances sont au nombre de "
+        "quarante.",
+        set(),
+    ),
+    (
+        "L'enfant unique d'une famille suivie relève de l'aide sociale à l'enfance, pas de la "
+        "commune.",
+        set(),
+    ),
+    ("Appartement témoin du programme de logements sociaux visité par la commission.", set()),
+    ("Le standard de la mairie reste le numéro affiché en façade, appel gratuit.", set()),
+]
+
+# The eighth round's red-teaming, third pass: a pseudonym written as a handle, a tax number, a
+# CAF beneficiary's number; and the same words for bodies, conventions and processing.
+WITH_IDENTIFIERS += [
+    (
+        "Le jeune publie sous le pseudo TikTok karim.hdd69 des vidéos de propagande, signalement "
+        "PHAROS fait.",
+        {"person_name"},
+    ),
+    (
+        "Compte signalé : pseudo @abou_karim69 sur Telegram, transmis à la DGSI.",
+        {"person_name"},
+    ),
+    (
+        "Allocataire CAF n° 1234567 : la commune demande si l'aide au logement est maintenue.",
+        {"id_document"},
+    ),
+    (
+        "Numéro fiscal 12 34 567 890 123 communiqué par erreur dans le courrier de la famille.",
+        {"id_document"},
+    ),
+]
+LEGITIMATE += [
+    ("Le pseudo utilisé sur les réseaux est inconnu de la police municipale.", set()),
+    ("La convention avec la CAF n° 2026-0412 est renouvelée pour trois ans.", set()),
+    ("Le numéro fiscal de la commune figure sur l'avis de taxe foncière 2025.", set()),
+    ("La pseudonymisation des données du rapport est demandée par le DPO.", set()),
+]
+
+# The eighth round's red-teaming, fourth pass: a tower or a block of flats with another part of
+# the building; and the rounds of an election, operating theatres and office blocks.
+WITH_IDENTIFIERS += [
+    (
+        "La famille est relogée quartier des Minguettes, tour 12, 5e étage, depuis l'incendie.",
+        {"address"},
+    ),
+    ("Signalement de dégradations, bloc 4, appartement 12, par le bailleur social.", {"address"}),
+]
+LEGITIMATE += [
+    (
+        "Tour 1 et tour 2 des élections : la salle du conseil accueille le bureau centralisateur.",
+        set(),
+    ),
+    ("Au second tour, 3 bureaux de vote ont ouvert en retard dans la commune.", set()),
+    ("Le bloc opératoire de l'hôpital et l'immeuble de bureaux sont classés ERP.", set()),
+]
+
+# The eighth round's red-teaming, fifth pass: a first name with the relation in apposition, and
+# "sœur" written with its ligature; and places named after religious, offices in apposition.
+WITH_IDENTIFIERS += [
+    (
+        "Sofiane (le fils) a quitté le domicile familial, la mère demande l'aide du CCAS.",
+        {"person_name"},
+    ),
+    ("Inès, sa sœur, fréquente le même local associatif depuis la rentrée.", {"person_name"}),
+    (
+        "Karim, le grand frère, est signalé par le principal pour des propos inquiétants.",
+        {"person_name"},
+    ),
+]
+LEGITIMATE += [
+    ("Le collège Sœur Emmanuelle accueille la réunion de prévention du 12 mai.", set()),
+    (
+        "L'école Frère Roger et le foyer Sœur Marie-Thérèse sont inscrits au plan de sécurisation.",
+        set(),
+    ),
+    ("Le maire, son adjoint à la sécurité et le DGS reçoivent le sous-préfet.", set()),
+    ("Vigipirate, le plan national, reste au niveau urgence attentat.", set()),
+]
