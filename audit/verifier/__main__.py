@@ -61,7 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     if not trusted:
         print("usage error: no key in --pubkey", file=sys.stderr)
         return 2
-    quorum = len(witnesses) if args.witness_quorum is None else args.witness_quorum
+    quorum = (
+        len({key.name for key in witnesses}) if args.witness_quorum is None else args.witness_quorum
+    )
+    if witnesses and quorum < 1:
+        print("usage error: --witness-quorum is at least 1 with --witness-key", file=sys.stderr)
+        return 2
     report, _manifest = verify_export(
         args.export,
         trusted_keys=trusted,

@@ -190,14 +190,16 @@ class ChainVerifier:
                     )
         if self.witness_quorum <= 0 or not self.run:
             return
-        if len(self.witness_keys) < self.witness_quorum:
+        # Witnesses counted by name: a key given twice, or two keys of one witness, is one.
+        witnesses = {key.name for key in self.witness_keys}
+        if len(witnesses) < self.witness_quorum:
             report.error(
                 f"a quorum of {self.witness_quorum} witnesses is required but only "
-                f"{len(self.witness_keys)} witness keys are given (--witness-key)"
+                f"{len(witnesses)} witnesses' keys are given (--witness-key)"
             )
             return
         cosigned = [
-            sum(1 for key in self.witness_keys if cp.note.cosigned_by(key) is not None)
+            len({key.name for key in self.witness_keys if cp.note.cosigned_by(key) is not None})
             >= self.witness_quorum
             for cp in self.run
         ]

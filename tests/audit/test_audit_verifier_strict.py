@@ -289,3 +289,74 @@ def test_a_rotation_to_a_key_of_another_name_or_to_the_current_key_is_reported(a
     assert verifier.report.errors == []
     expected = "not the log's origin" if to == "another name" else "the key already current"
     assert any(expected in w for w in verifier.report.warnings), verifier.report.warnings
+
+
+def _deep(depth: int = 100_000) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def _flagged(path, name: str, *, method: int | None = None, flag: int = 0):
+    """A copy of the export whose member `name` claims another compression method or carries
+    another general-purpose flag (encryption is bit 0), in both of its headers."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as source:
+        info = source.getinfo(name)
+    encoded = name.encode()
+    for signature, method_at, flags_at, name_at in (
+        (b"PK\x03\x04", 8, 6, 30),
+        (b"PK\x01\x02", 10, 8, 46),
+    ):
+        at = data.find(signature, info.header_offset if signature == b"PK\x03\x04" else 0)
+        while data[at + name_at : at + name_at + len(encoded)] != encoded:
+            at = data.find(signature, at + 4)
+        if method is not None:
+            data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+        flags = int.from_bytes(data[at + flags_at : at + flags_at + 2], "little") | flag
+        data[at + flags_at : at + flags_at + 2] = flags.to_bytes(2, "little")
+    target = path.with_name("flagged.zip")
+    target.write_bytes(bytes(data))
+    return target
+
+
+def _bad_crc(path):
+    """A copy whose stored events.jsonl has one byte of its data flipped."""
+    stored = path.with_name("stored.zip")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(stored, "w") as out:
+        for name in source.namelist():
+            out.writestr(name, source.read(name), compress_type=zipfile.ZIP_STORED)
+    data = bytearray(stored.read_bytes())
+    with zipfile.ZipFile(stored) as source:
+        info = source.getinfo("events.jsonl")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 5] ^= 0x01
+    stored.write_bytes(bytes(data))
+    return stored
+
+
+@pytest.mark.parametrize(
+    ("hostile", "error"),
+    [
+        (lambda p: rewrite(p, events_jsonl=_deep() + b"\n"), "line 1 is unreadable"),
+        (lambda p: rewrite(p, manifest_json=_deep()), "manifest.json is not JSON"),
+        (lambda p: rewrite(p, manifest_json=b" " * (2 << 20)), "larger than"),
+        (lambda p: rewrite(p, checkpoints_txt=b"\n" * (65 << 20)), "larger than"),
+        (lambda p: rewrite(p, events_jsonl=b"a" * (2 << 20)), "longer than"),
+        (_bad_crc, "cannot be read"),
+        (lambda p: _flagged(p, "manifest.json", method=99), "cannot be read"),
+        (lambda p: _flagged(p, "manifest.json", flag=0x1), "cannot be read"),
+    ],
+)
+def test_a_hostile_zip_fails_without_a_traceback(chain, exports, audit_key, hostile, error):  # noqa: F811
+    report = verify(hostile(export(exports)), audit_key)
+    assert not report.ok
+    assert any(error in e for e in report.errors), report.errors
+
+
+def test_the_offline_verifier_counts_a_witness_once(chain, exports, audit_key):  # noqa: F811
+    path = export(exports)
+    witness = SignerKey(
+        name="ctrl.test/w1", private_key=Ed25519PrivateKey.generate(), alg=ALG_COSIGNATURE_V1
+    ).verifier.encode()
+    common = [str(path), "--pubkey", audit_key.verifier.encode(), "--witness-key", witness]
+    assert verifier_main([*common, "--witness-quorum", "0"]) == 2
+    assert verifier_main([*common, "--witness-key", witness, "--witness-quorum", "2"]) == 1

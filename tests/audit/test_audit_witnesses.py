@@ -60,6 +60,10 @@ def test_every_checkpoint_is_cosigned_and_verifies_with_the_quorum(witnesses, us
     stranger = VerifierKey.parse(witnesses[0].key, cosigner=True)
     stranger = VerifierKey(name="ctrl.test/other", public_bytes=stranger.public_bytes, alg=4)
     assert not verify_database(witness_keys=[stranger], witness_quorum=1).ok
+    # One witness's key given twice is one witness: short of a quorum of two.
+    key = VerifierKey.parse(witnesses[0].key, cosigner=True)
+    twice = verify_database(witness_keys=[key, key], witness_quorum=2)
+    assert any("only 1 witnesses' keys" in error for error in twice.errors), twice.lines()
 
 
 def fork(users, audit_key, tamper, *, rebuild_tree=True):

@@ -84,8 +84,10 @@ class Command(BaseCommand):
             keys = read_keys(options["pubkey"])
             witness_keys = read_keys(options["witness_key"], cosigner=True)
             known = read_known(options["known_checkpoint"])
-        except (OSError, NoteError) as exc:
+        except (OSError, UnicodeDecodeError, NoteError) as exc:
             raise CommandError(f"a key or checkpoint option: {exc}") from exc
+        if witness_keys and options["witness_quorum"] is not None and options["witness_quorum"] < 1:
+            raise CommandError("--witness-quorum is at least 1 with --witness-key")
         state = Path(options["incremental"]) if options["incremental"] else None
         since = None
         if state is not None and state.exists():
