@@ -170,3 +170,41 @@ def checkpoint_submit(checkpoint: AuditCheckpoint | None = None) -> list[Submiss
     if checkpoint is None:
         return []
     return [submit_to_witness(checkpoint, witness) for witness in configured_witnesses()]
+
+
+def witnesses_ahead(checkpoint: AuditCheckpoint) -> tuple[list[str], list[str]]:
+    """Asks every configured witness whether it holds more than `checkpoint`, the log's latest:
+    submitted again with `old` at its own size, it is cosigned again by a witness that holds
+    it, and refused with the witness's size by any other (tlog-witness's 409). A size above the
+    checkpoint's, or another checkpoint of the same size, proves that checkpoints were removed
+    from the database after the witness cosigned them: the owner's fork, caught before the next
+    checkpoint is refused. Returns (errors, warnings): a witness behind, or unreachable, is a
+    warning (it catches up at the next submission)."""
+    errors, warnings = [], []
+    body = ("\n".join([f"old {checkpoint.size}"]) + "\n\n" + checkpoint.note).encode("utf-8")
+    for witness in configured_witnesses():
+        name = witness.key.name
+        try:
+            status, answer = _post(witness.url, body)
+        except (OSError, urllib.error.URLError) as exc:
+            warnings.append(f"witness {name} could not be asked ({type(exc).__name__})")
+            continue
+        held = answer.strip()
+        if status == 200:
+            continue
+        if status == 409 and held.isdigit() and int(held) > checkpoint.size:
+            errors.append(
+                f"witness {name} has cosigned a log of {int(held)} events, more than the latest "
+                f"checkpoint here ({checkpoint.number}, {checkpoint.size} events): checkpoints "
+                "were removed after it cosigned them (rolled back)"
+            )
+        elif status == 409 and held.isdigit() and int(held) == checkpoint.size:
+            errors.append(
+                f"witness {name} holds another checkpoint of {checkpoint.size} events than "
+                f"checkpoint {checkpoint.number} here: the log was forked"
+            )
+        elif status == 409 and held.isdigit():
+            warnings.append(f"witness {name} is behind ({int(held)} events): it catches up")
+        else:
+            warnings.append(f"witness {name} answered HTTP {status} about the latest checkpoint")
+    return errors, warnings

@@ -105,6 +105,26 @@ def test_the_fork_is_refused_by_the_witnesses_and_fails_verification(
     assert any("not cosigned" in error for error in report.errors), report.errors
 
 
+def test_audit_verify_asks_the_witnesses_and_shows_the_fork_before_any_new_checkpoint(
+    witnesses, users, audit_key, tamper, capsys
+):
+    from django.core.management import CommandError, call_command
+
+    activity(users)
+    issue_checkpoint.delay()
+    activity(users)
+    issue_checkpoint.delay()
+    call_command("audit_verify", "--max-gap", "0")
+    fork(users, audit_key, tamper)
+    # What is left in the database verifies: only the witnesses know of the removed checkpoint.
+    assert verify_database().ok
+    with pytest.raises(CommandError):
+        call_command("audit_verify", "--max-gap", "0")
+    printed = capsys.readouterr().out
+    assert printed.count("checkpoints were removed after it cosigned them") == 2, printed
+    call_command("audit_verify", "--max-gap", "0", "--offline")  # not asked: as before
+
+
 def test_without_rebuilding_the_tree_the_fork_fails_verification_too(
     witnesses, users, audit_key, tamper
 ):

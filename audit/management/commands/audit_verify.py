@@ -7,10 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
 from audit.exceptions import AuditError
-from audit.models import AuditEvent
+from audit.models import AuditCheckpoint, AuditEvent
 from audit.sequencer import audit_sequence
 from audit.verification import verify_database
 from audit.verifier.notes import NoteError, parse_checkpoint, read_keys, read_known
+from audit.witnesses import witnesses_ahead
 
 
 def seq_bound(value: str | None, *, upper: bool) -> int | None:
@@ -68,6 +69,12 @@ class Command(BaseCommand):
             "the latest checkpoint verified; checkpoints and head are always checked in full",
         )
         parser.add_argument(
+            "--offline",
+            action="store_true",
+            help="do not ask the configured witnesses (AUDIT_WITNESSES) whether they hold more "
+            "than the latest checkpoint here, which shows checkpoints removed from the database",
+        )
+        parser.add_argument(
             "--max-gap",
             type=int,
             help="seconds allowed between checkpoints, 0 to skip the check "
@@ -112,6 +119,12 @@ class Command(BaseCommand):
             )
         except AuditError as exc:
             raise CommandError(str(exc)) from exc
+        latest = AuditCheckpoint.objects.order_by("-number").first()
+        if latest is not None and not options["offline"]:
+            errors, warnings = witnesses_ahead(latest)
+            for error in errors:
+                report.error(error)
+            report.warnings.extend(warnings)
         for line in report.lines():
             self.stdout.write(line)
         if not report.ok:
