@@ -27,11 +27,21 @@ class Answer:
 
 
 class Refused(Exception):
-    def __init__(self, status: int, reason: str, content_type: str = "text/plain; charset=utf-8"):
+    """An answer other than 200; `code` names the check a 409 or 422 failed, as recorded."""
+
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        content_type: str = "text/plain; charset=utf-8",
+        *,
+        code: str = "",
+    ):
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.content_type = content_type
+        self.code = code
 
 
 def _decimal(text: str) -> int:
@@ -129,7 +139,9 @@ class Witness:
                     self.store.record_rotation(origin, rotate_to.encode(), size)
             except Refused as refusal:
                 self.store.db.execute("ROLLBACK")
-                self.store.record_refusal(origin, refusal.status, refusal.reason, body.decode())
+                self.store.record_refusal(
+                    origin, refusal.status, refusal.code, old, size, body, note.text
+                )
                 raise
             except BaseException:
                 self.store.db.execute("ROLLBACK")
@@ -143,18 +155,19 @@ class Witness:
         latest = self.store.latest(origin)
         latest_size = latest.size if latest else 0
         if old != latest_size:
-            raise Refused(409, f"{latest_size}\n", "text/x.tlog.size")
+            raise Refused(409, f"{latest_size}\n", "text/x.tlog.size", code="old-differs")
         if latest is None:
             if proof:
-                raise Refused(422, "the proof from an empty tree is empty")
+                raise Refused(422, "the proof from an empty tree is empty", code="proof-not-empty")
         elif old == size:
             if proof or root != latest.root:
-                raise Refused(409, f"{latest_size}\n", "text/x.tlog.size")
+                raise Refused(409, f"{latest_size}\n", "text/x.tlog.size", code="same-size-differs")
         else:
             try:
                 merkle.verify_consistency(old, size, proof, latest.root, root)
             except merkle.ProofError as exc:
-                raise Refused(422, f"the consistency proof does not verify: {exc}") from exc
+                reason = f"the consistency proof does not verify: {exc}"
+                raise Refused(422, reason, code="proof-fails") from exc
         self.store.db.execute(
             "INSERT INTO latest (origin, size, root, note) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root,"

@@ -1,6 +1,9 @@
 """The witness as a real process, spoken to over HTTP as a log would (C2SP tlog-witness)."""
 
 import base64
+import hashlib
+import os
+import sqlite3
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -11,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from audit.verifier import merkle
 from audit.verifier.encoding import GENESIS_HASH
 from audit.verifier.notes import SignerKey, VerifierKey, checkpoint_text, parse_note
+from witness.store import Store
 
 from .process import WitnessProcess
 
@@ -166,3 +170,69 @@ def test_a_rotation_the_new_key_did_not_sign_is_refused_and_changes_nothing(witn
     assert post(witness, 3, proof, signed)[0] == 400
     assert add(witness, new_key, 3, 5)[0] == 403
     assert add(witness, log_key, 3, 5)[0] == 200
+
+
+def padded(note: str, size: int = 60_000) -> str:
+    """A genuine note with signature lines of unknown names appended up to about `size` bytes:
+    anyone can make one from a checkpoint the log published."""
+    line = "\u2014 pad.test/x " + base64.b64encode(os.urandom(68)).decode() + "\n"
+    return note + line * (size // len(line))
+
+
+def refusals(witness) -> list[sqlite3.Row]:
+    with sqlite3.connect(witness.directory / "witness.sqlite") as db:
+        db.row_factory = sqlite3.Row
+        return db.execute("SELECT * FROM refusals ORDER BY id").fetchall()
+
+
+def test_a_refusal_keeps_hashes_not_the_body_and_repeats_grow_nothing(witness, log_key):
+    assert add(witness, log_key, 0, 8)[0] == 200
+    note = padded(checkpoint(log_key, 8, root(8)))
+    body = ("old 0\n\n" + note).encode()
+    database = witness.directory / "witness.sqlite"
+    before = database.stat().st_size + (database.parent / "witness.sqlite-wal").stat().st_size
+    for _ in range(50):
+        assert post(witness, 0, [], note)[:2] == (409, "text/x.tlog.size")
+    after = database.stat().st_size + (database.parent / "witness.sqlite-wal").stat().st_size
+    assert after - before < 50_000  # one padded body alone is 60 KB
+    [row] = refusals(witness)
+    text = note.split("\n\n")[0] + "\n"
+    assert dict(row) | {"id": 0, "first_at": "", "last_at": ""} == {
+        "id": 0, "origin": ORIGIN, "status": 409, "code": "old-differs", "old": 0, "size": 8,
+        "held": 8, "body_sha256": hashlib.sha256(body).hexdigest(),
+        "checkpoint_sha256": hashlib.sha256(text.encode()).hexdigest(), "first_at": "",
+        "last_at": "", "repeats": 1,
+    }  # fmt: skip
+    # Another refusal of another kind is a row of its own.
+    forked = checkpoint(log_key, 8, merkle.root_of([merkle.leaf_hash(b"x")] * 8))
+    assert post(witness, 8, [], forked)[0] == 409
+    assert [row["code"] for row in refusals(witness)] == ["old-differs", "same-size-differs"]
+
+
+def test_the_store_keeps_only_the_newest_refusals(tmp_path):
+    store = Store(tmp_path / "w.sqlite", keep_refusals=3)
+    for size in range(1, 6):
+        store.record_refusal(ORIGIN, 409, "old-differs", 0, size, b"body", f"checkpoint {size}\n")
+    sizes = [row[0] for row in store.db.execute("SELECT size FROM refusals ORDER BY id")]
+    assert sizes == [3, 4, 5]
+    store.close()
+
+
+def test_refusals_kept_whole_by_an_earlier_version_become_hashes(tmp_path):
+    database = tmp_path / "w.sqlite"
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "CREATE TABLE refused (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"
+            " status INTEGER NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL,"
+            " at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+        )
+        db.execute(
+            "INSERT INTO refused (origin, status, reason, body) VALUES (?, 422, 'bad proof', ?)",
+            (ORIGIN, "old 3\n" * 1000),
+        )
+    store = Store(database)
+    tables = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master")}
+    assert "refused" not in tables
+    row = store.db.execute("SELECT status, code, body_sha256 FROM refusals").fetchone()
+    assert row == (422, "bad proof", hashlib.sha256(b"old 3\n" * 1000).hexdigest())
+    store.close()
