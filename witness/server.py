@@ -44,11 +44,24 @@ class Refused(Exception):
         self.code = code
 
 
+MAX_SIZE = 2**63 - 1  # SQLite's INTEGER, and tlog-checkpoint's sizes are uint64 anyway
+
+
 def _decimal(text: str) -> int:
     decimal = text.isascii() and text.isdigit() and len(text) <= 19
     if not decimal or (text != "0" and text.startswith("0")):
         raise Refused(400, "sizes are decimal numbers without leading zeros")
+    if int(text) > MAX_SIZE:
+        raise Refused(400, "sizes are at most 2^63-1")
     return int(text)
+
+
+def _content_length(header: str) -> int:
+    """The header's value, or 0 when it is no plain decimal number (int() would take "-1",
+    "+5", " 5" or other scripts' digits, or raise)."""
+    if not (header.isascii() and header.isdigit()) or len(header) > 9:
+        return 0
+    return int(header)
 
 
 def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
@@ -203,8 +216,8 @@ def make_handler(witness: Witness, prefix: str = ""):
             if self.path != f"{prefix}/add-checkpoint":
                 self._send(Answer(404, "not found\n"))
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length <= 0 or length > MAX_BODY:
+            length = _content_length(self.headers.get("Content-Length", ""))
+            if not 0 < length <= MAX_BODY:
                 self._send(Answer(400, "a body of at most 64 KiB\n"))
                 return
             body = self.rfile.read(length)

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import http.client
 import os
 import sqlite3
 import urllib.error
@@ -236,3 +237,30 @@ def test_refusals_kept_whole_by_an_earlier_version_become_hashes(tmp_path):
     row = store.db.execute("SELECT status, code, body_sha256 FROM refusals").fetchone()
     assert row == (422, "bad proof", hashlib.sha256(b"old 3\n" * 1000).hexdigest())
     store.close()
+
+
+def raw_post(witness, body: bytes, headers: dict[str, str]) -> tuple[int, str, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", witness.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/add-checkpoint", skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.headers["Content-Type"], response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "+5", "\u00b2", "99999999999"])
+def test_a_content_length_that_is_no_decimal_number_answers_400(witness, length):
+    status, content_type, _body = raw_post(witness, b"old 0\n", {"Content-Length": length})
+    assert (status, content_type) == (400, "text/plain; charset=utf-8")
+
+
+def test_a_size_beyond_a_63_bit_integer_answers_400(witness, log_key):
+    huge = 2**63
+    note = checkpoint(log_key, huge, root(3))
+    assert post(witness, 0, [], note)[0] == 400
+    assert post(witness, huge, [], checkpoint(log_key, 3, root(3)))[0] == 400
+    assert post(witness, 0, [], checkpoint(log_key, 2**63 - 1, root(3)))[0] == 200
