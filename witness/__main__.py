@@ -22,7 +22,7 @@ from audit.verifier.notes import (
     private_key_pem,
 )
 
-from .server import Witness, serve
+from .server import MAX_CONNECTIONS, READ_TIMEOUT, Witness, serve
 from .store import Store
 
 
@@ -48,6 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT")
     parser.add_argument("--prefix", default="", help="URL prefix (default: none)")
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help=f"seconds a connection may stay silent (default {READ_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help=f"connections served at once, more are answered 503 (default {MAX_CONNECTIONS})",
+    )
     parser.add_argument("--print-key", action="store_true", help="print the verifier key, exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -67,7 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     host, _, port = args.listen.rpartition(":")
     store = Store(Path(args.db))
-    server = serve(Witness(key=key, store=store, logs=logs), host, int(port), args.prefix)
+    witness = Witness(key=key, store=store, logs=logs)
+    server = serve(
+        witness,
+        host,
+        int(port),
+        args.prefix,
+        read_timeout=args.read_timeout,
+        max_connections=args.max_connections,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"witness {key.verifier.encode()} listening on {args.listen}", flush=True)
     try:

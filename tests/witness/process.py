@@ -46,10 +46,13 @@ def free_port() -> int:
 
 
 class WitnessProcess:
-    def __init__(self, directory: Path, *, name: str, logs: dict[str, str]) -> None:
+    def __init__(
+        self, directory: Path, *, name: str, logs: dict[str, str], options: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
         self.name = name
         self.logs = logs
+        self.options = options
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.key = self._command("--print-key").strip()
@@ -74,7 +77,7 @@ class WitnessProcess:
         ]
         for origin, key in self.logs.items():
             args += ["--log", f"{origin}={key}"]
-        return args
+        return [*args, *self.options]
 
     def _command(self, *extra: str) -> str:
         return subprocess.run(  # noqa: S603 (our own module, fixed arguments)

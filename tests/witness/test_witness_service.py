@@ -1,10 +1,13 @@
 """The witness as a real process, spoken to over HTTP as a log would (C2SP tlog-witness)."""
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import os
+import socket
 import sqlite3
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -264,3 +267,83 @@ def test_a_size_beyond_a_63_bit_integer_answers_400(witness, log_key):
     assert post(witness, 0, [], note)[0] == 400
     assert post(witness, huge, [], checkpoint(log_key, 3, root(3)))[0] == 400
     assert post(witness, 0, [], checkpoint(log_key, 2**63 - 1, root(3)))[0] == 200
+
+
+@pytest.fixture
+def impatient_witness(tmp_path, log_key):
+    process = WitnessProcess(
+        tmp_path,
+        name="ctrl.test/w1",
+        logs={ORIGIN: log_key.verifier.encode()},
+        options=("--read-timeout", "1", "--max-connections", "4"),
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+def exchange(witness, data: bytes, wait: float = 10) -> bytes:
+    """All the witness answers to `data` on one connection, until it closes it (or `wait`)."""
+    with socket.create_connection(("127.0.0.1", witness.port), timeout=wait) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+        return answer
+
+
+HEAD = b"POST /add-checkpoint HTTP/1.1\r\nHost: witness.test\r\n"
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        HEAD + b"Transfer-Encoding: chunked\r\n\r\n5\r\nold 0\r\n0\r\n\r\n",
+        HEAD + b"Content-Length: 70000\r\n\r\n" + b"GET / HTTP/1.1\r\n" * 4375,
+        b"POST /elsewhere HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /",
+    ],
+)
+def test_an_unread_body_is_never_read_as_a_second_request(witness, request_bytes):
+    answer = exchange(witness, request_bytes)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert b"Connection: close" in answer
+
+
+def test_every_error_is_plain_text(witness):
+    too_long = b"GET / HTTP/1.1\r\nX-Long: " + b"x" * 70_000 + b"\r\n\r\n"
+    for request_bytes in [b"PUT / HTTP/1.1\r\n\r\n", too_long]:
+        answer = exchange(witness, request_bytes)
+        assert b"Content-Type: text/plain; charset=utf-8" in answer
+        assert b"<" not in answer
+    # A request line that is no HTTP/1 one is answered as HTTP/0.9 would be: no headers.
+    assert b"<" not in exchange(witness, b"nonsense\r\n\r\n")
+
+
+def test_a_silent_or_slow_client_is_disconnected(impatient_witness):
+    started = time.monotonic()
+    answer = exchange(impatient_witness, HEAD + b"Content-Length: 60000\r\n\r\nold")
+    assert answer == b""
+    assert time.monotonic() - started < 5
+    # One byte every half second never times a read out, but the body has a deadline.
+    with socket.create_connection(("127.0.0.1", impatient_witness.port), timeout=10) as slow:
+        slow.sendall(HEAD + b"Content-Length: 60000\r\n\r\n")
+        started = time.monotonic()
+        with contextlib.suppress(OSError):
+            while time.monotonic() - started < 8:
+                slow.sendall(b"o")
+                time.sleep(0.5)
+        assert time.monotonic() - started < 5
+
+
+def test_connections_beyond_the_bound_are_answered_503(impatient_witness, log_key):
+    idle = [socket.create_connection(("127.0.0.1", impatient_witness.port)) for _ in range(4)]
+    try:
+        time.sleep(0.3)
+        answer = exchange(impatient_witness, b"GET / HTTP/1.1\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 503 ")
+        assert answer.endswith(b"busy\n")
+    finally:
+        for connection in idle:
+            connection.close()
+    time.sleep(0.3)
+    assert add(impatient_witness, log_key, 0, 3)[0] == 200
