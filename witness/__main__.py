@@ -1,7 +1,9 @@
 """python -m witness --db FILE --key FILE --name NAME --log ORIGIN=VKEY [--listen HOST:PORT]
+[--init]
 
 Creates the key file (mode 0600) on first start and prints the witness's verifier key with
---print-key. Keeps its state in the SQLite file across restarts."""
+--print-key. Keeps its state in the SQLite file across restarts; the first start, and only
+it, is given --init to create that file."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from audit.verifier.notes import (
 )
 
 from .server import MAX_CONNECTIONS, READ_TIMEOUT, Witness, serve
-from .store import Store
+from .store import Store, StoreError
 
 
 def load_or_create_key(path: Path, name: str) -> SignerKey:
@@ -60,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         default=MAX_CONNECTIONS,
         help=f"connections served at once, more are answered 503 (default {MAX_CONNECTIONS})",
     )
+    parser.add_argument(
+        "--init",
+        action="store_true",
+        help="first start: create the store (refused if it already holds a witness's state)",
+    )
     parser.add_argument("--print-key", action="store_true", help="print the verifier key, exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -78,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         print(key.verifier.encode())
         return 0
     host, _, port = args.listen.rpartition(":")
-    store = Store(Path(args.db))
+    try:
+        store = Store(Path(args.db), init=args.init)
+    except (StoreError, sqlite3.Error) as exc:
+        print(f"witness: {exc}", file=sys.stderr)
+        return 2
     witness = Witness(key=key, store=store, logs=logs)
     server = serve(
         witness,

@@ -20,6 +20,10 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class StoreError(Exception):
+    """The store cannot be opened as asked; the message says what to do."""
+
+
 @dataclass(frozen=True)
 class Latest:
     size: int
@@ -31,11 +35,13 @@ class Store:
     """Check-and-update happens under one lock and one IMMEDIATE transaction, so two requests
     can never roll the stored size back (tlog-witness, "persisted atomically")."""
 
-    def __init__(self, path: Path, *, keep_refusals: int = KEEP_REFUSALS) -> None:
+    def __init__(
+        self, path: Path, *, init: bool = False, keep_refusals: int = KEEP_REFUSALS
+    ) -> None:
         self.path = Path(path)
         self.keep_refusals = keep_refusals
         self.lock = threading.Lock()
-        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db = self._open(init)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute(
@@ -55,6 +61,39 @@ class Store:
             " UNIQUE (origin, status, code, checkpoint_sha256))"
         )
         self._convert_old_refusals()
+
+    def _open(self, init: bool) -> sqlite3.Connection:
+        """A witness that started afresh would cosign whatever it is sent first, a fork of a
+        log it witnessed included: a new store is made only when asked (`init`), and only where
+        there is none; a missing file, or one without the witness's tables (a plain copy of a
+        running witness's file, without its `-wal`), is refused."""
+        mode = "rwc" if init else "rw"
+        if not init and not self.path.exists():
+            raise StoreError(
+                f"{self.path} does not exist: start with --init for a new witness, which will"
+                " cosign whatever it is sent first"
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            f"{self.path.resolve().as_uri()}?mode={mode}",
+            uri=True,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+        held = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'latest'"
+        ).fetchone()
+        if held and init:
+            db.close()
+            raise StoreError(f"{self.path} already holds a witness's state: start without --init")
+        if not held and not init:
+            db.close()
+            raise StoreError(
+                f"{self.path} holds no witness state (a copy made without its -wal file?):"
+                " restore a backup made with sqlite3's .backup, or start with --init for a new"
+                " witness, which will cosign whatever it is sent first"
+            )
+        return db
 
     def latest(self, origin: str) -> Latest | None:
         row = self.db.execute(

@@ -84,9 +84,17 @@ class WitnessProcess:
             [*self._args(), *extra], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
 
-    def start(self) -> WitnessProcess:
+    def attempt(self, *extra: str) -> subprocess.CompletedProcess:
+        """A start expected to fail: its exit status and messages."""
+        return subprocess.run(  # noqa: S603 (our own module, fixed arguments)
+            [*self._args(), *extra], cwd=ROOT, capture_output=True, text=True, timeout=20
+        )
+
+    def start(self, *, init: bool = False) -> WitnessProcess:
+        """`init` for the first start, as an operator creates the witness's store."""
+        args = [*self._args(), "--init"] if init else self._args()
         self.process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-            self._args(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         line = self.process.stdout.readline()
         if "listening" not in line:

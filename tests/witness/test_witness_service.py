@@ -44,7 +44,7 @@ def witness(tmp_path, log_key):
     process = WitnessProcess(
         tmp_path, name="ctrl.test/w1", logs={ORIGIN: log_key.verifier.encode()}
     )
-    process.start()
+    process.start(init=True)
     yield process
     process.stop()
 
@@ -214,7 +214,7 @@ def test_a_refusal_keeps_hashes_not_the_body_and_repeats_grow_nothing(witness, l
 
 
 def test_the_store_keeps_only_the_newest_refusals(tmp_path):
-    store = Store(tmp_path / "w.sqlite", keep_refusals=3)
+    store = Store(tmp_path / "w.sqlite", init=True, keep_refusals=3)
     for size in range(1, 6):
         store.record_refusal(ORIGIN, 409, "old-differs", 0, size, b"body", f"checkpoint {size}\n")
     sizes = [row[0] for row in store.db.execute("SELECT size FROM refusals ORDER BY id")]
@@ -224,7 +224,9 @@ def test_the_store_keeps_only_the_newest_refusals(tmp_path):
 
 def test_refusals_kept_whole_by_an_earlier_version_become_hashes(tmp_path):
     database = tmp_path / "w.sqlite"
+    Store(database, init=True).close()
     with sqlite3.connect(database) as db:
+        db.execute("DROP TABLE refusals")
         db.execute(
             "CREATE TABLE refused (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,"
             " status INTEGER NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL,"
@@ -277,7 +279,7 @@ def impatient_witness(tmp_path, log_key):
         logs={ORIGIN: log_key.verifier.encode()},
         options=("--read-timeout", "1", "--max-connections", "4"),
     )
-    process.start()
+    process.start(init=True)
     yield process
     process.stop()
 
@@ -347,3 +349,51 @@ def test_connections_beyond_the_bound_are_answered_503(impatient_witness, log_ke
             connection.close()
     time.sleep(0.3)
     assert add(impatient_witness, log_key, 0, 3)[0] == 200
+
+
+def test_a_missing_store_is_created_only_by_init(tmp_path, log_key):
+    witness = WitnessProcess(
+        tmp_path, name="ctrl.test/w1", logs={ORIGIN: log_key.verifier.encode()}
+    )
+    result = witness.attempt()
+    assert result.returncode == 2
+    assert "does not exist: start with --init" in result.stderr
+    assert not (tmp_path / "witness.sqlite").exists()
+    witness.start(init=True)
+    assert add(witness, log_key, 0, 5)[0] == 200
+    witness.stop()
+    result = witness.attempt("--init")
+    assert result.returncode == 2
+    assert "already holds a witness's state: start without --init" in result.stderr
+    witness.start()
+    assert add(witness, log_key, 0, 5) == (409, "text/x.tlog.size", "5\n")
+    witness.stop()
+
+
+def test_a_plain_copy_of_a_running_witness_is_refused_not_started_afresh(witness, log_key):
+    """The copy lacks what is still in the -wal file: started from it, the witness would
+    cosign a fork of what it cosigned."""
+    assert add(witness, log_key, 0, 8)[0] == 200
+    database = witness.directory / "witness.sqlite"
+    copied = database.read_bytes()
+    witness.stop()
+    for leftover in database.parent.glob("witness.sqlite*"):
+        leftover.unlink()
+    database.write_bytes(copied)
+    result = witness.attempt()
+    assert result.returncode == 2
+    assert "holds no witness state" in result.stderr
+
+
+def test_a_backup_made_with_sqlite3_keeps_the_state(witness, log_key):
+    assert add(witness, log_key, 0, 8)[0] == 200
+    database = witness.directory / "witness.sqlite"
+    backup = witness.directory / "backup.sqlite"
+    with sqlite3.connect(database) as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    witness.stop()
+    for leftover in database.parent.glob("witness.sqlite*"):
+        leftover.unlink()
+    backup.rename(database)
+    witness.start()
+    assert add(witness, log_key, 0, 8) == (409, "text/x.tlog.size", "8\n")
