@@ -1,7 +1,9 @@
 """python -m witness --db FILE --key FILE --name NAME --log ORIGIN=VKEY [--listen HOST:PORT]
+[--init]
 
 Creates the key file (mode 0600) on first start and prints the witness's verifier key with
---print-key. Keeps its state in the SQLite file across restarts."""
+--print-key. Keeps its state in the SQLite file across restarts; the first start, and only
+it, is given --init to create that file."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import argparse
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,8 +25,8 @@ from audit.verifier.notes import (
     private_key_pem,
 )
 
-from .server import Witness, serve
-from .store import Store
+from .server import MAX_CONNECTIONS, READ_TIMEOUT, Witness, serve
+from .store import Store, StoreError
 
 
 def load_or_create_key(path: Path, name: str) -> SignerKey:
@@ -48,6 +51,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--listen", default="127.0.0.1:8080", help="HOST:PORT")
     parser.add_argument("--prefix", default="", help="URL prefix (default: none)")
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=READ_TIMEOUT,
+        help=f"seconds a connection may stay silent (default {READ_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CONNECTIONS,
+        help=f"connections served at once, more are answered 503 (default {MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--init",
+        action="store_true",
+        help="first start: create the store (refused if it already holds a witness's state)",
+    )
     parser.add_argument("--print-key", action="store_true", help="print the verifier key, exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -66,8 +86,20 @@ def main(argv: list[str] | None = None) -> int:
         print(key.verifier.encode())
         return 0
     host, _, port = args.listen.rpartition(":")
-    store = Store(Path(args.db))
-    server = serve(Witness(key=key, store=store, logs=logs), host, int(port), args.prefix)
+    try:
+        store = Store(Path(args.db), init=args.init)
+    except (StoreError, sqlite3.Error) as exc:
+        print(f"witness: {exc}", file=sys.stderr)
+        return 2
+    witness = Witness(key=key, store=store, logs=logs)
+    server = serve(
+        witness,
+        host,
+        int(port),
+        args.prefix,
+        read_timeout=args.read_timeout,
+        max_connections=args.max_connections,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"witness {key.verifier.encode()} listening on {args.listen}", flush=True)
     try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +19,10 @@ from .store import Store
 logger = logging.getLogger("witness")
 MAX_BODY = 64 * 1024
 MAX_PROOF_LINES = 63
+# Seconds a connection may stay silent (a body may take twice as long in all), and the
+# connections served at once: a client sending slowly or not at all holds one thread.
+READ_TIMEOUT = 5.0
+MAX_CONNECTIONS = 64
 
 
 @dataclass
@@ -27,18 +33,41 @@ class Answer:
 
 
 class Refused(Exception):
-    def __init__(self, status: int, reason: str, content_type: str = "text/plain; charset=utf-8"):
+    """An answer other than 200; `code` names the check a 409 or 422 failed, as recorded."""
+
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        content_type: str = "text/plain; charset=utf-8",
+        *,
+        code: str = "",
+    ):
         super().__init__(reason)
         self.status = status
         self.reason = reason
         self.content_type = content_type
+        self.code = code
+
+
+MAX_SIZE = 2**63 - 1  # SQLite's INTEGER, and tlog-checkpoint's sizes are uint64 anyway
 
 
 def _decimal(text: str) -> int:
     decimal = text.isascii() and text.isdigit() and len(text) <= 19
     if not decimal or (text != "0" and text.startswith("0")):
         raise Refused(400, "sizes are decimal numbers without leading zeros")
+    if int(text) > MAX_SIZE:
+        raise Refused(400, "sizes are at most 2^63-1")
     return int(text)
+
+
+def _content_length(header: str) -> int:
+    """The header's value, or 0 when it is no plain decimal number (int() would take "-1",
+    "+5", " 5" or other scripts' digits, or raise)."""
+    if not (header.isascii() and header.isdigit()) or len(header) > 9:
+        return 0
+    return int(header)
 
 
 def parse_request(body: bytes) -> tuple[int, list[bytes], str]:
@@ -129,7 +158,9 @@ class Witness:
                     self.store.record_rotation(origin, rotate_to.encode(), size)
             except Refused as refusal:
                 self.store.db.execute("ROLLBACK")
-                self.store.record_refusal(origin, refusal.status, refusal.reason, body.decode())
+                self.store.record_refusal(
+                    origin, refusal.status, refusal.code, old, size, body, note.text
+                )
                 raise
             except BaseException:
                 self.store.db.execute("ROLLBACK")
@@ -143,18 +174,19 @@ class Witness:
         latest = self.store.latest(origin)
         latest_size = latest.size if latest else 0
         if old != latest_size:
-            raise Refused(409, f"{latest_size}\n", "text/x.tlog.size")
+            raise Refused(409, f"{latest_size}\n", "text/x.tlog.size", code="old-differs")
         if latest is None:
             if proof:
-                raise Refused(422, "the proof from an empty tree is empty")
+                raise Refused(422, "the proof from an empty tree is empty", code="proof-not-empty")
         elif old == size:
             if proof or root != latest.root:
-                raise Refused(409, f"{latest_size}\n", "text/x.tlog.size")
+                raise Refused(409, f"{latest_size}\n", "text/x.tlog.size", code="same-size-differs")
         else:
             try:
                 merkle.verify_consistency(old, size, proof, latest.root, root)
             except merkle.ProofError as exc:
-                raise Refused(422, f"the consistency proof does not verify: {exc}") from exc
+                reason = f"the consistency proof does not verify: {exc}"
+                raise Refused(422, reason, code="proof-fails") from exc
         self.store.db.execute(
             "INSERT INTO latest (origin, size, root, note) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root,"
@@ -164,37 +196,74 @@ class Witness:
         return Answer(200, self.key.cosign_line(text, int(time.time())))
 
 
-def make_handler(witness: Witness, prefix: str = ""):
+def make_handler(witness: Witness, prefix: str = "", read_timeout: float = READ_TIMEOUT):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "relais-witness"
+        # Every read and write on the connection; an idle keep-alive connection closes too.
+        timeout = read_timeout
+        # The standard library's own errors (a malformed request line, an unknown method...)
+        # in the tlog-witness style, not as an HTML page.
+        error_message_format = "%(code)d %(message)s\n"
+        error_content_type = "text/plain; charset=utf-8"
 
         def log_message(self, fmt, *args):
             logger.info("%s %s", self.address_string(), fmt % args)
 
-        def _send(self, answer: Answer) -> None:
+        def _send(self, answer: Answer, *, close: bool = False) -> None:
+            """`close` when the request's body was not read: left on a keep-alive connection,
+            it would be read as the next request."""
             data = answer.body.encode("utf-8")
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
             self.send_header("Content-Length", str(len(data)))
+            if close:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(data)
 
+        def _has_body(self) -> bool:
+            return bool(self.headers.get("Transfer-Encoding")) or self.headers.get(
+                "Content-Length", "0"
+            ) not in ("", "0")
+
+        def _read_body(self, length: int) -> bytes | None:
+            """The body, read within twice the read timeout whatever pace it arrives at; None
+            (and the connection closed) if the client closes it first."""
+            deadline = time.monotonic() + 2 * self.timeout
+            chunks: list[bytes] = []
+            while length > 0:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the body came too slowly")
+                chunk = self.rfile.read1(length)
+                if not chunk:
+                    self.close_connection = True
+                    return None
+                chunks.append(chunk)
+                length -= len(chunk)
+            return b"".join(chunks)
+
         def do_GET(self):
+            close = self._has_body()
             if self.path == f"{prefix}/":
-                self._send(Answer(200, witness.key.verifier.encode() + "\n"))
+                self._send(Answer(200, witness.key.verifier.encode() + "\n"), close=close)
             else:
-                self._send(Answer(404, "not found\n"))
+                self._send(Answer(404, "not found\n"), close=close)
 
         def do_POST(self):
             if self.path != f"{prefix}/add-checkpoint":
-                self._send(Answer(404, "not found\n"))
+                self._send(Answer(404, "not found\n"), close=True)
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length <= 0 or length > MAX_BODY:
-                self._send(Answer(400, "a body of at most 64 KiB\n"))
+            length = _content_length(self.headers.get("Content-Length", ""))
+            if self.headers.get("Transfer-Encoding") or not 0 < length <= MAX_BODY:
+                self._send(
+                    Answer(400, "a body of at most 64 KiB, with a Content-Length\n"), close=True
+                )
                 return
-            body = self.rfile.read(length)
+            body = self._read_body(length)
+            if body is None:
+                return
             try:
                 answer = witness.add_checkpoint(body)
             except Refused as refusal:
@@ -205,5 +274,48 @@ def make_handler(witness: Witness, prefix: str = ""):
     return Handler
 
 
-def serve(witness: Witness, host: str, port: int, prefix: str = "") -> ThreadingHTTPServer:
-    return ThreadingHTTPServer((host, port), make_handler(witness, prefix))
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 5\r\nConnection: close\r\n\r\nbusy\n"
+)
+
+
+class WitnessServer(ThreadingHTTPServer):
+    """One thread per connection, at most `max_connections` at once: a connection beyond
+    them is answered 503 and closed at once, so that slow clients cannot pile up threads."""
+
+    def __init__(self, address, handler, max_connections: int) -> None:
+        self.slots = threading.BoundedSemaphore(max_connections)
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.settimeout(1)
+                request.sendall(BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+
+def serve(
+    witness: Witness,
+    host: str,
+    port: int,
+    prefix: str = "",
+    *,
+    read_timeout: float = READ_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
+) -> ThreadingHTTPServer:
+    handler = make_handler(witness, prefix, read_timeout)
+    return WitnessServer((host, port), handler, max_connections)

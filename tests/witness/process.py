@@ -46,10 +46,13 @@ def free_port() -> int:
 
 
 class WitnessProcess:
-    def __init__(self, directory: Path, *, name: str, logs: dict[str, str]) -> None:
+    def __init__(
+        self, directory: Path, *, name: str, logs: dict[str, str], options: tuple[str, ...] = ()
+    ) -> None:
         self.directory = directory
         self.name = name
         self.logs = logs
+        self.options = options
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.key = self._command("--print-key").strip()
@@ -74,16 +77,24 @@ class WitnessProcess:
         ]
         for origin, key in self.logs.items():
             args += ["--log", f"{origin}={key}"]
-        return args
+        return [*args, *self.options]
 
     def _command(self, *extra: str) -> str:
         return subprocess.run(  # noqa: S603 (our own module, fixed arguments)
             [*self._args(), *extra], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
 
-    def start(self) -> WitnessProcess:
+    def attempt(self, *extra: str) -> subprocess.CompletedProcess:
+        """A start expected to fail: its exit status and messages."""
+        return subprocess.run(  # noqa: S603 (our own module, fixed arguments)
+            [*self._args(), *extra], cwd=ROOT, capture_output=True, text=True, timeout=20
+        )
+
+    def start(self, *, init: bool = False) -> WitnessProcess:
+        """`init` for the first start, as an operator creates the witness's store."""
+        args = [*self._args(), "--init"] if init else self._args()
         self.process = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-            self._args(), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         line = self.process.stdout.readline()
         if "listening" not in line:
