@@ -195,7 +195,7 @@ def test_the_witness_request_example_is_what_relais_sends_and_the_witness_cosign
     )
     witness = Witness(
         key=witness_key,
-        store=Store(tmp_path / "witness.db"),
+        store=Store(tmp_path / "witness.db", init=True),
         logs={"relais.example/audit": [key.verifier]},
     )
     first = checkpoint_block(doc, 3)

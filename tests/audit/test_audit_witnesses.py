@@ -30,7 +30,7 @@ def witnesses(tmp_path, settings, audit_key):
         process.directory.mkdir(exist_ok=True)
     try:
         for process in processes:
-            process.start()
+            process.start(init=True)
     except RuntimeError:
         for process in processes:
             process.stop()
